@@ -1,0 +1,112 @@
+"""Requests to the service layer, as the producers hand them over.
+
+Values arrive as the consumer sent them (identity numbers and HSA-ids unchecked);
+the service layer checks them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .identity import PersonId
+from .model import Actor, Code, DeliveryAddress, LaboratoryResult, OfferStatus, OrderStatus, SamplingMode, Specimen
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """Who calls, for which interaction, under which logId, and when."""
+
+    interaction: str
+    log_id: str
+    consumer: str | None
+    now: datetime
+    sender: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AssignOffer:
+    patient: PersonId
+    offer_code: str
+    care_giver: str
+    care_unit: str
+    assigned_by: Actor
+    valid_to: datetime | None = None
+    max_orders: int | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeOffer:
+    offer_id: str
+    revoked_by: Actor
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetOffers:
+    patient: PersonId
+    statuses: tuple[OfferStatus, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CreateOrder:
+    offer_id: str
+    patient: PersonId
+    sampling_mode: SamplingMode
+    performing_lab: str | None = None
+    sampling_unit: str | None = None
+    delivery_address: DeliveryAddress | None = None
+    contact_phone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetOrders:
+    patient: PersonId | None = None
+    order_ids: tuple[str, ...] = ()
+    referral_ids: tuple[str, ...] = ()
+    performing_lab: str | None = None
+    sampling_unit: str | None = None
+    statuses: tuple[OrderStatus, ...] = ()
+    created_start: date | None = None
+    created_end: date | None = None
+    max_results: int | None = None
+    continuation_token: str | None = None
+
+    @property
+    def has_selector(self) -> bool:
+        return bool(
+            self.patient or self.order_ids or self.referral_ids or self.performing_lab or self.sampling_unit
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SetOrderStatus:
+    order_id: str
+    status: OrderStatus
+    event_time: datetime
+    performed_by: Actor
+    performing_unit: str
+    specimens: tuple[Specimen, ...] = ()
+    reason: Code | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOrder:
+    order_id: str
+    cancelled_by: Actor
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SetResult:
+    result: LaboratoryResult
+
+
+@dataclass(frozen=True, slots=True)
+class GetResults:
+    patient: PersonId
+    order_ids: tuple[str, ...] = ()
+    period_start: date | None = None
+    period_end: date | None = None

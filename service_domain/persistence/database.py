@@ -1,0 +1,142 @@
+"""Engine set-up and the SQL unit of work.
+
+SQLite (a file; the embedded default) and PostgreSQL (production) are supported.
+On SQLite every transaction starts with BEGIN IMMEDIATE: every call writes at
+least an audit record, and taking the write lock up front avoids the deadlock of
+two readers upgrading at once. On PostgreSQL rows that a write will change are
+locked with SELECT ... FOR UPDATE.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy.engine import make_url
+
+from ..ports import UnitOfWork
+from .repository import (
+    SqlAuditRepository,
+    SqlDefinitionRepository,
+    SqlFollowUpRepository,
+    SqlOfferRepository,
+    SqlOrderRepository,
+    SqlResultRepository,
+    SqlSystemRepository,
+)
+from .tables import connected_system, offer_definition, service_setting
+
+DEFAULT_DATABASE_URL = "sqlite:///var/eph.sqlite3"
+PAGING_KEY = "paging_key"
+
+
+def database_url(url: str | None = None) -> str:
+    """The configured database URL; ``postgresql://`` URLs get the psycopg 3 driver."""
+    url = url or os.environ.get("EPH_DATABASE_URL") or DEFAULT_DATABASE_URL
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
+    url = database_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 10)
+    return create_engine(url, hide_parameters=True, pool_pre_ping=True, **kwargs)
+
+
+class Database:
+    """An engine and what is shared between its units of work."""
+
+    def __init__(self, url: str | None = None, engine: Engine | None = None) -> None:
+        self.engine = engine or make_engine(url)
+        self._paging_key: bytes | None = None
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self)
+
+    def paging_key(self, conn: Connection) -> bytes:
+        """The per-deployment key of continuation tokens (created by the first migration)."""
+        if self._paging_key is None:
+            value = conn.execute(
+                select(service_setting.c.value).where(service_setting.c.name == PAGING_KEY)
+            ).scalar()
+            if value is None:
+                raise RuntimeError("the database has no paging key: run 'eph db upgrade'")
+            self._paging_key = bytes.fromhex(value)
+        return self._paging_key
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class SqlUnitOfWork(UnitOfWork):
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.conn: Connection | None = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        conn = self.db.engine.connect()
+        conn.begin()
+        self.conn = conn
+        self.definitions = SqlDefinitionRepository(conn)
+        self.offers = SqlOfferRepository(conn)
+        self.orders = SqlOrderRepository(conn)
+        self.results = SqlResultRepository(conn)
+        self.follow_ups = SqlFollowUpRepository(conn)
+        self.systems = SqlSystemRepository(conn)
+        self.audit = SqlAuditRepository(conn)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.conn is not None
+        try:
+            if self.conn.in_transaction():
+                self.conn.rollback()
+        finally:
+            self.conn.close()
+            self.conn = None
+
+    def commit(self) -> None:
+        assert self.conn is not None
+        self.conn.commit()
+
+    def rollback(self) -> None:
+        assert self.conn is not None
+        self.conn.rollback()
+
+    def paging_key(self) -> bytes:
+        assert self.conn is not None
+        return self.db.paging_key(self.conn)
+
+    def is_empty(self) -> bool:
+        assert self.conn is not None
+        defs = self.conn.execute(select(func.count()).select_from(offer_definition)).scalar_one()
+        systems = self.conn.execute(select(func.count()).select_from(connected_system)).scalar_one()
+        return defs == 0 and systems == 0

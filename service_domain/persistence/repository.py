@@ -1,0 +1,674 @@
+"""SQL implementations of the repositories in ``service_domain.ports``."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+
+from ..identity import PersonId
+from ..model import (
+    OPEN_ORDER_STATUSES,
+    AuditAction,
+    AuditRecord,
+    ConnectedSystem,
+    FollowUpCase,
+    FollowUpStatus,
+    Offer,
+    OfferDefinition,
+    OfferStatus,
+    Order,
+    OrderStatus,
+    ResultRelease,
+    SamplingMode,
+    Specimen,
+    StatusChange,
+    StoredResult,
+    SystemKind,
+)
+from ..ports import ConcurrentWrite, OrderQuery
+from . import codec
+from .tables import (
+    audit_record,
+    connected_system,
+    connected_system_care_giver,
+    follow_up_case,
+    lab_result,
+    offer,
+    offer_definition,
+    order_status_change,
+    patient_order,
+    specimen,
+)
+
+
+def _modes_to_str(modes: Iterable[SamplingMode]) -> str:
+    return ",".join(m.value for m in modes)
+
+
+def _modes_from_str(value: str) -> tuple[SamplingMode, ...]:
+    return tuple(SamplingMode(m) for m in value.split(",") if m)
+
+
+# ---------------------------------------------------------------- catalogue
+
+
+def _definition_row(d: OfferDefinition) -> dict[str, Any]:
+    return {
+        "care_giver": d.care_giver.upper(),
+        "offer_code": d.offer_code,
+        "display_name": d.display_name,
+        "analyses": codec.analyses_to_json(d.analyses),
+        "sampling_modes": _modes_to_str(d.sampling_modes),
+        "specimen_material": codec.code_to_json(d.specimen_material),
+        "notifiable": d.notifiable,
+        "result_release": d.result_release.value,
+        "validity_days": d.validity_days,
+        "max_orders": d.max_orders,
+        "performing_lab": d.performing_lab,
+        "min_age": d.min_age,
+        "max_age": d.max_age,
+        "patient_instructions": d.patient_instructions,
+        "active": d.active,
+    }
+
+
+def _definition(r: Row[Any]) -> OfferDefinition:
+    return OfferDefinition(
+        care_giver=r.care_giver,
+        offer_code=r.offer_code,
+        display_name=r.display_name,
+        analyses=codec.analyses_from_json(r.analyses),
+        sampling_modes=_modes_from_str(r.sampling_modes),
+        notifiable=r.notifiable,
+        result_release=ResultRelease(r.result_release),
+        validity_days=r.validity_days,
+        max_orders=r.max_orders,
+        performing_lab=r.performing_lab,
+        specimen_material=codec.code_from_json(r.specimen_material),
+        min_age=r.min_age,
+        max_age=r.max_age,
+        patient_instructions=r.patient_instructions,
+        active=r.active,
+    )
+
+
+class SqlDefinitionRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, care_giver: str, offer_code: str) -> OfferDefinition | None:
+        row = self.conn.execute(
+            select(offer_definition).where(
+                offer_definition.c.care_giver == care_giver.upper(), offer_definition.c.offer_code == offer_code
+            )
+        ).first()
+        return _definition(row) if row else None
+
+    def list(
+        self, care_giver: str | None = None, mode: SamplingMode | None = None, active_only: bool = True
+    ) -> list[OfferDefinition]:
+        q = select(offer_definition).order_by(offer_definition.c.care_giver, offer_definition.c.offer_code)
+        if care_giver:
+            q = q.where(offer_definition.c.care_giver == care_giver.upper())
+        if active_only:
+            q = q.where(offer_definition.c.active.is_(True))
+        defs = [_definition(r) for r in self.conn.execute(q)]
+        return [d for d in defs if mode is None or mode in d.sampling_modes]
+
+    def upsert(self, definitions: Sequence[OfferDefinition]) -> tuple[int, int]:
+        added = updated = 0
+        for d in definitions:
+            row = _definition_row(d)
+            done = self.conn.execute(
+                update(offer_definition)
+                .where(
+                    offer_definition.c.care_giver == row["care_giver"],
+                    offer_definition.c.offer_code == row["offer_code"],
+                )
+                .values(**row)
+            )
+            if done.rowcount:
+                updated += 1
+            else:
+                self.conn.execute(insert(offer_definition).values(**row))
+                added += 1
+        return added, updated
+
+    def replace_all(self, definitions: Sequence[OfferDefinition]) -> tuple[int, int]:
+        self.conn.execute(update(offer_definition).values(active=False))
+        return self.upsert(definitions)
+
+
+# ---------------------------------------------------------------- offers
+
+
+def _offer_row(o: Offer) -> dict[str, Any]:
+    return {
+        "offer_id": o.offer_id,
+        "offer_code": o.offer_code,
+        "display_name": o.display_name,
+        "patient_root": o.patient.root,
+        "patient_id": o.patient.extension,
+        "care_giver": o.care_giver,
+        "care_unit": o.care_unit,
+        "assigned_by": codec.actor_to_json(o.assigned_by),
+        "assigned_time": o.assigned_time,
+        "valid_to": o.valid_to,
+        "max_orders": o.max_orders,
+        "orders_placed": o.orders_placed,
+        "status": o.status.value,
+        "sampling_modes": _modes_to_str(o.sampling_modes),
+        "comment": o.comment,
+    }
+
+
+def _offer(r: Row[Any]) -> Offer:
+    actor = codec.actor_from_json(r.assigned_by)
+    assert actor is not None
+    return Offer(
+        offer_id=r.offer_id,
+        offer_code=r.offer_code,
+        display_name=r.display_name,
+        patient=PersonId(r.patient_root, r.patient_id),
+        care_giver=r.care_giver,
+        care_unit=r.care_unit,
+        assigned_by=actor,
+        assigned_time=r.assigned_time,
+        valid_to=r.valid_to,
+        max_orders=r.max_orders,
+        orders_placed=r.orders_placed,
+        status=OfferStatus(r.status),
+        sampling_modes=_modes_from_str(r.sampling_modes),
+        comment=r.comment,
+    )
+
+
+class SqlOfferRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, o: Offer) -> None:
+        self.conn.execute(insert(offer).values(**_offer_row(o)))
+
+    def get(self, offer_id: str, *, for_update: bool = False) -> Offer | None:
+        q = select(offer).where(offer.c.offer_id == offer_id)
+        if for_update:
+            q = q.with_for_update()
+        row = self.conn.execute(q).first()
+        return _offer(row) if row else None
+
+    def for_patient(self, patient: PersonId) -> list[Offer]:
+        q = select(offer).where(offer.c.patient_id == patient.extension).order_by(offer.c.seq)
+        return [_offer(r) for r in self.conn.execute(q)]
+
+    def save(self, o: Offer) -> None:
+        self.conn.execute(
+            update(offer)
+            .where(offer.c.offer_id == o.offer_id)
+            .values(status=o.status.value, orders_placed=o.orders_placed)
+        )
+
+    def expire_due(self, now: datetime) -> int:
+        done = self.conn.execute(
+            update(offer)
+            .where(offer.c.status.in_((OfferStatus.ACTIVE.value, OfferStatus.USED.value)), offer.c.valid_to < now)
+            .values(status=OfferStatus.EXPIRED.value)
+        )
+        return done.rowcount or 0
+
+
+# ---------------------------------------------------------------- orders
+
+
+def _order_row(o: Order) -> dict[str, Any]:
+    return {
+        "order_id": o.order_id,
+        "referral_id": o.referral_id,
+        "offer_id": o.offer_id,
+        "offer_code": o.offer_code,
+        "display_name": o.display_name,
+        "patient_root": o.patient.root,
+        "patient_id": o.patient.extension,
+        "status": o.status.value,
+        "sampling_mode": o.sampling_mode.value,
+        "performing_lab": o.performing_lab,
+        "sampling_unit": o.sampling_unit,
+        "care_giver": o.care_giver,
+        "care_unit": o.care_unit,
+        "result_recipient_unit": o.result_recipient_unit,
+        "analyses": codec.analyses_to_json(o.analyses),
+        "created_time": o.created_time,
+        "valid_to": o.valid_to,
+        "notifiable": o.notifiable,
+        "result_release": o.result_release.value,
+        "delivery_address": codec.address_to_json(o.delivery_address),
+        "contact_phone": o.contact_phone,
+    }
+
+
+def _order(r: Row[Any], specimens: list[Specimen], history: list[StatusChange]) -> Order:
+    return Order(
+        order_id=r.order_id,
+        referral_id=r.referral_id,
+        offer_id=r.offer_id,
+        offer_code=r.offer_code,
+        display_name=r.display_name,
+        patient=PersonId(r.patient_root, r.patient_id),
+        status=OrderStatus(r.status),
+        sampling_mode=SamplingMode(r.sampling_mode),
+        care_giver=r.care_giver,
+        care_unit=r.care_unit,
+        analyses=codec.analyses_from_json(r.analyses),
+        created_time=r.created_time,
+        valid_to=r.valid_to,
+        notifiable=r.notifiable,
+        result_release=ResultRelease(r.result_release),
+        performing_lab=r.performing_lab,
+        sampling_unit=r.sampling_unit,
+        result_recipient_unit=r.result_recipient_unit,
+        delivery_address=codec.address_from_json(r.delivery_address),
+        contact_phone=r.contact_phone,
+        specimens=specimens,
+        history=history,
+    )
+
+
+def _change(r: Row[Any]) -> StatusChange:
+    actor = codec.actor_from_json(r.performed_by)
+    assert actor is not None
+    return StatusChange(
+        OrderStatus(r.status), r.time, actor, r.unit, codec.code_from_json(r.reason), r.comment
+    )
+
+
+class SqlOrderRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._seq: dict[str, int] = {}
+
+    def _load(self, rows: Sequence[Row[Any]]) -> list[tuple[int, Order]]:
+        """Orders with their specimens and status history, three queries for any number of orders."""
+        if not rows:
+            return []
+        seqs = [r.seq for r in rows]
+        specimens: dict[int, list[Specimen]] = defaultdict(list)
+        for s in self.conn.execute(
+            select(specimen).where(specimen.c.order_seq.in_(seqs)).order_by(specimen.c.id)
+        ):
+            specimens[s.order_seq].append(
+                Specimen(s.identifier, codec.code_from_json(s.material), s.collected_time)
+            )
+        history: dict[int, list[StatusChange]] = defaultdict(list)
+        for h in self.conn.execute(
+            select(order_status_change)
+            .where(order_status_change.c.order_seq.in_(seqs))
+            .order_by(order_status_change.c.order_seq, order_status_change.c.id)
+        ):
+            history[h.order_seq].append(_change(h))
+        out = []
+        for r in rows:
+            self._seq[r.order_id] = r.seq
+            out.append((r.seq, _order(r, specimens[r.seq], history[r.seq])))
+        return out
+
+    def add(self, o: Order) -> None:
+        try:
+            seq = self.conn.execute(insert(patient_order).values(**_order_row(o)).returning(patient_order.c.seq)).scalar_one()
+        except IntegrityError:
+            raise ConcurrentWrite("referral id taken") from None
+        self._seq[o.order_id] = seq
+        for change in o.history:
+            self._insert_change(seq, change)
+        self._insert_specimens(seq, o.specimens)
+
+    def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
+        q = select(patient_order).where(patient_order.c.order_id == order_id)
+        if for_update:
+            q = q.with_for_update()
+        loaded = self._load(self.conn.execute(q).all())
+        return loaded[0][1] if loaded else None
+
+    def find(self, query: OrderQuery, after: int, limit: int) -> list[tuple[int, Order]]:
+        c = patient_order.c
+        conditions = [c.seq > after]
+        if query.patient is not None:
+            conditions.append(c.patient_id == query.patient.extension)
+        if query.order_ids:
+            conditions.append(c.order_id.in_(query.order_ids))
+        if query.referral_ids:
+            conditions.append(c.referral_id.in_(query.referral_ids))
+        if query.performing_lab:
+            conditions.append(c.performing_lab == query.performing_lab)
+        if query.sampling_unit:
+            conditions.append(c.sampling_unit == query.sampling_unit)
+        if query.statuses:
+            conditions.append(c.status.in_([s.value for s in query.statuses]))
+        if query.created_from is not None:
+            conditions.append(c.created_time >= query.created_from)
+        if query.created_before is not None:
+            conditions.append(c.created_time < query.created_before)
+        if query.care_givers is not None:
+            if not query.care_givers:
+                return []
+            conditions.append(func.upper(c.care_giver).in_(sorted(query.care_givers)))
+        rows = self.conn.execute(select(patient_order).where(and_(*conditions)).order_by(c.seq).limit(limit)).all()
+        return self._load(rows)
+
+    def for_patient(self, patient: PersonId, order_ids: Sequence[str] = ()) -> list[Order]:
+        q = select(patient_order).where(patient_order.c.patient_id == patient.extension)
+        if order_ids:
+            q = q.where(patient_order.c.order_id.in_(order_ids))
+        return [o for _, o in self._load(self.conn.execute(q.order_by(patient_order.c.seq)).all())]
+
+    def open_for_offer(self, offer_id: str, mode: SamplingMode) -> Order | None:
+        q = (
+            select(patient_order)
+            .where(
+                patient_order.c.offer_id == offer_id,
+                patient_order.c.sampling_mode == mode.value,
+                patient_order.c.status.in_([s.value for s in OPEN_ORDER_STATUSES]),
+            )
+            .order_by(patient_order.c.seq)
+            .limit(1)
+        )
+        loaded = self._load(self.conn.execute(q).all())
+        return loaded[0][1] if loaded else None
+
+    def referral_in_use(self, referral_id: str) -> bool:
+        q = select(patient_order.c.seq).where(
+            patient_order.c.referral_id == referral_id,
+            patient_order.c.status.in_([s.value for s in OPEN_ORDER_STATUSES]),
+        )
+        return self.conn.execute(q.limit(1)).first() is not None
+
+    def _seq_of(self, order_id: str) -> int:
+        if order_id not in self._seq:
+            self._seq[order_id] = self.conn.execute(
+                select(patient_order.c.seq).where(patient_order.c.order_id == order_id)
+            ).scalar_one()
+        return self._seq[order_id]
+
+    def _insert_change(self, seq: int, change: StatusChange) -> None:
+        self.conn.execute(
+            insert(order_status_change).values(
+                order_seq=seq,
+                status=change.status.value,
+                time=change.time,
+                performed_by=codec.actor_to_json(change.performed_by),
+                unit=change.unit,
+                reason=codec.code_to_json(change.reason),
+                comment=change.comment,
+            )
+        )
+
+    def _insert_specimens(self, seq: int, specimens: Sequence[Specimen]) -> None:
+        if specimens:
+            self.conn.execute(
+                insert(specimen),
+                [
+                    {
+                        "order_seq": seq,
+                        "identifier": s.identifier,
+                        "material": codec.code_to_json(s.material),
+                        "collected_time": s.collected_time,
+                    }
+                    for s in specimens
+                ],
+            )
+
+    def record_change(self, o: Order, change: StatusChange, new_specimens: Sequence[Specimen] = ()) -> None:
+        seq = self._seq_of(o.order_id)
+        self.conn.execute(
+            update(patient_order)
+            .where(patient_order.c.seq == seq)
+            .values(status=o.status.value, sampling_unit=o.sampling_unit, performing_lab=o.performing_lab)
+        )
+        self._insert_change(seq, change)
+        self._insert_specimens(seq, new_specimens)
+
+    def due_to_expire(self, now: datetime) -> list[Order]:
+        q = (
+            select(patient_order)
+            .where(
+                patient_order.c.status.in_((OrderStatus.ORDERED.value, OrderStatus.KIT_SENT.value)),
+                patient_order.c.valid_to < now,
+            )
+            .order_by(patient_order.c.seq)
+            .with_for_update()
+        )
+        return [o for _, o in self._load(self.conn.execute(q).all())]
+
+
+# ---------------------------------------------------------------- results
+
+
+def _stored(r: Row[Any]) -> StoredResult:
+    return StoredResult(
+        result=codec.result_from_json(r.content),
+        received_time=r.received_time,
+        released=r.released,
+        release_time=r.release_time,
+        follow_up_case_id=r.follow_up_case_id,
+    )
+
+
+class SqlResultRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def versions(self, order_id: str) -> list[StoredResult]:
+        q = select(lab_result).where(lab_result.c.order_id == order_id).order_by(lab_result.c.version)
+        return [_stored(r) for r in self.conn.execute(q)]
+
+    def add(self, stored: StoredResult) -> None:
+        r = stored.result
+        try:
+            self.conn.execute(
+                insert(lab_result).values(
+                    order_id=r.order_id,
+                    version=r.version,
+                    report_status=r.report_status.value,
+                    report_time=r.report_time,
+                    content=codec.result_to_json(r),
+                    received_time=stored.received_time,
+                    released=stored.released,
+                    release_time=stored.release_time,
+                    follow_up_case_id=stored.follow_up_case_id,
+                )
+            )
+        except IntegrityError:
+            raise ConcurrentWrite("result version stored concurrently") from None
+
+    def newest(self, order_ids: Sequence[str]) -> dict[str, StoredResult]:
+        if not order_ids:
+            return {}
+        newest_version = (
+            select(lab_result.c.order_id, func.max(lab_result.c.version).label("version"))
+            .where(lab_result.c.order_id.in_(order_ids))
+            .group_by(lab_result.c.order_id)
+            .subquery()
+        )
+        q = select(lab_result).join(
+            newest_version,
+            and_(lab_result.c.order_id == newest_version.c.order_id, lab_result.c.version == newest_version.c.version),
+        )
+        return {r.order_id: _stored(r) for r in self.conn.execute(q)}
+
+    def release(self, order_id: str, time: datetime) -> int:
+        done = self.conn.execute(
+            update(lab_result)
+            .where(lab_result.c.order_id == order_id, lab_result.c.released.is_(False))
+            .values(released=True, release_time=time, follow_up_case_id=None)
+        )
+        return done.rowcount or 0
+
+
+# ---------------------------------------------------------------- follow-up
+
+
+def _case(r: Row[Any]) -> FollowUpCase:
+    return FollowUpCase(
+        case_id=r.case_id,
+        order_id=r.order_id,
+        care_giver=r.care_giver,
+        care_unit=r.care_unit,
+        opened_time=r.opened_time,
+        status=FollowUpStatus(r.status),
+        closed_time=r.closed_time,
+        closed_by=r.closed_by,
+        note=r.note,
+    )
+
+
+class SqlFollowUpRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def open_for_order(self, order_id: str) -> FollowUpCase | None:
+        row = self.conn.execute(
+            select(follow_up_case).where(
+                follow_up_case.c.order_id == order_id, follow_up_case.c.status == FollowUpStatus.OPEN.value
+            )
+        ).first()
+        return _case(row) if row else None
+
+    def open_for_orders(self, order_ids: Sequence[str]) -> set[str]:
+        if not order_ids:
+            return set()
+        q = select(follow_up_case.c.order_id).where(
+            follow_up_case.c.order_id.in_(order_ids), follow_up_case.c.status == FollowUpStatus.OPEN.value
+        )
+        return set(self.conn.execute(q).scalars())
+
+    def get(self, case_id: str, *, for_update: bool = False) -> FollowUpCase | None:
+        q = select(follow_up_case).where(follow_up_case.c.case_id == case_id)
+        if for_update:
+            q = q.with_for_update()
+        row = self.conn.execute(q).first()
+        return _case(row) if row else None
+
+    def add(self, case: FollowUpCase) -> None:
+        self.conn.execute(
+            insert(follow_up_case).values(
+                case_id=case.case_id,
+                order_id=case.order_id,
+                care_giver=case.care_giver,
+                care_unit=case.care_unit,
+                opened_time=case.opened_time,
+                status=case.status.value,
+            )
+        )
+
+    def save(self, case: FollowUpCase) -> None:
+        self.conn.execute(
+            update(follow_up_case)
+            .where(follow_up_case.c.case_id == case.case_id)
+            .values(status=case.status.value, closed_time=case.closed_time, closed_by=case.closed_by, note=case.note)
+        )
+
+    def list(self, status: str | None = None, care_giver: str | None = None) -> list[FollowUpCase]:
+        q = select(follow_up_case).order_by(follow_up_case.c.opened_time)
+        if status:
+            q = q.where(follow_up_case.c.status == status)
+        if care_giver:
+            q = q.where(follow_up_case.c.care_giver == care_giver)
+        return [_case(r) for r in self.conn.execute(q)]
+
+
+# ---------------------------------------------------------------- registry and audit
+
+
+class SqlSystemRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _build(self, rows: Sequence[Row[Any]]) -> list[ConnectedSystem]:
+        if not rows:
+            return []
+        served: dict[str, set[str]] = defaultdict(set)
+        for r in self.conn.execute(
+            select(connected_system_care_giver).where(
+                connected_system_care_giver.c.hsa_id.in_([r.hsa_id for r in rows])
+            )
+        ):
+            served[r.hsa_id].add(r.care_giver)
+        return [
+            ConnectedSystem(r.hsa_id, SystemKind(r.kind), r.name, frozenset(served[r.hsa_id]), r.all_care_givers)
+            for r in rows
+        ]
+
+    def get(self, hsa_id: str) -> ConnectedSystem | None:
+        rows = self.conn.execute(
+            select(connected_system).where(func.upper(connected_system.c.hsa_id) == hsa_id.upper())
+        ).all()
+        found = self._build(rows)
+        return found[0] if found else None
+
+    def list(self) -> list[ConnectedSystem]:
+        return self._build(self.conn.execute(select(connected_system).order_by(connected_system.c.hsa_id)).all())
+
+    def put(self, system: ConnectedSystem) -> None:
+        self.conn.execute(delete(connected_system_care_giver).where(connected_system_care_giver.c.hsa_id == system.hsa_id))
+        self.conn.execute(delete(connected_system).where(connected_system.c.hsa_id == system.hsa_id))
+        self.conn.execute(
+            insert(connected_system).values(
+                hsa_id=system.hsa_id, kind=system.kind.value, name=system.name, all_care_givers=system.all_care_givers
+            )
+        )
+        if system.care_givers:
+            self.conn.execute(
+                insert(connected_system_care_giver),
+                [{"hsa_id": system.hsa_id, "care_giver": c} for c in sorted(system.care_givers)],
+            )
+
+
+def _audit(r: Row[Any]) -> AuditRecord:
+    return AuditRecord(
+        time=r.time,
+        interaction=r.interaction,
+        action=AuditAction(r.action),
+        patient_id=r.patient_id,
+        log_id=r.log_id,
+        consumer_hsa_id=r.consumer_hsa_id,
+        sender_hsa_id=r.sender_hsa_id,
+        actor_id=r.actor_id,
+        care_giver=r.care_giver,
+    )
+
+
+class SqlAuditRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, records: Iterable[AuditRecord]) -> None:
+        rows = [
+            {
+                "time": a.time,
+                "interaction": a.interaction,
+                "action": a.action.value,
+                "patient_id": a.patient_id,
+                "log_id": a.log_id,
+                "consumer_hsa_id": a.consumer_hsa_id,
+                "sender_hsa_id": a.sender_hsa_id,
+                "actor_id": a.actor_id,
+                "care_giver": a.care_giver,
+            }
+            for a in records
+        ]
+        if rows:
+            self.conn.execute(insert(audit_record), rows)
+
+    def for_log_id(self, log_id: str) -> list[AuditRecord]:
+        q = select(audit_record).where(audit_record.c.log_id == log_id).order_by(audit_record.c.id)
+        return [_audit(r) for r in self.conn.execute(q)]
+
+    def for_patient(self, patient_id: str) -> list[AuditRecord]:
+        q = select(audit_record).where(audit_record.c.patient_id == patient_id).order_by(audit_record.c.id)
+        return [_audit(r) for r in self.conn.execute(q)]
+

@@ -1,0 +1,241 @@
+"""Tables of the service domain (SQLAlchemy Core).
+
+Times are stored as UTC without zone (``UTCDateTime``) so SQLite and PostgreSQL
+agree; JSON columns hold value objects that are only ever read whole.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.types import TypeDecorator
+
+from ..model import OPEN_ORDER_STATUSES
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# A monotonically growing row number; INTEGER PRIMARY KEY is SQLite's rowid alias.
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+HSA = String(31)
+ID = String(64)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    impl = DateTime(timezone=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+service_setting = Table(
+    "service_setting",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+offer_definition = Table(
+    "offer_definition",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("care_giver", HSA, nullable=False),
+    Column("offer_code", String(64), nullable=False),
+    Column("display_name", String(255), nullable=False),
+    Column("analyses", JSON, nullable=False),
+    Column("sampling_modes", String(32), nullable=False),
+    Column("specimen_material", JSON),
+    Column("notifiable", Boolean, nullable=False),
+    Column("result_release", String(32), nullable=False),
+    Column("validity_days", Integer, nullable=False),
+    Column("max_orders", Integer, nullable=False),
+    Column("performing_lab", HSA, nullable=False),
+    Column("min_age", Integer),
+    Column("max_age", Integer),
+    Column("patient_instructions", Text),
+    Column("active", Boolean, nullable=False),
+    UniqueConstraint("care_giver", "offer_code", name="uq_offer_definition_care_giver_code"),
+)
+
+offer = Table(
+    "offer",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("offer_id", ID, nullable=False, unique=True),
+    Column("offer_code", String(64), nullable=False),
+    Column("display_name", String(255), nullable=False),
+    Column("patient_root", String(32), nullable=False),
+    Column("patient_id", String(12), nullable=False, index=True),
+    Column("care_giver", HSA, nullable=False),
+    Column("care_unit", HSA, nullable=False),
+    Column("assigned_by", JSON, nullable=False),
+    Column("assigned_time", UTCDateTime, nullable=False),
+    Column("valid_to", UTCDateTime, nullable=False),
+    Column("max_orders", Integer, nullable=False),
+    Column("orders_placed", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("sampling_modes", String(32), nullable=False),
+    Column("comment", Text),
+    Index("ix_offer_status_valid_to", "status", "valid_to"),
+)
+
+patient_order = Table(
+    "patient_order",
+    metadata,
+    Column("seq", SeqType, primary_key=True, autoincrement=True),
+    Column("order_id", ID, nullable=False, unique=True),
+    Column("referral_id", String(16), nullable=False),
+    Column("offer_id", ID, ForeignKey("offer.offer_id"), nullable=False),
+    Column("offer_code", String(64), nullable=False),
+    Column("display_name", String(255), nullable=False),
+    Column("patient_root", String(32), nullable=False),
+    Column("patient_id", String(12), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("sampling_mode", String(16), nullable=False),
+    Column("performing_lab", HSA),
+    Column("sampling_unit", HSA),
+    Column("care_giver", HSA, nullable=False),
+    Column("care_unit", HSA, nullable=False),
+    Column("result_recipient_unit", HSA),
+    Column("analyses", JSON, nullable=False),
+    Column("created_time", UTCDateTime, nullable=False),
+    Column("valid_to", UTCDateTime, nullable=False),
+    Column("notifiable", Boolean, nullable=False),
+    Column("result_release", String(32), nullable=False),
+    Column("delivery_address", JSON),
+    Column("contact_phone", String(24)),
+    # GetOrders selectors, each with the paging key so a page is one index range scan
+    Index("ix_patient_order_patient_seq", "patient_id", "seq"),
+    Index("ix_patient_order_referral", "referral_id"),
+    Index("ix_patient_order_lab_seq", "performing_lab", "seq"),
+    Index("ix_patient_order_unit_seq", "sampling_unit", "seq"),
+    Index("ix_patient_order_offer", "offer_id", "sampling_mode"),
+    Index("ix_patient_order_status_valid_to", "status", "valid_to"),
+    Index(
+        "uq_patient_order_open_referral",
+        "referral_id",
+        unique=True,
+        postgresql_where=text("status IN (%s)" % ", ".join(f"'{s}'" for s in sorted(OPEN_ORDER_STATUSES))),
+        sqlite_where=text("status IN (%s)" % ", ".join(f"'{s}'" for s in sorted(OPEN_ORDER_STATUSES))),
+    ),
+)
+
+order_status_change = Table(
+    "order_status_change",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("order_seq", SeqType, ForeignKey("patient_order.seq"), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("time", UTCDateTime, nullable=False),
+    Column("performed_by", JSON, nullable=False),
+    Column("unit", HSA),
+    Column("reason", JSON),
+    Column("comment", Text),
+    Index("ix_order_status_change_order", "order_seq", "id"),
+)
+
+specimen = Table(
+    "specimen",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("order_seq", SeqType, ForeignKey("patient_order.seq"), nullable=False),
+    Column("identifier", String(255), nullable=False),
+    Column("material", JSON),
+    Column("collected_time", UTCDateTime),
+    UniqueConstraint("order_seq", "identifier", name="uq_specimen_order_identifier"),
+)
+
+lab_result = Table(
+    "lab_result",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("order_id", ID, ForeignKey("patient_order.order_id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("report_status", String(16), nullable=False),
+    Column("report_time", UTCDateTime, nullable=False),
+    Column("content", JSON, nullable=False),
+    Column("received_time", UTCDateTime, nullable=False),
+    Column("released", Boolean, nullable=False),
+    Column("release_time", UTCDateTime),
+    Column("follow_up_case_id", ID),
+    UniqueConstraint("order_id", "version", name="uq_lab_result_order_version"),
+)
+
+follow_up_case = Table(
+    "follow_up_case",
+    metadata,
+    Column("case_id", ID, primary_key=True),
+    Column("order_id", ID, ForeignKey("patient_order.order_id"), nullable=False),
+    Column("care_giver", HSA, nullable=False),
+    Column("care_unit", HSA, nullable=False),
+    Column("opened_time", UTCDateTime, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("closed_time", UTCDateTime),
+    Column("closed_by", String(64)),
+    Column("note", Text),
+    Index("ix_follow_up_case_order_status", "order_id", "status"),
+    Index("ix_follow_up_case_status_opened", "status", "opened_time"),
+)
+
+connected_system = Table(
+    "connected_system",
+    metadata,
+    Column("hsa_id", HSA, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("all_care_givers", Boolean, nullable=False),
+)
+
+connected_system_care_giver = Table(
+    "connected_system_care_giver",
+    metadata,
+    Column("hsa_id", HSA, ForeignKey("connected_system.hsa_id", ondelete="CASCADE"), primary_key=True),
+    Column("care_giver", HSA, primary_key=True),
+)
+
+audit_record = Table(
+    "audit_record",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("time", UTCDateTime, nullable=False),
+    Column("interaction", String(64), nullable=False),
+    Column("action", String(8), nullable=False),
+    Column("patient_id", String(12), nullable=False),
+    Column("log_id", String(36), nullable=False),
+    Column("consumer_hsa_id", String(64)),
+    Column("sender_hsa_id", String(64)),
+    Column("actor_id", String(64)),
+    Column("care_giver", HSA),
+    Index("ix_audit_record_patient_time", "patient_id", "time"),
+    Index("ix_audit_record_log_id", "log_id"),
+)

@@ -1,0 +1,645 @@
+"""The service layer: one function per interaction (and per staff operation).
+
+Each function runs in one unit of work: it checks the caller and the input, loads
+what it needs (locking what it will change), applies the domain rules, writes audit
+records for the patient data it touched, and commits. On any error nothing is
+written. Reads raise ``InvalidRequest`` / ``CallerRefused``; writes raise those or
+``RuleViolation``; the producers turn them into SOAP Faults or ResultType.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from . import access, commands, paging, release
+from .clock import day_after, day_start, local_date
+from .errors import InvalidRequest, RuleViolation, SubCode
+from .identity import InvalidIdentity, PersonId, check_hsa_id, parse_person_id
+from .model import (
+    Actor,
+    ActorKind,
+    AuditAction,
+    AuditRecord,
+    ConnectedSystem,
+    FollowUpCase,
+    FollowUpStatus,
+    LaboratoryResult,
+    Offer,
+    OfferDefinition,
+    OfferStatus,
+    Order,
+    OrderStatus,
+    SamplingMode,
+    StatusChange,
+    StoredResult,
+    SystemKind,
+)
+from .ports import ConcurrentWrite, OrderQuery, UnitOfWork
+from .status import check_result_transition, check_transition
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+# Consumers' clocks drift; an event reported a little in the future is accepted.
+CLOCK_SKEW = timedelta(minutes=5)
+REFERRAL_ALPHABET = "ACEFHJKMNPRTWXY3479"  # no look-alikes (0/O/D, 1/I/L, 2/Z, 5/S, 6/G, 8/B, U/V)
+REFERRAL_LENGTH = 8
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    """A write that was accepted: OK, or INFO when it changed nothing (a repeat)."""
+
+    info: bool = False
+    message: str | None = None
+    offer_id: str | None = None
+    order_id: str | None = None
+    referral_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrdersPage:
+    orders: list[Order]
+    continuation_token: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderResultView:
+    order: Order
+    result: LaboratoryResult | None
+    released_to_patient: bool
+    release_time: datetime | None
+    follow_up_required: bool
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _patient(pid: PersonId, now: datetime) -> PersonId:
+    try:
+        return parse_person_id(pid.root, pid.extension, today=local_date(now))
+    except InvalidIdentity as e:
+        raise InvalidRequest(str(e)) from None
+
+
+def _hsa(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_hsa_id(value, what)
+    except InvalidIdentity as e:
+        raise InvalidRequest(str(e)) from None
+
+
+def _actor(actor: Actor, what: str, now: datetime, *, allowed: Iterable[ActorKind] = tuple(ActorKind)) -> Actor:
+    if actor.kind not in tuple(allowed):
+        raise InvalidRequest(f"{what} must be one of {', '.join(sorted(allowed))}")
+    if actor.kind is ActorKind.PATIENT:
+        if not actor.id.isdigit() or len(actor.id) != 12:
+            raise InvalidRequest(f"{what}: a PATIENT actor is identified by a 12-digit personal identity number")
+        root = (
+            "1.2.752.129.2.1.3.3" if int(actor.id[6:8]) > 60 else "1.2.752.129.2.1.3.1"
+        )
+        _patient(PersonId(root, actor.id), now)
+    else:
+        _hsa(actor.id, f"{what} id")
+    return actor
+
+
+def _not_future(moment: datetime, what: str, now: datetime) -> None:
+    if moment > now + CLOCK_SKEW:
+        raise InvalidRequest(f"{what} lies in the future")
+
+
+def _system(uow: UnitOfWork, ctx: commands.CallContext) -> ConnectedSystem:
+    system = uow.systems.get(ctx.consumer) if ctx.consumer else None
+    return access.check_interaction(system, ctx.interaction)
+
+
+def _audit(
+    ctx: commands.CallContext,
+    action: AuditAction,
+    patients: Iterable[PersonId],
+    actor: Actor | None = None,
+    care_giver: str | None = None,
+) -> list[AuditRecord]:
+    seen: set[str] = set()
+    records = []
+    for p in patients:
+        if p.extension in seen:
+            continue
+        seen.add(p.extension)
+        records.append(
+            AuditRecord(
+                time=ctx.now,
+                interaction=ctx.interaction,
+                action=action,
+                patient_id=p.extension,
+                log_id=ctx.log_id,
+                consumer_hsa_id=ctx.consumer,
+                sender_hsa_id=ctx.sender,
+                actor_id=actor.id if actor else None,
+                care_giver=care_giver,
+            )
+        )
+    return records
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+# ---------------------------------------------------------------- offers
+
+
+def get_offer_catalog(
+    uow: UnitOfWork, ctx: commands.CallContext, care_giver: str | None, mode: SamplingMode | None
+) -> list[OfferDefinition]:
+    with uow:
+        system = _system(uow, ctx)
+        _hsa(care_giver, "careGiverHSAId")
+        definitions = uow.definitions.list(care_giver, mode, active_only=True)
+        return [d for d in definitions if system.serves(d.care_giver)]
+
+
+def assign_offer(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.AssignOffer) -> WriteOutcome:
+    now = ctx.now
+    patient = _patient(cmd.patient, now)
+    _hsa(cmd.care_giver, "careGiverHSAId")
+    _hsa(cmd.care_unit, "accountableCareUnit")
+    _actor(cmd.assigned_by, "assignedBy", now, allowed=(ActorKind.STAFF, ActorKind.SYSTEM))
+    if cmd.valid_to is not None and cmd.valid_to <= now:
+        raise InvalidRequest("validTo must lie in the future")
+    with uow:
+        system = _system(uow, ctx)
+        access.check_serves(system, cmd.care_giver)
+        definition = uow.definitions.get(cmd.care_giver, cmd.offer_code)
+        if definition is None or not definition.active:
+            raise RuleViolation(SubCode.NOT_IN_CATALOGUE, "the offer code is not in the care giver's catalogue")
+        if not definition.fits_age(patient.age_on(local_date(now))):
+            raise RuleViolation(SubCode.NOT_IN_CATALOGUE, "the patient's age is outside the offer's age limits")
+        offer = Offer(
+            offer_id=_new_id(),
+            offer_code=definition.offer_code,
+            display_name=definition.display_name,
+            patient=patient,
+            care_giver=definition.care_giver,
+            care_unit=cmd.care_unit,
+            assigned_by=cmd.assigned_by,
+            assigned_time=now,
+            valid_to=cmd.valid_to or now + timedelta(days=definition.validity_days),
+            max_orders=cmd.max_orders or definition.max_orders,
+            orders_placed=0,
+            status=OfferStatus.ACTIVE,
+            sampling_modes=definition.sampling_modes,
+            comment=cmd.comment,
+        )
+        uow.offers.add(offer)
+        uow.audit.add(_audit(ctx, AuditAction.WRITE, [patient], cmd.assigned_by, offer.care_giver))
+        uow.commit()
+        return WriteOutcome(offer_id=offer.offer_id)
+
+
+def revoke_offer(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.RevokeOffer) -> WriteOutcome:
+    _actor(cmd.revoked_by, "revokedBy", ctx.now, allowed=(ActorKind.STAFF, ActorKind.SYSTEM))
+    with uow:
+        system = _system(uow, ctx)
+        offer = uow.offers.get(cmd.offer_id, for_update=True)
+        if offer is None:
+            raise RuleViolation(SubCode.UNKNOWN_ID, "no offer with that offerId")
+        access.check_serves(system, offer.care_giver)
+        if offer.status is OfferStatus.REVOKED:
+            return WriteOutcome(info=True, message="the offer was already revoked")
+        if offer.status_at(ctx.now) is OfferStatus.EXPIRED:
+            raise RuleViolation(SubCode.WRONG_STATE, "the offer has expired")
+        offer.status = OfferStatus.REVOKED
+        uow.offers.save(offer)
+        uow.audit.add(_audit(ctx, AuditAction.WRITE, [offer.patient], cmd.revoked_by, offer.care_giver))
+        uow.commit()
+        return WriteOutcome()
+
+
+def get_offers(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.GetOffers) -> list[Offer]:
+    patient = _patient(cmd.patient, ctx.now)
+    with uow:
+        system = _system(uow, ctx)
+        offers = []
+        for offer in uow.offers.for_patient(patient):
+            if not system.serves(offer.care_giver):
+                continue
+            offer.status = offer.status_at(ctx.now)
+            if cmd.statuses and offer.status not in cmd.statuses:
+                continue
+            offers.append(offer)
+        uow.audit.add(_audit(ctx, AuditAction.READ, [patient]))
+        uow.commit()
+        return offers
+
+
+# ---------------------------------------------------------------- orders
+
+
+def _new_referral_id(uow: UnitOfWork) -> str:
+    for _ in range(20):
+        candidate = "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(REFERRAL_LENGTH))
+        if not uow.orders.referral_in_use(candidate):
+            return candidate
+    raise RuntimeError("could not find a free referral id")  # 19^8 codes: does not happen in practice
+
+
+def create_order(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.CreateOrder) -> WriteOutcome:
+    now = ctx.now
+    patient = _patient(cmd.patient, now)
+    _hsa(cmd.performing_lab, "performingLabHSAId")
+    _hsa(cmd.sampling_unit, "samplingUnitHSAId")
+    if cmd.sampling_mode is SamplingMode.HOME_KIT and cmd.delivery_address is None:
+        raise InvalidRequest("a HOME_KIT order needs a deliveryAddress")
+    with uow:
+        system = _system(uow, ctx)
+        offer = uow.offers.get(cmd.offer_id, for_update=True)
+        # An offer of another patient is reported as unknown: its existence is not disclosed.
+        if offer is None or offer.patient.extension != patient.extension:
+            raise RuleViolation(SubCode.UNKNOWN_ID, "no offer with that offerId for this patient")
+        access.check_serves(system, offer.care_giver)
+        existing = uow.orders.open_for_offer(offer.offer_id, cmd.sampling_mode)
+        if existing is not None:
+            return WriteOutcome(
+                info=True,
+                message="an open order for this offer and sampling mode exists; it is returned",
+                order_id=existing.order_id,
+                referral_id=existing.referral_id,
+            )
+        state = offer.status_at(now)
+        if state is not OfferStatus.ACTIVE or offer.orders_placed >= offer.max_orders:
+            reason = "used up" if state in (OfferStatus.ACTIVE, OfferStatus.USED) else state.lower()
+            raise RuleViolation(SubCode.WRONG_STATE, f"the offer cannot be ordered from: it is {reason}")
+        if cmd.sampling_mode not in offer.sampling_modes:
+            raise RuleViolation(SubCode.NOT_IN_CATALOGUE, f"the offer does not allow sampling mode {cmd.sampling_mode}")
+        definition = uow.definitions.get(offer.care_giver, offer.offer_code)
+        if definition is None or not definition.active:
+            raise RuleViolation(SubCode.WRONG_STATE, "the offer is no longer in the care giver's catalogue")
+        actor = (
+            Actor(ActorKind.PATIENT, patient.extension)
+            if system.kind is SystemKind.CITIZEN
+            else Actor(ActorKind.SYSTEM, system.hsa_id)
+        )
+        order = Order(
+            order_id=_new_id(),
+            referral_id=_new_referral_id(uow),
+            offer_id=offer.offer_id,
+            offer_code=offer.offer_code,
+            display_name=offer.display_name,
+            patient=patient,
+            status=OrderStatus.ORDERED,
+            sampling_mode=cmd.sampling_mode,
+            care_giver=offer.care_giver,
+            care_unit=offer.care_unit,
+            analyses=definition.analyses,
+            created_time=now,
+            valid_to=now + timedelta(days=definition.validity_days),
+            notifiable=definition.notifiable,
+            result_release=definition.result_release,
+            performing_lab=cmd.performing_lab or definition.performing_lab,
+            sampling_unit=cmd.sampling_unit,
+            result_recipient_unit=offer.care_unit,
+            delivery_address=cmd.delivery_address,
+            contact_phone=cmd.contact_phone,
+            history=[StatusChange(OrderStatus.ORDERED, now, actor)],
+        )
+        uow.orders.add(order)
+        offer.orders_placed += 1
+        if offer.orders_placed >= offer.max_orders:
+            offer.status = OfferStatus.USED
+        uow.offers.save(offer)
+        uow.audit.add(_audit(ctx, AuditAction.WRITE, [patient], actor, offer.care_giver))
+        uow.commit()
+        return WriteOutcome(order_id=order.order_id, referral_id=order.referral_id)
+
+
+def get_orders(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.GetOrders) -> OrdersPage:
+    if not cmd.has_selector:
+        raise InvalidRequest(
+            "give at least one of patientId, orderId, referralId, performingLabHSAId, samplingUnitHSAId"
+        )
+    patient = _patient(cmd.patient, ctx.now) if cmd.patient else None
+    _hsa(cmd.performing_lab, "performingLabHSAId")
+    _hsa(cmd.sampling_unit, "samplingUnitHSAId")
+    if cmd.created_start and cmd.created_end and cmd.created_end < cmd.created_start:
+        raise InvalidRequest("createdPeriod ends before it starts")
+    limit = cmd.max_results or DEFAULT_PAGE_SIZE
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidRequest(f"maxResults must be between 1 and {MAX_PAGE_SIZE}")
+    with uow:
+        system = _system(uow, ctx)
+        if system.kind is SystemKind.CITIZEN and patient is None:
+            raise InvalidRequest("the citizen e-service must give the patientId")
+        query = OrderQuery(
+            patient=patient,
+            order_ids=tuple(dict.fromkeys(cmd.order_ids)),
+            referral_ids=tuple(dict.fromkeys(r.upper() for r in cmd.referral_ids)),
+            performing_lab=cmd.performing_lab,
+            sampling_unit=cmd.sampling_unit,
+            statuses=tuple(dict.fromkeys(cmd.statuses)),
+            created_from=day_start(cmd.created_start) if cmd.created_start else None,
+            created_before=day_after(cmd.created_end) if cmd.created_end else None,
+            care_givers=access.care_giver_scope(system),
+        )
+        digest = paging.query_digest(uow.paging_key(), query)
+        after = paging.decode(cmd.continuation_token, digest) if cmd.continuation_token else 0
+        rows = uow.orders.find(query, after, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        orders = [order for _, order in rows]
+        token = paging.encode(rows[-1][0], digest) if more else None
+        looked_up = ([patient] if patient else []) + [o.patient for o in orders]
+        uow.audit.add(_audit(ctx, AuditAction.READ, looked_up))
+        uow.commit()
+        return OrdersPage(orders, token)
+
+
+def _load_order_for_write(uow: UnitOfWork, system: ConnectedSystem, order_id: str) -> Order:
+    order = uow.orders.get(order_id, for_update=True)
+    if order is None:
+        raise RuleViolation(SubCode.UNKNOWN_ID, "no order with that orderId")
+    access.check_serves(system, order.care_giver)
+    return order
+
+
+def set_order_status(
+    uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.SetOrderStatus
+) -> WriteOutcome:
+    now = ctx.now
+    _actor(cmd.performed_by, "performedBy", now)
+    _hsa(cmd.performing_unit, "performingUnitHSAId")
+    _not_future(cmd.event_time, "eventTime", now)
+    for s in cmd.specimens:
+        if s.collected_time is not None:
+            _not_future(s.collected_time, "specimen collectedTime", now)
+    if cmd.status is OrderStatus.SPECIMEN_COLLECTED and not cmd.specimens:
+        raise InvalidRequest("SPECIMEN_COLLECTED needs the collected specimen (its barcode)")
+    if len({s.identifier for s in cmd.specimens}) != len(cmd.specimens):
+        raise InvalidRequest("the same specimen identifier is given twice")
+    with uow:
+        system = _system(uow, ctx)
+        access.check_may_report(system, cmd.status)
+        order = _load_order_for_write(uow, system, cmd.order_id)
+        last = order.history[-1] if order.history else None
+        if (
+            order.status is cmd.status
+            and last is not None
+            and last.status is cmd.status
+            and last.time == cmd.event_time
+        ):
+            return WriteOutcome(info=True, message=f"the order already has status {cmd.status}")
+        check_transition(order.status, cmd.status, order.sampling_mode)
+        known = {s.identifier for s in order.specimens}
+        new_specimens = [s for s in cmd.specimens if s.identifier not in known]
+        change = StatusChange(
+            cmd.status, cmd.event_time, cmd.performed_by, cmd.performing_unit, cmd.reason, cmd.comment
+        )
+        order.status = cmd.status
+        order.history.append(change)
+        order.specimens.extend(new_specimens)
+        if cmd.status is OrderStatus.SPECIMEN_COLLECTED and order.sampling_unit is None:
+            order.sampling_unit = cmd.performing_unit
+        uow.orders.record_change(order, change, new_specimens)
+        uow.audit.add(_audit(ctx, AuditAction.WRITE, [order.patient], cmd.performed_by, order.care_giver))
+        uow.commit()
+        return WriteOutcome()
+
+
+def cancel_order(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.CancelOrder) -> WriteOutcome:
+    now = ctx.now
+    _actor(cmd.cancelled_by, "cancelledBy", now)
+    with uow:
+        system = _system(uow, ctx)
+        order = _load_order_for_write(uow, system, cmd.order_id)
+        if system.kind is SystemKind.CITIZEN and (
+            cmd.cancelled_by.kind is not ActorKind.PATIENT or cmd.cancelled_by.id != order.patient.extension
+        ):
+            raise RuleViolation(SubCode.NOT_PERMITTED, "through the citizen e-service only the patient may cancel")
+        if order.status is OrderStatus.CANCELLED:
+            return WriteOutcome(info=True, message="the order was already cancelled")
+        check_transition(order.status, OrderStatus.CANCELLED, order.sampling_mode)
+        change = StatusChange(OrderStatus.CANCELLED, now, cmd.cancelled_by, comment=cmd.reason)
+        order.status = OrderStatus.CANCELLED
+        order.history.append(change)
+        uow.orders.record_change(order, change)
+        # A cancelled order does not use up the offer.
+        offer = uow.offers.get(order.offer_id, for_update=True)
+        if offer is not None and offer.orders_placed > 0:
+            offer.orders_placed -= 1
+            if offer.status is OfferStatus.USED:
+                offer.status = OfferStatus.ACTIVE
+            uow.offers.save(offer)
+        uow.audit.add(_audit(ctx, AuditAction.WRITE, [order.patient], cmd.cancelled_by, order.care_giver))
+        uow.commit()
+        return WriteOutcome()
+
+
+# ---------------------------------------------------------------- results
+
+
+def _check_result_input(result: LaboratoryResult, now: datetime) -> None:
+    _hsa(result.performing_lab, "performingLabHSAId")
+    _not_future(result.report_time, "reportTime", now)
+    if result.signed_by is not None:
+        _actor(result.signed_by, "signedBy", now, allowed=(ActorKind.STAFF, ActorKind.SYSTEM))
+    codes = [(a.code.code_system, a.code.code) for a in result.analysis_results]
+    if len(set(codes)) != len(codes):
+        raise InvalidRequest("the same analysis code is reported twice in one result")
+    for a in result.analysis_results:
+        ri = a.reference_interval
+        if ri is not None and ri.low is not None and ri.high is not None and ri.high < ri.low:
+            raise InvalidRequest("a reference interval has high below low")
+
+
+def set_result(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.SetResult) -> WriteOutcome:
+    _check_result_input(cmd.result, ctx.now)
+    try:
+        return _store_result(uow, ctx, cmd.result)
+    except ConcurrentWrite:
+        # Another transaction stored the same version between our read and write
+        # (only possible where the order row lock is not available); decide again.
+        return _store_result(uow, ctx, cmd.result)
+
+
+def _store_result(uow: UnitOfWork, ctx: commands.CallContext, result: LaboratoryResult) -> WriteOutcome:
+    now = ctx.now
+    with uow:
+        system = _system(uow, ctx)
+        order = _load_order_for_write(uow, system, result.order_id)
+        versions = uow.results.versions(order.order_id)
+        same = next((v for v in versions if v.result.version == result.version), None)
+        if same is not None:
+            if same.result == result:
+                return WriteOutcome(info=True, message="this result version is already stored")
+            raise RuleViolation(
+                SubCode.VERSION_CONFLICT, "this result version is already stored with other content"
+            )
+        newest = max((v.result.version for v in versions), default=0)
+        if result.version < newest:
+            raise RuleViolation(
+                SubCode.VERSION_CONFLICT, f"a newer result version ({newest}) is already stored"
+            )
+        new_status = check_result_transition(order.status, result.report_status, order.sampling_mode)
+
+        case = uow.follow_ups.open_for_order(order.order_id)
+        decision = release.decide(order.result_release, order.notifiable, result, case is not None)
+        if decision.needs_follow_up and case is None:
+            case = FollowUpCase(
+                case_id=_new_id(),
+                order_id=order.order_id,
+                care_giver=order.care_giver,
+                care_unit=order.care_unit,
+                opened_time=now,
+            )
+            uow.follow_ups.add(case)
+        uow.results.add(
+            StoredResult(
+                result=result,
+                received_time=now,
+                released=decision.released,
+                release_time=now if decision.released else None,
+                follow_up_case_id=case.case_id if case is not None and not decision.released else None,
+            )
+        )
+        actor = result.signed_by or Actor(ActorKind.SYSTEM, system.hsa_id)
+        change = StatusChange(new_status, result.report_time, actor, result.performing_lab)
+        order.status = new_status
+        order.history.append(change)
+        uow.orders.record_change(order, change)
+        uow.audit.add(_audit(ctx, AuditAction.WRITE, [order.patient], actor, order.care_giver))
+        uow.commit()
+        return WriteOutcome()
+
+
+def get_results(
+    uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.GetResults
+) -> list[OrderResultView]:
+    patient = _patient(cmd.patient, ctx.now)
+    if cmd.period_start and cmd.period_end and cmd.period_end < cmd.period_start:
+        raise InvalidRequest("period ends before it starts")
+    with uow:
+        system = _system(uow, ctx)
+        citizen = system.kind is SystemKind.CITIZEN
+        orders = [o for o in uow.orders.for_patient(patient, cmd.order_ids) if system.serves(o.care_giver)]
+        newest = uow.results.newest([o.order_id for o in orders])
+        open_cases = uow.follow_ups.open_for_orders(list(newest))
+        views = []
+        for order in orders:
+            stored = newest.get(order.order_id)
+            if stored is None:
+                continue
+            day = local_date(stored.result.report_time)
+            if (cmd.period_start and day < cmd.period_start) or (cmd.period_end and day > cmd.period_end):
+                continue
+            if citizen and not stored.released:
+                # Neither the result nor a pending follow-up (which would disclose a
+                # positive finding) reaches the patient before release.
+                views.append(OrderResultView(order, None, False, None, False))
+            else:
+                views.append(
+                    OrderResultView(
+                        order, stored.result, stored.released, stored.release_time, order.order_id in open_cases
+                    )
+                )
+        uow.audit.add(_audit(ctx, AuditAction.READ, [patient]))
+        uow.commit()
+        return views
+
+
+# ---------------------------------------------------------------- staff operations
+
+
+def list_follow_ups(uow: UnitOfWork, status: FollowUpStatus | None = None) -> list[FollowUpCase]:
+    with uow:
+        return uow.follow_ups.list(status.value if status else None)
+
+
+def close_follow_up(
+    uow: UnitOfWork, ctx: commands.CallContext, case_id: str, closed_by: Actor, note: str | None = None
+) -> int:
+    """Close a follow-up case; return how many result versions it released to the patient."""
+    _actor(closed_by, "closedBy", ctx.now, allowed=(ActorKind.STAFF,))
+    with uow:
+        case = uow.follow_ups.get(case_id, for_update=True)
+        if case is None:
+            raise RuleViolation(SubCode.UNKNOWN_ID, "no follow-up case with that id")
+        if case.status is FollowUpStatus.CLOSED:
+            raise RuleViolation(SubCode.WRONG_STATE, "the follow-up case is already closed")
+        order = uow.orders.get(case.order_id, for_update=True)
+        assert order is not None  # a case always belongs to an order
+        case.status = FollowUpStatus.CLOSED
+        case.closed_time = ctx.now
+        case.closed_by = closed_by.id
+        case.note = note
+        uow.follow_ups.save(case)
+        released = 0
+        if release.released_when_case_closes(order.result_release):
+            released = uow.results.release(order.order_id, ctx.now)
+        uow.audit.add(_audit(ctx, AuditAction.WRITE, [order.patient], closed_by, order.care_giver))
+        uow.commit()
+        return released
+
+
+def release_results(uow: UnitOfWork, ctx: commands.CallContext, order_id: str, released_by: Actor) -> int:
+    """Staff release an order's held results (AFTER_REVIEW); refused while a follow-up is open."""
+    _actor(released_by, "releasedBy", ctx.now, allowed=(ActorKind.STAFF,))
+    with uow:
+        order = uow.orders.get(order_id, for_update=True)
+        if order is None:
+            raise RuleViolation(SubCode.UNKNOWN_ID, "no order with that orderId")
+        if uow.follow_ups.open_for_order(order_id) is not None:
+            raise RuleViolation(SubCode.WRONG_STATE, "close the order's follow-up case first")
+        released = uow.results.release(order_id, ctx.now)
+        uow.audit.add(_audit(ctx, AuditAction.WRITE, [order.patient], released_by, order.care_giver))
+        uow.commit()
+        return released
+
+
+HOUSEKEEPING_ACTOR = Actor(ActorKind.SYSTEM, "SE5565594230-EPH", "housekeeping")
+
+
+def expire_due(uow: UnitOfWork, now: datetime, actor: Actor = HOUSEKEEPING_ACTOR) -> tuple[int, int]:
+    """Mark offers and unsampled orders past validTo as EXPIRED. Returns (offers, orders)."""
+    with uow:
+        offers = uow.offers.expire_due(now)
+        orders = uow.orders.due_to_expire(now)
+        for order in orders:
+            change = StatusChange(OrderStatus.EXPIRED, now, actor)
+            order.status = OrderStatus.EXPIRED
+            order.history.append(change)
+            uow.orders.record_change(order, change)
+        uow.commit()
+        return offers, len(orders)
+
+
+# ---------------------------------------------------------------- catalogue and registry
+
+
+def import_catalogue(uow: UnitOfWork, definitions: Sequence[OfferDefinition], *, replace_all: bool = False) -> tuple[int, int]:
+    """Store catalogue entries in one transaction; returns (added, updated).
+
+    With ``replace_all`` the entries not in ``definitions`` are deactivated (never
+    deleted: assigned offers refer to them)."""
+    with uow:
+        counts = uow.definitions.replace_all(definitions) if replace_all else uow.definitions.upsert(definitions)
+        uow.commit()
+        return counts
+
+
+def export_catalogue(uow: UnitOfWork) -> list[OfferDefinition]:
+    with uow:
+        return uow.definitions.list(active_only=False)
+
+
+def register_systems(uow: UnitOfWork, systems: Sequence[ConnectedSystem]) -> None:
+    with uow:
+        for s in systems:
+            uow.systems.put(replace(s, care_givers=frozenset(c.upper() for c in s.care_givers)))
+        uow.commit()
+
