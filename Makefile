@@ -1,0 +1,49 @@
+# The two set-up commands of the README: `make serve` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SERVICE_URL := http://127.0.0.1:8081
+
+.PHONY: serve test lint bench install sysdeps postgres clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Migrate, load the demo data into an empty database, start the service.
+serve: $(STAMP)
+	$(BIN)/eph db upgrade
+	$(BIN)/eph seed-demo --if-empty
+	$(BIN)/eph serve service
+
+# System packages the test suite uses: a non-Python SOAP stack (PHP SoapClient) and xmllint.
+sysdeps:
+	@if ! command -v php >/dev/null 2>&1 || ! php -m 2>/dev/null | grep -qi '^soap$$' || ! command -v xmllint >/dev/null 2>&1; then \
+		echo "installing php-cli php-soap libxml2-utils"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-cli php-soap libxml2-utils >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-cli php-soap libxml2-utils >/dev/null); \
+	fi
+
+# The local PostgreSQL cluster, started when it is down (Debian's pg_ctlcluster).
+postgres:
+	@if command -v pg_lsclusters >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then \
+		for v in $$(ls /etc/postgresql); do pg_ctlcluster --skip-systemctl-redirect $$v main start || true; done; \
+		for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+
+test: $(STAMP) sysdeps postgres
+	$(BIN)/ruff check .
+	$(BIN)/mypy contracts service_domain producers eph
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy contracts service_domain producers eph
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,95 @@
+"""The interactions of the service domain release: the single list that producers,
+consumers, the platform's demo catalogue and the tests take names, namespaces,
+files and URLs from."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+WSDL_ROOT = Path(os.environ.get("EPH_WSDL_DIR") or Path(__file__).resolve().parent.parent / "wsdl")
+SCHEMAS = WSDL_ROOT / "schemas"
+CORE_COMPONENTS = SCHEMAS / "core_components"
+INTERACTIONS_DIR = SCHEMAS / "interactions"
+
+REGISTRY_NS = "urn:riv:itintegration:registry:1"
+CORE_NS = "urn:riv:clinicalprocess:activity:selfsampling:1"
+SOAP11_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+RIVTA_PROFILE = "rivtabp21"
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    name: str
+    domain: str  # "clinicalprocess:activity:selfsampling"
+    write: bool  # writes answer with ResultType; reads answer faults
+
+    @property
+    def responder_ns(self) -> str:
+        return f"urn:riv:{self.domain}:{self.name}Responder:1"
+
+    @property
+    def wsdl_ns(self) -> str:
+        return f"urn:riv:{self.domain}:{self.name}:1:{RIVTA_PROFILE}"
+
+    @property
+    def soap_action(self) -> str:
+        return f"{self.responder_ns}:{self.name}"
+
+    @property
+    def request_element(self) -> str:
+        return f"{{{self.responder_ns}}}{self.name}"
+
+    @property
+    def response_element(self) -> str:
+        return f"{{{self.responder_ns}}}{self.name}Response"
+
+    @property
+    def folder(self) -> Path:
+        return INTERACTIONS_DIR / f"{self.name}Interaction"
+
+    @property
+    def wsdl_path(self) -> Path:
+        return self.folder / f"{self.name}Interaction_1.0_RIVTABP21.wsdl"
+
+    @property
+    def xsd_path(self) -> Path:
+        return self.folder / f"{self.name}Responder_1.0.xsd"
+
+    @property
+    def url_path(self) -> str:
+        """Where the service answers it, e.g. /eph/clinicalprocess/activity/selfsampling/GetOrders/1/rivtabp21."""
+        return f"/eph/{self.domain.replace(':', '/')}/{self.name}/1/{RIVTA_PROFILE}"
+
+
+SELFSAMPLING = "clinicalprocess:activity:selfsampling"
+MONITORING = "itintegration:monitoring"
+
+GET_OFFER_CATALOG = Interaction("GetOfferCatalog", SELFSAMPLING, write=False)
+ASSIGN_OFFER = Interaction("AssignOffer", SELFSAMPLING, write=True)
+REVOKE_OFFER = Interaction("RevokeOffer", SELFSAMPLING, write=True)
+GET_OFFERS = Interaction("GetOffers", SELFSAMPLING, write=False)
+CREATE_ORDER = Interaction("CreateOrder", SELFSAMPLING, write=True)
+GET_ORDERS = Interaction("GetOrders", SELFSAMPLING, write=False)
+SET_ORDER_STATUS = Interaction("SetOrderStatus", SELFSAMPLING, write=True)
+CANCEL_ORDER = Interaction("CancelOrder", SELFSAMPLING, write=True)
+SET_RESULT = Interaction("SetResult", SELFSAMPLING, write=True)
+GET_RESULTS = Interaction("GetResults", SELFSAMPLING, write=False)
+PING_FOR_CONFIGURATION = Interaction("PingForConfiguration", MONITORING, write=False)
+
+SELFSAMPLING_INTERACTIONS: tuple[Interaction, ...] = (
+    GET_OFFER_CATALOG,
+    ASSIGN_OFFER,
+    REVOKE_OFFER,
+    GET_OFFERS,
+    CREATE_ORDER,
+    GET_ORDERS,
+    SET_ORDER_STATUS,
+    CANCEL_ORDER,
+    SET_RESULT,
+    GET_RESULTS,
+)
+ALL_INTERACTIONS: tuple[Interaction, ...] = SELFSAMPLING_INTERACTIONS + (PING_FOR_CONFIGURATION,)
+BY_NAME: dict[str, Interaction] = {i.name: i for i in ALL_INTERACTIONS}
+BY_RESPONDER_NS: dict[str, Interaction] = {i.responder_ns: i for i in ALL_INTERACTIONS}

@@ -1,0 +1,1 @@
+"""Entry points: the ``eph`` command, configuration and the servers (the composition root)."""

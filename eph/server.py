@@ -1,0 +1,86 @@
+"""The servers, run under gunicorn (gthread workers: a slow call ties up one thread, not a worker)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from producers.application import ProducerApplication, ProducerConfig
+from producers.handlers import Handlers
+from service_domain import services
+from service_domain.clock import utcnow
+from service_domain.persistence.database import Database
+
+from .config import Settings
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+log = logging.getLogger("eph.server")
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+
+
+def service_app(settings: Settings) -> ProducerApplication:
+    configure_logging()
+    db = Database(settings.database_url)
+    return ProducerApplication(
+        Handlers(db, logical_address=settings.logical_address),
+        ProducerConfig(logical_address=settings.logical_address, trusted_platforms=settings.trusted_platforms),
+    )
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:
+        self.factory = factory
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        return self.factory()
+
+
+def _housekeeping_loop(settings: Settings) -> None:
+    db = Database(settings.database_url)
+    stop = threading.Event()
+    while not stop.wait(settings.housekeeping_seconds):
+        try:
+            offers, orders = services.expire_due(db.uow(), utcnow())
+            if offers or orders:
+                log.info("housekeeping expired offers=%d orders=%d", offers, orders)
+        except Exception as e:  # keep the loop alive; the text may quote data
+            log.error("housekeeping failed: %s", type(e).__name__)
+
+
+def gunicorn_options(bind: str, settings: Settings, name: str) -> dict[str, Any]:
+    return {
+        "bind": bind,
+        "workers": settings.workers,
+        "worker_class": "gthread",
+        "threads": settings.threads,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "info",
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "keepalive": 30,
+        "proc_name": name,
+    }
+
+
+def serve_service(settings: Settings, bind: str | None = None) -> None:
+    configure_logging()
+    options = gunicorn_options(bind or settings.service_bind, settings, "eph-service")
+    if settings.housekeeping_seconds > 0:
+        options["when_ready"] = lambda _arbiter: threading.Thread(
+            target=_housekeeping_loop, args=(settings,), daemon=True, name="housekeeping"
+        ).start()
+    GunicornServer(lambda: service_app(settings), options).run()

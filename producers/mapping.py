@@ -1,0 +1,366 @@
+"""Translations between contract messages (spyne objects built from the XSD) and
+the domain's commands and objects. Nothing here decides anything."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from contracts.models import MessageTypes
+from service_domain import commands
+from service_domain.clock import SWEDISH_TZ
+from service_domain.errors import InvalidRequest
+from service_domain.identity import PersonId
+from service_domain.model import (
+    Actor,
+    ActorKind,
+    Analysis,
+    AnalysisResult,
+    AnalysisStatus,
+    Code,
+    DeliveryAddress,
+    Interpretation,
+    LaboratoryResult,
+    Offer,
+    OfferDefinition,
+    OfferStatus,
+    Order,
+    OrderStatus,
+    Quantity,
+    ReferenceInterval,
+    ReportStatus,
+    SamplingMode,
+    Specimen,
+)
+from service_domain.services import OrderResultView
+
+# ------------------------------------------------------------------ incoming
+
+
+def timestamp(value: str, what: str) -> datetime:
+    """TimeStampType (YYYYMMDDhhmmss, Swedish local time) to an aware datetime."""
+    try:
+        return datetime.strptime(value, "%Y%m%d%H%M%S").replace(tzinfo=SWEDISH_TZ)
+    except ValueError:
+        raise InvalidRequest(f"{what} is not a valid date and time") from None
+
+
+def day(value: str | None, what: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y%m%d").date()
+    except ValueError:
+        raise InvalidRequest(f"{what} is not a valid date") from None
+
+
+def person(p: Any) -> PersonId:
+    return PersonId(p.root, p.extension)
+
+
+def actor(a: Any) -> Actor:
+    return Actor(ActorKind(a.actorType), a.id, a.name)
+
+
+def code(c: Any) -> Code | None:
+    if c is None:
+        return None
+    return Code(c.code, c.codeSystem, c.codeSystemName, c.displayName, c.originalText)
+
+
+def _list(value: Any) -> list[Any]:
+    return list(value) if value else []
+
+
+def address(a: Any) -> DeliveryAddress | None:
+    if a is None:
+        return None
+    return DeliveryAddress(a.name, a.street, a.postalCode, a.city)
+
+
+def specimen(s: Any) -> Specimen:
+    return Specimen(
+        s.identifier, code(s.material), timestamp(s.collectedTime, "collectedTime") if s.collectedTime else None
+    )
+
+
+def period(p: Any, what: str) -> tuple[date | None, date | None]:
+    if p is None:
+        return None, None
+    return day(p.start, f"{what} start"), day(p.end, f"{what} end")
+
+
+def laboratory_result(r: Any) -> LaboratoryResult:
+    analyses = []
+    for a in r.analysisResult:
+        value: Quantity | str | Code
+        if a.pq is not None:
+            value = Quantity(a.pq.value, a.pq.unit)
+        elif a.coded is not None:
+            value = code(a.coded)  # type: ignore[assignment]
+        else:
+            value = a.text
+        ri = a.referenceInterval
+        analyses.append(
+            AnalysisResult(
+                code=code(a.code),  # type: ignore[arg-type]
+                value=value,
+                status=AnalysisStatus(a.status),
+                display_name=a.displayName,
+                reference_interval=None if ri is None else ReferenceInterval(ri.low, ri.high, ri.unit, ri.text),
+                interpretation=Interpretation(a.interpretation) if a.interpretation else None,
+                comment=a.comment,
+            )
+        )
+    return LaboratoryResult(
+        order_id=r.orderId,
+        performing_lab=r.performingLabHSAId,
+        version=r.resultVersion,
+        report_status=ReportStatus(r.reportStatus),
+        report_time=timestamp(r.reportTime, "reportTime"),
+        analysis_results=tuple(analyses),
+        laboratory_id=r.laboratoryId,
+        signed_by=actor(r.signedBy) if r.signedBy is not None else None,
+        comment=r.comment,
+        specimen_identifiers=tuple(_list(r.specimenIdentifier)),
+    )
+
+
+def assign_offer(r: Any) -> commands.AssignOffer:
+    return commands.AssignOffer(
+        patient=person(r.patientId),
+        offer_code=r.offerCode,
+        care_giver=r.careGiverHSAId,
+        care_unit=r.accountableCareUnit,
+        assigned_by=actor(r.assignedBy),
+        valid_to=timestamp(r.validTo, "validTo") if r.validTo else None,
+        max_orders=r.maxOrders,
+        comment=r.comment,
+    )
+
+
+def revoke_offer(r: Any) -> commands.RevokeOffer:
+    return commands.RevokeOffer(r.offerId, actor(r.revokedBy), r.reason)
+
+
+def get_offers(r: Any) -> commands.GetOffers:
+    return commands.GetOffers(person(r.patientId), tuple(OfferStatus(s) for s in _list(r.status)))
+
+
+def create_order(r: Any) -> commands.CreateOrder:
+    return commands.CreateOrder(
+        offer_id=r.offerId,
+        patient=person(r.patientId),
+        sampling_mode=SamplingMode(r.samplingMode),
+        performing_lab=r.performingLabHSAId,
+        sampling_unit=r.samplingUnitHSAId,
+        delivery_address=address(r.deliveryAddress),
+        contact_phone=r.contactPhone,
+    )
+
+
+def get_orders(r: Any) -> commands.GetOrders:
+    start, end = period(r.createdPeriod, "createdPeriod")
+    return commands.GetOrders(
+        patient=person(r.patientId) if r.patientId is not None else None,
+        order_ids=tuple(_list(r.orderId)),
+        referral_ids=tuple(_list(r.referralId)),
+        performing_lab=r.performingLabHSAId,
+        sampling_unit=r.samplingUnitHSAId,
+        statuses=tuple(OrderStatus(s) for s in _list(r.status)),
+        created_start=start,
+        created_end=end,
+        max_results=r.maxResults,
+        continuation_token=r.continuationToken,
+    )
+
+
+def set_order_status(r: Any) -> commands.SetOrderStatus:
+    return commands.SetOrderStatus(
+        order_id=r.orderId,
+        status=OrderStatus(r.status),
+        event_time=timestamp(r.eventTime, "eventTime"),
+        performed_by=actor(r.performedBy),
+        performing_unit=r.performingUnitHSAId,
+        specimens=tuple(specimen(s) for s in _list(r.specimen)),
+        reason=code(r.reason),
+        comment=r.comment,
+    )
+
+
+def cancel_order(r: Any) -> commands.CancelOrder:
+    return commands.CancelOrder(r.orderId, actor(r.cancelledBy), r.reason)
+
+
+def get_results(r: Any) -> commands.GetResults:
+    start, end = period(r.period, "period")
+    return commands.GetResults(person(r.patientId), tuple(_list(r.orderId)), start, end)
+
+
+# ------------------------------------------------------------------ outgoing
+
+
+def ts(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(SWEDISH_TZ).strftime("%Y%m%d%H%M%S")
+
+
+class Out:
+    """Builds response objects of one interaction's message types."""
+
+    def __init__(self, types: MessageTypes) -> None:
+        self.t = types
+
+    def has(self, name: str) -> bool:
+        return name in self.t.by_name
+
+    def code(self, c: Code | None) -> Any:
+        if c is None:
+            return None
+        return self.t["CVType"](
+            code=c.code,
+            codeSystem=c.code_system,
+            codeSystemName=c.code_system_name,
+            displayName=c.display_name,
+            originalText=c.original_text,
+        )
+
+    def person(self, p: PersonId) -> Any:
+        return self.t["PersonIdType"](root=p.root, extension=p.extension)
+
+    def actor(self, a: Actor | None) -> Any:
+        if a is None:
+            return None
+        return self.t["ActorType"](actorType=a.kind.value, id=a.id, name=a.name)
+
+    def analysis(self, a: Analysis) -> Any:
+        return self.t["AnalysisType"](code=self.code(a.code), displayName=a.display_name)
+
+    def result_type(
+        self,
+        log_id: str,
+        *,
+        code: str = "OK",
+        error: str | None = None,
+        sub_code: str | None = None,
+        message: str | None = None,
+    ) -> Any:
+        return self.t["ResultType"](resultCode=code, errorCode=error, subCode=sub_code, logId=log_id, message=message)
+
+    def definition(self, d: OfferDefinition) -> Any:
+        return self.t["OfferDefinitionType"](
+            offerCode=d.offer_code,
+            displayName=d.display_name,
+            careGiverHSAId=d.care_giver,
+            analysis=[self.analysis(a) for a in d.analyses],
+            samplingMode=[m.value for m in d.sampling_modes],
+            specimenMaterial=self.code(d.specimen_material),
+            notifiable=d.notifiable,
+            resultRelease=d.result_release.value,
+            validityDays=d.validity_days,
+            maxOrders=d.max_orders,
+            performingLabHSAId=d.performing_lab,
+            minAge=d.min_age,
+            maxAge=d.max_age,
+            patientInstructions=d.patient_instructions,
+        )
+
+    def offer(self, o: Offer) -> Any:
+        return self.t["OfferType"](
+            offerId=o.offer_id,
+            offerCode=o.offer_code,
+            displayName=o.display_name,
+            patientId=self.person(o.patient),
+            accountableCareGiver=o.care_giver,
+            accountableCareUnit=o.care_unit,
+            assignedBy=self.actor(o.assigned_by),
+            assignedTime=ts(o.assigned_time),
+            validTo=ts(o.valid_to),
+            maxOrders=o.max_orders,
+            ordersPlaced=o.orders_placed,
+            status=o.status.value,
+            samplingMode=[m.value for m in o.sampling_modes],
+            comment=o.comment,
+        )
+
+    def order(self, o: Order) -> Any:
+        T = self.t
+        return T["OrderType"](
+            orderId=o.order_id,
+            referralId=o.referral_id,
+            offerId=o.offer_id,
+            offerCode=o.offer_code,
+            displayName=o.display_name,
+            patientId=self.person(o.patient),
+            status=o.status.value,
+            samplingMode=o.sampling_mode.value,
+            performingLabHSAId=o.performing_lab,
+            samplingUnitHSAId=o.sampling_unit,
+            accountableCareGiver=o.care_giver,
+            accountableCareUnit=o.care_unit,
+            resultRecipientUnit=o.result_recipient_unit,
+            analysis=[self.analysis(a) for a in o.analyses],
+            specimen=[
+                T["SpecimenType"](identifier=s.identifier, material=self.code(s.material), collectedTime=ts(s.collected_time))
+                for s in o.specimens
+            ]
+            or None,
+            createdTime=ts(o.created_time),
+            validTo=ts(o.valid_to),
+            statusHistory=[
+                T["StatusHistoryType"](status=h.status.value, time=ts(h.time), performedBy=self.actor(h.performed_by))
+                for h in o.history
+            ]
+            or None,
+            deliveryAddress=None
+            if o.delivery_address is None
+            else T["DeliveryAddressType"](
+                name=o.delivery_address.name,
+                street=o.delivery_address.street,
+                postalCode=o.delivery_address.postal_code,
+                city=o.delivery_address.city,
+            ),
+            notifiable=o.notifiable,
+        )
+
+    def laboratory_result(self, r: LaboratoryResult) -> Any:
+        T = self.t
+        items = []
+        for a in r.analysis_results:
+            v = a.value
+            ri = a.reference_interval
+            items.append(
+                T["AnalysisResultType"](
+                    code=self.code(a.code),
+                    displayName=a.display_name,
+                    pq=T["PQType"](value=v.value, unit=v.unit) if isinstance(v, Quantity) else None,
+                    text=v if isinstance(v, str) else None,
+                    coded=self.code(v) if isinstance(v, Code) else None,
+                    referenceInterval=None
+                    if ri is None
+                    else T["ReferenceIntervalType"](low=ri.low, high=ri.high, unit=ri.unit, text=ri.text),
+                    interpretation=a.interpretation.value if a.interpretation else None,
+                    status=a.status.value,
+                    comment=a.comment,
+                )
+            )
+        return T["LaboratoryResultType"](
+            orderId=r.order_id,
+            laboratoryId=r.laboratory_id,
+            performingLabHSAId=r.performing_lab,
+            resultVersion=r.version,
+            reportStatus=r.report_status.value,
+            reportTime=ts(r.report_time),
+            signedBy=self.actor(r.signed_by),
+            comment=r.comment,
+            specimenIdentifier=list(r.specimen_identifiers) or None,
+            analysisResult=items,
+        )
+
+    def order_result(self, v: OrderResultView) -> Any:
+        return self.t["OrderResultType"](
+            order=self.order(v.order),
+            result=self.laboratory_result(v.result) if v.result is not None else None,
+            releasedToPatient=v.released_to_patient,
+            releaseTime=ts(v.release_time),
+            followUpRequired=v.follow_up_required,
+        )

@@ -1,0 +1,265 @@
+"""Offer catalogue documents: parse and check entries, and turn them back into documents.
+
+A document is a mapping with ``offerDefinitions`` (or a bare list of entries); each entry
+uses the element names of ``OfferDefinitionType``::
+
+    offerDefinitions:
+      - careGiverHSAId: SE2321000016-CG01
+        offerCode: HBA1C
+        displayName: Langtidsblodsocker (HbA1c)
+        analysis:
+          - code: NPU27300                  # flat, or code: {code: ..., codeSystem: ...}
+            codeSystem: 1.2.752.108.1       # NPU; the default
+            displayName: B-HbA1c (IFCC)
+        samplingMode: [SITE]
+        notifiable: false
+        resultRelease: IMMEDIATE
+        validityDays: 90
+        maxOrders: 1
+        performingLabHSAId: SE2321000016-LAB1
+        active: true                        # optional, default true
+
+Reading (files, YAML/JSON) is the caller's business; this module only checks data.
+Every problem is reported with the entry and field it concerns, and nothing is
+stored unless every entry is right.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from .identity import InvalidIdentity, check_hsa_id
+from .model import Analysis, Code, OfferDefinition, ResultRelease, SamplingMode
+
+NPU_CODE_SYSTEM = "1.2.752.108.1"
+_OFFER_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
+_OID = re.compile(r"[0-2](\.(0|[1-9][0-9]*))+")
+_KNOWN = {
+    "careGiverHSAId",
+    "offerCode",
+    "displayName",
+    "analysis",
+    "samplingMode",
+    "specimenMaterial",
+    "notifiable",
+    "resultRelease",
+    "validityDays",
+    "maxOrders",
+    "performingLabHSAId",
+    "minAge",
+    "maxAge",
+    "patientInstructions",
+    "active",
+}
+
+
+class CatalogueError(ValueError):
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Entry:
+    def __init__(self, index: int, data: Any, problems: list[str]) -> None:
+        self.data = data if isinstance(data, dict) else {}
+        code = self.data.get("offerCode")
+        self.label = f"entry {index}" + (f" (offerCode {code})" if isinstance(code, str) else "")
+        self.problems = problems
+        if not isinstance(data, dict):
+            self.fail(None, "must be a mapping of OfferDefinitionType fields")
+
+    def fail(self, field: str | None, message: str) -> None:
+        self.problems.append(f"{self.label}: " + (f"field '{field}': " if field else "") + message)
+
+    def text(self, field: str, *, required: bool = True, max_length: int = 255) -> str | None:
+        value = self.data.get(field)
+        if value is None:
+            if required:
+                self.fail(field, "is required")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.fail(field, "must be a non-empty string")
+            return None
+        if len(value) > max_length:
+            self.fail(field, f"is longer than {max_length} characters")
+            return None
+        return value
+
+    def hsa(self, field: str) -> str | None:
+        value = self.text(field)
+        if value is None:
+            return None
+        try:
+            return check_hsa_id(value, "the value")
+        except InvalidIdentity as e:
+            self.fail(field, str(e))
+            return None
+
+    def integer(self, field: str, *, minimum: int, maximum: int = 100_000, required: bool = True) -> int | None:
+        value = self.data.get(field)
+        if value is None:
+            if required:
+                self.fail(field, "is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            self.fail(field, f"must be an integer from {minimum} to {maximum}")
+            return None
+        return value
+
+    def boolean(self, field: str, *, default: bool | None = None) -> bool | None:
+        value = self.data.get(field, default)
+        if not isinstance(value, bool):
+            self.fail(field, "must be true or false" + ("" if default is not None else " (required)"))
+            return None
+        return value
+
+    def code(self, value: Any, field: str, default_system: str | None = None) -> Code | None:
+        if not isinstance(value, dict):
+            self.fail(field, "must be a mapping with code and codeSystem")
+            return None
+        code, system = value.get("code"), value.get("codeSystem", default_system)
+        if not isinstance(code, str) or not code:
+            self.fail(field, "code is required")
+            return None
+        if not isinstance(system, str) or not _OID.fullmatch(system):
+            self.fail(field, "codeSystem must be an OID")
+            return None
+        return Code(code, system, value.get("codeSystemName"), value.get("displayName"), value.get("originalText"))
+
+
+def parse(document: Any) -> list[OfferDefinition]:
+    """Check a catalogue document; return its entries or raise CatalogueError with every problem."""
+    entries = document.get("offerDefinitions") if isinstance(document, dict) else document
+    if not isinstance(entries, list) or not entries:
+        raise CatalogueError(["the document must hold a non-empty list 'offerDefinitions'"])
+    problems: list[str] = []
+    definitions: list[OfferDefinition] = []
+    seen: dict[tuple[str, str], int] = {}
+    for index, data in enumerate(entries, start=1):
+        e = _Entry(index, data, problems)
+        if not e.data:
+            continue
+        for unknown in sorted(set(e.data) - _KNOWN):
+            e.fail(unknown, "is not a field of OfferDefinitionType")
+        before = len(problems)
+        care_giver = e.hsa("careGiverHSAId")
+        offer_code = e.text("offerCode", max_length=64)
+        if offer_code is not None and not _OFFER_CODE.fullmatch(offer_code):
+            e.fail("offerCode", "must be ASCII letters, digits, '_', '.', '-'")
+        display_name = e.text("displayName")
+        analyses: list[Analysis] = []
+        raw_analyses = e.data.get("analysis")
+        if not isinstance(raw_analyses, list) or not raw_analyses:
+            e.fail("analysis", "must be a non-empty list")
+        else:
+            for n, a in enumerate(raw_analyses, start=1):
+                # the code as a nested CVType mapping, or flat beside displayName
+                raw = a.get("code") if isinstance(a, dict) and isinstance(a.get("code"), dict) else a
+                code = e.code(raw, f"analysis[{n}]", NPU_CODE_SYSTEM)
+                name = a.get("displayName") if isinstance(a, dict) else None
+                if not isinstance(name, str) or not name:
+                    e.fail(f"analysis[{n}]", "displayName is required")
+                elif code is not None:
+                    analyses.append(Analysis(code, name))
+        modes: list[SamplingMode] = []
+        raw_modes = e.data.get("samplingMode")
+        if not isinstance(raw_modes, list) or not raw_modes:
+            e.fail("samplingMode", "must be a non-empty list of SITE / HOME_KIT")
+        else:
+            for m in raw_modes:
+                if m not in SamplingMode.__members__:
+                    e.fail("samplingMode", f"'{m}' is not SITE or HOME_KIT")
+                elif SamplingMode(m) not in modes:
+                    modes.append(SamplingMode(m))
+        material = e.code(e.data["specimenMaterial"], "specimenMaterial") if "specimenMaterial" in e.data else None
+        notifiable = e.boolean("notifiable")
+        release_value = e.data.get("resultRelease")
+        release = None
+        if release_value not in ResultRelease.__members__:
+            e.fail("resultRelease", "must be one of " + ", ".join(ResultRelease.__members__))
+        else:
+            release = ResultRelease(release_value)
+        validity_days = e.integer("validityDays", minimum=1, maximum=3650)
+        max_orders = e.integer("maxOrders", minimum=1, maximum=1000)
+        lab = e.hsa("performingLabHSAId")
+        min_age = e.integer("minAge", minimum=0, maximum=150, required=False)
+        max_age = e.integer("maxAge", minimum=0, maximum=150, required=False)
+        if min_age is not None and max_age is not None and max_age < min_age:
+            e.fail("maxAge", "is below minAge")
+        instructions = e.text("patientInstructions", required=False, max_length=4000)
+        active = e.boolean("active", default=True)
+        if care_giver and offer_code:
+            key = (care_giver.upper(), offer_code)
+            if key in seen:
+                e.fail("offerCode", f"is also used by entry {seen[key]} of the same care giver")
+            seen[key] = index
+        if len(problems) > before:
+            continue
+        assert care_giver and offer_code and display_name and release and lab
+        assert notifiable is not None and validity_days and max_orders and active is not None
+        definitions.append(
+            OfferDefinition(
+                care_giver=care_giver.upper(),
+                offer_code=offer_code,
+                display_name=display_name,
+                analyses=tuple(analyses),
+                sampling_modes=tuple(modes),
+                notifiable=notifiable,
+                result_release=release,
+                validity_days=validity_days,
+                max_orders=max_orders,
+                performing_lab=lab,
+                specimen_material=material,
+                min_age=min_age,
+                max_age=max_age,
+                patient_instructions=instructions,
+                active=active,
+            )
+        )
+    if problems:
+        raise CatalogueError(problems)
+    return definitions
+
+
+def _code_doc(c: Code) -> dict[str, Any]:
+    d: dict[str, Any] = {"code": c.code, "codeSystem": c.code_system}
+    for key, value in (
+        ("codeSystemName", c.code_system_name),
+        ("displayName", c.display_name),
+        ("originalText", c.original_text),
+    ):
+        if value is not None:
+            d[key] = value
+    return d
+
+
+def to_document(definitions: Iterable[OfferDefinition]) -> dict[str, Any]:
+    """The inverse of ``parse``: a document that imports back to the same entries."""
+    out = []
+    for d in definitions:
+        entry: dict[str, Any] = {
+            "careGiverHSAId": d.care_giver,
+            "offerCode": d.offer_code,
+            "displayName": d.display_name,
+            "analysis": [{"code": _code_doc(a.code), "displayName": a.display_name} for a in d.analyses],
+            "samplingMode": [m.value for m in d.sampling_modes],
+        }
+        if d.specimen_material is not None:
+            entry["specimenMaterial"] = _code_doc(d.specimen_material)
+        entry.update(
+            {
+                "notifiable": d.notifiable,
+                "resultRelease": d.result_release.value,
+                "validityDays": d.validity_days,
+                "maxOrders": d.max_orders,
+                "performingLabHSAId": d.performing_lab,
+            }
+        )
+        for key, value in (("minAge", d.min_age), ("maxAge", d.max_age), ("patientInstructions", d.patient_instructions)):
+            if value is not None:
+                entry[key] = value
+        entry["active"] = d.active
+        out.append(entry)
+    return {"offerDefinitions": out}

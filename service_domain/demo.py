@@ -1,0 +1,85 @@
+"""Demo data: the identities the README walkthrough and the acceptance checks use."""
+
+from __future__ import annotations
+
+from .catalogue import NPU_CODE_SYSTEM
+from .model import Analysis, Code, ConnectedSystem, OfferDefinition, ResultRelease, SamplingMode, SystemKind
+
+SERVICE_ADDRESS = "SE5565594230-EPH"
+CITIZEN_SERVICE = "SE5565594230-1177"
+
+CARE_GIVER_A = "SE2321000016-CG01"
+CARE_UNIT_A = "SE2321000016-CU01"
+LAB_A = "SE2321000016-LAB1"
+SAMPLING_A = "SE2321000016-PT01"
+EHR_A = "SE2321000016-EHR1"
+
+CARE_GIVER_B = "SE2321000255-CG01"
+CARE_UNIT_B = "SE2321000255-CU01"
+LAB_B = "SE2321000255-LAB1"
+
+# The project's own OID arc (a UUID-based OID, ITU-T X.667) for code systems it defines.
+EPH_OID_ROOT = "2.25.159671226030279178880944627251741285418"
+LOCAL_ANALYSIS_CODES = f"{EPH_OID_ROOT}.1"
+REJECTION_REASONS = f"{EPH_OID_ROOT}.2"
+SNOMED_CT_SE = "1.2.752.116.2.1.1"
+
+SYSTEMS = (
+    ConnectedSystem(LAB_A, SystemKind.LAB, "Lab system, care giver A", frozenset({CARE_GIVER_A})),
+    ConnectedSystem(SAMPLING_A, SystemKind.SAMPLING, "Sampling site system, care giver A", frozenset({CARE_GIVER_A})),
+    ConnectedSystem(LAB_B, SystemKind.LAB, "Lab system, care giver B", frozenset({CARE_GIVER_B})),
+    ConnectedSystem(EHR_A, SystemKind.EHR, "Journal system, care giver A", frozenset({CARE_GIVER_A})),
+    ConnectedSystem(CITIZEN_SERVICE, SystemKind.CITIZEN, "1177 e-service", all_care_givers=True),
+)
+
+# NPU27300 is B-Hemoglobin A1c (IFCC), mmol/mol. For the chlamydia and gonorrhoea
+# nucleic-acid tests each lab uses its own NPU codes; the demo uses local codes in
+# the project's code system instead of guessing NPU numbers.
+HBA1C = Analysis(Code("NPU27300", NPU_CODE_SYSTEM, "NPU", "B-Hemoglobin A1c (IFCC); subst.fr."), "HbA1c")
+CHLAMYDIA = Analysis(
+    Code("CT-NAAT", LOCAL_ANALYSIS_CODES, "EPH local", "Chlamydia trachomatis, nucleic acid"), "Klamydia"
+)
+GONORRHOEA = Analysis(
+    Code("NG-NAAT", LOCAL_ANALYSIS_CODES, "EPH local", "Neisseria gonorrhoeae, nucleic acid"), "Gonorré"
+)
+URINE = Code("122575003", SNOMED_CT_SE, "SNOMED CT-SE", "urinprov")
+BLOOD = Code("119297000", SNOMED_CT_SE, "SNOMED CT-SE", "blodprov")
+
+
+def catalogue() -> list[OfferDefinition]:
+    out = []
+    for care_giver, lab in ((CARE_GIVER_A, LAB_A), (CARE_GIVER_B, LAB_B)):
+        out.append(
+            OfferDefinition(
+                care_giver=care_giver,
+                offer_code="CTNG",
+                display_name="Klamydia och gonorré, test",
+                analyses=(CHLAMYDIA, GONORRHOEA),
+                sampling_modes=(SamplingMode.HOME_KIT, SamplingMode.SITE),
+                notifiable=True,
+                result_release=ResultRelease.AFTER_FOLLOW_UP_IF_POSITIVE,
+                validity_days=60,
+                max_orders=1,
+                performing_lab=lab,
+                specimen_material=URINE,
+                min_age=15,
+                patient_instructions="Ta provet på morgonen, minst en timme efter senaste urinering.",
+            )
+        )
+        out.append(
+            OfferDefinition(
+                care_giver=care_giver,
+                offer_code="HBA1C",
+                display_name="Långtidsblodsocker (HbA1c)",
+                analyses=(HBA1C,),
+                sampling_modes=(SamplingMode.SITE,),
+                notifiable=False,
+                result_release=ResultRelease.IMMEDIATE,
+                validity_days=90,
+                max_orders=2,
+                performing_lab=lab,
+                specimen_material=BLOOD,
+                min_age=18,
+            )
+        )
+    return out
