@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +44,9 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
     def load_config(self) -> None:
         for key, value in self.options.items():
             self.cfg.set(key, value)
+        # newer gunicorn opens a control socket in $HOME; several servers on one machine would share it
+        if "control_socket_disable" in self.cfg.settings:
+            self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Any:
         return self.factory()
@@ -50,8 +54,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
 
 def _housekeeping_loop(settings: Settings) -> None:
     db = Database(settings.database_url)
-    stop = threading.Event()
-    while not stop.wait(settings.housekeeping_seconds):
+    while True:
+        time.sleep(settings.housekeeping_seconds)
         try:
             offers, orders = services.expire_due(db.uow(), utcnow())
             if offers or orders:

@@ -1,0 +1,94 @@
+"""Fixtures: databases (SQLite file and PostgreSQL), a migrated and seeded database per
+backend, and a real service process per backend."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from service_domain import demo, services
+from service_domain.persistence.database import Database
+from service_domain.persistence.migrate import upgrade
+
+from .support import CHECK, ServiceProcess
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "EPH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _postgres_admin() -> object:
+    engine = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as e:
+        engine.dispose()
+        if os.environ.get("EPH_SKIP_POSTGRES") == "1":
+            pytest.skip("PostgreSQL skipped on request (EPH_SKIP_POSTGRES=1)")
+        pytest.fail(
+            f"PostgreSQL is not reachable at {make_url(POSTGRES_ADMIN_URL).render_as_string(hide_password=True)} "
+            f"({type(e).__name__}); start it (make postgres) or set EPH_SKIP_POSTGRES=1 to skip deliberately"
+        )
+    return engine
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test session."""
+    engine = _postgres_admin()
+    name = f"eph_test_{uuid.uuid4().hex[:12]}"
+    with engine.connect() as conn:  # type: ignore[attr-defined]
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with engine.connect() as conn:  # type: ignore[attr-defined]
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()  # type: ignore[attr-defined]
+
+
+def seeded(url: str) -> str:
+    upgrade(url)
+    db = Database(url)
+    services.register_systems(db.uow(), demo.SYSTEMS)
+    services.import_catalogue(db.uow(), demo.catalogue())
+    db.dispose()
+    return url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database with the demo data, once per backend."""
+    if request.param == "sqlite":
+        return seeded(f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'eph.sqlite3'}")
+    return seeded(request.getfixturevalue("postgres_database"))
+
+
+@pytest.fixture(scope="session")
+def service(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    """The service, served by gunicorn on a free port, over the backend's database."""
+    log_path = Path(tmp_path_factory.mktemp("service")) / "service.log"
+    proc = ServiceProcess(database_url, log_path).start()
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="session")
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _messages_follow_the_contract() -> Iterator[None]:
+    """Every SOAP message a test sent or received through the test clients must validate."""
+    before = len(CHECK.problems)
+    yield
+    assert CHECK.problems[before:] == []

@@ -1,0 +1,321 @@
+"""The service layer over a real (SQLite file) database: rules of the spec that need storage."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from service_domain import commands, demo, services
+from service_domain.errors import CallerRefused, InvalidRequest, RuleViolation, SubCode
+from service_domain.identity import PERSONNUMMER_ROOT, PersonId
+from service_domain.model import (
+    Actor,
+    ActorKind,
+    AnalysisResult,
+    AnalysisStatus,
+    Code,
+    DeliveryAddress,
+    FollowUpStatus,
+    Interpretation,
+    LaboratoryResult,
+    OfferDefinition,
+    OfferStatus,
+    OrderStatus,
+    Quantity,
+    ReportStatus,
+    ResultRelease,
+    SamplingMode,
+    Specimen,
+)
+from service_domain.persistence.database import Database
+from tests.conftest import seeded
+from tests.support import person_number
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+STAFF = Actor(ActorKind.STAFF, "SE2321000016-ST01")
+ADDRESS = DeliveryAddress("Test Person", "Gatan 1", "111 22", "Stockholm")
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    url = seeded(f"sqlite:///{Path(tmp_path_factory.mktemp('svc')) / 'eph.sqlite3'}")
+    database = Database(url)
+    services.import_catalogue(
+        database.uow(),
+        [
+            OfferDefinition(
+                care_giver=demo.CARE_GIVER_A,
+                offer_code="REVIEW",
+                display_name="Reviewed test",
+                analyses=demo.HBA1C and (demo.HBA1C,),
+                sampling_modes=(SamplingMode.SITE,),
+                notifiable=False,
+                result_release=ResultRelease.AFTER_REVIEW,
+                validity_days=10,
+                max_orders=1,
+                performing_lab=demo.LAB_A,
+            )
+        ],
+    )
+    yield database
+    database.dispose()
+
+
+def ctx(consumer: str, interaction: str, now: datetime = NOW) -> commands.CallContext:
+    return commands.CallContext(interaction=interaction, log_id=str(uuid.uuid4()), consumer=consumer, now=now)
+
+
+def new_patient(born: date = date(1990, 1, 1)) -> PersonId:
+    return PersonId(PERSONNUMMER_ROOT, person_number(born))
+
+
+def assign(db: Database, patient: PersonId, code: str = "CTNG", **kw: object) -> str:
+    out = services.assign_offer(
+        db.uow(),
+        ctx(demo.EHR_A, "AssignOffer"),
+        commands.AssignOffer(patient, code, demo.CARE_GIVER_A, demo.CARE_UNIT_A, STAFF, **kw),  # type: ignore[arg-type]
+    )
+    assert out.offer_id
+    return out.offer_id
+
+
+def order(db: Database, patient: PersonId, offer_id: str, mode: SamplingMode = SamplingMode.SITE) -> services.WriteOutcome:
+    return services.create_order(
+        db.uow(),
+        ctx(demo.CITIZEN_SERVICE, "CreateOrder"),
+        commands.CreateOrder(offer_id, patient, mode, delivery_address=ADDRESS if mode is SamplingMode.HOME_KIT else None),
+    )
+
+
+def lab_result(order_id: str, version: int, report: ReportStatus = ReportStatus.FINAL, value: str = "41",
+               interpretation: Interpretation | None = Interpretation.NORMAL) -> LaboratoryResult:
+    return LaboratoryResult(
+        order_id=order_id,
+        performing_lab=demo.LAB_A,
+        version=version,
+        report_status=report,
+        report_time=NOW - timedelta(minutes=5),
+        analysis_results=(
+            AnalysisResult(demo.HBA1C.code, Quantity(Decimal(value), "mmol/mol"), AnalysisStatus.FINAL,
+                           interpretation=interpretation),
+        ),
+    )
+
+
+def set_result(db: Database, r: LaboratoryResult) -> services.WriteOutcome:
+    return services.set_result(db.uow(), ctx(demo.LAB_A, "SetResult"), commands.SetResult(r))
+
+
+def status(db: Database, order_id: str, s: OrderStatus, consumer: str = demo.LAB_A, **kw: object) -> services.WriteOutcome:
+    specimens = kw.pop("specimens", (Specimen("BC-" + order_id[:8]),) if s is OrderStatus.SPECIMEN_COLLECTED else ())
+    return services.set_order_status(
+        db.uow(),
+        ctx(consumer, "SetOrderStatus"),
+        commands.SetOrderStatus(order_id, s, NOW - timedelta(hours=1), Actor(ActorKind.SYSTEM, consumer),
+                                demo.LAB_A, specimens=specimens, **kw),  # type: ignore[arg-type]
+    )
+
+
+def test_set_result_is_idempotent_and_refuses_conflicts(db: Database) -> None:
+    p = new_patient()
+    oid = order(db, p, assign(db, p, "HBA1C")).order_id
+    assert oid
+    assert not set_result(db, lab_result(oid, 1, ReportStatus.PRELIMINARY)).info
+    again = set_result(db, lab_result(oid, 1, ReportStatus.PRELIMINARY))
+    assert again.info
+    with pytest.raises(RuleViolation) as e:
+        set_result(db, lab_result(oid, 1, ReportStatus.PRELIMINARY, value="42"))
+    assert e.value.sub_code is SubCode.VERSION_CONFLICT
+    assert not set_result(db, lab_result(oid, 2)).info
+    with pytest.raises(RuleViolation) as e:
+        set_result(db, lab_result(oid, 1, ReportStatus.FINAL, value="99"))  # older than the newest
+    assert e.value.sub_code is SubCode.VERSION_CONFLICT
+    with pytest.raises(RuleViolation) as e:
+        set_result(db, lab_result(oid, 3, ReportStatus.FINAL))  # a final result needs CORRECTED to change
+    assert e.value.sub_code is SubCode.TRANSITION_REFUSED
+    assert not set_result(db, lab_result(oid, 3, ReportStatus.CORRECTED, value="40")).info
+    with db.uow() as uow:
+        versions = uow.results.versions(oid)
+    assert [v.result.version for v in versions] == [1, 2, 3]  # every version kept
+    assert versions[0].result.analysis_results[0].value == Quantity(Decimal("41"), "mmol/mol")
+    view = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE, "GetResults"), commands.GetResults(p))
+    assert view[0].result is not None and view[0].result.version == 3  # the newest is what readers see
+
+
+def test_positive_notifiable_result_waits_for_follow_up(db: Database) -> None:
+    p = new_patient()
+    oid = order(db, p, assign(db, p), SamplingMode.HOME_KIT).order_id
+    assert oid
+    r = replace(lab_result(oid, 1, interpretation=Interpretation.POSITIVE),
+                analysis_results=(AnalysisResult(demo.CHLAMYDIA.code, "Positiv", AnalysisStatus.FINAL,
+                                                 interpretation=Interpretation.POSITIVE),))
+    set_result(db, r)
+    citizen = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE, "GetResults"), commands.GetResults(p))
+    assert (citizen[0].result, citizen[0].released_to_patient, citizen[0].follow_up_required) == (None, False, False)
+    ehr = services.get_results(db.uow(), ctx(demo.EHR_A, "GetResults"), commands.GetResults(p))
+    assert ehr[0].result == r and ehr[0].follow_up_required
+    (case,) = [c for c in services.list_follow_ups(db.uow(), FollowUpStatus.OPEN) if c.order_id == oid]
+    assert case.care_unit == demo.CARE_UNIT_A
+    released = services.close_follow_up(db.uow(), ctx("staff", "CloseFollowUp"), case.case_id, STAFF)
+    assert released == 1
+    citizen = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE, "GetResults"), commands.GetResults(p))
+    assert citizen[0].result == r and citizen[0].released_to_patient
+    with pytest.raises(RuleViolation) as e:
+        services.close_follow_up(db.uow(), ctx("staff", "CloseFollowUp"), case.case_id, STAFF)
+    assert e.value.sub_code is SubCode.WRONG_STATE
+
+
+def test_after_review_is_released_by_staff_only(db: Database) -> None:
+    p = new_patient()
+    oid = order(db, p, assign(db, p, "REVIEW")).order_id
+    assert oid
+    set_result(db, lab_result(oid, 1))
+    citizen = lambda: services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE, "GetResults"), commands.GetResults(p))  # noqa: E731
+    assert citizen()[0].result is None
+    assert services.release_results(db.uow(), ctx("staff", "ReleaseResults"), oid, STAFF) == 1
+    assert citizen()[0].result is not None
+
+
+def test_create_order_rules(db: Database) -> None:
+    p, other = new_patient(), new_patient()
+    offer_id = assign(db, p)  # CTNG: max one order, HOME_KIT or SITE
+    with pytest.raises(InvalidRequest, match="deliveryAddress"):
+        services.create_order(db.uow(), ctx(demo.CITIZEN_SERVICE, "CreateOrder"),
+                              commands.CreateOrder(offer_id, p, SamplingMode.HOME_KIT))
+    with pytest.raises(RuleViolation) as e:
+        order(db, other, offer_id)  # not this patient's offer
+    assert e.value.sub_code is SubCode.UNKNOWN_ID
+    first = order(db, p, offer_id, SamplingMode.HOME_KIT)
+    repeat = order(db, p, offer_id, SamplingMode.HOME_KIT)
+    assert repeat.info and (repeat.order_id, repeat.referral_id) == (first.order_id, first.referral_id)
+    with pytest.raises(RuleViolation) as e:
+        order(db, p, offer_id, SamplingMode.SITE)  # used up
+    assert e.value.sub_code is SubCode.WRONG_STATE
+    # cancelling gives the order back to the offer
+    services.cancel_order(db.uow(), ctx(demo.CITIZEN_SERVICE, "CancelOrder"),
+                          commands.CancelOrder(first.order_id or "", Actor(ActorKind.PATIENT, p.extension)))
+    assert not order(db, p, offer_id, SamplingMode.SITE).info
+
+
+def test_hba1c_does_not_allow_home_kits(db: Database) -> None:
+    p = new_patient()
+    with pytest.raises(RuleViolation) as e:
+        order(db, p, assign(db, p, "HBA1C"), SamplingMode.HOME_KIT)
+    assert e.value.sub_code is SubCode.NOT_IN_CATALOGUE
+
+
+def test_age_limits_and_unknown_codes(db: Database) -> None:
+    child = new_patient(date(2016, 1, 1))  # CTNG is for 15 and older
+    with pytest.raises(RuleViolation) as e:
+        assign(db, child)
+    assert e.value.sub_code is SubCode.NOT_IN_CATALOGUE
+    with pytest.raises(RuleViolation) as e:
+        assign(db, new_patient(), "NO-SUCH-CODE")
+    assert e.value.sub_code is SubCode.NOT_IN_CATALOGUE
+
+
+def test_revoked_and_expired_offers_cannot_be_ordered(db: Database) -> None:
+    p = new_patient()
+    revoked = assign(db, p)
+    services.revoke_offer(db.uow(), ctx(demo.EHR_A, "RevokeOffer"), commands.RevokeOffer(revoked, STAFF))
+    with pytest.raises(RuleViolation) as e:
+        order(db, p, revoked)
+    assert e.value.sub_code is SubCode.WRONG_STATE
+    expiring = assign(db, p, "HBA1C", valid_to=NOW + timedelta(days=1))
+    with pytest.raises(RuleViolation) as e:
+        services.create_order(db.uow(), ctx(demo.CITIZEN_SERVICE, "CreateOrder", NOW + timedelta(days=2)),
+                              commands.CreateOrder(expiring, p, SamplingMode.SITE))
+    assert e.value.sub_code is SubCode.WRONG_STATE
+    offers = services.get_offers(db.uow(), ctx(demo.CITIZEN_SERVICE, "GetOffers", NOW + timedelta(days=2)),
+                                 commands.GetOffers(p))
+    assert {o.offer_id: o.status for o in offers} == {revoked: OfferStatus.REVOKED, expiring: OfferStatus.EXPIRED}
+
+
+def test_status_reports_and_kinds(db: Database) -> None:
+    p = new_patient()
+    oid = order(db, p, assign(db, p, "HBA1C")).order_id or ""
+    with pytest.raises(RuleViolation) as e:
+        status(db, oid, OrderStatus.KIT_SENT)  # a site order gets no kit
+    assert e.value.sub_code is SubCode.TRANSITION_REFUSED
+    with pytest.raises(RuleViolation) as e:
+        status(db, oid, OrderStatus.RECEIVED_BY_LAB, consumer=demo.SAMPLING_A)  # not a sampling system's to say
+    assert e.value.sub_code is SubCode.NOT_PERMITTED
+    with pytest.raises(InvalidRequest, match="specimen"):
+        status(db, oid, OrderStatus.SPECIMEN_COLLECTED, consumer=demo.SAMPLING_A, specimens=())
+    assert not status(db, oid, OrderStatus.SPECIMEN_COLLECTED, consumer=demo.SAMPLING_A).info
+    assert status(db, oid, OrderStatus.SPECIMEN_COLLECTED, consumer=demo.SAMPLING_A).info  # a repeat
+    with pytest.raises(RuleViolation) as e:
+        status(db, oid, OrderStatus.SPECIMEN_COLLECTED, consumer=demo.LAB_B)  # care giver B's lab
+    assert e.value.sub_code is SubCode.NOT_PERMITTED
+    assert not status(db, oid, OrderStatus.RECEIVED_BY_LAB).info
+    with db.uow() as uow:
+        stored = uow.orders.get(oid)
+    assert stored is not None
+    assert [h.status for h in stored.history] == [OrderStatus.ORDERED, OrderStatus.SPECIMEN_COLLECTED,
+                                                  OrderStatus.RECEIVED_BY_LAB]
+    assert stored.specimens[0].identifier == "BC-" + oid[:8]
+
+
+def test_unregistered_or_wrong_kind_of_caller_is_refused(db: Database) -> None:
+    with pytest.raises(CallerRefused, match="not registered"):
+        services.get_offers(db.uow(), ctx("SE2321000016-XX99", "GetOffers"), commands.GetOffers(new_patient()))
+    with pytest.raises(CallerRefused, match="LAB system may not call GetResults"):
+        services.get_results(db.uow(), ctx(demo.LAB_A, "GetResults"), commands.GetResults(new_patient()))
+
+
+def test_a_failed_write_leaves_nothing_behind(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = new_patient()
+    offer_id = assign(db, p)
+    from service_domain.persistence.repository import SqlAuditRepository
+
+    def broken(self: object, records: object) -> None:
+        raise RuntimeError("disk full")
+
+    # the audit record is the last write of CreateOrder: fail it, after the order and offer were written
+    monkeypatch.setattr(SqlAuditRepository, "add", broken)
+    with pytest.raises(RuntimeError):
+        order(db, p, offer_id)
+    monkeypatch.undo()
+    with db.uow() as uow:
+        assert uow.orders.open_for_offer(offer_id, SamplingMode.SITE) is None
+        offer = uow.offers.get(offer_id)
+        assert offer is not None and offer.orders_placed == 0 and offer.status is OfferStatus.ACTIVE
+
+
+def test_expiry(db: Database) -> None:
+    p = new_patient()
+    oid = order(db, p, assign(db, p, "HBA1C")).order_id or ""
+    later = NOW + timedelta(days=91)
+    offers, orders = services.expire_due(db.uow(), later)
+    assert orders >= 1 and offers >= 1
+    with db.uow() as uow:
+        stored = uow.orders.get(oid)
+    assert stored is not None and stored.status is OrderStatus.EXPIRED
+    assert services.expire_due(db.uow(), later) == (0, 0)
+
+
+def test_patient_data_access_is_audited(db: Database) -> None:
+    p = new_patient()
+    c = ctx(demo.CITIZEN_SERVICE, "GetOffers")
+    services.get_offers(db.uow(), c, commands.GetOffers(p))
+    with db.uow() as uow:
+        (record,) = uow.audit.for_log_id(c.log_id)
+    assert (record.patient_id, record.consumer_hsa_id, record.interaction) == (p.extension, demo.CITIZEN_SERVICE, "GetOffers")
+
+
+def test_code_values_are_not_confused_with_text() -> None:
+    # a guard for the codec: coded and quantity values survive storage distinctly
+    from service_domain.persistence.codec import result_from_json, result_to_json
+
+    r = replace(lab_result("o", 1), analysis_results=(
+        AnalysisResult(Code("a", "1.2"), Code("260385009", "1.2.752.116.2.1.1"), AnalysisStatus.FINAL),
+        AnalysisResult(Code("b", "1.2"), "text", AnalysisStatus.PRELIMINARY),
+        AnalysisResult(Code("c", "1.2"), Quantity(Decimal("5.50"), "mmol/L"), AnalysisStatus.CANNOT_BE_DONE),
+    ))
+    assert result_from_json(result_to_json(r)) == r

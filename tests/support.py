@@ -1,0 +1,223 @@
+"""Helpers shared by the tests: identity numbers, servers, SOAP clients that check
+every message they send and receive against the contract XSD."""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import requests
+import zeep
+from lxml import etree
+from zeep.plugins import Plugin
+from zeep.transports import Transport
+
+from contracts.interactions import BY_NAME, BY_RESPONDER_NS, SOAP11_ENV_NS, Interaction
+from contracts.schema import schema_for
+from service_domain.identity import luhn_check_digit
+
+ROOT = Path(__file__).resolve().parent.parent
+PNR_ROOT = "1.2.752.129.2.1.3.1"
+SAMORDNING_ROOT = "1.2.752.129.2.1.3.3"
+SERVICE_ADDRESS = "SE5565594230-EPH"
+
+# Every personal identity number a test made: the log checks look for each of them.
+ISSUED_PERSON_IDS: set[str] = set()
+
+
+def person_number(born: date, serial: int | None = None, *, samordning: bool = False) -> str:
+    """A valid 12-digit personnummer (or samordningsnummer) for a birth date."""
+    serial = random.randint(0, 999) if serial is None else serial
+    day = born.day + (60 if samordning else 0)
+    nine = f"{born:%y%m}{day:02d}{serial:03d}"
+    number = f"{born.year // 100:02d}{nine}{luhn_check_digit(nine)}"
+    ISSUED_PERSON_IDS.add(number)
+    return number
+
+
+def patient(born: date | None = None) -> dict[str, str]:
+    """A new patient (a random adult unless ``born`` is given), as a PersonIdType value."""
+    if born is None:
+        born = date(random.randint(1950, 2000), random.randint(1, 12), random.randint(1, 28))
+    return {"root": PNR_ROOT, "extension": person_number(born)}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None = None, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on {port}")
+
+
+@dataclass
+class ServiceProcess:
+    """``eph serve service`` in a subprocess, with its log in a file."""
+
+    database_url: str
+    log_path: Path
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, **env: str) -> ServiceProcess:
+        environ = dict(os.environ)
+        environ.update(
+            EPH_DATABASE_URL=self.database_url,
+            EPH_WORKERS="2",
+            EPH_THREADS="8",
+            EPH_HOUSEKEEPING_SECONDS="0",
+            **env,
+        )
+        self.log_file = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "eph", "serve", "service", "--bind", f"127.0.0.1:{self.port}"],
+            env=environ,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        wait_for_port(self.port, self.proc)
+        return self
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log_file.close()
+
+
+# ------------------------------------------------------------------ SOAP clients
+
+
+class ContractCheck(Plugin):
+    """Validates every envelope a client sends and receives against the contract XSD
+    and keeps the logId of each call (the X-EPH-LogId response header)."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.calls: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def _check(self, envelope: etree._Element, direction: str) -> None:
+        body = envelope.find(f"{{{SOAP11_ENV_NS}}}Body")
+        assert body is not None and len(body) == 1
+        entry = body[0]
+        if entry.tag == f"{{{SOAP11_ENV_NS}}}Fault":
+            return
+        interaction = BY_RESPONDER_NS[etree.QName(entry).namespace]
+        schema = schema_for(interaction)
+        errors = schema.errors(entry)
+        header = envelope.find(f"{{{SOAP11_ENV_NS}}}Header")
+        if header is not None:
+            for h in header:
+                errors += schema.errors(h)
+        if errors:
+            with self._lock:
+                self.problems.append(f"{direction} {etree.QName(entry).localname}: {errors}")
+
+    def egress(self, envelope: Any, http_headers: Any, operation: Any, binding_options: Any) -> Any:
+        self._check(envelope, "request")
+        return envelope, http_headers
+
+    def ingress(self, envelope: Any, http_headers: Any, operation: Any) -> Any:
+        self._check(envelope, "response")
+        with self._lock:
+            self.calls.append({"operation": operation.name, "log_id": http_headers.get("X-EPH-LogId")})
+        return envelope, http_headers
+
+
+CHECK = ContractCheck()
+
+
+class Soap:
+    """zeep clients built from the local contract files, calling ``base_url`` as ``consumer``."""
+
+    _clients: dict[tuple[str, str, str], Any] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, base_url: str, consumer: str | None, *, logical_address: str = SERVICE_ADDRESS) -> None:
+        self.base_url = base_url
+        self.consumer = consumer
+        self.logical_address = logical_address
+
+    def service(self, interaction: Interaction | str) -> Any:
+        i = BY_NAME[interaction] if isinstance(interaction, str) else interaction
+        key = (self.base_url, self.consumer or "", i.name)
+        with self._lock:
+            if key not in self._clients:
+                session = requests.Session()
+                if self.consumer:
+                    session.headers["x-rivta-original-serviceconsumer-hsaid"] = self.consumer
+                client = zeep.Client(
+                    str(i.wsdl_path),
+                    transport=Transport(session=session, timeout=30, operation_timeout=60),
+                    settings=zeep.Settings(strict=True),
+                    plugins=[CHECK],
+                )
+                self._clients[key] = client.create_service(
+                    f"{{{i.wsdl_ns}}}{i.name}ResponderBinding", self.base_url + i.url_path
+                )
+            return self._clients[key]
+
+    def __call__(self, interaction: str, **kwargs: Any) -> Any:
+        operation = getattr(self.service(interaction), interaction)
+        return operation(_soapheaders={"LogicalAddress": self.logical_address}, **kwargs)
+
+
+def soap_envelope(body: str, header: str | None = None) -> bytes:
+    """A hand-made request envelope, for tests of what a client library would not send."""
+    header = (
+        header
+        if header is not None
+        else f'<la:LogicalAddress xmlns:la="urn:riv:itintegration:registry:1">{SERVICE_ADDRESS}</la:LogicalAddress>'
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="{SOAP11_ENV_NS}">'
+        f"<soap:Header>{header}</soap:Header><soap:Body>{body}</soap:Body></soap:Envelope>"
+    ).encode()
+
+
+def unique_hsa(care_giver_org: str = "2321000016", prefix: str = "U") -> str:
+    return f"SE{care_giver_org}-{prefix}{uuid.uuid4().hex[:10].upper()}"
+
+
+def iter_pages(call: Any, **kwargs: Any) -> Iterator[Any]:
+    token = None
+    while True:
+        response = call(**kwargs, **({"continuationToken": token} if token else {}))
+        yield response
+        token = response.continuationToken
+        if not token:
+            return
