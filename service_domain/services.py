@@ -148,6 +148,21 @@ def _audit(
     return records
 
 
+def _repeat(
+    uow: UnitOfWork,
+    ctx: commands.CallContext,
+    patient: PersonId,
+    actor: Actor | None,
+    care_giver: str,
+    message: str,
+    **ids: str,
+) -> WriteOutcome:
+    """A write that repeats one already done: nothing changes, but the patient's data was touched."""
+    uow.audit.add(_audit(ctx, AuditAction.WRITE, [patient], actor, care_giver))
+    uow.commit()
+    return WriteOutcome(info=True, message=message, **ids)
+
+
 def _new_id() -> str:
     return str(uuid.uuid4())
 
@@ -212,7 +227,7 @@ def revoke_offer(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.Revok
             raise RuleViolation(SubCode.UNKNOWN_ID, "no offer with that offerId")
         access.check_serves(system, offer.care_giver)
         if offer.status is OfferStatus.REVOKED:
-            return WriteOutcome(info=True, message="the offer was already revoked")
+            return _repeat(uow, ctx, offer.patient, cmd.revoked_by, offer.care_giver, "the offer was already revoked")
         if offer.status_at(ctx.now) is OfferStatus.EXPIRED:
             raise RuleViolation(SubCode.WRONG_STATE, "the offer has expired")
         offer.status = OfferStatus.REVOKED
@@ -251,6 +266,14 @@ def _new_referral_id(uow: UnitOfWork) -> str:
 
 
 def create_order(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.CreateOrder) -> WriteOutcome:
+    try:
+        return _create_order(uow, ctx, cmd)
+    except ConcurrentWrite:
+        # another order took the same referral id at the same moment; draw again
+        return _create_order(uow, ctx, cmd)
+
+
+def _create_order(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.CreateOrder) -> WriteOutcome:
     now = ctx.now
     patient = _patient(cmd.patient, now)
     _hsa(cmd.performing_lab, "performingLabHSAId")
@@ -266,9 +289,13 @@ def create_order(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.Creat
         access.check_serves(system, offer.care_giver)
         existing = uow.orders.open_for_offer(offer.offer_id, cmd.sampling_mode)
         if existing is not None:
-            return WriteOutcome(
-                info=True,
-                message="an open order for this offer and sampling mode exists; it is returned",
+            return _repeat(
+                uow,
+                ctx,
+                patient,
+                None,
+                offer.care_giver,
+                "an open order for this offer and sampling mode exists; it is returned",
                 order_id=existing.order_id,
                 referral_id=existing.referral_id,
             )
@@ -393,7 +420,9 @@ def set_order_status(
             and last.status is cmd.status
             and last.time == cmd.event_time
         ):
-            return WriteOutcome(info=True, message=f"the order already has status {cmd.status}")
+            return _repeat(
+                uow, ctx, order.patient, cmd.performed_by, order.care_giver, f"the order already has status {cmd.status}"
+            )
         check_transition(order.status, cmd.status, order.sampling_mode)
         known = {s.identifier for s in order.specimens}
         new_specimens = [s for s in cmd.specimens if s.identifier not in known]
@@ -422,7 +451,7 @@ def cancel_order(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.Cance
         ):
             raise RuleViolation(SubCode.NOT_PERMITTED, "through the citizen e-service only the patient may cancel")
         if order.status is OrderStatus.CANCELLED:
-            return WriteOutcome(info=True, message="the order was already cancelled")
+            return _repeat(uow, ctx, order.patient, cmd.cancelled_by, order.care_giver, "the order was already cancelled")
         check_transition(order.status, OrderStatus.CANCELLED, order.sampling_mode)
         change = StatusChange(OrderStatus.CANCELLED, now, cmd.cancelled_by, comment=cmd.reason)
         order.status = OrderStatus.CANCELLED
@@ -476,7 +505,9 @@ def _store_result(uow: UnitOfWork, ctx: commands.CallContext, result: Laboratory
         same = next((v for v in versions if v.result.version == result.version), None)
         if same is not None:
             if same.result == result:
-                return WriteOutcome(info=True, message="this result version is already stored")
+                return _repeat(
+                    uow, ctx, order.patient, result.signed_by, order.care_giver, "this result version is already stored"
+                )
             raise RuleViolation(
                 SubCode.VERSION_CONFLICT, "this result version is already stored with other content"
             )

@@ -23,7 +23,7 @@ from lxml import etree
 from zeep.plugins import Plugin
 from zeep.transports import Transport
 
-from contracts.interactions import BY_NAME, BY_RESPONDER_NS, SOAP11_ENV_NS, Interaction
+from contracts.interactions import BY_NAME, BY_RESPONDER_NS, CORE_NS, SOAP11_ENV_NS, Interaction
 from contracts.schema import schema_for
 from service_domain.identity import luhn_check_digit
 
@@ -153,8 +153,22 @@ class ContractCheck(Plugin):
 
     def ingress(self, envelope: Any, http_headers: Any, operation: Any) -> Any:
         self._check(envelope, "response")
+        result_code = envelope.findtext(f".//{{{CORE_NS}}}resultCode")
+        fault = envelope.find(f".//{{{SOAP11_ENV_NS}}}Fault") is not None
+        patients = {
+            e.findtext(f"{{{CORE_NS}}}extension")
+            for e in envelope.iter()
+            if isinstance(e.tag, str) and e.tag.endswith("}patientId")
+        }
         with self._lock:
-            self.calls.append({"operation": operation.name, "log_id": http_headers.get("X-EPH-LogId")})
+            self.calls.append(
+                {
+                    "operation": operation.name,
+                    "log_id": http_headers.get("X-EPH-LogId"),
+                    "result_code": "FAULT" if fault else result_code,
+                    "patients_returned": patients,
+                }
+            )
         return envelope, http_headers
 
 
