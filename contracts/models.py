@@ -81,7 +81,7 @@ class _Builder:
         for el in xsd_type.content.iter_elements():
             if not hasattr(el, "type") or el.local_name is None:  # a wildcard
                 continue
-            member = self.complex(el.type) if el.type.is_complex() else _simple(el.type)
+            member: Any = self.complex(el.type) if el.type.is_complex() else _simple(el.type)
             in_choice = getattr(el.parent, "model", None) == "choice"
             min_occurs = 0 if in_choice else el.min_occurs
             max_occurs = "unbounded" if el.max_occurs is None else el.max_occurs

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import cast
 from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
@@ -70,7 +71,7 @@ class ContractSchema:
     def errors(self, element: etree._Element) -> list[str]:
         if self._schema.validate(element):
             return []
-        return [describe(e) for e in self._schema.error_log]
+        return [describe(e) for e in cast(Iterable[etree._LogEntry], self._schema.error_log)]
 
     def check(self, element: etree._Element) -> None:
         errors = self.errors(element)
@@ -90,10 +91,14 @@ _LOCATION_XPATH = etree.XPath(
 )
 
 
+def _locations(tree: etree._ElementTree) -> list[etree._Element]:
+    return cast(list[etree._Element], _LOCATION_XPATH(tree))
+
+
 def _referenced(path: Path) -> Iterable[Path]:
     tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
-    for node in _LOCATION_XPATH(tree):
-        yield (path.parent / node.get("schemaLocation")).resolve()
+    for node in _locations(tree):
+        yield (path.parent / str(node.get("schemaLocation"))).resolve()
 
 
 @cache
@@ -115,8 +120,8 @@ def served_document(interaction: Interaction, name: str, base_url: str) -> bytes
     WSDL, soap:address at ``base_url``."""
     path = documents(interaction)[name]
     tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
-    for node in _LOCATION_XPATH(tree):
-        node.set("schemaLocation", f"{base_url}?xsd={Path(node.get('schemaLocation')).name}")
+    for node in _locations(tree):
+        node.set("schemaLocation", f"{base_url}?xsd={Path(str(node.get('schemaLocation'))).name}")
     for address in tree.iter(f"{{{WSDL_SOAP_NS}}}address"):
         address.set("location", base_url)
     return etree.tostring(tree, xml_declaration=True, encoding="UTF-8")

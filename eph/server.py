@@ -35,7 +35,7 @@ def service_app(settings: Settings) -> ProducerApplication:
     )
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
+class GunicornServer(BaseApplication):
     def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:
         self.factory = factory
         self.options = options

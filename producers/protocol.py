@@ -28,15 +28,18 @@ MUST_UNDERSTAND = f"{{{SOAP11_ENV_NS}}}mustUnderstand"
 MAX_DEPTH = 40
 MAX_ELEMENTS = 20_000
 
-_PARSER_OPTIONS = dict(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=False,
-    remove_comments=True,
-    remove_pis=True,
-)
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
 
 
 def log_id_of(ctx: Any) -> str:
@@ -48,11 +51,11 @@ def parse_request(data: bytes, log_id: str) -> etree._Element:
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise fault("Client", "a DOCTYPE or entity declaration is not allowed", log_id)
     try:
-        root = etree.fromstring(data, etree.XMLParser(**_PARSER_OPTIONS))
+        root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as e:
         # the parser's message names a line and column, not content
         raise fault("Client", f"the request is not well-formed XML (line {e.lineno})", log_id) from None
-    if root.getroottree().docinfo.doctype:
+    if root.getroottree().docinfo.doctype:  # type: ignore[union-attr]
         raise fault("Client", "a DOCTYPE or entity declaration is not allowed", log_id)
     depth = count = 0
     for event, _ in etree.iterwalk(root, events=("start", "end")):
@@ -97,6 +100,9 @@ class RivTaSoap11(Soap11):
                 raise fault("MustUnderstand", f"header {etree.QName(entry).localname} is not understood", log_id)
         if logical_address is None:
             raise fault("Client", "the LogicalAddress header is missing", log_id)
+        # SOAP's own header attributes (mustUnderstand, actor) belong to the envelope, not the contract
+        for name in [a for a in logical_address.attrib if a.startswith(f"{{{SOAP11_ENV_NS}}}")]:
+            del logical_address.attrib[name]
         errors = self.schema.errors(logical_address) + self.schema.errors(body)
         if errors or not (logical_address.text or "").strip():
             raise fault("Client", "the request does not follow the contract: " + ("; ".join(errors[:3]) or "LogicalAddress is empty"), log_id)

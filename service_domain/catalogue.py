@@ -180,7 +180,7 @@ def parse(document: Any) -> list[OfferDefinition]:
         if release_value not in ResultRelease.__members__:
             e.fail("resultRelease", "must be one of " + ", ".join(ResultRelease.__members__))
         else:
-            release = ResultRelease(release_value)
+            release = ResultRelease(str(release_value))
         validity_days = e.integer("validityDays", minimum=1, maximum=3650)
         max_orders = e.integer("maxOrders", minimum=1, maximum=1000)
         lab = e.hsa("performingLabHSAId")

@@ -10,7 +10,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from .identity import PersonId
-from .model import Actor, Code, DeliveryAddress, LaboratoryResult, OfferStatus, OrderStatus, SamplingMode, Specimen
+from .model import (
+    Actor,
+    Code,
+    DeliveryAddress,
+    LaboratoryResult,
+    OfferStatus,
+    OrderStatus,
+    SamplingMode,
+    Specimen,
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -181,14 +181,17 @@ class Soap:
     _clients: dict[tuple[str, str, str], Any] = {}
     _lock = threading.Lock()
 
-    def __init__(self, base_url: str, consumer: str | None, *, logical_address: str = SERVICE_ADDRESS) -> None:
+    def __init__(
+        self, base_url: str, consumer: str | None, *, logical_address: str = SERVICE_ADDRESS, tag: str = ""
+    ) -> None:
         self.base_url = base_url
         self.consumer = consumer
         self.logical_address = logical_address
+        self.tag = tag  # clients with different tags do not share an HTTP session (one per thread)
 
     def service(self, interaction: Interaction | str) -> Any:
         i = BY_NAME[interaction] if isinstance(interaction, str) else interaction
-        key = (self.base_url, self.consumer or "", i.name)
+        key = (self.base_url, f"{self.consumer or ''}#{self.tag}", i.name)
         with self._lock:
             if key not in self._clients:
                 session = requests.Session()

@@ -37,6 +37,8 @@ metadata = MetaData(
     }
 )
 
+_OPEN_STATUS_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in sorted(OPEN_ORDER_STATUSES)))
+
 # A monotonically growing row number; INTEGER PRIMARY KEY is SQLite's rowid alias.
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
 HSA = String(31)
@@ -145,8 +147,8 @@ patient_order = Table(
         "uq_patient_order_open_referral",
         "referral_id",
         unique=True,
-        postgresql_where=text("status IN (%s)" % ", ".join(f"'{s}'" for s in sorted(OPEN_ORDER_STATUSES))),
-        sqlite_where=text("status IN (%s)" % ", ".join(f"'{s}'" for s in sorted(OPEN_ORDER_STATUSES))),
+        postgresql_where=text(_OPEN_STATUS_SQL),
+        sqlite_where=text(_OPEN_STATUS_SQL),
     ),
 )
 

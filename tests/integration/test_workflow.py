@@ -203,8 +203,8 @@ def test_the_whole_story(
     with db.uow() as uow:
         (case,) = [c for c in uow.follow_ups.list(FollowUpStatus.OPEN.value) if c.order_id == home.orderId]
     from service_domain import services
-    from service_domain.commands import CallContext
     from service_domain.clock import utcnow
+    from service_domain.commands import CallContext
     from service_domain.model import Actor, ActorKind
 
     services.close_follow_up(db.uow(), CallContext("CloseFollowUp", "test", None, utcnow()), case.case_id,

@@ -1,0 +1,71 @@
+"""The eph command as an operator uses it (subprocesses on a SQLite file)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.support import ROOT
+
+
+@pytest.fixture()
+def eph(tmp_path: Path):  # type: ignore[no-untyped-def]
+    env = dict(os.environ, EPH_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+
+    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([sys.executable, "-m", "eph", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        if ok:
+            assert done.returncode == 0, done.stderr
+        return done
+
+    run("db", "upgrade")
+    return run
+
+
+def test_seed_demo_only_when_empty(eph) -> None:  # type: ignore[no-untyped-def]
+    assert "demo data loaded" in eph("seed-demo", "--if-empty").stdout
+    assert "not loaded" in eph("seed-demo", "--if-empty").stdout
+    systems = eph("systems", "list").stdout
+    for hsa in ("SE2321000016-LAB1", "SE2321000016-PT01", "SE2321000255-LAB1", "SE2321000016-EHR1", "SE5565594230-1177"):
+        assert hsa in systems
+
+
+def test_catalogue_export_import_round_trip(eph, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    eph("seed-demo")
+    exported = tmp_path / "catalogue.yaml"
+    eph("catalog", "export", "-o", str(exported))
+    document = yaml.safe_load(exported.read_text(encoding="utf-8"))
+    assert {e["offerCode"] for e in document["offerDefinitions"]} == {"CTNG", "HBA1C"}
+    document["offerDefinitions"][0]["displayName"] = "Nytt namn på erbjudandet"
+    as_json = tmp_path / "catalogue.json"
+    as_json.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    assert "0 added, 4 updated" in eph("catalog", "import", str(as_json)).stdout
+    again = yaml.safe_load(eph("catalog", "export").stdout)
+    assert again == document
+
+
+def test_a_bad_catalogue_names_entry_and_field_and_imports_nothing(eph, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    eph("seed-demo")
+    before = eph("catalog", "export").stdout
+    document = yaml.safe_load(before)
+    document["offerDefinitions"][0]["displayName"] = "changed"
+    document["offerDefinitions"].append(dict(document["offerDefinitions"][1], offerCode="NEW", maxOrders=0))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    done = eph("catalog", "import", str(bad), ok=False)
+    assert done.returncode == 1
+    assert "entry 5 (offerCode NEW): field 'maxOrders': must be an integer from 1 to 1000" in done.stderr
+    assert eph("catalog", "export").stdout == before  # nothing changed, not even the good entries
+
+
+def test_unreadable_file(eph, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("offerDefinitions: [ {", encoding="utf-8")
+    done = eph("catalog", "import", str(broken), ok=False)
+    assert done.returncode == 1 and "cannot read" in done.stderr

@@ -1,0 +1,231 @@
+"""What the producer does with hostile or broken input, over real HTTP (raw requests,
+since a SOAP library would not send them)."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from contracts.interactions import CORE_NS, GET_ORDERS, SOAP11_ENV_NS
+from service_domain import demo
+from tests.support import ServiceProcess, patient, soap_envelope
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+PATH = GET_ORDERS.url_path
+G = GET_ORDERS.responder_ns
+
+
+def get_orders_body(inner: str = "") -> str:
+    return f'<g:GetOrders xmlns:g="{G}"><g:performingLabHSAId>{demo.LAB_A}</g:performingLabHSAId>{inner}</g:GetOrders>'
+
+
+def post(
+    service: ServiceProcess,
+    body: bytes,
+    *,
+    consumer: str | None = demo.LAB_A,
+    headers: dict[str, str] | None = None,
+    path: str = PATH,
+) -> tuple[int, dict[str, str], bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=30)
+    h = {"Content-Type": "text/xml; charset=utf-8"}
+    if consumer:
+        h["x-rivta-original-serviceconsumer-hsaid"] = consumer
+    h.update(headers or {})
+    conn.request("POST", path, body=body, headers=h)
+    r = conn.getresponse()
+    data = r.read()
+    conn.close()
+    return r.status, dict(r.getheaders()), data
+
+
+def fault_of(data: bytes) -> tuple[str, str]:
+    root = etree.fromstring(data)
+    f = root.find(f"{{{SOAP11_ENV_NS}}}Body/{{{SOAP11_ENV_NS}}}Fault")
+    assert f is not None, data[:300]
+    code = f.findtext("faultcode") or ""
+    assert f.findtext(f"detail/{{{CORE_NS}}}logId"), "every fault carries a logId"
+    return code.split(":", 1)[-1], f.findtext("faultstring") or ""
+
+
+def test_a_plain_request_works(service: ServiceProcess) -> None:
+    status, headers, data = post(service, soap_envelope(get_orders_body()))
+    assert status == 200, data[:500]
+    assert headers["X-EPH-LogId"]
+
+
+def test_doctype_with_entities_is_refused_and_nothing_expanded(service: ServiceProcess, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    marker = uuid.uuid4().hex
+    secret.write_text(marker)
+    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10 if i else "lol"}">' for i in range(10))
+    for doctype in (
+        f"<!DOCTYPE x [{laughs}]>",
+        f'<!DOCTYPE x [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>',
+        '<!DOCTYPE x SYSTEM "http://127.0.0.1:9/evil.dtd">',
+    ):
+        body = soap_envelope(get_orders_body("<g:referralId>&xxe;&l9;</g:referralId>"))
+        body = body.replace(b"?>", b"?>" + doctype.encode(), 1)
+        status, _, data = post(service, body)
+        assert status == 500 and len(data) < 2000
+        code, text = fault_of(data)
+        assert code == "Client" and "DOCTYPE" in text
+        assert marker.encode() not in data
+    assert marker not in service.log_text()
+
+
+def test_a_doctype_hidden_in_utf16_is_refused(service: ServiceProcess) -> None:
+    xml = soap_envelope(get_orders_body()).decode().replace(
+        '<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x [<!ENTITY a "b">]>'
+    )
+    status, _, data = post(service, xml.encode("utf-16"))
+    assert status == 500
+    assert "DOCTYPE" in fault_of(data)[1]
+
+
+def test_body_above_one_mebibyte_gets_413(service: ServiceProcess) -> None:
+    # announced too long: answered before the body is read
+    with socket.create_connection(("127.0.0.1", service.port), timeout=10) as s:
+        s.sendall(
+            f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: {2 * 1024 * 1024}\r\n\r\n".encode()
+        )
+        assert s.recv(200).startswith(b"HTTP/1.1 413")
+    # and really sent
+    pad = "<x:pad xmlns:x='urn:pad'>" + "a" * (1024 * 1024) + "</x:pad>"
+    status, _, _ = post(service, soap_envelope(get_orders_body(pad)))
+    assert status == 413
+
+
+def test_no_content_length_gets_411(service: ServiceProcess) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=10)
+    body = soap_envelope(get_orders_body())
+    conn.request("POST", PATH, body=iter([body]), headers={"Content-Type": "text/xml"}, encode_chunked=True)
+    r = conn.getresponse()
+    assert r.status == 411
+
+
+def test_must_understand(service: ServiceProcess) -> None:
+    la = f'<la:LogicalAddress xmlns:la="urn:riv:itintegration:registry:1" xmlns:s="{SOAP11_ENV_NS}" s:mustUnderstand="1">{demo.SERVICE_ADDRESS}</la:LogicalAddress>'
+    status, _, _ = post(service, soap_envelope(get_orders_body(), header=la))
+    assert status == 200  # LogicalAddress is understood
+    unknown = f'<w:Security xmlns:w="urn:example:security" xmlns:s="{SOAP11_ENV_NS}" s:mustUnderstand="1"/>'
+    status, _, data = post(service, soap_envelope(get_orders_body(), header=la + unknown))
+    assert status == 500
+    code, text = fault_of(data)
+    assert code == "MustUnderstand" and "Security" in text
+    optional = '<w:Trace xmlns:w="urn:example:trace">t</w:Trace>'
+    status, _, _ = post(service, soap_envelope(get_orders_body(), header=la + optional))
+    assert status == 200  # an unknown header that need not be understood is ignored
+
+
+def test_missing_logical_address_is_a_client_fault(service: ServiceProcess) -> None:
+    status, _, data = post(service, soap_envelope(get_orders_body(), header=""))
+    assert status == 500 and "LogicalAddress" in fault_of(data)[1]
+
+
+def test_nesting_depth_and_element_count_are_bounded(service: ServiceProcess) -> None:
+    deep = "<x:a xmlns:x='urn:deep'>" * 60 + "</x:a>" * 60
+    status, _, data = post(service, soap_envelope(get_orders_body(deep)))
+    assert status == 500 and "deeper" in fault_of(data)[1]
+    many = "<x:e xmlns:x='urn:many'>" + "<x:i/>" * 25_000 + "</x:e>"
+    status, _, data = post(service, soap_envelope(get_orders_body(many)))
+    assert status == 500 and "more than" in fault_of(data)[1]
+
+
+def test_extension_elements_are_accepted_and_cannot_pose_as_contract_elements(service: ServiceProcess) -> None:
+    p = patient()
+    ext = (
+        f'<x:patientId xmlns:x="urn:example:extension" xmlns:c="{CORE_NS}">'
+        f'<c:root>{p["root"]}</c:root><c:extension>{p["extension"]}</c:extension></x:patientId>'
+        '<x:note xmlns:x="urn:example:extension">a 1.1 element</x:note>'
+    )
+    body = f'<g:GetOrders xmlns:g="{G}"><g:referralId>NOSUCH12</g:referralId>{ext}</g:GetOrders>'
+    status, _, data = post(service, soap_envelope(body))
+    assert status == 200, data[:400]
+    root = etree.fromstring(data)
+    assert root.find(f".//{{{G}}}GetOrdersResponse") is not None
+    assert root.find(f".//{{{G}}}order") is None
+
+
+def test_contract_violations_name_the_element_not_the_value(service: ServiceProcess) -> None:
+    body = (
+        f'<g:GetOrders xmlns:g="{G}" xmlns:c="{CORE_NS}"><g:patientId><c:root>1.2.752.129.2.1.3.1</c:root>'
+        "<c:extension>19121212121X</c:extension></g:patientId></g:GetOrders>"
+    )
+    status, _, data = post(service, soap_envelope(body))
+    code, text = fault_of(data)
+    assert (status, code) == (500, "Client")
+    assert "extension" in text and "19121212121X" not in text
+    assert b"19121212121X" not in data
+    assert "19121212121X" not in service.log_text()
+
+
+def test_malformed_xml_and_wrong_envelopes(service: ServiceProcess) -> None:
+    status, _, data = post(service, b"<soap:Envelope xmlns:soap='x'><unclosed>")
+    assert status == 500 and "well-formed" in fault_of(data)[1]
+    soap12 = soap_envelope(get_orders_body()).replace(SOAP11_ENV_NS.encode(), b"http://www.w3.org/2003/05/soap-envelope")
+    status, _, data = post(service, soap12)
+    assert fault_of(data)[0] == "VersionMismatch"
+    other_op = soap_envelope('<r:GetResults xmlns:r="urn:riv:clinicalprocess:activity:selfsampling:GetResultsResponder:1"/>')
+    status, _, data = post(service, other_op)
+    assert "answers GetOrders only" in fault_of(data)[1]
+    status, _, data = post(service, soap_envelope(get_orders_body()), headers={"SOAPAction": '"urn:wrong"'})
+    assert "SOAPAction" in fault_of(data)[1]
+    status, _, _ = post(service, soap_envelope(get_orders_body()), headers={"Content-Type": "application/json"})
+    assert status == 415
+
+
+def test_the_original_consumer_is_required(service: ServiceProcess) -> None:
+    status, _, data = post(service, soap_envelope(get_orders_body()), consumer=None)
+    assert status == 500 and "x-rivta-original-serviceconsumer-hsaid" in fault_of(data)[1]
+
+
+def test_an_unregistered_consumer_is_refused(service: ServiceProcess) -> None:
+    status, _, data = post(service, soap_envelope(get_orders_body()), consumer="SE2321000016-NOBODY")
+    assert status == 500 and "not registered" in fault_of(data)[1]
+
+
+def _get(service: ServiceProcess, query: str, host: str | None = None) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=10)
+    conn.request("GET", f"{PATH}?{query}", headers={"Host": host} if host else {})
+    r = conn.getresponse()
+    return r.status, r.read()
+
+
+def test_wsdl_and_schemas_are_served_pointing_back_at_the_endpoint(service: ServiceProcess) -> None:
+    status, data = _get(service, "wsdl", host="eph.example:8081")
+    assert status == 200
+    wsdl = etree.fromstring(data)
+    url = f"http://eph.example:8081{PATH}"
+    address = wsdl.find(".//{http://schemas.xmlsoap.org/wsdl/soap/}address")
+    assert address is not None and address.get("location") == url
+    imports = [i.get("schemaLocation") for i in wsdl.iter("{http://www.w3.org/2001/XMLSchema}import")]
+    assert f"{url}?xsd=GetOrdersResponder_1.0.xsd" in imports
+    status, data = _get(service, "xsd=GetOrdersResponder_1.0.xsd")
+    assert status == 200
+    core = [i.get("schemaLocation") for i in etree.fromstring(data).iter("{http://www.w3.org/2001/XMLSchema}import")]
+    assert core == [f"http://127.0.0.1:{service.port}{PATH}?xsd=clinicalprocess_activity_selfsampling_1.0.xsd"]
+    for name in ("../../../../etc/passwd", "/etc/passwd", "..%2F..%2Fpyproject.toml", "pyproject.toml", ""):
+        assert _get(service, f"xsd={name}")[0] == 404
+
+
+@pytest.fixture(scope="module")
+def untrusting_service(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    proc = ServiceProcess(database_url, Path(tmp_path_factory.mktemp("untrusting")) / "service.log")
+    proc.start(EPH_TRUSTED_PLATFORMS="10.0.0.0/8")
+    yield proc
+    proc.stop()
+
+
+def test_only_a_trusted_platform_may_call(untrusting_service: ServiceProcess) -> None:
+    status, _, data = post(untrusting_service, soap_envelope(get_orders_body()))
+    assert status == 500
+    code, text = fault_of(data)
+    assert code == "Client" and "not a trusted service platform" in text
