@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import cast
 from functools import cache
 from pathlib import Path
+from typing import cast
 from xml.sax.saxutils import quoteattr
 
 from lxml import etree
