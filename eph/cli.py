@@ -56,9 +56,8 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     if args.if_empty and not empty:
         print("database already holds data; demo data not loaded")
         return 0
-    services.register_systems(db.uow(), demo.SYSTEMS)
-    added, updated = services.import_catalogue(db.uow(), demo.catalogue())
-    print(f"demo data loaded: {len(demo.SYSTEMS)} connected systems, catalogue entries added {added}, updated {updated}")
+    entries, orders = demo.seed(db.uow, utcnow())
+    print(f"demo data loaded: {len(demo.SYSTEMS)} connected systems, {entries} catalogue entries, {orders} orders")
     return 0
 
 

@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from . import commands, services
 from .catalogue import NPU_CODE_SYSTEM
-from .model import Analysis, Code, ConnectedSystem, OfferDefinition, ResultRelease, SamplingMode, SystemKind
+from .commands import CallContext
+from .identity import PERSONNUMMER_ROOT, PersonId
+from .model import (
+    Actor,
+    ActorKind,
+    Analysis,
+    Code,
+    ConnectedSystem,
+    DeliveryAddress,
+    OfferDefinition,
+    ResultRelease,
+    SamplingMode,
+    SystemKind,
+)
+from .ports import UnitOfWork
 
 SERVICE_ADDRESS = "SE5565594230-EPH"
 CITIZEN_SERVICE = "SE5565594230-1177"
@@ -83,3 +102,36 @@ def catalogue() -> list[OfferDefinition]:
             )
         )
     return out
+
+
+# Fictitious patients (valid check digits, not real people) and what they have ordered.
+DEMO_PATIENTS = {"A1": "198503172382", "A2": "199211052395"}
+DEMO_ADDRESS = DeliveryAddress("Demo Demosson", "Provgatan 1", "111 22", "Stockholm")
+
+
+def seed(uow_factory: Callable[[], UnitOfWork], now: datetime) -> tuple[int, int]:
+    """Register the demo systems, load the catalogue and place the demo orders through the
+    service layer, as the journal system and the 1177 e-service would. Returns
+    (catalogue entries, orders)."""
+    services.register_systems(uow_factory(), SYSTEMS)
+    added, updated = services.import_catalogue(uow_factory(), catalogue())
+    staff = Actor(ActorKind.STAFF, "SE2321000016-ST01", "Demo staff")
+    orders = 0
+    # care giver B has no connected journal system in the demo, so its patients have no orders yet
+    for key, code, mode in (("A1", "CTNG", SamplingMode.HOME_KIT), ("A2", "HBA1C", SamplingMode.SITE)):
+        patient = PersonId(PERSONNUMMER_ROOT, DEMO_PATIENTS[key])
+        offer = services.assign_offer(
+            uow_factory(),
+            CallContext("AssignOffer", str(uuid.uuid4()), EHR_A, now),
+            commands.AssignOffer(patient, code, CARE_GIVER_A, CARE_UNIT_A, staff),
+        )
+        assert offer.offer_id is not None
+        services.create_order(
+            uow_factory(),
+            CallContext("CreateOrder", str(uuid.uuid4()), CITIZEN_SERVICE, now),
+            commands.CreateOrder(
+                offer.offer_id, patient, mode, delivery_address=DEMO_ADDRESS if mode is SamplingMode.HOME_KIT else None
+            ),
+        )
+        orders += 1
+    return added + updated, orders

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from service_domain import demo, services
+from service_domain import demo
+from service_domain.clock import utcnow
 from service_domain.persistence.database import Database
 from service_domain.persistence.migrate import upgrade
 
@@ -56,8 +57,7 @@ def postgres_database() -> Iterator[str]:
 def seeded(url: str) -> str:
     upgrade(url)
     db = Database(url)
-    services.register_systems(db.uow(), demo.SYSTEMS)
-    services.import_catalogue(db.uow(), demo.catalogue())
+    demo.seed(db.uow, utcnow())
     db.dispose()
     return url
 

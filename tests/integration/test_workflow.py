@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import zeep
 import zeep.exceptions
 
 from service_domain import demo
@@ -233,6 +234,24 @@ def test_the_whole_story(
         interactions = {r.interaction for r in uow.audit.for_patient(p["extension"])}
     assert {"GetOffers", "CreateOrder", "GetOrders", "SetOrderStatus", "SetResult", "GetResults",
             "AssignOffer"} <= interactions
+
+
+def test_a_client_built_from_the_served_wsdl_fetches_the_demo_orders(service: ServiceProcess) -> None:
+    import requests
+    from zeep.transports import Transport
+
+    session = requests.Session()
+    session.headers["x-rivta-original-serviceconsumer-hsaid"] = demo.LAB_A
+    client = zeep.Client(
+        f"{service.base_url}/eph/clinicalprocess/activity/selfsampling/GetOrders/1/rivtabp21?wsdl",
+        transport=Transport(session=session),
+        settings=zeep.Settings(strict=True),
+    )
+    response = client.service.GetOrders(performingLabHSAId=demo.LAB_A, maxResults=1000,
+                                        _soapheaders={"LogicalAddress": demo.SERVICE_ADDRESS})
+    demo_patients = {o.patientId.extension: o.offerCode for o in response.order
+                     if o.patientId.extension in demo.DEMO_PATIENTS.values()}
+    assert demo_patients == {demo.DEMO_PATIENTS["A1"]: "CTNG", demo.DEMO_PATIENTS["A2"]: "HBA1C"}
 
 
 def test_lab_polls_its_orders_with_paging(service: ServiceProcess, as_ehr: Soap, as_citizen: Soap, as_lab: Soap) -> None:
