@@ -167,6 +167,17 @@ def test_contract_violations_name_the_element_not_the_value(service: ServiceProc
     assert "19121212121X" not in service.log_text()
 
 
+def test_broken_requests_are_not_logged(service: ServiceProcess) -> None:
+    pid = patient()["extension"]
+    for body in (
+        f"<soap:Envelope xmlns:soap='{SOAP11_ENV_NS}'><soap:Body><p>{pid}</p>".encode(),  # not well-formed
+        soap_envelope(get_orders_body(f"<g:maxResults>{pid}</g:maxResults>")),  # breaks the schema
+    ):
+        status, _, data = post(service, body)
+        assert status == 500 and pid.encode() not in data
+    assert pid not in service.log_text()
+
+
 def test_malformed_xml_and_wrong_envelopes(service: ServiceProcess) -> None:
     status, _, data = post(service, b"<soap:Envelope xmlns:soap='x'><unclosed>")
     assert status == 500 and "well-formed" in fault_of(data)[1]
