@@ -70,7 +70,7 @@ class ProducerConfig:
 def spyne_application(interaction: Interaction, handlers: Handlers) -> WsgiApplication:
     """A spyne application for one interaction: tns = its responder namespace, bare body."""
     types = message_types(interaction)
-    handler = getattr(handlers, interaction.name)
+    handler = handlers.handler(interaction)
 
     def call(ctx: Any, request: Any) -> Any:
         return handler(ctx, request)

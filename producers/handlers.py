@@ -1,28 +1,32 @@
-"""One handler per interaction: message in, domain call, message out.
+"""The handler of each interaction: message in, domain call, message out.
 
 Reads answer bad input with a SOAP Fault (Client); writes answer with ResultType
 (VALIDATION_ERROR, or APPLICATION_ERROR with a sub-code). Anything unexpected is
 logged by type and logId only and answered with a Server fault.
+
+Each interaction is one row of ``READS`` or ``WRITES``: how to turn the request into a
+command, which service function runs it, and how its answer becomes the response.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import text
 
-from contracts.interactions import BY_NAME, Interaction
+from contracts.interactions import PING_FOR_CONFIGURATION, Interaction
 from contracts.models import message_types
 from service_domain import services
 from service_domain.clock import utcnow
-from service_domain.commands import CallContext, SetResult
+from service_domain.commands import CallContext
 from service_domain.errors import CallerRefused, InvalidRequest, RuleViolation, SubCode
-from service_domain.model import SamplingMode
 from service_domain.persistence.database import Database
+from service_domain.services import WriteOutcome
 
 from . import mapping
 from .faults import fault
@@ -33,6 +37,57 @@ try:
     SERVICE_VERSION = version("eph")
 except PackageNotFoundError:  # running from a source tree
     SERVICE_VERSION = "0+unknown"
+
+Handler = Callable[[Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class Read:
+    command: Callable[[Any], Any]
+    service: Callable[..., Any]
+    response: Callable[[mapping.Out, Any], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Write:
+    command: Callable[[Any], Any]
+    service: Callable[..., WriteOutcome]
+    ids: Callable[[WriteOutcome], dict[str, Any]] = lambda _: {}
+
+
+READS: dict[str, Read] = {
+    "GetOfferCatalog": Read(
+        mapping.get_offer_catalog,
+        services.get_offer_catalog,
+        lambda out, defs: {"offerDefinition": [out.definition(d) for d in defs]},
+    ),
+    "GetOffers": Read(
+        mapping.get_offers, services.get_offers, lambda out, offers: {"offer": [out.offer(o) for o in offers]}
+    ),
+    "GetOrders": Read(
+        mapping.get_orders,
+        services.get_orders,
+        lambda out, page: {"order": [out.order(o) for o in page.orders], "continuationToken": page.continuation_token},
+    ),
+    "GetResults": Read(
+        mapping.get_results,
+        services.get_results,
+        lambda out, views: {"orderResult": [out.order_result(v) for v in views]},
+    ),
+}
+
+WRITES: dict[str, Write] = {
+    "AssignOffer": Write(mapping.assign_offer, services.assign_offer, lambda o: {"offerId": o.offer_id}),
+    "RevokeOffer": Write(mapping.revoke_offer, services.revoke_offer),
+    "CreateOrder": Write(
+        mapping.create_order,
+        services.create_order,
+        lambda o: {"orderId": o.order_id, "referralId": o.referral_id},
+    ),
+    "SetOrderStatus": Write(mapping.set_order_status, services.set_order_status),
+    "CancelOrder": Write(mapping.cancel_order, services.cancel_order),
+    "SetResult": Write(mapping.set_result, services.set_result),
+}
 
 
 class Call:
@@ -52,6 +107,12 @@ class Call:
     def outcome(self, value: str) -> None:
         self.environ["eph.outcome"] = value
 
+    def unexpected(self, e: Exception) -> NoReturn:
+        # The exception's text may quote data; only its type goes to the log.
+        log.error("internal error %s in %s logId=%s", type(e).__name__, self.context.interaction, self.log_id)
+        self.outcome("Server")
+        raise fault("Server", "internal error", self.log_id) from None
+
 
 class Handlers:
     def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow, logical_address: str = "") -> None:
@@ -59,164 +120,83 @@ class Handlers:
         self.clock = clock
         self.logical_address = logical_address
 
-    # ------------------------------------------------------------ plumbing
+    def handler(self, interaction: Interaction) -> Handler:
+        if interaction.name in READS:
+            return self._reader(interaction, READS[interaction.name])
+        if interaction.name in WRITES:
+            return self._writer(interaction, WRITES[interaction.name])
+        if interaction is PING_FOR_CONFIGURATION:
+            return self._ping
+        raise KeyError(interaction.name)
 
-    def _call(self, ctx: Any, interaction: Interaction) -> Call:
-        return Call(ctx.transport.req_env, interaction, self.clock())
+    def _reader(self, interaction: Interaction, read: Read) -> Handler:
+        out = mapping.Out(message_types(interaction))
 
-    def _read(self, call: Call, work: Callable[[], Any]) -> Any:
+        def handle(ctx: Any, request: Any) -> Any:
+            call = Call(ctx.transport.req_env, interaction, self.clock())
+            try:
+                answer = read.service(self.db.uow(), call.context, read.command(request))
+            except (InvalidRequest, CallerRefused) as e:
+                call.outcome("Client")
+                raise fault("Client", e.message, call.log_id) from None
+            except Exception as e:
+                call.unexpected(e)
+            call.outcome("OK")
+            return out.t.response(**read.response(out, answer))
+
+        return handle
+
+    def _writer(self, interaction: Interaction, write: Write) -> Handler:
+        out = mapping.Out(message_types(interaction))
+
+        def refused(call: Call, error: str, message: str, sub_code: SubCode | None = None) -> Any:
+            call.outcome(sub_code.value if sub_code else error)
+            return out.t.response(
+                result=out.result_type(
+                    call.log_id,
+                    code="ERROR",
+                    error=error,
+                    sub_code=sub_code.value if sub_code else None,
+                    message=message,
+                )
+            )
+
+        def handle(ctx: Any, request: Any) -> Any:
+            call = Call(ctx.transport.req_env, interaction, self.clock())
+            try:
+                outcome = write.service(self.db.uow(), call.context, write.command(request))
+            except InvalidRequest as e:
+                return refused(call, "VALIDATION_ERROR", e.message)
+            except RuleViolation as e:
+                return refused(call, "APPLICATION_ERROR", e.message, e.sub_code)
+            except CallerRefused as e:
+                return refused(call, "APPLICATION_ERROR", e.message, SubCode.NOT_PERMITTED)
+            except Exception as e:
+                call.unexpected(e)
+            code = "INFO" if outcome.info else "OK"
+            call.outcome(code)
+            return out.t.response(
+                result=out.result_type(call.log_id, code=code, message=outcome.message), **write.ids(outcome)
+            )
+
+        return handle
+
+    def _ping(self, ctx: Any, request: Any) -> Any:
+        call = Call(ctx.transport.req_env, PING_FOR_CONFIGURATION, self.clock())
+        types = message_types(PING_FOR_CONFIGURATION)
         try:
-            response = work()
-        except (InvalidRequest, CallerRefused) as e:
-            call.outcome("Client")
-            raise fault("Client", e.message, call.log_id) from None
-        except Exception as e:
-            self._unexpected(call, e)
-        call.outcome("OK")
-        return response
-
-    def _write(self, call: Call, out: mapping.Out, work: Callable[[], services.WriteOutcome]) -> tuple[Any, services.WriteOutcome | None]:
-        try:
-            outcome = work()
-        except InvalidRequest as e:
-            call.outcome("VALIDATION_ERROR")
-            return out.result_type(call.log_id, code="ERROR", error="VALIDATION_ERROR", message=e.message), None
-        except RuleViolation as e:
-            call.outcome(e.sub_code.value)
-            return out.result_type(
-                call.log_id, code="ERROR", error="APPLICATION_ERROR", sub_code=e.sub_code.value, message=e.message
-            ), None
-        except CallerRefused as e:
-            call.outcome(SubCode.NOT_PERMITTED.value)
-            return out.result_type(
-                call.log_id,
-                code="ERROR",
-                error="APPLICATION_ERROR",
-                sub_code=SubCode.NOT_PERMITTED.value,
-                message=e.message,
-            ), None
-        except Exception as e:
-            self._unexpected(call, e)
-        call.outcome("INFO" if outcome.info else "OK")
-        return out.result_type(call.log_id, code="INFO" if outcome.info else "OK", message=outcome.message), outcome
-
-    def _unexpected(self, call: Call, e: Exception) -> None:
-        # The exception's text may quote data; only its type goes to the log.
-        log.error("internal error %s in %s logId=%s", type(e).__name__, call.context.interaction, call.log_id)
-        call.outcome("Server")
-        raise fault("Server", "internal error", call.log_id) from None
-
-    # ------------------------------------------------------------ reads
-
-    def GetOfferCatalog(self, ctx: Any, request: Any) -> Any:
-        i = BY_NAME["GetOfferCatalog"]
-        call, out = self._call(ctx, i), mapping.Out(message_types(i))
-        mode = SamplingMode(request.samplingMode) if request.samplingMode else None
-        defs = self._read(
-            call, lambda: services.get_offer_catalog(self.db.uow(), call.context, request.careGiverHSAId, mode)
-        )
-        return out.t.response(offerDefinition=[out.definition(d) for d in defs])
-
-    def GetOffers(self, ctx: Any, request: Any) -> Any:
-        i = BY_NAME["GetOffers"]
-        call, out = self._call(ctx, i), mapping.Out(message_types(i))
-        offers = self._read(
-            call, lambda: services.get_offers(self.db.uow(), call.context, mapping.get_offers(request))
-        )
-        return out.t.response(offer=[out.offer(o) for o in offers])
-
-    def GetOrders(self, ctx: Any, request: Any) -> Any:
-        i = BY_NAME["GetOrders"]
-        call, out = self._call(ctx, i), mapping.Out(message_types(i))
-        page = self._read(
-            call, lambda: services.get_orders(self.db.uow(), call.context, mapping.get_orders(request))
-        )
-        return out.t.response(order=[out.order(o) for o in page.orders], continuationToken=page.continuation_token)
-
-    def GetResults(self, ctx: Any, request: Any) -> Any:
-        i = BY_NAME["GetResults"]
-        call, out = self._call(ctx, i), mapping.Out(message_types(i))
-        views = self._read(
-            call, lambda: services.get_results(self.db.uow(), call.context, mapping.get_results(request))
-        )
-        return out.t.response(orderResult=[out.order_result(v) for v in views])
-
-    def PingForConfiguration(self, ctx: Any, request: Any) -> Any:
-        i = BY_NAME["PingForConfiguration"]
-        call, out = self._call(ctx, i), mapping.Out(message_types(i))
-
-        def ping() -> str:
             with self.db.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-            return self.db.engine.dialect.name
-
-        backend = self._read(call, ping)
-        cfg = out.t["ConfigurationType"]
-        return out.t.response(
+        except Exception as e:
+            call.unexpected(e)
+        call.outcome("OK")
+        cfg = types["ConfigurationType"]
+        return types.response(
             version=SERVICE_VERSION,
             pingDateTime=mapping.ts(call.context.now),
             configuration=[
                 cfg(name="logicalAddress", value=self.logical_address),
-                cfg(name="database", value=backend),
+                cfg(name="database", value=self.db.engine.dialect.name),
             ],
         )
 
-    # ------------------------------------------------------------ writes
-
-    def AssignOffer(self, ctx: Any, request: Any) -> Any:
-        i = BY_NAME["AssignOffer"]
-        call, out = self._call(ctx, i), mapping.Out(message_types(i))
-        result, outcome = self._write(
-            call, out, lambda: services.assign_offer(self.db.uow(), call.context, mapping.assign_offer(request))
-        )
-        return out.t.response(result=result, offerId=outcome.offer_id if outcome else None)
-
-    def RevokeOffer(self, ctx: Any, request: Any) -> Any:
-        i = BY_NAME["RevokeOffer"]
-        call, out = self._call(ctx, i), mapping.Out(message_types(i))
-        result, _ = self._write(
-            call, out, lambda: services.revoke_offer(self.db.uow(), call.context, mapping.revoke_offer(request))
-        )
-        return out.t.response(result=result)
-
-    def CreateOrder(self, ctx: Any, request: Any) -> Any:
-        i = BY_NAME["CreateOrder"]
-        call, out = self._call(ctx, i), mapping.Out(message_types(i))
-        result, outcome = self._write(
-            call, out, lambda: services.create_order(self.db.uow(), call.context, mapping.create_order(request))
-        )
-        return out.t.response(
-            result=result,
-            orderId=outcome.order_id if outcome else None,
-            referralId=outcome.referral_id if outcome else None,
-        )
-
-    def SetOrderStatus(self, ctx: Any, request: Any) -> Any:
-        i = BY_NAME["SetOrderStatus"]
-        call, out = self._call(ctx, i), mapping.Out(message_types(i))
-        result, _ = self._write(
-            call,
-            out,
-            lambda: services.set_order_status(self.db.uow(), call.context, mapping.set_order_status(request)),
-        )
-        return out.t.response(result=result)
-
-    def CancelOrder(self, ctx: Any, request: Any) -> Any:
-        i = BY_NAME["CancelOrder"]
-        call, out = self._call(ctx, i), mapping.Out(message_types(i))
-        result, _ = self._write(
-            call, out, lambda: services.cancel_order(self.db.uow(), call.context, mapping.cancel_order(request))
-        )
-        return out.t.response(result=result)
-
-    def SetResult(self, ctx: Any, request: Any) -> Any:
-        i = BY_NAME["SetResult"]
-        call, out = self._call(ctx, i), mapping.Out(message_types(i))
-        result, _ = self._write(
-            call,
-            out,
-            lambda: services.set_result(
-                self.db.uow(), call.context, SetResult(mapping.laboratory_result(request.laboratoryResult))
-            ),
-        )
-        return out.t.response(result=result)

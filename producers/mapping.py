@@ -126,6 +126,10 @@ def laboratory_result(r: Any) -> LaboratoryResult:
     )
 
 
+def get_offer_catalog(r: Any) -> commands.GetOfferCatalog:
+    return commands.GetOfferCatalog(r.careGiverHSAId, SamplingMode(r.samplingMode) if r.samplingMode else None)
+
+
 def assign_offer(r: Any) -> commands.AssignOffer:
     return commands.AssignOffer(
         patient=person(r.patientId),
@@ -190,6 +194,10 @@ def set_order_status(r: Any) -> commands.SetOrderStatus:
 
 def cancel_order(r: Any) -> commands.CancelOrder:
     return commands.CancelOrder(r.orderId, actor(r.cancelledBy), r.reason)
+
+
+def set_result(r: Any) -> commands.SetResult:
+    return commands.SetResult(laboratory_result(r.laboratoryResult))
 
 
 def get_results(r: Any) -> commands.GetResults:

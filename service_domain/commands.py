@@ -34,6 +34,12 @@ class CallContext:
 
 
 @dataclass(frozen=True, slots=True)
+class GetOfferCatalog:
+    care_giver: str | None = None
+    sampling_mode: SamplingMode | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AssignOffer:
     patient: PersonId
     offer_code: str

@@ -171,12 +171,12 @@ def _new_id() -> str:
 
 
 def get_offer_catalog(
-    uow: UnitOfWork, ctx: commands.CallContext, care_giver: str | None, mode: SamplingMode | None
+    uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.GetOfferCatalog
 ) -> list[OfferDefinition]:
+    _hsa(cmd.care_giver, "careGiverHSAId")
     with uow:
         system = _system(uow, ctx)
-        _hsa(care_giver, "careGiverHSAId")
-        definitions = uow.definitions.list(care_giver, mode, active_only=True)
+        definitions = uow.definitions.list(cmd.care_giver, cmd.sampling_mode, active_only=True)
         return [d for d in definitions if system.serves(d.care_giver)]
 
 
