@@ -42,7 +42,7 @@ def _staff_context(operation: str) -> CallContext:
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    from service_domain.persistence.migrate import upgrade
+    from eph.migrate import upgrade
 
     upgrade(settings.database_url)
     print("database is at the newest schema")

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from service_domain import demo
 from service_domain.clock import utcnow
 from service_domain.persistence.database import Database
-from service_domain.persistence.migrate import upgrade
+from eph.migrate import upgrade
 
 from .support import CHECK, ServiceProcess
 
