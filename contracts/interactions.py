@@ -24,14 +24,15 @@ class Interaction:
     name: str
     domain: str  # "clinicalprocess:activity:selfsampling"
     write: bool  # writes answer with ResultType; reads answer faults
+    major: int = 1
 
     @property
     def responder_ns(self) -> str:
-        return f"urn:riv:{self.domain}:{self.name}Responder:1"
+        return f"urn:riv:{self.domain}:{self.name}Responder:{self.major}"
 
     @property
     def wsdl_ns(self) -> str:
-        return f"urn:riv:{self.domain}:{self.name}:1:{RIVTA_PROFILE}"
+        return f"urn:riv:{self.domain}:{self.name}:{self.major}:{RIVTA_PROFILE}"
 
     @property
     def soap_action(self) -> str:
@@ -51,16 +52,21 @@ class Interaction:
 
     @property
     def wsdl_path(self) -> Path:
-        return self.folder / f"{self.name}Interaction_1.0_RIVTABP21.wsdl"
+        return self.folder / f"{self.name}Interaction_{self.major}.0_RIVTABP21.wsdl"
 
     @property
     def xsd_path(self) -> Path:
-        return self.folder / f"{self.name}Responder_1.0.xsd"
+        return self.folder / f"{self.name}Responder_{self.major}.0.xsd"
+
+    @property
+    def path(self) -> str:
+        """The conventional address path, e.g. /clinicalprocess/activity/selfsampling/GetOrders/1/rivtabp21."""
+        return f"/{self.domain.replace(':', '/')}/{self.name}/{self.major}/{RIVTA_PROFILE}"
 
     @property
     def url_path(self) -> str:
-        """Where the service answers it, e.g. /eph/clinicalprocess/activity/selfsampling/GetOrders/1/rivtabp21."""
-        return f"/eph/{self.domain.replace(':', '/')}/{self.name}/1/{RIVTA_PROFILE}"
+        """Where the service answers it: /eph + path."""
+        return "/eph" + self.path
 
 
 SELFSAMPLING = "clinicalprocess:activity:selfsampling"
@@ -91,5 +97,14 @@ SELFSAMPLING_INTERACTIONS: tuple[Interaction, ...] = (
     GET_RESULTS,
 )
 ALL_INTERACTIONS: tuple[Interaction, ...] = SELFSAMPLING_INTERACTIONS + (PING_FOR_CONFIGURATION,)
-BY_NAME: dict[str, Interaction] = {i.name: i for i in ALL_INTERACTIONS}
-BY_RESPONDER_NS: dict[str, Interaction] = {i.responder_ns: i for i in ALL_INTERACTIONS}
+
+# The platform's catalogue look-ups (served by the platform, not by the service).
+REGISTRY_V2 = "infrastructure:itintegration:registry"
+GET_LOGICAL_ADDRESSEES = Interaction("GetLogicalAddresseesByServiceContract", REGISTRY_V2, write=False, major=2)
+GET_SUPPORTED_CONTRACTS = Interaction("GetSupportedServiceContracts", REGISTRY_V2, write=False, major=2)
+REGISTRY_INTERACTIONS: tuple[Interaction, ...] = (GET_LOGICAL_ADDRESSEES, GET_SUPPORTED_CONTRACTS)
+REGISTRY_V2_NS = "urn:riv:infrastructure:itintegration:registry:2"
+
+RELEASE: tuple[Interaction, ...] = ALL_INTERACTIONS + REGISTRY_INTERACTIONS
+BY_NAME: dict[str, Interaction] = {i.name: i for i in RELEASE}
+BY_RESPONDER_NS: dict[str, Interaction] = {i.responder_ns: i for i in RELEASE}

@@ -2,27 +2,41 @@
 
     eph db upgrade                     create or migrate the database (EPH_DATABASE_URL)
     eph seed-demo [--if-empty]         load the demo care givers, systems and catalogue
-    eph serve [service]                start the service on 127.0.0.1:8081
+    eph serve [all|service|platform]   start the service (8081), the platform (8080), or both
     eph catalog import FILE [--replace-all]
     eph catalog export [--format yaml|json] [-o FILE]
     eph systems list | eph systems add HSA-ID KIND --name N (--care-giver CG ... | --all)
     eph followup list [--all] | eph followup close CASE-ID --by STAFF-HSA-ID [--note TEXT]
     eph results release ORDER-ID --by STAFF-HSA-ID
     eph housekeeping                   expire offers and unsampled orders past validTo
+    eph tak import FILE | export [-o FILE] | list [routings|authorizations] [--all]
+    eph tak add-routing ... | add-authorization ... | end routing|authorization ID | reload
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from routing import store as routing_store
+from routing import takjson
+from routing.catalogue import Catalogue, CatalogueProblem, check, valid_at
+from routing.config import PlatformConfig
 from service_domain import catalogue, demo, services
 from service_domain.clock import utcnow
 from service_domain.commands import CallContext
@@ -30,6 +44,7 @@ from service_domain.errors import DomainError
 from service_domain.model import Actor, ActorKind, ConnectedSystem, FollowUpStatus, SystemKind
 from service_domain.persistence.database import Database
 
+from . import demo_catalogue
 from .config import Settings
 
 
@@ -58,17 +73,48 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     entries, orders = demo.seed(db.uow, utcnow())
     print(f"demo data loaded: {len(demo.SYSTEMS)} connected systems, {entries} catalogue entries, {orders} orders")
+    with db.engine.begin() as conn:
+        if routing_store.load(conn) is None:
+            cat = demo_catalogue.catalogue(f"http://{settings.service_bind}")
+            routing_store.save(conn, cat)
+            print(f"demo routing catalogue loaded: {len(cat.routings)} routings, {len(cat.authorizations)} authorizations")
     return 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from .server import serve_service
+    from .server import serve_platform, serve_service
 
     if args.what == "service":
         serve_service(settings, args.bind)
-        return 0
-    print(f"unknown server {args.what!r}", file=sys.stderr)
-    return 2
+    elif args.what == "platform":
+        config = PlatformConfig()
+        if args.bind:
+            config = replace(config, bind=args.bind)
+        serve_platform(settings, config)
+    else:
+        return serve_all()
+    return 0
+
+
+def serve_all() -> int:
+    """The service and the platform, each its own server process; when one stops, both stop."""
+    procs = [subprocess.Popen([sys.executable, "-m", "eph", "serve", what]) for what in ("service", "platform")]
+
+    def stop(*_: object) -> None:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    finally:
+        stop()
+        for p in procs:
+            p.wait()
+    return max(p.returncode or 0 for p in procs)
 
 
 def _read_document(path: Path) -> Any:
@@ -158,6 +204,147 @@ def cmd_housekeeping(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ the routing catalogue
+
+
+def _time(value: str | None, default: datetime) -> datetime:
+    if not value:
+        return default
+    try:
+        return takjson.parse_time(value)
+    except ValueError:
+        moment = datetime.fromisoformat(value)
+        return moment if moment.tzinfo else moment.replace(tzinfo=takjson.TAK_ZONE)
+
+
+def _load_tak(settings: Settings) -> Catalogue:
+    with _db(settings).engine.connect() as conn:
+        return routing_store.load(conn) or routing_store.empty()
+
+
+def _save_tak(settings: Settings, cat: Catalogue) -> None:
+    with _db(settings).engine.begin() as conn:
+        routing_store.save(conn, cat)
+
+
+def cmd_tak_import(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        document = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        print(f"cannot read {args.file}: {e}", file=sys.stderr)
+        return 1
+    try:
+        cat = takjson.parse(document)
+    except CatalogueProblem as e:
+        print("nothing imported; the document has these problems:", file=sys.stderr)
+        for problem in e.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    _save_tak(settings, cat)
+    print(f"catalogue version {cat.version} imported: {len(cat.routings)} routings, {len(cat.authorizations)} authorizations"
+          " (run 'eph tak reload' to put it in force)")
+    return 0
+
+
+def cmd_tak_export(args: argparse.Namespace, settings: Settings) -> int:
+    text = json.dumps(takjson.to_document(_load_tak(settings)), indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_tak_list(args: argparse.Namespace, settings: Settings) -> int:
+    cat = _load_tak(settings)
+    now = datetime.now(UTC)
+    contracts = {c.id: c.namespace for c in cat.contracts}
+    addresses = {a.id: a.hsa_id for a in cat.logical_addresses}
+    components = {c.id: c.hsa_id for c in cat.components}
+    call = {c.id: c for c in cat.call_addresses}
+    profiles = {p.id: p.name for p in cat.profiles}
+    if args.what == "routings":
+        for r in cat.routings:
+            if args.all or valid_at(r.valid_from, r.valid_to, now):
+                ca = call[r.call_address_id]
+                print(f"{r.id:>6}  {addresses[r.logical_address_id]:<24} {contracts[r.contract_id]:<78} -> "
+                      f"{ca.url} ({components[ca.component_id]}, {profiles[ca.profile_id]})  "
+                      f"{takjson.format_time(r.valid_from)} .. {takjson.format_time(r.valid_to)}")
+    else:
+        for a in cat.authorizations:
+            if args.all or valid_at(a.valid_from, a.valid_to, now):
+                print(f"{a.id:>6}  {components[a.consumer_id]:<24} {contracts[a.contract_id]:<78} "
+                      f"@ {addresses[a.logical_address_id]}  "
+                      f"{takjson.format_time(a.valid_from)} .. {takjson.format_time(a.valid_to)}")
+    return 0
+
+
+def _changed(settings: Settings, change: Callable[[Catalogue], tuple[Catalogue, str]]) -> int:
+    try:
+        cat, message = change(_load_tak(settings))
+        _save_tak(settings, cat)
+    except (CatalogueProblem, KeyError) as e:
+        problems = e.problems if isinstance(e, CatalogueProblem) else [str(e.args[0])]
+        print("nothing changed:", *problems, sep="\n  - ", file=sys.stderr)
+        return 1
+    print(f"{message} (catalogue version {cat.version}; run 'eph tak reload' to put it in force)")
+    return 0
+
+
+def cmd_tak_add_routing(args: argparse.Namespace, settings: Settings) -> int:
+    def change(cat: Catalogue) -> tuple[Catalogue, str]:
+        new, row = routing_store.with_routing(
+            cat, args.contract, args.logical_address, args.url, args.producer, args.profile,
+            _time(args.valid_from, datetime.now(UTC)), _time(args.valid_to, routing_store.FOREVER),
+            now=datetime.now(UTC), who=args.by,
+        )
+        check(new)
+        return new, f"vagval {row} added"
+
+    return _changed(settings, change)
+
+
+def cmd_tak_add_authorization(args: argparse.Namespace, settings: Settings) -> int:
+    def change(cat: Catalogue) -> tuple[Catalogue, str]:
+        new, row = routing_store.with_authorization(
+            cat, args.consumer, args.contract, args.logical_address,
+            _time(args.valid_from, datetime.now(UTC)), _time(args.valid_to, routing_store.FOREVER),
+            now=datetime.now(UTC), who=args.by, agreement=args.agreement,
+        )
+        check(new)
+        return new, f"anropsbehorighet {row} added"
+
+    return _changed(settings, change)
+
+
+def cmd_tak_end(args: argparse.Namespace, settings: Settings) -> int:
+    kind = "vagval" if args.kind == "routing" else "anropsbehorighet"
+
+    def change(cat: Catalogue) -> tuple[Catalogue, str]:
+        at = _time(args.at, datetime.now(UTC))
+        return routing_store.ending(cat, kind, args.id, at, now=datetime.now(UTC), who=args.by), f"{kind} {args.id} ends {at}"
+
+    return _changed(settings, change)
+
+
+def cmd_tak_reload(args: argparse.Namespace, settings: Settings) -> int:
+    url = args.platform.rstrip("/") + "/reload"
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="POST", data=b""), timeout=30) as r:
+            answer = json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        answer = json.loads(e.read() or b"{}")
+    except OSError as e:
+        print(f"no platform answers at {url}: {e}", file=sys.stderr)
+        return 1
+    c = answer.get("catalogue", {})
+    if answer.get("reloaded"):
+        print(f"catalogue version {c.get('version')} in force: {c.get('routings')} routings, {c.get('authorizations')} authorizations")
+        return 0
+    print(f"reload failed ({answer.get('error')}); the catalogue in force is unchanged", file=sys.stderr)
+    return 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eph", description="Egen provhantering: self-managed sampling service")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -170,8 +357,8 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(func=cmd_seed_demo)
 
     serve = sub.add_parser("serve", help="start a server")
-    serve.add_argument("what", nargs="?", default="service", choices=["service"])
-    serve.add_argument("--bind", help="host:port (default from EPH_SERVICE_BIND, 127.0.0.1:8081)")
+    serve.add_argument("what", nargs="?", default="all", choices=["all", "service", "platform"])
+    serve.add_argument("--bind", help="host:port (service: EPH_SERVICE_BIND, 127.0.0.1:8081; platform: EPH_PLATFORM_BIND, 127.0.0.1:8080)")
     serve.set_defaults(func=cmd_serve)
 
     cat = sub.add_parser("catalog", help="offer catalogue").add_subparsers(dest="catalog_command", required=True)
@@ -214,6 +401,44 @@ def build_parser() -> argparse.ArgumentParser:
     rel.set_defaults(func=cmd_results_release)
 
     sub.add_parser("housekeeping", help="expire what is past validTo").set_defaults(func=cmd_housekeeping)
+
+    tak = sub.add_parser("tak", help="the platform's routing catalogue").add_subparsers(dest="tak_command", required=True)
+    ti = tak.add_parser("import", help="load a TAK published-version JSON document (replaces the catalogue; all or nothing)")
+    ti.add_argument("file")
+    ti.set_defaults(func=cmd_tak_import)
+    te = tak.add_parser("export", help="write the catalogue as a TAK published-version JSON document")
+    te.add_argument("-o", "--output")
+    te.set_defaults(func=cmd_tak_export)
+    tl = tak.add_parser("list", help="routings or authorizations valid now")
+    tl.add_argument("what", nargs="?", default="routings", choices=["routings", "authorizations"])
+    tl.add_argument("--all", action="store_true", help="also rows not valid now")
+    tl.set_defaults(func=cmd_tak_list)
+    times = argparse.ArgumentParser(add_help=False)
+    times.add_argument("--from", dest="valid_from", help="fromTidpunkt (default now), e.g. 2026-01-01T00:00:00+0100")
+    times.add_argument("--to", dest="valid_to", help="tomTidpunkt (default 9999-12-31)")
+    times.add_argument("--by", default="eph tak", help="who makes the change")
+    tr = tak.add_parser("add-routing", parents=[times], help="add a routing (vagval)")
+    tr.add_argument("--contract", required=True, help="service contract namespace (the responder namespace)")
+    tr.add_argument("--logical-address", required=True)
+    tr.add_argument("--url", required=True, help="the producer's address")
+    tr.add_argument("--producer", required=True, help="HSA-id of the producer component")
+    tr.add_argument("--profile", default="RIVTABP21", choices=["RIVTABP21", "RIVTABP20"])
+    tr.set_defaults(func=cmd_tak_add_routing)
+    ta = tak.add_parser("add-authorization", parents=[times], help="add an authorization (anropsbehorighet)")
+    ta.add_argument("--consumer", required=True, help="HSA-id of the consumer (the sender)")
+    ta.add_argument("--contract", required=True)
+    ta.add_argument("--logical-address", required=True)
+    ta.add_argument("--agreement", help="integrationsavtal")
+    ta.set_defaults(func=cmd_tak_add_authorization)
+    tx = tak.add_parser("end", help="end a routing or authorization (sets tomTidpunkt)")
+    tx.add_argument("kind", choices=["routing", "authorization"])
+    tx.add_argument("id", type=int)
+    tx.add_argument("--at", help="when it ends (default now)")
+    tx.add_argument("--by", default="eph tak")
+    tx.set_defaults(func=cmd_tak_end)
+    tre = tak.add_parser("reload", help="make the running platform re-read the catalogue")
+    tre.add_argument("--platform", default=f"http://{os.environ.get('EPH_PLATFORM_BIND', '127.0.0.1:8080')}")
+    tre.set_defaults(func=cmd_tak_reload)
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -11,7 +12,15 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from producers.application import ProducerApplication, ProducerConfig
-from producers.handlers import Handlers
+from producers.handlers import SERVICE_VERSION, Handlers
+from routing import store as routing_store
+from routing.catalogue import Catalogue
+from routing.config import PlatformConfig
+from routing.hsa import load_hierarchy
+from routing.registry_services import add_routes as add_registry_routes
+from routing.router import build_app, configure_call_log
+from routing.server import tls_context
+from routing.state import CatalogueHolder
 from service_domain import services
 from service_domain.clock import utcnow
 from service_domain.persistence.database import Database
@@ -36,9 +45,10 @@ def service_app(settings: Settings) -> ProducerApplication:
 
 
 class GunicornServer(BaseApplication):
-    def __init__(self, factory: Callable[[], Any], options: dict[str, Any]) -> None:
+    def __init__(self, factory: Callable[[], Any], options: dict[str, Any], tls: Any = None) -> None:
         self.factory = factory
         self.options = options
+        self.tls = tls  # ((host, port), SSLContext) of a TLS listener, for the platform's worker
         super().__init__()
 
     def load_config(self) -> None:
@@ -88,3 +98,42 @@ def serve_service(settings: Settings, bind: str | None = None) -> None:
             target=_housekeeping_loop, args=(settings,), daemon=True, name="housekeeping"
         ).start()
     GunicornServer(lambda: service_app(settings), options).run()
+
+
+# ------------------------------------------------------------------ the platform
+
+
+def _host_port(bind: str) -> tuple[str, int]:
+    host, _, port = bind.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def platform_app(settings: Settings, config: PlatformConfig) -> Any:
+    """The platform application of one worker: its own engine, catalogue and producer pool."""
+    configure_logging()
+    db = Database(settings.database_url)
+
+    def read_database() -> Catalogue | None:
+        with db.engine.connect() as conn:
+            return routing_store.load(conn)
+
+    configure_call_log()
+    holder = CatalogueHolder(read_database, config.local_copy, lambda: load_hierarchy(config.hsa_hierarchy))
+    holder.start()
+    return build_app(config, holder, add_registry_routes, version=SERVICE_VERSION)
+
+
+def serve_platform(settings: Settings, config: PlatformConfig) -> None:
+    configure_logging()
+    binds = [config.bind]
+    tls = None
+    if config.tls_bind:
+        if not (config.tls_cert and config.tls_key and config.tls_ca):
+            raise SystemExit("a TLS listener needs EPH_VP_TLS_CERT, EPH_VP_TLS_KEY and EPH_VP_TLS_CA")
+        binds.append(config.tls_bind)
+        host, port = _host_port(config.tls_bind)
+        tls = ((socket.gethostbyname(host) if host else "0.0.0.0", port), tls_context(config.tls_cert, config.tls_key, config.tls_ca))
+    options = gunicorn_options(binds[0], settings, "eph-platform")
+    options.update(bind=binds, workers=config.workers, worker_class="routing.server.AiohttpWorker")
+    options.pop("threads")
+    GunicornServer(lambda: platform_app(settings, config), options, tls).run()

@@ -1,7 +1,7 @@
 """The routing catalogue (TAK): its entities, their rules, and the look-ups the router makes.
 
 Entities (TAK's names in brackets):
-- ``RivProfile`` (rivtaprofil): RIVTABP20 or RIVTABP21
+- ``RivProfile`` (rivtaprofil): RIVTABP20 or RIVTABP21 (the router speaks these two)
 - ``ServiceContract`` (tjanstekontrakt): a responder namespace with major and minor version
 - ``LogicalAddress`` (logiskadress): an HSA-id, ``*`` (the default) or ``SE`` (the HSA tree's root)
 - ``ServiceComponent`` (tjanstekomponent): a consumer or producer system, by HSA-id
@@ -30,7 +30,6 @@ from datetime import datetime
 
 DEFAULT_ADDRESS = "*"
 HSA_ROOT = "SE"
-RIVTA_PROFILES = ("RIVTABP20", "RIVTABP21")
 _HSA_ID = re.compile(r"[0-9a-zA-Z_\-]+")
 
 
@@ -174,14 +173,14 @@ def check(cat: Catalogue) -> None:
     ids("filtercategorization", cat.categorizations)
 
     for p in cat.profiles:
-        if p.name.upper() not in RIVTA_PROFILES:
-            problems.append(f"rivtaprofil id {p.id}: '{p.name}' is not one of {', '.join(RIVTA_PROFILES)}")
+        if not p.name.strip():
+            problems.append(f"rivtaprofil id {p.id}: the name is empty")
     for c in cat.contracts:
         if not c.namespace.strip():
             problems.append(f"tjanstekontrakt id {c.id}: the namespace is empty")
-    for a in cat.logical_addresses:
-        if a.hsa_id != DEFAULT_ADDRESS and not _HSA_ID.fullmatch(a.hsa_id):
-            problems.append(f"logiskadress id {a.id}: '{a.hsa_id}' is not an HSA-id, '*' or 'SE'")
+    for la in cat.logical_addresses:
+        if la.hsa_id != DEFAULT_ADDRESS and not _HSA_ID.fullmatch(la.hsa_id):
+            problems.append(f"logiskadress id {la.id}: '{la.hsa_id}' is not an HSA-id, '*' or 'SE'")
     for comp in cat.components:
         if not _HSA_ID.fullmatch(comp.hsa_id):
             problems.append(f"tjanstekomponent id {comp.id}: '{comp.hsa_id}' is not an HSA-id")
@@ -226,18 +225,18 @@ def check(cat: Catalogue) -> None:
         if a.consumer_id not in components:
             problems.append(f"anropsbehorighet id {a.id}: no tjanstekomponent with id {a.consumer_id}")
         elif a.contract_id in contracts and a.logical_address_id in addresses:
-            key = (
+            auth_key = (
                 components[a.consumer_id].hsa_id.lower(),  # type: ignore[attr-defined]
                 cat_contract(contracts, a.contract_id).namespace.lower(),
                 cat_address(addresses, a.logical_address_id).hsa_id.lower(),
             )
-            for other in auth_keys[key]:
-                if _overlaps(a.valid_from, a.valid_to, other.valid_from, other.valid_to):
+            for prior in auth_keys[auth_key]:
+                if _overlaps(a.valid_from, a.valid_to, prior.valid_from, prior.valid_to):
                     problems.append(
-                        f"anropsbehorighet id {a.id}: overlaps anropsbehorighet id {other.id} "
+                        f"anropsbehorighet id {a.id}: overlaps anropsbehorighet id {prior.id} "
                         "for the same consumer, contract and logical address"
                     )
-            auth_keys[key].append(a)
+            auth_keys[auth_key].append(a)
     for f in cat.filters:
         if f.authorization_id not in authorizations:
             problems.append(f"filter id {f.id}: no anropsbehorighet with id {f.authorization_id}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 from lxml import etree
 
@@ -75,10 +76,10 @@ def _events(body: bytes) -> Iterator[tuple[int, str, etree._Element]]:
         parser.feed(body[fed : fed + CHUNK])
         fed += CHUNK
         for event, element in parser.read_events():
-            yield fed, event, element
+            yield fed, event, cast(etree._Element, element)
     parser.close()
     for event, element in parser.read_events():
-        yield fed, event, element
+        yield fed, event, cast(etree._Element, element)
 
 
 def read_routing_info(body: bytes) -> RoutingInfo:

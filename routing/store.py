@@ -106,6 +106,10 @@ def _from_db(t: datetime | None) -> datetime | None:
     return None if t is None else t.replace(tzinfo=UTC)
 
 
+def _utc(t: datetime) -> datetime:
+    return t.replace(tzinfo=UTC)
+
+
 def _rows(cat: Catalogue) -> dict[Table, list[dict[str, Any]]]:
     return {
         rivtaprofil: [{"id": p.id, "namn": p.name, "beskrivning": p.description, "pubversion": p.pubversion} for p in cat.profiles],
@@ -186,13 +190,13 @@ def load(conn: Connection) -> Catalogue | None:
             CallAddress(r.id, r.adress, r.tjanstekomponent_id, r.rivtaprofil_id, r.pubversion) for r in rows(anropsadress)
         ),
         routings=tuple(
-            Routing(r.id, r.anropsadress_id, r.logiskadress_id, r.tjanstekontrakt_id, _from_db(r.from_tidpunkt),
-                    _from_db(r.tom_tidpunkt), r.pubversion)  # type: ignore[arg-type]
+            Routing(r.id, r.anropsadress_id, r.logiskadress_id, r.tjanstekontrakt_id, _utc(r.from_tidpunkt),
+                    _utc(r.tom_tidpunkt), r.pubversion)
             for r in rows(vagval)
         ),
         authorizations=tuple(
-            Authorization(r.id, r.tjanstekonsument_id, r.logiskadress_id, r.tjanstekontrakt_id, _from_db(r.from_tidpunkt),
-                          _from_db(r.tom_tidpunkt), r.integrationsavtal, r.pubversion)  # type: ignore[arg-type]
+            Authorization(r.id, r.tjanstekonsument_id, r.logiskadress_id, r.tjanstekontrakt_id, _utc(r.from_tidpunkt),
+                          _utc(r.tom_tidpunkt), r.integrationsavtal, r.pubversion)
             for r in rows(anropsbehorighet)
         ),
         filters=tuple(Filter(r.id, r.anropsbehorighet_id, r.servicedomain, r.pubversion) for r in rows(filter_table)),

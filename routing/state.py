@@ -1,0 +1,129 @@
+"""The catalogue the router works with, and where it came from.
+
+At start a worker reads the catalogue from the database; when that fails it falls back to
+the local copy of the last good catalogue (a TAK published-version document written after
+every successful load). With neither, every call gets VP008 until a reload succeeds. A
+reload that fails leaves the catalogue in force unchanged. Workers of one platform share
+the local copy: a reload in one worker rewrites it, and the others pick it up.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .catalogue import Catalogue, HsaTree, RoutingTable
+from .takjson import parse, to_document
+
+log = logging.getLogger("eph.vp.catalogue")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    table: RoutingTable
+    source: str  # "database" or "local copy"
+    loaded_at: datetime
+    version: int
+
+
+class CatalogueHolder:
+    def __init__(
+        self,
+        read_database: Callable[[], Catalogue | None],
+        local_copy: Path,
+        hsa: Callable[[], HsaTree] = HsaTree,
+    ) -> None:
+        self.read_database = read_database
+        self.local_copy = local_copy
+        self.hsa = hsa
+        self.current: Loaded | None = None
+        self.last_error: str | None = None
+        self._local_copy_mtime = 0.0
+
+    @property
+    def table(self) -> RoutingTable | None:
+        return self.current.table if self.current else None
+
+    def _take(self, cat: Catalogue, source: str) -> Loaded:
+        self.current = Loaded(RoutingTable.build(cat, self.hsa()), source, datetime.now(UTC), cat.version)
+        return self.current
+
+    def reload(self) -> Loaded:
+        """Read the catalogue from the database and put it in force; raises (leaving the old one) on failure."""
+        try:
+            cat = self.read_database()
+        except Exception as e:
+            self.last_error = f"database unreachable ({type(e).__name__})"
+            raise
+        if cat is None:
+            self.last_error = "the database holds no catalogue"
+            raise LookupError(self.last_error)
+        loaded = self._take(cat, "database")
+        self.last_error = None
+        self._write_local_copy(cat)
+        return loaded
+
+    def start(self) -> Loaded | None:
+        try:
+            return self.reload()
+        except Exception:
+            log.warning("catalogue: %s; trying the local copy", self.last_error)
+        try:
+            return self._read_local_copy()
+        except FileNotFoundError:
+            log.error("catalogue: no local copy either; calls get VP008 until a reload succeeds")
+        except Exception as e:
+            log.error("catalogue: the local copy is unusable (%s)", type(e).__name__)
+        return None
+
+    def follow_local_copy(self) -> bool:
+        """Take the local copy if another worker wrote a newer one. Returns whether it did."""
+        try:
+            mtime = self.local_copy.stat().st_mtime
+        except FileNotFoundError:
+            return False
+        if mtime <= self._local_copy_mtime:
+            return False
+        try:
+            # only a successful reload from the database writes the local copy
+            self._read_local_copy("database")
+        except Exception as e:
+            log.error("catalogue: the local copy is unusable (%s)", type(e).__name__)
+            return False
+        return True
+
+    def _read_local_copy(self, source: str = "local copy") -> Loaded:
+        mtime = self.local_copy.stat().st_mtime
+        cat = parse(json.loads(self.local_copy.read_text(encoding="utf-8")))
+        self._local_copy_mtime = mtime
+        return self._take(cat, source)
+
+    def _write_local_copy(self, cat: Catalogue) -> None:
+        try:
+            self.local_copy.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.local_copy.parent, prefix=".tak-", suffix=".json")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(to_document(cat), f, ensure_ascii=False)
+            os.replace(tmp, self.local_copy)
+            self._local_copy_mtime = self.local_copy.stat().st_mtime
+        except OSError as e:
+            log.error("catalogue: could not write the local copy (%s)", type(e).__name__)
+
+    def status(self) -> dict[str, object]:
+        c = self.current
+        return {
+            "state": "loaded" if c else "not loaded",
+            "source": c.source if c else None,
+            "version": c.version if c else None,
+            "routings": c.table.routing_count if c else 0,
+            "authorizations": c.table.authorization_count if c else 0,
+            "loadedAt": c.loaded_at.isoformat() if c else None,
+            "lastError": self.last_error,
+        }
+
