@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from eph.migrate import upgrade
 from service_domain import demo
 from service_domain.clock import utcnow
 from service_domain.persistence.database import Database
-from eph.migrate import upgrade
 
 from .support import CHECK, ServiceProcess
 

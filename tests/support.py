@@ -182,11 +182,20 @@ class Soap:
     _lock = threading.Lock()
 
     def __init__(
-        self, base_url: str, consumer: str | None, *, logical_address: str = SERVICE_ADDRESS, tag: str = ""
+        self,
+        base_url: str,
+        consumer: str | None,
+        *,
+        logical_address: str = SERVICE_ADDRESS,
+        tag: str = "",
+        via_platform: str | None = None,
     ) -> None:
+        """``consumer`` calls the service directly (as the platform would: with the original-consumer
+        header), or, with ``via_platform`` (the platform's instance id), calls the platform as that sender."""
         self.base_url = base_url
         self.consumer = consumer
         self.logical_address = logical_address
+        self.via_platform = via_platform
         self.tag = tag  # clients with different tags do not share an HTTP session (one per thread)
 
     def service(self, interaction: Interaction | str) -> Any:
@@ -195,7 +204,10 @@ class Soap:
         with self._lock:
             if key not in self._clients:
                 session = requests.Session()
-                if self.consumer:
+                if self.via_platform:
+                    session.headers["x-vp-sender-id"] = self.consumer or ""
+                    session.headers["x-vp-instance-id"] = self.via_platform
+                elif self.consumer:
                     session.headers["x-rivta-original-serviceconsumer-hsaid"] = self.consumer
                 client = zeep.Client(
                     str(i.wsdl_path),
@@ -203,9 +215,8 @@ class Soap:
                     settings=zeep.Settings(strict=True),
                     plugins=[CHECK],
                 )
-                self._clients[key] = client.create_service(
-                    f"{{{i.wsdl_ns}}}{i.name}ResponderBinding", self.base_url + i.url_path
-                )
+                path = ("/vp" + i.path) if self.via_platform else i.url_path
+                self._clients[key] = client.create_service(f"{{{i.wsdl_ns}}}{i.name}ResponderBinding", self.base_url + path)
             return self._clients[key]
 
     def __call__(self, interaction: str, **kwargs: Any) -> Any:
@@ -238,3 +249,68 @@ def iter_pages(call: Any, **kwargs: Any) -> Iterator[Any]:
         token = response.continuationToken
         if not token:
             return
+
+
+@dataclass
+class PlatformProcess:
+    """``eph serve platform`` in a subprocess (one worker unless told otherwise)."""
+
+    database_url: str
+    folder: Path
+    port: int = field(default_factory=free_port)
+    instance_id: str = "eph-vp-test"
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.folder / "platform.log"
+
+    @property
+    def local_copy(self) -> Path:
+        return self.folder / "tak-local-copy.json"
+
+    def start(self, *, wait_port: int | None = None, **env: str) -> PlatformProcess:
+        environ = dict(os.environ)
+        environ.update(
+            EPH_DATABASE_URL=self.database_url,
+            EPH_VP_INSTANCE_ID=self.instance_id,
+            EPH_VP_WORKERS="1",
+            EPH_VP_LOCAL_COPY=str(self.local_copy),
+        )
+        environ.update(env)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.log_file = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "eph", "serve", "platform", "--bind", f"127.0.0.1:{self.port}"],
+            env=environ,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
+        wait_for_port(self.port, self.proc)
+        if wait_port:
+            wait_for_port(wait_port, self.proc)
+        return self
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def reload(self) -> dict[str, Any]:
+        r = requests.post(self.base_url + "/reload", timeout=30)
+        return dict(r.json())
+
+    def status(self) -> dict[str, Any]:
+        return dict(requests.get(self.base_url + "/status", timeout=10).json())
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log_file.close()
