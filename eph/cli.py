@@ -415,7 +415,7 @@ def build_parser() -> argparse.ArgumentParser:
     tl.set_defaults(func=cmd_tak_list)
     times = argparse.ArgumentParser(add_help=False)
     times.add_argument("--from", dest="valid_from", help="fromTidpunkt (default now), e.g. 2026-01-01T00:00:00+0100")
-    times.add_argument("--to", dest="valid_to", help="tomTidpunkt (default 9999-12-31)")
+    times.add_argument("--to", dest="valid_to", help="tomTidpunkt (default 9999-12-31T00:00:00+0100)")
     times.add_argument("--by", default="eph tak", help="who makes the change")
     tr = tak.add_parser("add-routing", parents=[times], help="add a routing (vagval)")
     tr.add_argument("--contract", required=True, help="service contract namespace (the responder namespace)")

@@ -214,7 +214,8 @@ def load(conn: Connection) -> Catalogue | None:
 # ------------------------------------------------------------------ single rows
 
 
-FOREVER = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+# "valid until further notice": 9999-12-31 00:00 Swedish time (the latest instant every zone can show)
+FOREVER = datetime(9999, 12, 30, 23, 0, tzinfo=UTC)
 
 
 def _next_id(items: tuple[Any, ...]) -> int:
