@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SERVICE_URL := http://127.0.0.1:8081
 
-.PHONY: serve test lint install sysdeps postgres clean
+.PHONY: serve test lint bench install sysdeps postgres clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,11 +15,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Migrate, load the demo data into an empty database, start the service.
+# Migrate, load the demo data into an empty database, start the service (8081) and the platform (8080).
 serve: $(STAMP)
 	$(BIN)/eph db upgrade
 	$(BIN)/eph seed-demo --if-empty
-	$(BIN)/eph serve service
+	$(BIN)/eph serve all
 
 # System packages the test suite uses: a non-Python SOAP stack (PHP SoapClient) and xmllint.
 sysdeps:
@@ -40,6 +40,12 @@ test: $(STAMP) sysdeps postgres
 	$(BIN)/ruff check .
 	$(BIN)/mypy contracts service_domain producers eph
 	$(BIN)/pytest -q
+
+# The platform against a canned producer (and the real service), measured as ratios in one run.
+bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python -m tests.bench.router --service
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
