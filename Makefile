@@ -38,7 +38,7 @@ postgres:
 
 test: $(STAMP) sysdeps postgres
 	$(BIN)/ruff check .
-	$(BIN)/mypy contracts service_domain producers eph
+	$(BIN)/mypy contracts service_domain producers routing eph
 	$(BIN)/pytest -q
 
 # The platform against a canned producer (and the real service), measured as ratios in one run.
@@ -49,7 +49,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy contracts service_domain producers eph
+	$(BIN)/mypy contracts service_domain producers routing eph
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
