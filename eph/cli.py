@@ -65,19 +65,23 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """The demo care givers, systems, catalogue and orders; and the demo routing catalogue when
+    the platform has none. With --if-empty a database that holds data keeps it as it is."""
     db = _db(settings)
     with db.uow() as uow:
         empty = uow.is_empty()
     if args.if_empty and not empty:
-        print("database already holds data; demo data not loaded")
-        return 0
-    entries, orders = demo.seed(db.uow, utcnow())
-    print(f"demo data loaded: {len(demo.SYSTEMS)} connected systems, {entries} catalogue entries, {orders} orders")
+        print("the service's database already holds data; demo data not loaded")
+    else:
+        entries, orders = demo.seed(db.uow, utcnow())
+        print(f"demo data loaded: {len(demo.SYSTEMS)} connected systems, {entries} catalogue entries, {orders} orders")
     with db.engine.begin() as conn:
         if routing_store.load(conn) is None:
             cat = demo_catalogue.catalogue(f"http://{settings.service_bind}")
             routing_store.save(conn, cat)
             print(f"demo routing catalogue loaded: {len(cat.routings)} routings, {len(cat.authorizations)} authorizations")
+        else:
+            print("the platform already has a routing catalogue; demo catalogue not loaded")
     return 0
 
 

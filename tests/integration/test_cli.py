@@ -30,7 +30,7 @@ def eph(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def test_seed_demo_only_when_empty(eph) -> None:  # type: ignore[no-untyped-def]
     assert "demo data loaded" in eph("seed-demo", "--if-empty").stdout
-    assert "not loaded" in eph("seed-demo", "--if-empty").stdout
+    assert "demo data not loaded" in eph("seed-demo", "--if-empty").stdout
     systems = eph("systems", "list").stdout
     for hsa in ("SE2321000016-LAB1", "SE2321000016-PT01", "SE2321000255-LAB1", "SE2321000016-EHR1", "SE5565594230-1177"):
         assert hsa in systems
