@@ -11,6 +11,8 @@
     eph housekeeping                   expire offers and unsampled orders past validTo
     eph tak import FILE | export [-o FILE] | list [routings|authorizations] [--all]
     eph tak add-routing ... | add-authorization ... | end routing|authorization ID | reload
+    eph lab|sampling|citizen|ehr ...   act as a consumer system through the platform (see consumers/cli.py)
+    eph demo                           the whole story through the platform
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from typing import Any
 
 import yaml
 
+from consumers.cli import add_parsers as add_consumer_parsers
+from consumers.cli import report
+from consumers.errors import ConsumerError
 from routing import store as routing_store
 from routing import takjson
 from routing.catalogue import Catalogue, CatalogueProblem, check, valid_at
@@ -443,16 +448,22 @@ def build_parser() -> argparse.ArgumentParser:
     tre = tak.add_parser("reload", help="make the running platform re-read the catalogue")
     tre.add_argument("--platform", default=f"http://{os.environ.get('EPH_PLATFORM_BIND', '127.0.0.1:8080')}")
     tre.set_defaults(func=cmd_tak_reload)
+
+    add_consumer_parsers(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.func.__module__ == "consumers.cli":
+            return int(args.func(args))
         return int(args.func(args, Settings()))
     except DomainError as e:
         print(f"refused: {e.message}", file=sys.stderr)
         return 1
+    except ConsumerError as e:
+        return report(e)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,433 @@
+"""Command lines of the consumer systems, for a person at a terminal:
+
+    eph lab poll [--status S ...]             orders addressed to the lab (paged, with progress)
+    eph lab received|kit-sent ORDER-ID
+    eph lab reject ORDER-ID [--reason TEXT]
+    eph lab result FILE.json|FILE.xml ...     send results (one file may hold a list)
+    eph sampling find (--referral CODE | --patient NUMBER)
+    eph sampling collected ORDER-ID --barcode CODE [--material SNOMED-CODE]
+    eph citizen offers|orders|results NUMBER
+    eph citizen order OFFER-ID NUMBER [--home-kit --name N --street S --postal-code P --city C]
+    eph citizen cancel ORDER-ID NUMBER
+    eph ehr catalog | assign NUMBER OFFER-CODE | revoke OFFER-ID | orders|results NUMBER
+    eph demo                                  the whole story, through the platform
+
+Every command takes --as HSA-ID (who calls), --platform URL, --json, and for TLS
+--cert/--key/--ca. Tables are for people; --json is for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from zeep.helpers import serialize_object
+
+from contracts.interactions import SET_RESULT
+from contracts.schema import schema_for
+
+from .client import DEFAULT_INSTANCE_ID, DEFAULT_LOGICAL_ADDRESS, DEFAULT_PLATFORM, Connection, Identity
+from .errors import ConsumerError, LogicalError, VpFault
+from .roles import CitizenService, EhrSystem, LabSystem, SamplingSystem, actor
+
+DEFAULT_SENDERS = {
+    "lab": "SE2321000016-LAB1",
+    "sampling": "SE2321000016-PT01",
+    "citizen": "SE5565594230-1177",
+    "ehr": "SE2321000016-EHR1",
+}
+SNOMED = "1.2.752.116.2.1.1"
+
+
+# ------------------------------------------------------------------ output
+
+
+def _plain(value: Any) -> Any:
+    data = serialize_object(value, dict)
+    return json.loads(json.dumps(data, default=lambda v: str(v) if isinstance(v, Decimal) else None))
+
+
+def _table(rows: Sequence[Sequence[Any]], header: Sequence[str], out: Any = None) -> None:
+    out = out or sys.stdout
+    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
+    out.write("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip() + "\n")
+    for r in cells:
+        out.write("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
+    if not cells:
+        out.write("(none)\n")
+
+
+class Progress:
+    """A progress line on standard error (only when it is a terminal, or when asked for)."""
+
+    def __init__(self, label: str, total: int | None = None, enabled: bool | None = None) -> None:
+        self.label, self.total = label, total
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.shown = False
+
+    def update(self, done: int, note: str = "") -> None:
+        if not self.enabled:
+            return
+        if self.total:
+            filled = int(30 * done / self.total)
+            bar = f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{self.total}"
+        else:
+            bar = f"{done}"
+        sys.stderr.write(f"\r{self.label} {bar} {note}".ljust(79))
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+
+
+def _orders_table(orders: Iterable[Any]) -> None:
+    _table([(o.orderId, o.referralId, o.offerCode, o.patientId.extension, o.samplingMode, o.status,
+             o.createdTime, ", ".join(s.identifier for s in (o.specimen or []))) for o in orders],
+           ("orderId", "referral", "offer", "patient", "mode", "status", "created", "specimens"))
+
+
+def _results_table(views: Iterable[Any]) -> None:
+    rows = []
+    for v in views:
+        analyses = v.result.analysisResult if v.result is not None else []
+        shown = "; ".join(_analysis(a) for a in analyses) or "(not released)"
+        rows.append((v.order.orderId, v.order.offerCode, v.order.status,
+                     v.result.resultVersion if v.result is not None else "", "yes" if v.releasedToPatient else "no",
+                     "yes" if v.followUpRequired else "", shown))
+    _table(rows, ("orderId", "offer", "status", "version", "released", "follow-up", "result"))
+
+
+def _analysis(a: Any) -> str:
+    if a.pq is not None:
+        value = f"{a.pq.value} {a.pq.unit}"
+    elif a.coded is not None:
+        value = a.coded.displayName or a.coded.code
+    else:
+        value = a.text or ""
+    return f"{a.displayName or a.code.code} {value}" + (f" ({a.interpretation})" if a.interpretation else "")
+
+
+# ------------------------------------------------------------------ reading result files
+
+
+def read_results(path: Path) -> list[dict[str, Any]]:
+    """LaboratoryResultType values from a JSON file (one object or a list) or an XML file
+    (a ``laboratoryResult`` element, a SetResult request, or a SOAP envelope holding one)."""
+    if path.suffix.lower() == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+        return data if isinstance(data, list) else [data]
+    root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+    found = [e for e in root.iter() if isinstance(e.tag, str) and etree.QName(e).localname == "laboratoryResult"]
+    if not found:
+        raise ValueError(f"{path.name}: no laboratoryResult element")
+    return [_element_to_dict(e) for e in found]
+
+
+_REPEATED = {"analysisResult", "specimenIdentifier"}
+
+
+def _element_to_dict(element: etree._Element) -> Any:
+    children = [c for c in element if isinstance(c.tag, str)]
+    if not children:
+        return (element.text or "").strip()
+    out: dict[str, Any] = {}
+    for c in children:
+        name = etree.QName(c).localname
+        value = _element_to_dict(c)
+        if name in _REPEATED:
+            out.setdefault(name, []).append(value)
+        else:
+            out[name] = value
+    return out
+
+
+@cache
+def _set_result_element() -> Any:
+    from zeep import Client
+
+    return Client(str(SET_RESULT.wsdl_path)).get_element(f"{{{SET_RESULT.responder_ns}}}SetResult")
+
+
+def check_result_file_entry(result: dict[str, Any]) -> list[str]:
+    """Problems of one result, against the contract XSD, before anything is sent."""
+    element = _set_result_element()
+    node = etree.Element("wrapper")
+    try:
+        element.render(node, element(laboratoryResult=result))
+    except Exception as e:  # zeep's own type errors
+        return [str(e)]
+    return schema_for(SET_RESULT).errors(node[0])
+
+
+# ------------------------------------------------------------------ commands
+
+
+def _connection(args: argparse.Namespace, role: str) -> Connection:
+    sender = args.sender or DEFAULT_SENDERS[role]
+    identity = Identity(sender, instance_id=args.instance_id, cert=args.cert, key=args.key, ca=args.ca)
+    return Connection(identity, args.platform, args.logical_address)
+
+
+def _emit(args: argparse.Namespace, value: Any, table: Callable[[Any], None]) -> None:
+    if args.json:
+        json.dump(_plain(value), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        table(value)
+
+
+def _result_line(args: argparse.Namespace, response: Any, what: str) -> None:
+    if args.json:
+        _emit(args, response, lambda _: None)
+        return
+    r = response.result
+    ids = {k: getattr(response, k, None) for k in ("offerId", "orderId", "referralId")}
+    extra = "  ".join(f"{k} {v}" for k, v in ids.items() if v)
+    print(f"{what}: {r.resultCode}" + (f" ({r.message})" if r.message else "") + (f"  {extra}" if extra else "")
+          + f"  logId {r.logId}")
+
+
+def lab_poll(args: argparse.Namespace) -> int:
+    lab = LabSystem(_connection(args, "lab"), args.lab)
+    progress = Progress("polling", enabled=args.progress or None)
+    orders = list(lab.poll_orders(args.status or (), args.page_size, lambda pages, n: progress.update(n, f"orders, {pages} pages")))
+    progress.close()
+    _emit(args, orders, _orders_table)
+    return 0
+
+
+def lab_status(args: argparse.Namespace) -> int:
+    lab = LabSystem(_connection(args, "lab"), args.lab)
+    if args.lab_command == "received":
+        response = lab.mark_received(args.order_id)
+    elif args.lab_command == "kit-sent":
+        response = lab.kit_sent(args.order_id)
+    else:
+        response = lab.reject(args.order_id, comment=args.reason)
+    _result_line(args, response, f"{args.lab_command} {args.order_id}")
+    return 0
+
+
+def lab_result(args: argparse.Namespace) -> int:
+    lab = LabSystem(_connection(args, "lab"), args.lab)
+    results = [r for f in args.files for r in read_results(Path(f))]
+    problems = {n: check_result_file_entry({"performingLabHSAId": lab.lab, **r}) for n, r in enumerate(results, 1)}
+    if any(problems.values()):
+        for n, errors in problems.items():
+            for e in errors:
+                print(f"result {n}: {e}", file=sys.stderr)
+        print("nothing sent", file=sys.stderr)
+        return 1
+    progress = Progress("sending", total=len(results), enabled=args.progress or None)
+    failed = 0
+    rows = []
+    for n, result in enumerate(results, 1):
+        try:
+            r = lab.send_result(result).result
+            rows.append((result.get("orderId"), result.get("resultVersion"), r.resultCode, "", r.logId))
+        except LogicalError as e:
+            failed += 1
+            rows.append((result.get("orderId"), result.get("resultVersion"), "ERROR",
+                         f"{e.error_code} {e.sub_code or ''}: {e.message}", e.log_id))
+        progress.update(n)
+    progress.close()
+    if args.json:
+        json.dump([dict(zip(("orderId", "resultVersion", "resultCode", "error", "logId"), r, strict=True)) for r in rows],
+                  sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        _table(rows, ("orderId", "version", "result", "error", "logId"))
+    return 1 if failed else 0
+
+
+def sampling_find(args: argparse.Namespace) -> int:
+    s = SamplingSystem(_connection(args, "sampling"), args.unit)
+    orders = s.find_by_referral(args.referral) if args.referral else s.find_by_patient(args.patient)
+    _emit(args, orders, _orders_table)
+    return 0
+
+
+def sampling_collected(args: argparse.Namespace) -> int:
+    s = SamplingSystem(_connection(args, "sampling"), args.unit)
+    material = {"code": args.material, "codeSystem": SNOMED} if args.material else None
+    _result_line(args, s.register_collected(args.order_id, args.barcode, material), f"collected {args.order_id}")
+    return 0
+
+
+def citizen_cmd(args: argparse.Namespace) -> int:
+    c = CitizenService(_connection(args, "citizen"))
+    cmd = args.citizen_command
+    if cmd == "offers":
+        _emit(args, c.offers(args.number), lambda offers: _table(
+            [(o.offerId, o.offerCode, o.displayName, o.status, o.validTo, f"{o.ordersPlaced}/{o.maxOrders}",
+              ",".join(o.samplingMode)) for o in offers],
+            ("offerId", "code", "name", "status", "validTo", "orders", "modes")))
+    elif cmd == "orders":
+        _emit(args, c.orders(args.number), _orders_table)
+    elif cmd == "results":
+        _emit(args, c.results(args.number), _results_table)
+    elif cmd == "order":
+        if args.home_kit:
+            address = {"name": args.name, "street": args.street, "postalCode": args.postal_code, "city": args.city}
+            if not all(address.values()):
+                print("a home kit needs --name, --street, --postal-code and --city", file=sys.stderr)
+                return 2
+            response = c.order_home_kit(args.offer_id, args.number, address)
+        else:
+            response = c.order_site_sampling(args.offer_id, args.number, args.unit)
+        _result_line(args, response, "order")
+    else:
+        _result_line(args, c.cancel(args.order_id, args.number), f"cancel {args.order_id}")
+    return 0
+
+
+def ehr_cmd(args: argparse.Namespace) -> int:
+    e = EhrSystem(_connection(args, "ehr"), args.care_giver, args.care_unit)
+    staff = actor("STAFF", args.staff)
+    cmd = args.ehr_command
+    if cmd == "catalog":
+        _emit(args, e.catalogue(), lambda defs: _table(
+            [(d.offerCode, d.displayName, ",".join(d.samplingMode), d.resultRelease, "yes" if d.notifiable else "",
+              ", ".join(a.code.code for a in d.analysis)) for d in defs],
+            ("code", "name", "modes", "release", "notifiable", "analyses")))
+    elif cmd == "assign":
+        _result_line(args, e.assign(args.number, args.offer_code, staff, args.comment), "assign")
+    elif cmd == "revoke":
+        _result_line(args, e.revoke(args.offer_id, staff, args.reason), f"revoke {args.offer_id}")
+    elif cmd == "orders":
+        _emit(args, e.orders(args.number), _orders_table)
+    else:
+        _emit(args, e.results(args.number), _results_table)
+    return 0
+
+
+def demo_cmd(args: argparse.Namespace) -> int:
+    from .demo import play
+
+    return 0 if play(args.platform, args.instance_id) else 1
+
+
+# ------------------------------------------------------------------ parsers
+
+
+def _common() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--as", dest="sender", help="HSA-id of the calling system (default: the demo system of this role)")
+    p.add_argument("--platform", default=os.environ.get("EPH_PLATFORM_URL", DEFAULT_PLATFORM))
+    p.add_argument("--instance-id", default=os.environ.get("EPH_VP_INSTANCE_ID", DEFAULT_INSTANCE_ID),
+                   help="the platform's instance id (development identity over plain HTTP)")
+    p.add_argument("--logical-address", default=DEFAULT_LOGICAL_ADDRESS)
+    p.add_argument("--cert", help="client certificate (TLS); its subject SERIALNUMBER is the sender")
+    p.add_argument("--key")
+    p.add_argument("--ca", help="the CA of the platform's certificate")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--progress", action="store_true", help="show progress even when not on a terminal")
+    return p
+
+
+def add_parsers(sub: Any) -> None:
+    common = _common()
+    lab = sub.add_parser("lab", help="act as a lab system").add_subparsers(dest="lab_command", required=True)
+    poll = lab.add_parser("poll", parents=[common], help="orders addressed to the lab")
+    poll.add_argument("--status", action="append", help="only orders in this status (repeatable)")
+    poll.add_argument("--page-size", type=int, default=100)
+    poll.set_defaults(func=lab_poll)
+    for name, helptext in (("received", "the specimen arrived at the lab"), ("kit-sent", "a home kit was sent"),
+                           ("reject", "the specimen cannot be analysed")):
+        p = lab.add_parser(name, parents=[common], help=helptext)
+        p.add_argument("order_id")
+        if name == "reject":
+            p.add_argument("--reason")
+        p.set_defaults(func=lab_status)
+    res = lab.add_parser("result", parents=[common], help="send results from JSON or XML files")
+    res.add_argument("files", nargs="+")
+    res.set_defaults(func=lab_result)
+    for p in (poll, res, *[lab.choices[n] for n in ("received", "kit-sent", "reject")]):
+        p.add_argument("--lab", help="the lab's HSA-id (default: the caller's)")
+
+    sampling = sub.add_parser("sampling", help="act as a sampling site's system").add_subparsers(
+        dest="sampling_command", required=True)
+    find = sampling.add_parser("find", parents=[common], help="find an order")
+    which = find.add_mutually_exclusive_group(required=True)
+    which.add_argument("--referral", help="the referral code the patient shows")
+    which.add_argument("--patient", help="personal identity number")
+    find.set_defaults(func=sampling_find)
+    col = sampling.add_parser("collected", parents=[common], help="register the collected specimen")
+    col.add_argument("order_id")
+    col.add_argument("--barcode", required=True)
+    col.add_argument("--material", help="SNOMED CT-SE code of the specimen material")
+    col.set_defaults(func=sampling_collected)
+    for p in (find, col):
+        p.add_argument("--unit", help="the sampling unit's HSA-id (default: the caller's)")
+
+    citizen = sub.add_parser("citizen", help="act as the 1177 e-service").add_subparsers(
+        dest="citizen_command", required=True)
+    for name in ("offers", "orders", "results"):
+        p = citizen.add_parser(name, parents=[common])
+        p.add_argument("number", help="the patient's personal identity number")
+        p.set_defaults(func=citizen_cmd)
+    order = citizen.add_parser("order", parents=[common], help="order from an offer")
+    order.add_argument("offer_id")
+    order.add_argument("number")
+    order.add_argument("--home-kit", action="store_true")
+    order.add_argument("--unit", help="sampling unit of choice (site sampling)")
+    for field in ("name", "street", "postal-code", "city"):
+        order.add_argument(f"--{field}")
+    order.set_defaults(func=citizen_cmd)
+    cancel = citizen.add_parser("cancel", parents=[common])
+    cancel.add_argument("order_id")
+    cancel.add_argument("number")
+    cancel.set_defaults(func=citizen_cmd)
+
+    ehr = sub.add_parser("ehr", help="act as a journal system").add_subparsers(dest="ehr_command", required=True)
+    ehr_parsers = [ehr.add_parser("catalog", parents=[common])]
+    assign = ehr.add_parser("assign", parents=[common])
+    assign.add_argument("number")
+    assign.add_argument("offer_code")
+    assign.add_argument("--comment")
+    revoke = ehr.add_parser("revoke", parents=[common])
+    revoke.add_argument("offer_id")
+    revoke.add_argument("--reason")
+    ehr_parsers += [assign, revoke]
+    for name in ("orders", "results"):
+        p = ehr.add_parser(name, parents=[common])
+        p.add_argument("number")
+        ehr_parsers.append(p)
+    for p in ehr_parsers:
+        p.add_argument("--care-giver", default="SE2321000016-CG01")
+        p.add_argument("--care-unit", default="SE2321000016-CU01")
+        p.add_argument("--staff", default="SE2321000016-ST01", help="HSA-id of the staff member acting")
+        p.set_defaults(func=ehr_cmd)
+
+    demo = sub.add_parser("demo", parents=[common], help="play the whole story through the platform")
+    demo.set_defaults(func=demo_cmd)
+
+
+def report(e: ConsumerError) -> int:
+    """Print a consumer error for a person; the exit code tells scripts what kind it was."""
+    if isinstance(e, VpFault):
+        print(f"the platform refused the call: {e}", file=sys.stderr)
+        print("  resending may help" if e.resend_may_help else "  resending will not help until this is fixed",
+              file=sys.stderr)
+        code = 3
+    elif isinstance(e, LogicalError):
+        print(f"the service refused: {e}", file=sys.stderr)
+        code = 4
+    else:
+        print(f"error: {e}", file=sys.stderr)
+        code = 5
+    if e.correlation_id:
+        print(f"  correlation id {e.correlation_id}", file=sys.stderr)
+    return code
+

@@ -1,0 +1,193 @@
+"""eph demo: the whole story through the platform, as the systems that take part in it.
+
+The journal system assigns offers; two patients order (one a home kit and a site sampling,
+the other a home kit); the kits go out; the sampling site finds its order by referral id
+and registers the specimen; the lab receives everything and reports a negative chlamydia
+result, a positive one, and an HbA1c with a reference interval; the patients read what is
+released; the positive result waits for follow-up. Each step prints the system, the
+interaction, the platform's correlation id and the outcome; the run fails (exit 1) when a
+step does not behave as the story says.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, TextIO
+
+from .client import Connection
+from .errors import ConsumerError, VpFault
+from .roles import CitizenService, EhrSystem, LabSystem, SamplingSystem, actor, luhn_digit, timestamp
+
+LAB = "SE2321000016-LAB1"
+SAMPLING = "SE2321000016-PT01"
+EHR = "SE2321000016-EHR1"
+CITIZEN = "SE5565594230-1177"
+CARE_GIVER = "SE2321000016-CG01"
+CARE_UNIT = "SE2321000016-CU01"
+STAFF = actor("STAFF", "SE2321000016-ST01", "Demo Doktor")
+NPU = "1.2.752.108.1"
+LOCAL = "2.25.159671226030279178880944627251741285418.1"
+SNOMED = "1.2.752.116.2.1.1"
+
+
+def fictitious_person(born: date) -> str:
+    """A valid personnummer for a birth date (a serial in the 900s; fictitious)."""
+    nine = f"{born:%y%m%d}{random.randint(900, 999):03d}"
+    return f"{born.year // 100}{nine}{luhn_digit(nine)}"
+
+
+@dataclass
+class Step:
+    system: str
+    interaction: str
+    story: str
+    correlation_id: str | None = None
+    outcome: str = ""
+    ok: bool = False
+
+
+@dataclass
+class Story:
+    platform: str
+    out: TextIO = sys.stdout
+    steps: list[Step] = field(default_factory=list)
+
+    def run(self, system: str, connection: Connection, interaction: str, story: str,
+            action: Callable[[], Any], check: Callable[[Any], bool] = lambda _: True,
+            expect_vp: str | None = None) -> Any:
+        step = Step(system, interaction, story)
+        self.steps.append(step)
+        answer = None
+        try:
+            answer = action()
+            step.ok = expect_vp is None and bool(check(answer))
+            last = connection.last
+            step.outcome = (last.outcome if last else "OK") if step.ok else "not as the story says"
+        except VpFault as e:
+            step.ok = e.code == expect_vp
+            step.outcome = e.code + ("" if step.ok else f": {e.message}")
+        except ConsumerError as e:
+            step.outcome = f"{type(e).__name__}: {e}"
+        last = connection.last
+        step.correlation_id = last.correlation_id if last else None
+        mark = "ok " if step.ok else "FAIL"
+        self.out.write(f"[{mark}] {len(self.steps):>2} {system:<10} {interaction:<16} "
+                       f"{step.correlation_id or '-':<36}  {step.outcome:<12} {story}\n")
+        self.out.flush()
+        return answer
+
+    def summary(self) -> bool:
+        failed = [s for s in self.steps if not s.ok]
+        width = max(len(s.story) for s in self.steps)
+        self.out.write("\n" + f"{'#':>2}  {'system':<10} {'interaction':<16} {'outcome':<12} {'story':<{width}}  result\n")
+        for n, s in enumerate(self.steps, 1):
+            self.out.write(f"{n:>2}  {s.system:<10} {s.interaction:<16} {s.outcome[:12]:<12} {s.story:<{width}}  "
+                           f"{'ok' if s.ok else 'FAILED'}\n")
+        self.out.write(f"\n{len(self.steps) - len(failed)} of {len(self.steps)} steps as the story says"
+                       + (f"; {len(failed)} did not" if failed else "") + "\n")
+        return not failed
+
+
+def _only(orders: list[Any], order_id: str) -> Any:
+    return next((o for o in orders if o.orderId == order_id), None)
+
+
+def play(platform: str = "http://127.0.0.1:8080", instance_id: str = "eph-vp-dev", out: TextIO = sys.stdout) -> bool:
+    def connect(sender: str) -> Connection:
+        return Connection.development(sender, platform, instance_id)
+
+    ehr_c, citizen_c, sampling_c, lab_c = connect(EHR), connect(CITIZEN), connect(SAMPLING), connect(LAB)
+    ehr = EhrSystem(ehr_c, CARE_GIVER, CARE_UNIT)
+    citizen = CitizenService(citizen_c)
+    sampling = SamplingSystem(sampling_c, "SE2321000016-PT01")
+    lab = LabSystem(lab_c, LAB)
+    story = Story(platform, out)
+    anna = fictitious_person(date(1994, 4, 12) + timedelta(days=random.randint(0, 300)))
+    bo = fictitious_person(date(1988, 9, 3) + timedelta(days=random.randint(0, 300)))
+    out.write(f"eph demo through the platform at {platform} (patients are fictitious)\n\n")
+
+    codes = story.run("EHR", ehr_c, "GetOfferCatalog", "the journal system reads the catalogue",
+                      lambda: {d.offerCode for d in ehr.catalogue()}, lambda c: {"CTNG", "HBA1C"} <= c)
+    if codes is None:
+        story.summary()
+        return False
+    offers: dict[tuple[str, str], str] = {}
+    for who, number, code in (("patient A", anna, "CTNG"), ("patient A", anna, "HBA1C"), ("patient B", bo, "CTNG")):
+        r = story.run("EHR", ehr_c, "AssignOffer", f"assigns {code} to {who}", _bind(ehr.assign, number, code, STAFF),
+                      lambda r: bool(r.offerId))
+        offers[(number, code)] = r.offerId if r else ""
+    story.run("1177", citizen_c, "GetOffers", "patient A sees two active offers",
+              lambda: citizen.offers(anna, ["ACTIVE"]), lambda o: len(o) == 2)
+    address = {"name": "Demo Patient", "street": "Provgatan 1", "postalCode": "111 22", "city": "Stockholm"}
+    kit_a = story.run("1177", citizen_c, "CreateOrder", "patient A orders a chlamydia home kit",
+                      lambda: citizen.order_home_kit(offers[(anna, "CTNG")], anna, address), lambda r: bool(r.orderId))
+    site_a = story.run("1177", citizen_c, "CreateOrder", "patient A orders HbA1c sampling at a site",
+                       lambda: citizen.order_site_sampling(offers[(anna, "HBA1C")], anna), lambda r: bool(r.referralId))
+    kit_b = story.run("1177", citizen_c, "CreateOrder", "patient B orders a chlamydia home kit",
+                      lambda: citizen.order_home_kit(offers[(bo, "CTNG")], bo, address), lambda r: bool(r.orderId))
+    if not (kit_a and site_a and kit_b):
+        story.summary()
+        return False
+    for who, kit in (("A", kit_a), ("B", kit_b)):
+        story.run("lab", lab_c, "SetOrderStatus", f"the lab sends patient {who}'s kit", _bind(lab.kit_sent, kit.orderId))
+    story.run("sampling", sampling_c, "GetOrders", f"the site finds the order by referral id {site_a.referralId}",
+              lambda: sampling.find_by_referral(site_a.referralId), lambda o: _only(o, site_a.orderId) is not None)
+    story.run("sampling", sampling_c, "SetOrderStatus", "the site registers the blood specimen",
+              lambda: sampling.register_collected(site_a.orderId, f"BC{random.randint(10**8, 10**9)}",
+                                                  {"code": "119297000", "codeSystem": SNOMED}))
+    story.run("sampling", sampling_c, "SetResult", "the sampling system may not report results",
+              lambda: sampling.connection.call("SetResult", laboratoryResult={
+                  "performingLabHSAId": LAB, **_ctng(site_a.orderId, "NEGATIVE")}),
+              expect_vp="VP007")
+    for who, kit in (("A", kit_a), ("B", kit_b)):
+        story.run("lab", lab_c, "SetOrderStatus", f"patient {who}'s kit arrives at the lab",
+                  _bind(lab.specimen_arrived, kit.orderId, f"KIT{random.randint(10**8, 10**9)}"))
+    mine = {kit_a.orderId, site_a.orderId, kit_b.orderId}
+    story.run("lab", lab_c, "GetOrders", "the lab polls its orders (paged)",
+              lambda: {o.orderId for o in lab.poll_orders(["SPECIMEN_COLLECTED"], page_size=50)}, lambda ids: mine <= ids)
+    for label, order in (("A's kit", kit_a), ("A's blood", site_a), ("B's kit", kit_b)):
+        story.run("lab", lab_c, "SetOrderStatus", f"the lab receives patient {label}", _bind(lab.mark_received, order.orderId))
+    story.run("lab", lab_c, "SetResult", "patient A: chlamydia negative",
+              lambda: lab.send_result(_ctng(kit_a.orderId, "NEGATIVE")))
+    story.run("lab", lab_c, "SetResult", "patient B: chlamydia positive",
+              lambda: lab.send_result(_ctng(kit_b.orderId, "POSITIVE")))
+    story.run("lab", lab_c, "SetResult", "patient A: HbA1c 44 mmol/mol (ref. 27-42)",
+              lambda: lab.send_result(_hba1c(site_a.orderId)))
+    story.run("1177", citizen_c, "GetResults", "patient A reads both results",
+              lambda: citizen.results(anna),
+              lambda rs: {r.order.orderId for r in rs if r.releasedToPatient and r.result} == {kit_a.orderId, site_a.orderId})
+    story.run("1177", citizen_c, "GetResults", "patient B's positive result is not shown yet",
+              lambda: citizen.results(bo),
+              lambda rs: len(rs) == 1 and rs[0].result is None and not rs[0].releasedToPatient)
+    story.run("EHR", ehr_c, "GetResults", "the journal sees B's result waits for follow-up",
+              lambda: ehr.results(bo),
+              lambda rs: len(rs) == 1 and rs[0].followUpRequired and rs[0].result.analysisResult[0].interpretation == "POSITIVE")
+    return story.summary()
+
+
+def _bind(f: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    return lambda: f(*args)
+
+
+def _ctng(order_id: str, chlamydia: str) -> dict[str, Any]:
+    def finding(code: str, interpretation: str) -> dict[str, Any]:
+        coded = {"code": "10828004", "displayName": "positiv"} if interpretation == "POSITIVE" else \
+            {"code": "260385009", "displayName": "negativ"}
+        return {"code": {"code": code, "codeSystem": LOCAL}, "coded": {**coded, "codeSystem": SNOMED},
+                "interpretation": interpretation, "status": "FINAL"}
+
+    return {"orderId": order_id, "resultVersion": 1, "reportStatus": "FINAL", "reportTime": timestamp(),
+            "analysisResult": [finding("CT-NAAT", chlamydia), finding("NG-NAAT", "NEGATIVE")]}
+
+
+def _hba1c(order_id: str) -> dict[str, Any]:
+    return {"orderId": order_id, "resultVersion": 1, "reportStatus": "FINAL", "reportTime": timestamp(),
+            "analysisResult": [{"code": {"code": "NPU27300", "codeSystem": NPU}, "displayName": "HbA1c",
+                                "pq": {"value": Decimal("44"), "unit": "mmol/mol"},
+                                "referenceInterval": {"low": Decimal("27"), "high": Decimal("42"), "unit": "mmol/mol"},
+                                "interpretation": "HIGH", "status": "FINAL"}]}

@@ -1,0 +1,201 @@
+"""One class per kind of system, speaking in that system's terms.
+
+Requests are built as plain mappings of the contract's element names; answers are the
+zeep objects of the contract's response types (``zeep.helpers.serialize_object`` turns
+them into dictionaries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .client import Connection
+
+SWEDISH_TZ = ZoneInfo("Europe/Stockholm")
+PERSONNUMMER = "1.2.752.129.2.1.3.1"
+SAMORDNINGSNUMMER = "1.2.752.129.2.1.3.3"
+
+
+def luhn_digit(digits: str) -> int:
+    """The Luhn check digit that completes ``digits``."""
+    total = sum(d - 9 if d > 9 else d for d in (int(c) * (2 - i % 2) for i, c in enumerate(digits)))
+    return (10 - total % 10) % 10
+
+
+def person_id(number: str) -> dict[str, str]:
+    """A PersonIdType from a personal identity or coordination number (YYYYMMDDNNNC, dashes allowed)."""
+    digits = number.replace("-", "").replace("+", "").strip()
+    if len(digits) != 12 or not digits.isdigit():
+        raise ValueError("give the personal identity number as 12 digits, YYYYMMDDNNNC")
+    root = SAMORDNINGSNUMMER if int(digits[6:8]) > 60 else PERSONNUMMER
+    return {"root": root, "extension": digits}
+
+
+def timestamp(moment: datetime | None = None) -> str:
+    """TimeStampType: YYYYMMDDhhmmss in Swedish local time (now when not given)."""
+    moment = moment or datetime.now(SWEDISH_TZ)
+    return moment.astimezone(SWEDISH_TZ).strftime("%Y%m%d%H%M%S")
+
+
+def actor(kind: str, id: str, name: str | None = None) -> dict[str, str]:
+    a = {"actorType": kind, "id": id}
+    if name:
+        a["name"] = name
+    return a
+
+
+class _Role:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    @property
+    def hsa_id(self) -> str:
+        return self.connection.identity.sender
+
+    def _system(self) -> dict[str, str]:
+        return actor("SYSTEM", self.hsa_id)
+
+
+class LabSystem(_Role):
+    """A laboratory information system: polls its orders, registers what happens, reports results."""
+
+    def __init__(self, connection: Connection, lab: str | None = None) -> None:
+        super().__init__(connection)
+        self.lab = lab or connection.identity.sender
+
+    def poll_orders(self, statuses: Sequence[str] = (), page_size: int = 100,
+                    on_page: Callable[[int, int], None] | None = None) -> Iterator[Any]:
+        """Every order addressed to this lab (optionally in these statuses), page by page.
+
+        ``on_page(pages, orders so far)`` is called after each page (for progress display)."""
+        token = None
+        pages = count = 0
+        while True:
+            request: dict[str, Any] = {"performingLabHSAId": self.lab, "maxResults": page_size}
+            if statuses:
+                request["status"] = list(statuses)
+            if token:
+                request["continuationToken"] = token
+            response = self.connection.call("GetOrders", **request)
+            pages += 1
+            count += len(response.order)
+            yield from response.order
+            if on_page:
+                on_page(pages, count)
+            token = response.continuationToken
+            if not token:
+                return
+
+    def _status(self, order_id: str, status: str, **extra: Any) -> Any:
+        return self.connection.call(
+            "SetOrderStatus", orderId=order_id, status=status, eventTime=timestamp(),
+            performedBy=extra.pop("performed_by", None) or self._system(), performingUnitHSAId=self.lab, **extra,
+        )
+
+    def kit_sent(self, order_id: str) -> Any:
+        return self._status(order_id, "KIT_SENT")
+
+    def specimen_arrived(self, order_id: str, barcode: str) -> Any:
+        """A home kit's specimen reached the lab by post (SPECIMEN_COLLECTED with its barcode)."""
+        return self._status(order_id, "SPECIMEN_COLLECTED", specimen=[{"identifier": barcode}])
+
+    def mark_received(self, order_id: str) -> Any:
+        return self._status(order_id, "RECEIVED_BY_LAB")
+
+    def reject(self, order_id: str, reason: Mapping[str, str] | None = None, comment: str | None = None) -> Any:
+        return self._status(order_id, "REJECTED", reason=dict(reason) if reason else None, comment=comment)
+
+    def send_result(self, laboratory_result: Mapping[str, Any]) -> Any:
+        """A LaboratoryResultType (PRELIMINARY, PARTIAL, FINAL or CORRECTED); the lab's HSA-id is filled in."""
+        result = {"performingLabHSAId": self.lab, **laboratory_result}
+        return self.connection.call("SetResult", laboratoryResult=result)
+
+
+class SamplingSystem(_Role):
+    """A sampling site's system: finds the order the patient comes for, registers the specimen."""
+
+    def __init__(self, connection: Connection, unit: str | None = None) -> None:
+        super().__init__(connection)
+        self.unit = unit or connection.identity.sender
+
+    def find_by_patient(self, number: str) -> list[Any]:
+        return list(self.connection.call("GetOrders", patientId=person_id(number)).order)
+
+    def find_by_referral(self, referral_id: str) -> list[Any]:
+        return list(self.connection.call("GetOrders", referralId=[referral_id.strip().upper()]).order)
+
+    def register_collected(self, order_id: str, barcode: str, material: Mapping[str, str] | None = None,
+                           by: Mapping[str, str] | None = None, at: datetime | None = None) -> Any:
+        specimen: dict[str, Any] = {"identifier": barcode, "collectedTime": timestamp(at)}
+        if material:
+            specimen["material"] = dict(material)
+        return self.connection.call(
+            "SetOrderStatus", orderId=order_id, status="SPECIMEN_COLLECTED", eventTime=timestamp(at),
+            performedBy=dict(by) if by else self._system(), performingUnitHSAId=self.unit, specimen=[specimen],
+        )
+
+    def kit_sent(self, order_id: str) -> Any:
+        return self.connection.call(
+            "SetOrderStatus", orderId=order_id, status="KIT_SENT", eventTime=timestamp(),
+            performedBy=self._system(), performingUnitHSAId=self.unit,
+        )
+
+
+class CitizenService(_Role):
+    """The 1177 e-service, acting for the logged-in patient."""
+
+    def offers(self, number: str, statuses: Sequence[str] = ()) -> list[Any]:
+        return list(self.connection.call("GetOffers", patientId=person_id(number), status=list(statuses) or None).offer)
+
+    def order_site_sampling(self, offer_id: str, number: str, sampling_unit: str | None = None) -> Any:
+        return self.connection.call("CreateOrder", offerId=offer_id, patientId=person_id(number), samplingMode="SITE",
+                                    samplingUnitHSAId=sampling_unit)
+
+    def order_home_kit(self, offer_id: str, number: str, address: Mapping[str, str], phone: str | None = None) -> Any:
+        return self.connection.call("CreateOrder", offerId=offer_id, patientId=person_id(number), samplingMode="HOME_KIT",
+                                    deliveryAddress=dict(address), contactPhone=phone)
+
+    def orders(self, number: str) -> list[Any]:
+        return list(self.connection.call("GetOrders", patientId=person_id(number)).order)
+
+    def cancel(self, order_id: str, number: str) -> Any:
+        return self.connection.call("CancelOrder", orderId=order_id,
+                                    cancelledBy=actor("PATIENT", person_id(number)["extension"]))
+
+    def results(self, number: str) -> list[Any]:
+        return list(self.connection.call("GetResults", patientId=person_id(number)).orderResult)
+
+
+class EhrSystem(_Role):
+    """A journal system: reads the catalogue, assigns and revokes offers, reads orders and results."""
+
+    def __init__(self, connection: Connection, care_giver: str, care_unit: str) -> None:
+        super().__init__(connection)
+        self.care_giver = care_giver
+        self.care_unit = care_unit
+
+    def catalogue(self, sampling_mode: str | None = None) -> list[Any]:
+        return list(self.connection.call("GetOfferCatalog", careGiverHSAId=self.care_giver,
+                                         samplingMode=sampling_mode).offerDefinition)
+
+    def assign(self, number: str, offer_code: str, staff: Mapping[str, str], comment: str | None = None,
+               max_orders: int | None = None) -> Any:
+        return self.connection.call(
+            "AssignOffer", patientId=person_id(number), offerCode=offer_code, careGiverHSAId=self.care_giver,
+            accountableCareUnit=self.care_unit, assignedBy=dict(staff), comment=comment, maxOrders=max_orders,
+        )
+
+    def revoke(self, offer_id: str, staff: Mapping[str, str], reason: str | None = None) -> Any:
+        return self.connection.call("RevokeOffer", offerId=offer_id, revokedBy=dict(staff), reason=reason)
+
+    def offers(self, number: str) -> list[Any]:
+        return list(self.connection.call("GetOffers", patientId=person_id(number)).offer)
+
+    def orders(self, number: str) -> list[Any]:
+        return list(self.connection.call("GetOrders", patientId=person_id(number)).order)
+
+    def results(self, number: str) -> list[Any]:
+        return list(self.connection.call("GetResults", patientId=person_id(number)).orderResult)
