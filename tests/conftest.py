@@ -12,12 +12,14 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from eph import demo_catalogue
 from eph.migrate import upgrade
+from routing import store as routing_store
 from service_domain import demo
 from service_domain.clock import utcnow
 from service_domain.persistence.database import Database
 
-from .support import CHECK, ServiceProcess
+from .support import CHECK, PlatformProcess, ServiceProcess
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "EPH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -77,6 +79,20 @@ def service(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     proc = ServiceProcess(database_url, log_path).start()
     yield proc
     proc.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_platform(service: ServiceProcess, database_url: str,
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformProcess]:
+    """The platform, with the demo routing catalogue, in front of the service (as `make serve` runs them)."""
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        routing_store.save(conn, demo_catalogue.catalogue(service.base_url))
+    engine.dispose()
+    platform = PlatformProcess(database_url, Path(tmp_path_factory.mktemp("demo-platform")), instance_id="eph-vp-dev")
+    platform.start()
+    yield platform
+    platform.stop()
 
 
 @pytest.fixture(scope="session")

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import requests
 import zeep
 import zeep.exceptions
-from sqlalchemy import create_engine
 from zeep.transports import Transport
 
 from contracts.interactions import (
@@ -21,26 +18,11 @@ from contracts.interactions import (
     SET_RESULT,
     Interaction,
 )
-from eph import demo_catalogue
-from routing import store
 from service_domain import demo
 from service_domain.clock import SWEDISH_TZ
-from tests.support import CHECK, PlatformProcess, ServiceProcess, Soap
+from tests.support import CHECK, PlatformProcess, Soap
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture(scope="module")
-def demo_platform(service: ServiceProcess, database_url: str,
-                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformProcess]:
-    engine = create_engine(database_url)
-    with engine.begin() as conn:
-        store.save(conn, demo_catalogue.catalogue(service.base_url))
-    engine.dispose()
-    p = PlatformProcess(database_url, Path(tmp_path_factory.mktemp("demo-platform")), instance_id="eph-vp-dev")
-    p.start()
-    yield p
-    p.stop()
 
 
 def test_the_demo_lab_fetches_orders_and_sets_a_result_through_the_platform(demo_platform: PlatformProcess) -> None:
