@@ -21,12 +21,16 @@ serve: $(STAMP)
 	$(BIN)/eph seed-demo --if-empty
 	$(BIN)/eph serve all
 
-# System packages the test suite uses: a non-Python SOAP stack (PHP SoapClient) and xmllint.
+# System packages the test suite uses: two non-Python SOAP stacks, PHP's SoapClient and
+# JAX-WS RI (wsimport) on Java 17.
+SYSDEPS := php-cli php-soap jaxws openjdk-17-jdk-headless
 sysdeps:
-	@if ! command -v php >/dev/null 2>&1 || ! php -m 2>/dev/null | grep -qi '^soap$$' || ! command -v xmllint >/dev/null 2>&1; then \
-		echo "installing php-cli php-soap libxml2-utils"; \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-cli php-soap libxml2-utils >/dev/null \
-		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-cli php-soap libxml2-utils >/dev/null); \
+	@if ! command -v php >/dev/null 2>&1 || ! php -m 2>/dev/null | grep -qi '^soap$$' \
+		|| ! command -v wsimport >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1 \
+		|| ! test -f /usr/share/java/jaxws-rt.jar; then \
+		echo "installing $(SYSDEPS)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSDEPS) >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSDEPS) >/dev/null); \
 	fi
 
 # The local PostgreSQL cluster, started when it is down (Debian's pg_ctlcluster).

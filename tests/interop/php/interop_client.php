@@ -1,0 +1,69 @@
+<?php
+// A PHP SoapClient (ext-soap) client, built from the WSDLs the platform serves, calling the
+// service through the platform. Prints one line per outcome for the test.
+// Usage: php interop_client.php BASE ORDER-ID INSTANCE-ID
+const LOGICAL_ADDRESS = 'SE5565594230-EPH';
+const LAB = 'SE2321000016-LAB1';
+const SAMPLING = 'SE2321000016-PT01';
+
+[$script, $base, $orderId, $instance] = $argv;
+
+function client(string $base, string $interaction, string $sender, string $instance): SoapClient {
+    $context = stream_context_create(['http' => [
+        'header' => "x-vp-sender-id: $sender\r\nx-vp-instance-id: $instance\r\n",
+    ]]);
+    $client = new SoapClient("$base/$interaction/1/rivtabp21?wsdl", [
+        'soap_version' => SOAP_1_1,
+        'stream_context' => $context,
+        'cache_wsdl' => WSDL_CACHE_NONE,
+        'exceptions' => true,
+        'features' => SOAP_SINGLE_ELEMENT_ARRAYS,
+    ]);
+    $client->__setSoapHeaders([new SoapHeader('urn:riv:itintegration:registry:1', 'LogicalAddress', LOGICAL_ADDRESS)]);
+    return $client;
+}
+
+function result(string $orderId): array {
+    $time = new DateTime('-1 minute', new DateTimeZone('Europe/Stockholm'));
+    return ['laboratoryResult' => [
+        'orderId' => $orderId,
+        'performingLabHSAId' => LAB,
+        'resultVersion' => 1,
+        'reportStatus' => 'FINAL',
+        'reportTime' => $time->format('YmdHis'),
+        'analysisResult' => [[
+            'code' => ['code' => 'NPU27300', 'codeSystem' => '1.2.752.108.1'],
+            'pq' => ['value' => '39', 'unit' => 'mmol/mol'],
+            'status' => 'FINAL',
+        ]],
+    ]];
+}
+
+function local(string $code): string {
+    $parts = explode(':', $code);
+    return end($parts);
+}
+
+$labOrders = client($base, 'GetOrders', LAB, $instance);
+$labResults = client($base, 'SetResult', LAB, $instance);
+$samplingResults = client($base, 'SetResult', SAMPLING, $instance);
+
+$orders = $labOrders->GetOrders(['orderId' => [$orderId]])->order ?? [];
+echo 'GETORDERS count=' . count($orders) . ' status=' . ($orders[0]->status ?? '-') . "\n";
+
+$request = result($orderId);
+foreach ([1, 2] as $n) {
+    echo "SETRESULT $n " . $labResults->SetResult($request)->result->resultCode . "\n";
+}
+try {
+    $samplingResults->SetResult(result($orderId));
+    echo "VPFAULT none\n";
+} catch (SoapFault $f) {
+    echo 'VPFAULT code=' . local($f->faultcode) . ' string=' . $f->faultstring . "\n";
+}
+try {
+    $labOrders->GetOrders(['patientId' => ['root' => '1.2.752.129.2.1.3.1', 'extension' => '191212121213']]);
+    echo "VALIDATIONFAULT none\n";
+} catch (SoapFault $f) {
+    echo 'VALIDATIONFAULT code=' . local($f->faultcode) . ' string=' . $f->faultstring . "\n";
+}
