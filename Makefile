@@ -42,7 +42,7 @@ postgres:
 
 test: $(STAMP) sysdeps postgres
 	$(BIN)/ruff check .
-	$(BIN)/mypy contracts service_domain producers routing eph
+	$(BIN)/mypy contracts service_domain producers routing consumers eph
 	$(BIN)/pytest -q
 
 # The platform against a canned producer (and the real service), measured as ratios in one run.
@@ -53,7 +53,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy contracts service_domain producers routing eph
+	$(BIN)/mypy contracts service_domain producers routing consumers eph
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

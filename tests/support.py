@@ -294,7 +294,17 @@ class PlatformProcess:
         wait_for_port(self.port, self.proc)
         if wait_port:
             wait_for_port(wait_port, self.proc)
-        return self
+        # the port opens before a worker has built the application (and read the catalogue)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(self.base_url + "/status", timeout=2).status_code == 200:
+                    return self
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("the platform did not come up")
+            time.sleep(0.05)
 
     def log_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")

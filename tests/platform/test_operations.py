@@ -66,7 +66,8 @@ def test_a_failed_reload_keeps_the_catalogue_in_force(platform_db: str, producer
         engine.dispose()
         answer = requests.post(p.base_url + "/reload", timeout=30)
         assert answer.status_code == 503 and answer.json()["reloaded"] is False
-        assert call(p, body_for("Ping")).content == OK_RESPONSE  # the old catalogue still routes
+        routed_again = call(p, body_for("Ping"))
+        assert routed_again.content == OK_RESPONSE, routed_again.text  # the old catalogue still routes
         assert p.status()["catalogue"]["routings"] == 1
     finally:
         p.stop()
