@@ -18,6 +18,7 @@ import requests
 import zeep
 import zeep.exceptions
 from lxml import etree
+from requests.adapters import HTTPAdapter
 from zeep.plugins import Plugin
 from zeep.transports import Transport
 
@@ -65,6 +66,19 @@ class _Headers(Plugin):
         return envelope, http_headers
 
 
+class _TrustOnly(HTTPAdapter):
+    """Verify the platform against the given CA, whatever REQUESTS_CA_BUNDLE says (requests lets
+    that environment variable override a session's own ``verify``)."""
+
+    def __init__(self, ca: str) -> None:
+        super().__init__()
+        self.ca = ca
+
+    def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["verify"] = self.ca
+        return super().send(request, **kwargs)
+
+
 class Connection:
     def __init__(
         self,
@@ -84,7 +98,7 @@ class Connection:
         if identity.cert:
             session.cert = (identity.cert, identity.key) if identity.key else identity.cert
             if identity.ca:
-                session.verify = identity.ca
+                session.mount("https://", _TrustOnly(identity.ca))
         else:
             session.headers["x-vp-sender-id"] = identity.sender
             session.headers["x-vp-instance-id"] = identity.instance_id or DEFAULT_INSTANCE_ID
@@ -133,6 +147,10 @@ class Connection:
         except zeep.exceptions.ValidationError as e:
             info.outcome = "not sent"
             raise RequestError(f"the request does not follow the contract, so it was not sent: {e.message}") from None
+        except requests.exceptions.SSLError as e:
+            info.outcome = "TLS refused"
+            reason = str(e.args[0].reason) if e.args and hasattr(e.args[0], "reason") else type(e).__name__
+            raise TransportError(f"the TLS handshake with {self.platform} failed: {reason}") from None
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as e:
             info.outcome = "unreachable"
             raise TransportError(f"the platform at {self.platform} cannot be reached ({type(e).__name__})") from None

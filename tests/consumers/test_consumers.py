@@ -188,3 +188,34 @@ def test_eph_demo(demo_platform: PlatformProcess) -> None:
     steps = [line for line in done.stdout.splitlines() if line.startswith("[ok ]")]
     uuid = re.compile(r" [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} ")
     assert len(steps) == 25 and all(uuid.search(line) for line in steps)  # a correlation id on each step
+
+
+@pytest.fixture(scope="module")
+def tls_demo_platform(database_url: str, demo_platform: PlatformProcess,
+                      tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A second platform on the demo catalogue with a TLS listener that requires client certificates."""
+    from tests.certs import CertificateAuthority
+
+    folder = Path(tmp_path_factory.mktemp("tls-demo"))
+    ca = CertificateAuthority(folder / "ca")
+    server = ca.issue("platform", "127.0.0.1", server=True)
+    port = free_port()
+    platform = PlatformProcess(database_url, folder / "p", instance_id="eph-vp-tls")
+    platform.start(wait_port=port, EPH_VP_TLS_BIND=f"127.0.0.1:{port}", EPH_VP_TLS_CERT=str(server.cert),
+                   EPH_VP_TLS_KEY=str(server.key), EPH_VP_TLS_CA=str(ca.path))
+    yield platform, port, ca
+    platform.stop()
+
+
+def test_a_lab_with_a_client_certificate(tls_demo_platform: Any) -> None:
+    platform, port, ca = tls_demo_platform
+    cert = ca.issue("lab", "Lab system", serial_number=demo.LAB_A)
+    lab = LabSystem(Connection.tls(demo.LAB_A, str(cert.cert), str(cert.key), str(ca.path), f"https://127.0.0.1:{port}"))
+    orders = list(lab.poll_orders())
+    assert {o.patientId.extension for o in orders} >= set(demo.DEMO_PATIENTS.values())
+    sampling_cert = ca.issue("sampling", "Sampling system", serial_number=demo.SAMPLING_A)
+    as_sampling = Connection.tls(demo.SAMPLING_A, str(sampling_cert.cert), str(sampling_cert.key), str(ca.path),
+                                 f"https://127.0.0.1:{port}")
+    with pytest.raises(VpFault) as e:  # the certificate, not a header, says who calls
+        as_sampling.call("SetResult", laboratoryResult={"performingLabHSAId": demo.LAB_A, **hba1c("x")})
+    assert e.value.code == "VP007" and demo.SAMPLING_A in (e.value.detail or "")
