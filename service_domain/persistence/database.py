@@ -25,6 +25,7 @@ from .repository import (
     SqlOrderRepository,
     SqlResultRepository,
     SqlSystemRepository,
+    SystemCache,
 )
 from .tables import connected_system, offer_definition, service_setting
 
@@ -77,6 +78,7 @@ class Database:
     def __init__(self, url: str | None = None, engine: Engine | None = None) -> None:
         self.engine = engine or make_engine(url)
         self._paging_key: bytes | None = None
+        self.systems = SystemCache()
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self)
@@ -110,7 +112,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.orders = SqlOrderRepository(conn)
         self.results = SqlResultRepository(conn)
         self.follow_ups = SqlFollowUpRepository(conn)
-        self.systems = SqlSystemRepository(conn)
+        self.systems = SqlSystemRepository(conn, self.db.systems)
         self.audit = SqlAuditRepository(conn)
         return self
 

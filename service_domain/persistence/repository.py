@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -584,9 +585,34 @@ class SqlFollowUpRepository:
 # ---------------------------------------------------------------- registry and audit
 
 
+class SystemCache:
+    """Connected systems found recently, shared by a process's units of work.
+
+    Every call looks up its caller, and registrations change seldom: a system found is
+    remembered for ``ttl`` seconds (a changed registration takes effect within that time);
+    a system not found is looked up again on every call, so a new one counts at once."""
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = ttl
+        self._found: dict[str, tuple[float, ConnectedSystem]] = {}
+
+    def get(self, key: str) -> ConnectedSystem | None:
+        hit = self._found.get(key)
+        if hit is None or time.monotonic() - hit[0] > self.ttl:
+            return None
+        return hit[1]
+
+    def put(self, key: str, system: ConnectedSystem) -> None:
+        self._found[key] = (time.monotonic(), system)
+
+    def forget(self, key: str) -> None:
+        self._found.pop(key, None)
+
+
 class SqlSystemRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, cache: SystemCache | None = None) -> None:
         self.conn = conn
+        self.cache = cache or SystemCache(ttl=0)
 
     def _build(self, rows: Sequence[Row[Any]]) -> list[ConnectedSystem]:
         if not rows:
@@ -604,16 +630,23 @@ class SqlSystemRepository:
         ]
 
     def get(self, hsa_id: str) -> ConnectedSystem | None:
+        key = hsa_id.upper()
+        cached = self.cache.get(key)
+        if cached is not None:
+            return cached
         rows = self.conn.execute(
-            select(connected_system).where(func.upper(connected_system.c.hsa_id) == hsa_id.upper())
+            select(connected_system).where(func.upper(connected_system.c.hsa_id) == key)
         ).all()
         found = self._build(rows)
+        if found:
+            self.cache.put(key, found[0])
         return found[0] if found else None
 
     def list(self) -> list[ConnectedSystem]:
         return self._build(self.conn.execute(select(connected_system).order_by(connected_system.c.hsa_id)).all())
 
     def put(self, system: ConnectedSystem) -> None:
+        self.cache.forget(system.hsa_id.upper())
         self.conn.execute(delete(connected_system_care_giver).where(connected_system_care_giver.c.hsa_id == system.hsa_id))
         self.conn.execute(delete(connected_system).where(connected_system.c.hsa_id == system.hsa_id))
         self.conn.execute(
