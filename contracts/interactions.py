@@ -43,10 +43,6 @@ class Interaction:
         return f"{{{self.responder_ns}}}{self.name}"
 
     @property
-    def response_element(self) -> str:
-        return f"{{{self.responder_ns}}}{self.name}Response"
-
-    @property
     def folder(self) -> Path:
         return INTERACTIONS_DIR / f"{self.name}Interaction"
 

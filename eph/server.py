@@ -40,7 +40,7 @@ def service_app(settings: Settings) -> ProducerApplication:
     db = Database(settings.database_url)
     return ProducerApplication(
         Handlers(db, logical_address=settings.logical_address),
-        ProducerConfig(logical_address=settings.logical_address, trusted_platforms=settings.trusted_platforms),
+        ProducerConfig(trusted_platforms=settings.trusted_platforms),
     )
 
 

@@ -49,7 +49,6 @@ MAX_BODY = 1024 * 1024
 
 @dataclass(frozen=True)
 class ProducerConfig:
-    logical_address: str = "SE5565594230-EPH"
     trusted_platforms: Sequence[str] = DEFAULT_TRUSTED
     max_body: int = MAX_BODY
     networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(init=False)

@@ -18,7 +18,6 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    func,
     insert,
     select,
 )
@@ -298,7 +297,4 @@ def _major_of(namespace: str) -> int:
 def empty() -> Catalogue:
     return Catalogue()
 
-
-def count(conn: Connection, table: Table) -> int:
-    return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 

@@ -213,10 +213,6 @@ class Order:
     specimens: list[Specimen] = field(default_factory=list)
     history: list[StatusChange] = field(default_factory=list)
 
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_ORDER_STATUSES
-
 
 @dataclass(frozen=True, slots=True)
 class Quantity:
