@@ -92,8 +92,8 @@ class ServiceProcess:
             EPH_WORKERS="2",
             EPH_THREADS="8",
             EPH_HOUSEKEEPING_SECONDS="0",
-            **env,
         )
+        environ.update(env)
         self.log_file = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "eph", "serve", "service", "--bind", f"127.0.0.1:{self.port}"],
