@@ -8,6 +8,7 @@ identity number).
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -55,23 +56,36 @@ def describe(error: etree._LogEntry) -> str:
 
 
 class ContractSchema:
-    """The compiled schemas of one interaction (its responder XSD and the registry XSD)."""
+    """The compiled schemas of one interaction (its responder XSD and the registry XSD).
+
+    A compiled schema keeps the errors of its last validation in its own error log, so two
+    threads validating with one schema could read each other's (empty) log and let an
+    invalid message through: each thread gets its own compiled copy.
+    """
 
     def __init__(self, interaction: Interaction) -> None:
         self.interaction = interaction
-        wrapper = (
+        self._wrapper = (
             f'<xs:schema xmlns:xs="{XS_NS}">'
             f'<xs:import namespace={quoteattr(interaction.responder_ns)} schemaLocation={quoteattr(interaction.xsd_path.as_uri())}/>'
             f'<xs:import namespace={quoteattr(REGISTRY_NS)} schemaLocation={quoteattr((CORE_COMPONENTS / "itintegration_registry_1.0.xsd").as_uri())}/>'
             "</xs:schema>"
         )
-        parser = etree.XMLParser(resolve_entities=False, no_network=True)
-        self._schema = etree.XMLSchema(etree.fromstring(wrapper, parser))
+        self._local = threading.local()
+        self._compiled()  # a broken schema fails here, not on the first call
+
+    def _compiled(self) -> etree.XMLSchema:
+        schema: etree.XMLSchema | None = getattr(self._local, "schema", None)
+        if schema is None:
+            parser = etree.XMLParser(resolve_entities=False, no_network=True)
+            schema = self._local.schema = etree.XMLSchema(etree.fromstring(self._wrapper, parser))
+        return schema
 
     def errors(self, element: etree._Element) -> list[str]:
-        if self._schema.validate(element):
+        schema = self._compiled()
+        if schema.validate(element):
             return []
-        return [describe(e) for e in cast(Iterable[etree._LogEntry], self._schema.error_log)]
+        return [describe(e) for e in cast(Iterable[etree._LogEntry], schema.error_log)]
 
     def check(self, element: etree._Element) -> None:
         errors = self.errors(element)

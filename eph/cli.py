@@ -373,7 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
     cat = sub.add_parser("catalog", help="offer catalogue").add_subparsers(dest="catalog_command", required=True)
     imp = cat.add_parser("import", help="import a catalogue document (YAML or JSON), all or nothing")
     imp.add_argument("file")
-    imp.add_argument("--replace-all", action="store_true", help="deactivate entries that are not in the file")
+    imp.add_argument("--replace-all", action="store_true",
+                     help="deactivate the entries of the file's care givers that are not in the file")
     imp.set_defaults(func=cmd_catalog_import)
     exp = cat.add_parser("export", help="write the catalogue as a document that imports back")
     exp.add_argument("--format", choices=["yaml", "json"], default="yaml")

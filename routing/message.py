@@ -53,6 +53,10 @@ class RoutingInfo:
 
 def _prolog_has_doctype(data: bytes) -> bool:
     """Whether a DOCTYPE comes before the first element of ``data`` (which holds the prolog)."""
+    for bom, codec in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            data = data[2:].decode(codec, errors="ignore").encode("utf-8")
+            break
     i = data.find(b"<")
     while i != -1:
         if data.startswith(b"<?", i):

@@ -131,7 +131,8 @@ class ProducerCaller:
 
     async def start(self) -> None:
         self.tls = self._ssl()
-        connector = aiohttp.TCPConnector(limit=0, limit_per_host=256, keepalive_timeout=30, ssl=self.tls or True)
+        # idle connections are let go before a producer would close them (theirs: 30 s)
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=256, keepalive_timeout=15, ssl=self.tls or True)
         self.session = aiohttp.ClientSession(connector=connector, auto_decompress=False, skip_auto_headers=("User-Agent",))
 
     async def close(self) -> None:
@@ -197,7 +198,12 @@ class Router:
         if sender.lower() not in self.config.original_consumer_senders:
             if self.config.strict_original_consumer:
                 raise VpError("VP013", f"sender {sender} may not set x-rivta-original-serviceconsumer-hsaid")
-            logging.getLogger("eph.vp").warning("VP013 (not enforced): sender %s set %s", sender, H_ORIGINAL)
+            # not enforced: the call goes through, but as the sender (a producer decides data
+            # access by this header, so passing on what the sender claimed would let it pose
+            # as another system)
+            logging.getLogger("eph.vp").warning("VP013 (not enforced): sender %s set %s; the sender is used",
+                                                sender, H_ORIGINAL)
+            return sender
         return given
 
     def route_of(self, contract: str, receiver: str, now: datetime) -> Route:
@@ -226,15 +232,27 @@ class Router:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         record = CallRecord(request.headers.get(H_CORRELATION) or str(uuid.uuid4()))
+        response: web.StreamResponse | None = None
         try:
-            response = await self._route(request, record)
+            try:
+                response = await self._route(request, record)
+            except web.HTTPRequestEntityTooLarge:
+                raise VpError("VP015", f"the request is larger than the platform accepts ({self.config.max_body} bytes)") from None
+            except VpError:
+                raise
+            except Exception as e:  # never a bare 500: a fault with the correlation id, and a log record
+                logging.getLogger("eph.vp").error("internal error %s, correlation id %s", type(e).__name__,
+                                                  record.correlation_id)
+                raise VpError("VP009", "internal error in the platform") from None
         except VpError as e:
             record.vp_code = e.code
             response = web.Response(status=500, body=vp_fault(e), content_type="text/xml", charset="utf-8")
-        response.headers[H_CORRELATION] = record.correlation_id
-        response.headers[H_PRT] = str(int(record.producer_ms))
-        record.status = response.status
-        log.info(record.line())
+        finally:
+            if response is not None:
+                response.headers[H_CORRELATION] = record.correlation_id
+                response.headers[H_PRT] = str(int(record.producer_ms))
+                record.status = response.status
+            log.info(record.line())
         return response
 
     async def _route(self, request: web.Request, record: CallRecord) -> web.StreamResponse:

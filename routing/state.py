@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,6 +46,9 @@ class CatalogueHolder:
         self.current: Loaded | None = None
         self.last_error: str | None = None
         self._local_copy_mtime = 0.0
+        # a reload and the follower of the local copy run in threads of their own: one at a time,
+        # so an older copy read by the follower cannot replace a newer reload
+        self._lock = threading.Lock()
 
     @property
     def table(self) -> RoutingTable | None:
@@ -56,6 +60,10 @@ class CatalogueHolder:
 
     def reload(self) -> Loaded:
         """Read the catalogue from the database and put it in force; raises (leaving the old one) on failure."""
+        with self._lock:
+            return self._reload()
+
+    def _reload(self) -> Loaded:
         try:
             cat = self.read_database()
         except Exception as e:
@@ -84,6 +92,10 @@ class CatalogueHolder:
 
     def follow_local_copy(self) -> bool:
         """Take the local copy if another worker wrote a newer one. Returns whether it did."""
+        with self._lock:
+            return self._follow_local_copy()
+
+    def _follow_local_copy(self) -> bool:
         try:
             mtime = self.local_copy.stat().st_mtime
         except FileNotFoundError:

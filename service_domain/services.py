@@ -13,7 +13,7 @@ import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from . import access, commands, paging, release
 from .clock import day_after, day_start, local_date
@@ -371,7 +371,7 @@ def get_orders(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.GetOrde
             sampling_unit=cmd.sampling_unit,
             statuses=tuple(dict.fromkeys(cmd.statuses)),
             created_from=day_start(cmd.created_start) if cmd.created_start else None,
-            created_before=day_after(cmd.created_end) if cmd.created_end else None,
+            created_before=day_after(cmd.created_end) if cmd.created_end and cmd.created_end < date.max else None,
             care_givers=access.care_giver_scope(system),
         )
         digest = paging.query_digest(uow.paging_key(), query)
@@ -573,11 +573,9 @@ def get_results(
                 # positive finding) reaches the patient before release.
                 views.append(OrderResultView(order, None, False, None, False))
             else:
-                views.append(
-                    OrderResultView(
-                        order, stored.result, stored.released, stored.release_time, order.order_id in open_cases
-                    )
-                )
+                # follow-up is staff business: the patient is never told a case is open
+                follow_up = order.order_id in open_cases and not citizen
+                views.append(OrderResultView(order, stored.result, stored.released, stored.release_time, follow_up))
         uow.audit.add(_audit(ctx, AuditAction.READ, [patient]))
         uow.commit()
         return views
@@ -636,17 +634,25 @@ HOUSEKEEPING_ACTOR = Actor(ActorKind.SYSTEM, "SE5565594230-EPH", "housekeeping")
 
 
 def expire_due(uow: UnitOfWork, now: datetime, actor: Actor = HOUSEKEEPING_ACTOR) -> tuple[int, int]:
-    """Mark offers and unsampled orders past validTo as EXPIRED. Returns (offers, orders)."""
+    """Mark unsampled orders and offers past validTo as EXPIRED. Returns (offers, orders).
+
+    Orders are locked before offers, as every other write that touches both does."""
+    ctx = commands.CallContext("Housekeeping", str(uuid.uuid4()), None, now)
     with uow:
-        offers = uow.offers.expire_due(now)
         orders = uow.orders.due_to_expire(now)
         for order in orders:
             change = StatusChange(OrderStatus.EXPIRED, now, actor)
             order.status = OrderStatus.EXPIRED
             order.history.append(change)
             uow.orders.record_change(order, change)
+            uow.audit.add(_audit(ctx, AuditAction.WRITE, [order.patient], actor, order.care_giver))
+        offers = uow.offers.due_to_expire(now)
+        for offer in offers:
+            offer.status = OfferStatus.EXPIRED
+            uow.offers.save(offer)
+            uow.audit.add(_audit(ctx, AuditAction.WRITE, [offer.patient], actor, offer.care_giver))
         uow.commit()
-        return offers, len(orders)
+        return len(offers), len(orders)
 
 
 # ---------------------------------------------------------------- catalogue and registry
@@ -655,8 +661,8 @@ def expire_due(uow: UnitOfWork, now: datetime, actor: Actor = HOUSEKEEPING_ACTOR
 def import_catalogue(uow: UnitOfWork, definitions: Sequence[OfferDefinition], *, replace_all: bool = False) -> tuple[int, int]:
     """Store catalogue entries in one transaction; returns (added, updated).
 
-    With ``replace_all`` the entries not in ``definitions`` are deactivated (never
-    deleted: assigned offers refer to them)."""
+    With ``replace_all`` a care giver's entries that are not in ``definitions`` are deactivated
+    (never deleted: assigned offers refer to them); care givers not in ``definitions`` keep theirs."""
     with uow:
         counts = uow.definitions.replace_all(definitions) if replace_all else uow.definitions.upsert(definitions)
         uow.commit()

@@ -105,7 +105,11 @@ class SqlUnitOfWork(UnitOfWork):
 
     def __enter__(self) -> SqlUnitOfWork:
         conn = self.db.engine.connect()
-        conn.begin()
+        try:
+            conn.begin()
+        except BaseException:
+            conn.close()
+            raise
         self.conn = conn
         self.definitions = SqlDefinitionRepository(conn)
         self.offers = SqlOfferRepository(conn)

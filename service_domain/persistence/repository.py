@@ -142,7 +142,12 @@ class SqlDefinitionRepository:
         return added, updated
 
     def replace_all(self, definitions: Sequence[OfferDefinition]) -> tuple[int, int]:
-        self.conn.execute(update(offer_definition).values(active=False))
+        """The catalogues of the care givers in ``definitions`` become exactly these entries;
+        other care givers' catalogues are left as they are."""
+        care_givers = sorted({d.care_giver.upper() for d in definitions})
+        self.conn.execute(
+            update(offer_definition).where(offer_definition.c.care_giver.in_(care_givers)).values(active=False)
+        )
         return self.upsert(definitions)
 
 
@@ -215,13 +220,14 @@ class SqlOfferRepository:
             .values(status=o.status.value, orders_placed=o.orders_placed)
         )
 
-    def expire_due(self, now: datetime) -> int:
-        done = self.conn.execute(
-            update(offer)
+    def due_to_expire(self, now: datetime) -> list[Offer]:
+        q = (
+            select(offer)
             .where(offer.c.status.in_((OfferStatus.ACTIVE.value, OfferStatus.USED.value)), offer.c.valid_to < now)
-            .values(status=OfferStatus.EXPIRED.value)
+            .order_by(offer.c.seq)
+            .with_for_update()
         )
-        return done.rowcount or 0
+        return [_offer(r) for r in self.conn.execute(q)]
 
 
 # ---------------------------------------------------------------- orders

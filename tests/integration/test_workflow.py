@@ -311,6 +311,8 @@ def test_reads_answer_bad_input_with_a_client_fault(as_sampling: Soap, as_citize
     with pytest.raises(zeep.exceptions.Fault, match="must give the patientId"):
         as_citizen("GetOrders", performingLabHSAId=demo.LAB_A)
     assert as_sampling("GetOrders", patientId=patient()).order == []  # no match: an empty list
+    open_ended = as_sampling("GetOrders", performingLabHSAId=demo.LAB_A, createdPeriod={"end": "99991231"})
+    assert open_ended.order  # the last day there is still a day
 
 
 def test_writes_answer_bad_input_with_validation_error(as_ehr: Soap, as_citizen: Soap) -> None:

@@ -263,6 +263,31 @@ def test_vp013_and_allowed_original_consumers(platform: PlatformProcess, produce
         install(catalogue)
 
 
+def test_a_request_too_large_for_the_platform(platform: PlatformProcess, catalogue: Catalogue) -> None:
+    big = body_for("Ping", extra="<x:pad xmlns:x='urn:pad'>" + "a" * 70_000 + "</x:pad>")
+    r = call(platform, big, headers={"x-skltp-correlation-id": "too-big-1"})
+    assert_vp(r, "VP015", "Client", "larger than the platform accepts")
+    assert r.headers["x-skltp-correlation-id"] == "too-big-1"
+    time.sleep(0.2)
+    assert '"correlationId":"too-big-1"' in platform.log_text()
+
+
+def test_original_consumer_not_enforced_uses_the_sender(platform_db: str, producer: FakeProducer, tmp_path: Any,
+                                                        catalogue: Catalogue) -> None:
+    lenient = PlatformProcess(platform_db, tmp_path / "lenient")
+    lenient.start(EPH_VP_STRICT_ORIGINAL_CONSUMER="false")
+    try:
+        before = len(producer.received)
+        r = call(lenient, body_for("Ping"), headers={"x-rivta-original-serviceconsumer-hsaid": "SE2321000016-EHR1"})
+        assert r.status_code == 200  # the call goes through...
+        # ...but as the sender: it cannot pose as another system
+        assert producer.received[before].headers["x-rivta-original-serviceconsumer-hsaid"] == SENDER
+        time.sleep(0.2)
+        assert "VP013 (not enforced)" in lenient.log_text()
+    finally:
+        lenient.stop()
+
+
 def test_vp014_routing_loop(platform: PlatformProcess, producer: FakeProducer, catalogue: Catalogue) -> None:
     looped = {"x-rivta-routing-history": f"#other-vp,#{platform.instance_id}"}
     assert_vp(call(platform, body_for("Ping"), headers=looped), "VP014", "Server", platform.instance_id)

@@ -319,3 +319,38 @@ def test_code_values_are_not_confused_with_text() -> None:
         AnalysisResult(Code("c", "1.2"), Quantity(Decimal("5.50"), "mmol/L"), AnalysisStatus.CANNOT_BE_DONE),
     ))
     assert result_from_json(result_to_json(r)) == r
+
+
+def test_the_citizen_is_never_told_about_follow_up(db: Database) -> None:
+    services.import_catalogue(db.uow(), [replace(demo.catalogue()[0], offer_code="CT-NOW",
+                                                 result_release=ResultRelease.IMMEDIATE)])
+    p = new_patient()
+    oid = order(db, p, assign(db, p, "CT-NOW"), SamplingMode.HOME_KIT).order_id or ""
+    set_result(db, replace(lab_result(oid, 1), analysis_results=(
+        AnalysisResult(demo.CHLAMYDIA.code, "Positiv", AnalysisStatus.FINAL, interpretation=Interpretation.POSITIVE),)))
+    (citizen,) = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE, "GetResults"), commands.GetResults(p))
+    assert citizen.released_to_patient and citizen.result is not None  # IMMEDIATE: released at once
+    assert citizen.follow_up_required is False  # but the open case is staff business
+    (ehr,) = services.get_results(db.uow(), ctx(demo.EHR_A, "GetResults"), commands.GetResults(p))
+    assert ehr.follow_up_required is True
+
+
+def test_replace_all_keeps_other_care_givers_catalogues(db: Database) -> None:
+    a_only = [d for d in demo.catalogue() if d.care_giver == demo.CARE_GIVER_A and d.offer_code == "HBA1C"]
+    services.import_catalogue(db.uow(), a_only, replace_all=True)
+    with db.uow() as uow:
+        active = {(d.care_giver, d.offer_code) for d in uow.definitions.list()}
+    assert (demo.CARE_GIVER_A, "HBA1C") in active and (demo.CARE_GIVER_A, "CTNG") not in active
+    assert {(demo.CARE_GIVER_B, "CTNG"), (demo.CARE_GIVER_B, "HBA1C")} <= active
+    services.import_catalogue(db.uow(), demo.catalogue())  # put the demo catalogue back
+
+
+def test_housekeeping_is_audited(db: Database) -> None:
+    p = new_patient()
+    oid = order(db, p, assign(db, p, "HBA1C", valid_to=NOW + timedelta(days=1))).order_id
+    services.expire_due(db.uow(), NOW + timedelta(days=200))
+    with db.uow() as uow:
+        records = [r for r in uow.audit.for_patient(p.extension) if r.interaction == "Housekeeping"]
+        stored = uow.orders.get(oid or "")
+    assert stored is not None and stored.status is OrderStatus.EXPIRED
+    assert len(records) == 2  # the order and the offer

@@ -50,6 +50,8 @@ def test_rewriting_bp21_to_bp20_and_back() -> None:
         (soap_envelope(BODY).replace(b"?>", b'?><!DOCTYPE x [<!ENTITY e "x">]>', 1), "DOCTYPE"),
         (soap_envelope(BODY).replace(b"?>", b"?>" + b"<!-- pad -->" * 500 + b"<!DOCTYPE x>", 1), "DOCTYPE"),
         (soap_envelope(""), "holds no element"),
+        (soap_envelope(BODY).decode().replace('encoding="UTF-8"?>', 'encoding="UTF-16"?><!DOCTYPE x [<!ENTITY e "x">]>')
+         .encode("utf-16"), "DOCTYPE"),
         (soap_envelope("<plain/>"), "no namespace"),
     ],
 )
