@@ -72,6 +72,28 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None = None, timeou
     raise TimeoutError(f"nothing listens on {port}")
 
 
+def spawn(what: str, port: int, env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen[bytes], Any]:
+    """``eph serve <what>`` on 127.0.0.1:port with these settings, its output in ``log_path``."""
+    environ = {**os.environ, **env}
+    log_file = open(log_path, "ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "eph", "serve", what, "--bind", f"127.0.0.1:{port}"],
+        env=environ, stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT,
+    )
+    wait_for_port(port, proc)
+    return proc, log_file
+
+
+def terminate(proc: subprocess.Popen[bytes] | None, log_file: Any, wait: float = 15) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(wait)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    log_file.close()
+
+
 @dataclass
 class ServiceProcess:
     """``eph serve service`` in a subprocess, with its log in a file."""
@@ -86,36 +108,16 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, **env: str) -> ServiceProcess:
-        environ = dict(os.environ)
-        environ.update(
-            EPH_DATABASE_URL=self.database_url,
-            EPH_WORKERS="2",
-            EPH_THREADS="8",
-            EPH_HOUSEKEEPING_SECONDS="0",
-        )
-        environ.update(env)
-        self.log_file = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "eph", "serve", "service", "--bind", f"127.0.0.1:{self.port}"],
-            env=environ,
-            stdout=self.log_file,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-        wait_for_port(self.port, self.proc)
+        settings = {"EPH_DATABASE_URL": self.database_url, "EPH_WORKERS": "2", "EPH_THREADS": "8",
+                    "EPH_HOUSEKEEPING_SECONDS": "0", **env}
+        self.proc, self.log_file = spawn("service", self.port, settings, self.log_path)
         return self
 
     def log_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log_file.close()
+        terminate(self.proc, self.log_file)
 
 
 # ------------------------------------------------------------------ SOAP clients
@@ -274,24 +276,10 @@ class PlatformProcess:
         return self.folder / "tak-local-copy.json"
 
     def start(self, *, wait_port: int | None = None, **env: str) -> PlatformProcess:
-        environ = dict(os.environ)
-        environ.update(
-            EPH_DATABASE_URL=self.database_url,
-            EPH_VP_INSTANCE_ID=self.instance_id,
-            EPH_VP_WORKERS="1",
-            EPH_VP_LOCAL_COPY=str(self.local_copy),
-        )
-        environ.update(env)
+        settings = {"EPH_DATABASE_URL": self.database_url, "EPH_VP_INSTANCE_ID": self.instance_id,
+                    "EPH_VP_WORKERS": "1", "EPH_VP_LOCAL_COPY": str(self.local_copy), **env}
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.log_file = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "eph", "serve", "platform", "--bind", f"127.0.0.1:{self.port}"],
-            env=environ,
-            stdout=self.log_file,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-        )
-        wait_for_port(self.port, self.proc)
+        self.proc, self.log_file = spawn("platform", self.port, settings, self.log_path)
         if wait_port:
             wait_for_port(wait_port, self.proc)
         # the port opens before a worker has built the application (and read the catalogue)
@@ -317,10 +305,4 @@ class PlatformProcess:
         return dict(requests.get(self.base_url + "/status", timeout=10).json())
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log_file.close()
+        terminate(self.proc, self.log_file)
