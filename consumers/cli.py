@@ -33,6 +33,7 @@ from zeep.helpers import serialize_object
 
 from contracts.interactions import SET_RESULT
 from contracts.schema import schema_for
+from contracts.xml import safe_parser
 
 from .client import DEFAULT_INSTANCE_ID, DEFAULT_LOGICAL_ADDRESS, DEFAULT_PLATFORM, Connection, Identity
 from .errors import ConsumerError, LogicalError, VpFault
@@ -127,7 +128,7 @@ def read_results(path: Path) -> list[dict[str, Any]]:
     if path.suffix.lower() == ".json":
         data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
         return data if isinstance(data, list) else [data]
-    root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+    root = etree.parse(str(path), safe_parser()).getroot()
     found = [e for e in root.iter() if isinstance(e.tag, str) and etree.QName(e).localname == "laboratoryResult"]
     if not found:
         raise ValueError(f"{path.name}: no laboratoryResult element")

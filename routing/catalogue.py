@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol, TypeVar
 
 DEFAULT_ADDRESS = "*"
 HSA_ROOT = "SE"
@@ -135,6 +136,14 @@ class Catalogue:
     format_version: int = 1
 
 
+class _HasId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+E = TypeVar("E", bound=_HasId)
+
+
 class CatalogueProblem(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
@@ -153,13 +162,12 @@ def check(cat: Catalogue) -> None:
     """Every rule of the catalogue; raises CatalogueProblem naming each entity and id at fault."""
     problems: list[str] = []
 
-    def ids(kind: str, items: Iterable[object]) -> dict[int, object]:
-        seen: dict[int, object] = {}
+    def ids(kind: str, items: Iterable[E]) -> dict[int, E]:
+        seen: dict[int, E] = {}
         for item in items:
-            i = item.id  # type: ignore[attr-defined]
-            if i in seen:
-                problems.append(f"{kind} id {i}: the id is used twice")
-            seen[i] = item
+            if item.id in seen:
+                problems.append(f"{kind} id {item.id}: the id is used twice")
+            seen[item.id] = item
         return seen
 
     profiles = ids("rivtaprofil", cat.profiles)
@@ -202,41 +210,32 @@ def check(cat: Catalogue) -> None:
         if row.contract_id not in contracts:
             problems.append(f"{kind} id {row.id}: no tjanstekontrakt with id {row.contract_id}")
 
-    routing_keys: dict[tuple[str, str], list[Routing]] = defaultdict(list)
+    # rows of one key (compared case-insensitively) must not overlap in time
+    seen_periods: dict[tuple[str, ...], list[Routing | Authorization]] = defaultdict(list)
+
+    def no_overlap(kind: str, key: tuple[str, ...], row: Routing | Authorization, same: str) -> None:
+        for prior in seen_periods[(kind, *key)]:
+            if _overlaps(row.valid_from, row.valid_to, prior.valid_from, prior.valid_to):
+                problems.append(f"{kind} id {row.id}: overlaps {kind} id {prior.id} for the same {same}")
+        seen_periods[(kind, *key)].append(row)
+
     for r in cat.routings:
         refs("vagval", r)
         period("vagval", r)
         if r.call_address_id not in call_addresses:
             problems.append(f"vagval id {r.id}: no anropsadress with id {r.call_address_id}")
         if r.contract_id in contracts and r.logical_address_id in addresses:
-            key = (
-                cat_contract(contracts, r.contract_id).namespace.lower(),
-                cat_address(addresses, r.logical_address_id).hsa_id.lower(),
-            )
-            for other in routing_keys[key]:
-                if _overlaps(r.valid_from, r.valid_to, other.valid_from, other.valid_to):
-                    problems.append(f"vagval id {r.id}: overlaps vagval id {other.id} for the same contract and logical address")
-            routing_keys[key].append(r)
-
-    auth_keys: dict[tuple[str, str, str], list[Authorization]] = defaultdict(list)
+            no_overlap("vagval", (contracts[r.contract_id].namespace.lower(),
+                                  addresses[r.logical_address_id].hsa_id.lower()), r, "contract and logical address")
     for a in cat.authorizations:
         refs("anropsbehorighet", a)
         period("anropsbehorighet", a)
         if a.consumer_id not in components:
             problems.append(f"anropsbehorighet id {a.id}: no tjanstekomponent with id {a.consumer_id}")
         elif a.contract_id in contracts and a.logical_address_id in addresses:
-            auth_key = (
-                components[a.consumer_id].hsa_id.lower(),  # type: ignore[attr-defined]
-                cat_contract(contracts, a.contract_id).namespace.lower(),
-                cat_address(addresses, a.logical_address_id).hsa_id.lower(),
-            )
-            for prior in auth_keys[auth_key]:
-                if _overlaps(a.valid_from, a.valid_to, prior.valid_from, prior.valid_to):
-                    problems.append(
-                        f"anropsbehorighet id {a.id}: overlaps anropsbehorighet id {prior.id} "
-                        "for the same consumer, contract and logical address"
-                    )
-            auth_keys[auth_key].append(a)
+            no_overlap("anropsbehorighet", (components[a.consumer_id].hsa_id.lower(),
+                                            contracts[a.contract_id].namespace.lower(),
+                                            addresses[a.logical_address_id].hsa_id.lower()), a, "consumer, contract and logical address")
     for f in cat.filters:
         if f.authorization_id not in authorizations:
             problems.append(f"filter id {f.id}: no anropsbehorighet with id {f.authorization_id}")
@@ -245,18 +244,6 @@ def check(cat: Catalogue) -> None:
             problems.append(f"filtercategorization id {fc.id}: no filter with id {fc.filter_id}")
     if problems:
         raise CatalogueProblem(problems)
-
-
-def cat_contract(contracts: Mapping[int, object], i: int) -> ServiceContract:
-    c = contracts[i]
-    assert isinstance(c, ServiceContract)
-    return c
-
-
-def cat_address(addresses: Mapping[int, object], i: int) -> LogicalAddress:
-    a = addresses[i]
-    assert isinstance(a, LogicalAddress)
-    return a
 
 
 # ------------------------------------------------------------------ look-ups

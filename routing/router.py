@@ -164,8 +164,8 @@ class Router:
     # ------------------------------------------------------------------ steps
 
     def sender_of(self, request: web.Request) -> str:
-        peercert = request.transport.get_extra_info("peercert") if request.transport else None
         if request.secure:
+            peercert = request.transport.get_extra_info("peercert") if request.transport else None
             sender = serial_number_of_peercert(peercert)
             if not sender:
                 raise VpError("VP002", "the client certificate's subject has no SERIALNUMBER")

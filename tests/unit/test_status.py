@@ -62,11 +62,6 @@ def test_transition(current: OrderStatus, target: OrderStatus, mode: SamplingMod
         assert e.value.sub_code is SubCode.TRANSITION_REFUSED
 
 
-def test_the_table_has_21_allowed_pairs_for_home_kits_and_20_for_site() -> None:
-    assert len(_allowed(SamplingMode.HOME_KIT)) == 21
-    assert len(_allowed(SamplingMode.SITE)) == 20
-
-
 @pytest.mark.parametrize(
     "current, report, expected",
     [
