@@ -22,7 +22,8 @@ from requests.adapters import HTTPAdapter
 from zeep.plugins import Plugin
 from zeep.transports import Transport
 
-from contracts.interactions import BY_NAME, CORE_NS, Interaction
+from contracts.interactions import BY_NAME, Interaction
+from contracts.ns import CORE_NS
 
 from .errors import LogicalError, RequestError, ServiceFault, TransportError, VpFault
 

@@ -13,9 +13,6 @@ SCHEMAS = WSDL_ROOT / "schemas"
 CORE_COMPONENTS = SCHEMAS / "core_components"
 INTERACTIONS_DIR = SCHEMAS / "interactions"
 
-REGISTRY_NS = "urn:riv:itintegration:registry:1"
-CORE_NS = "urn:riv:clinicalprocess:activity:selfsampling:1"
-SOAP11_ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 RIVTA_PROFILE = "rivtabp21"
 
 
@@ -99,7 +96,6 @@ REGISTRY_V2 = "infrastructure:itintegration:registry"
 GET_LOGICAL_ADDRESSEES = Interaction("GetLogicalAddresseesByServiceContract", REGISTRY_V2, write=False, major=2)
 GET_SUPPORTED_CONTRACTS = Interaction("GetSupportedServiceContracts", REGISTRY_V2, write=False, major=2)
 REGISTRY_INTERACTIONS: tuple[Interaction, ...] = (GET_LOGICAL_ADDRESSEES, GET_SUPPORTED_CONTRACTS)
-REGISTRY_V2_NS = "urn:riv:infrastructure:itintegration:registry:2"
 
 RELEASE: tuple[Interaction, ...] = ALL_INTERACTIONS + REGISTRY_INTERACTIONS
 BY_NAME: dict[str, Interaction] = {i.name: i for i in RELEASE}

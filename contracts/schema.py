@@ -17,10 +17,9 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
-from .interactions import CORE_COMPONENTS, REGISTRY_NS, Interaction
+from .interactions import CORE_COMPONENTS, Interaction
+from .ns import REGISTRY_NS, WSDL_SOAP_NS, XS_NS
 
-XS_NS = "http://www.w3.org/2001/XMLSchema"
-WSDL_SOAP_NS = "http://schemas.xmlsoap.org/wsdl/soap/"
 _ELEMENT = re.compile(r"Element '(?:\{[^}]*\})?([^']+)'")
 _FACET = re.compile(r"\[facet '([A-Za-z]+)'\]")
 _ATOMIC = re.compile(r"of the (?:local )?atomic type(?: '(?:\{[^}]*\})?([^']+)')?")

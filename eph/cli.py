@@ -2,7 +2,8 @@
 
     eph db upgrade                     create or migrate the database (EPH_DATABASE_URL)
     eph seed-demo [--if-empty]         load the demo care givers, systems and catalogue
-    eph serve [all|service|platform]   start the service (8081), the platform (8080), or both
+    eph certs init                     make the development CA and certificates (var/certs) if missing
+    eph serve [all|service|platform]   start the service (8081, TLS), the platform (8080), or both
     eph catalog import FILE [--replace-all]
     eph catalog export [--format yaml|json] [-o FILE]
     eph systems list | eph systems add HSA-ID KIND --name N (--care-giver CG ... | --all)
@@ -49,8 +50,9 @@ from service_domain.errors import DomainError
 from service_domain.model import Actor, ActorKind, ConnectedSystem, FollowUpStatus, SystemKind
 from service_domain.persistence.database import Database
 
-from . import demo_catalogue
+from . import demo_catalogue, metrics
 from .config import Settings
+from .devpki import PLATFORM_HSA_ID, DevPki
 
 
 def _db(settings: Settings) -> Database:
@@ -82,7 +84,7 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
         print(f"demo data loaded: {len(demo.SYSTEMS)} connected systems, {entries} catalogue entries, {orders} orders")
     with db.engine.begin() as conn:
         if routing_store.load(conn) is None:
-            cat = demo_catalogue.catalogue(f"http://{settings.service_bind}")
+            cat = demo_catalogue.catalogue(f"https://{settings.service_bind}")
             routing_store.save(conn, cat)
             print(f"demo routing catalogue loaded: {len(cat.routings)} routings, {len(cat.authorizations)} authorizations")
         else:
@@ -90,23 +92,35 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_certs_init(args: argparse.Namespace, settings: Settings) -> int:
+    pki = DevPki(settings.certs_dir)
+    made = pki.ensure()
+    print(f"development certificates in {pki.folder}: " + (f"made {', '.join(made)}" if made else "all present"))
+    print(f"  CA {pki.ca.cert}; platform (SERIALNUMBER {PLATFORM_HSA_ID}) {pki.platform.cert}; service {pki.service.cert}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if args.what == "all":
+        return serve_all(settings)
+    # before anything imports prometheus-client: it picks multiprocess mode at import
+    metrics.prepare_multiprocess_dir(args.what)
     from .server import serve_platform, serve_service
 
     if args.what == "service":
-        serve_service(settings, args.bind)
+        serve_service(replace(settings, service_bind=args.bind) if args.bind else settings)
     elif args.what == "platform":
         config = PlatformConfig()
         if args.bind:
             config = replace(config, bind=args.bind)
         serve_platform(settings, config)
-    else:
-        return serve_all()
     return 0
 
 
-def serve_all() -> int:
+def serve_all(settings: Settings) -> int:
     """The service and the platform, each its own server process; when one stops, both stop."""
+    if settings.uses_dev_pki:
+        DevPki(settings.certs_dir).ensure()  # once, before the servers that use it start
     procs = [subprocess.Popen([sys.executable, "-m", "eph", "serve", what]) for what in ("service", "platform")]
 
     def stop(*_: object) -> None:
@@ -364,6 +378,11 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed-demo", help="load the demo data")
     seed.add_argument("--if-empty", action="store_true", help="only when the database holds no data yet")
     seed.set_defaults(func=cmd_seed_demo)
+
+    certs = sub.add_parser("certs", help="the development PKI").add_subparsers(dest="certs_command", required=True)
+    certs.add_parser("init", help="make the development CA and certificates that are missing (EPH_CERTS_DIR)").set_defaults(
+        func=cmd_certs_init
+    )
 
     serve = sub.add_parser("serve", help="start a server")
     serve.add_argument("what", nargs="?", default="all", choices=["all", "service", "platform"])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import socket
-import threading
-import time
+import ssl
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -21,27 +21,36 @@ from routing.registry_services import add_routes as add_registry_routes
 from routing.router import build_app, configure_call_log
 from routing.server import tls_context
 from routing.state import CatalogueHolder
-from service_domain import services
-from service_domain.clock import utcnow
 from service_domain.persistence.database import Database
 
+from . import metrics
 from .config import Settings
+from .devpki import DevPki
+from .housekeeping import Housekeeping
+from .logs import JsonGunicornLogger, configure_logging
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 log = logging.getLogger("eph.server")
 
 
-def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-
-
 def service_app(settings: Settings) -> ProducerApplication:
+    """The service application of one worker (built after the worker has forked)."""
     configure_logging()
     db = Database(settings.database_url)
+    if settings.housekeeping_seconds > 0:
+        Housekeeping(db, settings.housekeeping_seconds).start()
     return ProducerApplication(
-        Handlers(db, logical_address=settings.logical_address),
-        ProducerConfig(trusted_platforms=settings.trusted_platforms),
+        Handlers(db.uow, logical_address=settings.logical_address),
+        ProducerConfig(public_base_url=settings.public_base_url, trusted_platforms=frozenset(settings.trusted_platforms)),
+        metrics_page=metrics.exposition,
     )
+
+
+def ensure_dev_certificates(settings: Settings) -> None:
+    """The development CA and certificates, made on first start where no others are configured."""
+    if settings.uses_dev_pki:
+        made = DevPki(settings.certs_dir).ensure()
+        if made:
+            log.info("development certificates made in %s: %s", settings.certs_dir, ", ".join(made))
 
 
 class GunicornServer(BaseApplication):
@@ -62,18 +71,6 @@ class GunicornServer(BaseApplication):
         return self.factory()
 
 
-def _housekeeping_loop(settings: Settings) -> None:
-    db = Database(settings.database_url)
-    while True:
-        time.sleep(settings.housekeeping_seconds)
-        try:
-            offers, orders = services.expire_due(db.uow(), utcnow())
-            if offers or orders:
-                log.info("housekeeping expired offers=%d orders=%d", offers, orders)
-        except Exception as e:  # keep the loop alive; the text may quote data
-            log.error("housekeeping failed: %s", type(e).__name__)
-
-
 def gunicorn_options(bind: str, settings: Settings, name: str) -> dict[str, Any]:
     return {
         "bind": bind,
@@ -83,21 +80,38 @@ def gunicorn_options(bind: str, settings: Settings, name: str) -> dict[str, Any]
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "info",
+        "logger_class": JsonGunicornLogger,
         "timeout": 60,
         "graceful_timeout": 10,
         "keepalive": 30,
         "proc_name": name,
+        "child_exit": lambda _arbiter, worker: metrics.worker_exited(worker.pid),
     }
 
 
-def serve_service(settings: Settings, bind: str | None = None) -> None:
+def tls_options(cert: str, key: str, ca: str) -> dict[str, Any]:
+    """A TLS listener that asks for a client certificate from ``ca`` and verifies the one it gets;
+    a call without one is refused by the application where it needs one. One SSL context per
+    worker (gunicorn would otherwise build one per connection)."""
+    contexts: list[ssl.SSLContext] = []
+
+    def context(_config: Any, default_factory: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
+        if not contexts:
+            contexts.append(default_factory())
+        return contexts[0]
+
+    return {"certfile": cert, "keyfile": key, "ca_certs": ca, "cert_reqs": ssl.CERT_OPTIONAL, "ssl_context": context}
+
+
+def serve_service(settings: Settings) -> None:
     configure_logging()
-    options = gunicorn_options(bind or settings.service_bind, settings, "eph-service")
-    if settings.housekeeping_seconds > 0:
-        options["when_ready"] = lambda _arbiter: threading.Thread(
-            target=_housekeeping_loop, args=(settings,), daemon=True, name="housekeeping"
-        ).start()
-    GunicornServer(lambda: service_app(settings), options).run()
+    ensure_dev_certificates(settings)
+    options = gunicorn_options(settings.service_bind, settings, "eph-service")
+    options.update(tls_options(settings.tls_cert, settings.tls_key, settings.tls_ca))
+    try:
+        GunicornServer(lambda: service_app(settings), options).run()
+    finally:
+        metrics.remove_multiprocess_dir()
 
 
 # ------------------------------------------------------------------ the platform
@@ -123,8 +137,22 @@ def platform_app(settings: Settings, config: PlatformConfig) -> Any:
     return build_app(config, holder, add_registry_routes, version=SERVICE_VERSION)
 
 
+def with_dev_producer_certificate(settings: Settings, config: PlatformConfig) -> PlatformConfig:
+    """The platform shows producers the development platform certificate unless another is configured
+    (``EPH_VP_PRODUCER_CERT``; ``none`` for no certificate at all)."""
+    if config.producer_client_cert == "none":
+        return replace(config, producer_client_cert=None, producer_client_key=None)
+    if config.producer_client_cert:
+        return config
+    pki = DevPki(settings.certs_dir)
+    pki.ensure()
+    return replace(config, producer_client_cert=str(pki.platform.cert), producer_client_key=str(pki.platform.key),
+                   producer_ca=config.producer_ca or str(pki.ca.cert))
+
+
 def serve_platform(settings: Settings, config: PlatformConfig) -> None:
     configure_logging()
+    config = with_dev_producer_certificate(settings, config)
     binds = [config.bind]
     tls = None
     if config.tls_bind:

@@ -1,96 +1,68 @@
-"""The producer WSGI application: one spyne application per interaction, behind a
-thin HTTP layer that serves the contract documents and guards the door.
+"""The producer WSGI application: every interaction of the release behind one thin HTTP layer.
 
-The HTTP layer, per request:
-- ``GET <endpoint>?wsdl`` and ``?xsd=<file>``: the hand-written contract documents,
-  with ``soap:address`` and ``schemaLocation`` pointing back at this endpoint;
-- ``POST``: Content-Length required (411) and at most ``max_body`` bytes (413);
-  the caller must be a trusted service platform, and (except for PingForConfiguration)
-  must pass the original consumer in ``x-rivta-original-serviceconsumer-hsaid``;
-  a logId is assigned and one log line is written per call, never with the body.
+Per request:
+- ``GET <endpoint>?wsdl`` and ``?xsd=<file>``: the hand-written contract documents, with
+  ``soap:address`` and ``schemaLocation`` at the configured public address;
+  ``GET /metrics``: the service's metrics (Prometheus);
+- ``POST <endpoint>``: the caller must be an authenticated service platform (the client
+  certificate it showed on the TLS listener names one of the trusted platforms) and
+  (except for PingForConfiguration) pass the original consumer in
+  ``x-rivta-original-serviceconsumer-hsaid``; the envelope is opened and validated
+  (``soap``), read into plain values (``contracts.binding``), handled (``handlers``) and
+  the response written from the contract's shapes.
+
+Every answer to a POST is a SOAP envelope, and every refusal a SOAP fault with a logId
+(HTTP 500, as SOAP 1.1 has it, so that a platform passes it on to the caller): a request
+without Content-Length, too large, of the wrong media type or not readable is a Client
+fault. One JSON line is logged per call, never with the body.
 """
 
 from __future__ import annotations
 
-import io
-import ipaddress
 import logging
-import time
-import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from spyne import Application, ServiceBase, rpc
-from spyne.server.wsgi import WsgiApplication
-
+from contracts.binding import binding_for
 from contracts.interactions import ALL_INTERACTIONS, PING_FOR_CONFIGURATION, Interaction
-from contracts.models import message_types
 from contracts.schema import documents, served_document
 
-from .faults import fault_document
+from . import metrics
+from .call import CallRecord, log
+from .faults import CLIENT, SoapFault, fault_document
 from .handlers import Handlers
-from .protocol import RivTaSoap11, RivTaSoap11Out
-
-log = logging.getLogger("eph.producer.access")
-
-# spyne logs whole invalid requests and invalid values; nothing of it may reach a log.
-logging.getLogger("spyne").setLevel(logging.CRITICAL + 10)
+from .identity import peer_identity
+from .soap import open_request, response_envelope
 
 StartResponse = Callable[..., Any]
 Environ = dict[str, Any]
 
 CONSUMER_HEADER = "HTTP_X_RIVTA_ORIGINAL_SERVICECONSUMER_HSAID"
 SENDER_HEADER = "HTTP_X_VP_SENDER_ID"
-DEFAULT_TRUSTED = ("127.0.0.0/8", "::1/128")
+CORRELATION_HEADER = "HTTP_X_SKLTP_CORRELATION_ID"
 MAX_BODY = 1024 * 1024
+XML_TYPES = ("text/xml", "application/xml")
+XML_HEADERS = [("Content-Type", "text/xml; charset=utf-8")]
+
+problems = logging.getLogger("eph.service")
+
+
+class ClientGone(Exception):
+    """The caller closed the connection before its request had arrived."""
 
 
 @dataclass(frozen=True)
 class ProducerConfig:
-    trusted_platforms: Sequence[str] = DEFAULT_TRUSTED
+    # the address the service is reached at, put in the WSDL's soap:address
+    public_base_url: str = "https://127.0.0.1:8081"
+    # the platforms whose certificate (subject SERIALNUMBER) may pass the original consumer
+    trusted_platforms: frozenset[str] = field(default_factory=frozenset)
     max_body: int = MAX_BODY
-    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(init=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(
-            self, "networks", tuple(ipaddress.ip_network(n.strip(), strict=False) for n in self.trusted_platforms)
-        )
-
-    def trusts(self, address: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(address)
-        except ValueError:
-            return False
-        return any(ip in n for n in self.networks)
-
-
-def spyne_application(interaction: Interaction, handlers: Handlers) -> WsgiApplication:
-    """A spyne application for one interaction: tns = its responder namespace, bare body."""
-    types = message_types(interaction)
-    handler = handlers.handler(interaction)
-
-    def call(ctx: Any, request: Any) -> Any:
-        return handler(ctx, request)
-
-    call.__name__ = interaction.name
-    method = rpc(
-        types.request,
-        _returns=types.response,
-        _body_style="bare",
-        _in_message_name=interaction.name,
-        _out_message_name=f"{interaction.name}Response",
-    )(call)
-    service = type(f"{interaction.name}Service", (ServiceBase,), {interaction.name: method})
-    app = Application(
-        [service],
-        tns=interaction.responder_ns,
-        name=f"{interaction.name}Interaction",
-        in_protocol=RivTaSoap11(interaction),
-        out_protocol=RivTaSoap11Out(interaction),
-    )
-    return WsgiApplication(app)
+    def trusts(self, platform: str | None) -> bool:
+        return platform is not None and platform.upper() in {p.upper() for p in self.trusted_platforms}
 
 
 def _plain(start_response: StartResponse, status: str, text: str, extra: Iterable[tuple[str, str]] = ()) -> list[bytes]:
@@ -106,30 +78,48 @@ def _document(interaction: Interaction, name: str, base_url: str) -> bytes:
     return served_document(interaction, name, base_url)
 
 
-def _base_url(environ: Environ) -> str:
-    host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
-    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
+def _read_body(environ: Environ, length: int) -> bytes:
+    try:
+        body: bytes = environ["wsgi.input"].read(length)
+    except (OSError, ValueError) as e:
+        raise ClientGone(type(e).__name__) from None
+    except Exception as e:  # the server's own "no more data" errors
+        raise ClientGone(type(e).__name__) from None
+    if len(body) != length:
+        raise ClientGone("short body")
+    return body
 
 
 class ProducerApplication:
-    def __init__(self, handlers: Handlers, config: ProducerConfig | None = None) -> None:
+    def __init__(
+        self,
+        handlers: Handlers,
+        config: ProducerConfig | None = None,
+        metrics_page: Callable[[], tuple[bytes, str]] | None = None,
+    ) -> None:
         self.config = config or ProducerConfig()
-        self.routes: dict[str, tuple[Interaction, WsgiApplication]] = {
-            i.url_path: (i, spyne_application(i, handlers)) for i in ALL_INTERACTIONS
-        }
+        self.metrics_page = metrics_page
+        self.handlers = handlers
+        self.routes: dict[str, Interaction] = {i.url_path: i for i in ALL_INTERACTIONS}
+        for i in ALL_INTERACTIONS:
+            binding_for(i)  # a contract that cannot be bound fails at start, not on a call
+        self.trusted = frozenset(p.upper() for p in self.config.trusted_platforms)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        route = self.routes.get(path.rstrip("/"))
-        if route is None:
-            return _plain(start_response, "404 Not Found", "no service at this address")
-        interaction, app = route
+        path = environ.get("PATH_INFO", "").rstrip("/")
         method = environ.get("REQUEST_METHOD", "GET")
+        interaction = self.routes.get(path)
+        if interaction is None:
+            if path == "/metrics" and method == "GET" and self.metrics_page is not None:
+                body, content_type = self.metrics_page()
+                start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+                return [body]
+            return _plain(start_response, "404 Not Found", "no service at this address")
         if method in ("GET", "HEAD"):
             return self._get(interaction, environ, start_response)
         if method != "POST":
             return _plain(start_response, "405 Method Not Allowed", "use POST for SOAP, GET for ?wsdl", [("Allow", "GET, POST")])
-        return self._post(interaction, app, environ, start_response)
+        return self._post(interaction, environ, start_response)
 
     def _get(self, interaction: Interaction, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         query = environ.get("QUERY_STRING", "")
@@ -141,77 +131,57 @@ class ProducerApplication:
                 return _plain(start_response, "404 Not Found", "no such schema in this contract")
         else:
             return _plain(start_response, "405 Method Not Allowed", "SOAP requests use POST; the contract is at ?wsdl", [("Allow", "GET, POST")])
-        body = _document(interaction, name, _base_url(environ))
-        start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(body)))])
+        body = _document(interaction, name, self.config.public_base_url.rstrip("/") + interaction.url_path)
+        start_response("200 OK", [*XML_HEADERS, ("Content-Length", str(len(body)))])
         return [body]
 
-    def _fault(self, start_response: StartResponse, code: str, message: str, log_id: str) -> list[bytes]:
-        body = fault_document(code, message, log_id)
-        start_response(
-            "500 Internal Server Error", [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(body)))]
-        )
-        return [body]
-
-    def _post(
-        self, interaction: Interaction, app: WsgiApplication, environ: Environ, start_response: StartResponse
-    ) -> Iterable[bytes]:
-        started = time.perf_counter()
-        log_id = str(uuid.uuid4())
-        captured: dict[str, str] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], *exc: Any) -> Any:
-            captured["status"] = status
-            return start_response(status, headers + [("X-EPH-LogId", log_id)], *exc)
-
+    def _post(self, interaction: Interaction, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        record = CallRecord(interaction)
+        record.set_headers(environ.get(CORRELATION_HEADER), environ.get(SENDER_HEADER), environ.get(CONSUMER_HEADER))
         try:
-            return self._dispatch(interaction, app, environ, capture, log_id)
-        finally:
-            log.info(
-                "call interaction=%s logId=%s consumer=%s sender=%s status=%s outcome=%s ms=%.1f",
-                interaction.name,
-                log_id,
-                environ.get("eph.consumer", "-"),
-                environ.get("eph.sender", "-"),
-                captured.get("status", "-")[:3],
-                environ.get("eph.outcome", "-"),
-                (time.perf_counter() - started) * 1000,
-            )
+            body = response_envelope(self._answer(record, environ))
+            status = "200 OK"
+        except SoapFault as fault:
+            if record.outcome == "-":
+                record.outcome = fault.code
+            body = fault_document(fault.code, fault.message, record.log_id)
+            status = "500 Internal Server Error"
+        except ClientGone:
+            # nobody is left to answer; not the service's error
+            record.outcome = "ClientGone"
+            record.status = 499
+            log.info(record.line())
+            return []
+        record.status = int(status[:3])
+        start_response(
+            status,
+            [*XML_HEADERS, ("Content-Length", str(len(body))), ("X-EPH-LogId", record.log_id)],
+        )
+        log.info(record.line())
+        metrics.observe(interaction.name, record.outcome, record.seconds)
+        return [body]
 
-    def _dispatch(
-        self, interaction: Interaction, app: WsgiApplication, environ: Environ, start_response: StartResponse, log_id: str
-    ) -> Iterable[bytes]:
+    def _answer(self, record: CallRecord, environ: Environ) -> str:
+        interaction = record.interaction
         length_header = environ.get("CONTENT_LENGTH") or ""
         if not length_header.isdigit():
-            return _plain(start_response, "411 Length Required", "a SOAP request needs a Content-Length", [("Connection", "close")])
+            raise SoapFault(CLIENT, "a SOAP request needs a Content-Length")
         length = int(length_header)
         if length > self.config.max_body:
-            return _plain(
-                start_response,
-                "413 Content Too Large",
-                f"a request may be at most {self.config.max_body} bytes",
-                [("Connection", "close")],
-            )
+            raise SoapFault(CLIENT, f"a request may be at most {self.config.max_body} bytes")
+        data = _read_body(environ, length)
         content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
-        if content_type not in ("text/xml", "application/xml"):
-            return _plain(start_response, "415 Unsupported Media Type", "SOAP 1.1 requests are sent as text/xml")
-        environ["eph.log_id"] = log_id
-        if not self.config.trusts(environ.get("REMOTE_ADDR", "")):
-            return self._fault(start_response, "Client", "the caller is not a trusted service platform", log_id)
-        consumer = environ.get(CONSUMER_HEADER, "").strip()
-        if consumer:
-            environ["eph.consumer"] = consumer
-        elif interaction is not PING_FOR_CONFIGURATION:
-            return self._fault(
-                start_response, "Client", "x-rivta-original-serviceconsumer-hsaid is missing", log_id
-            )
-        sender = environ.get(SENDER_HEADER, "").strip()
-        if sender:
-            environ["eph.sender"] = sender
+        if content_type not in XML_TYPES:
+            raise SoapFault(CLIENT, "SOAP 1.1 requests are sent as text/xml (Content-Type)")
+        record.platform = peer_identity(environ)
+        if record.platform is None or record.platform.upper() not in self.trusted:
+            raise SoapFault(CLIENT, "the caller is not an authenticated service platform")
+        if not record.consumer and interaction is not PING_FOR_CONFIGURATION:
+            raise SoapFault(CLIENT, "x-rivta-original-serviceconsumer-hsaid is missing")
         action = environ.get("HTTP_SOAPACTION", "").strip().strip('"')
         if action and action != interaction.soap_action:
-            return self._fault(start_response, "Client", f"SOAPAction does not match {interaction.name}", log_id)
-        body = environ["wsgi.input"].read(length)
-        if len(body) != length:
-            return _plain(start_response, "400 Bad Request", "the request body is shorter than its Content-Length")
-        environ["wsgi.input"] = io.BytesIO(body)
-        return app(environ, start_response)
+            raise SoapFault(CLIENT, f"SOAPAction does not match {interaction.name}")
+        request = open_request(data, interaction)
+        binding = binding_for(interaction)
+        values = self.handlers.handle(record, binding.read(request.body))
+        return binding.write_response(values)

@@ -1,34 +1,39 @@
-"""SOAP 1.1 faults that carry a logId and never personal data."""
+"""SOAP 1.1 faults that carry a logId and never personal data.
+
+``Client`` is the caller's mistake (do not resend unchanged); ``Server`` is the service's
+trouble; ``MustUnderstand`` and ``VersionMismatch`` are SOAP's own. The faultstring says
+what was wrong and ends with the logId, which the service's log ties to the call.
+"""
 
 from __future__ import annotations
 
-from lxml import etree
-from spyne.model.fault import Fault
+from xml.sax.saxutils import escape
 
-from contracts.interactions import CORE_NS, SOAP11_ENV_NS
+from contracts.ns import CORE_NS, SOAP11_ENV_NS
 
-LOG_ID_TAG = f"{{{CORE_NS}}}logId"
+CLIENT = "Client"
+SERVER = "Server"
+MUST_UNDERSTAND = "MustUnderstand"
+VERSION_MISMATCH = "VersionMismatch"
 
-
-def _detail(log_id: str) -> etree._Element:
-    detail = etree.Element("detail")
-    etree.SubElement(detail, LOG_ID_TAG).text = log_id
-    return detail
+UNAVAILABLE = "the service is temporarily unavailable; try again later"
 
 
-def fault(code: str, message: str, log_id: str) -> Fault:
-    """A spyne Fault: ``code`` is Client, Server, MustUnderstand or VersionMismatch (dotted sub-codes allowed)."""
-    f = Fault(faultcode=code, faultstring=f"{message} (logId {log_id})")
-    f.detail = _detail(log_id)[0]
-    return f
+class SoapFault(Exception):
+    """A call answered with a SOAP fault; ``message`` names no personal data."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 def fault_document(code: str, message: str, log_id: str) -> bytes:
-    """The same fault as a whole envelope, for answers given before spyne sees the request."""
-    env = etree.Element(f"{{{SOAP11_ENV_NS}}}Envelope", nsmap={"soap": SOAP11_ENV_NS})
-    body = etree.SubElement(env, f"{{{SOAP11_ENV_NS}}}Body")
-    f = etree.SubElement(body, f"{{{SOAP11_ENV_NS}}}Fault")
-    etree.SubElement(f, "faultcode").text = f"soap:{code}"
-    etree.SubElement(f, "faultstring").text = f"{message} (logId {log_id})"
-    f.append(_detail(log_id))
-    return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<soap:Envelope xmlns:soap="{SOAP11_ENV_NS}"><soap:Body><soap:Fault>'
+        f"<faultcode>soap:{code}</faultcode>"
+        f"<faultstring>{escape(message)} (logId {log_id})</faultstring>"
+        f'<detail><core:logId xmlns:core="{CORE_NS}">{log_id}</core:logId></detail>'
+        "</soap:Fault></soap:Body></soap:Envelope>"
+    ).encode()

@@ -1,8 +1,9 @@
 """The handler of each interaction: message in, domain call, message out.
 
 Reads answer bad input with a SOAP Fault (Client); writes answer with ResultType
-(VALIDATION_ERROR, or APPLICATION_ERROR with a sub-code). Anything unexpected is
-logged by type and logId only and answered with a Server fault.
+(VALIDATION_ERROR, or APPLICATION_ERROR with a sub-code). A storage outage is a Server
+fault saying the service is temporarily unavailable; anything else unexpected is logged
+by type and logId only and answered with a Server fault.
 
 Each interaction is one row of ``READS`` or ``WRITES``: how to turn the request into a
 command, which service function runs it, and how its answer becomes the response.
@@ -15,188 +16,175 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, NoReturn
+from types import SimpleNamespace
+from typing import Any
 
-from sqlalchemy import text
-
-from contracts.interactions import PING_FOR_CONFIGURATION, Interaction
-from contracts.models import message_types
+from contracts.interactions import (
+    ASSIGN_OFFER,
+    CANCEL_ORDER,
+    CREATE_ORDER,
+    GET_OFFER_CATALOG,
+    GET_OFFERS,
+    GET_ORDERS,
+    GET_RESULTS,
+    PING_FOR_CONFIGURATION,
+    REVOKE_OFFER,
+    SET_ORDER_STATUS,
+    SET_RESULT,
+    Interaction,
+)
 from service_domain import services
 from service_domain.clock import utcnow
 from service_domain.commands import CallContext
 from service_domain.errors import CallerRefused, InvalidRequest, RuleViolation, SubCode
-from service_domain.persistence.database import Database
+from service_domain.ports import StorageUnavailable, UnitOfWork
 from service_domain.services import WriteOutcome
 
 from . import mapping
-from .faults import fault
+from .call import CallRecord
+from .faults import CLIENT, SERVER, UNAVAILABLE, SoapFault
 
-log = logging.getLogger("eph.producer")
+log = logging.getLogger("eph.service")
 
 try:
     SERVICE_VERSION = version("eph")
 except PackageNotFoundError:  # running from a source tree
     SERVICE_VERSION = "0+unknown"
 
-Handler = Callable[[Any, Any], Any]
+Values = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Read:
     command: Callable[[Any], Any]
     service: Callable[..., Any]
-    response: Callable[[mapping.Out, Any], dict[str, Any]]
+    response: Callable[[Any], Values]
 
 
 @dataclass(frozen=True)
 class Write:
     command: Callable[[Any], Any]
     service: Callable[..., WriteOutcome]
-    ids: Callable[[WriteOutcome], dict[str, Any]] = lambda _: {}
+    ids: Callable[[WriteOutcome], Values] = lambda _: {}
 
 
-READS: dict[str, Read] = {
-    "GetOfferCatalog": Read(
+READS: dict[Interaction, Read] = {
+    GET_OFFER_CATALOG: Read(
         mapping.get_offer_catalog,
         services.get_offer_catalog,
-        lambda out, defs: {"offerDefinition": [out.definition(d) for d in defs]},
+        lambda defs: {"offerDefinition": [mapping.definition_out(d) for d in defs]},
     ),
-    "GetOffers": Read(
-        mapping.get_offers, services.get_offers, lambda out, offers: {"offer": [out.offer(o) for o in offers]}
+    GET_OFFERS: Read(
+        mapping.get_offers, services.get_offers, lambda offers: {"offer": [mapping.offer_out(o) for o in offers]}
     ),
-    "GetOrders": Read(
+    GET_ORDERS: Read(
         mapping.get_orders,
         services.get_orders,
-        lambda out, page: {"order": [out.order(o) for o in page.orders], "continuationToken": page.continuation_token},
+        lambda page: {
+            "order": [mapping.order_out(o) for o in page.orders],
+            "continuationToken": page.continuation_token,
+        },
     ),
-    "GetResults": Read(
+    GET_RESULTS: Read(
         mapping.get_results,
         services.get_results,
-        lambda out, views: {"orderResult": [out.order_result(v) for v in views]},
+        lambda views: {"orderResult": [mapping.order_result_out(v) for v in views]},
     ),
 }
 
-WRITES: dict[str, Write] = {
-    "AssignOffer": Write(mapping.assign_offer, services.assign_offer, lambda o: {"offerId": o.offer_id}),
-    "RevokeOffer": Write(mapping.revoke_offer, services.revoke_offer),
-    "CreateOrder": Write(
+WRITES: dict[Interaction, Write] = {
+    ASSIGN_OFFER: Write(mapping.assign_offer, services.assign_offer, lambda o: {"offerId": o.offer_id}),
+    REVOKE_OFFER: Write(mapping.revoke_offer, services.revoke_offer),
+    CREATE_ORDER: Write(
         mapping.create_order,
         services.create_order,
         lambda o: {"orderId": o.order_id, "referralId": o.referral_id},
     ),
-    "SetOrderStatus": Write(mapping.set_order_status, services.set_order_status),
-    "CancelOrder": Write(mapping.cancel_order, services.cancel_order),
-    "SetResult": Write(mapping.set_result, services.set_result),
+    SET_ORDER_STATUS: Write(mapping.set_order_status, services.set_order_status),
+    CANCEL_ORDER: Write(mapping.cancel_order, services.cancel_order),
+    SET_RESULT: Write(mapping.set_result, services.set_result),
 }
 
 
-class Call:
-    """What a handler knows about the HTTP call: set by the WSGI layer in the environ."""
-
-    def __init__(self, environ: dict[str, Any], interaction: Interaction, now: datetime) -> None:
-        self.environ = environ
-        self.log_id: str = environ["eph.log_id"]
-        self.context = CallContext(
-            interaction=interaction.name,
-            log_id=self.log_id,
-            consumer=environ.get("eph.consumer"),
-            sender=environ.get("eph.sender"),
-            now=now,
-        )
-
-    def outcome(self, value: str) -> None:
-        self.environ["eph.outcome"] = value
-
-    def unexpected(self, e: Exception) -> NoReturn:
-        # The exception's text may quote data; only its type goes to the log.
-        log.error("internal error %s in %s logId=%s", type(e).__name__, self.context.interaction, self.log_id)
-        self.outcome("Server")
-        raise fault("Server", "internal error", self.log_id) from None
-
-
 class Handlers:
-    def __init__(self, db: Database, clock: Callable[[], datetime] = utcnow, logical_address: str = "") -> None:
-        self.db = db
+    def __init__(
+        self, uow: Callable[[], UnitOfWork], clock: Callable[[], datetime] = utcnow, logical_address: str = ""
+    ) -> None:
+        self.uow = uow
         self.clock = clock
         self.logical_address = logical_address
 
-    def handler(self, interaction: Interaction) -> Handler:
-        if interaction.name in READS:
-            return self._reader(interaction, READS[interaction.name])
-        if interaction.name in WRITES:
-            return self._writer(interaction, WRITES[interaction.name])
-        if interaction is PING_FOR_CONFIGURATION:
-            return self._ping
+    def handle(self, record: CallRecord, request: SimpleNamespace) -> Values:
+        """The response values of one call; raises SoapFault for a fault."""
+        interaction = record.interaction
+        try:
+            if interaction in READS:
+                return self._read(READS[interaction], record, request)
+            if interaction in WRITES:
+                return self._write(WRITES[interaction], record, request)
+            if interaction is PING_FOR_CONFIGURATION:
+                return self._ping(record)
+        except StorageUnavailable:
+            log.warning("storage unavailable in %s logId=%s", interaction.name, record.log_id)
+            record.outcome = "Unavailable"
+            raise SoapFault(SERVER, UNAVAILABLE) from None
+        except SoapFault:
+            raise
+        except Exception as e:
+            # the exception's text may quote data: only its type reaches the log
+            log.error("internal error %s in %s logId=%s", type(e).__name__, interaction.name, record.log_id)
+            record.outcome = SERVER
+            raise SoapFault(SERVER, "internal error") from None
         raise KeyError(interaction.name)
 
-    def _reader(self, interaction: Interaction, read: Read) -> Handler:
-        out = mapping.Out(message_types(interaction))
-
-        def handle(ctx: Any, request: Any) -> Any:
-            call = Call(ctx.transport.req_env, interaction, self.clock())
-            try:
-                answer = read.service(self.db.uow(), call.context, read.command(request))
-            except (InvalidRequest, CallerRefused) as e:
-                call.outcome("Client")
-                raise fault("Client", e.message, call.log_id) from None
-            except Exception as e:
-                call.unexpected(e)
-            call.outcome("OK")
-            return out.t.response(**read.response(out, answer))
-
-        return handle
-
-    def _writer(self, interaction: Interaction, write: Write) -> Handler:
-        out = mapping.Out(message_types(interaction))
-
-        def refused(call: Call, error: str, message: str, sub_code: SubCode | None = None) -> Any:
-            call.outcome(sub_code.value if sub_code else error)
-            return out.t.response(
-                result=out.result_type(
-                    call.log_id,
-                    code="ERROR",
-                    error=error,
-                    sub_code=sub_code.value if sub_code else None,
-                    message=message,
-                )
-            )
-
-        def handle(ctx: Any, request: Any) -> Any:
-            call = Call(ctx.transport.req_env, interaction, self.clock())
-            try:
-                outcome = write.service(self.db.uow(), call.context, write.command(request))
-            except InvalidRequest as e:
-                return refused(call, "VALIDATION_ERROR", e.message)
-            except RuleViolation as e:
-                return refused(call, "APPLICATION_ERROR", e.message, e.sub_code)
-            except CallerRefused as e:
-                return refused(call, "APPLICATION_ERROR", e.message, SubCode.NOT_PERMITTED)
-            except Exception as e:
-                call.unexpected(e)
-            code = "INFO" if outcome.info else "OK"
-            call.outcome(code)
-            return out.t.response(
-                result=out.result_type(call.log_id, code=code, message=outcome.message), **write.ids(outcome)
-            )
-
-        return handle
-
-    def _ping(self, ctx: Any, request: Any) -> Any:
-        call = Call(ctx.transport.req_env, PING_FOR_CONFIGURATION, self.clock())
-        types = message_types(PING_FOR_CONFIGURATION)
-        try:
-            with self.db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-        except Exception as e:
-            call.unexpected(e)
-        call.outcome("OK")
-        cfg = types["ConfigurationType"]
-        return types.response(
-            version=SERVICE_VERSION,
-            pingDateTime=mapping.ts(call.context.now),
-            configuration=[
-                cfg(name="logicalAddress", value=self.logical_address),
-                cfg(name="database", value=self.db.engine.dialect.name),
-            ],
+    def _context(self, record: CallRecord) -> CallContext:
+        return CallContext(
+            interaction=record.interaction.name,
+            log_id=record.log_id,
+            consumer=record.consumer,
+            sender=record.sender,
+            now=self.clock(),
         )
 
+    def _read(self, read: Read, record: CallRecord, request: SimpleNamespace) -> Values:
+        try:
+            answer = read.service(self.uow(), self._context(record), read.command(request))
+        except (InvalidRequest, CallerRefused) as e:
+            record.outcome = CLIENT
+            raise SoapFault(CLIENT, e.message) from None
+        record.outcome = "OK"
+        return read.response(answer)
+
+    def _write(self, write: Write, record: CallRecord, request: SimpleNamespace) -> Values:
+        try:
+            outcome = write.service(self.uow(), self._context(record), write.command(request))
+        except InvalidRequest as e:
+            return self._refused(record, "VALIDATION_ERROR", e.message)
+        except RuleViolation as e:
+            return self._refused(record, "APPLICATION_ERROR", e.message, e.sub_code)
+        except CallerRefused as e:
+            return self._refused(record, "APPLICATION_ERROR", e.message, SubCode.NOT_PERMITTED)
+        code = "INFO" if outcome.info else "OK"
+        record.outcome = code
+        return {"result": mapping.result_type(record.log_id, code=code, message=outcome.message), **write.ids(outcome)}
+
+    @staticmethod
+    def _refused(record: CallRecord, error: str, message: str, sub_code: SubCode | None = None) -> Values:
+        record.outcome = sub_code.value if sub_code else error
+        return {
+            "result": mapping.result_type(
+                record.log_id, code="ERROR", error=error, sub_code=sub_code.value if sub_code else None, message=message
+            )
+        }
+
+    def _ping(self, record: CallRecord) -> Values:
+        storage = services.ping(self.uow())
+        record.outcome = "OK"
+        return {
+            "version": SERVICE_VERSION,
+            "pingDateTime": mapping.ts(self.clock()),
+            "configuration": [
+                {"name": "logicalAddress", "value": self.logical_address},
+                {"name": "database", "value": storage},
+            ],
+        }

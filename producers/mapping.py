@@ -4,9 +4,9 @@ the domain's commands and objects. Nothing here decides anything."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from contracts.models import MessageTypes
 from service_domain import commands
 from service_domain.clock import SWEDISH_TZ
 from service_domain.errors import InvalidRequest
@@ -72,6 +72,10 @@ def _list(value: Any) -> list[Any]:
     return list(value) if value else []
 
 
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
 def address(a: Any) -> DeliveryAddress | None:
     if a is None:
         return None
@@ -95,7 +99,7 @@ def laboratory_result(r: Any) -> LaboratoryResult:
     for a in r.analysisResult:
         value: Quantity | str | Code
         if a.pq is not None:
-            value = Quantity(a.pq.value, a.pq.unit)
+            value = Quantity(Decimal(a.pq.value), a.pq.unit)
         elif a.coded is not None:
             value = code(a.coded)  # type: ignore[assignment]
         else:
@@ -107,7 +111,7 @@ def laboratory_result(r: Any) -> LaboratoryResult:
                 value=value,
                 status=AnalysisStatus(a.status),
                 display_name=a.displayName,
-                reference_interval=None if ri is None else ReferenceInterval(ri.low, ri.high, ri.unit, ri.text),
+                reference_interval=None if ri is None else ReferenceInterval(_decimal(ri.low), _decimal(ri.high), ri.unit, ri.text),
                 interpretation=Interpretation(a.interpretation) if a.interpretation else None,
                 comment=a.comment,
             )
@@ -206,169 +210,155 @@ def get_results(r: Any) -> commands.GetResults:
 
 
 # ------------------------------------------------------------------ outgoing
+# Plain values for contracts.binding: a dict per complex type, keyed by element name.
 
 
 def ts(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(SWEDISH_TZ).strftime("%Y%m%d%H%M%S")
 
 
-class Out:
-    """Builds response objects of one interaction's message types."""
+def code_out(c: Code | None) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {
+        "code": c.code,
+        "codeSystem": c.code_system,
+        "codeSystemName": c.code_system_name,
+        "displayName": c.display_name,
+        "originalText": c.original_text,
+    }
 
-    def __init__(self, types: MessageTypes) -> None:
-        self.t = types
 
-    def has(self, name: str) -> bool:
-        return name in self.t.by_name
+def person_out(p: PersonId) -> dict[str, Any]:
+    return {"root": p.root, "extension": p.extension}
 
-    def code(self, c: Code | None) -> Any:
-        if c is None:
-            return None
-        return self.t["CVType"](
-            code=c.code,
-            codeSystem=c.code_system,
-            codeSystemName=c.code_system_name,
-            displayName=c.display_name,
-            originalText=c.original_text,
+
+def actor_out(a: Actor | None) -> dict[str, Any] | None:
+    if a is None:
+        return None
+    return {"actorType": a.kind.value, "id": a.id, "name": a.name}
+
+
+def analysis_out(a: Analysis) -> dict[str, Any]:
+    return {"code": code_out(a.code), "displayName": a.display_name}
+
+
+def result_type(
+    log_id: str, *, code: str = "OK", error: str | None = None, sub_code: str | None = None, message: str | None = None
+) -> dict[str, Any]:
+    return {"resultCode": code, "errorCode": error, "subCode": sub_code, "logId": log_id, "message": message}
+
+
+def definition_out(d: OfferDefinition) -> dict[str, Any]:
+    return {
+        "offerCode": d.offer_code,
+        "displayName": d.display_name,
+        "careGiverHSAId": d.care_giver,
+        "analysis": [analysis_out(a) for a in d.analyses],
+        "samplingMode": [m.value for m in d.sampling_modes],
+        "specimenMaterial": code_out(d.specimen_material),
+        "notifiable": d.notifiable,
+        "resultRelease": d.result_release.value,
+        "validityDays": d.validity_days,
+        "maxOrders": d.max_orders,
+        "performingLabHSAId": d.performing_lab,
+        "minAge": d.min_age,
+        "maxAge": d.max_age,
+        "patientInstructions": d.patient_instructions,
+    }
+
+
+def offer_out(o: Offer) -> dict[str, Any]:
+    return {
+        "offerId": o.offer_id,
+        "offerCode": o.offer_code,
+        "displayName": o.display_name,
+        "patientId": person_out(o.patient),
+        "accountableCareGiver": o.care_giver,
+        "accountableCareUnit": o.care_unit,
+        "assignedBy": actor_out(o.assigned_by),
+        "assignedTime": ts(o.assigned_time),
+        "validTo": ts(o.valid_to),
+        "maxOrders": o.max_orders,
+        "ordersPlaced": o.orders_placed,
+        "status": o.status.value,
+        "samplingMode": [m.value for m in o.sampling_modes],
+        "comment": o.comment,
+    }
+
+
+def order_out(o: Order) -> dict[str, Any]:
+    address = o.delivery_address
+    return {
+        "orderId": o.order_id,
+        "referralId": o.referral_id,
+        "offerId": o.offer_id,
+        "offerCode": o.offer_code,
+        "displayName": o.display_name,
+        "patientId": person_out(o.patient),
+        "status": o.status.value,
+        "samplingMode": o.sampling_mode.value,
+        "performingLabHSAId": o.performing_lab,
+        "samplingUnitHSAId": o.sampling_unit,
+        "accountableCareGiver": o.care_giver,
+        "accountableCareUnit": o.care_unit,
+        "resultRecipientUnit": o.result_recipient_unit,
+        "analysis": [analysis_out(a) for a in o.analyses],
+        "specimen": [
+            {"identifier": s.identifier, "material": code_out(s.material), "collectedTime": ts(s.collected_time)}
+            for s in o.specimens
+        ],
+        "createdTime": ts(o.created_time),
+        "validTo": ts(o.valid_to),
+        "statusHistory": [
+            {"status": h.status.value, "time": ts(h.time), "performedBy": actor_out(h.performed_by)} for h in o.history
+        ],
+        "deliveryAddress": None
+        if address is None
+        else {"name": address.name, "street": address.street, "postalCode": address.postal_code, "city": address.city},
+        "notifiable": o.notifiable,
+    }
+
+
+def laboratory_result_out(r: LaboratoryResult) -> dict[str, Any]:
+    items = []
+    for a in r.analysis_results:
+        v = a.value
+        ri = a.reference_interval
+        items.append(
+            {
+                "code": code_out(a.code),
+                "displayName": a.display_name,
+                "pq": {"value": v.value, "unit": v.unit} if isinstance(v, Quantity) else None,
+                "text": v if isinstance(v, str) else None,
+                "coded": code_out(v) if isinstance(v, Code) else None,
+                "referenceInterval": None
+                if ri is None
+                else {"low": ri.low, "high": ri.high, "unit": ri.unit, "text": ri.text},
+                "interpretation": a.interpretation.value if a.interpretation else None,
+                "status": a.status.value,
+                "comment": a.comment,
+            }
         )
+    return {
+        "orderId": r.order_id,
+        "laboratoryId": r.laboratory_id,
+        "performingLabHSAId": r.performing_lab,
+        "resultVersion": r.version,
+        "reportStatus": r.report_status.value,
+        "reportTime": ts(r.report_time),
+        "signedBy": actor_out(r.signed_by),
+        "comment": r.comment,
+        "specimenIdentifier": list(r.specimen_identifiers),
+        "analysisResult": items,
+    }
 
-    def person(self, p: PersonId) -> Any:
-        return self.t["PersonIdType"](root=p.root, extension=p.extension)
 
-    def actor(self, a: Actor | None) -> Any:
-        if a is None:
-            return None
-        return self.t["ActorType"](actorType=a.kind.value, id=a.id, name=a.name)
-
-    def analysis(self, a: Analysis) -> Any:
-        return self.t["AnalysisType"](code=self.code(a.code), displayName=a.display_name)
-
-    def result_type(
-        self,
-        log_id: str,
-        *,
-        code: str = "OK",
-        error: str | None = None,
-        sub_code: str | None = None,
-        message: str | None = None,
-    ) -> Any:
-        return self.t["ResultType"](resultCode=code, errorCode=error, subCode=sub_code, logId=log_id, message=message)
-
-    def definition(self, d: OfferDefinition) -> Any:
-        return self.t["OfferDefinitionType"](
-            offerCode=d.offer_code,
-            displayName=d.display_name,
-            careGiverHSAId=d.care_giver,
-            analysis=[self.analysis(a) for a in d.analyses],
-            samplingMode=[m.value for m in d.sampling_modes],
-            specimenMaterial=self.code(d.specimen_material),
-            notifiable=d.notifiable,
-            resultRelease=d.result_release.value,
-            validityDays=d.validity_days,
-            maxOrders=d.max_orders,
-            performingLabHSAId=d.performing_lab,
-            minAge=d.min_age,
-            maxAge=d.max_age,
-            patientInstructions=d.patient_instructions,
-        )
-
-    def offer(self, o: Offer) -> Any:
-        return self.t["OfferType"](
-            offerId=o.offer_id,
-            offerCode=o.offer_code,
-            displayName=o.display_name,
-            patientId=self.person(o.patient),
-            accountableCareGiver=o.care_giver,
-            accountableCareUnit=o.care_unit,
-            assignedBy=self.actor(o.assigned_by),
-            assignedTime=ts(o.assigned_time),
-            validTo=ts(o.valid_to),
-            maxOrders=o.max_orders,
-            ordersPlaced=o.orders_placed,
-            status=o.status.value,
-            samplingMode=[m.value for m in o.sampling_modes],
-            comment=o.comment,
-        )
-
-    def order(self, o: Order) -> Any:
-        T = self.t
-        return T["OrderType"](
-            orderId=o.order_id,
-            referralId=o.referral_id,
-            offerId=o.offer_id,
-            offerCode=o.offer_code,
-            displayName=o.display_name,
-            patientId=self.person(o.patient),
-            status=o.status.value,
-            samplingMode=o.sampling_mode.value,
-            performingLabHSAId=o.performing_lab,
-            samplingUnitHSAId=o.sampling_unit,
-            accountableCareGiver=o.care_giver,
-            accountableCareUnit=o.care_unit,
-            resultRecipientUnit=o.result_recipient_unit,
-            analysis=[self.analysis(a) for a in o.analyses],
-            specimen=[
-                T["SpecimenType"](identifier=s.identifier, material=self.code(s.material), collectedTime=ts(s.collected_time))
-                for s in o.specimens
-            ]
-            or None,
-            createdTime=ts(o.created_time),
-            validTo=ts(o.valid_to),
-            statusHistory=[
-                T["StatusHistoryType"](status=h.status.value, time=ts(h.time), performedBy=self.actor(h.performed_by))
-                for h in o.history
-            ]
-            or None,
-            deliveryAddress=None
-            if o.delivery_address is None
-            else T["DeliveryAddressType"](
-                name=o.delivery_address.name,
-                street=o.delivery_address.street,
-                postalCode=o.delivery_address.postal_code,
-                city=o.delivery_address.city,
-            ),
-            notifiable=o.notifiable,
-        )
-
-    def laboratory_result(self, r: LaboratoryResult) -> Any:
-        T = self.t
-        items = []
-        for a in r.analysis_results:
-            v = a.value
-            ri = a.reference_interval
-            items.append(
-                T["AnalysisResultType"](
-                    code=self.code(a.code),
-                    displayName=a.display_name,
-                    pq=T["PQType"](value=v.value, unit=v.unit) if isinstance(v, Quantity) else None,
-                    text=v if isinstance(v, str) else None,
-                    coded=self.code(v) if isinstance(v, Code) else None,
-                    referenceInterval=None
-                    if ri is None
-                    else T["ReferenceIntervalType"](low=ri.low, high=ri.high, unit=ri.unit, text=ri.text),
-                    interpretation=a.interpretation.value if a.interpretation else None,
-                    status=a.status.value,
-                    comment=a.comment,
-                )
-            )
-        return T["LaboratoryResultType"](
-            orderId=r.order_id,
-            laboratoryId=r.laboratory_id,
-            performingLabHSAId=r.performing_lab,
-            resultVersion=r.version,
-            reportStatus=r.report_status.value,
-            reportTime=ts(r.report_time),
-            signedBy=self.actor(r.signed_by),
-            comment=r.comment,
-            specimenIdentifier=list(r.specimen_identifiers) or None,
-            analysisResult=items,
-        )
-
-    def order_result(self, v: OrderResultView) -> Any:
-        return self.t["OrderResultType"](
-            order=self.order(v.order),
-            result=self.laboratory_result(v.result) if v.result is not None else None,
-            releasedToPatient=v.released_to_patient,
-            releaseTime=ts(v.release_time),
-            followUpRequired=v.follow_up_required,
-        )
+def order_result_out(v: OrderResultView) -> dict[str, Any]:
+    return {
+        "order": order_out(v.order),
+        "result": laboratory_result_out(v.result) if v.result is not None else None,
+        "releasedToPatient": v.released_to_patient,
+        "releaseTime": ts(v.release_time),
+        "followUpRequired": v.follow_up_required,
+    }

@@ -23,12 +23,10 @@ from contracts.interactions import (
     GET_LOGICAL_ADDRESSEES,
     GET_SUPPORTED_CONTRACTS,
     REGISTRY_INTERACTIONS,
-    REGISTRY_NS,
-    REGISTRY_V2_NS,
     RELEASE,
-    SOAP11_ENV_NS,
     Interaction,
 )
+from contracts.ns import REGISTRY_NS, REGISTRY_V2_NS, SOAP11_ENV_NS
 from contracts.schema import documents, schema_for, served_document
 from contracts.xml import UnsafeMessage, parse_message
 

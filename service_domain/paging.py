@@ -18,6 +18,7 @@ from .ports import OrderQuery
 
 _VERSION = 1
 _DIGEST_SIZE = 8
+MAX_POSITION = 2**63 - 1  # positions are signed 64-bit row numbers
 
 
 def query_digest(key: bytes, query: OrderQuery) -> bytes:
@@ -49,4 +50,7 @@ def decode(token: str, digest: bytes) -> int:
         raise InvalidRequest("continuationToken is not a token this service issued")
     if raw[9:] != digest:
         raise InvalidRequest("continuationToken belongs to a query with other selectors or filters")
-    return int.from_bytes(raw[1:9], "big")
+    position = int.from_bytes(raw[1:9], "big")
+    if position > MAX_POSITION:
+        raise InvalidRequest("continuationToken is not a token this service issued")
+    return position

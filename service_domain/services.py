@@ -501,8 +501,7 @@ def _store_result(uow: UnitOfWork, ctx: commands.CallContext, result: Laboratory
     with uow:
         system = _system(uow, ctx)
         order = _load_order_for_write(uow, system, result.order_id)
-        versions = uow.results.versions(order.order_id)
-        same = next((v for v in versions if v.result.version == result.version), None)
+        same = uow.results.get(order.order_id, result.version)
         if same is not None:
             if same.result == result:
                 return _repeat(
@@ -511,7 +510,7 @@ def _store_result(uow: UnitOfWork, ctx: commands.CallContext, result: Laboratory
             raise RuleViolation(
                 SubCode.VERSION_CONFLICT, "this result version is already stored with other content"
             )
-        newest = max((v.result.version for v in versions), default=0)
+        newest = uow.results.newest_version(order.order_id)
         if result.version < newest:
             raise RuleViolation(
                 SubCode.VERSION_CONFLICT, f"a newer result version ({newest}) is already stored"
@@ -653,6 +652,14 @@ def expire_due(uow: UnitOfWork, now: datetime, actor: Actor = HOUSEKEEPING_ACTOR
             uow.audit.add(_audit(ctx, AuditAction.WRITE, [offer.patient], actor, offer.care_giver))
         uow.commit()
         return len(offers), len(orders)
+
+
+# ---------------------------------------------------------------- operations
+
+
+def ping(uow: UnitOfWork) -> str:
+    """The storage's kind, once it has answered (PingForConfiguration)."""
+    return uow.ping()
 
 
 # ---------------------------------------------------------------- catalogue and registry

@@ -42,9 +42,7 @@ def _postgres_admin() -> object:
     return engine
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for this test session."""
+def _new_postgres_database() -> Iterator[str]:
     engine = _postgres_admin()
     name = f"eph_test_{uuid.uuid4().hex[:12]}"
     with engine.connect() as conn:  # type: ignore[attr-defined]
@@ -54,6 +52,21 @@ def postgres_database() -> Iterator[str]:
     with engine.connect() as conn:  # type: ignore[attr-defined]
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test session."""
+    yield from _new_postgres_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new, empty database of each backend for one test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    else:
+        yield from _new_postgres_database()
 
 
 def seeded(url: str) -> str:

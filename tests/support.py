@@ -3,11 +3,14 @@ every message they send and receive against the contract XSD."""
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import socket
+import ssl
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -23,8 +26,10 @@ from lxml import etree
 from zeep.plugins import Plugin
 from zeep.transports import Transport
 
-from contracts.interactions import BY_NAME, BY_RESPONDER_NS, CORE_NS, SOAP11_ENV_NS, Interaction
+from contracts.interactions import BY_NAME, BY_RESPONDER_NS, Interaction
+from contracts.ns import CORE_NS, SOAP11_ENV_NS
 from contracts.schema import schema_for
+from eph.devpki import DevPki
 from service_domain.identity import luhn_check_digit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +56,33 @@ def patient(born: date | None = None) -> dict[str, str]:
     if born is None:
         born = date(random.randint(1950, 2000), random.randint(1, 12), random.randint(1, 28))
     return {"root": PNR_ROOT, "extension": person_number(born)}
+
+
+@functools.cache
+def session_pki() -> DevPki:
+    """The development PKI of this test session (the servers the tests start use it)."""
+    pki = DevPki(Path(tempfile.mkdtemp(prefix="eph-test-pki-")))
+    pki.ensure()
+    return pki
+
+
+def platform_tls_context() -> ssl.SSLContext:
+    """A client TLS context that trusts the test CA and shows the platform's certificate,
+    as the service platform does when it calls the service."""
+    pki = session_pki()
+    ctx = ssl.create_default_context(cafile=str(pki.ca.cert))
+    ctx.load_cert_chain(str(pki.platform.cert), str(pki.platform.key))
+    return ctx
+
+
+def platform_session() -> requests.Session:
+    """An HTTP session that calls the service as the platform does: with its certificate."""
+    pki = session_pki()
+    session = requests.Session()
+    session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify
+    session.verify = str(pki.ca.cert)
+    session.cert = (str(pki.platform.cert), str(pki.platform.key))
+    return session
 
 
 def free_port() -> int:
@@ -105,11 +137,11 @@ class ServiceProcess:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"https://127.0.0.1:{self.port}"
 
     def start(self, **env: str) -> ServiceProcess:
-        settings = {"EPH_DATABASE_URL": self.database_url, "EPH_WORKERS": "2", "EPH_THREADS": "8",
-                    "EPH_HOUSEKEEPING_SECONDS": "0", **env}
+        # the production defaults, with the test session's development PKI
+        settings = {"EPH_DATABASE_URL": self.database_url, "EPH_CERTS_DIR": str(session_pki().folder), **env}
         self.proc, self.log_file = spawn("service", self.port, settings, self.log_path)
         return self
 
@@ -192,8 +224,8 @@ class Soap:
         tag: str = "",
         via_platform: str | None = None,
     ) -> None:
-        """``consumer`` calls the service directly (as the platform would: with the original-consumer
-        header), or, with ``via_platform`` (the platform's instance id), calls the platform as that sender."""
+        """``consumer`` calls the service directly (as the platform would: with the platform's
+        certificate and the original-consumer header), or, with ``via_platform`` (the platform's instance id), calls the platform as that sender."""
         self.base_url = base_url
         self.consumer = consumer
         self.logical_address = logical_address
@@ -205,7 +237,7 @@ class Soap:
         key = (self.base_url, f"{self.consumer or ''}#{self.tag}", i.name)
         with self._lock:
             if key not in self._clients:
-                session = requests.Session()
+                session = platform_session() if self.base_url.startswith("https:") else requests.Session()
                 if self.via_platform:
                     session.headers["x-vp-sender-id"] = self.consumer or ""
                     session.headers["x-vp-instance-id"] = self.via_platform
@@ -277,7 +309,8 @@ class PlatformProcess:
 
     def start(self, *, wait_port: int | None = None, **env: str) -> PlatformProcess:
         settings = {"EPH_DATABASE_URL": self.database_url, "EPH_VP_INSTANCE_ID": self.instance_id,
-                    "EPH_VP_WORKERS": "1", "EPH_VP_LOCAL_COPY": str(self.local_copy), **env}
+                    "EPH_VP_WORKERS": "1", "EPH_VP_LOCAL_COPY": str(self.local_copy),
+                    "EPH_CERTS_DIR": str(session_pki().folder), **env}
         self.folder.mkdir(parents=True, exist_ok=True)
         self.proc, self.log_file = spawn("platform", self.port, settings, self.log_path)
         if wait_port:

@@ -10,13 +10,15 @@ locked with SELECT ... FOR UPDATE.
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, or_, select, text, update
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
-from ..ports import UnitOfWork
+from ..ports import StorageUnavailable, UnitOfWork
 from .repository import (
     SqlAuditRepository,
     SqlDefinitionRepository,
@@ -27,7 +29,7 @@ from .repository import (
     SqlSystemRepository,
     SystemCache,
 )
-from .tables import connected_system, offer_definition, service_setting
+from .tables import connected_system, offer_definition, service_lease, service_setting
 
 DEFAULT_DATABASE_URL = "sqlite:///var/eph.sqlite3"
 PAGING_KEY = "paging_key"
@@ -69,6 +71,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
+    kwargs.setdefault("pool_timeout", 10)
+    # an unreachable server is an outage within seconds, not after the platform has given up
+    kwargs.setdefault("connect_args", {"connect_timeout": 5})
     return create_engine(url, hide_parameters=True, pool_pre_ping=True, **kwargs)
 
 
@@ -94,8 +99,40 @@ class Database:
             self._paging_key = bytes.fromhex(value)
         return self._paging_key
 
+    def try_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+        """Take or renew the lease ``name`` for ``holder`` until ``now + ttl``; False while
+        another holder's lease has not expired. One transaction, so of several processes
+        (on several nodes sharing the database) exactly one holds a lease at a time."""
+        lease = service_lease.c
+        try:
+            with self.engine.begin() as conn:
+                taken = conn.execute(
+                    update(service_lease)
+                    .where(lease.name == name, or_(lease.holder == holder, lease.expires < now))
+                    .values(holder=holder, expires=now + ttl)
+                ).rowcount
+                if taken:
+                    return True
+                if conn.execute(select(lease.name).where(lease.name == name)).first() is not None:
+                    return False
+                conn.execute(insert(service_lease).values(name=name, holder=holder, expires=now + ttl))
+                return True
+        except sa_exc.IntegrityError:  # another process made the lease first
+            return False
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether a database error means the database could not be reached or stopped answering
+    (as opposed to a statement it refused): the server is down, restarting or unreachable,
+    the connection broke, the pool is exhausted, or SQLite's file stayed locked."""
+    if isinstance(error, sa_exc.TimeoutError | sa_exc.InterfaceError):
+        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        return error.connection_invalidated or isinstance(error, sa_exc.OperationalError)
+    return False
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -104,11 +141,18 @@ class SqlUnitOfWork(UnitOfWork):
         self.conn: Connection | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
-        conn = self.db.engine.connect()
+        try:
+            conn = self.db.engine.connect()
+        except sa_exc.SQLAlchemyError as e:
+            if is_outage(e):
+                raise StorageUnavailable(type(e).__name__) from e
+            raise
         try:
             conn.begin()
-        except BaseException:
+        except BaseException as e:
             conn.close()
+            if isinstance(e, sa_exc.SQLAlchemyError) and is_outage(e):
+                raise StorageUnavailable(type(e).__name__) from e
             raise
         self.conn = conn
         self.definitions = SqlDefinitionRepository(conn)
@@ -120,14 +164,20 @@ class SqlUnitOfWork(UnitOfWork):
         self.audit = SqlAuditRepository(conn)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, error: BaseException | None, tb: object) -> None:
         assert self.conn is not None
         try:
             if self.conn.in_transaction():
                 self.conn.rollback()
+        except sa_exc.SQLAlchemyError:
+            if error is None:
+                raise
+            # the connection broke; the error that ended the block says more
         finally:
             self.conn.close()
             self.conn = None
+        if isinstance(error, sa_exc.SQLAlchemyError) and is_outage(error):
+            raise StorageUnavailable(type(error).__name__) from error
 
     def commit(self) -> None:
         assert self.conn is not None
@@ -140,6 +190,12 @@ class SqlUnitOfWork(UnitOfWork):
     def paging_key(self) -> bytes:
         assert self.conn is not None
         return self.db.paging_key(self.conn)
+
+    def ping(self) -> str:
+        with self:
+            assert self.conn is not None
+            self.conn.execute(text("SELECT 1"))
+            return self.db.engine.dialect.name
 
     def is_empty(self) -> bool:
         assert self.conn is not None

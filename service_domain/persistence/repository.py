@@ -473,6 +473,16 @@ class SqlResultRepository:
         q = select(lab_result).where(lab_result.c.order_id == order_id).order_by(lab_result.c.version)
         return [_stored(r) for r in self.conn.execute(q)]
 
+    def get(self, order_id: str, version: int) -> StoredResult | None:
+        row = self.conn.execute(
+            select(lab_result).where(lab_result.c.order_id == order_id, lab_result.c.version == version)
+        ).first()
+        return _stored(row) if row else None
+
+    def newest_version(self, order_id: str) -> int:
+        q = select(func.coalesce(func.max(lab_result.c.version), 0)).where(lab_result.c.order_id == order_id)
+        return int(self.conn.execute(q).scalar_one())
+
     def add(self, stored: StoredResult) -> None:
         r = stored.result
         try:

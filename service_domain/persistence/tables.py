@@ -67,6 +67,15 @@ service_setting = Table(
     Column("value", Text, nullable=False),
 )
 
+# A lease on a job that one process of all the service's nodes runs at a time (housekeeping).
+service_lease = Table(
+    "service_lease",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(128), nullable=False),
+    Column("expires", UTCDateTime, nullable=False),
+)
+
 offer_definition = Table(
     "offer_definition",
     metadata,

@@ -11,7 +11,8 @@ import pytest
 import zeep
 from lxml import etree
 
-from contracts.interactions import REGISTRY_NS, RELEASE, SCHEMAS, Interaction
+from contracts.interactions import RELEASE, SCHEMAS, Interaction
+from contracts.ns import REGISTRY_NS
 from contracts.schema import documents
 
 XS = "{http://www.w3.org/2001/XMLSchema}"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from contracts.interactions import ALL_INTERACTIONS, BY_RESPONDER_NS, SOAP11_ENV_NS
+from contracts.interactions import ALL_INTERACTIONS, BY_RESPONDER_NS
+from contracts.ns import SOAP11_ENV_NS
 from contracts.schema import schema_for
 
 GUIDE = Path(__file__).resolve().parent.parent.parent / "docs" / "integration.md"

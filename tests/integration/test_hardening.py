@@ -1,10 +1,12 @@
-"""What the producer does with hostile or broken input, over real HTTP (raw requests,
-since a SOAP library would not send them)."""
+"""What the producer does with hostile or broken input, over real HTTPS (raw requests,
+since a SOAP library would not send them). Every refusal of a POST is a SOAP fault with a
+logId, HTTP 500, so that a platform passes it on to the caller as the service's answer."""
 
 from __future__ import annotations
 
 import http.client
 import socket
+import ssl
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,9 +14,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from contracts.interactions import CORE_NS, GET_ORDERS, SOAP11_ENV_NS
+from contracts.interactions import GET_ORDERS
+from contracts.ns import CORE_NS, SOAP11_ENV_NS
 from service_domain import demo
-from tests.support import ServiceProcess, patient, soap_envelope
+from tests.support import ServiceProcess, patient, platform_tls_context, session_pki, soap_envelope
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -33,8 +36,9 @@ def post(
     consumer: str | None = demo.LAB_A,
     headers: dict[str, str] | None = None,
     path: str = PATH,
+    tls: ssl.SSLContext | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=30)
+    conn = http.client.HTTPSConnection("127.0.0.1", service.port, timeout=30, context=tls or platform_tls_context())
     h = {"Content-Type": "text/xml; charset=utf-8"}
     if consumer:
         h["x-rivta-original-serviceconsumer-hsaid"] = consumer
@@ -90,25 +94,37 @@ def test_a_doctype_hidden_in_utf16_is_refused(service: ServiceProcess) -> None:
     assert "DOCTYPE" in fault_of(data)[1]
 
 
-def test_body_above_one_mebibyte_gets_413(service: ServiceProcess) -> None:
+def test_a_body_above_one_mebibyte_is_a_client_fault(service: ServiceProcess) -> None:
     # announced too long: answered before the body is read
-    with socket.create_connection(("127.0.0.1", service.port), timeout=10) as s:
+    raw = socket.create_connection(("127.0.0.1", service.port), timeout=10)
+    with platform_tls_context().wrap_socket(raw, server_hostname="127.0.0.1") as s:
         s.sendall(
             f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: {2 * 1024 * 1024}\r\n\r\n".encode()
         )
-        assert s.recv(200).startswith(b"HTTP/1.1 413")
+        answer = b""
+        while b"</soap:Envelope>" not in answer:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    head, _, data = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 500")
+    code, text = fault_of(data)
+    assert code == "Client" and "at most 1048576 bytes" in text
     # and really sent
     pad = "<x:pad xmlns:x='urn:pad'>" + "a" * (1024 * 1024) + "</x:pad>"
-    status, _, _ = post(service, soap_envelope(get_orders_body(pad)))
-    assert status == 413
+    status, headers, data = post(service, soap_envelope(get_orders_body(pad)))
+    assert status == 500 and fault_of(data)[0] == "Client" and headers["X-EPH-LogId"]
 
 
-def test_no_content_length_gets_411(service: ServiceProcess) -> None:
-    conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=10)
+def test_no_content_length_is_a_client_fault(service: ServiceProcess) -> None:
+    conn = http.client.HTTPSConnection("127.0.0.1", service.port, timeout=10, context=platform_tls_context())
     body = soap_envelope(get_orders_body())
     conn.request("POST", PATH, body=iter([body]), headers={"Content-Type": "text/xml"}, encode_chunked=True)
     r = conn.getresponse()
-    assert r.status == 411
+    assert r.status == 500
+    code, text = fault_of(r.read())
+    assert code == "Client" and "Content-Length" in text
 
 
 def test_must_understand(service: ServiceProcess) -> None:
@@ -189,8 +205,45 @@ def test_malformed_xml_and_wrong_envelopes(service: ServiceProcess) -> None:
     assert "answers GetOrders only" in fault_of(data)[1]
     status, _, data = post(service, soap_envelope(get_orders_body()), headers={"SOAPAction": '"urn:wrong"'})
     assert "SOAPAction" in fault_of(data)[1]
-    status, _, _ = post(service, soap_envelope(get_orders_body()), headers={"Content-Type": "application/json"})
-    assert status == 415
+    status, _, data = post(service, soap_envelope(get_orders_body()), headers={"Content-Type": "application/json"})
+    assert status == 500 and fault_of(data) == ("Client", fault_of(data)[1]) and "text/xml" in fault_of(data)[1]
+
+
+@pytest.mark.parametrize(
+    ("envelope", "says"),
+    [
+        # an empty Body before the Header (once an HTML 500 without a logId)
+        (f"<s:Envelope xmlns:s='{SOAP11_ENV_NS}'><s:Body/><s:Header/></s:Envelope>", "Header must come first"),
+        (f"<s:Envelope xmlns:s='{SOAP11_ENV_NS}'><s:Header/></s:Envelope>", "no Body"),
+        (f"<s:Envelope xmlns:s='{SOAP11_ENV_NS}'><s:Body/></s:Envelope>", "exactly one element"),
+        (f"<s:Envelope xmlns:s='{SOAP11_ENV_NS}'/>", "no Body"),
+        (f"<s:Envelope xmlns:s='{SOAP11_ENV_NS}'>text<s:Body/></s:Envelope>", "text outside its elements"),
+        (f"<s:Envelope xmlns:s='{SOAP11_ENV_NS}'><s:Body>{get_orders_body()}</s:Body><s:Body>{get_orders_body()}</s:Body></s:Envelope>",
+         "more than one Body"),
+        (f"<s:Envelope xmlns:s='{SOAP11_ENV_NS}'><s:Body>{get_orders_body()}</s:Body><x:More xmlns:x='urn:x'/></s:Envelope>",
+         "only a Header and a Body"),
+        (f"<s:Envelope xmlns:s='{SOAP11_ENV_NS}'><s:Body>{get_orders_body()}{get_orders_body()}</s:Body></s:Envelope>",
+         "exactly one element"),
+        ("<Envelope/>", "not a SOAP 1.1 Envelope"),
+        (f"<s:Envelope xmlns:s='{SOAP11_ENV_NS}'><s:Header><a:LogicalAddress xmlns:a='urn:riv:itintegration:registry:1'>"
+         f"{demo.SERVICE_ADDRESS}</a:LogicalAddress><a:LogicalAddress xmlns:a='urn:riv:itintegration:registry:1'>"
+         f"{demo.SERVICE_ADDRESS}</a:LogicalAddress></s:Header><s:Body>{get_orders_body()}</s:Body></s:Envelope>",
+         "more than one LogicalAddress"),
+    ],
+)
+def test_odd_envelope_shapes_are_client_faults_with_a_log_id(service: ServiceProcess, envelope: str, says: str) -> None:
+    status, headers, data = post(service, envelope.encode())
+    assert status == 500 and headers["Content-Type"].startswith("text/xml")
+    code, text = fault_of(data)
+    assert code == "Client" and says in text, text
+    assert headers["X-EPH-LogId"] in text
+
+
+def test_must_understand_counts_with_whitespace_around_it(service: ServiceProcess) -> None:
+    la = f'<la:LogicalAddress xmlns:la="urn:riv:itintegration:registry:1">{demo.SERVICE_ADDRESS}</la:LogicalAddress>'
+    unknown = f'<w:Security xmlns:w="urn:example:security" xmlns:s="{SOAP11_ENV_NS}" s:mustUnderstand=" 1 "/>'
+    status, _, data = post(service, soap_envelope(get_orders_body(), header=la + unknown))
+    assert status == 500 and fault_of(data)[0] == "MustUnderstand"
 
 
 def test_the_original_consumer_is_required(service: ServiceProcess) -> None:
@@ -204,17 +257,18 @@ def test_an_unregistered_consumer_is_refused(service: ServiceProcess) -> None:
 
 
 def _get(service: ServiceProcess, query: str, host: str | None = None) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=10)
+    conn = http.client.HTTPSConnection("127.0.0.1", service.port, timeout=10, context=platform_tls_context())
     conn.request("GET", f"{PATH}?{query}", headers={"Host": host} if host else {})
     r = conn.getresponse()
     return r.status, r.read()
 
 
 def test_wsdl_and_schemas_are_served_pointing_back_at_the_endpoint(service: ServiceProcess) -> None:
+    # the address is the service's own, whatever Host the request named
     status, data = _get(service, "wsdl", host="eph.example:8081")
     assert status == 200
     wsdl = etree.fromstring(data)
-    url = f"http://eph.example:8081{PATH}"
+    url = f"https://127.0.0.1:{service.port}{PATH}"
     address = wsdl.find(".//{http://schemas.xmlsoap.org/wsdl/soap/}address")
     assert address is not None and address.get("location") == url
     imports = [i.get("schemaLocation") for i in wsdl.iter("{http://www.w3.org/2001/XMLSchema}import")]
@@ -222,21 +276,72 @@ def test_wsdl_and_schemas_are_served_pointing_back_at_the_endpoint(service: Serv
     status, data = _get(service, "xsd=GetOrdersResponder_1.0.xsd")
     assert status == 200
     core = [i.get("schemaLocation") for i in etree.fromstring(data).iter("{http://www.w3.org/2001/XMLSchema}import")]
-    assert core == [f"http://127.0.0.1:{service.port}{PATH}?xsd=clinicalprocess_activity_selfsampling_1.0.xsd"]
+    assert core == [f"https://127.0.0.1:{service.port}{PATH}?xsd=clinicalprocess_activity_selfsampling_1.0.xsd"]
     for name in ("../../../../etc/passwd", "/etc/passwd", "..%2F..%2Fpyproject.toml", "pyproject.toml", ""):
         assert _get(service, f"xsd={name}")[0] == 404
 
 
 @pytest.fixture(scope="module")
 def untrusting_service(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    """A service that trusts another platform than the one whose certificate the tests show,
+    and is reached at a public address of its own."""
     proc = ServiceProcess(database_url, Path(tmp_path_factory.mktemp("untrusting")) / "service.log")
-    proc.start(EPH_TRUSTED_PLATFORMS="10.0.0.0/8")
+    proc.start(EPH_TRUSTED_PLATFORMS="SE5565594230-VPPROD", EPH_PUBLIC_BASE_URL="https://eph.example.org/")
     yield proc
     proc.stop()
 
 
-def test_only_a_trusted_platform_may_call(untrusting_service: ServiceProcess) -> None:
+def test_only_the_trusted_platform_may_call(untrusting_service: ServiceProcess) -> None:
     status, _, data = post(untrusting_service, soap_envelope(get_orders_body()))
     assert status == 500
     code, text = fault_of(data)
-    assert code == "Client" and "not a trusted service platform" in text
+    assert code == "Client" and "not an authenticated service platform" in text
+
+
+def test_the_public_address_is_configured(untrusting_service: ServiceProcess) -> None:
+    status, data = _get(untrusting_service, "wsdl", host="attacker.example")
+    address = etree.fromstring(data).find(".//{http://schemas.xmlsoap.org/wsdl/soap/}address")
+    assert address is not None and address.get("location") == f"https://eph.example.org{PATH}"
+
+
+def _no_certificate() -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(session_pki().ca.cert))
+
+
+def test_a_caller_without_the_platform_certificate_cannot_pose_as_a_system(service: ServiceProcess) -> None:
+    """Once, anything on loopback could POST as 1177 and read any patient's results."""
+    body = (
+        f'<r:GetResults xmlns:r="urn:riv:clinicalprocess:activity:selfsampling:GetResultsResponder:1" xmlns:c="{CORE_NS}">'
+        f'<r:patientId><c:root>1.2.752.129.2.1.3.1</c:root><c:extension>{patient()["extension"]}</c:extension></r:patientId>'
+        "</r:GetResults>"
+    )
+    path = "/eph/clinicalprocess/activity/selfsampling/GetResults/1/rivtabp21"
+    status, _, data = post(service, soap_envelope(body), consumer=demo.CITIZEN_SERVICE, path=path, tls=_no_certificate())
+    assert status == 500
+    code, text = fault_of(data)
+    assert code == "Client" and "not an authenticated service platform" in text
+    # a certificate of the same CA that is not the platform's is refused too
+    lab = session_pki().issue(f"lab-{uuid.uuid4().hex[:6]}", "a lab system", serial_number=demo.LAB_A, client=True)
+    ctx = _no_certificate()
+    ctx.load_cert_chain(str(lab.cert), str(lab.key))
+    status, _, data = post(service, soap_envelope(body), consumer=demo.CITIZEN_SERVICE, path=path, tls=ctx)
+    assert status == 500 and "not an authenticated service platform" in fault_of(data)[1]
+
+
+def test_a_certificate_of_another_ca_fails_the_handshake(service: ServiceProcess, tmp_path: Path) -> None:
+    from eph.devpki import DevPki
+
+    stranger = DevPki(tmp_path / "stranger")
+    stranger.ensure()
+    ctx = _no_certificate()
+    ctx.load_cert_chain(str(stranger.platform.cert), str(stranger.platform.key))  # the same SERIALNUMBER
+    with pytest.raises((ssl.SSLError, ConnectionError)):
+        post(service, soap_envelope(get_orders_body()), tls=ctx)
+
+
+def test_plain_http_gets_no_answer(service: ServiceProcess) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=10)
+    headers = {"Content-Type": "text/xml", "x-rivta-original-serviceconsumer-hsaid": demo.LAB_A}
+    with pytest.raises((http.client.HTTPException, ConnectionError)):
+        conn.request("POST", PATH, body=soap_envelope(get_orders_body()), headers=headers)
+        conn.getresponse()

@@ -65,6 +65,7 @@ def platform(platform_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         EPH_VP_ORIGINAL_CONSUMER_SENDERS="SE5565594230-1177",
         EPH_VP_RETRY_PAUSE="0.3",
         EPH_VP_MAX_BODY="65536",
+        EPH_VP_PRODUCER_CERT="none",  # no client certificate for HTTPS producers (VP012)
     )
     yield proc
     proc.stop()

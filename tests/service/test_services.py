@@ -354,3 +354,20 @@ def test_housekeeping_is_audited(db: Database) -> None:
         stored = uow.orders.get(oid or "")
     assert stored is not None and stored.status is OrderStatus.EXPIRED
     assert len(records) == 2  # the order and the offer
+
+
+def test_set_result_reads_the_newest_version_only(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once, every stored version was loaded on each SetResult: writes slowed as an order's history grew."""
+    from service_domain.persistence import repository
+
+    p = new_patient()
+    oid = order(db, p, assign(db, p, "HBA1C")).order_id
+    assert oid
+    for version in range(1, 41):
+        set_result(db, lab_result(oid, version, ReportStatus.PRELIMINARY, value=str(version)))
+    loaded: list[int] = []
+    real = repository._stored
+    monkeypatch.setattr(repository, "_stored", lambda row: loaded.append(row.version) or real(row))
+    assert not set_result(db, lab_result(oid, 41, ReportStatus.PRELIMINARY, value="41")).info
+    assert set_result(db, lab_result(oid, 41, ReportStatus.PRELIMINARY, value="41")).info  # a repeat
+    assert loaded == [41]  # only the repeat's own version was read back

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from contracts.interactions import BY_RESPONDER_NS, RELEASE, SOAP11_ENV_NS
+from contracts.interactions import BY_RESPONDER_NS, RELEASE
+from contracts.ns import SOAP11_ENV_NS
 from contracts.schema import schema_for
 from service_domain.clock import SWEDISH_TZ
 from soapui.build_project import PROJECT_FILE, build

@@ -1,0 +1,91 @@
+"""The servers start every time, as `make serve` starts them.
+
+Once, the housekeeping thread started in the gunicorn master while workers were forked; a
+worker could inherit a held import lock (psycopg's, on PostgreSQL) and hang for good, and every
+routed call got VP009 after 29 s. Here `eph serve all` starts with its production defaults
+(housekeeping on) ten times on each database, and each time the service answers `?wsdl` and a
+routed `GetOrders` within seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from contracts.interactions import GET_ORDERS
+from service_domain import demo
+from tests.support import ROOT, free_port, platform_session, session_pki, soap_envelope
+
+STARTS = 10
+DEADLINE = 20.0  # seconds from the command to both answers
+
+
+def _eph(*args: str, env: dict[str, str]) -> None:
+    subprocess.run([sys.executable, "-m", "eph", *args], env=env, cwd=ROOT, check=True, capture_output=True)
+
+
+def _get_orders_body() -> bytes:
+    return soap_envelope(
+        f'<g:GetOrders xmlns:g="{GET_ORDERS.responder_ns}"><g:performingLabHSAId>{demo.LAB_A}</g:performingLabHSAId>'
+        "<g:maxResults>1</g:maxResults></g:GetOrders>"
+    )
+
+
+def _answers(service_port: int, platform_port: int) -> bool:
+    with platform_session() as tls, requests.Session() as plain:
+        wsdl = tls.get(f"https://127.0.0.1:{service_port}{GET_ORDERS.url_path}?wsdl", timeout=5)
+        routed = plain.post(
+            f"http://127.0.0.1:{platform_port}/vp{GET_ORDERS.path}", data=_get_orders_body(), timeout=5,
+            headers={"Content-Type": "text/xml; charset=utf-8", "x-vp-sender-id": demo.LAB_A,
+                     "x-vp-instance-id": "eph-vp-dev"},
+        )
+        return wsdl.status_code == 200 and routed.status_code == 200 and b"GetOrdersResponse" in routed.content
+
+
+def test_make_serve_starts_every_time(empty_database_url: str, tmp_path: Path) -> None:
+    database_url = empty_database_url
+    service_port, platform_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "EPH_DATABASE_URL": database_url,
+        "EPH_SERVICE_BIND": f"127.0.0.1:{service_port}",
+        "EPH_PLATFORM_BIND": f"127.0.0.1:{platform_port}",
+        "EPH_CERTS_DIR": str(session_pki().folder),
+        "EPH_VP_LOCAL_COPY": str(tmp_path / "tak-local-copy.json"),
+    }
+    env.pop("EPH_HOUSEKEEPING_SECONDS", None)
+    # the steps of `make serve`, on a new database: migrate, load the demo data, serve
+    _eph("db", "upgrade", env=env)
+    _eph("seed-demo", "--if-empty", env=env)
+    timings = []
+    for start in range(STARTS):
+        log = open(tmp_path / f"serve-{start}.log", "wb")
+        proc = subprocess.Popen([sys.executable, "-m", "eph", "serve", "all"], env=env, cwd=ROOT,
+                                stdout=log, stderr=subprocess.STDOUT)
+        began = time.monotonic()
+        try:
+            while True:
+                try:
+                    if _answers(service_port, platform_port):
+                        break
+                except requests.RequestException:
+                    pass
+                assert proc.poll() is None, f"start {start}: eph serve all exited"
+                assert time.monotonic() - began < DEADLINE, f"start {start}: no answer within {DEADLINE} s"
+                time.sleep(0.2)
+            timings.append(time.monotonic() - began)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            log.close()
+    print(f"{database_url.split(':')[0]}: answered after {min(timings):.1f}-{max(timings):.1f} s")
