@@ -93,7 +93,7 @@ class Progress:
 
 
 def _orders_table(orders: Iterable[Any]) -> None:
-    _table([(o.orderId, o.referralId, o.offerCode, o.patientId.extension, o.samplingMode, o.status,
+    _table([(o.orderId, o.referralId, o.offerCode, o.patientId.id, o.samplingMode, o.status,
              o.createdTime, ", ".join(s.identifier for s in (o.specimen or []))) for o in orders],
            ("orderId", "referral", "offer", "patient", "mode", "status", "created", "specimens"))
 

@@ -176,8 +176,8 @@ def _bind(f: Callable[..., Any], *args: Any) -> Callable[[], Any]:
 
 def _ctng(order_id: str, chlamydia: str) -> dict[str, Any]:
     def finding(code: str, interpretation: str) -> dict[str, Any]:
-        coded = {"code": "10828004", "displayName": "positiv"} if interpretation == "POSITIVE" else \
-            {"code": "260385009", "displayName": "negativ"}
+        coded = {"code": "260373001", "displayName": "påvisad"} if interpretation == "POSITIVE" else \
+            {"code": "260415000", "displayName": "ej påvisad"}
         return {"code": {"code": code, "codeSystem": LOCAL}, "coded": {**coded, "codeSystem": SNOMED},
                 "interpretation": interpretation, "status": "FINAL"}
 
@@ -189,5 +189,6 @@ def _hba1c(order_id: str) -> dict[str, Any]:
     return {"orderId": order_id, "resultVersion": 1, "reportStatus": "FINAL", "reportTime": timestamp(),
             "analysisResult": [{"code": {"code": "NPU27300", "codeSystem": NPU}, "displayName": "HbA1c",
                                 "pq": {"value": Decimal("44"), "unit": "mmol/mol"},
-                                "referenceInterval": {"low": Decimal("27"), "high": Decimal("42"), "unit": "mmol/mol"},
+                                "referenceInterval": {"low": {"value": Decimal("27"), "unit": "mmol/mol"},
+                                                      "high": {"value": Decimal("42"), "unit": "mmol/mol"}},
                                 "interpretation": "HIGH", "status": "FINAL"}]}

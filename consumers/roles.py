@@ -25,13 +25,16 @@ def luhn_digit(digits: str) -> int:
     return (10 - total % 10) % 10
 
 
-def person_id(number: str) -> dict[str, str]:
-    """A PersonIdType from a personal identity or coordination number (YYYYMMDDNNNC, dashes allowed)."""
+def person_id(number: str, type_oid: str | None = None) -> dict[str, str]:
+    """A PersonIdType: a personal identity or coordination number (YYYYMMDDNNNC, dashes allowed;
+    its type follows from the day of birth), or a reservnummer with its type's OID."""
+    if type_oid is not None and type_oid not in (PERSONNUMMER, SAMORDNINGSNUMMER):
+        return {"id": number.strip(), "type": type_oid}
     digits = number.replace("-", "").replace("+", "").strip()
     if len(digits) != 12 or not digits.isdigit():
         raise ValueError("give the personal identity number as 12 digits, YYYYMMDDNNNC")
-    root = SAMORDNINGSNUMMER if int(digits[6:8]) > 60 else PERSONNUMMER
-    return {"root": root, "extension": digits}
+    kind = SAMORDNINGSNUMMER if int(digits[6:8]) > 60 else PERSONNUMMER
+    return {"id": digits, "type": kind}
 
 
 def timestamp(moment: datetime | None = None) -> str:
@@ -163,7 +166,7 @@ class CitizenService(_Role):
 
     def cancel(self, order_id: str, number: str) -> Any:
         return self.connection.call("CancelOrder", orderId=order_id,
-                                    cancelledBy=actor("PATIENT", person_id(number)["extension"]))
+                                    cancelledBy=actor("PATIENT", person_id(number)["id"]))
 
     def results(self, number: str) -> list[Any]:
         return list(self.connection.call("GetResults", patientId=person_id(number)).orderResult)

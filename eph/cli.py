@@ -6,7 +6,8 @@
     eph serve [all|service|platform]   start the service (8081, TLS), the platform (8080), or both
     eph catalog import FILE [--replace-all]
     eph catalog export [--format yaml|json] [-o FILE]
-    eph systems list | eph systems add HSA-ID KIND --name N (--care-giver CG ... | --all)
+    eph systems list | eph systems add HSA-ID KIND --name N (--care-giver CG ... | --all) [--unit HSA-ID ...]
+    eph reservnummer list | eph reservnummer add OID --care-giver CG --name N [--pattern REGEX]
     eph followup list [--all] | eph followup close CASE-ID --by STAFF-HSA-ID [--note TEXT]
     eph results release ORDER-ID --by STAFF-HSA-ID
     eph housekeeping                   expire offers and unsampled orders past validTo
@@ -47,7 +48,14 @@ from service_domain import catalogue, demo, services
 from service_domain.clock import utcnow
 from service_domain.commands import CallContext
 from service_domain.errors import DomainError
-from service_domain.model import Actor, ActorKind, ConnectedSystem, FollowUpStatus, SystemKind
+from service_domain.model import (
+    Actor,
+    ActorKind,
+    ConnectedSystem,
+    FollowUpStatus,
+    ReserveNumberType,
+    SystemKind,
+)
 from service_domain.persistence.database import Database
 
 from . import demo_catalogue, metrics
@@ -183,16 +191,36 @@ def cmd_systems_list(args: argparse.Namespace, settings: Settings) -> int:
         systems = uow.systems.list()
     for s in systems:
         served = "all care givers" if s.all_care_givers else ", ".join(sorted(s.care_givers)) or "-"
-        print(f"{s.hsa_id:<31} {s.kind:<9} {served:<40} {s.name}")
+        units = f"  (reports for {', '.join(sorted(s.units))})" if s.units else ""
+        print(f"{s.hsa_id:<31} {s.kind:<9} {served:<40} {s.name}{units}")
     return 0
 
 
 def cmd_systems_add(args: argparse.Namespace, settings: Settings) -> int:
     system = ConnectedSystem(
-        args.hsa_id, SystemKind(args.kind), args.name, frozenset(args.care_giver or ()), all_care_givers=args.all
+        args.hsa_id, SystemKind(args.kind), args.name, frozenset(args.care_giver or ()), all_care_givers=args.all,
+        units=frozenset(args.unit or ()),
     )
     services.register_systems(_db(settings).uow(), [system])
     print(f"registered {args.hsa_id} as {args.kind}")
+    return 0
+
+
+def cmd_reservnummer_add(args: argparse.Namespace, settings: Settings) -> int:
+    services.register_reserve_number_type(
+        _db(settings).uow(), ReserveNumberType(args.oid, args.care_giver, args.name, args.pattern)
+    )
+    print(f"reservnummer type {args.oid} registered for {args.care_giver}")
+    return 0
+
+
+def cmd_reservnummer_list(args: argparse.Namespace, settings: Settings) -> int:
+    with _db(settings).uow() as uow:
+        kinds = uow.reserve_numbers.list()
+    for k in kinds:
+        print(f"{k.oid:<32} {k.care_giver:<20} {k.pattern or '-':<20} {k.name}")
+    if not kinds:
+        print("no reservnummer types")
     return 0
 
 
@@ -409,7 +437,20 @@ def build_parser() -> argparse.ArgumentParser:
     scope = add.add_mutually_exclusive_group(required=True)
     scope.add_argument("--care-giver", action="append", help="a care giver whose data it may touch (repeatable)")
     scope.add_argument("--all", action="store_true", help="it serves every care giver")
+    add.add_argument("--unit", action="append",
+                     help="a lab or sampling unit it reports for besides itself (repeatable)")
     add.set_defaults(func=cmd_systems_add)
+
+    reserve = sub.add_parser("reservnummer", help="the care givers' reservnummer types").add_subparsers(
+        dest="reservnummer_command", required=True
+    )
+    reserve.add_parser("list").set_defaults(func=cmd_reservnummer_list)
+    ra = reserve.add_parser("add", help="let a care giver's reservnummer (under its OID) identify patients")
+    ra.add_argument("oid", help="the OID of the reservnummer kind, the PersonIdType type")
+    ra.add_argument("--care-giver", required=True)
+    ra.add_argument("--name", required=True)
+    ra.add_argument("--pattern", help="the regional format as a regular expression (default: 1-32 letters and digits)")
+    ra.set_defaults(func=cmd_reservnummer_add)
 
     fu = sub.add_parser("followup", help="follow-up of positive notifiable results").add_subparsers(
         dest="followup_command", required=True

@@ -8,33 +8,27 @@ from datetime import UTC, datetime
 
 from contracts.interactions import (
     ALL_INTERACTIONS,
-    ASSIGN_OFFER,
-    CANCEL_ORDER,
-    CREATE_ORDER,
-    GET_OFFER_CATALOG,
-    GET_OFFERS,
-    GET_ORDERS,
-    GET_RESULTS,
     PING_FOR_CONFIGURATION,
-    REVOKE_OFFER,
-    SET_ORDER_STATUS,
-    SET_RESULT,
+    SELFSAMPLING_INTERACTIONS,
     Interaction,
 )
 from routing import store
 from routing.catalogue import Catalogue
-from service_domain import demo
+from service_domain import access, demo
+from service_domain.model import SystemKind
 
 VALID_FROM = datetime(2024, 1, 1, tzinfo=UTC)
 VALID_TO = datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC)
 
-ROLES: dict[str, tuple[Interaction, ...]] = {
-    demo.LAB_A: (GET_ORDERS, SET_ORDER_STATUS, SET_RESULT, PING_FOR_CONFIGURATION),
-    demo.LAB_B: (GET_ORDERS, SET_ORDER_STATUS, SET_RESULT, PING_FOR_CONFIGURATION),
-    demo.SAMPLING_A: (GET_ORDERS, SET_ORDER_STATUS),
-    demo.EHR_A: (GET_OFFER_CATALOG, ASSIGN_OFFER, REVOKE_OFFER, GET_OFFERS, GET_ORDERS, CANCEL_ORDER, GET_RESULTS),
-    demo.CITIZEN_SERVICE: (GET_OFFER_CATALOG, GET_OFFERS, CREATE_ORDER, GET_ORDERS, CANCEL_ORDER, GET_RESULTS),
-}
+
+def roles() -> dict[str, tuple[Interaction, ...]]:
+    """What each demo system may call: the interactions the service lets its kind of system
+    make (``service_domain.access``); lab systems also check that the service answers."""
+    return {
+        system.hsa_id: tuple(i for i in SELFSAMPLING_INTERACTIONS if system.kind in access.INTERACTIONS_BY_KIND[i.name])
+        + ((PING_FOR_CONFIGURATION,) if system.kind is SystemKind.LAB else ())
+        for system in demo.SYSTEMS
+    }
 
 
 def catalogue(service_url: str, now: datetime | None = None) -> Catalogue:
@@ -46,7 +40,7 @@ def catalogue(service_url: str, now: datetime | None = None) -> Catalogue:
             cat, interaction.responder_ns, demo.SERVICE_ADDRESS, service_url.rstrip("/") + interaction.url_path,
             demo.SERVICE_ADDRESS, "RIVTABP21", VALID_FROM, VALID_TO, now=now, who="eph seed-demo",
         )
-    for consumer, interactions in ROLES.items():
+    for consumer, interactions in roles().items():
         for interaction in interactions:
             cat, _ = store.with_authorization(
                 cat, consumer, interaction.responder_ns, demo.SERVICE_ADDRESS, VALID_FROM, VALID_TO,

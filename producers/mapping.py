@@ -4,11 +4,10 @@ the domain's commands and objects. Nothing here decides anything."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from service_domain import commands
-from service_domain.clock import SWEDISH_TZ
+from service_domain.clock import SWEDISH_TZ, NonexistentLocalTime, from_local
 from service_domain.errors import InvalidRequest
 from service_domain.identity import PersonId
 from service_domain.model import (
@@ -17,9 +16,11 @@ from service_domain.model import (
     Analysis,
     AnalysisResult,
     AnalysisStatus,
+    Bound,
     Code,
     DeliveryAddress,
     Interpretation,
+    Interval,
     LaboratoryResult,
     Offer,
     OfferDefinition,
@@ -27,7 +28,6 @@ from service_domain.model import (
     Order,
     OrderStatus,
     Quantity,
-    ReferenceInterval,
     ReportStatus,
     SamplingMode,
     Specimen,
@@ -38,9 +38,12 @@ from service_domain.services import OrderResultView
 
 
 def timestamp(value: str, what: str) -> datetime:
-    """TimeStampType (YYYYMMDDhhmmss, Swedish local time) to an aware datetime."""
+    """TimeStampType (YYYYMMDDhhmmss, Swedish local time) to an aware datetime; a time the
+    clock skips in spring is refused, one in the repeated autumn hour is its first occurrence."""
     try:
-        return datetime.strptime(value, "%Y%m%d%H%M%S").replace(tzinfo=SWEDISH_TZ)
+        return from_local(datetime.strptime(value, "%Y%m%d%H%M%S"))
+    except NonexistentLocalTime:
+        raise InvalidRequest(f"{what} does not exist in Swedish local time (the hour skipped for summer time)") from None
     except ValueError:
         raise InvalidRequest(f"{what} is not a valid date and time") from None
 
@@ -55,7 +58,7 @@ def day(value: str | None, what: str) -> date | None:
 
 
 def person(p: Any) -> PersonId:
-    return PersonId(p.root, p.extension)
+    return PersonId(p.id, p.type)
 
 
 def actor(a: Any) -> Actor:
@@ -65,15 +68,23 @@ def actor(a: Any) -> Actor:
 def code(c: Any) -> Code | None:
     if c is None:
         return None
-    return Code(c.code, c.codeSystem, c.codeSystemName, c.displayName, c.originalText)
+    return Code(c.code, c.codeSystem, c.codeSystemName, c.displayName, c.originalText, c.codeSystemVersion)
 
 
 def _list(value: Any) -> list[Any]:
     return list(value) if value else []
 
 
-def _decimal(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
+def _bound(b: Any) -> Bound | None:
+    if b is None:
+        return None
+    return Bound(b.value, b.unit, True if b.inclusive is None else b.inclusive)
+
+
+def interval(i: Any) -> Interval | None:
+    if i is None:
+        return None
+    return Interval(_bound(i.low), _bound(i.high), i.text)
 
 
 def address(a: Any) -> DeliveryAddress | None:
@@ -97,21 +108,22 @@ def period(p: Any, what: str) -> tuple[date | None, date | None]:
 def laboratory_result(r: Any) -> LaboratoryResult:
     analyses = []
     for a in r.analysisResult:
-        value: Quantity | str | Code
+        value: Quantity | str | Code | Interval | None
         if a.pq is not None:
-            value = Quantity(Decimal(a.pq.value), a.pq.unit)
+            value = Quantity(a.pq.value, a.pq.unit)
         elif a.coded is not None:
-            value = code(a.coded)  # type: ignore[assignment]
+            value = code(a.coded)
+        elif a.interval is not None:
+            value = interval(a.interval)
         else:
             value = a.text
-        ri = a.referenceInterval
         analyses.append(
             AnalysisResult(
                 code=code(a.code),  # type: ignore[arg-type]
                 value=value,
                 status=AnalysisStatus(a.status),
                 display_name=a.displayName,
-                reference_interval=None if ri is None else ReferenceInterval(_decimal(ri.low), _decimal(ri.high), ri.unit, ri.text),
+                reference_interval=interval(a.referenceInterval),
                 interpretation=Interpretation(a.interpretation) if a.interpretation else None,
                 comment=a.comment,
             )
@@ -224,13 +236,22 @@ def code_out(c: Code | None) -> dict[str, Any] | None:
         "code": c.code,
         "codeSystem": c.code_system,
         "codeSystemName": c.code_system_name,
+        "codeSystemVersion": c.code_system_version,
         "displayName": c.display_name,
         "originalText": c.original_text,
     }
 
 
 def person_out(p: PersonId) -> dict[str, Any]:
-    return {"root": p.root, "extension": p.extension}
+    return {"id": p.id, "type": p.type}
+
+
+def _bound_out(b: Bound | None) -> dict[str, Any] | None:
+    return None if b is None else {"value": b.value, "unit": b.unit, "inclusive": b.inclusive}
+
+
+def interval_out(i: Interval | None) -> dict[str, Any] | None:
+    return None if i is None else {"low": _bound_out(i.low), "high": _bound_out(i.high), "text": i.text}
 
 
 def actor_out(a: Actor | None) -> dict[str, Any] | None:
@@ -240,7 +261,11 @@ def actor_out(a: Actor | None) -> dict[str, Any] | None:
 
 
 def analysis_out(a: Analysis) -> dict[str, Any]:
-    return {"code": code_out(a.code), "displayName": a.display_name}
+    return {
+        "code": code_out(a.code),
+        "displayName": a.display_name,
+        "positiveValue": [code_out(p) for p in a.positive_values],
+    }
 
 
 def result_type(
@@ -265,6 +290,7 @@ def definition_out(d: OfferDefinition) -> dict[str, Any]:
         "minAge": d.min_age,
         "maxAge": d.max_age,
         "patientInstructions": d.patient_instructions,
+        "kitReturnDays": d.kit_return_days or None,
     }
 
 
@@ -324,7 +350,6 @@ def laboratory_result_out(r: LaboratoryResult) -> dict[str, Any]:
     items = []
     for a in r.analysis_results:
         v = a.value
-        ri = a.reference_interval
         items.append(
             {
                 "code": code_out(a.code),
@@ -332,9 +357,8 @@ def laboratory_result_out(r: LaboratoryResult) -> dict[str, Any]:
                 "pq": {"value": v.value, "unit": v.unit} if isinstance(v, Quantity) else None,
                 "text": v if isinstance(v, str) else None,
                 "coded": code_out(v) if isinstance(v, Code) else None,
-                "referenceInterval": None
-                if ri is None
-                else {"low": ri.low, "high": ri.high, "unit": ri.unit, "text": ri.text},
+                "interval": interval_out(v) if isinstance(v, Interval) else None,
+                "referenceInterval": interval_out(a.reference_interval),
                 "interpretation": a.interpretation.value if a.interpretation else None,
                 "status": a.status.value,
                 "comment": a.comment,

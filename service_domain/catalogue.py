@@ -11,12 +11,14 @@ uses the element names of ``OfferDefinitionType``::
           - code: NPU27300                  # flat, or code: {code: ..., codeSystem: ...}
             codeSystem: 1.2.752.108.1       # NPU; the default
             displayName: B-HbA1c (IFCC)
+            positiveValue: []               # coded values that count as positive (notifiable offers)
         samplingMode: [SITE]
         notifiable: false
         resultRelease: IMMEDIATE
         validityDays: 90
         maxOrders: 1
         performingLabHSAId: SE2321000016-LAB1
+        kitReturnDays: 30                   # optional: a home kit's return window after validTo
         active: true                        # optional, default true
 
 Reading (files, YAML/JSON) is the caller's business; this module only checks data.
@@ -51,6 +53,7 @@ _KNOWN = {
     "minAge",
     "maxAge",
     "patientInstructions",
+    "kitReturnDays",
     "active",
 }
 
@@ -116,17 +119,23 @@ class _Entry:
         return value
 
     def code(self, value: Any, field: str, default_system: str | None = None) -> Code | None:
+        """A CVType mapping: code (with codeSystem, or the default system) or only originalText."""
         if not isinstance(value, dict):
             self.fail(field, "must be a mapping with code and codeSystem")
             return None
-        code, system = value.get("code"), value.get("codeSystem", default_system)
+        code, original = value.get("code"), value.get("originalText")
+        if code is None and isinstance(original, str) and original.strip():
+            return Code(None, None, value.get("codeSystemName"), value.get("displayName"), original,
+                        value.get("codeSystemVersion"))
+        system = value.get("codeSystem", default_system)
         if not isinstance(code, str) or not code:
-            self.fail(field, "code is required")
+            self.fail(field, "code (or originalText, for an uncoded concept) is required")
             return None
         if not isinstance(system, str) or not _OID.fullmatch(system):
             self.fail(field, "codeSystem must be an OID")
             return None
-        return Code(code, system, value.get("codeSystemName"), value.get("displayName"), value.get("originalText"))
+        return Code(code, system, value.get("codeSystemName"), value.get("displayName"), original,
+                    value.get("codeSystemVersion"))
 
 
 def parse(document: Any) -> list[OfferDefinition]:
@@ -159,10 +168,19 @@ def parse(document: Any) -> list[OfferDefinition]:
                 raw = a.get("code") if isinstance(a, dict) and isinstance(a.get("code"), dict) else a
                 code = e.code(raw, f"analysis[{n}]", NPU_CODE_SYSTEM)
                 name = a.get("displayName") if isinstance(a, dict) else None
+                raw_positives = a.get("positiveValue", []) if isinstance(a, dict) else []
+                positives: list[Code] = []
+                if not isinstance(raw_positives, list):
+                    e.fail(f"analysis[{n}].positiveValue", "must be a list of coded values")
+                else:
+                    for m, p in enumerate(raw_positives, start=1):
+                        positive = e.code(p, f"analysis[{n}].positiveValue[{m}]")
+                        if positive is not None:
+                            positives.append(positive)
                 if not isinstance(name, str) or not name:
                     e.fail(f"analysis[{n}]", "displayName is required")
                 elif code is not None:
-                    analyses.append(Analysis(code, name))
+                    analyses.append(Analysis(code, name, tuple(positives)))
         modes: list[SamplingMode] = []
         raw_modes = e.data.get("samplingMode")
         if not isinstance(raw_modes, list) or not raw_modes:
@@ -189,6 +207,7 @@ def parse(document: Any) -> list[OfferDefinition]:
         if min_age is not None and max_age is not None and max_age < min_age:
             e.fail("maxAge", "is below minAge")
         instructions = e.text("patientInstructions", required=False, max_length=4000)
+        kit_return_days = e.integer("kitReturnDays", minimum=0, maximum=3650, required=False)
         active = e.boolean("active", default=True)
         if care_giver and offer_code:
             key = (care_giver.upper(), offer_code)
@@ -216,6 +235,7 @@ def parse(document: Any) -> list[OfferDefinition]:
                 max_age=max_age,
                 patient_instructions=instructions,
                 active=active,
+                kit_return_days=kit_return_days or 0,
             )
         )
     if problems:
@@ -224,15 +244,25 @@ def parse(document: Any) -> list[OfferDefinition]:
 
 
 def _code_doc(c: Code) -> dict[str, Any]:
-    d: dict[str, Any] = {"code": c.code, "codeSystem": c.code_system}
+    d: dict[str, Any] = {}
     for key, value in (
+        ("code", c.code),
+        ("codeSystem", c.code_system),
         ("codeSystemName", c.code_system_name),
+        ("codeSystemVersion", c.code_system_version),
         ("displayName", c.display_name),
         ("originalText", c.original_text),
     ):
         if value is not None:
             d[key] = value
     return d
+
+
+def _analysis_doc(a: Analysis) -> dict[str, Any]:
+    doc: dict[str, Any] = {"code": _code_doc(a.code), "displayName": a.display_name}
+    if a.positive_values:
+        doc["positiveValue"] = [_code_doc(p) for p in a.positive_values]
+    return doc
 
 
 def to_document(definitions: Iterable[OfferDefinition]) -> dict[str, Any]:
@@ -243,7 +273,7 @@ def to_document(definitions: Iterable[OfferDefinition]) -> dict[str, Any]:
             "careGiverHSAId": d.care_giver,
             "offerCode": d.offer_code,
             "displayName": d.display_name,
-            "analysis": [{"code": _code_doc(a.code), "displayName": a.display_name} for a in d.analyses],
+            "analysis": [_analysis_doc(a) for a in d.analyses],
             "samplingMode": [m.value for m in d.sampling_modes],
         }
         if d.specimen_material is not None:
@@ -260,6 +290,8 @@ def to_document(definitions: Iterable[OfferDefinition]) -> dict[str, Any]:
         for key, value in (("minAge", d.min_age), ("maxAge", d.max_age), ("patientInstructions", d.patient_instructions)):
             if value is not None:
                 entry[key] = value
+        if d.kit_return_days:
+            entry["kitReturnDays"] = d.kit_return_days
         entry["active"] = d.active
         out.append(entry)
     return {"offerDefinitions": out}

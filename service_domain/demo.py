@@ -9,7 +9,7 @@ from datetime import datetime
 from . import commands, services
 from .catalogue import NPU_CODE_SYSTEM
 from .commands import CallContext
-from .identity import PERSONNUMMER_ROOT, PersonId
+from .identity import PersonId
 from .model import (
     Actor,
     ActorKind,
@@ -18,6 +18,7 @@ from .model import (
     ConnectedSystem,
     DeliveryAddress,
     OfferDefinition,
+    ReserveNumberType,
     ResultRelease,
     SamplingMode,
     SystemKind,
@@ -54,12 +55,15 @@ SYSTEMS = (
 # NPU27300 is B-Hemoglobin A1c (IFCC), mmol/mol. For the chlamydia and gonorrhoea
 # nucleic-acid tests each lab uses its own NPU codes; the demo uses local codes in
 # the project's code system instead of guessing NPU numbers.
+# SNOMED CT qualifier values a lab reports a nucleic-acid test with; "detected" is positive
+DETECTED = Code("260373001", SNOMED_CT_SE, "SNOMED CT-SE", "påvisad")
+NOT_DETECTED = Code("260415000", SNOMED_CT_SE, "SNOMED CT-SE", "ej påvisad")
 HBA1C = Analysis(Code("NPU27300", NPU_CODE_SYSTEM, "NPU", "B-Hemoglobin A1c (IFCC); subst.fr."), "HbA1c")
 CHLAMYDIA = Analysis(
-    Code("CT-NAAT", LOCAL_ANALYSIS_CODES, "EPH local", "Chlamydia trachomatis, nucleic acid"), "Klamydia"
+    Code("CT-NAAT", LOCAL_ANALYSIS_CODES, "EPH local", "Chlamydia trachomatis, nucleic acid"), "Klamydia", (DETECTED,)
 )
 GONORRHOEA = Analysis(
-    Code("NG-NAAT", LOCAL_ANALYSIS_CODES, "EPH local", "Neisseria gonorrhoeae, nucleic acid"), "Gonorré"
+    Code("NG-NAAT", LOCAL_ANALYSIS_CODES, "EPH local", "Neisseria gonorrhoeae, nucleic acid"), "Gonorré", (DETECTED,)
 )
 URINE = Code("122575003", SNOMED_CT_SE, "SNOMED CT-SE", "urinprov")
 BLOOD = Code("119297000", SNOMED_CT_SE, "SNOMED CT-SE", "blodprov")
@@ -83,6 +87,7 @@ def catalogue() -> list[OfferDefinition]:
                 specimen_material=URINE,
                 min_age=15,
                 patient_instructions="Ta provet på morgonen, minst en timme efter senaste urinering.",
+                kit_return_days=30,
             )
         )
         out.append(
@@ -109,17 +114,22 @@ DEMO_PATIENTS = {"A1": "198503172382", "A2": "199211052395"}
 DEMO_ADDRESS = DeliveryAddress("Demo Demosson", "Provgatan 1", "111 22", "Stockholm")
 
 
+# Region Stockholm's reservnummer (99, year of birth, serial, Luhn digit) for care giver A
+RESERVE_NUMBERS_A = ReserveNumberType("1.2.752.97.3.1.3", CARE_GIVER_A, "Reservnummer Region Stockholm", "99[0-9]{10}")
+
+
 def seed(uow_factory: Callable[[], UnitOfWork], now: datetime) -> tuple[int, int]:
     """Register the demo systems, load the catalogue and place the demo orders through the
     service layer, as the journal system and the 1177 e-service would. Returns
     (catalogue entries, orders)."""
     services.register_systems(uow_factory(), SYSTEMS)
+    services.register_reserve_number_type(uow_factory(), RESERVE_NUMBERS_A)
     added, updated = services.import_catalogue(uow_factory(), catalogue())
     staff = Actor(ActorKind.STAFF, "SE2321000016-ST01", "Demo staff")
     orders = 0
     # care giver B has no connected journal system in the demo, so its patients have no orders yet
     for key, code, mode in (("A1", "CTNG", SamplingMode.HOME_KIT), ("A2", "HBA1C", SamplingMode.SITE)):
-        patient = PersonId(PERSONNUMMER_ROOT, DEMO_PATIENTS[key])
+        patient = PersonId(DEMO_PATIENTS[key])
         offer = services.assign_offer(
             uow_factory(),
             CallContext("AssignOffer", str(uuid.uuid4()), EHR_A, now),

@@ -1,109 +1,81 @@
 """The domain model of self-managed sampling: offers, orders, specimens, results.
 
-Plain data and the rules that belong to one object. No I/O here: the service
-layer (``services``) loads and stores through a unit of work.
+Plain data and the rules that belong to one object (an order moves through its statuses
+only as the status machine allows; an offer counts the orders taken from it). No I/O here:
+the service layer (``services``) loads and stores through a unit of work.
 All times are timezone-aware datetimes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
-from enum import StrEnum
+from datetime import datetime, timedelta
 
-from .identity import PersonId
-
-
-class SamplingMode(StrEnum):
-    SITE = "SITE"
-    HOME_KIT = "HOME_KIT"
-
-
-class ResultRelease(StrEnum):
-    IMMEDIATE = "IMMEDIATE"
-    AFTER_FOLLOW_UP_IF_POSITIVE = "AFTER_FOLLOW_UP_IF_POSITIVE"
-    AFTER_REVIEW = "AFTER_REVIEW"
-
-
-class OfferStatus(StrEnum):
-    ACTIVE = "ACTIVE"
-    USED = "USED"
-    REVOKED = "REVOKED"
-    EXPIRED = "EXPIRED"
-
-
-class OrderStatus(StrEnum):
-    ORDERED = "ORDERED"
-    KIT_SENT = "KIT_SENT"
-    SPECIMEN_COLLECTED = "SPECIMEN_COLLECTED"
-    RECEIVED_BY_LAB = "RECEIVED_BY_LAB"
-    PRELIMINARY_RESULT = "PRELIMINARY_RESULT"
-    FINAL_RESULT = "FINAL_RESULT"
-    CANCELLED = "CANCELLED"
-    REJECTED = "REJECTED"
-    EXPIRED = "EXPIRED"
-
-
-# An order is open until it has a final result or has ended otherwise. A referral id
-# is unique among open orders only.
-CLOSED_ORDER_STATUSES = frozenset(
-    {OrderStatus.FINAL_RESULT, OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
+from .enums import (
+    CLOSED_ORDER_STATUSES,
+    OPEN_ORDER_STATUSES,
+    ActorKind,
+    AnalysisStatus,
+    AuditAction,
+    FollowUpStatus,
+    Interpretation,
+    OfferStatus,
+    OrderStatus,
+    ReportStatus,
+    ResultRelease,
+    SamplingMode,
+    SystemKind,
 )
-OPEN_ORDER_STATUSES = frozenset(OrderStatus) - CLOSED_ORDER_STATUSES
+from .errors import RuleViolation, SubCode
+from .identity import PersonId
+from .status import check_transition
 
-
-class ReportStatus(StrEnum):
-    PRELIMINARY = "PRELIMINARY"
-    PARTIAL = "PARTIAL"
-    FINAL = "FINAL"
-    CORRECTED = "CORRECTED"
-
-
-class Interpretation(StrEnum):
-    NORMAL = "NORMAL"
-    LOW = "LOW"
-    HIGH = "HIGH"
-    POSITIVE = "POSITIVE"
-    NEGATIVE = "NEGATIVE"
-    INCONCLUSIVE = "INCONCLUSIVE"
-
-
-class AnalysisStatus(StrEnum):
-    FINAL = "FINAL"
-    PRELIMINARY = "PRELIMINARY"
-    CANNOT_BE_DONE = "CANNOT_BE_DONE"
-
-
-class ActorKind(StrEnum):
-    PATIENT = "PATIENT"
-    STAFF = "STAFF"
-    SYSTEM = "SYSTEM"
-
-
-class SystemKind(StrEnum):
-    LAB = "LAB"
-    SAMPLING = "SAMPLING"
-    CITIZEN = "CITIZEN"
-    EHR = "EHR"
-    STAFF_UI = "STAFF_UI"
+__all__ = [
+    "CLOSED_ORDER_STATUSES",
+    "OPEN_ORDER_STATUSES",
+    "ActorKind",
+    "AnalysisStatus",
+    "AuditAction",
+    "FollowUpStatus",
+    "Interpretation",
+    "OfferStatus",
+    "OrderStatus",
+    "ReportStatus",
+    "ResultRelease",
+    "SamplingMode",
+    "SystemKind",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class Code:
-    """A coded value (CVType)."""
+    """A coded value (CVType): a code in a code system, or only the original text of an
+    uncoded concept."""
 
-    code: str
-    code_system: str
+    code: str | None
+    code_system: str | None
     code_system_name: str | None = None
     display_name: str | None = None
     original_text: str | None = None
+    code_system_version: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What identifies the concept: (code system, code), or ("", original text) when uncoded."""
+        if self.code is not None and self.code_system is not None:
+            return (self.code_system, self.code)
+        return ("", (self.original_text or "").strip().lower())
+
+    def same_concept(self, other: Code) -> bool:
+        return self.key == other.key
 
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
     code: Code
     display_name: str
+    # coded result values that count as positive (the fail-safe hold of notifiable offers)
+    positive_values: tuple[Code, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +104,11 @@ class OfferDefinition:
     max_age: int | None = None
     patient_instructions: str | None = None
     active: bool = True
+    kit_return_days: int = 0
+
+    @property
+    def has_age_limits(self) -> bool:
+        return self.min_age is not None or self.max_age is not None
 
     def fits_age(self, age: int) -> bool:
         return (self.min_age is None or age >= self.min_age) and (self.max_age is None or age <= self.max_age)
@@ -161,6 +138,28 @@ class Offer:
         if self.status in (OfferStatus.ACTIVE, OfferStatus.USED) and now > self.valid_to:
             return OfferStatus.EXPIRED
         return self.status
+
+    def take_order(self, now: datetime) -> None:
+        """Count an order placed from this offer; refused unless the offer may still be ordered from."""
+        state = self.status_at(now)
+        if state is not OfferStatus.ACTIVE or self.orders_placed >= self.max_orders:
+            reason = "used up" if state in (OfferStatus.ACTIVE, OfferStatus.USED) else state.lower()
+            raise RuleViolation(SubCode.WRONG_STATE, f"the offer cannot be ordered from: it is {reason}")
+        self.orders_placed += 1
+        if self.orders_placed >= self.max_orders:
+            self.status = OfferStatus.USED
+
+    def return_order(self) -> None:
+        """A cancelled order gives its place back."""
+        if self.orders_placed > 0:
+            self.orders_placed -= 1
+            if self.status is OfferStatus.USED:
+                self.status = OfferStatus.ACTIVE
+
+    def revoke(self, now: datetime) -> None:
+        if self.status_at(now) is OfferStatus.EXPIRED:
+            raise RuleViolation(SubCode.WRONG_STATE, "the offer has expired")
+        self.status = OfferStatus.REVOKED
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,31 +211,75 @@ class Order:
     contact_phone: str | None = None
     specimens: list[Specimen] = field(default_factory=list)
     history: list[StatusChange] = field(default_factory=list)
+    kit_return_days: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_ORDER_STATUSES
+
+    def apply(self, change: StatusChange) -> None:
+        """Move the order to the change's status, as the status machine allows, and record it."""
+        check_transition(self.status, change.status, self.sampling_mode)
+        self.status = change.status
+        self.history.append(change)
+
+    def expires_at(self) -> datetime:
+        """When an unsampled order expires: validTo, and for a kit that is out, its return window after."""
+        if self.status is OrderStatus.KIT_SENT:
+            return self.valid_to + timedelta(days=self.kit_return_days)
+        return self.valid_to
+
+    def positive_values_of(self, code: Code) -> tuple[Code, ...]:
+        for a in self.analyses:
+            if a.code.same_concept(code):
+                return a.positive_values
+        return ()
 
 
 @dataclass(frozen=True, slots=True)
 class Quantity:
-    value: Decimal
+    """A physical quantity: the value exactly as written (5.0 and 5.00 are not the same
+    report) and a UCUM unit."""
+
+    value: str
     unit: str
 
 
 @dataclass(frozen=True, slots=True)
-class ReferenceInterval:
-    low: Decimal | None = None
-    high: Decimal | None = None
-    unit: str | None = None
+class Bound:
+    """One end of an interval."""
+
+    value: str
+    unit: str
+    inclusive: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """An interval of quantities (a value "< 0.5", or a reference interval), with text."""
+
+    low: Bound | None = None
+    high: Bound | None = None
     text: str | None = None
+
+
+Value = Quantity | str | Code | Interval
 
 
 @dataclass(frozen=True, slots=True)
 class AnalysisResult:
     code: Code
-    value: Quantity | str | Code
+    value: Value | None
     status: AnalysisStatus
     display_name: str | None = None
-    reference_interval: ReferenceInterval | None = None
+    reference_interval: Interval | None = None
     interpretation: Interpretation | None = None
     comment: str | None = None
+
+    @property
+    def is_finding(self) -> bool:
+        """Whether it reports a finding (a value), rather than that none was made or one was withdrawn."""
+        return self.value is not None and self.status in (AnalysisStatus.FINAL, AnalysisStatus.PRELIMINARY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,8 +296,9 @@ class LaboratoryResult:
     specimen_identifiers: tuple[str, ...] = ()
 
     @property
-    def is_positive(self) -> bool:
-        return any(a.interpretation is Interpretation.POSITIVE for a in self.analysis_results)
+    def is_withdrawal(self) -> bool:
+        """A version that withdraws every value (all ENTERED_IN_ERROR)."""
+        return all(a.status is AnalysisStatus.ENTERED_IN_ERROR for a in self.analysis_results)
 
 
 @dataclass(slots=True)
@@ -268,14 +312,9 @@ class StoredResult:
     follow_up_case_id: str | None = None
 
 
-class FollowUpStatus(StrEnum):
-    OPEN = "OPEN"
-    CLOSED = "CLOSED"
-
-
 @dataclass(slots=True)
 class FollowUpCase:
-    """Staff follow-up of a positive result for a notifiable disease."""
+    """Staff follow-up of a result of a notifiable offer that is not explicitly negative."""
 
     case_id: str
     order_id: str
@@ -290,21 +329,34 @@ class FollowUpCase:
 
 @dataclass(frozen=True, slots=True)
 class ConnectedSystem:
-    """A system that calls the service (identified by its HSA-id) and whose data it may touch."""
+    """A system that calls the service (identified by its HSA-id), whose data it may touch,
+    and (for a lab or sampling system) the units it acts for besides itself."""
 
     hsa_id: str
     kind: SystemKind
     name: str
     care_givers: frozenset[str] = frozenset()
     all_care_givers: bool = False
+    units: frozenset[str] = frozenset()
 
     def serves(self, care_giver: str) -> bool:
         return self.all_care_givers or care_giver.upper() in self.care_givers
 
+    def acts_for(self, unit: str) -> bool:
+        """Whether the system reports for this lab or sampling unit (its own HSA-id, or a registered unit)."""
+        u = unit.upper()
+        return u == self.hsa_id.upper() or u in self.units
 
-class AuditAction(StrEnum):
-    READ = "READ"
-    WRITE = "WRITE"
+
+@dataclass(frozen=True, slots=True)
+class ReserveNumberType:
+    """A kind of reservnummer a care giver uses for patients without a personnummer: its
+    OID, and optionally the regional format (a regular expression)."""
+
+    oid: str
+    care_giver: str
+    name: str
+    pattern: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,3 +370,4 @@ class AuditRecord:
     sender_hsa_id: str | None = None
     actor_id: str | None = None
     care_giver: str | None = None
+    patient_type: str | None = None

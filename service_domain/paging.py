@@ -23,7 +23,7 @@ MAX_POSITION = 2**63 - 1  # positions are signed 64-bit row numbers
 
 def query_digest(key: bytes, query: OrderQuery) -> bytes:
     parts = (
-        query.patient.root + ":" + query.patient.extension if query.patient else "",
+        query.patient.type + ":" + query.patient.id if query.patient else "",
         ",".join(query.order_ids),
         ",".join(r.upper() for r in query.referral_ids),
         query.performing_lab or "",

@@ -9,37 +9,45 @@ written. Reads raise ``InvalidRequest`` / ``CallerRefused``; writes raise those 
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
-from . import access, commands, paging, release
+from . import access, commands, paging, release, ucum
 from .clock import day_after, day_start, local_date
 from .errors import InvalidRequest, RuleViolation, SubCode
-from .identity import InvalidIdentity, PersonId, check_hsa_id, parse_person_id
+from .identity import InvalidIdentity, PersonId, check_hsa_id, national_type_of, parse_person_id
 from .model import (
     Actor,
     ActorKind,
+    AnalysisStatus,
     AuditAction,
     AuditRecord,
+    Bound,
+    Code,
     ConnectedSystem,
     FollowUpCase,
     FollowUpStatus,
+    Interval,
     LaboratoryResult,
     Offer,
     OfferDefinition,
     OfferStatus,
     Order,
     OrderStatus,
+    Quantity,
+    ReserveNumberType,
     SamplingMode,
     StatusChange,
     StoredResult,
     SystemKind,
 )
 from .ports import ConcurrentWrite, OrderQuery, UnitOfWork
-from .status import check_result_transition, check_transition
+from .status import check_result_transition
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
@@ -78,9 +86,16 @@ class OrderResultView:
 # ---------------------------------------------------------------- checks
 
 
-def _patient(pid: PersonId, now: datetime) -> PersonId:
+def _patient(uow: UnitOfWork, pid: PersonId, now: datetime, care_giver: str | None = None) -> PersonId:
+    """A checked patient id. A reservnummer is accepted under a type configured for the care
+    giver the call concerns (``care_giver``), or for any care giver when the call names none."""
+    reserve: dict[str, str | None] = {}
+    if not pid.is_national:
+        kind = uow.reserve_numbers.get(pid.type)
+        if kind is not None and (care_giver is None or kind.care_giver.upper() == care_giver.upper()):
+            reserve[kind.oid] = kind.pattern
     try:
-        return parse_person_id(pid.root, pid.extension, today=local_date(now))
+        return parse_person_id(pid.id, pid.type, today=local_date(now), reserve_types=reserve)
     except InvalidIdentity as e:
         raise InvalidRequest(str(e)) from None
 
@@ -100,10 +115,10 @@ def _actor(actor: Actor, what: str, now: datetime, *, allowed: Iterable[ActorKin
     if actor.kind is ActorKind.PATIENT:
         if not actor.id.isdigit() or len(actor.id) != 12:
             raise InvalidRequest(f"{what}: a PATIENT actor is identified by a 12-digit personal identity number")
-        root = (
-            "1.2.752.129.2.1.3.3" if int(actor.id[6:8]) > 60 else "1.2.752.129.2.1.3.1"
-        )
-        _patient(PersonId(root, actor.id), now)
+        try:
+            parse_person_id(actor.id, national_type_of(actor.id), today=local_date(now))
+        except InvalidIdentity as e:
+            raise InvalidRequest(f"{what}: {e}") from None
     else:
         _hsa(actor.id, f"{what} id")
     return actor
@@ -112,6 +127,42 @@ def _actor(actor: Actor, what: str, now: datetime, *, allowed: Iterable[ActorKin
 def _not_future(moment: datetime, what: str, now: datetime) -> None:
     if moment > now + CLOCK_SKEW:
         raise InvalidRequest(f"{what} lies in the future")
+
+
+def _code(c: Code | None, what: str) -> None:
+    """A coded value names a code in a code system, or is the original text of an uncoded concept."""
+    if c is None:
+        return
+    if (c.code is None) != (c.code_system is None):
+        raise InvalidRequest(f"{what}: code and codeSystem are given together")
+    if c.code is None and not (c.original_text or "").strip():
+        raise InvalidRequest(f"{what}: give code and codeSystem, or originalText for an uncoded concept")
+
+
+def _unit(unit: str, what: str) -> None:
+    if not ucum.is_ucum(unit):
+        raise InvalidRequest(f"{what}: the unit is not in UCUM syntax")
+
+
+def _bound(b: Bound | None, what: str) -> Decimal | None:
+    if b is None:
+        return None
+    _unit(b.unit, what)
+    try:
+        return Decimal(b.value)
+    except InvalidOperation:
+        raise InvalidRequest(f"{what}: the value is not a decimal number") from None
+
+
+def _interval(i: Interval | None, what: str) -> None:
+    if i is None:
+        return
+    if i.low is None and i.high is None and not (i.text or "").strip():
+        raise InvalidRequest(f"{what}: give low, high or text")
+    low, high = _bound(i.low, f"{what} low"), _bound(i.high, f"{what} high")
+    if low is not None and high is not None and i.low is not None and i.high is not None:
+        if i.low.unit == i.high.unit and high < low:
+            raise InvalidRequest(f"{what} has high below low")
 
 
 def _system(uow: UnitOfWork, ctx: commands.CallContext) -> ConnectedSystem:
@@ -129,15 +180,16 @@ def _audit(
     seen: set[str] = set()
     records = []
     for p in patients:
-        if p.extension in seen:
+        if p.id in seen:
             continue
-        seen.add(p.extension)
+        seen.add(p.id)
         records.append(
             AuditRecord(
                 time=ctx.now,
                 interaction=ctx.interaction,
                 action=action,
-                patient_id=p.extension,
+                patient_id=p.id,
+                patient_type=p.type,
                 log_id=ctx.log_id,
                 consumer_hsa_id=ctx.consumer,
                 sender_hsa_id=ctx.sender,
@@ -180,22 +232,52 @@ def get_offer_catalog(
         return [d for d in definitions if system.serves(d.care_giver)]
 
 
+def _same_assignment(offer: Offer, cmd: commands.AssignOffer, definition: OfferDefinition) -> bool:
+    """Whether an active offer is what this AssignOffer would make (a retry of the same request)."""
+    return (
+        offer.care_unit.upper() == cmd.care_unit.upper()
+        and offer.assigned_by == cmd.assigned_by
+        and offer.max_orders == (cmd.max_orders or definition.max_orders)
+        and (cmd.valid_to is None or offer.valid_to == cmd.valid_to)
+        and offer.comment == cmd.comment
+    )
+
+
 def assign_offer(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.AssignOffer) -> WriteOutcome:
     now = ctx.now
-    patient = _patient(cmd.patient, now)
     _hsa(cmd.care_giver, "careGiverHSAId")
     _hsa(cmd.care_unit, "accountableCareUnit")
     _actor(cmd.assigned_by, "assignedBy", now, allowed=(ActorKind.STAFF, ActorKind.SYSTEM))
     if cmd.valid_to is not None and cmd.valid_to <= now:
         raise InvalidRequest("validTo must lie in the future")
     with uow:
+        patient = _patient(uow, cmd.patient, now, cmd.care_giver)
         system = _system(uow, ctx)
         access.check_serves(system, cmd.care_giver)
         definition = uow.definitions.get(cmd.care_giver, cmd.offer_code)
         if definition is None or not definition.active:
             raise RuleViolation(SubCode.NOT_IN_CATALOGUE, "the offer code is not in the care giver's catalogue")
-        if not definition.fits_age(patient.age_on(local_date(now))):
+        age = patient.age_on(local_date(now))
+        if age is None and definition.has_age_limits:
+            raise RuleViolation(
+                SubCode.NOT_IN_CATALOGUE, "the offer has age limits and a reservnummer does not tell the patient's age"
+            )
+        if age is not None and not definition.fits_age(age):
             raise RuleViolation(SubCode.NOT_IN_CATALOGUE, "the patient's age is outside the offer's age limits")
+        # One active offer of a code per patient and care giver: the same request again (a retry
+        # after a timeout) gets the offer it made; another one is refused.
+        for existing in uow.offers.for_patient(patient, for_update=True):
+            if (
+                existing.offer_code == definition.offer_code
+                and existing.care_giver.upper() == definition.care_giver.upper()
+                and existing.status_at(now) is OfferStatus.ACTIVE
+            ):
+                if _same_assignment(existing, cmd, definition):
+                    return _repeat(uow, ctx, patient, cmd.assigned_by, existing.care_giver,
+                                   "the patient already has this offer; it is returned", offer_id=existing.offer_id)
+                raise RuleViolation(
+                    SubCode.WRONG_STATE, "the patient already has an active offer with this code; revoke it first"
+                )
         offer = Offer(
             offer_id=_new_id(),
             offer_code=definition.offer_code,
@@ -228,9 +310,7 @@ def revoke_offer(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.Revok
         access.check_serves(system, offer.care_giver)
         if offer.status is OfferStatus.REVOKED:
             return _repeat(uow, ctx, offer.patient, cmd.revoked_by, offer.care_giver, "the offer was already revoked")
-        if offer.status_at(ctx.now) is OfferStatus.EXPIRED:
-            raise RuleViolation(SubCode.WRONG_STATE, "the offer has expired")
-        offer.status = OfferStatus.REVOKED
+        offer.revoke(ctx.now)
         uow.offers.save(offer)
         uow.audit.add(_audit(ctx, AuditAction.WRITE, [offer.patient], cmd.revoked_by, offer.care_giver))
         uow.commit()
@@ -238,8 +318,8 @@ def revoke_offer(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.Revok
 
 
 def get_offers(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.GetOffers) -> list[Offer]:
-    patient = _patient(cmd.patient, ctx.now)
     with uow:
+        patient = _patient(uow, cmd.patient, ctx.now)
         system = _system(uow, ctx)
         offers = []
         for offer in uow.offers.for_patient(patient):
@@ -258,6 +338,7 @@ def get_offers(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.GetOffe
 
 
 def _new_referral_id(uow: UnitOfWork) -> str:
+    """A referral id no other order has, open or closed: a look-up by referral id finds one order."""
     for _ in range(20):
         candidate = "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(REFERRAL_LENGTH))
         if not uow.orders.referral_in_use(candidate):
@@ -275,16 +356,16 @@ def create_order(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.Creat
 
 def _create_order(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.CreateOrder) -> WriteOutcome:
     now = ctx.now
-    patient = _patient(cmd.patient, now)
     _hsa(cmd.performing_lab, "performingLabHSAId")
     _hsa(cmd.sampling_unit, "samplingUnitHSAId")
     if cmd.sampling_mode is SamplingMode.HOME_KIT and cmd.delivery_address is None:
         raise InvalidRequest("a HOME_KIT order needs a deliveryAddress")
     with uow:
+        patient = _patient(uow, cmd.patient, now)
         system = _system(uow, ctx)
         offer = uow.offers.get(cmd.offer_id, for_update=True)
         # An offer of another patient is reported as unknown: its existence is not disclosed.
-        if offer is None or offer.patient.extension != patient.extension:
+        if offer is None or offer.patient != patient:
             raise RuleViolation(SubCode.UNKNOWN_ID, "no offer with that offerId for this patient")
         access.check_serves(system, offer.care_giver)
         existing = uow.orders.open_for_offer(offer.offer_id, cmd.sampling_mode)
@@ -299,17 +380,14 @@ def _create_order(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.Crea
                 order_id=existing.order_id,
                 referral_id=existing.referral_id,
             )
-        state = offer.status_at(now)
-        if state is not OfferStatus.ACTIVE or offer.orders_placed >= offer.max_orders:
-            reason = "used up" if state in (OfferStatus.ACTIVE, OfferStatus.USED) else state.lower()
-            raise RuleViolation(SubCode.WRONG_STATE, f"the offer cannot be ordered from: it is {reason}")
         if cmd.sampling_mode not in offer.sampling_modes:
             raise RuleViolation(SubCode.NOT_IN_CATALOGUE, f"the offer does not allow sampling mode {cmd.sampling_mode}")
         definition = uow.definitions.get(offer.care_giver, offer.offer_code)
         if definition is None or not definition.active:
             raise RuleViolation(SubCode.WRONG_STATE, "the offer is no longer in the care giver's catalogue")
+        offer.take_order(now)
         actor = (
-            Actor(ActorKind.PATIENT, patient.extension)
+            Actor(ActorKind.PATIENT, patient.id)
             if system.kind is SystemKind.CITIZEN
             else Actor(ActorKind.SYSTEM, system.hsa_id)
         )
@@ -335,11 +413,9 @@ def _create_order(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.Crea
             delivery_address=cmd.delivery_address,
             contact_phone=cmd.contact_phone,
             history=[StatusChange(OrderStatus.ORDERED, now, actor)],
+            kit_return_days=definition.kit_return_days,
         )
         uow.orders.add(order)
-        offer.orders_placed += 1
-        if offer.orders_placed >= offer.max_orders:
-            offer.status = OfferStatus.USED
         uow.offers.save(offer)
         uow.audit.add(_audit(ctx, AuditAction.WRITE, [patient], actor, offer.care_giver))
         uow.commit()
@@ -351,7 +427,6 @@ def get_orders(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.GetOrde
         raise InvalidRequest(
             "give at least one of patientId, orderId, referralId, performingLabHSAId, samplingUnitHSAId"
         )
-    patient = _patient(cmd.patient, ctx.now) if cmd.patient else None
     _hsa(cmd.performing_lab, "performingLabHSAId")
     _hsa(cmd.sampling_unit, "samplingUnitHSAId")
     if cmd.created_start and cmd.created_end and cmd.created_end < cmd.created_start:
@@ -360,6 +435,7 @@ def get_orders(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.GetOrde
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidRequest(f"maxResults must be between 1 and {MAX_PAGE_SIZE}")
     with uow:
+        patient = _patient(uow, cmd.patient, ctx.now) if cmd.patient else None
         system = _system(uow, ctx)
         if system.kind is SystemKind.CITIZEN and patient is None:
             raise InvalidRequest("the citizen e-service must give the patientId")
@@ -407,30 +483,30 @@ def set_order_status(
             _not_future(s.collected_time, "specimen collectedTime", now)
     if cmd.status is OrderStatus.SPECIMEN_COLLECTED and not cmd.specimens:
         raise InvalidRequest("SPECIMEN_COLLECTED needs the collected specimen (its barcode)")
+    if cmd.status is OrderStatus.REJECTED and cmd.reason is None:
+        raise InvalidRequest("REJECTED needs the coded reason why the order cannot be performed")
+    _code(cmd.reason, "reason")
+    for s in cmd.specimens:
+        _code(s.material, "specimen material")
     if len({s.identifier for s in cmd.specimens}) != len(cmd.specimens):
         raise InvalidRequest("the same specimen identifier is given twice")
     with uow:
         system = _system(uow, ctx)
         access.check_may_report(system, cmd.status)
         order = _load_order_for_write(uow, system, cmd.order_id)
-        last = order.history[-1] if order.history else None
-        if (
-            order.status is cmd.status
-            and last is not None
-            and last.status is cmd.status
-            and last.time == cmd.event_time
-        ):
+        if system.kind is SystemKind.LAB and order.performing_lab and not system.acts_for(order.performing_lab):
+            raise RuleViolation(SubCode.NOT_PERMITTED, "the order is addressed to another lab")
+        known = {s.identifier for s in order.specimens}
+        new_specimens = [s for s in cmd.specimens if s.identifier not in known]
+        if order.status is cmd.status and not new_specimens:
+            # the same report again (a retry after a timeout, perhaps with a fresh eventTime)
             return _repeat(
                 uow, ctx, order.patient, cmd.performed_by, order.care_giver, f"the order already has status {cmd.status}"
             )
-        check_transition(order.status, cmd.status, order.sampling_mode)
-        known = {s.identifier for s in order.specimens}
-        new_specimens = [s for s in cmd.specimens if s.identifier not in known]
         change = StatusChange(
             cmd.status, cmd.event_time, cmd.performed_by, cmd.performing_unit, cmd.reason, cmd.comment
         )
-        order.status = cmd.status
-        order.history.append(change)
+        order.apply(change)
         order.specimens.extend(new_specimens)
         if cmd.status is OrderStatus.SPECIMEN_COLLECTED and order.sampling_unit is None:
             order.sampling_unit = cmd.performing_unit
@@ -447,22 +523,18 @@ def cancel_order(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.Cance
         system = _system(uow, ctx)
         order = _load_order_for_write(uow, system, cmd.order_id)
         if system.kind is SystemKind.CITIZEN and (
-            cmd.cancelled_by.kind is not ActorKind.PATIENT or cmd.cancelled_by.id != order.patient.extension
+            cmd.cancelled_by.kind is not ActorKind.PATIENT or cmd.cancelled_by.id != order.patient.id
         ):
             raise RuleViolation(SubCode.NOT_PERMITTED, "through the citizen e-service only the patient may cancel")
         if order.status is OrderStatus.CANCELLED:
             return _repeat(uow, ctx, order.patient, cmd.cancelled_by, order.care_giver, "the order was already cancelled")
-        check_transition(order.status, OrderStatus.CANCELLED, order.sampling_mode)
         change = StatusChange(OrderStatus.CANCELLED, now, cmd.cancelled_by, comment=cmd.reason)
-        order.status = OrderStatus.CANCELLED
-        order.history.append(change)
+        order.apply(change)
         uow.orders.record_change(order, change)
         # A cancelled order does not use up the offer.
         offer = uow.offers.get(order.offer_id, for_update=True)
-        if offer is not None and offer.orders_placed > 0:
-            offer.orders_placed -= 1
-            if offer.status is OfferStatus.USED:
-                offer.status = OfferStatus.ACTIVE
+        if offer is not None:
+            offer.return_order()
             uow.offers.save(offer)
         uow.audit.add(_audit(ctx, AuditAction.WRITE, [order.patient], cmd.cancelled_by, order.care_giver))
         uow.commit()
@@ -472,18 +544,32 @@ def cancel_order(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.Cance
 # ---------------------------------------------------------------- results
 
 
+NO_VALUE = (AnalysisStatus.CANNOT_BE_DONE, AnalysisStatus.ENTERED_IN_ERROR)
+
+
 def _check_result_input(result: LaboratoryResult, now: datetime) -> None:
     _hsa(result.performing_lab, "performingLabHSAId")
     _not_future(result.report_time, "reportTime", now)
     if result.signed_by is not None:
         _actor(result.signed_by, "signedBy", now, allowed=(ActorKind.STAFF, ActorKind.SYSTEM))
-    codes = [(a.code.code_system, a.code.code) for a in result.analysis_results]
-    if len(set(codes)) != len(codes):
+    for n, a in enumerate(result.analysis_results, start=1):
+        what = f"analysisResult {n}"
+        _code(a.code, f"{what} code")
+        if a.status in NO_VALUE:
+            if a.value is not None:
+                raise InvalidRequest(f"{what}: an analysis that is {a.status} carries no value")
+        elif a.value is None:
+            raise InvalidRequest(f"{what}: a {a.status} analysis result needs a value")
+        if isinstance(a.value, Quantity):
+            _bound(Bound(a.value.value, a.value.unit), f"{what} value")
+        elif isinstance(a.value, Code):
+            _code(a.value, f"{what} coded value")
+        elif isinstance(a.value, Interval):
+            _interval(a.value, f"{what} interval")
+        _interval(a.reference_interval, f"{what} reference interval")
+    keys = [a.code.key for a in result.analysis_results]
+    if len(set(keys)) != len(keys):
         raise InvalidRequest("the same analysis code is reported twice in one result")
-    for a in result.analysis_results:
-        ri = a.reference_interval
-        if ri is not None and ri.low is not None and ri.high is not None and ri.high < ri.low:
-            raise InvalidRequest("a reference interval has high below low")
 
 
 def set_result(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.SetResult) -> WriteOutcome:
@@ -501,6 +587,11 @@ def _store_result(uow: UnitOfWork, ctx: commands.CallContext, result: Laboratory
     with uow:
         system = _system(uow, ctx)
         order = _load_order_for_write(uow, system, result.order_id)
+        # the result comes from the order's lab, through a system that reports for that lab
+        if order.performing_lab and result.performing_lab.upper() != order.performing_lab.upper():
+            raise RuleViolation(SubCode.NOT_PERMITTED, "the order is addressed to another lab")
+        if system.kind is SystemKind.LAB and not system.acts_for(result.performing_lab):
+            raise RuleViolation(SubCode.NOT_PERMITTED, "the calling system does not report for this lab")
         same = uow.results.get(order.order_id, result.version)
         if same is not None:
             if same.result == result:
@@ -518,7 +609,9 @@ def _store_result(uow: UnitOfWork, ctx: commands.CallContext, result: Laboratory
         new_status = check_result_transition(order.status, result.report_status, order.sampling_mode)
 
         case = uow.follow_ups.open_for_order(order.order_id)
-        decision = release.decide(order.result_release, order.notifiable, result, case is not None)
+        decision = release.decide(
+            order.result_release, order.notifiable, result, case is not None, order.positive_values_of
+        )
         if decision.needs_follow_up and case is None:
             case = FollowUpCase(
                 case_id=_new_id(),
@@ -539,8 +632,7 @@ def _store_result(uow: UnitOfWork, ctx: commands.CallContext, result: Laboratory
         )
         actor = result.signed_by or Actor(ActorKind.SYSTEM, system.hsa_id)
         change = StatusChange(new_status, result.report_time, actor, result.performing_lab)
-        order.status = new_status
-        order.history.append(change)
+        order.apply(change)
         uow.orders.record_change(order, change)
         uow.audit.add(_audit(ctx, AuditAction.WRITE, [order.patient], actor, order.care_giver))
         uow.commit()
@@ -550,31 +642,37 @@ def _store_result(uow: UnitOfWork, ctx: commands.CallContext, result: Laboratory
 def get_results(
     uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.GetResults
 ) -> list[OrderResultView]:
-    patient = _patient(cmd.patient, ctx.now)
     if cmd.period_start and cmd.period_end and cmd.period_end < cmd.period_start:
         raise InvalidRequest("period ends before it starts")
     with uow:
+        patient = _patient(uow, cmd.patient, ctx.now)
         system = _system(uow, ctx)
         citizen = system.kind is SystemKind.CITIZEN
         orders = [o for o in uow.orders.for_patient(patient, cmd.order_ids) if system.serves(o.care_giver)]
-        newest = uow.results.newest([o.order_id for o in orders])
-        open_cases = uow.follow_ups.open_for_orders(list(newest))
+        ids = [o.order_id for o in orders]
+        newest = uow.results.newest(ids)
+        held: set[str] = set()
+        if citizen:
+            # the patient sees the newest version released to them, never a newer one that is held
+            with_results = set(newest)
+            newest = uow.results.newest(ids, released_only=True)
+            held = with_results - set(newest)
+        open_cases = set() if citizen else uow.follow_ups.open_for_orders(list(newest))
         views = []
         for order in orders:
             stored = newest.get(order.order_id)
             if stored is None:
+                if order.order_id in held:
+                    # Neither the result nor a pending follow-up (which would disclose a
+                    # positive finding) reaches the patient before release.
+                    views.append(OrderResultView(order, None, False, None, False))
                 continue
             day = local_date(stored.result.report_time)
             if (cmd.period_start and day < cmd.period_start) or (cmd.period_end and day > cmd.period_end):
                 continue
-            if citizen and not stored.released:
-                # Neither the result nor a pending follow-up (which would disclose a
-                # positive finding) reaches the patient before release.
-                views.append(OrderResultView(order, None, False, None, False))
-            else:
-                # follow-up is staff business: the patient is never told a case is open
-                follow_up = order.order_id in open_cases and not citizen
-                views.append(OrderResultView(order, stored.result, stored.released, stored.release_time, follow_up))
+            # follow-up is staff business: the patient is never told a case is open
+            follow_up = order.order_id in open_cases
+            views.append(OrderResultView(order, stored.result, stored.released, stored.release_time, follow_up))
         uow.audit.add(_audit(ctx, AuditAction.READ, [patient]))
         uow.commit()
         return views
@@ -638,11 +736,11 @@ def expire_due(uow: UnitOfWork, now: datetime, actor: Actor = HOUSEKEEPING_ACTOR
     Orders are locked before offers, as every other write that touches both does."""
     ctx = commands.CallContext("Housekeeping", str(uuid.uuid4()), None, now)
     with uow:
-        orders = uow.orders.due_to_expire(now)
+        # a kit that is out may still come back within its return window
+        orders = [o for o in uow.orders.due_to_expire(now) if o.expires_at() < now]
         for order in orders:
             change = StatusChange(OrderStatus.EXPIRED, now, actor)
-            order.status = OrderStatus.EXPIRED
-            order.history.append(change)
+            order.apply(change)
             uow.orders.record_change(order, change)
             uow.audit.add(_audit(ctx, AuditAction.WRITE, [order.patient], actor, order.care_giver))
         offers = uow.offers.due_to_expire(now)
@@ -684,6 +782,23 @@ def export_catalogue(uow: UnitOfWork) -> list[OfferDefinition]:
 def register_systems(uow: UnitOfWork, systems: Sequence[ConnectedSystem]) -> None:
     with uow:
         for s in systems:
-            uow.systems.put(replace(s, care_givers=frozenset(c.upper() for c in s.care_givers)))
+            uow.systems.put(replace(s, care_givers=frozenset(c.upper() for c in s.care_givers),
+                                    units=frozenset(u.upper() for u in s.units)))
+        uow.commit()
+
+
+def register_reserve_number_type(uow: UnitOfWork, kind: ReserveNumberType) -> None:
+    """Let a care giver's reservnummer (under its OID) identify patients."""
+    try:
+        check_hsa_id(kind.care_giver, "care giver")
+    except InvalidIdentity as e:
+        raise InvalidRequest(str(e)) from None
+    if kind.pattern is not None:
+        try:
+            re.compile(kind.pattern)
+        except re.error:
+            raise InvalidRequest("the reservnummer pattern is not a regular expression") from None
+    with uow:
+        uow.reserve_numbers.put(kind)
         uow.commit()
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from .enums import OrderStatus, ReportStatus, SamplingMode
 from .errors import RuleViolation, SubCode
-from .model import OrderStatus, ReportStatus, SamplingMode
 
 S = OrderStatus
 

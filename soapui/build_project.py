@@ -66,7 +66,7 @@ def envelope(interaction: Interaction, body: str, logical_address: str = "${#Pro
 
 
 def patient(prop: str = "patient") -> str:
-    return f"<c:root>1.2.752.129.2.1.3.1</c:root><c:extension>${{#Project#{prop}}}</c:extension>"
+    return f"<c:id>${{#Project#{prop}}}</c:id><c:type>1.2.752.129.2.1.3.1</c:type>"
 
 
 def staff() -> str:
@@ -78,7 +78,8 @@ HBA1C_RESULT = (
     "<c:resultVersion>1</c:resultVersion><c:reportStatus>FINAL</c:reportStatus><c:reportTime>{time}</c:reportTime>"
     "<c:analysisResult><c:code><c:code>NPU27300</c:code><c:codeSystem>1.2.752.108.1</c:codeSystem></c:code>"
     "<c:displayName>HbA1c</c:displayName><c:pq><c:value>41</c:value><c:unit>mmol/mol</c:unit></c:pq>"
-    "<c:referenceInterval><c:low>27</c:low><c:high>42</c:high><c:unit>mmol/mol</c:unit></c:referenceInterval>"
+    "<c:referenceInterval><c:low><c:value>27</c:value><c:unit>mmol/mol</c:unit></c:low>"
+    "<c:high><c:value>42</c:value><c:unit>mmol/mol</c:unit></c:high></c:referenceInterval>"
     "<c:interpretation>NORMAL</c:interpretation><c:status>FINAL</c:status></c:analysisResult></r:laboratoryResult>"
 )
 
@@ -197,7 +198,7 @@ NEGATIVE = [
     Step("VP007 sampling system may not set results", "SetResult", "samplingSystem", SAMPLES["SetResult"][1],
          vp_fault("VP007")),
     Step("Validation fault: wrong check digit", "GetOrders", "lab",
-         "<r:GetOrders><r:patientId><c:root>1.2.752.129.2.1.3.1</c:root><c:extension>191212121213</c:extension>"
+         "<r:GetOrders><r:patientId><c:id>191212121213</c:id><c:type>1.2.752.129.2.1.3.1</c:type>"
          "</r:patientId></r:GetOrders>",
          [Assertion("SOAP Response", "SOAP Response"), Assertion("SOAP Fault", "SOAP Fault"),
           Assertion("XPath Match", "faultcode Client", "substring-after(//faultcode, ':')", "Client"),

@@ -33,8 +33,8 @@ from eph.devpki import DevPki
 from service_domain.identity import luhn_check_digit
 
 ROOT = Path(__file__).resolve().parent.parent
-PNR_ROOT = "1.2.752.129.2.1.3.1"
-SAMORDNING_ROOT = "1.2.752.129.2.1.3.3"
+PERSONNUMMER = "1.2.752.129.2.1.3.1"
+SAMORDNINGSNUMMER = "1.2.752.129.2.1.3.3"
 SERVICE_ADDRESS = "SE5565594230-EPH"
 
 # Every personal identity number a test made: the log checks look for each of them.
@@ -55,7 +55,7 @@ def patient(born: date | None = None) -> dict[str, str]:
     """A new patient (a random adult unless ``born`` is given), as a PersonIdType value."""
     if born is None:
         born = date(random.randint(1950, 2000), random.randint(1, 12), random.randint(1, 28))
-    return {"root": PNR_ROOT, "extension": person_number(born)}
+    return {"id": person_number(born), "type": PERSONNUMMER}
 
 
 @functools.cache
@@ -166,7 +166,7 @@ class ContractCheck(Plugin):
 
     def _check(self, envelope: etree._Element, direction: str) -> None:
         body = envelope.find(f"{{{SOAP11_ENV_NS}}}Body")
-        assert body is not None and len(body) == 1
+        assert body is not None and len(body) == 1, (direction, etree.tostring(envelope)[:3000])
         entry = body[0]
         if entry.tag == f"{{{SOAP11_ENV_NS}}}Fault":
             return
@@ -190,7 +190,7 @@ class ContractCheck(Plugin):
         result_code = envelope.findtext(f".//{{{CORE_NS}}}resultCode")
         fault = envelope.find(f".//{{{SOAP11_ENV_NS}}}Fault") is not None
         patients = {
-            e.findtext(f"{{{CORE_NS}}}extension")
+            e.findtext(f"{{{CORE_NS}}}id")
             for e in envelope.iter()
             if isinstance(e.tag, str) and e.tag.endswith("}patientId")
         }

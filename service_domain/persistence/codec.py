@@ -1,9 +1,8 @@
-"""Value objects to and from the JSON kept in JSON columns."""
+"""Value objects to and from the JSON kept in JSON columns (element names of the contract)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from ..model import (
@@ -12,13 +11,15 @@ from ..model import (
     Analysis,
     AnalysisResult,
     AnalysisStatus,
+    Bound,
     Code,
     DeliveryAddress,
     Interpretation,
+    Interval,
     LaboratoryResult,
     Quantity,
-    ReferenceInterval,
     ReportStatus,
+    Value,
 )
 
 Json = dict[str, Any]
@@ -36,6 +37,7 @@ def code_to_json(c: Code | None) -> Json | None:
             "code": c.code,
             "codeSystem": c.code_system,
             "codeSystemName": c.code_system_name,
+            "codeSystemVersion": c.code_system_version,
             "displayName": c.display_name,
             "originalText": c.original_text,
         }
@@ -45,15 +47,33 @@ def code_to_json(c: Code | None) -> Json | None:
 def code_from_json(d: Json | None) -> Code | None:
     if d is None:
         return None
-    return Code(d["code"], d["codeSystem"], d.get("codeSystemName"), d.get("displayName"), d.get("originalText"))
+    return Code(
+        d.get("code"), d.get("codeSystem"), d.get("codeSystemName"), d.get("displayName"), d.get("originalText"),
+        d.get("codeSystemVersion"),
+    )
+
+
+def _code(d: Json) -> Code:
+    c = code_from_json(d)
+    assert c is not None
+    return c
 
 
 def analyses_to_json(analyses: tuple[Analysis, ...]) -> list[Json]:
-    return [{"code": code_to_json(a.code), "displayName": a.display_name} for a in analyses]
+    out = []
+    for a in analyses:
+        item: Json = {"code": code_to_json(a.code), "displayName": a.display_name}
+        if a.positive_values:
+            item["positiveValue"] = [code_to_json(p) for p in a.positive_values]
+        out.append(item)
+    return out
 
 
 def analyses_from_json(items: list[Json]) -> tuple[Analysis, ...]:
-    return tuple(Analysis(code_from_json(a["code"]), a["displayName"]) for a in items)  # type: ignore[arg-type]
+    return tuple(
+        Analysis(_code(a["code"]), a["displayName"], tuple(_code(p) for p in a.get("positiveValue", ())))
+        for a in items
+    )
 
 
 def actor_to_json(a: Actor | None) -> Json | None:
@@ -80,29 +100,47 @@ def address_from_json(d: Json | None) -> DeliveryAddress | None:
     return DeliveryAddress(d["name"], d["street"], d["postalCode"], d["city"])
 
 
-def _dec(v: Decimal | None) -> str | None:
-    return None if v is None else str(v)
+def _bound_to_json(b: Bound | None) -> Json | None:
+    return None if b is None else {"value": b.value, "unit": b.unit, "inclusive": b.inclusive}
 
 
-def _undec(v: str | None) -> Decimal | None:
-    return None if v is None else Decimal(v)
+def _bound_from_json(d: Json | None) -> Bound | None:
+    return None if d is None else Bound(str(d["value"]), d["unit"], d.get("inclusive", True))
 
 
-def _value_to_json(v: Quantity | str | Code) -> Json:
+def interval_to_json(i: Interval | None) -> Json | None:
+    if i is None:
+        return None
+    return _drop_none({"low": _bound_to_json(i.low), "high": _bound_to_json(i.high), "text": i.text})
+
+
+def interval_from_json(d: Json | None) -> Interval | None:
+    if d is None:
+        return None
+    return Interval(_bound_from_json(d.get("low")), _bound_from_json(d.get("high")), d.get("text"))
+
+
+def _value_to_json(v: Value | None) -> Json | None:
+    if v is None:
+        return None
     if isinstance(v, Quantity):
-        return {"pq": {"value": str(v.value), "unit": v.unit}}
+        return {"pq": {"value": v.value, "unit": v.unit}}
     if isinstance(v, Code):
         return {"coded": code_to_json(v)}
+    if isinstance(v, Interval):
+        return {"interval": interval_to_json(v)}
     return {"text": v}
 
 
-def _value_from_json(d: Json) -> Quantity | str | Code:
+def _value_from_json(d: Json | None) -> Value | None:
+    if d is None:
+        return None
     if "pq" in d:
-        return Quantity(Decimal(d["pq"]["value"]), d["pq"]["unit"])
+        return Quantity(str(d["pq"]["value"]), d["pq"]["unit"])
     if "coded" in d:
-        c = code_from_json(d["coded"])
-        assert c is not None
-        return c
+        return _code(d["coded"])
+    if "interval" in d:
+        return interval_from_json(d["interval"])
     return str(d["text"])
 
 
@@ -124,16 +162,7 @@ def result_to_json(r: LaboratoryResult) -> Json:
                         "code": code_to_json(a.code),
                         "displayName": a.display_name,
                         "value": _value_to_json(a.value),
-                        "referenceInterval": None
-                        if a.reference_interval is None
-                        else _drop_none(
-                            {
-                                "low": _dec(a.reference_interval.low),
-                                "high": _dec(a.reference_interval.high),
-                                "unit": a.reference_interval.unit,
-                                "text": a.reference_interval.text,
-                            }
-                        ),
+                        "referenceInterval": interval_to_json(a.reference_interval),
                         "interpretation": a.interpretation.value if a.interpretation else None,
                         "status": a.status.value,
                         "comment": a.comment,
@@ -146,31 +175,25 @@ def result_to_json(r: LaboratoryResult) -> Json:
 
 
 def result_from_json(d: Json) -> LaboratoryResult:
-    analyses = []
-    for a in d["analysisResult"]:
-        ri = a.get("referenceInterval")
-        code = code_from_json(a["code"])
-        assert code is not None
-        analyses.append(
-            AnalysisResult(
-                code=code,
-                value=_value_from_json(a["value"]),
-                status=AnalysisStatus(a["status"]),
-                display_name=a.get("displayName"),
-                reference_interval=None
-                if ri is None
-                else ReferenceInterval(_undec(ri.get("low")), _undec(ri.get("high")), ri.get("unit"), ri.get("text")),
-                interpretation=Interpretation(a["interpretation"]) if a.get("interpretation") else None,
-                comment=a.get("comment"),
-            )
+    analyses = tuple(
+        AnalysisResult(
+            code=_code(a["code"]),
+            value=_value_from_json(a.get("value")),
+            status=AnalysisStatus(a["status"]),
+            display_name=a.get("displayName"),
+            reference_interval=interval_from_json(a.get("referenceInterval")),
+            interpretation=Interpretation(a["interpretation"]) if a.get("interpretation") else None,
+            comment=a.get("comment"),
         )
+        for a in d["analysisResult"]
+    )
     return LaboratoryResult(
         order_id=d["orderId"],
         performing_lab=d["performingLabHSAId"],
         version=d["resultVersion"],
         report_status=ReportStatus(d["reportStatus"]),
         report_time=datetime.fromisoformat(d["reportTime"]),
-        analysis_results=tuple(analyses),
+        analysis_results=analyses,
         laboratory_id=d.get("laboratoryId"),
         signed_by=actor_from_json(d.get("signedBy")),
         comment=d.get("comment"),

@@ -25,6 +25,7 @@ from .repository import (
     SqlFollowUpRepository,
     SqlOfferRepository,
     SqlOrderRepository,
+    SqlReserveNumberRepository,
     SqlResultRepository,
     SqlSystemRepository,
     SystemCache,
@@ -161,6 +162,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.results = SqlResultRepository(conn)
         self.follow_ups = SqlFollowUpRepository(conn)
         self.systems = SqlSystemRepository(conn, self.db.systems)
+        self.reserve_numbers = SqlReserveNumberRepository(conn)
         self.audit = SqlAuditRepository(conn)
         return self
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +25,7 @@ from ..model import (
     OfferStatus,
     Order,
     OrderStatus,
+    ReserveNumberType,
     ResultRelease,
     SamplingMode,
     Specimen,
@@ -38,14 +39,26 @@ from .tables import (
     audit_record,
     connected_system,
     connected_system_care_giver,
+    connected_system_unit,
     follow_up_case,
     lab_result,
     offer,
     offer_definition,
     order_status_change,
     patient_order,
+    reserve_number_type,
     specimen,
 )
+
+# PostgreSQL advisory locks held to the end of a transaction (two-key form: kind, key)
+_LOCK_PATIENT = 1  # writes that must see each other's offers for one patient
+_LOCK_ORDER_SEQ = 2  # order inserts: row numbers become visible in the order they are taken
+
+
+def _advisory_lock(conn: Connection, kind: int, key: str = "") -> None:
+    """Wait for the transaction-scoped lock (PostgreSQL; SQLite's writers take turns anyway)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:kind, hashtext(:key))"), {"kind": kind, "key": key})
 
 
 def _modes_to_str(modes: Iterable[SamplingMode]) -> str:
@@ -76,6 +89,7 @@ def _definition_row(d: OfferDefinition) -> dict[str, Any]:
         "max_age": d.max_age,
         "patient_instructions": d.patient_instructions,
         "active": d.active,
+        "kit_return_days": d.kit_return_days,
     }
 
 
@@ -96,6 +110,7 @@ def _definition(r: Row[Any]) -> OfferDefinition:
         max_age=r.max_age,
         patient_instructions=r.patient_instructions,
         active=r.active,
+        kit_return_days=r.kit_return_days,
     )
 
 
@@ -159,8 +174,8 @@ def _offer_row(o: Offer) -> dict[str, Any]:
         "offer_id": o.offer_id,
         "offer_code": o.offer_code,
         "display_name": o.display_name,
-        "patient_root": o.patient.root,
-        "patient_id": o.patient.extension,
+        "patient_type": o.patient.type,
+        "patient_id": o.patient.id,
         "care_giver": o.care_giver,
         "care_unit": o.care_unit,
         "assigned_by": codec.actor_to_json(o.assigned_by),
@@ -181,7 +196,7 @@ def _offer(r: Row[Any]) -> Offer:
         offer_id=r.offer_id,
         offer_code=r.offer_code,
         display_name=r.display_name,
-        patient=PersonId(r.patient_root, r.patient_id),
+        patient=PersonId(r.patient_id, r.patient_type),
         care_giver=r.care_giver,
         care_unit=r.care_unit,
         assigned_by=actor,
@@ -209,9 +224,12 @@ class SqlOfferRepository:
         row = self.conn.execute(q).first()
         return _offer(row) if row else None
 
-    def for_patient(self, patient: PersonId) -> list[Offer]:
-        q = select(offer).where(offer.c.patient_id == patient.extension).order_by(offer.c.seq)
-        return [_offer(r) for r in self.conn.execute(q)]
+    def for_patient(self, patient: PersonId, *, for_update: bool = False) -> list[Offer]:
+        q = select(offer).where(offer.c.patient_id == patient.id, offer.c.patient_type == patient.type)
+        if for_update:
+            _advisory_lock(self.conn, _LOCK_PATIENT, patient.id)
+            q = q.with_for_update()
+        return [_offer(r) for r in self.conn.execute(q.order_by(offer.c.seq))]
 
     def save(self, o: Offer) -> None:
         self.conn.execute(
@@ -240,8 +258,8 @@ def _order_row(o: Order) -> dict[str, Any]:
         "offer_id": o.offer_id,
         "offer_code": o.offer_code,
         "display_name": o.display_name,
-        "patient_root": o.patient.root,
-        "patient_id": o.patient.extension,
+        "patient_type": o.patient.type,
+        "patient_id": o.patient.id,
         "status": o.status.value,
         "sampling_mode": o.sampling_mode.value,
         "performing_lab": o.performing_lab,
@@ -256,6 +274,7 @@ def _order_row(o: Order) -> dict[str, Any]:
         "result_release": o.result_release.value,
         "delivery_address": codec.address_to_json(o.delivery_address),
         "contact_phone": o.contact_phone,
+        "kit_return_days": o.kit_return_days,
     }
 
 
@@ -266,7 +285,7 @@ def _order(r: Row[Any], specimens: list[Specimen], history: list[StatusChange]) 
         offer_id=r.offer_id,
         offer_code=r.offer_code,
         display_name=r.display_name,
-        patient=PersonId(r.patient_root, r.patient_id),
+        patient=PersonId(r.patient_id, r.patient_type),
         status=OrderStatus(r.status),
         sampling_mode=SamplingMode(r.sampling_mode),
         care_giver=r.care_giver,
@@ -283,6 +302,7 @@ def _order(r: Row[Any], specimens: list[Specimen], history: list[StatusChange]) 
         contact_phone=r.contact_phone,
         specimens=specimens,
         history=history,
+        kit_return_days=r.kit_return_days,
     )
 
 
@@ -325,6 +345,10 @@ class SqlOrderRepository:
         return out
 
     def add(self, o: Order) -> None:
+        # Row numbers are taken at insert and become visible at commit. A reader paging by row
+        # number must never see a later number before an earlier one, or it would page past the
+        # earlier order for good: inserters take turns from the insert to their commit.
+        _advisory_lock(self.conn, _LOCK_ORDER_SEQ)
         try:
             seq = self.conn.execute(insert(patient_order).values(**_order_row(o)).returning(patient_order.c.seq)).scalar_one()
         except IntegrityError:
@@ -345,7 +369,8 @@ class SqlOrderRepository:
         c = patient_order.c
         conditions = [c.seq > after]
         if query.patient is not None:
-            conditions.append(c.patient_id == query.patient.extension)
+            conditions.append(c.patient_id == query.patient.id)
+            conditions.append(c.patient_type == query.patient.type)
         if query.order_ids:
             conditions.append(c.order_id.in_(query.order_ids))
         if query.referral_ids:
@@ -368,7 +393,9 @@ class SqlOrderRepository:
         return self._load(rows)
 
     def for_patient(self, patient: PersonId, order_ids: Sequence[str] = ()) -> list[Order]:
-        q = select(patient_order).where(patient_order.c.patient_id == patient.extension)
+        q = select(patient_order).where(
+            patient_order.c.patient_id == patient.id, patient_order.c.patient_type == patient.type
+        )
         if order_ids:
             q = q.where(patient_order.c.order_id.in_(order_ids))
         return [o for _, o in self._load(self.conn.execute(q.order_by(patient_order.c.seq)).all())]
@@ -388,10 +415,7 @@ class SqlOrderRepository:
         return loaded[0][1] if loaded else None
 
     def referral_in_use(self, referral_id: str) -> bool:
-        q = select(patient_order.c.seq).where(
-            patient_order.c.referral_id == referral_id,
-            patient_order.c.status.in_([s.value for s in OPEN_ORDER_STATUSES]),
-        )
+        q = select(patient_order.c.seq).where(patient_order.c.referral_id == referral_id)
         return self.conn.execute(q.limit(1)).first() is not None
 
     def _seq_of(self, order_id: str) -> int:
@@ -502,12 +526,15 @@ class SqlResultRepository:
         except IntegrityError:
             raise ConcurrentWrite("result version stored concurrently") from None
 
-    def newest(self, order_ids: Sequence[str]) -> dict[str, StoredResult]:
+    def newest(self, order_ids: Sequence[str], *, released_only: bool = False) -> dict[str, StoredResult]:
         if not order_ids:
             return {}
+        among: ColumnElement[bool] = lab_result.c.order_id.in_(order_ids)
+        if released_only:
+            among = and_(among, lab_result.c.released.is_(True))
         newest_version = (
             select(lab_result.c.order_id, func.max(lab_result.c.version).label("version"))
-            .where(lab_result.c.order_id.in_(order_ids))
+            .where(among)
             .group_by(lab_result.c.order_id)
             .subquery()
         )
@@ -633,15 +660,18 @@ class SqlSystemRepository:
     def _build(self, rows: Sequence[Row[Any]]) -> list[ConnectedSystem]:
         if not rows:
             return []
+        ids = [r.hsa_id for r in rows]
         served: dict[str, set[str]] = defaultdict(set)
         for r in self.conn.execute(
-            select(connected_system_care_giver).where(
-                connected_system_care_giver.c.hsa_id.in_([r.hsa_id for r in rows])
-            )
+            select(connected_system_care_giver).where(connected_system_care_giver.c.hsa_id.in_(ids))
         ):
             served[r.hsa_id].add(r.care_giver)
+        units: dict[str, set[str]] = defaultdict(set)
+        for r in self.conn.execute(select(connected_system_unit).where(connected_system_unit.c.hsa_id.in_(ids))):
+            units[r.hsa_id].add(r.unit)
         return [
-            ConnectedSystem(r.hsa_id, SystemKind(r.kind), r.name, frozenset(served[r.hsa_id]), r.all_care_givers)
+            ConnectedSystem(r.hsa_id, SystemKind(r.kind), r.name, frozenset(served[r.hsa_id]), r.all_care_givers,
+                            frozenset(units[r.hsa_id]))
             for r in rows
         ]
 
@@ -663,6 +693,7 @@ class SqlSystemRepository:
 
     def put(self, system: ConnectedSystem) -> None:
         self.cache.forget(system.hsa_id.upper())
+        self.conn.execute(delete(connected_system_unit).where(connected_system_unit.c.hsa_id == system.hsa_id))
         self.conn.execute(delete(connected_system_care_giver).where(connected_system_care_giver.c.hsa_id == system.hsa_id))
         self.conn.execute(delete(connected_system).where(connected_system.c.hsa_id == system.hsa_id))
         self.conn.execute(
@@ -675,6 +706,34 @@ class SqlSystemRepository:
                 insert(connected_system_care_giver),
                 [{"hsa_id": system.hsa_id, "care_giver": c} for c in sorted(system.care_givers)],
             )
+        if system.units:
+            self.conn.execute(
+                insert(connected_system_unit), [{"hsa_id": system.hsa_id, "unit": u} for u in sorted(system.units)]
+            )
+
+
+class SqlReserveNumberRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    @staticmethod
+    def _kind(r: Row[Any]) -> ReserveNumberType:
+        return ReserveNumberType(r.oid, r.care_giver, r.name, r.pattern)
+
+    def get(self, oid: str) -> ReserveNumberType | None:
+        row = self.conn.execute(select(reserve_number_type).where(reserve_number_type.c.oid == oid)).first()
+        return self._kind(row) if row else None
+
+    def list(self) -> list[ReserveNumberType]:
+        return [self._kind(r) for r in self.conn.execute(select(reserve_number_type).order_by(reserve_number_type.c.oid))]
+
+    def put(self, kind: ReserveNumberType) -> None:
+        self.conn.execute(delete(reserve_number_type).where(reserve_number_type.c.oid == kind.oid))
+        self.conn.execute(
+            insert(reserve_number_type).values(
+                oid=kind.oid, care_giver=kind.care_giver.upper(), name=kind.name, pattern=kind.pattern
+            )
+        )
 
 
 def _audit(r: Row[Any]) -> AuditRecord:
@@ -683,6 +742,7 @@ def _audit(r: Row[Any]) -> AuditRecord:
         interaction=r.interaction,
         action=AuditAction(r.action),
         patient_id=r.patient_id,
+        patient_type=r.patient_type,
         log_id=r.log_id,
         consumer_hsa_id=r.consumer_hsa_id,
         sender_hsa_id=r.sender_hsa_id,
@@ -702,6 +762,7 @@ class SqlAuditRepository:
                 "interaction": a.interaction,
                 "action": a.action.value,
                 "patient_id": a.patient_id,
+                "patient_type": a.patient_type,
                 "log_id": a.log_id,
                 "consumer_hsa_id": a.consumer_hsa_id,
                 "sender_hsa_id": a.sender_hsa_id,

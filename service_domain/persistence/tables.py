@@ -26,8 +26,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.types import TypeDecorator
 
-from ..model import OPEN_ORDER_STATUSES
-
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -36,8 +34,6 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
-
-_OPEN_STATUS_SQL = "status IN ({})".format(", ".join(f"'{s}'" for s in sorted(OPEN_ORDER_STATUSES)))
 
 # A monotonically growing row number; INTEGER PRIMARY KEY is SQLite's rowid alias.
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
@@ -95,6 +91,7 @@ offer_definition = Table(
     Column("max_age", Integer),
     Column("patient_instructions", Text),
     Column("active", Boolean, nullable=False),
+    Column("kit_return_days", Integer, nullable=False, server_default=text("0")),
     UniqueConstraint("care_giver", "offer_code", name="uq_offer_definition_care_giver_code"),
 )
 
@@ -105,8 +102,8 @@ offer = Table(
     Column("offer_id", ID, nullable=False, unique=True),
     Column("offer_code", String(64), nullable=False),
     Column("display_name", String(255), nullable=False),
-    Column("patient_root", String(32), nullable=False),
-    Column("patient_id", String(12), nullable=False, index=True),
+    Column("patient_type", String(64), nullable=False),
+    Column("patient_id", String(32), nullable=False, index=True),
     Column("care_giver", HSA, nullable=False),
     Column("care_unit", HSA, nullable=False),
     Column("assigned_by", JSON, nullable=False),
@@ -129,8 +126,8 @@ patient_order = Table(
     Column("offer_id", ID, ForeignKey("offer.offer_id"), nullable=False),
     Column("offer_code", String(64), nullable=False),
     Column("display_name", String(255), nullable=False),
-    Column("patient_root", String(32), nullable=False),
-    Column("patient_id", String(12), nullable=False),
+    Column("patient_type", String(64), nullable=False),
+    Column("patient_id", String(32), nullable=False),
     Column("status", String(24), nullable=False),
     Column("sampling_mode", String(16), nullable=False),
     Column("performing_lab", HSA),
@@ -145,20 +142,15 @@ patient_order = Table(
     Column("result_release", String(32), nullable=False),
     Column("delivery_address", JSON),
     Column("contact_phone", String(24)),
+    Column("kit_return_days", Integer, nullable=False, server_default=text("0")),
     # GetOrders selectors, each with the paging key so a page is one index range scan
     Index("ix_patient_order_patient_seq", "patient_id", "seq"),
-    Index("ix_patient_order_referral", "referral_id"),
     Index("ix_patient_order_lab_seq", "performing_lab", "seq"),
     Index("ix_patient_order_unit_seq", "sampling_unit", "seq"),
     Index("ix_patient_order_offer", "offer_id", "sampling_mode"),
     Index("ix_patient_order_status_valid_to", "status", "valid_to"),
-    Index(
-        "uq_patient_order_open_referral",
-        "referral_id",
-        unique=True,
-        postgresql_where=text(_OPEN_STATUS_SQL),
-        sqlite_where=text(_OPEN_STATUS_SQL),
-    ),
+    # a look-up by referral id finds at most one order, whatever its status
+    Index("uq_patient_order_referral", "referral_id", unique=True),
 )
 
 order_status_change = Table(
@@ -234,6 +226,23 @@ connected_system_care_giver = Table(
     Column("care_giver", HSA, primary_key=True),
 )
 
+# the labs and sampling units a connected system reports for, besides itself
+connected_system_unit = Table(
+    "connected_system_unit",
+    metadata,
+    Column("hsa_id", HSA, ForeignKey("connected_system.hsa_id", ondelete="CASCADE"), primary_key=True),
+    Column("unit", HSA, primary_key=True),
+)
+
+reserve_number_type = Table(
+    "reserve_number_type",
+    metadata,
+    Column("oid", String(64), primary_key=True),
+    Column("care_giver", HSA, nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("pattern", String(255)),
+)
+
 audit_record = Table(
     "audit_record",
     metadata,
@@ -241,7 +250,8 @@ audit_record = Table(
     Column("time", UTCDateTime, nullable=False),
     Column("interaction", String(64), nullable=False),
     Column("action", String(8), nullable=False),
-    Column("patient_id", String(12), nullable=False),
+    Column("patient_id", String(32), nullable=False),
+    Column("patient_type", String(64)),
     Column("log_id", String(36), nullable=False),
     Column("consumer_hsa_id", String(64)),
     Column("sender_hsa_id", String(64)),

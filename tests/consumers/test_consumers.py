@@ -40,7 +40,7 @@ def connect(platform: PlatformProcess, sender: str) -> Connection:
 
 
 def new_site_order(platform: PlatformProcess) -> tuple[str, Any]:
-    number = patient()["extension"]
+    number = patient()["id"]
     ehr = EhrSystem(connect(platform, demo.EHR_A), demo.CARE_GIVER_A, demo.CARE_UNIT_A)
     offer = ehr.assign(number, "HBA1C", STAFF).offerId
     return number, CitizenService(connect(platform, demo.CITIZEN_SERVICE)).order_site_sampling(offer, number)
@@ -103,8 +103,8 @@ def test_vp_faults_are_typed(demo_platform: PlatformProcess) -> None:
 
 def test_service_faults_carry_the_log_id(demo_platform: PlatformProcess) -> None:
     with pytest.raises(ServiceFault) as e:
-        connect(demo_platform, demo.LAB_A).call("GetOrders", patientId={"root": "1.2.752.129.2.1.3.1",
-                                                                        "extension": "191212121213"})
+        connect(demo_platform, demo.LAB_A).call("GetOrders", patientId={"id": "191212121213",
+                                                                        "type": "1.2.752.129.2.1.3.1"})
     assert e.value.fault_code == "Client" and "check digit" in e.value.message and len(e.value.log_id or "") == 36
 
 
@@ -126,7 +126,7 @@ def eph(platform: PlatformProcess, *args: str) -> subprocess.CompletedProcess[st
 
 
 def test_command_lines(demo_platform: PlatformProcess, tmp_path: Path) -> None:
-    number = patient()["extension"]
+    number = patient()["id"]
     assigned = eph(demo_platform, "ehr", "assign", number, "CTNG", "--json")
     assert assigned.returncode == 0, assigned.stderr
     offer_id = json.loads(assigned.stdout)["offerId"]
@@ -145,7 +145,8 @@ def test_command_lines(demo_platform: PlatformProcess, tmp_path: Path) -> None:
     assert eph(demo_platform, "lab", "received", order_id).returncode == 0
     # results from a JSON file (a list) and an XML file (a SetResult request)
     first = {**hba1c(order_id, 1, "PRELIMINARY"), "analysisResult": [
-        {"code": {"code": "CT-NAAT", "codeSystem": demo.LOCAL_ANALYSIS_CODES}, "text": "pending", "status": "PRELIMINARY"}]}
+        {"code": {"code": "CT-NAAT", "codeSystem": demo.LOCAL_ANALYSIS_CODES}, "text": "preliminärt negativ",
+         "interpretation": "NEGATIVE", "status": "PRELIMINARY"}]}
     (tmp_path / "results.json").write_text(json.dumps([first], default=str))
     sent = eph(demo_platform, "lab", "result", str(tmp_path / "results.json"), "--progress")
     assert sent.returncode == 0 and "OK" in sent.stdout and "sending" in sent.stderr, sent.stderr
@@ -212,7 +213,7 @@ def test_a_lab_with_a_client_certificate(tls_demo_platform: Any) -> None:
     cert = ca.issue("lab", "Lab system", serial_number=demo.LAB_A)
     lab = LabSystem(Connection.tls(demo.LAB_A, str(cert.cert), str(cert.key), str(ca.path), f"https://127.0.0.1:{port}"))
     orders = list(lab.poll_orders())
-    assert {o.patientId.extension for o in orders} >= set(demo.DEMO_PATIENTS.values())
+    assert {o.patientId.id for o in orders} >= set(demo.DEMO_PATIENTS.values())
     sampling_cert = ca.issue("sampling", "Sampling system", serial_number=demo.SAMPLING_A)
     as_sampling = Connection.tls(demo.SAMPLING_A, str(sampling_cert.cert), str(sampling_cert.key), str(ca.path),
                                  f"https://127.0.0.1:{port}")

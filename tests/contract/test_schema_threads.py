@@ -15,8 +15,8 @@ C = "urn:riv:clinicalprocess:activity:selfsampling:1"
 
 def request(extension: str) -> etree._Element:
     return etree.fromstring(
-        f'<g:GetOrders xmlns:g="{G}" xmlns:c="{C}"><g:patientId><c:root>1.2.752.129.2.1.3.1</c:root>'
-        f"<c:extension>{extension}</c:extension></g:patientId></g:GetOrders>"
+        f'<g:GetOrders xmlns:g="{G}" xmlns:c="{C}"><g:patientId><c:id>{extension}</c:id>'
+        "<c:type>1.2.752.129.2.1.3.1</c:type></g:patientId></g:GetOrders>"
     )
 
 
@@ -32,7 +32,7 @@ def test_concurrent_valid_and_invalid_messages_are_each_judged_right() -> None:
             if (schema.errors(element) == []) is not valid:
                 wrong.append(extension)
 
-    threads = [threading.Thread(target=judge, args=("19121212121X", False)) for _ in range(4)]
+    threads = [threading.Thread(target=judge, args=("19121212-121X", False)) for _ in range(4)]
     threads += [threading.Thread(target=judge, args=("191212121212", True)) for _ in range(4)]
     for t in threads:
         t.start()

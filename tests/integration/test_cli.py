@@ -69,3 +69,19 @@ def test_unreadable_file(eph, tmp_path: Path) -> None:  # type: ignore[no-untype
     broken.write_text("offerDefinitions: [ {", encoding="utf-8")
     done = eph("catalog", "import", str(broken), ok=False)
     assert done.returncode == 1 and "cannot read" in done.stderr
+
+
+def test_units_and_reservnummer_types(eph) -> None:  # type: ignore[no-untyped-def]
+    eph("seed-demo")
+    added = eph("systems", "add", "SE2321000016-LABHUB", "LAB", "--name", "Lab hub", "--care-giver", "SE2321000016-CG01",
+                "--unit", "SE2321000016-LAB1")
+    assert added.returncode == 0, added.stderr
+    assert "reports for SE2321000016-LAB1" in eph("systems", "list").stdout
+    kind = eph("reservnummer", "add", "1.2.752.113.11.0.2.1.1.1", "--care-giver", "SE2321000016-CG01",
+               "--name", "Reservnummer VGR", "--pattern", "[0-9]{8}[KMX][0-9]{3}")
+    assert kind.returncode == 0, kind.stderr
+    listed = eph("reservnummer", "list").stdout
+    assert "1.2.752.113.11.0.2.1.1.1" in listed and "1.2.752.97.3.1.3" in listed  # and the demo's
+    bad = eph("reservnummer", "add", "1.2.3", "--care-giver", "SE2321000016-CG01", "--name", "x", "--pattern", "([",
+              ok=False)
+    assert bad.returncode == 1 and "regular expression" in bad.stderr

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import threading
+import time
+import traceback
+import uuid
 from collections import Counter
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from service_domain import demo
-from service_domain.persistence.database import Database
+from service_domain import commands, demo, services
+from service_domain.identity import PersonId
+from service_domain.model import Actor, ActorKind, SamplingMode
+from service_domain.persistence.database import Database, SqlUnitOfWork
 from service_domain.persistence.tables import lab_result
+from service_domain.ports import OrderQuery
 from tests.integration.test_workflow import STAFF, hba1c_result, ok
-from tests.support import ServiceProcess, Soap, patient
+from tests.support import ServiceProcess, Soap, patient, person_number
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -35,15 +42,15 @@ def test_concurrent_set_result_for_one_order(service: ServiceProcess, db: Databa
         c.service("SetResult")  # build the clients before the race
     barrier = threading.Barrier(THREADS)
     answers: list[Any] = [None] * THREADS
-    errors: list[BaseException] = []
+    errors: list[str] = []
 
     def send(n: int) -> None:
         version, value = plan[n]
         try:
             barrier.wait()
             answers[n] = clients[n]("SetResult", laboratoryResult=hba1c_result(order_id, version, "PRELIMINARY", value)).result
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+        except BaseException:  # noqa: BLE001 - reported below
+            errors.append(traceback.format_exc())
 
     threads = [threading.Thread(target=send, args=(n,)) for n in range(THREADS)]
     for t in threads:
@@ -71,3 +78,69 @@ def test_concurrent_set_result_for_one_order(service: ServiceProcess, db: Databa
             assert code in (("OK", None), ("INFO", None)), (n, code)
         else:  # another content won this version, or a newer version came first
             assert code == ("ERROR", "EPH005"), (n, code)
+
+
+
+def test_paging_never_passes_an_order_committed_late(db: Database) -> None:
+    """Row numbers are taken at insert and seen at commit. Once, a transaction that took an earlier
+    number and committed late was passed by a client paging through: a page ended after a later
+    number that another transaction had already committed, and the earlier order was never seen."""
+    lab = f"SE2321000016-P{uuid.uuid4().hex[:8].upper()}"  # a lab of this test's own
+    now = datetime.now(UTC)
+
+    def context(consumer: str, interaction: str) -> commands.CallContext:
+        return commands.CallContext(interaction, str(uuid.uuid4()), consumer, now)
+
+    def new_offer() -> tuple[PersonId, str]:
+        p = PersonId(person_number(date(1980, 1, 1)))
+        out = services.assign_offer(db.uow(), context(demo.EHR_A, "AssignOffer"), commands.AssignOffer(
+            p, "HBA1C", demo.CARE_GIVER_A, demo.CARE_UNIT_A, Actor(ActorKind.STAFF, "SE2321000016-ST01")))
+        assert out.offer_id
+        return p, out.offer_id
+
+    def create(p: PersonId, offer_id: str, uow: SqlUnitOfWork | None = None) -> str:
+        out = services.create_order(uow or db.uow(), context(demo.CITIZEN_SERVICE, "CreateOrder"),
+                                    commands.CreateOrder(offer_id, p, SamplingMode.SITE, performing_lab=lab))
+        assert out.order_id
+        return out.order_id
+
+    created = [create(*new_offer()), create(*new_offer())]  # two orders, committed
+    inserted, release = threading.Event(), threading.Event()
+
+    class CommitsLate(SqlUnitOfWork):
+        def commit(self) -> None:
+            inserted.set()
+            release.wait(30)
+            super().commit()
+
+    late, others = new_offer(), [new_offer() for _ in range(2)]
+    writers = [threading.Thread(target=lambda: created.append(create(*late, uow=CommitsLate(db))))]
+    writers[0].start()
+    assert inserted.wait(30)  # the late order has its row number; its transaction is still open
+    writers += [threading.Thread(target=lambda po=po: created.append(create(*po))) for po in others]
+    for t in writers[1:]:
+        t.start()
+    time.sleep(1.0)  # the others commit now, unless they have to wait for the open transaction
+
+    seen: list[str] = []
+    token = None
+    while True:
+        page = services.get_orders(db.uow(), context(demo.LAB_A, "GetOrders"), commands.GetOrders(
+            performing_lab=lab, max_results=1, continuation_token=token))
+        seen += [o.order_id for o in page.orders]
+        token = page.continuation_token
+        if len(seen) == 3 or not token:
+            # the late transaction commits while the client is between pages (or has finished)
+            release.set()
+            for t in writers:
+                t.join(30)
+        if not token:
+            break
+    release.set()
+    for t in writers:
+        t.join(30)
+    with db.uow() as uow:
+        everything = [o.order_id for _, o in uow.orders.find(OrderQuery(performing_lab=lab), 0, 100)]
+    assert sorted(everything) == sorted(created) and len(everything) == 5
+    # the client saw the orders in row-number order, none passed
+    assert seen == everything[: len(seen)], "a page passed an order that was committed late"

@@ -159,7 +159,7 @@ def test_extension_elements_are_accepted_and_cannot_pose_as_contract_elements(se
     p = patient()
     ext = (
         f'<x:patientId xmlns:x="urn:example:extension" xmlns:c="{CORE_NS}">'
-        f'<c:root>{p["root"]}</c:root><c:extension>{p["extension"]}</c:extension></x:patientId>'
+        f'<c:id>{p["id"]}</c:id><c:type>{p["type"]}</c:type></x:patientId>'
         '<x:note xmlns:x="urn:example:extension">a 1.1 element</x:note>'
     )
     body = f'<g:GetOrders xmlns:g="{G}"><g:referralId>NOSUCH12</g:referralId>{ext}</g:GetOrders>'
@@ -172,19 +172,19 @@ def test_extension_elements_are_accepted_and_cannot_pose_as_contract_elements(se
 
 def test_contract_violations_name_the_element_not_the_value(service: ServiceProcess) -> None:
     body = (
-        f'<g:GetOrders xmlns:g="{G}" xmlns:c="{CORE_NS}"><g:patientId><c:root>1.2.752.129.2.1.3.1</c:root>'
-        "<c:extension>19121212121X</c:extension></g:patientId></g:GetOrders>"
+        f'<g:GetOrders xmlns:g="{G}" xmlns:c="{CORE_NS}"><g:patientId><c:id>19121212-121X</c:id>'
+        "<c:type>1.2.752.129.2.1.3.1</c:type></g:patientId></g:GetOrders>"
     )
     status, _, data = post(service, soap_envelope(body))
     code, text = fault_of(data)
     assert (status, code) == (500, "Client")
-    assert "extension" in text and "19121212121X" not in text
-    assert b"19121212121X" not in data
-    assert "19121212121X" not in service.log_text()
+    assert "'id'" in text and "19121212-121X" not in text
+    assert b"19121212-121X" not in data
+    assert "19121212-121X" not in service.log_text()
 
 
 def test_broken_requests_are_not_logged(service: ServiceProcess) -> None:
-    pid = patient()["extension"]
+    pid = patient()["id"]
     for body in (
         f"<soap:Envelope xmlns:soap='{SOAP11_ENV_NS}'><soap:Body><p>{pid}</p>".encode(),  # not well-formed
         soap_envelope(get_orders_body(f"<g:maxResults>{pid}</g:maxResults>")),  # breaks the schema
@@ -312,7 +312,7 @@ def test_a_caller_without_the_platform_certificate_cannot_pose_as_a_system(servi
     """Once, anything on loopback could POST as 1177 and read any patient's results."""
     body = (
         f'<r:GetResults xmlns:r="urn:riv:clinicalprocess:activity:selfsampling:GetResultsResponder:1" xmlns:c="{CORE_NS}">'
-        f'<r:patientId><c:root>1.2.752.129.2.1.3.1</c:root><c:extension>{patient()["extension"]}</c:extension></r:patientId>'
+        f'<r:patientId><c:id>{patient()["id"]}</c:id><c:type>1.2.752.129.2.1.3.1</c:type></r:patientId>'
         "</r:GetResults>"
     )
     path = "/eph/clinicalprocess/activity/selfsampling/GetResults/1/rivtabp21"

@@ -125,7 +125,7 @@ def test_a_database_outage_says_temporarily_unavailable(service_without_database
     path = GET_RESULTS.url_path
     body = soap_envelope(
         f'<r:GetResults xmlns:r="{GET_RESULTS.responder_ns}" xmlns:c="{CORE_NS}"><r:patientId>'
-        f'<c:root>1.2.752.129.2.1.3.1</c:root><c:extension>{patient()["extension"]}</c:extension></r:patientId></r:GetResults>'
+        f'<c:id>{patient()["id"]}</c:id><c:type>1.2.752.129.2.1.3.1</c:type></r:patientId></r:GetResults>'
     )
     with platform_session() as s:
         for url, data in ((service_without_database.base_url + path, body),

@@ -57,8 +57,8 @@ def analysis_result(code: dict[str, str], **value: Any) -> dict[str, Any]:
 HBA1C = {"code": "NPU27300", "codeSystem": "1.2.752.108.1"}
 CT = {"code": "CT-NAAT", "codeSystem": demo.LOCAL_ANALYSIS_CODES}
 NG = {"code": "NG-NAAT", "codeSystem": demo.LOCAL_ANALYSIS_CODES}
-POSITIVE = {"code": "10828004", "codeSystem": demo.SNOMED_CT_SE, "displayName": "positiv"}
-NEGATIVE = {"code": "260385009", "codeSystem": demo.SNOMED_CT_SE, "displayName": "negativ"}
+POSITIVE = {"code": demo.DETECTED.code, "codeSystem": demo.SNOMED_CT_SE, "displayName": "påvisad"}
+NEGATIVE = {"code": demo.NOT_DETECTED.code, "codeSystem": demo.SNOMED_CT_SE, "displayName": "ej påvisad"}
 
 
 def hba1c_result(order_id: str, version: int, report: str, value: str) -> dict[str, Any]:
@@ -75,7 +75,8 @@ def hba1c_result(order_id: str, version: int, report: str, value: str) -> dict[s
                 HBA1C,
                 displayName="HbA1c",
                 pq={"value": Decimal(value), "unit": "mmol/mol"},
-                referenceInterval={"low": Decimal("27"), "high": Decimal("42"), "unit": "mmol/mol"},
+                referenceInterval={"low": {"value": Decimal("27"), "unit": "mmol/mol"},
+                                   "high": {"value": Decimal("42"), "unit": "mmol/mol"}},
                 interpretation="NORMAL" if Decimal(value) <= 42 else "HIGH",
             )
         ],
@@ -165,7 +166,7 @@ def test_the_whole_story(
                    specimen=[{"identifier": "BC1000001", "material": {"code": "119297000",
                               "codeSystem": demo.SNOMED_CT_SE}, "collectedTime": ts(timedelta(hours=-2))}]))
     ok(as_lab("SetOrderStatus", orderId=home.orderId, status="SPECIMEN_COLLECTED", eventTime=ts(timedelta(hours=-2)),
-              performedBy={"actorType": "PATIENT", "id": p["extension"]}, performingUnitHSAId=demo.LAB_A,
+              performedBy={"actorType": "PATIENT", "id": p["id"]}, performingUnitHSAId=demo.LAB_A,
               specimen=[{"identifier": "BC1000002"}]))
     for oid in (site.orderId, home.orderId):
         ok(as_lab("SetOrderStatus", orderId=oid, status="RECEIVED_BY_LAB", eventTime=ts(timedelta(hours=-1)),
@@ -176,7 +177,8 @@ def test_the_whole_story(
     assert as_lab_b("GetOrders", orderId=[site.orderId, home.orderId]).order == []
     assert as_lab_b("GetOrders", referralId=[site.referralId]).order == []
     refused(as_lab_b("SetOrderStatus", orderId=site.orderId, status="REJECTED", eventTime=ts(),
-                     performedBy={"actorType": "SYSTEM", "id": demo.LAB_B}, performingUnitHSAId=demo.LAB_B),
+                     performedBy={"actorType": "SYSTEM", "id": demo.LAB_B}, performingUnitHSAId=demo.LAB_B,
+                     reason={"code": "HEMOLYZED", "codeSystem": demo.REJECTION_REASONS}),
             "APPLICATION_ERROR", "EPH006")
     refused(as_lab_b("SetResult", laboratoryResult=hba1c_result(site.orderId, 1, "FINAL", "40")),
             "APPLICATION_ERROR", "EPH006")
@@ -237,10 +239,10 @@ def test_the_whole_story(
             if call["operation"] == "GetOfferCatalog":
                 assert audited == set()
             elif call["result_code"] in ("OK", "INFO"):  # an accepted write
-                assert audited == {p["extension"]}, call
+                assert audited == {p["id"]}, call
             elif call["result_code"] is None:  # a read: everyone whose data came back
                 assert call["patients_returned"] <= audited, call
-        interactions = {r.interaction for r in uow.audit.for_patient(p["extension"])}
+        interactions = {r.interaction for r in uow.audit.for_patient(p["id"])}
     assert {"GetOffers", "CreateOrder", "GetOrders", "SetOrderStatus", "SetResult", "GetResults",
             "AssignOffer"} <= interactions
 
@@ -257,8 +259,8 @@ def test_a_client_built_from_the_served_wsdl_fetches_the_demo_orders(service: Se
     )
     response = client.service.GetOrders(performingLabHSAId=demo.LAB_A, maxResults=1000,
                                         _soapheaders={"LogicalAddress": demo.SERVICE_ADDRESS})
-    demo_patients = {o.patientId.extension: o.offerCode for o in response.order
-                     if o.patientId.extension in demo.DEMO_PATIENTS.values()}
+    demo_patients = {o.patientId.id: o.offerCode for o in response.order
+                     if o.patientId.id in demo.DEMO_PATIENTS.values()}
     assert demo_patients == {demo.DEMO_PATIENTS["A1"]: "CTNG", demo.DEMO_PATIENTS["A2"]: "HBA1C"}
 
 
@@ -309,7 +311,7 @@ def test_continuation_token_of_another_query_is_a_client_fault(as_sampling: Soap
 
 
 def test_reads_answer_bad_input_with_a_client_fault(as_sampling: Soap, as_citizen: Soap) -> None:
-    bad = {"root": "1.2.752.129.2.1.3.1", "extension": "191212121213"}  # wrong check digit
+    bad = {"id": "191212121213", "type": "1.2.752.129.2.1.3.1"}  # wrong check digit
     with pytest.raises(zeep.exceptions.Fault) as e:
         as_sampling("GetOrders", patientId=bad)
     assert e.value.code.endswith("Client") and "check digit" in e.value.message
@@ -324,7 +326,7 @@ def test_reads_answer_bad_input_with_a_client_fault(as_sampling: Soap, as_citize
 
 
 def test_writes_answer_bad_input_with_validation_error(as_ehr: Soap, as_citizen: Soap) -> None:
-    bad = {"root": "1.2.752.129.2.1.3.1", "extension": "191212121213"}
+    bad = {"id": "191212121213", "type": "1.2.752.129.2.1.3.1"}
     r = as_ehr("AssignOffer", patientId=bad, offerCode="CTNG", careGiverHSAId=demo.CARE_GIVER_A,
                accountableCareUnit=demo.CARE_UNIT_A, assignedBy=STAFF).result
     assert (r.resultCode, r.errorCode) == ("ERROR", "VALIDATION_ERROR") and "191212121213" not in (r.message or "")

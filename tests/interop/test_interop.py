@@ -27,7 +27,7 @@ def received_order(platform: PlatformProcess) -> str:
     def connect(sender: str) -> Connection:
         return Connection.development(sender, platform.base_url, platform.instance_id)
 
-    number = patient()["extension"]
+    number = patient()["id"]
     offer = EhrSystem(connect(demo.EHR_A), demo.CARE_GIVER_A, demo.CARE_UNIT_A).assign(
         number, "HBA1C", actor("STAFF", "SE2321000016-ST01")).offerId
     order = CitizenService(connect(demo.CITIZEN_SERVICE)).order_site_sampling(offer, number).orderId

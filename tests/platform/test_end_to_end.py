@@ -28,7 +28,7 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_demo_lab_fetches_orders_and_sets_a_result_through_the_platform(demo_platform: PlatformProcess) -> None:
     lab = Soap(demo_platform.base_url, demo.LAB_A, via_platform=demo_platform.instance_id)
     orders = lab("GetOrders", performingLabHSAId=demo.LAB_A).order
-    demo_orders = {o.patientId.extension: o for o in orders if o.patientId.extension in demo.DEMO_PATIENTS.values()}
+    demo_orders = {o.patientId.id: o for o in orders if o.patientId.id in demo.DEMO_PATIENTS.values()}
     site = demo_orders[demo.DEMO_PATIENTS["A2"]]  # the HbA1c order
     now = datetime.now(SWEDISH_TZ)
     result = lab("SetResult", laboratoryResult={

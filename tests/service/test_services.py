@@ -2,124 +2,42 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from pathlib import Path
+from datetime import date, timedelta
 
 import pytest
 
 from service_domain import commands, demo, services
 from service_domain.errors import CallerRefused, InvalidRequest, RuleViolation, SubCode
-from service_domain.identity import PERSONNUMMER_ROOT, PersonId
 from service_domain.model import (
     Actor,
     ActorKind,
     AnalysisResult,
     AnalysisStatus,
+    Bound,
     Code,
-    DeliveryAddress,
     FollowUpStatus,
     Interpretation,
-    LaboratoryResult,
-    OfferDefinition,
+    Interval,
     OfferStatus,
     OrderStatus,
     Quantity,
     ReportStatus,
     ResultRelease,
     SamplingMode,
-    Specimen,
 )
 from service_domain.persistence.database import Database
-from tests.conftest import seeded
-from tests.support import person_number
-
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-STAFF = Actor(ActorKind.STAFF, "SE2321000016-ST01")
-ADDRESS = DeliveryAddress("Test Person", "Gatan 1", "111 22", "Stockholm")
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    url = seeded(f"sqlite:///{Path(tmp_path_factory.mktemp('svc')) / 'eph.sqlite3'}")
-    database = Database(url)
-    services.import_catalogue(
-        database.uow(),
-        [
-            OfferDefinition(
-                care_giver=demo.CARE_GIVER_A,
-                offer_code="REVIEW",
-                display_name="Reviewed test",
-                analyses=demo.HBA1C and (demo.HBA1C,),
-                sampling_modes=(SamplingMode.SITE,),
-                notifiable=False,
-                result_release=ResultRelease.AFTER_REVIEW,
-                validity_days=10,
-                max_orders=1,
-                performing_lab=demo.LAB_A,
-            )
-        ],
-    )
-    yield database
-    database.dispose()
-
-
-def ctx(consumer: str, interaction: str, now: datetime = NOW) -> commands.CallContext:
-    return commands.CallContext(interaction=interaction, log_id=str(uuid.uuid4()), consumer=consumer, now=now)
-
-
-def new_patient(born: date = date(1990, 1, 1)) -> PersonId:
-    return PersonId(PERSONNUMMER_ROOT, person_number(born))
-
-
-def assign(db: Database, patient: PersonId, code: str = "CTNG", **kw: object) -> str:
-    out = services.assign_offer(
-        db.uow(),
-        ctx(demo.EHR_A, "AssignOffer"),
-        commands.AssignOffer(patient, code, demo.CARE_GIVER_A, demo.CARE_UNIT_A, STAFF, **kw),  # type: ignore[arg-type]
-    )
-    assert out.offer_id
-    return out.offer_id
-
-
-def order(db: Database, patient: PersonId, offer_id: str, mode: SamplingMode = SamplingMode.SITE) -> services.WriteOutcome:
-    return services.create_order(
-        db.uow(),
-        ctx(demo.CITIZEN_SERVICE, "CreateOrder"),
-        commands.CreateOrder(offer_id, patient, mode, delivery_address=ADDRESS if mode is SamplingMode.HOME_KIT else None),
-    )
-
-
-def lab_result(order_id: str, version: int, report: ReportStatus = ReportStatus.FINAL, value: str = "41",
-               interpretation: Interpretation | None = Interpretation.NORMAL) -> LaboratoryResult:
-    return LaboratoryResult(
-        order_id=order_id,
-        performing_lab=demo.LAB_A,
-        version=version,
-        report_status=report,
-        report_time=NOW - timedelta(minutes=5),
-        analysis_results=(
-            AnalysisResult(demo.HBA1C.code, Quantity(Decimal(value), "mmol/mol"), AnalysisStatus.FINAL,
-                           interpretation=interpretation),
-        ),
-    )
-
-
-def set_result(db: Database, r: LaboratoryResult) -> services.WriteOutcome:
-    return services.set_result(db.uow(), ctx(demo.LAB_A, "SetResult"), commands.SetResult(r))
-
-
-def status(db: Database, order_id: str, s: OrderStatus, consumer: str = demo.LAB_A, **kw: object) -> services.WriteOutcome:
-    specimens = kw.pop("specimens", (Specimen("BC-" + order_id[:8]),) if s is OrderStatus.SPECIMEN_COLLECTED else ())
-    return services.set_order_status(
-        db.uow(),
-        ctx(consumer, "SetOrderStatus"),
-        commands.SetOrderStatus(order_id, s, NOW - timedelta(hours=1), Actor(ActorKind.SYSTEM, consumer),
-                                demo.LAB_A, specimens=specimens, **kw),  # type: ignore[arg-type]
-    )
+from tests.service.conftest import (
+    NOW,
+    STAFF,
+    assign,
+    ctx,
+    lab_result,
+    new_patient,
+    order,
+    set_result,
+    status,
+)
 
 
 def test_set_result_is_idempotent_and_refuses_conflicts(db: Database) -> None:
@@ -143,7 +61,7 @@ def test_set_result_is_idempotent_and_refuses_conflicts(db: Database) -> None:
     with db.uow() as uow:
         versions = uow.results.versions(oid)
     assert [v.result.version for v in versions] == [1, 2, 3]  # every version kept
-    assert versions[0].result.analysis_results[0].value == Quantity(Decimal("41"), "mmol/mol")
+    assert versions[0].result.analysis_results[0].value == Quantity("41", "mmol/mol")
     view = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE, "GetResults"), commands.GetResults(p))
     assert view[0].result is not None and view[0].result.version == 3  # the newest is what readers see
 
@@ -199,7 +117,7 @@ def test_create_order_rules(db: Database) -> None:
     assert e.value.sub_code is SubCode.WRONG_STATE
     # cancelling gives the order back to the offer
     services.cancel_order(db.uow(), ctx(demo.CITIZEN_SERVICE, "CancelOrder"),
-                          commands.CancelOrder(first.order_id or "", Actor(ActorKind.PATIENT, p.extension)))
+                          commands.CancelOrder(first.order_id or "", Actor(ActorKind.PATIENT, p.id)))
     assert not order(db, p, offer_id, SamplingMode.SITE).info
 
 
@@ -306,7 +224,7 @@ def test_patient_data_access_is_audited(db: Database) -> None:
     services.get_offers(db.uow(), c, commands.GetOffers(p))
     with db.uow() as uow:
         (record,) = uow.audit.for_log_id(c.log_id)
-    assert (record.patient_id, record.consumer_hsa_id, record.interaction) == (p.extension, demo.CITIZEN_SERVICE, "GetOffers")
+    assert (record.patient_id, record.consumer_hsa_id, record.interaction) == (p.id, demo.CITIZEN_SERVICE, "GetOffers")
 
 
 def test_code_values_are_not_confused_with_text() -> None:
@@ -316,7 +234,10 @@ def test_code_values_are_not_confused_with_text() -> None:
     r = replace(lab_result("o", 1), analysis_results=(
         AnalysisResult(Code("a", "1.2"), Code("260385009", "1.2.752.116.2.1.1"), AnalysisStatus.FINAL),
         AnalysisResult(Code("b", "1.2"), "text", AnalysisStatus.PRELIMINARY),
-        AnalysisResult(Code("c", "1.2"), Quantity(Decimal("5.50"), "mmol/L"), AnalysisStatus.CANNOT_BE_DONE),
+        AnalysisResult(Code("c", "1.2"), Quantity("5.50", "mmol/L"), AnalysisStatus.PRELIMINARY),
+        AnalysisResult(Code("d", "1.2"), Interval(high=Bound("0.5", "mg/L", inclusive=False)), AnalysisStatus.FINAL,
+                       reference_interval=Interval(Bound("1", "mg/L"), Bound("2.0", "mg/L"), "adults")),
+        AnalysisResult(Code(None, None, original_text="local test"), None, AnalysisStatus.ENTERED_IN_ERROR),
     ))
     assert result_from_json(result_to_json(r)) == r
 
@@ -350,7 +271,7 @@ def test_housekeeping_is_audited(db: Database) -> None:
     oid = order(db, p, assign(db, p, "HBA1C", valid_to=NOW + timedelta(days=1))).order_id
     services.expire_due(db.uow(), NOW + timedelta(days=200))
     with db.uow() as uow:
-        records = [r for r in uow.audit.for_patient(p.extension) if r.interaction == "Housekeeping"]
+        records = [r for r in uow.audit.for_patient(p.id) if r.interaction == "Housekeeping"]
         stored = uow.orders.get(oid or "")
     assert stored is not None and stored.status is OrderStatus.EXPIRED
     assert len(records) == 2  # the order and the offer

@@ -62,7 +62,7 @@ def test_every_request_in_the_project_follows_the_contract() -> None:
 def test_the_test_suites_pass_when_replayed(demo_platform: PlatformProcess, suite: str) -> None:
     project = Project(PROJECT_FILE)
     project.properties.update(platform=demo_platform.base_url, instanceId=demo_platform.instance_id,
-                              patient=patient()["extension"], now=datetime.now(SWEDISH_TZ).strftime("%Y%m%d%H%M%S"))
+                              patient=patient()["id"], now=datetime.now(SWEDISH_TZ).strftime("%Y%m%d%H%M%S"))
     (found,) = [s for s in project.suites() if s.get("name") == suite]
     outcomes = project.run_suite(found)
     failed = [o for o in outcomes if not o.passed]

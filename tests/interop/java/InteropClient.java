@@ -84,8 +84,8 @@ public class InteropClient {
             fault("VPFAULT", e);
         }
         PersonIdType bad = new PersonIdType();
-        bad.setRoot("1.2.752.129.2.1.3.1");
-        bad.setExtension("191212121213");
+        bad.setId("191212121213");
+        bad.setType("1.2.752.129.2.1.3.1");
         GetOrdersType badQuery = new GetOrdersType();
         badQuery.setPatientId(bad);
         try {

@@ -62,7 +62,7 @@ try {
     echo 'VPFAULT code=' . local($f->faultcode) . ' string=' . $f->faultstring . "\n";
 }
 try {
-    $labOrders->GetOrders(['patientId' => ['root' => '1.2.752.129.2.1.3.1', 'extension' => '191212121213']]);
+    $labOrders->GetOrders(['patientId' => ['id' => '191212121213', 'type' => '1.2.752.129.2.1.3.1']]);
     echo "VALIDATIONFAULT none\n";
 } catch (SoapFault $f) {
     echo 'VALIDATIONFAULT code=' . local($f->faultcode) . ' string=' . $f->faultstring . "\n";

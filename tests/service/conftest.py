@@ -1,0 +1,117 @@
+"""Fixtures and helpers of the service-layer tests: a migrated, seeded SQLite database per
+module and the calls as the demo systems make them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from service_domain import commands, demo, services
+from service_domain.identity import PersonId
+from service_domain.model import (
+    Actor,
+    ActorKind,
+    AnalysisResult,
+    AnalysisStatus,
+    DeliveryAddress,
+    Interpretation,
+    LaboratoryResult,
+    OfferDefinition,
+    OrderStatus,
+    Quantity,
+    ReportStatus,
+    ResultRelease,
+    SamplingMode,
+    Specimen,
+)
+from service_domain.persistence.database import Database
+from tests.conftest import seeded
+from tests.support import person_number
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+STAFF = Actor(ActorKind.STAFF, "SE2321000016-ST01")
+ADDRESS = DeliveryAddress("Test Person", "Gatan 1", "111 22", "Stockholm")
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    url = seeded(f"sqlite:///{Path(tmp_path_factory.mktemp('svc')) / 'eph.sqlite3'}")
+    database = Database(url)
+    services.import_catalogue(
+        database.uow(),
+        [
+            OfferDefinition(
+                care_giver=demo.CARE_GIVER_A,
+                offer_code="REVIEW",
+                display_name="Reviewed test",
+                analyses=demo.HBA1C and (demo.HBA1C,),
+                sampling_modes=(SamplingMode.SITE,),
+                notifiable=False,
+                result_release=ResultRelease.AFTER_REVIEW,
+                validity_days=10,
+                max_orders=1,
+                performing_lab=demo.LAB_A,
+            )
+        ],
+    )
+    yield database
+    database.dispose()
+
+
+def ctx(consumer: str, interaction: str, now: datetime = NOW) -> commands.CallContext:
+    return commands.CallContext(interaction=interaction, log_id=str(uuid.uuid4()), consumer=consumer, now=now)
+
+
+def new_patient(born: date = date(1990, 1, 1)) -> PersonId:
+    return PersonId(person_number(born))
+
+
+def assign(db: Database, patient: PersonId, code: str = "CTNG", **kw: object) -> str:
+    out = services.assign_offer(
+        db.uow(),
+        ctx(demo.EHR_A, "AssignOffer"),
+        commands.AssignOffer(patient, code, demo.CARE_GIVER_A, demo.CARE_UNIT_A, STAFF, **kw),  # type: ignore[arg-type]
+    )
+    assert out.offer_id
+    return out.offer_id
+
+
+def order(db: Database, patient: PersonId, offer_id: str, mode: SamplingMode = SamplingMode.SITE) -> services.WriteOutcome:
+    return services.create_order(
+        db.uow(),
+        ctx(demo.CITIZEN_SERVICE, "CreateOrder"),
+        commands.CreateOrder(offer_id, patient, mode, delivery_address=ADDRESS if mode is SamplingMode.HOME_KIT else None),
+    )
+
+
+def lab_result(order_id: str, version: int, report: ReportStatus = ReportStatus.FINAL, value: str = "41",
+               interpretation: Interpretation | None = Interpretation.NORMAL) -> LaboratoryResult:
+    return LaboratoryResult(
+        order_id=order_id,
+        performing_lab=demo.LAB_A,
+        version=version,
+        report_status=report,
+        report_time=NOW - timedelta(minutes=5),
+        analysis_results=(
+            AnalysisResult(demo.HBA1C.code, Quantity(value, "mmol/mol"), AnalysisStatus.FINAL,
+                           interpretation=interpretation),
+        ),
+    )
+
+
+def set_result(db: Database, r: LaboratoryResult) -> services.WriteOutcome:
+    return services.set_result(db.uow(), ctx(demo.LAB_A, "SetResult"), commands.SetResult(r))
+
+
+def status(db: Database, order_id: str, s: OrderStatus, consumer: str = demo.LAB_A, **kw: object) -> services.WriteOutcome:
+    specimens = kw.pop("specimens", (Specimen("BC-" + order_id[:8]),) if s is OrderStatus.SPECIMEN_COLLECTED else ())
+    return services.set_order_status(
+        db.uow(),
+        ctx(consumer, "SetOrderStatus"),
+        commands.SetOrderStatus(order_id, s, NOW - timedelta(hours=1), Actor(ActorKind.SYSTEM, consumer),
+                                demo.LAB_A, specimens=specimens, **kw),  # type: ignore[arg-type]
+    )
