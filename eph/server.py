@@ -26,6 +26,7 @@ from service_domain.clock import utcnow
 from service_domain.persistence.database import Database
 
 from .config import Settings
+from .metrics import exposition, gunicorn_hooks, use_multiprocess_dir
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 log = logging.getLogger("eph.server")
@@ -120,7 +121,7 @@ def platform_app(settings: Settings, config: PlatformConfig) -> Any:
     configure_call_log()
     holder = CatalogueHolder(read_database, config.local_copy, lambda: load_hierarchy(config.hsa_hierarchy))
     holder.start()
-    return build_app(config, holder, add_registry_routes, version=SERVICE_VERSION)
+    return build_app(config, holder, add_registry_routes, version=SERVICE_VERSION, metrics_page=exposition)
 
 
 def serve_platform(settings: Settings, config: PlatformConfig) -> None:
@@ -133,7 +134,8 @@ def serve_platform(settings: Settings, config: PlatformConfig) -> None:
         binds.append(config.tls_bind)
         host, port = _host_port(config.tls_bind)
         tls = ((socket.gethostbyname(host) if host else "0.0.0.0", port), tls_context(config.tls_cert, config.tls_key, config.tls_ca))
+    use_multiprocess_dir("platform")
     options = gunicorn_options(binds[0], settings, "eph-platform")
-    options.update(bind=binds, workers=config.workers, worker_class="routing.server.AiohttpWorker")
+    options.update(bind=binds, workers=config.workers, worker_class="routing.server.AiohttpWorker", **gunicorn_hooks())
     options.pop("threads")
     GunicornServer(lambda: platform_app(settings, config), options, tls).run()
