@@ -289,9 +289,21 @@ def edit_rule_problems(cat: Catalogue, only: Mapping[str, set[int]] | None = Non
 
 
 def check_rows(cat: Catalogue, rows: Mapping[str, set[int]]) -> None:
-    """The edit-time rules for the rows a single change made or touched (raises CatalogueProblem)."""
+    """The edit-time rules for the routings and authorizations a single change made or touched, and the
+    rows they name (raises CatalogueProblem)."""
     check(cat)
-    problems = edit_rule_problems(cat, rows)
+    index = _Index(cat)
+    touched: dict[str, set[int]] = defaultdict(set, {k: set(v) for k, v in rows.items()})
+    for r in (index.routings[i] for i in rows.get("vagval", ()) if i in index.routings):
+        touched["logiskadress"].add(r.logical_address_id)
+        touched["tjanstekontrakt"].add(r.contract_id)
+        touched["anropsadress"].add(r.call_address_id)
+        touched["tjanstekomponent"].add(index.call_addresses[r.call_address_id].component_id)
+    for a in (index.authorizations[i] for i in rows.get("anropsbehorighet", ()) if i in index.authorizations):
+        touched["logiskadress"].add(a.logical_address_id)
+        touched["tjanstekontrakt"].add(a.contract_id)
+        touched["tjanstekomponent"].add(a.consumer_id)
+    problems = edit_rule_problems(cat, touched)
     if problems:
         raise CatalogueProblem(problems)
 
