@@ -223,7 +223,9 @@ class Router:
             except CertificateRefused as e:
                 raise VpError("VP002", f"The certificate in x-vp-auth-cert was refused: {e}.") from None
         sender = request.headers.get(H_SENDER, "").strip()
-        if sender and request.headers.get(H_INSTANCE, "").strip() == self.config.instance_id:
+        # x-vp-sender-id only from the allow-list: a proxy passes on what its own callers sent
+        if sender and request.headers.get(H_INSTANCE, "").strip() == self.config.instance_id \
+                and self.config.allows_plain(request.remote):
             return sender
         if pem:
             raise VpError("VP002", "x-vp-auth-cert is believed only from the platform's trusted proxies "
@@ -310,7 +312,7 @@ class Router:
             record.outcome = "client_gone"
             events.info("the caller closed the connection before its request was read, correlation id %s",
                         record.correlation_id)
-            response = web.Response(status=400)  # written to nobody
+            response = web.Response(status=499)  # "client closed request": written to nobody, logged as such
         finally:
             if response is not None:
                 response.headers[H_CORRELATION] = record.correlation_id

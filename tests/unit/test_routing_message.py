@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from routing.identity import CertificateRefused, serial_number_of_peercert, serial_number_of_pem, verified_sender
+from routing.identity import (
+    CertificateRefused,
+    serial_number_of_peercert,
+    serial_number_of_pem,
+    verified_sender,
+)
 from routing.message import RIVTABP20, RIVTABP21, Unreadable, read_routing_info, rewrite_receiver
 from routing.redact import looks_like_person_number, shown
 from tests.certs import CertificateAuthority
