@@ -200,6 +200,8 @@ class Router:
         self.caller = caller
         # the CA certificates a proxy's x-vp-auth-cert must chain to (only read when proxies are trusted)
         self.trusted_cas = load_trusted(config.tls_ca) if config.trusted_proxies and config.tls_ca else []
+        if config.trusted_proxies and not self.trusted_cas:
+            events.warning("EPH_VP_TRUSTED_PROXIES is set but EPH_VP_TLS_CA holds no CA: every x-vp-auth-cert gets VP002")
 
     # ------------------------------------------------------------------ steps
 
@@ -285,7 +287,8 @@ class Router:
         assert table is not None
         if not table.is_authorized(sender, contract, receiver, now, climb=self.config.climb_authorization.applies(contract),
                                    delimiter=self.config.default_routing_delimiter):
-            raise VpError("VP007", f"Authorization missing for {call_summary(contract, shown(receiver) or '', shown(sender))}")
+            raise VpError("VP007", "Authorization missing for "
+                                   f"{call_summary(shown(contract) or '', shown(receiver) or '', shown(sender))}")
 
     # ------------------------------------------------------------------ the handler
 
@@ -362,7 +365,7 @@ class Router:
         self.authorize(sender, info.contract, receiver, now)
         if route.profile not in (RIVTABP20, RIVTABP21):
             raise VpError("VP005", f"No receiverId (logical address) with matching Riv-version found for "
-                                   f"{call_summary(info.contract, shown(receiver) or '')} (the producer's profile is "
+                                   f"{call_summary(shown(info.contract) or '', shown(receiver) or '')} (the producer's profile is "
                                    f"{route.profile})")
         if route.profile != info.profile:
             try:
