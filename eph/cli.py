@@ -42,7 +42,7 @@ from consumers.cli import report
 from consumers.errors import ConsumerError
 from routing import store as routing_store
 from routing import takjson
-from routing.catalogue import Catalogue, CatalogueProblem, check, valid_at
+from routing.catalogue import Catalogue, CatalogueProblem, check_rows, edit_rule_problems, valid_at
 from routing.config import PlatformConfig
 from service_domain import catalogue, demo, services
 from service_domain.clock import utcnow
@@ -112,7 +112,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.what == "all":
         return serve_all(settings)
     # before anything imports prometheus-client: it picks multiprocess mode at import
-    metrics.prepare_multiprocess_dir(args.what)
+    metrics.use_multiprocess_dir(args.what)
     from .server import serve_platform, serve_service
 
     if args.what == "service":
@@ -259,13 +259,7 @@ def cmd_housekeeping(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _time(value: str | None, default: datetime) -> datetime:
-    if not value:
-        return default
-    try:
-        return takjson.parse_time(value)
-    except ValueError:
-        moment = datetime.fromisoformat(value)
-        return moment if moment.tzinfo else moment.replace(tzinfo=takjson.TAK_ZONE)
+    return takjson.parse_time(value) if value else default
 
 
 def _load_tak(settings: Settings) -> Catalogue:
@@ -294,6 +288,13 @@ def cmd_tak_import(args: argparse.Namespace, settings: Settings) -> int:
     _save_tak(settings, cat)
     print(f"catalogue version {cat.version} imported: {len(cat.routings)} routings, {len(cat.authorizations)} authorizations"
           " (run 'eph tak reload' to put it in force)")
+    warnings = edit_rule_problems(cat)
+    if warnings:
+        # what TAK's rules for editing single rows would have refused: imported as published
+        print(f"{len(warnings)} warning(s), rows TAK's edit-time rules would refuse (kept as published; a key with "
+              "two routings valid at once is answered VP006):", file=sys.stderr)
+        for warning in warnings:
+            print(f"  - {warning}", file=sys.stderr)
     return 0
 
 
@@ -349,7 +350,7 @@ def cmd_tak_add_routing(args: argparse.Namespace, settings: Settings) -> int:
             _time(args.valid_from, datetime.now(UTC)), _time(args.valid_to, routing_store.FOREVER),
             now=datetime.now(UTC), who=args.by,
         )
-        check(new)
+        check_rows(new, {"vagval": {row}})
         return new, f"vagval {row} added"
 
     return _changed(settings, change)
@@ -362,7 +363,7 @@ def cmd_tak_add_authorization(args: argparse.Namespace, settings: Settings) -> i
             _time(args.valid_from, datetime.now(UTC)), _time(args.valid_to, routing_store.FOREVER),
             now=datetime.now(UTC), who=args.by, agreement=args.agreement,
         )
-        check(new)
+        check_rows(new, {"anropsbehorighet": {row}})
         return new, f"anropsbehorighet {row} added"
 
     return _changed(settings, change)
@@ -373,7 +374,9 @@ def cmd_tak_end(args: argparse.Namespace, settings: Settings) -> int:
 
     def change(cat: Catalogue) -> tuple[Catalogue, str]:
         at = _time(args.at, datetime.now(UTC))
-        return routing_store.ending(cat, kind, args.id, at, now=datetime.now(UTC), who=args.by), f"{kind} {args.id} ends {at}"
+        new = routing_store.ending(cat, kind, args.id, at, now=datetime.now(UTC), who=args.by)
+        check_rows(new, {kind: {args.id}})
+        return new, f"{kind} {args.id} ends {at}"
 
     return _changed(settings, change)
 

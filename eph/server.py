@@ -23,11 +23,11 @@ from routing.server import tls_context
 from routing.state import CatalogueHolder
 from service_domain.persistence.database import Database
 
-from . import metrics
 from .config import Settings
 from .devpki import DevPki
 from .housekeeping import Housekeeping
 from .logs import JsonGunicornLogger, configure_logging
+from .metrics import exposition, gunicorn_hooks
 
 log = logging.getLogger("eph.server")
 
@@ -41,7 +41,7 @@ def service_app(settings: Settings) -> ProducerApplication:
     return ProducerApplication(
         Handlers(db.uow, logical_address=settings.logical_address),
         ProducerConfig(public_base_url=settings.public_base_url, trusted_platforms=frozenset(settings.trusted_platforms)),
-        metrics_page=metrics.exposition,
+        metrics_page=exposition,
     )
 
 
@@ -85,7 +85,7 @@ def gunicorn_options(bind: str, settings: Settings, name: str) -> dict[str, Any]
         "graceful_timeout": 10,
         "keepalive": 30,
         "proc_name": name,
-        "child_exit": lambda _arbiter, worker: metrics.worker_exited(worker.pid),
+        **gunicorn_hooks(),
     }
 
 
@@ -108,10 +108,7 @@ def serve_service(settings: Settings) -> None:
     ensure_dev_certificates(settings)
     options = gunicorn_options(settings.service_bind, settings, "eph-service")
     options.update(tls_options(settings.tls_cert, settings.tls_key, settings.tls_ca))
-    try:
-        GunicornServer(lambda: service_app(settings), options).run()
-    finally:
-        metrics.remove_multiprocess_dir()
+    GunicornServer(lambda: service_app(settings), options).run()
 
 
 # ------------------------------------------------------------------ the platform
@@ -134,7 +131,7 @@ def platform_app(settings: Settings, config: PlatformConfig) -> Any:
     configure_call_log()
     holder = CatalogueHolder(read_database, config.local_copy, lambda: load_hierarchy(config.hsa_hierarchy))
     holder.start()
-    return build_app(config, holder, add_registry_routes, version=SERVICE_VERSION)
+    return build_app(config, holder, add_registry_routes, version=SERVICE_VERSION, metrics_page=exposition)
 
 
 def with_dev_producer_certificate(settings: Settings, config: PlatformConfig) -> PlatformConfig:

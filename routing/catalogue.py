@@ -11,23 +11,33 @@ Entities (TAK's names in brackets):
 - ``Filter`` / ``FilterCategorization`` (filter, filtercategorization): kept and written back
 
 Rules: keys compare case-insensitively; a row counts only when from <= now <= to (both
-inclusive); two routings or two authorizations for the same key with overlapping periods
-are refused; HSA-ids match ``[0-9a-zA-Z_-]+`` (a logical address may also be ``*``); URLs
-are 5-255 characters.
+inclusive). A catalogue is readable when every id is used once and every relationship
+points at an existing row (``check``), as TAK's reader of published versions asks. TAK's
+edit-time rules (``edit_rule_problems``) apply to changes of single rows: HSA-ids match
+``[0-9a-zA-Z_-]+`` (a logical address may also be ``*``), URLs are 5-255 characters, and
+two routings or two authorizations for one key must not overlap in time (one ending at the
+instant the next starts does not overlap). Published versions hold older rows than these
+rules; an import lists them as warnings, and a key with two routings valid at once is
+answered VP006 when it is called.
 
-Look-ups: routing tries the exact logical address, then climbs the HSA tree (the parent of
-the address, from an optional hierarchy; an unknown HSA-id has parent ``SE``) up to ``SE``,
-then the default ``*``. Authorization tries exact, then ``*``, then climbs.
+Look-ups, as the national platform makes them:
+- routing: the exact logical address, then (when tree climbing is on for the contract) the
+  HSA tree upwards (the parent of the address, from an optional hierarchy; an unknown HSA-id
+  has parent ``SE``) up to ``SE``, then the default ``*``;
+- authorization: exact, then (climbing on) the tree, then ``*``;
+- an address of the old default-routing form ``VG#VE`` (care giver ``#`` care unit) is looked
+  up as its parts from the last to the first, exactly, and nothing else: no tree, no ``*``
+  (an authorization so only when it has at most two parts).
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 DEFAULT_ADDRESS = "*"
 HSA_ROOT = "SE"
@@ -154,94 +164,146 @@ def valid_at(valid_from: datetime, valid_to: datetime, now: datetime) -> bool:
     return valid_from <= now <= valid_to
 
 
-def _overlaps(a_from: datetime, a_to: datetime, b_from: datetime, b_to: datetime) -> bool:
-    return a_from <= b_to and b_from <= a_to
+def overlaps(a_from: datetime, a_to: datetime, b_from: datetime, b_to: datetime) -> bool:
+    """Whether two periods share more than an instant: one ending exactly when the next starts is no overlap."""
+    return a_from < b_to and b_from < a_to
 
 
-def check(cat: Catalogue) -> None:
-    """Every rule of the catalogue; raises CatalogueProblem naming each entity and id at fault."""
-    problems: list[str] = []
+@dataclass
+class _Index:
+    """The catalogue's rows by id, with the problems of ids used twice."""
 
-    def ids(kind: str, items: Iterable[E]) -> dict[int, E]:
+    cat: Catalogue
+    problems: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.profiles = self._ids("rivtaprofil", self.cat.profiles)
+        self.contracts = self._ids("tjanstekontrakt", self.cat.contracts)
+        self.addresses = self._ids("logiskadress", self.cat.logical_addresses)
+        self.components = self._ids("tjanstekomponent", self.cat.components)
+        self.call_addresses = self._ids("anropsadress", self.cat.call_addresses)
+        self.authorizations = self._ids("anropsbehorighet", self.cat.authorizations)
+        self.filters = self._ids("filter", self.cat.filters)
+        self.routings = self._ids("vagval", self.cat.routings)
+        self._ids("filtercategorization", self.cat.categorizations)
+
+    def _ids(self, kind: str, items: Iterable[E]) -> dict[int, E]:
         seen: dict[int, E] = {}
         for item in items:
             if item.id in seen:
-                problems.append(f"{kind} id {item.id}: the id is used twice")
+                self.problems.append(f"{kind} id {item.id}: the id is used twice")
             seen[item.id] = item
         return seen
 
-    profiles = ids("rivtaprofil", cat.profiles)
-    contracts = ids("tjanstekontrakt", cat.contracts)
-    addresses = ids("logiskadress", cat.logical_addresses)
-    components = ids("tjanstekomponent", cat.components)
-    call_addresses = ids("anropsadress", cat.call_addresses)
-    authorizations = ids("anropsbehorighet", cat.authorizations)
-    filters = ids("filter", cat.filters)
-    ids("vagval", cat.routings)
-    ids("filtercategorization", cat.categorizations)
+    def routing_key(self, r: Routing) -> tuple[str, str] | None:
+        if r.contract_id in self.contracts and r.logical_address_id in self.addresses:
+            return self.contracts[r.contract_id].namespace.lower(), self.addresses[r.logical_address_id].hsa_id.lower()
+        return None
+
+    def authorization_key(self, a: Authorization) -> tuple[str, str, str] | None:
+        if a.consumer_id in self.components and a.contract_id in self.contracts and a.logical_address_id in self.addresses:
+            return (self.components[a.consumer_id].hsa_id.lower(), self.contracts[a.contract_id].namespace.lower(),
+                    self.addresses[a.logical_address_id].hsa_id.lower())
+        return None
+
+
+def check(cat: Catalogue) -> None:
+    """What a catalogue must be to be read at all, as TAK's own reader of published versions asks:
+    every id used once, every relationship pointing at an existing row. Raises CatalogueProblem
+    naming each entity and id at fault."""
+    index = _Index(cat)
+    problems = index.problems
+
+    def ref(kind: str, row_id: int, target: str, target_id: int, rows: Mapping[int, object]) -> None:
+        if target_id not in rows:
+            problems.append(f"{kind} id {row_id}: no {target} with id {target_id}")
+
+    for ca in cat.call_addresses:
+        ref("anropsadress", ca.id, "tjanstekomponent", ca.component_id, index.components)
+        ref("anropsadress", ca.id, "rivtaprofil", ca.profile_id, index.profiles)
+    for r in cat.routings:
+        ref("vagval", r.id, "logiskadress", r.logical_address_id, index.addresses)
+        ref("vagval", r.id, "tjanstekontrakt", r.contract_id, index.contracts)
+        ref("vagval", r.id, "anropsadress", r.call_address_id, index.call_addresses)
+    for a in cat.authorizations:
+        ref("anropsbehorighet", a.id, "logiskadress", a.logical_address_id, index.addresses)
+        ref("anropsbehorighet", a.id, "tjanstekontrakt", a.contract_id, index.contracts)
+        ref("anropsbehorighet", a.id, "tjanstekomponent", a.consumer_id, index.components)
+    for f in cat.filters:
+        ref("filter", f.id, "anropsbehorighet", f.authorization_id, index.authorizations)
+    for fc in cat.categorizations:
+        ref("filtercategorization", fc.id, "filter", fc.filter_id, index.filters)
+    if problems:
+        raise CatalogueProblem(problems)
+
+
+def edit_rule_problems(cat: Catalogue, only: Mapping[str, set[int]] | None = None) -> list[str]:
+    """TAK's rules for editing the catalogue a row at a time: HSA-ids of the right characters, URLs of
+    5-255 characters, periods that end after they start, no two routings or authorizations for one key
+    in overlapping periods. ``only`` ({entity kind: ids}) limits the report to problems of those rows
+    (an overlap counts for both rows). Published versions hold rows older than these rules: an import
+    reports them as warnings, a single-row change is refused for them."""
+    index = _Index(cat)
+    problems: list[str] = []
+
+    def concerns(kind: str, *ids: int) -> bool:
+        return only is None or any(i in only.get(kind, ()) for i in ids)
+
+    def report(kind: str, row_id: int, problem: str, *others: int) -> None:
+        if concerns(kind, row_id, *others):
+            problems.append(f"{kind} id {row_id}: {problem}")
 
     for p in cat.profiles:
         if not p.name.strip():
-            problems.append(f"rivtaprofil id {p.id}: the name is empty")
+            report("rivtaprofil", p.id, "the name is empty")
     for c in cat.contracts:
         if not c.namespace.strip():
-            problems.append(f"tjanstekontrakt id {c.id}: the namespace is empty")
+            report("tjanstekontrakt", c.id, "the namespace is empty")
     for la in cat.logical_addresses:
         if la.hsa_id != DEFAULT_ADDRESS and not _HSA_ID.fullmatch(la.hsa_id):
-            problems.append(f"logiskadress id {la.id}: '{la.hsa_id}' is not an HSA-id, '*' or 'SE'")
+            report("logiskadress", la.id, f"{la.hsa_id!r} is not an HSA-id, '*' or 'SE'")
     for comp in cat.components:
         if not _HSA_ID.fullmatch(comp.hsa_id):
-            problems.append(f"tjanstekomponent id {comp.id}: '{comp.hsa_id}' is not an HSA-id")
+            report("tjanstekomponent", comp.id, f"{comp.hsa_id!r} is not an HSA-id")
     for ca in cat.call_addresses:
         if not 5 <= len(ca.url) <= 255:
-            problems.append(f"anropsadress id {ca.id}: the URL must be 5 to 255 characters")
-        if ca.component_id not in components:
-            problems.append(f"anropsadress id {ca.id}: no tjanstekomponent with id {ca.component_id}")
-        if ca.profile_id not in profiles:
-            problems.append(f"anropsadress id {ca.id}: no rivtaprofil with id {ca.profile_id}")
+            report("anropsadress", ca.id, "the URL must be 5 to 255 characters")
 
-    def period(kind: str, row: Routing | Authorization) -> None:
-        if row.valid_to < row.valid_from:
-            problems.append(f"{kind} id {row.id}: tomTidpunkt is before fromTidpunkt")
+    def periods(kind: str, rows: Iterable[Routing | Authorization], key: Callable[[Any], tuple[str, ...] | None],
+                same: str) -> None:
+        by_key: dict[tuple[str, ...], list[Routing | Authorization]] = defaultdict(list)
+        for row in rows:
+            if row.valid_to < row.valid_from:
+                report(kind, row.id, "tomTidpunkt is before fromTidpunkt")
+            k = key(row)
+            if k is None:
+                continue
+            for prior in by_key[k]:
+                if overlaps(row.valid_from, row.valid_to, prior.valid_from, prior.valid_to):
+                    report(kind, row.id, f"overlaps {kind} id {prior.id} for the same {same}", prior.id)
+            by_key[k].append(row)
 
-    def refs(kind: str, row: Routing | Authorization) -> None:
-        if row.logical_address_id not in addresses:
-            problems.append(f"{kind} id {row.id}: no logiskadress with id {row.logical_address_id}")
-        if row.contract_id not in contracts:
-            problems.append(f"{kind} id {row.id}: no tjanstekontrakt with id {row.contract_id}")
+    periods("vagval", cat.routings, index.routing_key, "contract and logical address")
+    periods("anropsbehorighet", cat.authorizations, index.authorization_key, "consumer, contract and logical address")
+    return problems
 
-    # rows of one key (compared case-insensitively) must not overlap in time
-    seen_periods: dict[tuple[str, ...], list[Routing | Authorization]] = defaultdict(list)
 
-    def no_overlap(kind: str, key: tuple[str, ...], row: Routing | Authorization, same: str) -> None:
-        for prior in seen_periods[(kind, *key)]:
-            if _overlaps(row.valid_from, row.valid_to, prior.valid_from, prior.valid_to):
-                problems.append(f"{kind} id {row.id}: overlaps {kind} id {prior.id} for the same {same}")
-        seen_periods[(kind, *key)].append(row)
-
-    for r in cat.routings:
-        refs("vagval", r)
-        period("vagval", r)
-        if r.call_address_id not in call_addresses:
-            problems.append(f"vagval id {r.id}: no anropsadress with id {r.call_address_id}")
-        if r.contract_id in contracts and r.logical_address_id in addresses:
-            no_overlap("vagval", (contracts[r.contract_id].namespace.lower(),
-                                  addresses[r.logical_address_id].hsa_id.lower()), r, "contract and logical address")
-    for a in cat.authorizations:
-        refs("anropsbehorighet", a)
-        period("anropsbehorighet", a)
-        if a.consumer_id not in components:
-            problems.append(f"anropsbehorighet id {a.id}: no tjanstekomponent with id {a.consumer_id}")
-        elif a.contract_id in contracts and a.logical_address_id in addresses:
-            no_overlap("anropsbehorighet", (components[a.consumer_id].hsa_id.lower(),
-                                            contracts[a.contract_id].namespace.lower(),
-                                            addresses[a.logical_address_id].hsa_id.lower()), a, "consumer, contract and logical address")
-    for f in cat.filters:
-        if f.authorization_id not in authorizations:
-            problems.append(f"filter id {f.id}: no anropsbehorighet with id {f.authorization_id}")
-    for fc in cat.categorizations:
-        if fc.filter_id not in filters:
-            problems.append(f"filtercategorization id {fc.id}: no filter with id {fc.filter_id}")
+def check_rows(cat: Catalogue, rows: Mapping[str, set[int]]) -> None:
+    """The edit-time rules for the routings and authorizations a single change made or touched, and the
+    rows they name (raises CatalogueProblem)."""
+    check(cat)
+    index = _Index(cat)
+    touched: dict[str, set[int]] = defaultdict(set, {k: set(v) for k, v in rows.items()})
+    for r in (index.routings[i] for i in rows.get("vagval", ()) if i in index.routings):
+        touched["logiskadress"].add(r.logical_address_id)
+        touched["tjanstekontrakt"].add(r.contract_id)
+        touched["anropsadress"].add(r.call_address_id)
+        touched["tjanstekomponent"].add(index.call_addresses[r.call_address_id].component_id)
+    for a in (index.authorizations[i] for i in rows.get("anropsbehorighet", ()) if i in index.authorizations):
+        touched["logiskadress"].add(a.logical_address_id)
+        touched["tjanstekontrakt"].add(a.contract_id)
+        touched["tjanstekomponent"].add(a.consumer_id)
+    problems = edit_rule_problems(cat, touched)
     if problems:
         raise CatalogueProblem(problems)
 
@@ -274,6 +336,18 @@ class Grant:
     filters: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (service domain, categorizations)
 
 
+def default_routing_parts(logical_address: str, delimiter: str) -> list[str] | None:
+    """The parts of an old-style default-routing address (``VG#VE``), last first and each once; None
+    when the address is not of that form (or the form is turned off: an empty delimiter)."""
+    if not delimiter or delimiter not in logical_address:
+        return None
+    parts: list[str] = []
+    for part in logical_address.split(delimiter):
+        if part and part not in parts:
+            parts.insert(0, part)
+    return parts
+
+
 class HsaTree:
     """Parents of HSA-ids (from an optional hierarchy). An unknown HSA-id's parent is SE."""
 
@@ -303,6 +377,7 @@ class RoutingTable:
     grants: dict[tuple[str, str, str], list[Grant]] = field(default_factory=dict)
     hsa: HsaTree = field(default_factory=HsaTree)
     version: int = 0
+    contracts: dict[str, str] = field(default_factory=dict)  # namespace, lower-cased -> as written
 
     @property
     def routing_count(self) -> int:
@@ -339,28 +414,45 @@ class RoutingTable:
             grants[(consumer.lower(), contract.lower(), address.lower())].append(
                 Grant(a.id, consumer, contract, address, a.valid_from, a.valid_to, tuple(filters[a.id]))
             )
-        return cls(dict(routes), dict(grants), hsa or HsaTree(), version=cat.version)
+        known = {c.namespace.lower(): c.namespace for c in cat.contracts}
+        return cls(dict(routes), dict(grants), hsa or HsaTree(), version=cat.version, contracts=known)
 
     def _routes_at(self, contract: str, address: str, now: datetime) -> list[Route]:
-        return [r for r in self.routes.get((contract, address.lower()), ()) if valid_at(r.valid_from, r.valid_to, now)]
+        found = [r for r in self.routes.get((contract, address.lower()), ()) if valid_at(r.valid_from, r.valid_to, now)]
+        if len(found) > 1 and any(r.valid_from == now for r in found):
+            # at the instant one routing hands over to the next, the next one holds
+            found = [r for r in found if not (r.valid_to == now and r.valid_from != now)]
+        return found
 
-    def find_routes(self, contract: str, logical_address: str, now: datetime) -> list[Route]:
-        """The routings valid now at the first level that has any: exact, the HSA tree up to SE, then *."""
+    def find_routes(self, contract: str, logical_address: str, now: datetime, *, climb: bool = True,
+                    delimiter: str = "#") -> list[Route]:
+        """The routings valid now at the first level that has any: exact, (climbing) the HSA tree up to SE,
+        then *. A ``VG#VE`` address: its parts, last first, exactly."""
         contract = contract.lower()
-        for address in (logical_address, *self.hsa.ancestors(logical_address), DEFAULT_ADDRESS):
+        parts = default_routing_parts(logical_address, delimiter)
+        if parts is not None:
+            candidates: list[str] = parts
+        else:
+            candidates = [logical_address, *(self.hsa.ancestors(logical_address) if climb else ()), DEFAULT_ADDRESS]
+        for address in candidates:
             found = self._routes_at(contract, address, now)
             if found:
                 return found
         return []
 
-    def is_authorized(self, consumer: str, contract: str, logical_address: str, now: datetime) -> bool:
-        """Exact, then *, then the HSA tree up to SE."""
+    def _granted(self, key: tuple[str, str], address: str, now: datetime) -> bool:
+        return any(valid_at(g.valid_from, g.valid_to, now) for g in self.grants.get((*key, address.lower()), ()))
+
+    def is_authorized(self, consumer: str, contract: str, logical_address: str, now: datetime, *, climb: bool = True,
+                      delimiter: str = "#") -> bool:
+        """Exact, then (climbing) the HSA tree up to SE, then *. A ``VG#VE`` address: one of its (at most
+        two) parts, exactly."""
         key = (consumer.lower(), contract.lower())
-        for address in (logical_address, DEFAULT_ADDRESS, *self.hsa.ancestors(logical_address)):
-            for g in self.grants.get((*key, address.lower()), ()):
-                if valid_at(g.valid_from, g.valid_to, now):
-                    return True
-        return False
+        parts = default_routing_parts(logical_address, delimiter)
+        if parts is not None:
+            return len(parts) <= 2 and any(self._granted(key, a, now) for a in parts)
+        addresses = (logical_address, *(self.hsa.ancestors(logical_address) if climb else ()), DEFAULT_ADDRESS)
+        return any(self._granted(key, a, now) for a in addresses)
 
     def addressees(self, consumer: str, contract: str, now: datetime) -> list[Grant]:
         """The authorizations valid now for this consumer and contract, one per logical address

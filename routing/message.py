@@ -3,24 +3,29 @@ between RIV-TA Basic Profile 2.1 (LogicalAddress) and 2.0 (WS-Addressing To).
 
 The router never builds a tree of the whole message: a pull parser is fed the bytes in
 chunks and stopped at the first element inside the SOAP Body, whose namespace names the
-service contract. What came before it (the Header) gives the receiver. DTDs are refused
-and nothing is resolved or fetched.
+service contract. What came before it (the Header) gives the receiver: a header entry with
+the local name ``LogicalAddress`` (RIVTABP21) or ``To`` (RIVTABP20), in whatever namespace,
+as the national platform reads it (the registry contracts v2 put LogicalAddress in
+``urn:riv:infrastructure:itintegration:registry:2``). DTDs are refused and nothing is
+resolved or fetched. A message that is not well-formed is refused with the parser's own
+account of what it found where, in the form the national platform gives it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import cast
 
 from lxml import etree
 
-SOAP11_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
-SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
-REGISTRY_NS = "urn:riv:itintegration:registry:1"
+from contracts.ns import REGISTRY_NS, SOAP11_ENV_NS, SOAP12_ENV_NS, WSA_NS
+
+SOAP11_ENV = SOAP11_ENV_NS
+SOAP12_ENV = SOAP12_ENV_NS
 LOGICAL_ADDRESS = f"{{{REGISTRY_NS}}}LogicalAddress"
-WSA_NAMESPACES = ("http://www.w3.org/2005/08/addressing", "http://schemas.xmlsoap.org/ws/2004/08/addressing")
-WSA_TO = tuple(f"{{{ns}}}To" for ns in WSA_NAMESPACES)
+WSA_TO = f"{{{WSA_NS}}}To"
 RIVTABP20 = "RIVTABP20"
 RIVTABP21 = "RIVTABP21"
 CHUNK = 2048
@@ -70,6 +75,24 @@ def _prolog_has_doctype(data: bytes) -> bool:
     return False
 
 
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def syntax_problem(body: bytes, error: etree.XMLSyntaxError) -> str:
+    """What the parser found wrong and where, worded as the national platform's (StAX) parser words
+    the kinds of error both parsers name alike; otherwise the parser's own words."""
+    line, column = error.position
+    message = re.sub(r", line \d+, column \d+$", "", error.msg or "not well-formed")
+    if getattr(error, "code", None) == 41:  # an attribute without '=' and a value
+        lines = body.split(b"\n")
+        text = lines[line - 1].decode("utf-8", errors="replace") if 0 < line <= len(lines) else ""
+        if 0 < column <= len(text):
+            found = text[column - 1]
+            message = f"Unexpected character '{found}' (code {ord(found)}) expected '='"
+    return f"{message}\n at [row,col {{unknown-source}}]: [{line},{column}]"
+
+
 def _events(body: bytes) -> Iterator[tuple[int, str, etree._Element]]:
     """(bytes fed so far, event, element), feeding the parser a chunk at a time."""
     parser = etree.XMLPullParser(
@@ -114,13 +137,13 @@ def read_routing_info(body: bytes) -> RoutingInfo:
                     )
             else:
                 if depth == 3 and in_header:
-                    if tag == LOGICAL_ADDRESS:
+                    if _local(tag) == "LogicalAddress":
                         logical_address = (element.text or "").strip()
-                    elif tag in WSA_TO:
+                    elif _local(tag) == "To":
                         wsa_to = (element.text or "").strip()
                 depth -= 1
-    except etree.XMLSyntaxError:
-        raise Unreadable("the message is not well-formed XML") from None
+    except etree.XMLSyntaxError as e:
+        raise Unreadable(syntax_problem(body, e)) from None
     raise Unreadable("the SOAP Body holds no element")
 
 
@@ -138,11 +161,11 @@ def rewrite_receiver(body: bytes, to_profile: str) -> bytes:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
         root = etree.fromstring(body, parser)
-    except etree.XMLSyntaxError:
-        raise Unreadable("the message is not well-formed XML") from None
+    except etree.XMLSyntaxError as e:
+        raise Unreadable(syntax_problem(body, e)) from None
     header = _header_of(root)
     if to_profile == RIVTABP21:
-        old = [h for h in header if h.tag in WSA_TO]
+        old = [h for h in header if _local(h.tag) == "To"]
         if not old:
             return body
         receiver = old[0].text
@@ -150,12 +173,12 @@ def rewrite_receiver(body: bytes, to_profile: str) -> bytes:
             header.remove(h)
         new = etree.SubElement(header, LOGICAL_ADDRESS, nsmap={"itr": REGISTRY_NS})
     else:
-        old = [h for h in header if h.tag == LOGICAL_ADDRESS]
+        old = [h for h in header if _local(h.tag) == "LogicalAddress"]
         if not old:
             return body
         receiver = old[0].text
         for h in old:
             header.remove(h)
-        new = etree.SubElement(header, WSA_TO[0], nsmap={"wsa": WSA_NAMESPACES[0]})
+        new = etree.SubElement(header, WSA_TO, nsmap={"wsa": WSA_NS})
     new.text = receiver
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

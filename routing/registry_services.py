@@ -8,7 +8,11 @@ in force, and the contract documents of the routed contracts.
 
 They answer at ``/registry/infrastructure/itintegration/registry/<X>/2/rivtabp21``. The caller
 is identified as for routing (certificate, or an allow-listed plain-HTTP caller) but needs
-no authorization row. Requests are validated against the contract XSD.
+no authorization row. Requests are validated against the contract XSD; their LogicalAddress
+header is in the namespace of the national contracts v2
+(``urn:riv:infrastructure:itintegration:registry:2``), and is read by its local name in any
+namespace, as the router reads it. The contract documents served name the platform's
+configured public address (never the request's Host header).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from contracts.interactions import (
     RELEASE,
     Interaction,
 )
-from contracts.ns import REGISTRY_NS, REGISTRY_V2_NS, SOAP11_ENV_NS
+from contracts.ns import REGISTRY_V2_NS, SOAP11_ENV_NS
 from contracts.schema import documents, schema_for, served_document
 from contracts.xml import UnsafeMessage, parse_message
 
@@ -66,7 +70,7 @@ def _read(interaction: Interaction, data: bytes) -> etree._Element:
     errors = schema.errors(request)
     header = root.find(f"{{{SOAP11_ENV_NS}}}Header")
     for entry in header if header is not None else ():
-        if entry.tag == f"{{{REGISTRY_NS}}}LogicalAddress":
+        if isinstance(entry.tag, str) and etree.QName(entry).localname == "LogicalAddress":
             errors += schema.errors(entry)
     if errors:
         raise ClientFault("the request does not follow the contract: " + "; ".join(errors[:3]))
@@ -103,7 +107,7 @@ def supported_contracts(table: RoutingTable, request: etree._Element, now: datet
 ANSWERS = {GET_LOGICAL_ADDRESSEES.name: logical_addressees, GET_SUPPORTED_CONTRACTS.name: supported_contracts}
 
 
-def _contract_documents(interaction: Interaction, request: web.Request) -> web.Response:
+def _contract_documents(interaction: Interaction, request: web.Request, public_base: str) -> web.Response:
     query = request.query_string
     if query.lower() == "wsdl":
         name = interaction.wsdl_path.name
@@ -111,7 +115,7 @@ def _contract_documents(interaction: Interaction, request: web.Request) -> web.R
         name = query[4:]
     else:
         return web.Response(status=404, text="no such contract document here\n")
-    base = f"{request.scheme}://{request.host}{request.path}"
+    base = f"{public_base}{request.path}"
     return web.Response(body=served_document(interaction, name, base), content_type="text/xml", charset="utf-8")
 
 
@@ -128,7 +132,7 @@ def add_routes(app: web.Application) -> None:
                 if table is None:
                     raise VpError("VP008", "the routing catalogue is not loaded and there is no local copy")
             except VpError as e:
-                return _soap(vp_fault(e), 500)
+                return _soap(vp_fault(e, router.config.instance_name), 500)
             try:
                 parsed = _read(interaction, await request.read())
             except ClientFault as e:
@@ -140,16 +144,16 @@ def add_routes(app: web.Application) -> None:
     for interaction in REGISTRY_INTERACTIONS:
         path = REGISTRY_PREFIX + interaction.path
         app.router.add_post(path, registry_handler(interaction))
-        app.router.add_get(path, documents_handler(interaction))
+        app.router.add_get(path, documents_handler(interaction, router.config.public_base))
 
     # ?wsdl of the contracts the platform routes: soap:address points at the router
     for interaction in RELEASE:
         if interaction not in REGISTRY_INTERACTIONS:
-            app.router.add_get("/vp" + interaction.path, documents_handler(interaction))
+            app.router.add_get("/vp" + interaction.path, documents_handler(interaction, router.config.public_base))
 
 
-def documents_handler(interaction: Interaction) -> Callable[[web.Request], Awaitable[web.Response]]:
+def documents_handler(interaction: Interaction, public_base: str) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
-        return _contract_documents(interaction, request)
+        return _contract_documents(interaction, request, public_base)
 
     return handle

@@ -2,18 +2,23 @@
 
 For each POST, in this order:
  1. the sender (client certificate on TLS; on plain HTTP only allow-listed callers, from
-    x-vp-auth-cert or x-vp-sender-id + x-vp-instance-id)      VP011, VP002
- 2. loop protection on x-rivta-routing-history                 VP014
+    x-vp-sender-id + x-vp-instance-id, or from x-vp-auth-cert when a trusted TLS-terminating
+    proxy passed it on and the certificate verifies against the CA)   VP011, VP002
+ 2. loop protection on x-rivta-routing-history (sender#platform#...)    VP014
  3. the contract (namespace of the Body's first element) and the receiver
-    (LogicalAddress, or wsa:To for RIVTABP20), by a pull parse VP015, VP001, VP003
- 4. the original consumer                                       VP013
- 5. the routing                                                 VP008, VP004, VP006, VP010
- 6. the authorization of the sender                             VP007
+    (LogicalAddress, or To for RIVTABP20, in any namespace), by a pull parse
+                                                                  VP015, VP001, VP003
+ 4. the original consumer                                         VP013
+ 5. the routing (exact, HSA tree when on for the contract, *; or VG#VE)
+                                                                  VP008, VP004, VP006, VP010
+ 6. the authorization of the sender                               VP007
  7. the producer's RIV-TA profile (rewriting the receiver header) VP005
  8. the call to the producer (pooled, connect timeout 2 s, per-contract timeout,
-    one retry after a connection failure)                       VP009
-Every reply carries x-skltp-correlation-id and x-skltp-prt; each call writes one JSON log
-line (never the message).
+    one retry after a connection failure, answers above a size limit cut off)  VP009
+Every reply carries x-skltp-correlation-id and x-skltp-prt, and the routing history once
+it is known; each call writes one JSON log line (never the message, and the caller's
+receiver and contract only once ``routing.redact`` let them through) and is counted in
+the metrics.
 """
 
 from __future__ import annotations
@@ -32,14 +37,19 @@ import aiohttp
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from contracts.ns import SOAP11_ENV_NS
+
+from . import metrics
 from .catalogue import Route
 from .config import PlatformConfig
-from .faults import VpError, vp_fault
-from .identity import serial_number_of_peercert, serial_number_of_pem
+from .faults import VpError, call_summary, vp_fault
+from .identity import CertificateRefused, load_trusted, serial_number_of_peercert, verified_sender
 from .message import RIVTABP20, RIVTABP21, Unreadable, read_routing_info, rewrite_receiver
+from .redact import MAX_SHOWN, shown
 from .state import CatalogueHolder
 
 log = logging.getLogger("eph.vp.call")
+events = logging.getLogger("eph.vp")
 
 
 def configure_call_log() -> None:
@@ -50,6 +60,8 @@ def configure_call_log() -> None:
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         log.propagate = False
+
+
 STARTED = time.time()
 
 H_SENDER = "x-vp-sender-id"
@@ -59,6 +71,7 @@ H_ORIGINAL = "x-rivta-original-serviceconsumer-hsaid"
 H_CORRELATION = "x-skltp-correlation-id"
 H_PRT = "x-skltp-prt"
 H_HISTORY = "x-rivta-routing-history"
+HISTORY_SEPARATOR = "#"
 HOP_BY_HOP = frozenset(
     h.lower()
     for h in (
@@ -68,8 +81,19 @@ HOP_BY_HOP = frozenset(
 )
 # headers the router sets itself, or never passes on
 NOT_FORWARDED = HOP_BY_HOP | {H_SENDER, H_INSTANCE, H_AUTH_CERT, H_ORIGINAL, H_CORRELATION, H_HISTORY, H_PRT}
-NOT_RETURNED = HOP_BY_HOP | {"date", "server", H_CORRELATION, H_PRT}
-SOAP_ENV = b"http://schemas.xmlsoap.org/soap/envelope/"
+NOT_RETURNED = HOP_BY_HOP | {"date", "server", H_CORRELATION, H_PRT, H_HISTORY}
+SOAP_ENV = SOAP11_ENV_NS.encode()
+FAULT_CONTENT_TYPE = "text/xml; charset=UTF-8"
+
+
+class ClientGone(Exception):
+    """The caller closed the connection before its request was read: nobody to answer."""
+
+
+class ProducerAnswerTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
 
 
 @dataclass
@@ -85,22 +109,28 @@ class CallRecord:
     producer_url: str | None = None
     status: int = 0
     vp_code: str | None = None
-    producer_ms: float = 0.0
+    producer_ms: float | None = None
+    outcome: str = "vp_fault"
+    metric_contract: str = metrics.OTHER
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
 
     def line(self) -> str:
         return json.dumps(
             {
                 "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
                 "correlationId": self.correlation_id,
-                "sender": self.sender,
-                "originalConsumer": self.original_consumer,
-                "receiver": self.receiver,
-                "contract": self.contract,
+                "sender": shown(self.sender),
+                "originalConsumer": shown(self.original_consumer),
+                "receiver": shown(self.receiver),
+                "contract": shown(self.contract),
                 "producerUrl": self.producer_url,
                 "httpStatus": self.status,
                 "vpCode": self.vp_code,
-                "totalMs": round((time.perf_counter() - self.started) * 1000, 2),
-                "producerMs": round(self.producer_ms, 2),
+                "totalMs": round(self.seconds * 1000, 2),
+                "producerMs": round(self.producer_ms or 0.0, 2),
             },
             separators=(",", ":"),
         )
@@ -141,9 +171,20 @@ class ProducerCaller:
 
     async def _once(self, url: str, body: bytes, headers: CIMultiDict[str], timeout: float) -> ProducerReply:
         assert self.session is not None
+        limit = self.config.max_response
         t = aiohttp.ClientTimeout(total=timeout, sock_connect=self.config.connect_timeout)
         async with self.session.post(url, data=body, headers=headers, timeout=t, allow_redirects=False) as r:
-            return ProducerReply(r.status, r.headers, await r.read())
+            if (r.content_length or 0) > limit:
+                r.close()  # the connection is not reused: the rest of the answer is never read
+                raise ProducerAnswerTooLarge(limit)
+            chunks, size = [], 0
+            async for chunk in r.content.iter_chunked(64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    r.close()
+                    raise ProducerAnswerTooLarge(limit)
+                chunks.append(chunk)
+            return ProducerReply(r.status, r.headers, b"".join(chunks))
 
     async def call(self, url: str, body: bytes, headers: CIMultiDict[str], timeout: float) -> ProducerReply:
         try:
@@ -159,7 +200,10 @@ class Router:
         self.config = config
         self.catalogue = catalogue
         self.caller = caller
-        self.own_history_entry = f"#{config.instance_id}"
+        # the CA certificates a proxy's x-vp-auth-cert must chain to (only read when proxies are trusted)
+        self.trusted_cas = load_trusted(config.tls_ca) if config.trusted_proxies and config.tls_ca else []
+        if config.trusted_proxies and not self.trusted_cas:
+            events.warning("EPH_VP_TRUSTED_PROXIES is set but EPH_VP_TLS_CA holds no CA: every x-vp-auth-cert gets VP002")
 
     # ------------------------------------------------------------------ steps
 
@@ -168,107 +212,153 @@ class Router:
             peercert = request.transport.get_extra_info("peercert") if request.transport else None
             sender = serial_number_of_peercert(peercert)
             if not sender:
-                raise VpError("VP002", "the client certificate's subject has no SERIALNUMBER")
+                raise VpError("VP002", "No sender ID (SERIALNUMBER) found in certificate.")
             return sender
-        if not self.config.allows_plain(request.remote):
-            raise VpError("VP011", f"caller address {request.remote} may not use plain HTTP")
+        proxy = self.config.is_trusted_proxy(request.remote)
+        if not proxy and not self.config.allows_plain(request.remote):
+            raise VpError("VP011", f"Caller was not on the white list of accepted IP-addresses. "
+                                   f"IP-address: {request.remote}")
         pem = request.headers.get(H_AUTH_CERT)
-        if pem:
-            sender = serial_number_of_pem(pem)
-            if not sender:
-                raise VpError("VP002", "the certificate in x-vp-auth-cert is unreadable or has no SERIALNUMBER")
-            return sender
+        if pem and proxy:
+            if not self.trusted_cas:
+                raise VpError("VP002", "x-vp-auth-cert cannot be verified: the platform has no CA (EPH_VP_TLS_CA)")
+            try:
+                return verified_sender(pem, self.trusted_cas)
+            except CertificateRefused as e:
+                raise VpError("VP002", f"The certificate in x-vp-auth-cert was refused: {e}.") from None
         sender = request.headers.get(H_SENDER, "").strip()
-        if sender and request.headers.get(H_INSTANCE, "").strip() == self.config.instance_id:
+        # x-vp-sender-id only from the allow-list: a proxy passes on what its own callers sent
+        if sender and request.headers.get(H_INSTANCE, "").strip() == self.config.instance_id \
+                and self.config.allows_plain(request.remote):
             return sender
+        if pem:
+            raise VpError("VP002", "x-vp-auth-cert is believed only from the platform's trusted proxies "
+                                   "(EPH_VP_TRUSTED_PROXIES), and x-vp-sender-id only with this platform's "
+                                   "x-vp-instance-id.")
         if sender:
-            raise VpError("VP002", "x-vp-sender-id is trusted only with this platform's x-vp-instance-id")
-        raise VpError("VP002", "no client certificate and no x-vp-sender-id")
+            raise VpError("VP002", "x-vp-sender-id is trusted only with this platform's x-vp-instance-id.")
+        raise VpError("VP002", "No sender ID: no client certificate and no x-vp-sender-id.")
 
-    def history_of(self, request: web.Request) -> str:
-        history = request.headers.get(H_HISTORY, "")
-        if self.own_history_entry in history.split(","):
-            raise VpError("VP014", f"this platform ({self.config.instance_id}) is already in the routing history")
-        return f"{history},{self.own_history_entry}" if history else self.own_history_entry
+    def history_of(self, request: web.Request, sender: str) -> str:
+        """The routing history to pass on: the sender, then each platform passed, ``#`` between them."""
+        own = self.config.instance_id
+        given = request.headers.get(H_HISTORY, "").strip()
+        if not given:
+            return f"{sender}{HISTORY_SEPARATOR}{own}"
+        if any(entry.strip() == own for entry in given.split(HISTORY_SEPARATOR)):
+            raise VpError("VP014", f"This platform ({own}) is already in x-rivta-routing-history.")
+        return f"{given}{HISTORY_SEPARATOR}{own}"
 
     def original_consumer_of(self, request: web.Request, sender: str) -> str:
         given = request.headers.get(H_ORIGINAL, "").strip()
         if not given:
             return sender
-        if sender.lower() not in self.config.original_consumer_senders:
+        if not self.config.may_set_original_consumer(sender):
             if self.config.strict_original_consumer:
-                raise VpError("VP013", f"sender {sender} may not set x-rivta-original-serviceconsumer-hsaid")
+                raise VpError("VP013", "Sender is not approved to set header x-rivta-original-serviceconsumer-hsaid. "
+                                       f"senderId: {shown(sender)}")
             # not enforced: the call goes through, but as the sender (a producer decides data
             # access by this header, so passing on what the sender claimed would let it pose
             # as another system)
-            logging.getLogger("eph.vp").warning("VP013 (not enforced): sender %s set %s; the sender is used",
-                                                sender, H_ORIGINAL)
+            events.warning("VP013 (not enforced): sender %s set %s; the sender is used", shown(sender), H_ORIGINAL)
             return sender
         return given
 
     def route_of(self, contract: str, receiver: str, now: datetime) -> Route:
         table = self.catalogue.table
         if table is None:
-            raise VpError("VP008", "the routing catalogue is not loaded and there is no local copy")
-        routes = table.find_routes(contract, receiver, now)
-        where = f"contract {contract}, logical address {receiver}"
+            raise VpError("VP008", "No contact with TAK at startup, and no local cache to fallback on, "
+                                   "not possible to route call")
+        where = call_summary(shown(contract) or "", shown(receiver) or "")
+        routes = [] if len(receiver) > MAX_SHOWN or len(contract) > MAX_SHOWN else table.find_routes(
+            contract, receiver, now, climb=self.config.climb_routing.applies(contract),
+            delimiter=self.config.default_routing_delimiter)
         if not routes:
-            note = " (the logical address contains whitespace)" if any(c.isspace() for c in receiver) else ""
-            raise VpError("VP004", f"no routing for {where}{note}")
+            hint = ". Whitespace detected in incoming request!" if any(c.isspace() for c in receiver) else ""
+            raise VpError("VP004", f"No receiverId (logical address) found for {where}{hint}")
         if len(routes) > 1:
-            raise VpError("VP006", f"{len(routes)} routings match {where}")
+            raise VpError("VP006", f"More than one receiverId (logical address) with matching Riv-version found for "
+                                   f"{where} ({len(routes)} routings)")
         route = routes[0]
         if not route.url.strip():
-            raise VpError("VP010", f"the call address of the routing for {where} has no URL")
+            raise VpError("VP010", f"Physical Address field is empty in Service Producer for {where}")
         return route
 
     def authorize(self, sender: str, contract: str, receiver: str, now: datetime) -> None:
         table = self.catalogue.table
         assert table is not None
-        if not table.is_authorized(sender, contract, receiver, now):
-            raise VpError("VP007", f"sender {sender} has no authorization for contract {contract}, logical address {receiver}")
+        if not table.is_authorized(sender, contract, receiver, now, climb=self.config.climb_authorization.applies(contract),
+                                   delimiter=self.config.default_routing_delimiter):
+            raise VpError("VP007", "Authorization missing for "
+                                   f"{call_summary(shown(contract) or '', shown(receiver) or '', shown(sender))}")
 
     # ------------------------------------------------------------------ the handler
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         record = CallRecord(request.headers.get(H_CORRELATION) or str(uuid.uuid4()))
         response: web.StreamResponse | None = None
+        history: list[str] = []
         try:
             try:
-                response = await self._route(request, record)
+                response = await self._route(request, record, history)
             except web.HTTPRequestEntityTooLarge:
-                raise VpError("VP015", f"the request is larger than the platform accepts ({self.config.max_body} bytes)") from None
-            except VpError:
+                raise VpError("VP015", f"The request could not be read properly. It is larger than the platform "
+                                       f"accepts ({self.config.max_body} bytes).") from None
+            except (VpError, ClientGone):
                 raise
             except Exception as e:  # never a bare 500: a fault with the correlation id, and a log record
-                logging.getLogger("eph.vp").error("internal error %s, correlation id %s", type(e).__name__,
-                                                  record.correlation_id)
-                raise VpError("VP009", "internal error in the platform") from None
+                events.error("internal error %s, correlation id %s", type(e).__name__, record.correlation_id)
+                raise VpError("VP009", "Internal error in the platform.") from None
         except VpError as e:
             record.vp_code = e.code
-            response = web.Response(status=500, body=vp_fault(e), content_type="text/xml", charset="utf-8")
+            response = web.Response(status=500, body=vp_fault(e, self.config.instance_name),
+                                    headers={"Content-Type": FAULT_CONTENT_TYPE})
+        except ClientGone:
+            record.outcome = "client_gone"
+            events.info("the caller closed the connection before its request was read, correlation id %s",
+                        record.correlation_id)
+            response = web.Response(status=499)  # "client closed request": written to nobody, logged as such
         finally:
             if response is not None:
                 response.headers[H_CORRELATION] = record.correlation_id
-                response.headers[H_PRT] = str(int(record.producer_ms))
+                response.headers[H_PRT] = str(int(record.producer_ms or 0))
+                if history:
+                    response.headers[H_HISTORY] = history[0]
                 record.status = response.status
+                if record.outcome != "client_gone" and record.vp_code is None:
+                    record.outcome = "ok" if response.status == 200 else "producer_fault"
             log.info(record.line())
+            metrics.record(record.metric_contract, record.outcome, record.vp_code, record.seconds,
+                           None if record.producer_ms is None else record.producer_ms / 1000)
         return response
 
-    async def _route(self, request: web.Request, record: CallRecord) -> web.StreamResponse:
+    async def _body(self, request: web.Request) -> bytes:
+        try:
+            return await request.read()
+        except (ConnectionError, aiohttp.ClientPayloadError, asyncio.IncompleteReadError):
+            raise ClientGone() from None
+        except OSError as e:
+            if request.transport is None or request.transport.is_closing():
+                raise ClientGone() from None
+            raise e
+
+    async def _route(self, request: web.Request, record: CallRecord, history: list[str]) -> web.StreamResponse:
         sender = record.sender = self.sender_of(request)
-        history = self.history_of(request)
-        body = await request.read()
+        history.append(self.history_of(request, sender))
+        body = await self._body(request)
         try:
             info = read_routing_info(body)
         except Unreadable as e:
             raise VpError("VP015", str(e)) from None
         record.contract = info.contract
+        table = self.catalogue.table
+        if table is not None:
+            record.metric_contract = table.contracts.get(info.contract.lower(), metrics.OTHER)
         if info.soap_version != "1.1":
-            raise VpError("VP001", "RIV-TA profiles use SOAP 1.1; the call is SOAP 1.2")
+            raise VpError("VP001", "RIV-TA profiles use SOAP 1.1; the call is SOAP 1.2.")
         receiver = info.receiver
         if not receiver:
-            raise VpError("VP003", f"no LogicalAddress (or wsa:To) header in the call to contract {info.contract}")
+            raise VpError("VP003", "No receiverId (logical address) found in message header.")
         record.receiver = receiver
         original = record.original_consumer = self.original_consumer_of(request, sender)
         now = datetime.now(UTC)
@@ -276,7 +366,9 @@ class Router:
         record.producer_url = route.url
         self.authorize(sender, info.contract, receiver, now)
         if route.profile not in (RIVTABP20, RIVTABP21):
-            raise VpError("VP005", f"the producer's profile {route.profile} is not one the platform supports")
+            raise VpError("VP005", f"No receiverId (logical address) with matching Riv-version found for "
+                                   f"{call_summary(shown(info.contract) or '', shown(receiver) or '')} (the producer's profile is "
+                                   f"{route.profile})")
         if route.profile != info.profile:
             try:
                 body = rewrite_receiver(body, route.profile)
@@ -284,8 +376,9 @@ class Router:
                 raise VpError("VP015", str(e)) from None
 
         if route.url.lower().startswith("https:") and self.caller.tls is None:
-            raise VpError("VP012", f"the producer at {route.url} is HTTPS and the platform has no client certificate"
-                          " (EPH_VP_PRODUCER_CERT) to call it with")
+            raise VpError("VP012", f"Server problem, VP does not have all necessary resources to operate. The producer "
+                                   f"at {route.url} is HTTPS and the platform has no client certificate "
+                                   "(EPH_VP_PRODUCER_CERT) to call it with.")
         headers = CIMultiDict((k, v) for k, v in request.headers.items() if k.lower() not in NOT_FORWARDED
                               and not k.lower().startswith("x-forwarded-"))
         headers[H_SENDER] = sender
@@ -293,21 +386,28 @@ class Router:
             headers[H_INSTANCE] = self.config.instance_id
         headers[H_ORIGINAL] = original
         headers[H_CORRELATION] = record.correlation_id
-        headers[H_HISTORY] = history
+        headers[H_HISTORY] = history[0]
         started = time.perf_counter()
+        producer_error = f"Error connecting to service producer at address {route.url}."
         try:
             reply = await self.caller.call(route.url, body, headers, self.config.timeout_for(info.contract))
         except TimeoutError:
-            raise VpError("VP009", f"the producer at {route.url} did not answer in time") from None
+            raise VpError("VP009", f"{producer_error} Timeout when waiting on response from producer.") from None
+        except ProducerAnswerTooLarge as e:
+            events.warning("the producer at %s answered more than %d bytes; cut off (VP009), correlation id %s",
+                           route.url, e.limit, record.correlation_id)
+            raise VpError("VP009", f"{producer_error} The answer is larger than the platform passes on "
+                                   f"({e.limit} bytes).") from None
         except aiohttp.ClientError as e:
-            raise VpError("VP009", f"could not call the producer at {route.url} ({type(e).__name__})") from None
+            raise VpError("VP009", f"{producer_error} ({type(e).__name__})") from None
         finally:
             record.producer_ms = (time.perf_counter() - started) * 1000
         if not reply.body:
-            raise VpError("VP009", f"the producer at {route.url} sent an empty reply (HTTP {reply.status})")
+            raise VpError("VP009", f"{producer_error} The producer sent an empty reply (HTTP {reply.status}).")
         soap = SOAP_ENV in reply.body[:2048] and b"Envelope" in reply.body[:2048]
         if reply.status != 200 and not (reply.status == 500 and soap):
-            raise VpError("VP009", f"the producer at {route.url} answered HTTP {reply.status} without a SOAP fault")
+            raise VpError("VP009", f"{producer_error} The producer answered HTTP {reply.status} without a SOAP fault."
+                                   f"\nVP_PRODUCER_EXCEPTION_HTTP_STATUS={reply.status}")
         out = web.Response(status=reply.status, body=reply.body)
         for k, v in reply.headers.items():
             if k.lower() not in NOT_RETURNED:
@@ -321,8 +421,10 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def build_app(config: PlatformConfig, catalogue: CatalogueHolder, extra_routes: Callable[[web.Application], None] | None = None,
-              started: float = STARTED, version: str = "") -> web.Application:
-    """The platform's aiohttp application: /vp/ (routing), /status, /reload, and whatever ``extra_routes`` adds."""
+              started: float = STARTED, version: str = "",
+              metrics_page: Callable[[], tuple[bytes, str]] | None = None) -> web.Application:
+    """The platform's aiohttp application: /vp/ (routing), /status, /reload, /metrics (when given the
+    page's maker: its body and content type) and whatever ``extra_routes`` adds."""
     caller = ProducerCaller(config)
     router = Router(config, catalogue, caller)
     app = web.Application(client_max_size=config.max_body)
@@ -361,9 +463,16 @@ def build_app(config: PlatformConfig, catalogue: CatalogueHolder, extra_routes: 
             )
         return web.json_response({"reloaded": True, "catalogue": catalogue.status()})
 
+    async def metrics_handler(request: web.Request) -> web.Response:
+        assert metrics_page is not None
+        body, content_type = await asyncio.get_running_loop().run_in_executor(None, metrics_page)
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
     app.router.add_post("/vp/{tail:.*}", router.handle)
     app.router.add_get("/status", status)
     app.router.add_post("/reload", reload)
+    if metrics_page is not None:
+        app.router.add_get("/metrics", metrics_handler)
     if extra_routes is not None:
         extra_routes(app)
     return app

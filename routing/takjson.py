@@ -10,9 +10,18 @@ The document TAK publishes (format version 1)::
 
 Entities point at each other through a ``relationships`` object of numeric ids. TAK's
 own keys are not uniform (``logiskAdress`` in anropsbehorighet, ``logiskadress`` in
-vagval; the consumer of an anropsbehorighet is its ``tjanstekomponent``), so relationship
-keys are read case-insensitively and written the way TAK writes them. Every problem is
-reported with the entity and id it concerns.
+vagval; the consumer of an anropsbehorighet is its ``tjanstekomponent``, or
+``tjanstekonsument`` in what TAK's export script writes), so relationship keys are read
+case-insensitively, either consumer key is read, and they are written the way TAK
+publishes them. The export script's extra top-level ``tidpunkt_version`` (when the version
+was published) is accepted and not kept.
+
+A document is refused only for what TAK's own reader of published versions would refuse:
+a row that cannot be read (a field of the wrong type, a time that is not a time), an id
+used twice, a relationship to a row that does not exist. Every problem is reported with
+the entity and id it concerns. TAK's edit-time rules are not applied to a whole published
+version (real ones predate them); ``routing.catalogue.edit_rule_problems`` lists what they
+would have refused.
 """
 
 from __future__ import annotations
@@ -54,7 +63,10 @@ T = TypeVar("T")
 
 
 def parse_time(value: str) -> datetime:
-    return datetime.strptime(value, TIME_FORMAT)
+    """TAK's times (``2009-03-10T00:00:00+0100``; the export script writes UTC as ``...Z``); a time
+    without an offset is Swedish time, as TAK keeps it."""
+    moment = datetime.fromisoformat(value.strip())
+    return moment if moment.tzinfo else moment.replace(tzinfo=TAK_ZONE)
 
 
 def format_time(value: datetime) -> str:
@@ -109,8 +121,11 @@ class _Row:
             self.fail(key, "is not a time like 2009-03-10T00:00:00+0100")
             return None
 
-    def ref(self, key: str) -> int | None:
+    def ref(self, key: str, *also: str) -> int | None:
         value = self.relationships.get(key.lower())
+        for other in also:
+            if value is None:
+                value = self.relationships.get(other.lower())
         if not isinstance(value, int) or isinstance(value, bool):
             self.fail(f"relationships.{key}", "must be the id (an integer) of an entity")
             return None
@@ -138,7 +153,8 @@ def _rows(data: dict[str, Any], kind: str, problems: list[str], make: Callable[[
 
 
 def parse(document: Any) -> Catalogue:
-    """A Catalogue from a published-version document; raises CatalogueProblem with every problem found."""
+    """A Catalogue from a published-version document; raises CatalogueProblem with every problem that
+    keeps it from being read."""
     problems: list[str] = []
     if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
         raise CatalogueProblem(["the document must be an object with a 'data' object (TAK published version)"])
@@ -173,7 +189,7 @@ def parse(document: Any) -> Catalogue:
 
     def authorization(r: _Row) -> Authorization | None:
         start, end = r.time("fromTidpunkt"), r.time("tomTidpunkt")
-        la, consumer, k = r.ref("logiskAdress"), r.ref("tjanstekomponent"), r.ref("tjanstekontrakt")
+        la, consumer, k = r.ref("logiskAdress"), r.ref("tjanstekomponent", "tjanstekonsument"), r.ref("tjanstekontrakt")
         if None in (start, end, la, consumer, k):
             return None
         return Authorization(
@@ -199,7 +215,7 @@ def parse(document: Any) -> Catalogue:
 
     head = _Row("document", {"id": 0, **{k: v for k, v in document.items() if k != "data"}}, problems)
     head.label = "document"
-    published = head.time("tidpunkt") if "tidpunkt" in document else None
+    published = head.time("tidpunkt") if document.get("tidpunkt") is not None else None
     cat = Catalogue(
         profiles=_rows(data, "rivtaprofil", problems, profile),
         contracts=_rows(data, "tjanstekontrakt", problems, contract),

@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from contracts.interactions import REGISTRY_INTERACTIONS, RELEASE, Interaction  # noqa: E402
+from contracts.ns import REGISTRY_NS, REGISTRY_V2_NS  # noqa: E402
 from contracts.schema import documents, served_document  # noqa: E402
 
 PROJECT_FILE = Path(__file__).with_name("egen-provhantering-soapui-project.xml")
@@ -57,8 +58,10 @@ def endpoint(interaction: Interaction) -> str:
 
 
 def envelope(interaction: Interaction, body: str, logical_address: str = "${#Project#logicalAddress}") -> str:
+    # the registry look-ups v2 have their LogicalAddress header in their own core namespace
+    header_ns = REGISTRY_V2_NS if interaction in REGISTRY_INTERACTIONS else REGISTRY_NS
     return (
-        f'<soapenv:Envelope xmlns:soapenv="{SOAP}" xmlns:urn="urn:riv:itintegration:registry:1" '
+        f'<soapenv:Envelope xmlns:soapenv="{SOAP}" xmlns:urn="{header_ns}" '
         f'xmlns:r="{interaction.responder_ns}" xmlns:c="{CORE}">\n'
         f"   <soapenv:Header>\n      <urn:LogicalAddress>{logical_address}</urn:LogicalAddress>\n   </soapenv:Header>\n"
         f"   <soapenv:Body>\n      {body}\n   </soapenv:Body>\n</soapenv:Envelope>"
@@ -117,16 +120,26 @@ SAMPLES: dict[str, tuple[str, str]] = {
 }
 
 
+# SoapUI's own type ids of the assertions used (its source: the class NotSoapFaultAssertion, which
+# checks that the response is NOT a fault, has the id "SOAP Fault Assertion"; SoapFaultAssertion,
+# which checks that it IS a fault, has the id "Not SOAP Fault Assertion").
+SOAPUI_TYPE_IDS = {
+    "SOAP Response": "SOAP Response",
+    "Not SOAP Fault": "SOAP Fault Assertion",
+    "SOAP Fault": "Not SOAP Fault Assertion",
+    "XPath Match": "XPath Match",
+}
+
+
 @dataclass
 class Assertion:
-    kind: str  # "SOAP Response", "Not SOAP Fault", "SOAP Fault", "XPath Match"
+    kind: str  # what it checks, by SoapUI's label: "SOAP Response", "Not SOAP Fault", "SOAP Fault", "XPath Match"
     name: str
     xpath: str | None = None
     expected: str | None = None
 
     def xml(self, owner: str) -> str:
-        soapui_type = {"SOAP Response": "SOAP Response", "Not SOAP Fault": "Not SOAP Fault Assertion",
-                       "SOAP Fault": "SOAP Fault Assertion", "XPath Match": "XPath Match"}[self.kind]
+        soapui_type = SOAPUI_TYPE_IDS[self.kind]
         config = "<con:configuration/>"
         if self.kind == "XPath Match":
             config = (f"<con:configuration><path>{escape(self.xpath or '')}</path><content>{escape(self.expected or '')}</content>"
@@ -279,7 +292,8 @@ def step_xml(suite: str, case: str, step: Step) -> str:
             f"<con:name>{escape(prop)}</con:name><con:sourceType>Response</con:sourceType>"
             f"<con:sourceStep>{escape(step.name)}</con:sourceStep><con:sourcePath>{escape(xpath)}</con:sourcePath>"
             f"<con:targetType>{escape(prop)}</con:targetType><con:targetStep>#Project#</con:targetStep>"
-            "</con:transfers></con:config></con:testStep>"
+            "<con:targetPath/><con:type>XPATH</con:type><con:targetTransferType>XPATH</con:targetTransferType>"
+            "<con:upgraded>false</con:upgraded></con:transfers></con:config></con:testStep>"
         )
     return xml
 
@@ -306,7 +320,8 @@ def build() -> str:
         + suite_xml("Demo story", "Order, sample, report, read", STORY)
         + suite_xml("Negative cases", "Refusals", NEGATIVE)
         + f"<con:properties>{props}</con:properties><con:wssContainer/><con:oAuth2ProfileContainer/>"
-        "<con:oAuth1ProfileContainer/><con:sensitiveInformation/></con:soapui-project>\n"
+        "<con:oAuth1ProfileContainer/><con:sensitiveInformation><con:configuration/></con:sensitiveInformation>"
+        "</con:soapui-project>\n"
     )
 
 

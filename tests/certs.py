@@ -1,5 +1,6 @@
 """Test certificates made with the cryptography package: a CA, the platform's server
-certificate, client certificates with and without SERIALNUMBER, and a stranger's CA."""
+certificate, client certificates with and without SERIALNUMBER, a stranger's CA, and the
+certificates a platform must refuse: expired, not yet valid, self-signed, meant for a server."""
 
 from __future__ import annotations
 
@@ -51,7 +52,16 @@ class CertificateAuthority:
         self.path = folder / f"{name.replace(' ', '-')}.pem"
         self.path.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
 
-    def issue(self, filename: str, cn: str, *, serial_number: str | None = None, server: bool = False) -> Issued:
+    def key_usage(self, *, digital_signature: bool) -> x509.KeyUsage:
+        return x509.KeyUsage(digital_signature=digital_signature, content_commitment=False, key_encipherment=True,
+                             data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+                             encipher_only=False, decipher_only=False)
+
+    def issue(self, filename: str, cn: str, *, serial_number: str | None = None, server: bool = False,
+              valid_days: tuple[int, int] = (-1, 30), key_usage: x509.KeyUsage | None = None,
+              self_signed: bool = False) -> Issued:
+        """A certificate signed by this CA (or, ``self_signed``, by its own key but naming this CA as
+        issuer), valid from and to the given days from now."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.now(UTC)
         builder = (
@@ -60,19 +70,21 @@ class CertificateAuthority:
             .issuer_name(self.name)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=30))
+            .not_valid_before(now + timedelta(days=valid_days[0]))
+            .not_valid_after(now + timedelta(days=valid_days[1]))
             .add_extension(
                 x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH]),
                 critical=False,
             )
         )
+        if key_usage is not None:
+            builder = builder.add_extension(key_usage, critical=True)
         if server:
             builder = builder.add_extension(
                 x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
                 critical=False,
             )
-        cert = builder.sign(self.key, hashes.SHA256())
+        cert = builder.sign(key if self_signed else self.key, hashes.SHA256())
         issued = Issued(self.folder / f"{filename}.crt", self.folder / f"{filename}.key")
         issued.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         issued.key.write_bytes(

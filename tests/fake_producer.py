@@ -35,6 +35,7 @@ class FakeProducer:
     port: int = field(default_factory=free_port)
     received: list[Received] = field(default_factory=list)
     slow_seconds: float = 3.0
+    huge_bytes_sent: int = 0  # how much of its endless answer the /huge producer got out
 
     @property
     def url(self) -> str:
@@ -54,7 +55,25 @@ class FakeProducer:
             return web.Response(status=500, body=FAULT_RESPONSE, content_type="text/xml", charset="utf-8")
         if kind == "notfound":
             return web.Response(status=404, text="nothing here")
+        if kind == "huge":  # an answer without end (300 MiB), sent as fast as it is taken
+            return await self._huge(request, announce="length" in request.path)
         return web.Response(body=OK_RESPONSE, content_type="text/xml", charset="utf-8", headers={"X-Producer": "fake"})
+
+    async def _huge(self, request: web.Request, announce: bool) -> web.StreamResponse:
+        total, chunk = 300 * 1024 * 1024, b"<x>" + b"a" * (1024 * 1024 - 7) + b"</x>"
+        response = web.StreamResponse(headers={"Content-Type": "text/xml"})
+        if announce:
+            response.content_length = total
+        await response.prepare(request)
+        self.huge_bytes_sent = 0
+        try:
+            await response.write(OK_RESPONSE[:-len(b"</soap:Envelope>")])
+            while self.huge_bytes_sent < total:
+                await response.write(chunk)
+                self.huge_bytes_sent += len(chunk)
+        except (ConnectionError, RuntimeError):
+            pass
+        return response
 
     def start(self, delay: float = 0.0) -> FakeProducer:
         ready = threading.Event()

@@ -11,8 +11,8 @@ import pytest
 import zeep
 from lxml import etree
 
-from contracts.interactions import RELEASE, SCHEMAS, Interaction
-from contracts.ns import REGISTRY_NS
+from contracts.interactions import REGISTRY_INTERACTIONS, RELEASE, SCHEMAS, Interaction
+from contracts.ns import REGISTRY_NS, REGISTRY_V2_NS
 from contracts.schema import documents
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
@@ -100,7 +100,9 @@ def test_wsdl_loads_in_zeep_strict(interaction: Interaction) -> None:
     op = binding.get(interaction.name)
     assert op.soapaction == interaction.soap_action
     assert "_soapheaders={LogicalAddress: " in op.input.signature()
-    assert op.input.header.type.elements[0][1].qname.text == f"{{{REGISTRY_NS}}}LogicalAddress"
+    # the registry look-ups v2 have the header in their own core namespace, as the national contracts do
+    header_ns = REGISTRY_V2_NS if interaction in REGISTRY_INTERACTIONS else REGISTRY_NS
+    assert op.input.header.type.elements[0][1].qname.text == f"{{{header_ns}}}LogicalAddress"
 
 
 PHP_PROBE = r"""
@@ -133,6 +135,8 @@ def test_every_wsdl_loads_in_php_soapclient(tmp_path: Path) -> None:
 def test_documents_of_a_wsdl_are_in_the_release(interaction: Interaction) -> None:
     docs = documents(interaction)
     assert interaction.wsdl_path.name in docs and interaction.xsd_path.name in docs
-    assert "itintegration_registry_1.0.xsd" in docs
+    core = "infrastructure_itintegration_registry_2.0.xsd" if interaction in REGISTRY_INTERACTIONS else (
+        "itintegration_registry_1.0.xsd")
+    assert core in docs
     for path in docs.values():
         assert path.is_relative_to(SCHEMAS.resolve())

@@ -60,11 +60,10 @@ def producer() -> Iterator[FakeProducer]:
 @pytest.fixture(scope="module")
 def platform(platform_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformProcess]:
     proc = PlatformProcess(platform_db, Path(tmp_path_factory.mktemp("platform")))
+    # production defaults, but for the settings tests are about
     proc.start(
         EPH_VP_CONTRACT_TIMEOUTS=f"{contract('Timeout')}=1",
         EPH_VP_ORIGINAL_CONSUMER_SENDERS="SE5565594230-1177",
-        EPH_VP_RETRY_PAUSE="0.3",
-        EPH_VP_MAX_BODY="65536",
         EPH_VP_PRODUCER_CERT="none",  # no client certificate for HTTPS producers (VP012)
     )
     yield proc

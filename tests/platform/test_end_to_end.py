@@ -50,7 +50,7 @@ def test_the_demo_sampling_system_may_not_set_results(demo_platform: PlatformPro
             "reportTime": "20260101120000",
             "analysisResult": [{"code": {"code": "a", "codeSystem": "1.2"}, "text": "t", "status": "FINAL"}]})
     assert e.value.message.startswith("VP007")
-    assert demo.SAMPLING_A in e.value.detail.text
+    assert demo.SAMPLING_A in e.value.detail.findtext("detailString")
 
 
 def test_the_platform_serves_the_contract_with_its_own_address(demo_platform: PlatformProcess) -> None:

@@ -44,19 +44,54 @@ def test_import_a_real_export_and_round_trip(tak, tmp_path: Path) -> None:  # ty
     assert len(document["data"]["filtercategorization"]) == 2 and document["version"] == "42"
 
 
-def test_a_bad_document_imports_nothing(tak, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreadable_document_imports_nothing(tak, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     tak("import", str(DATA / "tak-export.json"))
     before = tak("export").stdout
     document = json.loads((DATA / "tak-export.json").read_text(encoding="utf-8"))
-    document["data"]["vagval"][1]["relationships"]["tjanstekontrakt"] = 101  # overlaps vagval 601
-    document["data"]["anropsadress"][0]["adress"] = "x"
+    document["data"]["anropsbehorighet"][0]["fromTidpunkt"] = "yesterday"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(document), encoding="utf-8")
     done = tak("import", str(bad), ok=False)
-    assert done.returncode == 1
-    assert "vagval id 602: overlaps vagval id 601" in done.stderr
-    assert "anropsadress id 401: the URL must be 5 to 255 characters" in done.stderr
+    assert done.returncode == 1 and "anropsbehorighet id 501: field 'fromTidpunkt': is not a time" in done.stderr
+    document["data"]["anropsbehorighet"][0]["fromTidpunkt"] = "2026-01-01T00:00:00+0100"
+    document["data"]["vagval"][1]["relationships"]["anropsadress"] = 999  # no such row
+    bad.write_text(json.dumps(document), encoding="utf-8")
+    done = tak("import", str(bad), ok=False)
+    assert done.returncode == 1 and "vagval id 602: no anropsadress with id 999" in done.stderr
     assert tak("export").stdout == before
+
+
+def test_rows_older_than_the_edit_rules_are_imported_and_listed(tak, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    done = tak("import", str(DATA / "tak-export-script-dump.json"))
+    assert "catalogue version 1187 imported: 7 routings, 3 authorizations" in done.stdout
+    assert "6 warning(s)" in done.stderr
+    for warning in ("logiskadress id 101: 'Ärendelådan' is not an HSA-id", "logiskadress id 102: 'SE 12345'",
+                    "tjanstekomponent id 202: 'Journalsystem Väst' is not an HSA-id",
+                    "vagval id 503: overlaps vagval id 502", "anropsbehorighet id 401: overlaps anropsbehorighet id 400"):
+        assert warning in done.stderr
+    assert "vagval id 501" not in done.stderr  # it starts the instant 500 ends
+    # the rules still hold for a new row: a new routing may not overlap, but the old rows do not block it
+    refused = tak("add-routing", "--contract", "urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1",
+                  "--logical-address", "SE2321000016-A1B2", "--url", "https://x.example/s", "--producer", "SE1-P", ok=False)
+    assert refused.returncode == 1 and "overlaps vagval id 501" in refused.stderr
+    assert "Ärendelådan" not in refused.stderr
+    added = tak("add-routing", "--contract", K, "--logical-address", "SE2321000016-NEW1", "--url", "https://x.example/s",
+                "--producer", "SE5565594230-EPH")
+    assert "vagval 507 added" in added.stdout
+    bad_id = tak("add-authorization", "--consumer", "Ny Konsument", "--contract", K, "--logical-address", "SE1-A", ok=False)
+    assert "'Ny Konsument' is not an HSA-id" in bad_id.stderr
+
+
+def test_a_large_published_version_imports(tak, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.tak_documents import published_version
+
+    path = tmp_path / "large.json"
+    document = published_version(3000)
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    done = tak("import", str(path))
+    routings, grants = len(document["data"]["vagval"]), len(document["data"]["anropsbehorighet"])
+    assert f"imported: {routings} routings, {grants} authorizations" in done.stdout
+    assert json.loads(tak("export").stdout)["data"]["vagval"][-1]["id"] == document["data"]["vagval"][-1]["id"]
 
 
 def test_add_list_and_end_rows(tak) -> None:  # type: ignore[no-untyped-def]

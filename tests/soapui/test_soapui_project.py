@@ -13,9 +13,40 @@ from contracts.interactions import BY_RESPONDER_NS, RELEASE
 from contracts.ns import SOAP11_ENV_NS
 from contracts.schema import schema_for
 from service_domain.clock import SWEDISH_TZ
-from soapui.build_project import PROJECT_FILE, build
-from tests.soapui.runner import NS, Project
+from soapui.build_project import PROJECT_FILE, SOAPUI_TYPE_IDS, build
+from tests.soapui.runner import FAULT_ID, NOT_FAULT_ID, NS, Exchange, Project, Replayer, Scopes
 from tests.support import PlatformProcess, patient
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+XS = "{http://www.w3.org/2001/XMLSchema}"
+# SoapUI's own label of each assertion type id the project uses (from SoapUI's source: the
+# classes' ID and LABEL constants)
+SOAPUI_LABELS = {"SOAP Response": "SOAP Response", "SOAP Fault Assertion": "Not SOAP Fault",
+                 "Not SOAP Fault Assertion": "SOAP Fault", "XPath Match": "XPath Match"}
+
+
+def soapui_schema() -> etree.XMLSchema:
+    """SoapUI's published project schema (tests/data/soapui.xsd, a verbatim copy of
+    soapui/src/main/xsd/soapui/soapui.xsd of SmartBear/soapui, EUPL 1.1). One of its types redeclares
+    an attribute its base type has: XMLBeans, which SoapUI compiles it with, lets that pass and
+    libxml2 does not, so the redeclaration is dropped when the schema is loaded."""
+    doc = etree.parse(str(DATA / "soapui.xsd"))
+    types = {t.get("name"): t for t in doc.getroot().findall(f"{XS}complexType")}
+
+    def attributes(type_name: str) -> set[str]:
+        t = types.get(type_name.split(":")[-1])
+        if t is None:
+            return set()
+        own = {str(a.get("name")) for a in t.findall(f"{XS}attribute")}
+        return own.union(*(attributes(str(e.get("base"))) for e in t.iter(f"{XS}extension")))
+
+    for t in types.values():
+        for extension in t.iter(f"{XS}extension"):
+            inherited = attributes(str(extension.get("base")))
+            for attribute in extension.findall(f"{XS}attribute"):
+                if attribute.get("name") in inherited:
+                    extension.remove(attribute)
+    return etree.XMLSchema(doc)
 
 SAMPLE_VALUES = {"offerId": "f47ac10b-58cc-4372-a567-0e02b2c3d479", "orderId": "6fa459ea-ee8a-3ca4-894e-db77e160355e",
                  "referralId": "ACEF3479"}
@@ -23,6 +54,47 @@ SAMPLE_VALUES = {"offerId": "f47ac10b-58cc-4372-a567-0e02b2c3d479", "orderId": "
 
 def test_the_committed_project_is_what_the_builder_makes() -> None:
     assert PROJECT_FILE.read_text(encoding="utf-8") == build(), "run: .venv/bin/python soapui/build_project.py"
+
+
+def test_the_project_follows_soapuis_own_schema() -> None:
+    schema = soapui_schema()
+    assert schema.validate(etree.parse(str(PROJECT_FILE))), [e.message for e in schema.error_log][:5]
+
+
+def test_the_schema_check_catches_what_soapui_would_refuse(tmp_path: Path) -> None:
+    text = PROJECT_FILE.read_text(encoding="utf-8")
+    for broken in (text.replace("<con:targetPath/>", "", 1), text.replace("<con:upgraded>false</con:upgraded>", "", 1),
+                   text.replace("<con:sensitiveInformation><con:configuration/></con:sensitiveInformation>",
+                                "<con:sensitiveInformation/>")):
+        assert broken != text
+        assert not soapui_schema().validate(etree.fromstring(broken.encode()))
+
+
+def test_every_assertion_checks_what_its_name_says_in_soapui() -> None:
+    project = Project(PROJECT_FILE)
+    kinds = {a.get("type") for a in project.assertions()}
+    assert kinds <= set(SOAPUI_LABELS), kinds
+    for assertion in project.assertions():
+        label = SOAPUI_LABELS[assertion.get("type") or ""]
+        if label != "XPath Match":
+            assert assertion.get("name") == label, (assertion.get("name"), assertion.get("type"))
+    assert {k: SOAPUI_LABELS[v] for k, v in SOAPUI_TYPE_IDS.items()} == {k: k for k in SOAPUI_TYPE_IDS}
+
+
+def test_the_runner_judges_fault_assertions_as_soapui_does() -> None:
+    from requests.structures import CaseInsensitiveDict
+
+    fault = (b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault>'
+             b"<faultcode>s:Client</faultcode><faultstring>no</faultstring></s:Fault></s:Body></s:Envelope>")
+    answer = b'<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><a xmlns="urn:a"/></s:Body></s:Envelope>'
+    replayer = Replayer(Scopes())
+
+    def passes(type_id: str, content: bytes) -> bool:
+        exchange = Exchange(b"", 200, CaseInsensitiveDict(), content, 0.01)
+        return replayer.judge("step", {"type": type_id}, exchange).passed
+
+    assert not passes(NOT_FAULT_ID, fault) and passes(NOT_FAULT_ID, answer)  # "Not SOAP Fault"
+    assert passes(FAULT_ID, fault) and not passes(FAULT_ID, answer)  # "SOAP Fault"
 
 
 def test_every_interaction_of_the_release_has_an_interface() -> None:
