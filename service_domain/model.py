@@ -273,6 +273,24 @@ class FollowUpStatus(StrEnum):
     CLOSED = "CLOSED"
 
 
+class FollowUpStepKind(StrEnum):
+    PATIENT_CONTACTED = "PATIENT_CONTACTED"
+    TREATMENT = "TREATMENT"
+    CONTACT_TRACING_STARTED = "CONTACT_TRACING_STARTED"
+    SMINET_REPORTED = "SMINET_REPORTED"
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUpStep:
+    """One step of a follow-up, as staff recorded it: what, when it happened, who did it."""
+
+    kind: FollowUpStepKind
+    time: datetime
+    performed_by: str
+    recorded_time: datetime
+    note: str | None = None
+
+
 @dataclass(slots=True)
 class FollowUpCase:
     """Staff follow-up of a positive result for a notifiable disease."""
@@ -286,6 +304,10 @@ class FollowUpCase:
     closed_time: datetime | None = None
     closed_by: str | None = None
     note: str | None = None
+    steps: list[FollowUpStep] = field(default_factory=list)
+
+    def done(self, kind: FollowUpStepKind) -> bool:
+        return any(s.kind is kind for s in self.steps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +322,16 @@ class ConnectedSystem:
 
     def serves(self, care_giver: str) -> bool:
         return self.all_care_givers or care_giver.upper() in self.care_givers
+
+
+@dataclass(frozen=True, slots=True)
+class SystemKey:
+    """A public key a connected system signs with (a journal system's uthopp tokens)."""
+
+    hsa_id: str
+    key_id: str
+    public_key_pem: str
+    added_time: datetime
 
 
 class AuditAction(StrEnum):
@@ -318,3 +350,4 @@ class AuditRecord:
     sender_hsa_id: str | None = None
     actor_id: str | None = None
     care_giver: str | None = None
+    care_unit: str | None = None  # where the acting staff member works, for calls from the staff web

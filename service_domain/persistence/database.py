@@ -24,6 +24,7 @@ from .repository import (
     SqlOfferRepository,
     SqlOrderRepository,
     SqlResultRepository,
+    SqlStaffRepository,
     SqlSystemRepository,
     SystemCache,
 )
@@ -117,6 +118,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.results = SqlResultRepository(conn)
         self.follow_ups = SqlFollowUpRepository(conn)
         self.systems = SqlSystemRepository(conn, self.db.systems)
+        self.staff = SqlStaffRepository(conn)
         self.audit = SqlAuditRepository(conn)
         return self
 
