@@ -2,7 +2,9 @@
 
     eph db upgrade                     create or migrate the database (EPH_DATABASE_URL)
     eph seed-demo [--if-empty]         load the demo care givers, systems and catalogue
-    eph serve [all|service|platform]   start the service (8081), the platform (8080), or both
+    eph serve [all|service|platform|staff]   start the service (8081), the platform (8080), the staff web (8082), or all
+    eph staff add|list|grant|revoke|password ...   the staff registry (see eph/staff_cli.py)
+    eph systems key add|list|remove ...           journal systems' uthopp signing keys
     eph catalog import FILE [--replace-all]
     eph catalog export [--format yaml|json] [-o FILE]
     eph systems list | eph systems add HSA-ID KIND --name N (--care-giver CG ... | --all)
@@ -48,8 +50,10 @@ from service_domain.commands import CallContext
 from service_domain.errors import DomainError
 from service_domain.model import Actor, ActorKind, ConnectedSystem, FollowUpStatus, SystemKind
 from service_domain.persistence.database import Database
+from staff_web.auth import hash_password
+from staff_web.config import StaffWebConfig
 
-from . import demo_catalogue
+from . import demo_catalogue, staff_cli
 from .config import Settings
 
 
@@ -78,8 +82,9 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     if args.if_empty and not empty:
         print("the service's database already holds data; demo data not loaded")
     else:
-        entries, orders = demo.seed(db.uow, utcnow())
-        print(f"demo data loaded: {len(demo.SYSTEMS)} connected systems, {entries} catalogue entries, {orders} orders")
+        entries, orders = demo.seed(db.uow, utcnow(), hash_password)
+        print(f"demo data loaded: {len(demo.SYSTEMS)} connected systems, {len(demo.DEMO_STAFF)} staff, "
+              f"{entries} catalogue entries, {orders} orders")
     with db.engine.begin() as conn:
         if routing_store.load(conn) is None:
             cat = demo_catalogue.catalogue(f"http://{settings.service_bind}")
@@ -91,10 +96,12 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from .server import serve_platform, serve_service
+    from .server import serve_platform, serve_service, serve_staff
 
     if args.what == "service":
         serve_service(settings, args.bind)
+    elif args.what == "staff":
+        serve_staff(settings, StaffWebConfig(), args.bind)
     elif args.what == "platform":
         config = PlatformConfig()
         if args.bind:
@@ -106,8 +113,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def serve_all() -> int:
-    """The service and the platform, each its own server process; when one stops, both stop."""
-    procs = [subprocess.Popen([sys.executable, "-m", "eph", "serve", what]) for what in ("service", "platform")]
+    """The service, the platform and the staff web, each its own server process; when one stops, all stop."""
+    procs = [subprocess.Popen([sys.executable, "-m", "eph", "serve", what]) for what in ("service", "platform", "staff")]
 
     def stop(*_: object) -> None:
         for p in procs:
@@ -366,8 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(func=cmd_seed_demo)
 
     serve = sub.add_parser("serve", help="start a server")
-    serve.add_argument("what", nargs="?", default="all", choices=["all", "service", "platform"])
-    serve.add_argument("--bind", help="host:port (service: EPH_SERVICE_BIND, 127.0.0.1:8081; platform: EPH_PLATFORM_BIND, 127.0.0.1:8080)")
+    serve.add_argument("what", nargs="?", default="all", choices=["all", "service", "platform", "staff"])
+    serve.add_argument("--bind", help="host:port (service: EPH_SERVICE_BIND, 127.0.0.1:8081; platform: EPH_PLATFORM_BIND, "
+                       "127.0.0.1:8080; staff web: EPH_STAFF_BIND, 127.0.0.1:8082)")
     serve.set_defaults(func=cmd_serve)
 
     cat = sub.add_parser("catalog", help="offer catalogue").add_subparsers(dest="catalog_command", required=True)
@@ -391,6 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     scope.add_argument("--care-giver", action="append", help="a care giver whose data it may touch (repeatable)")
     scope.add_argument("--all", action="store_true", help="it serves every care giver")
     add.set_defaults(func=cmd_systems_add)
+    staff_cli.add_key_parsers(systems)
 
     fu = sub.add_parser("followup", help="follow-up of positive notifiable results").add_subparsers(
         dest="followup_command", required=True
@@ -450,6 +459,7 @@ def build_parser() -> argparse.ArgumentParser:
     tre.add_argument("--platform", default=f"http://{os.environ.get('EPH_PLATFORM_BIND', '127.0.0.1:8080')}")
     tre.set_defaults(func=cmd_tak_reload)
 
+    staff_cli.add_parsers(sub)
     add_consumer_parsers(sub)
     return parser
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 import re
 
-import barcode
-from barcode.writer import SVGWriter
+logging.getLogger("pyBarcode").setLevel(logging.WARNING)  # it announces at import that Pillow is absent
+
+import barcode  # noqa: E402
+from barcode.writer import SVGWriter  # noqa: E402
 
 # the label stock: 62 x 29 mm (a common roll for desktop label printers)
 LABEL_WIDTH_MM = 62

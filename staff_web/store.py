@@ -8,7 +8,20 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Engine, Index, MetaData, String, Table, Text, delete, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    Engine,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from service_domain.persistence.tables import SeqType, UTCDateTime

@@ -63,7 +63,3 @@ STEP = {
     FollowUpStepKind.CONTACT_TRACING_STARTED: "Smittspårning påbörjad",
     FollowUpStepKind.SMINET_REPORTED: "Anmäld i SmiNet",
 }
-ALL = {
-    **ORDER_STATUS, **OFFER_STATUS, **SAMPLING_MODE, **REPORT_STATUS, **INTERPRETATION,
-    **RESULT_RELEASE, **FUNCTION, **STEP,
-}

@@ -9,7 +9,8 @@ from dataclasses import replace
 from typing import Any
 
 import yaml
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from service_domain import catalogue, services
 from service_domain.identity import is_hsa_id

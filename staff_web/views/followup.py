@@ -79,7 +79,7 @@ def step(case_id: str) -> Any:
         FollowUpStepKind(form.kind.data), when, by, form.note.data or None,
     )
     if recorded is not None:
-        flash(f"Registrerat: {form.kind.choices and dict(form.kind.choices)[form.kind.data]}.", "success")  # type: ignore[call-overload]
+        flash(f"Registrerat: {form.kind.choices and dict(form.kind.choices)[form.kind.data]}.", "success")
     return redirect(url_for("followup.case", case_id=case_id))
 
 

@@ -98,7 +98,7 @@ def assign() -> Response:
         ),
     )
     if outcome is not None:
-        name = dict(form.offer_code.choices or []).get(form.offer_code.data, form.offer_code.data)  # type: ignore[call-overload]
+        name = dict(form.offer_code.choices or []).get(form.offer_code.data, form.offer_code.data)
         flash(f"Erbjudandet ”{name}” är tilldelat.", "success")
     return redirect(url_for("patient.page"))
 

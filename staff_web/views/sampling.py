@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, session, url_for
-from werkzeug.wrappers import Response
 
 from service_domain import commands, services
 from service_domain.clock import local_date
@@ -117,7 +116,7 @@ def label(order_id: str) -> Any:
     if not found.specimens:
         flash("Beställningen har inget registrerat prov ännu.", "error")
         return redirect(url_for("sampling.order", order_id=order_id))
-    items = []
+    items: list[tuple[Specimen, str | None]] = []
     for specimen in found.specimens:
         try:
             items.append((specimen, labels.data_uri(labels.code128_svg(specimen.identifier))))
