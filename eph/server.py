@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-import multiprocessing
+import os
+import signal
 import socket
 import ssl
 import threading
@@ -167,15 +168,19 @@ def serve_staff(settings: Settings, config: StaffWebConfig, bind: str | None = N
             options, bind=config.tls_bind, proc_name="eph-staff-tls", certfile=config.tls_cert,
             keyfile=config.tls_key, ca_certs=config.tls_ca, cert_reqs=ssl.CERT_REQUIRED,
         )
-        child = multiprocessing.get_context("fork").Process(
-            target=lambda: GunicornServer(lambda: staff_app(settings, config), tls_options).run(), name="eph-staff-tls"
-        )
-        child.start()
+        child = os.fork()
+        if child == 0:  # the TLS server
+            try:
+                GunicornServer(lambda: staff_app(settings, config), tls_options).run()
+            finally:
+                os._exit(0)
 
         def stop_tls(_arbiter: Any) -> None:
-            if child.is_alive():
-                child.terminate()
-                child.join(15)
+            try:
+                os.kill(child, signal.SIGTERM)
+                os.waitpid(child, 0)
+            except OSError:
+                pass
 
         options["on_exit"] = stop_tls
     GunicornServer(lambda: staff_app(settings, config), options).run()
