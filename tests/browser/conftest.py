@@ -25,7 +25,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts" / "staff-web"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-default-apps", "--lang=sv-SE",
 ]
 
 
