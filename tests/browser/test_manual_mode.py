@@ -37,7 +37,6 @@ def show(number: str) -> str:
 
 def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_platform: PlatformProcess,
                                db: Database) -> None:
-    web = staff_web.base_url
     citizen = Soap(demo_platform.base_url, demo.CITIZEN_SERVICE, via_platform=demo_platform.instance_id)
     lab = Soap(demo_platform.base_url, demo.LAB_A, via_platform=demo_platform.instance_id)
     p = patient(date(1995, 4, 12))
