@@ -631,11 +631,7 @@ def close_follow_up(
     _actor(closed_by, "closedBy", ctx.now, allowed=(ActorKind.STAFF,))
     _as_staff_member(ctx, closed_by, "closedBy")
     with uow:
-        system = _staff_system(uow, ctx)
-        case = uow.follow_ups.get(case_id, for_update=True)
-        if case is None:
-            raise RuleViolation(SubCode.UNKNOWN_ID, "no follow-up case with that id")
-        _check_case_access(system, ctx, case)
+        case = _load_case(uow, ctx, case_id, for_update=True)
         if case.status is FollowUpStatus.CLOSED:
             raise RuleViolation(SubCode.WRONG_STATE, "the follow-up case is already closed")
         order = uow.orders.get(case.order_id, for_update=True)
@@ -741,10 +737,16 @@ def register_systems(uow: UnitOfWork, systems: Sequence[ConnectedSystem]) -> Non
 # ---------------------------------------------------------------- the staff web
 
 
-def _check_case_access(system: ConnectedSystem | None, ctx: commands.CallContext, case: FollowUpCase) -> None:
+def _load_case(uow: UnitOfWork, ctx: commands.CallContext, case_id: str, *, for_update: bool = False) -> FollowUpCase:
+    """A follow-up case; from the staff web, only one of the member's care giver and care unit."""
+    system = _staff_system(uow, ctx)
+    case = uow.follow_ups.get(case_id, for_update=for_update)
+    if case is None:
+        raise RuleViolation(SubCode.UNKNOWN_ID, "no follow-up case with that id")
     if system is not None:
         access.check_serves(system, case.care_giver)
         staff.check_unit(ctx.staff, case.care_unit)
+    return case
 
 
 def _acting_member(uow: UnitOfWork, ctx: commands.CallContext) -> tuple[ConnectedSystem, StaffMember]:
@@ -815,12 +817,10 @@ class CaseView:
 
 def follow_up_case(uow: UnitOfWork, ctx: commands.CallContext, case_id: str) -> CaseView:
     """A follow-up case with its order, patient and results; audited."""
+    if ctx.staff is None:
+        raise CallerRefused(f"{ctx.interaction} is made by a staff member")
     with uow:
-        system, _ = _acting_member(uow, ctx)
-        case = uow.follow_ups.get(case_id)
-        if case is None:
-            raise RuleViolation(SubCode.UNKNOWN_ID, "no follow-up case with that id")
-        _check_case_access(system, ctx, case)
+        case = _load_case(uow, ctx, case_id)
         order = uow.orders.get(case.order_id)
         assert order is not None
         view = CaseView(case, order, uow.results.versions(order.order_id))
@@ -848,11 +848,7 @@ def record_follow_up_step(
     if note is not None and len(note) > FOLLOW_UP_NOTE_MAX:
         raise InvalidRequest(f"the note is longer than {FOLLOW_UP_NOTE_MAX} characters")
     with uow:
-        system = _staff_system(uow, ctx)
-        case = uow.follow_ups.get(case_id, for_update=True)
-        if case is None:
-            raise RuleViolation(SubCode.UNKNOWN_ID, "no follow-up case with that id")
-        _check_case_access(system, ctx, case)
+        case = _load_case(uow, ctx, case_id, for_update=True)
         if case.status is not FollowUpStatus.OPEN:
             raise RuleViolation(SubCode.WRONG_STATE, "the follow-up case is closed")
         if time < case.opened_time - CLOCK_SKEW:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -16,6 +18,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -25,6 +28,11 @@ from service_domain.staff import StaffFunction
 from . import texts
 
 REQUIRED = "Fyll i fältet."
+
+
+def options(pairs: Iterable[tuple[object, object]]) -> list[SelectChoice]:
+    """(value, label) pairs as the options of a select or a set of checkboxes."""
+    return [SelectChoice(str(value), str(label)) for value, label in pairs]
 
 
 class Checkboxes(SelectMultipleField):
@@ -95,7 +103,7 @@ class SpecimenForm(FlaskForm):
 
 
 class StepForm(FlaskForm):
-    kind = SelectField("Steg", choices=[(k.value, texts.STEP[k]) for k in FollowUpStepKind])
+    kind = SelectField("Steg", choices=options((k.value, texts.STEP[k]) for k in FollowUpStepKind))
     time = DateTimeLocalField("När", format="%Y-%m-%dT%H:%M", validators=[InputRequired(REQUIRED)])
     performed_by = StringField("Av (HSA-id)", validators=[DataRequired(REQUIRED), Length(max=31)])
     note = TextAreaField("Anteckning", validators=[Optional(), Length(max=2000)])
@@ -110,7 +118,7 @@ class CloseCaseForm(FlaskForm):
 class StaffForm(FlaskForm):
     hsa_id = StringField("HSA-id", validators=[DataRequired(REQUIRED), Length(max=31)])
     name = StringField("Namn", validators=[DataRequired(REQUIRED), Length(max=255)])
-    functions = Checkboxes("Behörigheter på din vårdenhet", choices=[(f.value, texts.FUNCTION[f]) for f in StaffFunction])
+    functions = Checkboxes("Behörigheter på din vårdenhet", choices=options((f.value, texts.FUNCTION[f]) for f in StaffFunction))
     password = PasswordField(
         "Lösenord för utvecklingsinloggning",
         validators=[Optional(), Length(min=8, max=256, message="Minst 8 tecken.")],
@@ -121,7 +129,7 @@ class StaffForm(FlaskForm):
 
 class FunctionsForm(FlaskForm):
     unit = HiddenField()
-    functions = Checkboxes("Behörigheter", choices=[(f.value, texts.FUNCTION[f]) for f in StaffFunction])
+    functions = Checkboxes("Behörigheter", choices=options((f.value, texts.FUNCTION[f]) for f in StaffFunction))
     submit = SubmitField("Spara behörigheterna")
 
 
@@ -141,13 +149,13 @@ class DefinitionForm(FlaskForm):
         "Analyser", validators=[DataRequired(REQUIRED), Length(max=4000)],
         description="En per rad: kod; namn; kodsystem (OID, utelämnat: NPU).",
     )
-    sampling_modes = Checkboxes("Provtagningssätt", choices=[(m.value, texts.SAMPLING_MODE[m]) for m in SamplingMode])
+    sampling_modes = Checkboxes("Provtagningssätt", choices=options((m.value, texts.SAMPLING_MODE[m]) for m in SamplingMode))
     material_code = StringField("Provmaterial, kod", validators=[Optional(), Length(max=64)])
     material_system = StringField("Provmaterial, kodsystem (OID)", validators=[Optional(), Length(max=64)])
     material_name = StringField("Provmaterial, namn", validators=[Optional(), Length(max=255)])
     notifiable = BooleanField("Anmälningspliktig (smittskydd)")
     result_release = SelectField("Svaret släpps till patienten",
-                                 choices=[(r.value, texts.RESULT_RELEASE[r]) for r in ResultRelease])
+                                 choices=options((r.value, texts.RESULT_RELEASE[r]) for r in ResultRelease))
     validity_days = IntegerField("Giltighet i dagar", validators=[InputRequired(REQUIRED)])
     max_orders = IntegerField("Antal beställningar per erbjudande", validators=[InputRequired(REQUIRED)])
     performing_lab = StringField("Laboratorium (HSA-id)", validators=[DataRequired(REQUIRED), Length(max=31)])

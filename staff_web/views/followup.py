@@ -14,6 +14,7 @@ from service_domain.identity import is_hsa_id, rikskod
 from service_domain.model import FollowUpStepKind
 from service_domain.staff import StaffFunction
 
+from .. import texts
 from ..auth import requires
 from ..forms import ButtonForm, CloseCaseForm, StepForm
 from ..web import ctx, me, now, read, uow, write
@@ -79,7 +80,7 @@ def step(case_id: str) -> Any:
         FollowUpStepKind(form.kind.data), when, by, form.note.data or None,
     )
     if recorded is not None:
-        flash(f"Registrerat: {form.kind.choices and dict(form.kind.choices)[form.kind.data]}.", "success")
+        flash(f"Registrerat: {texts.STEP[FollowUpStepKind(form.kind.data)]}.", "success")
     return redirect(url_for("followup.case", case_id=case_id))
 
 

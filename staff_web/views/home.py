@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, redirect, render_template, session, url_for
 from werkzeug.wrappers import Response
 
-from ..forms import UnitForm
+from ..forms import UnitForm, options
 
 bp = Blueprint("home", __name__)
 
@@ -15,7 +15,7 @@ def start() -> str | Response:
     if g.member is None:
         return redirect(url_for("login.login_page"))
     form = UnitForm()
-    form.unit.choices = [(u, u) for u in g.member.care_units]
+    form.unit.choices = options((u, u) for u in g.member.care_units)
     if g.unit:
         form.unit.data = g.unit
     return render_template("start.html", form=form)
@@ -26,7 +26,7 @@ def choose_unit() -> Response:
     if g.member is None:
         return redirect(url_for("login.login_page"))
     form = UnitForm()
-    form.unit.choices = [(u, u) for u in g.member.care_units]
+    form.unit.choices = options((u, u) for u in g.member.care_units)
     if not form.validate_on_submit():
         abort(400)
     session["unit"] = form.unit.data

@@ -17,7 +17,7 @@ from service_domain.staff import PATIENT_WORK, StaffFunction
 
 from .. import people
 from ..auth import requires
-from ..forms import AssignForm, ButtonForm, PatientSearchForm
+from ..forms import AssignForm, ButtonForm, PatientSearchForm, options
 from ..web import ctx, me, now, read, uow, write
 
 bp = Blueprint("patient", __name__)
@@ -36,7 +36,7 @@ def _assign_form() -> AssignForm:
         services.get_offer_catalog, uow(), ctx("GetOfferCatalog"),
         commands.GetOfferCatalog(care_giver=g.member.care_giver),
     )
-    form.offer_code.choices = [(d.offer_code, d.display_name) for d in catalogue]
+    form.offer_code.choices = options((d.offer_code, d.display_name) for d in catalogue)
     return form
 
 
@@ -98,7 +98,7 @@ def assign() -> Response:
         ),
     )
     if outcome is not None:
-        name = dict(form.offer_code.choices or []).get(form.offer_code.data, form.offer_code.data)
+        name = next((c.label for c in form.offer_code.choices or [] if c.value == form.offer_code.data), form.offer_code.data)
         flash(f"Erbjudandet ”{name}” är tilldelat.", "success")
     return redirect(url_for("patient.page"))
 
