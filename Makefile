@@ -15,19 +15,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Migrate, load the demo data into an empty database, start the service (8081) and the platform (8080).
+# Migrate, load the demo data into an empty database, start the service (8081), the platform (8080)
+# and the staff web (8082, with the development login the demo staff use).
 serve: $(STAMP)
 	$(BIN)/eph db upgrade
 	$(BIN)/eph seed-demo --if-empty
-	$(BIN)/eph serve all
+	EPH_STAFF_DEV_LOGIN=1 $(BIN)/eph serve all
 
 # System packages the test suite uses: two non-Python SOAP stacks, PHP's SoapClient and
-# JAX-WS RI (wsimport) on Java 17.
-SYSDEPS := php-cli php-soap jaxws openjdk-17-jdk-headless
+# JAX-WS RI (wsimport) on Java 17; Debian's Chromium (and a font) for the browser tests.
+SYSDEPS := php-cli php-soap jaxws openjdk-17-jdk-headless chromium fonts-dejavu-core
 sysdeps:
 	@if ! command -v php >/dev/null 2>&1 || ! php -m 2>/dev/null | grep -qi '^soap$$' \
 		|| ! command -v wsimport >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1 \
-		|| ! test -f /usr/share/java/jaxws-rt.jar; then \
+		|| ! test -f /usr/share/java/jaxws-rt.jar || ! test -x /usr/bin/chromium \
+		|| ! test -d /usr/share/fonts/truetype/dejavu; then \
 		echo "installing $(SYSDEPS)"; \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSDEPS) >/dev/null \
 		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSDEPS) >/dev/null); \
@@ -42,7 +44,7 @@ postgres:
 
 test: $(STAMP) sysdeps postgres
 	$(BIN)/ruff check .
-	$(BIN)/mypy contracts service_domain producers routing consumers eph
+	$(BIN)/mypy contracts service_domain producers routing consumers eph staff_web
 	$(BIN)/pytest -q
 
 # The platform against a canned producer (and the real service), measured as ratios in one run.
@@ -53,7 +55,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy contracts service_domain producers routing consumers eph
+	$(BIN)/mypy contracts service_domain producers routing consumers eph staff_web
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -3,7 +3,10 @@
     eph db upgrade                     create or migrate the database (EPH_DATABASE_URL)
     eph seed-demo [--if-empty]         load the demo care givers, systems and catalogue
     eph certs init                     make the development CA and certificates (var/certs) if missing
-    eph serve [all|service|platform]   start the service (8081, TLS), the platform (8080), or both
+    eph serve [all|service|platform|staff]   start the service (8081, TLS), the platform (8080),
+                                       the staff web (8082), or all of them
+    eph staff add|list|grant|revoke|password ...   the staff registry (see eph/staff_cli.py)
+    eph systems key add|list|remove ...           journal systems' uthopp signing keys
     eph catalog import FILE [--replace-all]
     eph catalog export [--format yaml|json] [-o FILE]
     eph systems list | eph systems add HSA-ID KIND --name N (--care-giver CG ... | --all) [--unit HSA-ID ...]
@@ -57,8 +60,10 @@ from service_domain.model import (
     SystemKind,
 )
 from service_domain.persistence.database import Database
+from staff_web.auth import hash_password
+from staff_web.config import StaffWebConfig
 
-from . import demo_catalogue, metrics
+from . import demo_catalogue, metrics, staff_cli
 from .config import Settings
 from .devpki import PLATFORM_HSA_ID, DevPki
 
@@ -88,8 +93,9 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     if args.if_empty and not empty:
         print("the service's database already holds data; demo data not loaded")
     else:
-        entries, orders = demo.seed(db.uow, utcnow())
-        print(f"demo data loaded: {len(demo.SYSTEMS)} connected systems, {entries} catalogue entries, {orders} orders")
+        entries, orders = demo.seed(db.uow, utcnow(), hash_password)
+        print(f"demo data loaded: {len(demo.SYSTEMS)} connected systems, {len(demo.DEMO_STAFF)} staff, "
+              f"{entries} catalogue entries, {orders} orders")
     with db.engine.begin() as conn:
         if routing_store.load(conn) is None:
             cat = demo_catalogue.catalogue(f"https://{settings.service_bind}")
@@ -113,10 +119,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         return serve_all(settings)
     # before anything imports prometheus-client: it picks multiprocess mode at import
     metrics.use_multiprocess_dir(args.what)
-    from .server import serve_platform, serve_service
+    from .server import serve_platform, serve_service, serve_staff
 
     if args.what == "service":
         serve_service(replace(settings, service_bind=args.bind) if args.bind else settings)
+    elif args.what == "staff":
+        serve_staff(settings, StaffWebConfig(), args.bind)
     elif args.what == "platform":
         config = PlatformConfig()
         if args.bind:
@@ -126,10 +134,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def serve_all(settings: Settings) -> int:
-    """The service and the platform, each its own server process; when one stops, both stop."""
+    """The service, the platform and the staff web, each its own server process; when one stops, all stop."""
     if settings.uses_dev_pki:
         DevPki(settings.certs_dir).ensure()  # once, before the servers that use it start
-    procs = [subprocess.Popen([sys.executable, "-m", "eph", "serve", what]) for what in ("service", "platform")]
+    procs = [subprocess.Popen([sys.executable, "-m", "eph", "serve", what]) for what in ("service", "platform", "staff")]
 
     def stop(*_: object) -> None:
         for p in procs:
@@ -416,8 +424,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     serve = sub.add_parser("serve", help="start a server")
-    serve.add_argument("what", nargs="?", default="all", choices=["all", "service", "platform"])
-    serve.add_argument("--bind", help="host:port (service: EPH_SERVICE_BIND, 127.0.0.1:8081; platform: EPH_PLATFORM_BIND, 127.0.0.1:8080)")
+    serve.add_argument("what", nargs="?", default="all", choices=["all", "service", "platform", "staff"])
+    serve.add_argument("--bind", help="host:port (service: EPH_SERVICE_BIND, 127.0.0.1:8081; platform: EPH_PLATFORM_BIND, "
+                       "127.0.0.1:8080; staff web: EPH_STAFF_BIND, 127.0.0.1:8082)")
     serve.set_defaults(func=cmd_serve)
 
     cat = sub.add_parser("catalog", help="offer catalogue").add_subparsers(dest="catalog_command", required=True)
@@ -443,6 +452,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--unit", action="append",
                      help="a lab or sampling unit it reports for besides itself (repeatable)")
     add.set_defaults(func=cmd_systems_add)
+    staff_cli.add_key_parsers(systems)
 
     reserve = sub.add_parser("reservnummer", help="the care givers' reservnummer types").add_subparsers(
         dest="reservnummer_command", required=True
@@ -513,6 +523,7 @@ def build_parser() -> argparse.ArgumentParser:
     tre.add_argument("--platform", default=f"http://{os.environ.get('EPH_PLATFORM_BIND', '127.0.0.1:8080')}")
     tre.set_defaults(func=cmd_tak_reload)
 
+    staff_cli.add_parsers(sub)
     add_consumer_parsers(sub)
     return parser
 

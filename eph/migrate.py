@@ -14,6 +14,7 @@ SCRIPTS = Path(__file__).with_name("migrations")
 VERSION_LOCATIONS = (
     ROOT / "service_domain" / "persistence" / "migrations" / "versions",
     ROOT / "routing" / "migrations" / "versions",
+    ROOT / "staff_web" / "migrations" / "versions",
 )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import socket
 import ssl
 from collections.abc import Callable
@@ -22,6 +24,7 @@ from routing.router import build_app, configure_call_log
 from routing.server import tls_context
 from routing.state import CatalogueHolder
 from service_domain.persistence.database import Database
+from staff_web.config import StaffWebConfig
 
 from .config import Settings
 from .devpki import DevPki
@@ -162,3 +165,46 @@ def serve_platform(settings: Settings, config: PlatformConfig) -> None:
     options.update(bind=binds, workers=config.workers, worker_class="routing.server.AiohttpWorker")
     options.pop("threads")
     GunicornServer(lambda: platform_app(settings, config), options, tls).run()
+
+
+# ------------------------------------------------------------------ the staff web
+
+
+def staff_app(settings: Settings, config: StaffWebConfig) -> Any:
+    from staff_web.app import create_app
+
+    configure_logging()
+    return create_app(Database(settings.database_url), config)
+
+
+def serve_staff(settings: Settings, config: StaffWebConfig, bind: str | None = None) -> None:
+    """The staff web on its plain listener and, when configured, on a TLS listener that requires
+    a client certificate from the configured CA (card login). The TLS listener is a second
+    gunicorn server in a child process: gunicorn's TLS settings hold for all of a server's
+    listeners. Both share the database, so sessions work across them and their workers."""
+    configure_logging()
+    options = gunicorn_options(bind or config.bind, settings, "eph-staff")
+    options.update(workers=config.workers, threads=config.threads)
+    if config.tls_bind:
+        if not (config.tls_cert and config.tls_key and config.tls_ca):
+            raise SystemExit("a TLS listener needs EPH_STAFF_TLS_CERT, EPH_STAFF_TLS_KEY and EPH_STAFF_TLS_CA")
+        tls_options = dict(
+            options, bind=config.tls_bind, proc_name="eph-staff-tls", certfile=config.tls_cert,
+            keyfile=config.tls_key, ca_certs=config.tls_ca, cert_reqs=ssl.CERT_REQUIRED,
+        )
+        child = os.fork()
+        if child == 0:  # the TLS server
+            try:
+                GunicornServer(lambda: staff_app(settings, config), tls_options).run()
+            finally:
+                os._exit(0)
+
+        def stop_tls(_arbiter: Any) -> None:
+            try:
+                os.kill(child, signal.SIGTERM)
+                os.waitpid(child, 0)
+            except OSError:
+                pass
+
+        options["on_exit"] = stop_tls
+    GunicornServer(lambda: staff_app(settings, config), options).run()

@@ -20,6 +20,7 @@ from .model import (
     SamplingMode,
     Specimen,
 )
+from .staff import StaffActing
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,7 @@ class CallContext:
     consumer: str | None
     now: datetime
     sender: str | None = None
+    staff: StaffActing | None = None  # the staff member acting, for calls from the staff web
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,9 +24,11 @@ from .model import (
     SystemKind,
 )
 from .ports import UnitOfWork
+from .staff import StaffFunction, StaffMember
 
 SERVICE_ADDRESS = "SE5565594230-EPH"
 CITIZEN_SERVICE = "SE5565594230-1177"
+STAFF_WEB = "SE5565594230-STAFF"
 
 CARE_GIVER_A = "SE2321000016-CG01"
 CARE_UNIT_A = "SE2321000016-CU01"
@@ -50,6 +52,20 @@ SYSTEMS = (
     ConnectedSystem(LAB_B, SystemKind.LAB, "Lab system, care giver B", frozenset({CARE_GIVER_B})),
     ConnectedSystem(EHR_A, SystemKind.EHR, "Journal system, care giver A", frozenset({CARE_GIVER_A})),
     ConnectedSystem(CITIZEN_SERVICE, SystemKind.CITIZEN, "1177 e-service", all_care_givers=True),
+    ConnectedSystem(STAFF_WEB, SystemKind.STAFF_UI, "The service's staff web", all_care_givers=True),
+)
+
+# Demo staff (fictitious) and the development-login password they all share.
+F = StaffFunction
+DEMO_STAFF_PASSWORD = "provtagning"
+DEMO_STAFF = (
+    StaffMember("SE2321000016-ADM1", "Astrid Admin", CARE_GIVER_A, {CARE_UNIT_A: frozenset({F.ADMIN})}),
+    StaffMember("SE2321000016-SSK1", "Sara Provtagare", CARE_GIVER_A,
+                {CARE_UNIT_A: frozenset({F.ASSIGN, F.SAMPLING})}),
+    StaffMember("SE2321000016-SSK2", "Fredrik Uppföljare", CARE_GIVER_A,
+                {CARE_UNIT_A: frozenset({F.FOLLOW_UP, F.RESULTS})}),
+    StaffMember("SE2321000255-SSK1", "Bodil Bvårdare", CARE_GIVER_B,
+                {CARE_UNIT_B: frozenset({F.ASSIGN, F.SAMPLING, F.FOLLOW_UP})}),
 )
 
 # NPU27300 is B-Hemoglobin A1c (IFCC), mmol/mol. For the chlamydia and gonorrhoea
@@ -118,12 +134,15 @@ DEMO_ADDRESS = DeliveryAddress("Demo Demosson", "Provgatan 1", "111 22", "Stockh
 RESERVE_NUMBERS_A = ReserveNumberType("1.2.752.97.3.1.3", CARE_GIVER_A, "Reservnummer Region Stockholm", "99[0-9]{10}")
 
 
-def seed(uow_factory: Callable[[], UnitOfWork], now: datetime) -> tuple[int, int]:
-    """Register the demo systems, load the catalogue and place the demo orders through the
-    service layer, as the journal system and the 1177 e-service would. Returns
-    (catalogue entries, orders)."""
+def seed(
+    uow_factory: Callable[[], UnitOfWork], now: datetime, hash_password: Callable[[str], str] | None = None
+) -> tuple[int, int]:
+    """Register the demo systems and staff, load the catalogue and place the demo orders through
+    the service layer, as the journal system and the 1177 e-service would. With ``hash_password``
+    the demo staff get the development-login password. Returns (catalogue entries, orders)."""
     services.register_systems(uow_factory(), SYSTEMS)
     services.register_reserve_number_type(uow_factory(), RESERVE_NUMBERS_A)
+    seed_staff(uow_factory, hash_password)
     added, updated = services.import_catalogue(uow_factory(), catalogue())
     staff = Actor(ActorKind.STAFF, "SE2321000016-ST01", "Demo staff")
     orders = 0
@@ -145,3 +164,13 @@ def seed(uow_factory: Callable[[], UnitOfWork], now: datetime) -> tuple[int, int
         )
         orders += 1
     return added + updated, orders
+
+
+def seed_staff(uow_factory: Callable[[], UnitOfWork], hash_password: Callable[[str], str] | None = None) -> None:
+    for member in DEMO_STAFF:
+        if services.find_staff_member(uow_factory(), member.hsa_id) is None:
+            services.register_staff(uow_factory(), None, member.hsa_id, member.name, member.care_giver)
+        for unit, functions in member.functions.items():
+            services.grant_functions(uow_factory(), None, member.hsa_id, unit, functions)
+        if hash_password is not None:
+            services.set_dev_password(uow_factory(), None, member.hsa_id, hash_password(DEMO_STAFF_PASSWORD))

@@ -84,6 +84,13 @@ class FollowUpStatus(StrEnum):
     CLOSED = "CLOSED"
 
 
+class FollowUpStepKind(StrEnum):
+    PATIENT_CONTACTED = "PATIENT_CONTACTED"
+    TREATMENT = "TREATMENT"
+    CONTACT_TRACING_STARTED = "CONTACT_TRACING_STARTED"
+    SMINET_REPORTED = "SMINET_REPORTED"
+
+
 class AuditAction(StrEnum):
     READ = "READ"
     WRITE = "WRITE"

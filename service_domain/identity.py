@@ -144,3 +144,11 @@ def check_hsa_id(value: str, what: str = "HSA-id") -> str:
     if luhn_check_digit(organisation[:9]) != int(organisation[9]):
         raise InvalidIdentity(f"{what} has a wrong check digit in its organisation number")
     return value
+
+
+def rikskod(number: str) -> str:
+    """The code a sexually transmitted infection is reported under to SmiNet instead of the
+    identity: the two-digit year of birth and the last four digits, e.g. ``85-2382``."""
+    if not _TWELVE_DIGITS.fullmatch(number):
+        raise InvalidIdentity("a rikskod is made from a 12-digit identity number")
+    return f"{number[2:4]}-{number[8:12]}"

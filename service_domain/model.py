@@ -18,6 +18,7 @@ from .enums import (
     AnalysisStatus,
     AuditAction,
     FollowUpStatus,
+    FollowUpStepKind,
     Interpretation,
     OfferStatus,
     OrderStatus,
@@ -37,6 +38,7 @@ __all__ = [
     "AnalysisStatus",
     "AuditAction",
     "FollowUpStatus",
+    "FollowUpStepKind",
     "Interpretation",
     "OfferStatus",
     "OrderStatus",
@@ -312,6 +314,17 @@ class StoredResult:
     follow_up_case_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class FollowUpStep:
+    """One step of a follow-up, as staff recorded it: what, when it happened, who did it."""
+
+    kind: FollowUpStepKind
+    time: datetime
+    performed_by: str
+    recorded_time: datetime
+    note: str | None = None
+
+
 @dataclass(slots=True)
 class FollowUpCase:
     """Staff follow-up of a result of a notifiable offer that is not explicitly negative."""
@@ -325,6 +338,10 @@ class FollowUpCase:
     closed_time: datetime | None = None
     closed_by: str | None = None
     note: str | None = None
+    steps: list[FollowUpStep] = field(default_factory=list)
+
+    def done(self, kind: FollowUpStepKind) -> bool:
+        return any(s.kind is kind for s in self.steps)
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,6 +377,16 @@ class ReserveNumberType:
 
 
 @dataclass(frozen=True, slots=True)
+class SystemKey:
+    """A public key a connected system signs with (a journal system's uthopp tokens)."""
+
+    hsa_id: str
+    key_id: str
+    public_key_pem: str
+    added_time: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class AuditRecord:
     time: datetime
     interaction: str
@@ -371,3 +398,4 @@ class AuditRecord:
     actor_id: str | None = None
     care_giver: str | None = None
     patient_type: str | None = None
+    care_unit: str | None = None  # where the acting staff member works, for calls from the staff web

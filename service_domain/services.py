@@ -17,9 +17,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from . import access, commands, paging, release, ucum
-from .clock import day_after, day_start, local_date
-from .errors import InvalidRequest, RuleViolation, SubCode
+from . import access, commands, paging, release, staff, ucum
+from .clock import day_after, day_start, local_date, utcnow
+from .errors import CallerRefused, InvalidRequest, RuleViolation, SubCode
 from .identity import InvalidIdentity, PersonId, check_hsa_id, national_type_of, parse_person_id
 from .model import (
     Actor,
@@ -32,6 +32,8 @@ from .model import (
     ConnectedSystem,
     FollowUpCase,
     FollowUpStatus,
+    FollowUpStep,
+    FollowUpStepKind,
     Interval,
     LaboratoryResult,
     Offer,
@@ -44,9 +46,11 @@ from .model import (
     SamplingMode,
     StatusChange,
     StoredResult,
+    SystemKey,
     SystemKind,
 )
 from .ports import ConcurrentWrite, OrderQuery, UnitOfWork
+from .staff import StaffFunction, StaffMember
 from .status import check_result_transition
 
 DEFAULT_PAGE_SIZE = 100
@@ -166,8 +170,28 @@ def _interval(i: Interval | None, what: str) -> None:
 
 
 def _system(uow: UnitOfWork, ctx: commands.CallContext) -> ConnectedSystem:
+    """The calling system, if it may make this call; for the staff web, narrowed to the
+    care giver of the staff member acting (who must hold a function that allows the call
+    at the care unit they act at)."""
     system = uow.systems.get(ctx.consumer) if ctx.consumer else None
+    if ctx.staff is not None:
+        member = uow.staff.get(ctx.staff.hsa_id)
+        return staff.check_staff_call(system, member, ctx.staff, ctx.interaction)
+    if system is not None and system.kind is SystemKind.STAFF_UI:
+        raise CallerRefused("a call from a staff web must name the staff member acting")
     return access.check_interaction(system, ctx.interaction)
+
+
+def _staff_system(uow: UnitOfWork, ctx: commands.CallContext) -> ConnectedSystem | None:
+    """For staff operations: the narrowed staff web when a staff member acts; None for an
+    operator at the console (the ``eph`` command), who acts on every care giver's data."""
+    return _system(uow, ctx) if ctx.staff is not None else None
+
+
+def _as_staff_member(ctx: commands.CallContext, actor: Actor, what: str) -> None:
+    """From the staff web, the person acting is the staff member who is logged in."""
+    if ctx.staff is not None and (actor.kind is not ActorKind.STAFF or actor.id.upper() != ctx.staff.hsa_id.upper()):
+        raise InvalidRequest(f"{what} must be the staff member acting")
 
 
 def _audit(
@@ -193,8 +217,9 @@ def _audit(
                 log_id=ctx.log_id,
                 consumer_hsa_id=ctx.consumer,
                 sender_hsa_id=ctx.sender,
-                actor_id=actor.id if actor else None,
+                actor_id=ctx.staff.hsa_id if ctx.staff else actor.id if actor else None,
                 care_giver=care_giver,
+                care_unit=ctx.staff.care_unit if ctx.staff else None,
             )
         )
     return records
@@ -248,12 +273,14 @@ def assign_offer(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.Assig
     _hsa(cmd.care_giver, "careGiverHSAId")
     _hsa(cmd.care_unit, "accountableCareUnit")
     _actor(cmd.assigned_by, "assignedBy", now, allowed=(ActorKind.STAFF, ActorKind.SYSTEM))
+    _as_staff_member(ctx, cmd.assigned_by, "assignedBy")
     if cmd.valid_to is not None and cmd.valid_to <= now:
         raise InvalidRequest("validTo must lie in the future")
     with uow:
         patient = _patient(uow, cmd.patient, now, cmd.care_giver)
         system = _system(uow, ctx)
         access.check_serves(system, cmd.care_giver)
+        staff.check_unit(ctx.staff, cmd.care_unit)
         definition = uow.definitions.get(cmd.care_giver, cmd.offer_code)
         if definition is None or not definition.active:
             raise RuleViolation(SubCode.NOT_IN_CATALOGUE, "the offer code is not in the care giver's catalogue")
@@ -302,12 +329,14 @@ def assign_offer(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.Assig
 
 def revoke_offer(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.RevokeOffer) -> WriteOutcome:
     _actor(cmd.revoked_by, "revokedBy", ctx.now, allowed=(ActorKind.STAFF, ActorKind.SYSTEM))
+    _as_staff_member(ctx, cmd.revoked_by, "revokedBy")
     with uow:
         system = _system(uow, ctx)
         offer = uow.offers.get(cmd.offer_id, for_update=True)
         if offer is None:
             raise RuleViolation(SubCode.UNKNOWN_ID, "no offer with that offerId")
         access.check_serves(system, offer.care_giver)
+        staff.check_unit(ctx.staff, offer.care_unit)
         if offer.status is OfferStatus.REVOKED:
             return _repeat(uow, ctx, offer.patient, cmd.revoked_by, offer.care_giver, "the offer was already revoked")
         offer.revoke(ctx.now)
@@ -476,6 +505,7 @@ def set_order_status(
 ) -> WriteOutcome:
     now = ctx.now
     _actor(cmd.performed_by, "performedBy", now)
+    _as_staff_member(ctx, cmd.performed_by, "performedBy")
     _hsa(cmd.performing_unit, "performingUnitHSAId")
     _not_future(cmd.event_time, "eventTime", now)
     for s in cmd.specimens:
@@ -519,6 +549,7 @@ def set_order_status(
 def cancel_order(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.CancelOrder) -> WriteOutcome:
     now = ctx.now
     _actor(cmd.cancelled_by, "cancelledBy", now)
+    _as_staff_member(ctx, cmd.cancelled_by, "cancelledBy")
     with uow:
         system = _system(uow, ctx)
         order = _load_order_for_write(uow, system, cmd.order_id)
@@ -574,6 +605,10 @@ def _check_result_input(result: LaboratoryResult, now: datetime) -> None:
 
 def set_result(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.SetResult) -> WriteOutcome:
     _check_result_input(cmd.result, ctx.now)
+    if ctx.staff is not None:
+        if cmd.result.signed_by is None:
+            raise InvalidRequest("a result typed in by staff is signed by the staff member")
+        _as_staff_member(ctx, cmd.result.signed_by, "signedBy")
     try:
         return _store_result(uow, ctx, cmd.result)
     except ConcurrentWrite:
@@ -691,10 +726,9 @@ def close_follow_up(
 ) -> int:
     """Close a follow-up case; return how many result versions it released to the patient."""
     _actor(closed_by, "closedBy", ctx.now, allowed=(ActorKind.STAFF,))
+    _as_staff_member(ctx, closed_by, "closedBy")
     with uow:
-        case = uow.follow_ups.get(case_id, for_update=True)
-        if case is None:
-            raise RuleViolation(SubCode.UNKNOWN_ID, "no follow-up case with that id")
+        case = _load_case(uow, ctx, case_id, for_update=True)
         if case.status is FollowUpStatus.CLOSED:
             raise RuleViolation(SubCode.WRONG_STATE, "the follow-up case is already closed")
         order = uow.orders.get(case.order_id, for_update=True)
@@ -715,10 +749,15 @@ def close_follow_up(
 def release_results(uow: UnitOfWork, ctx: commands.CallContext, order_id: str, released_by: Actor) -> int:
     """Staff release an order's held results (AFTER_REVIEW); refused while a follow-up is open."""
     _actor(released_by, "releasedBy", ctx.now, allowed=(ActorKind.STAFF,))
+    _as_staff_member(ctx, released_by, "releasedBy")
     with uow:
+        system = _staff_system(uow, ctx)
         order = uow.orders.get(order_id, for_update=True)
         if order is None:
             raise RuleViolation(SubCode.UNKNOWN_ID, "no order with that orderId")
+        if system is not None:
+            access.check_serves(system, order.care_giver)
+            staff.check_unit(ctx.staff, order.care_unit)
         if uow.follow_ups.open_for_order(order_id) is not None:
             raise RuleViolation(SubCode.WRONG_STATE, "close the order's follow-up case first")
         released = uow.results.release(order_id, ctx.now)
@@ -763,20 +802,33 @@ def ping(uow: UnitOfWork) -> str:
 # ---------------------------------------------------------------- catalogue and registry
 
 
-def import_catalogue(uow: UnitOfWork, definitions: Sequence[OfferDefinition], *, replace_all: bool = False) -> tuple[int, int]:
+def import_catalogue(
+    uow: UnitOfWork,
+    definitions: Sequence[OfferDefinition],
+    *,
+    replace_all: bool = False,
+    ctx: commands.CallContext | None = None,
+) -> tuple[int, int]:
     """Store catalogue entries in one transaction; returns (added, updated).
 
     With ``replace_all`` a care giver's entries that are not in ``definitions`` are deactivated
-    (never deleted: assigned offers refer to them); care givers not in ``definitions`` keep theirs."""
+    (never deleted: assigned offers refer to them); care givers not in ``definitions`` keep theirs.
+    From the staff web (``ctx`` naming an administrator) every entry must be of their care giver."""
     with uow:
+        system = _staff_system(uow, ctx) if ctx is not None else None
+        if system is not None:
+            for d in definitions:
+                access.check_serves(system, d.care_giver)
         counts = uow.definitions.replace_all(definitions) if replace_all else uow.definitions.upsert(definitions)
         uow.commit()
         return counts
 
 
-def export_catalogue(uow: UnitOfWork) -> list[OfferDefinition]:
+def export_catalogue(uow: UnitOfWork, ctx: commands.CallContext | None = None) -> list[OfferDefinition]:
+    """Every catalogue entry, retired ones too; from the staff web, the administrator's care giver's."""
     with uow:
-        return uow.definitions.list(active_only=False)
+        system = _staff_system(uow, ctx) if ctx is not None else None
+        return [d for d in uow.definitions.list(active_only=False) if system is None or system.serves(d.care_giver)]
 
 
 def register_systems(uow: UnitOfWork, systems: Sequence[ConnectedSystem]) -> None:
@@ -802,3 +854,317 @@ def register_reserve_number_type(uow: UnitOfWork, kind: ReserveNumberType) -> No
         uow.reserve_numbers.put(kind)
         uow.commit()
 
+
+
+# ---------------------------------------------------------------- the staff web
+
+
+def _load_case(uow: UnitOfWork, ctx: commands.CallContext, case_id: str, *, for_update: bool = False) -> FollowUpCase:
+    """A follow-up case; from the staff web, only one of the member's care giver and care unit."""
+    system = _staff_system(uow, ctx)
+    case = uow.follow_ups.get(case_id, for_update=for_update)
+    if case is None:
+        raise RuleViolation(SubCode.UNKNOWN_ID, "no follow-up case with that id")
+    if system is not None:
+        access.check_serves(system, case.care_giver)
+        staff.check_unit(ctx.staff, case.care_unit)
+    return case
+
+
+def _acting_member(uow: UnitOfWork, ctx: commands.CallContext) -> tuple[ConnectedSystem, StaffMember]:
+    """For operations only the staff web makes: the narrowed staff web and the member acting."""
+    if ctx.staff is None:
+        raise CallerRefused(f"{ctx.interaction} is made by a staff member")
+    system = _system(uow, ctx)
+    member = uow.staff.get(ctx.staff.hsa_id)
+    assert member is not None  # _system checked it
+    return system, member
+
+
+@dataclass(frozen=True, slots=True)
+class PatientView:
+    """What the staff member's care giver holds about a patient."""
+
+    patient: PersonId
+    offers: list[Offer]
+    orders: list[Order]
+    results: dict[str, list[StoredResult]]  # order id -> every stored version, oldest first
+    open_cases: set[str]  # order ids with an open follow-up case
+
+
+def patient_view(uow: UnitOfWork, ctx: commands.CallContext, patient: PersonId) -> PatientView:
+    """The patient page: offers, orders with their history, every result version. Audited
+    (``PatientView``) with the staff member and care unit, whether or not anything was found."""
+    with uow:
+        patient = _patient(uow, patient, ctx.now)
+        system, _ = _acting_member(uow, ctx)
+        offers = [o for o in uow.offers.for_patient(patient) if system.serves(o.care_giver)]
+        for offer in offers:
+            offer.status = offer.status_at(ctx.now)
+        orders = [o for o in uow.orders.for_patient(patient) if system.serves(o.care_giver)]
+        results = {o.order_id: uow.results.versions(o.order_id) for o in orders}
+        open_cases = uow.follow_ups.open_for_orders([o.order_id for o in orders])
+        uow.audit.add(_audit(ctx, AuditAction.READ, [patient]))
+        uow.commit()
+        return PatientView(patient, offers, orders, results, open_cases)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEntry:
+    case: FollowUpCase
+    order: Order
+
+
+def follow_up_queue(uow: UnitOfWork, ctx: commands.CallContext) -> list[CaseEntry]:
+    """The open follow-up cases of the care unit the staff member acts at. The queue shows no
+    patient's identity (not audited); opening a case is."""
+    with uow:
+        _, member = _acting_member(uow, ctx)
+        assert ctx.staff is not None
+        cases = uow.follow_ups.list(FollowUpStatus.OPEN.value, member.care_giver, ctx.staff.care_unit)
+        entries = []
+        for case in cases:
+            order = uow.orders.get(case.order_id)
+            assert order is not None
+            entries.append(CaseEntry(case, order))
+        return entries
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    case: FollowUpCase
+    order: Order
+    results: list[StoredResult]
+
+
+def follow_up_case(uow: UnitOfWork, ctx: commands.CallContext, case_id: str) -> CaseView:
+    """A follow-up case with its order, patient and results; audited."""
+    if ctx.staff is None:
+        raise CallerRefused(f"{ctx.interaction} is made by a staff member")
+    with uow:
+        case = _load_case(uow, ctx, case_id)
+        order = uow.orders.get(case.order_id)
+        assert order is not None
+        view = CaseView(case, order, uow.results.versions(order.order_id))
+        uow.audit.add(_audit(ctx, AuditAction.READ, [order.patient], care_giver=order.care_giver))
+        uow.commit()
+        return view
+
+
+FOLLOW_UP_NOTE_MAX = 2000
+
+
+def record_follow_up_step(
+    uow: UnitOfWork,
+    ctx: commands.CallContext,
+    case_id: str,
+    kind: FollowUpStepKind,
+    time: datetime,
+    performed_by: str,
+    note: str | None = None,
+) -> FollowUpStep:
+    """Record a step of an open case (patient contacted, treatment, contact tracing, SmiNet report).
+    A step may be recorded again (a second attempt to reach the patient, say)."""
+    _hsa(performed_by, "performedBy")
+    _not_future(time, "the step's time", ctx.now)
+    if note is not None and len(note) > FOLLOW_UP_NOTE_MAX:
+        raise InvalidRequest(f"the note is longer than {FOLLOW_UP_NOTE_MAX} characters")
+    with uow:
+        case = _load_case(uow, ctx, case_id, for_update=True)
+        if case.status is not FollowUpStatus.OPEN:
+            raise RuleViolation(SubCode.WRONG_STATE, "the follow-up case is closed")
+        if time < case.opened_time - CLOCK_SKEW:
+            raise InvalidRequest("the step's time lies before the case was opened")
+        order = uow.orders.get(case.order_id)
+        assert order is not None
+        step = FollowUpStep(kind, time, performed_by, ctx.now, note or None)
+        uow.follow_ups.add_step(case_id, step)
+        actor = Actor(ActorKind.STAFF, ctx.staff.hsa_id) if ctx.staff else None
+        uow.audit.add(_audit(ctx, AuditAction.WRITE, [order.patient], actor, order.care_giver))
+        uow.commit()
+        return step
+
+
+def review_queue(uow: UnitOfWork, ctx: commands.CallContext) -> list[Order]:
+    """Orders of the care unit (released after review) whose results wait for release. Shown
+    without the patient's identity (not audited); opening one is."""
+    with uow:
+        _, member = _acting_member(uow, ctx)
+        assert ctx.staff is not None
+        return uow.orders.with_held_results(member.care_giver, ctx.staff.care_unit)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewView:
+    order: Order
+    results: list[StoredResult]
+    case_open: bool
+
+
+def review_order(uow: UnitOfWork, ctx: commands.CallContext, order_id: str) -> ReviewView:
+    with uow:
+        system, _ = _acting_member(uow, ctx)
+        order = uow.orders.get(order_id)
+        if order is None or not system.serves(order.care_giver):
+            raise RuleViolation(SubCode.UNKNOWN_ID, "no order with that orderId")
+        staff.check_unit(ctx.staff, order.care_unit)
+        view = ReviewView(order, uow.results.versions(order_id), uow.follow_ups.open_for_order(order_id) is not None)
+        uow.audit.add(_audit(ctx, AuditAction.READ, [order.patient], care_giver=order.care_giver))
+        uow.commit()
+        return view
+
+
+# ---------------------------------------------------------------- the staff registry
+
+STAFF_NAME_MAX = 255
+
+
+def find_staff_member(uow: UnitOfWork, hsa_id: str) -> StaffMember | None:
+    """A registered staff member (for logging in; the registry holds no patient data)."""
+    with uow:
+        return uow.staff.get(hsa_id)
+
+
+def dev_password_hash(uow: UnitOfWork, hsa_id: str) -> str | None:
+    with uow:
+        return uow.staff.dev_password_hash(hsa_id)
+
+
+def _admin(uow: UnitOfWork, ctx: commands.CallContext | None) -> StaffMember | None:
+    """The administrator acting from the staff web, or None for an operator at the console."""
+    if ctx is None or ctx.staff is None:
+        return None
+    _, member = _acting_member(uow, ctx)
+    return member
+
+
+def list_staff(uow: UnitOfWork, ctx: commands.CallContext | None = None, care_giver: str | None = None) -> list[StaffMember]:
+    with uow:
+        admin = _admin(uow, ctx)
+        return uow.staff.list(admin.care_giver if admin else care_giver)
+
+
+def _functions(functions: Iterable[StaffFunction | str]) -> frozenset[StaffFunction]:
+    try:
+        return frozenset(StaffFunction(f) for f in functions)
+    except ValueError:
+        raise InvalidRequest("a function must be one of " + ", ".join(StaffFunction)) from None
+
+
+def register_staff(
+    uow: UnitOfWork, ctx: commands.CallContext | None, hsa_id: str, name: str, care_giver: str | None = None
+) -> StaffMember:
+    """Register a staff member (no functions yet). From the staff web, of the administrator's
+    care giver, at the care unit the administrator acts at."""
+    _hsa(hsa_id, "the staff member's HSA-id")
+    name = name.strip()
+    if not name or len(name) > STAFF_NAME_MAX:
+        raise InvalidRequest(f"the name must be 1 to {STAFF_NAME_MAX} characters")
+    with uow:
+        admin = _admin(uow, ctx)
+        if admin is not None:
+            care_giver = admin.care_giver
+        if care_giver is None:
+            raise InvalidRequest("the staff member's care giver is required")
+        _hsa(care_giver, "careGiverHSAId")
+        if uow.staff.get(hsa_id) is not None:
+            raise RuleViolation(SubCode.WRONG_STATE, "a staff member with that HSA-id is already registered")
+        member = StaffMember(hsa_id, name, care_giver.upper(), {})
+        if admin is not None and ctx is not None and ctx.staff is not None:
+            member = member.granted(ctx.staff.care_unit, frozenset())
+        uow.staff.put(member)
+        uow.commit()
+        return member
+
+
+def _load_member(uow: UnitOfWork, hsa_id: str) -> StaffMember:
+    member = uow.staff.get(hsa_id)
+    if member is None:
+        raise RuleViolation(SubCode.UNKNOWN_ID, "no staff member with that HSA-id")
+    return member
+
+
+def grant_functions(
+    uow: UnitOfWork, ctx: commands.CallContext | None, hsa_id: str, care_unit: str, functions: Iterable[StaffFunction | str]
+) -> StaffMember:
+    """Let a staff member use these functions at a care unit (the unit becomes one of theirs)."""
+    _hsa(care_unit, "the care unit")
+    wanted = _functions(functions)
+    with uow:
+        admin = _admin(uow, ctx)
+        member = _load_member(uow, hsa_id)
+        if admin is not None:
+            staff.check_admin_of(admin, member.care_giver, care_unit)
+        member = member.granted(care_unit, wanted)
+        uow.staff.put(member)
+        uow.commit()
+        return member
+
+
+def revoke_functions(
+    uow: UnitOfWork,
+    ctx: commands.CallContext | None,
+    hsa_id: str,
+    care_unit: str,
+    functions: Iterable[StaffFunction | str],
+    *,
+    leave_unit: bool = False,
+) -> StaffMember:
+    """Take functions at a care unit away (or, with ``leave_unit``, the unit and all its functions)."""
+    unwanted = _functions(functions)
+    with uow:
+        admin = _admin(uow, ctx)
+        member = _load_member(uow, hsa_id)
+        if admin is not None:
+            staff.check_admin_of(admin, member.care_giver, care_unit)
+            if member.hsa_id.upper() == admin.hsa_id.upper() and StaffFunction.ADMIN in unwanted | (
+                member.functions_at(care_unit) if leave_unit else frozenset()
+            ):
+                raise RuleViolation(SubCode.NOT_PERMITTED, "an administrator cannot take away their own ADMIN function")
+        if not member.works_at(care_unit):
+            raise RuleViolation(SubCode.UNKNOWN_ID, "the staff member does not work at that care unit")
+        member = member.revoked(care_unit, unwanted, leave_unit=leave_unit)
+        uow.staff.put(member)
+        uow.commit()
+        return member
+
+
+def set_dev_password(uow: UnitOfWork, ctx: commands.CallContext | None, hsa_id: str, password_hash: str) -> None:
+    """Store the (already hashed) development-login password of a staff member."""
+    with uow:
+        admin = _admin(uow, ctx)
+        member = _load_member(uow, hsa_id)
+        if admin is not None and not any(admin.may(u, StaffFunction.ADMIN) for u in member.care_units):
+            raise RuleViolation(SubCode.NOT_PERMITTED, "the staff member works at no care unit you administer")
+        if admin is not None:
+            staff.check_admin_of(admin, member.care_giver, next(u for u in member.care_units if admin.may(u, StaffFunction.ADMIN)))
+        uow.staff.set_dev_password_hash(member.hsa_id, password_hash, ctx.now if ctx else utcnow())
+        uow.commit()
+
+
+# ---------------------------------------------------------------- journal systems' signing keys
+
+
+def add_system_key(uow: UnitOfWork, key: SystemKey) -> None:
+    """Register a public key a journal system signs uthopp tokens with (the PEM is checked by the caller)."""
+    with uow:
+        system = uow.systems.get(key.hsa_id)
+        if system is None:
+            raise RuleViolation(SubCode.UNKNOWN_ID, "no connected system with that HSA-id")
+        if system.kind is not SystemKind.EHR:
+            raise RuleViolation(SubCode.NOT_PERMITTED, "only journal systems (EHR) sign uthopp tokens")
+        uow.systems.add_key(replace(key, hsa_id=system.hsa_id))
+        uow.commit()
+
+
+def remove_system_key(uow: UnitOfWork, hsa_id: str, key_id: str) -> bool:
+    with uow:
+        removed = uow.systems.remove_key(hsa_id, key_id)
+        uow.commit()
+        return removed
+
+
+def signing_keys(uow: UnitOfWork, hsa_id: str) -> tuple[ConnectedSystem | None, list[SystemKey]]:
+    """A connected system and the keys it signs with."""
+    with uow:
+        return uow.systems.get(hsa_id), uow.systems.keys(hsa_id)

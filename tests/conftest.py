@@ -18,6 +18,7 @@ from routing import store as routing_store
 from service_domain import demo
 from service_domain.clock import utcnow
 from service_domain.persistence.database import Database
+from staff_web.auth import hash_password
 
 from .support import CHECK, PlatformProcess, ServiceProcess
 
@@ -72,7 +73,7 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 def seeded(url: str) -> str:
     upgrade(url)
     db = Database(url)
-    demo.seed(db.uow, utcnow())
+    demo.seed(db.uow, utcnow(), hash_password)
     db.dispose()
     return url
 

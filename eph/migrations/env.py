@@ -1,6 +1,7 @@
 """Alembic environment of the project's database: the service domain's tables and the
-platform's routing catalogue, each with its own branch of revisions
-(``service_domain/persistence/migrations/versions``, ``routing/migrations/versions``)."""
+platform's routing catalogue and the staff web's sessions, each with its own branch of revisions
+(``service_domain/persistence/migrations/versions``, ``routing/migrations/versions``,
+``staff_web/migrations/versions``)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from alembic import context
 from routing.store import metadata as routing_metadata
 from service_domain.persistence.database import make_engine
 from service_domain.persistence.tables import metadata as domain_metadata
+from staff_web.store import metadata as staff_web_metadata
 
 config = context.config
-target_metadata = [domain_metadata, routing_metadata]
+target_metadata = [domain_metadata, routing_metadata, staff_web_metadata]
 
 
 def run_migrations_online() -> None:

@@ -20,6 +20,8 @@ from ..model import (
     ConnectedSystem,
     FollowUpCase,
     FollowUpStatus,
+    FollowUpStep,
+    FollowUpStepKind,
     Offer,
     OfferDefinition,
     OfferStatus,
@@ -31,16 +33,20 @@ from ..model import (
     Specimen,
     StatusChange,
     StoredResult,
+    SystemKey,
     SystemKind,
 )
 from ..ports import ConcurrentWrite, OrderQuery
+from ..staff import StaffFunction, StaffMember
 from . import codec
 from .tables import (
     audit_record,
     connected_system,
     connected_system_care_giver,
+    connected_system_key,
     connected_system_unit,
     follow_up_case,
+    follow_up_step,
     lab_result,
     offer,
     offer_definition,
@@ -48,6 +54,9 @@ from .tables import (
     patient_order,
     reserve_number_type,
     specimen,
+    staff_care_unit,
+    staff_dev_login,
+    staff_member,
 )
 
 # PostgreSQL advisory locks held to the end of a transaction (two-key form: kind, key)
@@ -475,6 +484,21 @@ class SqlOrderRepository:
         )
         return [o for _, o in self._load(self.conn.execute(q).all())]
 
+    def with_held_results(self, care_giver: str, care_unit: str) -> list[Order]:
+        """Orders of a care unit released only after review whose results wait for it."""
+        held = select(lab_result.c.order_id).where(lab_result.c.released.is_(False))
+        q = (
+            select(patient_order)
+            .where(
+                func.upper(patient_order.c.care_giver) == care_giver.upper(),
+                func.upper(patient_order.c.care_unit) == care_unit.upper(),
+                patient_order.c.result_release == ResultRelease.AFTER_REVIEW.value,
+                patient_order.c.order_id.in_(held),
+            )
+            .order_by(patient_order.c.seq)
+        )
+        return [o for _, o in self._load(self.conn.execute(q).all())]
+
 
 # ---------------------------------------------------------------- results
 
@@ -556,7 +580,7 @@ class SqlResultRepository:
 # ---------------------------------------------------------------- follow-up
 
 
-def _case(r: Row[Any]) -> FollowUpCase:
+def _case(r: Row[Any], steps: list[FollowUpStep] | None = None) -> FollowUpCase:
     return FollowUpCase(
         case_id=r.case_id,
         order_id=r.order_id,
@@ -567,12 +591,40 @@ def _case(r: Row[Any]) -> FollowUpCase:
         closed_time=r.closed_time,
         closed_by=r.closed_by,
         note=r.note,
+        steps=steps or [],
     )
 
 
 class SqlFollowUpRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    def _with_steps(self, rows: Sequence[Row[Any]]) -> list[FollowUpCase]:
+        if not rows:
+            return []
+        steps: dict[str, list[FollowUpStep]] = defaultdict(list)
+        q = (
+            select(follow_up_step)
+            .where(follow_up_step.c.case_id.in_([r.case_id for r in rows]))
+            .order_by(follow_up_step.c.id)
+        )
+        for s in self.conn.execute(q):
+            steps[s.case_id].append(
+                FollowUpStep(FollowUpStepKind(s.kind), s.time, s.performed_by, s.recorded_time, s.note)
+            )
+        return [_case(r, steps[r.case_id]) for r in rows]
+
+    def add_step(self, case_id: str, step: FollowUpStep) -> None:
+        self.conn.execute(
+            insert(follow_up_step).values(
+                case_id=case_id,
+                kind=step.kind.value,
+                time=step.time,
+                performed_by=step.performed_by,
+                recorded_time=step.recorded_time,
+                note=step.note,
+            )
+        )
 
     def open_for_order(self, order_id: str) -> FollowUpCase | None:
         row = self.conn.execute(
@@ -594,8 +646,8 @@ class SqlFollowUpRepository:
         q = select(follow_up_case).where(follow_up_case.c.case_id == case_id)
         if for_update:
             q = q.with_for_update()
-        row = self.conn.execute(q).first()
-        return _case(row) if row else None
+        found = self._with_steps(self.conn.execute(q).all())
+        return found[0] if found else None
 
     def add(self, case: FollowUpCase) -> None:
         self.conn.execute(
@@ -616,13 +668,17 @@ class SqlFollowUpRepository:
             .values(status=case.status.value, closed_time=case.closed_time, closed_by=case.closed_by, note=case.note)
         )
 
-    def list(self, status: str | None = None, care_giver: str | None = None) -> list[FollowUpCase]:
+    def list(
+        self, status: str | None = None, care_giver: str | None = None, care_unit: str | None = None
+    ) -> list[FollowUpCase]:
         q = select(follow_up_case).order_by(follow_up_case.c.opened_time)
         if status:
             q = q.where(follow_up_case.c.status == status)
         if care_giver:
-            q = q.where(follow_up_case.c.care_giver == care_giver)
-        return [_case(r) for r in self.conn.execute(q)]
+            q = q.where(func.upper(follow_up_case.c.care_giver) == care_giver.upper())
+        if care_unit:
+            q = q.where(func.upper(follow_up_case.c.care_unit) == care_unit.upper())
+        return self._with_steps(self.conn.execute(q).all())
 
 
 # ---------------------------------------------------------------- registry and audit
@@ -688,19 +744,28 @@ class SqlSystemRepository:
             self.cache.put(key, found[0])
         return found[0] if found else None
 
+    def keys(self, hsa_id: str) -> list[SystemKey]:
+        q = (
+            select(connected_system_key)
+            .where(func.upper(connected_system_key.c.hsa_id) == hsa_id.upper())
+            .order_by(connected_system_key.c.added_time)
+        )
+        return [SystemKey(r.hsa_id, r.key_id, r.public_key, r.added_time) for r in self.conn.execute(q)]
+
     def list(self) -> list[ConnectedSystem]:
         return self._build(self.conn.execute(select(connected_system).order_by(connected_system.c.hsa_id)).all())
 
     def put(self, system: ConnectedSystem) -> None:
+        # updated in place: the system's signing keys hang on its row
         self.cache.forget(system.hsa_id.upper())
         self.conn.execute(delete(connected_system_unit).where(connected_system_unit.c.hsa_id == system.hsa_id))
         self.conn.execute(delete(connected_system_care_giver).where(connected_system_care_giver.c.hsa_id == system.hsa_id))
-        self.conn.execute(delete(connected_system).where(connected_system.c.hsa_id == system.hsa_id))
-        self.conn.execute(
-            insert(connected_system).values(
-                hsa_id=system.hsa_id, kind=system.kind.value, name=system.name, all_care_givers=system.all_care_givers
-            )
+        values = {"kind": system.kind.value, "name": system.name, "all_care_givers": system.all_care_givers}
+        done = self.conn.execute(
+            update(connected_system).where(connected_system.c.hsa_id == system.hsa_id).values(**values)
         )
+        if not done.rowcount:
+            self.conn.execute(insert(connected_system).values(hsa_id=system.hsa_id, **values))
         if system.care_givers:
             self.conn.execute(
                 insert(connected_system_care_giver),
@@ -710,6 +775,27 @@ class SqlSystemRepository:
             self.conn.execute(
                 insert(connected_system_unit), [{"hsa_id": system.hsa_id, "unit": u} for u in sorted(system.units)]
             )
+
+
+    def add_key(self, key: SystemKey) -> None:
+        self.conn.execute(
+            delete(connected_system_key).where(
+                connected_system_key.c.hsa_id == key.hsa_id, connected_system_key.c.key_id == key.key_id
+            )
+        )
+        self.conn.execute(
+            insert(connected_system_key).values(
+                hsa_id=key.hsa_id, key_id=key.key_id, public_key=key.public_key_pem, added_time=key.added_time
+            )
+        )
+
+    def remove_key(self, hsa_id: str, key_id: str) -> bool:
+        done = self.conn.execute(
+            delete(connected_system_key).where(
+                func.upper(connected_system_key.c.hsa_id) == hsa_id.upper(), connected_system_key.c.key_id == key_id
+            )
+        )
+        return bool(done.rowcount)
 
 
 class SqlReserveNumberRepository:
@@ -736,6 +822,69 @@ class SqlReserveNumberRepository:
         )
 
 
+# ---------------------------------------------------------------- staff
+
+
+def _functions_from_str(value: str) -> frozenset[StaffFunction]:
+    return frozenset(StaffFunction(f) for f in value.split(",") if f)
+
+
+class SqlStaffRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _build(self, rows: Sequence[Row[Any]]) -> list[StaffMember]:
+        if not rows:
+            return []
+        units: dict[str, dict[str, frozenset[StaffFunction]]] = defaultdict(dict)
+        q = select(staff_care_unit).where(staff_care_unit.c.hsa_id.in_([r.hsa_id for r in rows]))
+        for u in self.conn.execute(q):
+            units[u.hsa_id][u.care_unit] = _functions_from_str(u.functions)
+        return [StaffMember(r.hsa_id, r.name, r.care_giver, units[r.hsa_id], r.active) for r in rows]
+
+    def get(self, hsa_id: str) -> StaffMember | None:
+        rows = self.conn.execute(select(staff_member).where(func.upper(staff_member.c.hsa_id) == hsa_id.upper())).all()
+        found = self._build(rows)
+        return found[0] if found else None
+
+    def list(self, care_giver: str | None = None) -> list[StaffMember]:
+        q = select(staff_member).order_by(staff_member.c.name, staff_member.c.hsa_id)
+        if care_giver:
+            q = q.where(func.upper(staff_member.c.care_giver) == care_giver.upper())
+        return self._build(self.conn.execute(q).all())
+
+    def put(self, member: StaffMember) -> None:
+        values = {"name": member.name, "care_giver": member.care_giver.upper(), "active": member.active}
+        done = self.conn.execute(
+            update(staff_member).where(staff_member.c.hsa_id == member.hsa_id).values(**values)
+        )
+        if not done.rowcount:
+            self.conn.execute(insert(staff_member).values(hsa_id=member.hsa_id, **values))
+        self.conn.execute(delete(staff_care_unit).where(staff_care_unit.c.hsa_id == member.hsa_id))
+        if member.functions:
+            self.conn.execute(
+                insert(staff_care_unit),
+                [
+                    {"hsa_id": member.hsa_id, "care_unit": unit, "functions": ",".join(sorted(fns))}
+                    for unit, fns in sorted(member.functions.items())
+                ],
+            )
+
+    def dev_password_hash(self, hsa_id: str) -> str | None:
+        q = (
+            select(staff_dev_login.c.password_hash)
+            .join(staff_member, staff_member.c.hsa_id == staff_dev_login.c.hsa_id)
+            .where(func.upper(staff_dev_login.c.hsa_id) == hsa_id.upper())
+        )
+        return self.conn.execute(q).scalar()
+
+    def set_dev_password_hash(self, hsa_id: str, password_hash: str, time: datetime) -> None:
+        self.conn.execute(delete(staff_dev_login).where(staff_dev_login.c.hsa_id == hsa_id))
+        self.conn.execute(
+            insert(staff_dev_login).values(hsa_id=hsa_id, password_hash=password_hash, changed_time=time)
+        )
+
+
 def _audit(r: Row[Any]) -> AuditRecord:
     return AuditRecord(
         time=r.time,
@@ -748,6 +897,7 @@ def _audit(r: Row[Any]) -> AuditRecord:
         sender_hsa_id=r.sender_hsa_id,
         actor_id=r.actor_id,
         care_giver=r.care_giver,
+        care_unit=r.care_unit,
     )
 
 
@@ -768,6 +918,7 @@ class SqlAuditRepository:
                 "sender_hsa_id": a.sender_hsa_id,
                 "actor_id": a.actor_id,
                 "care_giver": a.care_giver,
+                "care_unit": a.care_unit,
             }
             for a in records
         ]

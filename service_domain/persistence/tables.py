@@ -257,6 +257,57 @@ audit_record = Table(
     Column("sender_hsa_id", String(64)),
     Column("actor_id", String(64)),
     Column("care_giver", HSA),
+    Column("care_unit", HSA),
     Index("ix_audit_record_patient_time", "patient_id", "time"),
     Index("ix_audit_record_log_id", "log_id"),
+)
+
+follow_up_step = Table(
+    "follow_up_step",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("case_id", ID, ForeignKey("follow_up_case.case_id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("time", UTCDateTime, nullable=False),
+    Column("performed_by", String(64), nullable=False),
+    Column("recorded_time", UTCDateTime, nullable=False),
+    Column("note", Text),
+    Index("ix_follow_up_step_case", "case_id", "id"),
+)
+
+connected_system_key = Table(
+    "connected_system_key",
+    metadata,
+    Column("hsa_id", HSA, ForeignKey("connected_system.hsa_id", ondelete="CASCADE"), primary_key=True),
+    Column("key_id", String(128), primary_key=True),
+    Column("public_key", Text, nullable=False),
+    Column("added_time", UTCDateTime, nullable=False),
+)
+
+# The staff registry. A member's units and the functions held at each (comma-separated);
+# the development-login password hash is kept apart from the member's row.
+staff_member = Table(
+    "staff_member",
+    metadata,
+    Column("hsa_id", HSA, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("care_giver", HSA, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Index("ix_staff_member_care_giver", "care_giver"),
+)
+
+staff_care_unit = Table(
+    "staff_care_unit",
+    metadata,
+    Column("hsa_id", HSA, ForeignKey("staff_member.hsa_id", ondelete="CASCADE"), primary_key=True),
+    Column("care_unit", HSA, primary_key=True),
+    Column("functions", String(64), nullable=False),
+)
+
+staff_dev_login = Table(
+    "staff_dev_login",
+    metadata,
+    Column("hsa_id", HSA, ForeignKey("staff_member.hsa_id", ondelete="CASCADE"), primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("changed_time", UTCDateTime, nullable=False),
 )

@@ -25,7 +25,12 @@ def eph(tmp_path: Path):  # type: ignore[no-untyped-def]
         return done
 
     run("db", "upgrade")
+    run.url = env["EPH_DATABASE_URL"]  # type: ignore[attr-defined]
     return run
+
+
+def _url(eph) -> str:  # type: ignore[no-untyped-def]
+    return str(eph.url)
 
 
 def test_seed_demo_only_when_empty(eph) -> None:  # type: ignore[no-untyped-def]
@@ -85,3 +90,35 @@ def test_units_and_reservnummer_types(eph) -> None:  # type: ignore[no-untyped-d
     bad = eph("reservnummer", "add", "1.2.3", "--care-giver", "SE2321000016-CG01", "--name", "x", "--pattern", "([",
               ok=False)
     assert bad.returncode == 1 and "regular expression" in bad.stderr
+
+def test_staff_and_signing_key_commands(eph, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    eph("seed-demo")
+    added = eph("staff", "add", "SE2321000016-CLI1", "--name", "Cilla Kommandorad", "--care-giver",
+                "SE2321000016-CG01", "--unit", "SE2321000016-CU01", "--function", "SAMPLING").stdout
+    assert "SE2321000016-CU01: SAMPLING" in added
+    assert "ASSIGN,SAMPLING" in eph("staff", "grant", "SE2321000016-CLI1", "SE2321000016-CU01", "ASSIGN").stdout
+    assert "SE2321000016-CU01: ASSIGN" in eph("staff", "revoke", "SE2321000016-CLI1", "SE2321000016-CU01",
+                                              "SAMPLING").stdout
+    listing = eph("staff", "list", "--care-giver", "SE2321000016-CG01").stdout
+    assert "Cilla Kommandorad" in listing and "Astrid Admin" in listing and "Bodil" not in listing
+    assert eph("staff", "add", "SE2321000016-CLI1", "--name", "X", "--care-giver", "SE2321000016-CG01",
+               ok=False).returncode == 1
+    done = subprocess.run([sys.executable, "-m", "eph", "staff", "password", "SE2321000016-CLI1", "--stdin"],
+                          input="kort\n", env=dict(os.environ, EPH_DATABASE_URL=_url(eph)), cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "at least 8" in done.stderr
+
+    pem = tmp_path / "ehr.pem"
+    pem.write_bytes(ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    assert "registered for SE2321000016-EHR1" in eph("systems", "key", "add", "SE2321000016-EHR1", str(pem),
+                                                     "--kid", "k1").stdout
+    assert "k1" in eph("systems", "key", "list").stdout
+    refused = eph("systems", "key", "add", "SE2321000016-LAB1", str(pem), ok=False)
+    assert refused.returncode == 1 and "only journal systems" in refused.stderr
+    eph("systems", "add", "SE2321000016-EHR1", "EHR", "--name", "Renamed", "--care-giver", "SE2321000016-CG01")
+    assert "k1" in eph("systems", "key", "list", "SE2321000016-EHR1").stdout  # re-registering keeps the keys
+    assert "removed" in eph("systems", "key", "remove", "SE2321000016-EHR1", "k1").stdout

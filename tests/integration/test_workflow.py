@@ -184,8 +184,9 @@ def test_the_whole_story(
             "APPLICATION_ERROR", "EPH006")
 
     # --- the lab reports: preliminary, final, then a correction
-    ok(as_lab("SetResult", laboratoryResult=hba1c_result(site.orderId, 1, "PRELIMINARY", "45")))
-    ok(as_lab("SetResult", laboratoryResult=hba1c_result(site.orderId, 1, "PRELIMINARY", "45")), "INFO")
+    preliminary = hba1c_result(site.orderId, 1, "PRELIMINARY", "45")  # built once: its reportTime is now
+    ok(as_lab("SetResult", laboratoryResult=preliminary))
+    ok(as_lab("SetResult", laboratoryResult=preliminary), "INFO")
     refused(as_lab("SetResult", laboratoryResult=hba1c_result(site.orderId, 1, "PRELIMINARY", "46")),
             "APPLICATION_ERROR", "EPH005")
     ok(as_lab("SetResult", laboratoryResult=hba1c_result(site.orderId, 2, "FINAL", "44")))

@@ -1,0 +1,52 @@
+"""Swedish texts for what the service layer answers (its own messages are English, for logs
+and SOAP faults)."""
+
+from __future__ import annotations
+
+from service_domain.errors import CallerRefused, DomainError, InvalidRequest, RuleViolation, SubCode
+
+BY_SUB_CODE = {
+    SubCode.UNKNOWN_ID: "Uppgiften finns inte hos din vårdgivare.",
+    SubCode.WRONG_STATE: "Det går inte just nu: erbjudandet eller beställningen är inte i ett läge som tillåter det.",
+    SubCode.TRANSITION_REFUSED: "Beställningen kan inte få den statusen från den status den har nu.",
+    SubCode.NOT_IN_CATALOGUE: "Erbjudandet passar inte patienten eller finns inte i vårdgivarens sortiment.",
+    SubCode.VERSION_CONFLICT: "Provsvaret har redan en nyare eller annan version.",
+    SubCode.NOT_PERMITTED: "Du har inte behörighet till det här.",
+}
+
+# the service layer's messages that staff meet most often, in Swedish
+BY_MESSAGE = {
+    "the patient's age is outside the offer's age limits": "Patientens ålder ligger utanför erbjudandets åldersgränser.",
+    "the offer code is not in the care giver's catalogue": "Erbjudandet finns inte i vårdgivarens sortiment.",
+    "the offer was already revoked": "Erbjudandet var redan återkallat.",
+    "the offer has expired": "Erbjudandet har gått ut.",
+    "this belongs to another care unit": "Det här hör till en annan vårdenhet.",
+    "the follow-up case is already closed": "Uppföljningsärendet är redan avslutat.",
+    "the follow-up case is closed": "Uppföljningsärendet är avslutat.",
+    "close the order's follow-up case first": "Avsluta först beställningens uppföljningsärende.",
+    "a staff member with that HSA-id is already registered": "Det finns redan en medarbetare med det HSA-id:t.",
+    "the staff member belongs to another care giver": "Medarbetaren hör till en annan vårdgivare.",
+    "permissions at a care unit are managed by its administrators": "Behörigheter på en vårdenhet ändras av enhetens administratörer.",
+    "an administrator cannot take away their own ADMIN function": "Du kan inte ta bort din egen administratörsbehörighet.",
+    "the staff member does not work at that care unit": "Medarbetaren arbetar inte på den vårdenheten.",
+    "the step's time lies in the future": "Tidpunkten ligger i framtiden.",
+    "the step's time lies before the case was opened": "Tidpunkten ligger före ärendets start.",
+    "validTo must lie in the future": "Sista giltighetsdag måste ligga i framtiden.",
+    "SPECIMEN_COLLECTED needs the collected specimen (its barcode)": "Skanna eller skriv provrörets streckkod.",
+}
+
+
+def swedish(error: DomainError) -> str:
+    if error.message in BY_MESSAGE:
+        return BY_MESSAGE[error.message]
+    if error.message.startswith("the offer cannot be ordered from"):
+        return "Erbjudandet kan inte användas längre."
+    if error.message.startswith("an order in status"):
+        return "Beställningen har redan gått vidare och kan inte få den statusen nu."
+    if isinstance(error, RuleViolation):
+        return BY_SUB_CODE[error.sub_code]
+    if isinstance(error, CallerRefused):
+        return "Du har inte behörighet till det här på den vårdenhet du arbetar på."
+    if isinstance(error, InvalidRequest):
+        return "Uppgifterna godtogs inte. Kontrollera det du skrev och försök igen."
+    return "Det gick inte att genomföra."

@@ -1,0 +1,354 @@
+"""Administration (ADMIN): the care giver's staff and their functions, and its offer
+catalogue (add, change, retire, import and export the document ``eph catalog`` reads)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from typing import Any
+
+import yaml
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from service_domain import catalogue, services
+from service_domain.identity import is_hsa_id
+from service_domain.model import OfferDefinition
+from service_domain.staff import StaffFunction, StaffMember
+
+from .. import auth
+from ..auth import requires
+from ..forms import ButtonForm, DefinitionForm, FunctionsForm, ImportForm, PasswordForm, StaffForm
+from ..web import ctx, env, read, uow, write
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+admin = requires(StaffFunction.ADMIN)
+
+
+# ---------------------------------------------------------------- staff
+
+
+def _staff() -> list[StaffMember]:
+    return read(services.list_staff, uow(), ctx("ManageStaff"))
+
+
+def _admin_units() -> list[str]:
+    return [u for u in g.member.care_units if g.member.may(u, StaffFunction.ADMIN)]
+
+
+@bp.get("/staff")
+@admin
+def staff() -> str:
+    return render_template("admin_staff.html", staff=_staff(), form=StaffForm(), admin_units=_admin_units())
+
+
+@bp.post("/staff")
+@admin
+def register() -> Any:
+    form = StaffForm()
+    if form.validate_on_submit():
+        hsa_id = form.hsa_id.data.strip()
+        if not is_hsa_id(hsa_id):
+            form.hsa_id.errors = ["Ange ett giltigt HSA-id, till exempel SE2321000016-ABC1."]
+        else:
+            member = write(services.register_staff, uow(), ctx("ManageStaff"), hsa_id, form.name.data)
+            if member is not None:
+                if form.functions.data:
+                    write(services.grant_functions, uow(), ctx("ManageStaff"), member.hsa_id, g.unit, form.functions.data)
+                if form.password.data and env().config.dev_login:
+                    write(services.set_dev_password, uow(), ctx("ManageStaff"), member.hsa_id,
+                          auth.hash_password(form.password.data))
+                flash(f"{member.name} är registrerad.", "success")
+                return redirect(url_for("admin.staff"))
+    return render_template("admin_staff.html", staff=_staff(), form=form, admin_units=_admin_units()), 400
+
+
+def _member(hsa_id: str) -> StaffMember:
+    found = next((m for m in _staff() if m.hsa_id.upper() == hsa_id.upper()), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _member_page(member: StaffMember, status: int = 200) -> tuple[str, int]:
+    forms = []
+    for unit in _admin_units():
+        form = FunctionsForm(prefix=unit)
+        form.unit.data = unit
+        form.functions.data = sorted(member.functions_at(unit))
+        forms.append((unit, form))
+    return render_template("admin_member.html", target=member, forms=forms, password=PasswordForm()), status
+
+
+@bp.get("/staff/<hsa_id>")
+@admin
+def member(hsa_id: str) -> Any:
+    return _member_page(_member(hsa_id))
+
+
+@bp.post("/staff/<hsa_id>/functions")
+@admin
+def functions(hsa_id: str) -> Response:
+    target = _member(hsa_id)
+    unit = request.form.get("unit", "")
+    form = FunctionsForm(prefix=unit)
+    if unit not in _admin_units() or not form.validate_on_submit():
+        abort(400)
+    wanted = {StaffFunction(f) for f in form.functions.data or []}
+    held = set(target.functions_at(unit))
+    done = True
+    if wanted - held:
+        done = write(services.grant_functions, uow(), ctx("ManageStaff"), target.hsa_id, unit, wanted - held) is not None
+    if done and held - wanted:
+        done = write(services.revoke_functions, uow(), ctx("ManageStaff"), target.hsa_id, unit, held - wanted) is not None
+    if done:
+        flash("Behörigheterna är sparade.", "success")
+    return redirect(url_for("admin.member", hsa_id=target.hsa_id))
+
+
+@bp.post("/staff/<hsa_id>/password")
+@admin
+def password(hsa_id: str) -> Any:
+    if not env().config.dev_login:
+        abort(404)
+    target = _member(hsa_id)
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return redirect(url_for("admin.member", hsa_id=target.hsa_id))
+    if write(services.set_dev_password, uow(), ctx("ManageStaff"), target.hsa_id,
+             auth.hash_password(form.password.data)) is not None:
+        flash("Lösenordet är sparat.", "success")
+    return redirect(url_for("admin.member", hsa_id=target.hsa_id))
+
+
+# ---------------------------------------------------------------- catalogue
+
+FIELDS = {
+    "offerCode": "offer_code", "displayName": "display_name", "analysis": "analyses",
+    "samplingMode": "sampling_modes", "specimenMaterial": "material_code", "resultRelease": "result_release",
+    "validityDays": "validity_days", "maxOrders": "max_orders", "performingLabHSAId": "performing_lab",
+    "minAge": "min_age", "maxAge": "max_age", "patientInstructions": "patient_instructions",
+}
+_PROBLEM = re.compile(r"entry (\d+)(?: \(offerCode ([^)]*)\))?: (?:field '([^']+)': )?(.*)")
+
+
+def swedish_problem(message: str) -> str:
+    rules = (
+        (r"is required|must be a non-empty string", lambda m: "Fyll i fältet."),
+        (r"is longer than (\d+) characters", lambda m: f"Högst {m.group(1)} tecken."),
+        (r"must be an integer from (\d+) to (\d+)", lambda m: f"Ange ett heltal från {m.group(1)} till {m.group(2)}."),
+        (r"must be ASCII letters", lambda m: "Bara bokstäver A–Z, siffror och tecknen _ . -"),
+        (r"is not an HSA-id", lambda m: "Ange ett HSA-id (SE, tio siffror, bindestreck, lokal del)."),
+        (r"wrong check digit", lambda m: "Kontrollsiffran i HSA-id:ts organisationsnummer stämmer inte."),
+        (r"must be a non-empty list of SITE", lambda m: "Välj minst ett provtagningssätt."),
+        (r"must be a non-empty list", lambda m: "Ange minst en analys."),
+        (r"codeSystem must be an OID", lambda m: "Kodsystemet ska vara en OID, till exempel 1.2.752.108.1."),
+        (r"displayName is required", lambda m: "Varje analys behöver ett namn."),
+        (r"code is required", lambda m: "Varje analys behöver en kod."),
+        (r"is below minAge", lambda m: "Högsta ålder är lägre än lägsta ålder."),
+        (r"is also used by entry", lambda m: "Koden finns redan i samma fil."),
+        (r"is not a field of OfferDefinitionType", lambda m: "Okänt fält."),
+    )
+    for pattern, text in rules:
+        m = re.search(pattern, message)
+        if m:
+            return text(m)
+    return message
+
+
+def _form_entry(form: DefinitionForm, offer_code: str) -> tuple[dict[str, Any], list[str]]:
+    bad_lines = []
+    analyses = []
+    for n, line in enumerate((form.analyses.data or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split(";")]
+        if len(parts) not in (2, 3) or not all(parts):
+            bad_lines.append(f"Rad {n}: skriv kod; namn (och eventuellt kodsystem).")
+            continue
+        item = {"code": parts[0], "displayName": parts[1]}
+        if len(parts) == 3:
+            item["codeSystem"] = parts[2]
+        analyses.append(item)
+    entry: dict[str, Any] = {
+        "careGiverHSAId": g.member.care_giver,
+        "offerCode": offer_code,
+        "displayName": form.display_name.data,
+        "analysis": analyses,
+        "samplingMode": form.sampling_modes.data or [],
+        "notifiable": bool(form.notifiable.data),
+        "resultRelease": form.result_release.data,
+        "validityDays": form.validity_days.data,
+        "maxOrders": form.max_orders.data,
+        "performingLabHSAId": (form.performing_lab.data or "").strip(),
+        "active": bool(form.active.data),
+    }
+    if form.material_code.data:
+        entry["specimenMaterial"] = {"code": form.material_code.data.strip(),
+                                     "codeSystem": (form.material_system.data or "").strip(),
+                                     **({"displayName": form.material_name.data} if form.material_name.data else {})}
+    for key, value in (("minAge", form.min_age.data), ("maxAge", form.max_age.data),
+                       ("patientInstructions", form.patient_instructions.data or None)):
+        if value is not None:
+            entry[key] = value
+    return entry, bad_lines
+
+
+def _fill(form: DefinitionForm, d: OfferDefinition) -> None:
+    form.offer_code.data = d.offer_code
+    form.display_name.data = d.display_name
+    form.analyses.data = "\n".join(
+        f"{a.code.code}; {a.display_name}" + ("" if a.code.code_system == catalogue.NPU_CODE_SYSTEM else f"; {a.code.code_system}")
+        for a in d.analyses
+    )
+    form.sampling_modes.data = [m.value for m in d.sampling_modes]
+    if d.specimen_material:
+        form.material_code.data = d.specimen_material.code
+        form.material_system.data = d.specimen_material.code_system
+        form.material_name.data = d.specimen_material.display_name
+    form.notifiable.data = d.notifiable
+    form.result_release.data = d.result_release.value
+    form.validity_days.data = d.validity_days
+    form.max_orders.data = d.max_orders
+    form.performing_lab.data = d.performing_lab
+    form.min_age.data = d.min_age
+    form.max_age.data = d.max_age
+    form.patient_instructions.data = d.patient_instructions
+    form.active.data = d.active
+
+
+def _definitions() -> list[OfferDefinition]:
+    return read(services.export_catalogue, uow(), ctx("ManageCatalogue"))
+
+
+@bp.get("/catalogue")
+@admin
+def catalogue_page() -> str:
+    return render_template("admin_catalogue.html", definitions=_definitions(), button=ButtonForm(), upload=ImportForm())
+
+
+def _definition_page(form: DefinitionForm, existing: OfferDefinition | None, status: int = 200) -> tuple[str, int]:
+    return render_template("admin_definition.html", form=form, existing=existing), status
+
+
+def _existing(offer_code: str) -> OfferDefinition:
+    found = next((d for d in _definitions() if d.offer_code == offer_code), None)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/catalogue/new", methods=["GET", "POST"])
+@admin
+def new_definition() -> Any:
+    form = DefinitionForm()
+    if request.method == "GET":
+        form.validity_days.data, form.max_orders.data = 60, 1
+        return _definition_page(form, None)
+    return _save_definition(form, None)
+
+
+@bp.route("/catalogue/<offer_code>", methods=["GET", "POST"])
+@admin
+def edit_definition(offer_code: str) -> Any:
+    existing = _existing(offer_code)
+    form = DefinitionForm()
+    if request.method == "GET":
+        _fill(form, existing)
+        return _definition_page(form, existing)
+    return _save_definition(form, existing)
+
+
+def _save_definition(form: DefinitionForm, existing: OfferDefinition | None) -> Any:
+    if not form.validate_on_submit():
+        return _definition_page(form, existing, 400)
+    code = existing.offer_code if existing else (form.offer_code.data or "").strip()
+    if existing is None and any(d.offer_code == code for d in _definitions()):
+        form.offer_code.errors = ["Det finns redan ett erbjudande med den koden."]
+        return _definition_page(form, existing, 400)
+    entry, bad_lines = _form_entry(form, code)
+    if bad_lines:
+        form.analyses.errors = bad_lines
+        return _definition_page(form, existing, 400)
+    try:
+        (definition,) = catalogue.parse({"offerDefinitions": [entry]})
+    except catalogue.CatalogueError as e:
+        for problem in e.problems:
+            m = _PROBLEM.match(problem)
+            field = FIELDS.get(re.sub(r"\[.*", "", m.group(3) or "")) if m else None
+            target = getattr(form, field) if field else form.display_name
+            target.errors = [*target.errors, swedish_problem(m.group(4) if m else problem)]
+        return _definition_page(form, existing, 400)
+    if write(services.import_catalogue, uow(), [definition], ctx=ctx("ManageCatalogue")) is not None:
+        flash(f"Erbjudandet ”{definition.display_name}” är sparat.", "success")
+        return redirect(url_for("admin.catalogue_page"))
+    return _definition_page(form, existing, 400)
+
+
+@bp.post("/catalogue/<offer_code>/active")
+@admin
+def toggle_active(offer_code: str) -> Response:
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    existing = _existing(offer_code)
+    changed = replace(existing, active=not existing.active)
+    if write(services.import_catalogue, uow(), [changed], ctx=ctx("ManageCatalogue")) is not None:
+        flash(f"”{existing.display_name}” är " + ("aktiverat igen." if changed.active else "avvecklat: det kan inte längre tilldelas."),
+              "success")
+    return redirect(url_for("admin.catalogue_page"))
+
+
+@bp.post("/catalogue/import")
+@admin
+def import_document() -> Any:
+    form = ImportForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            document = yaml.safe_load(form.document.data.read().decode("utf-8"))  # JSON is YAML too
+        except (UnicodeDecodeError, yaml.YAMLError):
+            problems = ["Filen går inte att läsa som YAML eller JSON."]
+        else:
+            try:
+                definitions = catalogue.parse(document)
+            except catalogue.CatalogueError as e:
+                problems = [_swedish_line(p) for p in e.problems]
+            else:
+                others = [d for d in definitions if d.care_giver.upper() != g.member.care_giver.upper()]
+                if others:
+                    problems = [f"Erbjudandet {d.offer_code} hör till en annan vårdgivare ({d.care_giver})." for d in others]
+                else:
+                    counts = write(services.import_catalogue, uow(), definitions,
+                                   replace_all=bool(form.replace_all.data), ctx=ctx("ManageCatalogue"))
+                    if counts is not None:
+                        flash(f"Sortimentet är importerat: {counts[0]} nya, {counts[1]} ändrade.", "success")
+                        return redirect(url_for("admin.catalogue_page"))
+    else:
+        problems = [str(m) for errors in form.errors.values() for m in errors]
+    return render_template("admin_catalogue.html", definitions=_definitions(), button=ButtonForm(), upload=form,
+                           problems=problems), 400
+
+
+def _swedish_line(problem: str) -> str:
+    m = _PROBLEM.match(problem)
+    if not m:
+        return swedish_problem(problem)
+    where = f"Post {m.group(1)}" + (f" ({m.group(2)})" if m.group(2) else "")
+    return f"{where}" + (f", fältet {m.group(3)}" if m.group(3) else "") + f": {swedish_problem(m.group(4))}"
+
+
+@bp.get("/catalogue/export")
+@admin
+def export_document() -> Response:
+    document = catalogue.to_document(_definitions())
+    fmt = request.args.get("format", "yaml")
+    if fmt == "json":
+        body, mime, ext = json.dumps(document, indent=2, ensure_ascii=False) + "\n", "application/json", "json"
+    else:
+        body, mime, ext = yaml.safe_dump(document, sort_keys=False, allow_unicode=True), "application/yaml", "yaml"
+    return Response(body, mimetype=mime, headers={
+        "Content-Disposition": f'attachment; filename="sortiment-{g.member.care_giver}.{ext}"'})

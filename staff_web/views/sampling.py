@@ -1,0 +1,125 @@
+"""The sampling desk: find the order (personnummer or referral code, typed or scanned),
+register the specimen collected (its barcode from a hand scanner), print its label."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, session, url_for
+
+from service_domain import commands, services
+from service_domain.clock import local_date
+from service_domain.model import Order, OrderStatus, Specimen
+from service_domain.staff import StaffFunction
+from service_domain.status import is_allowed
+
+from .. import labels, people
+from ..auth import requires
+from ..forms import DeskSearchForm, SpecimenForm
+from ..web import ctx, me, now, read, uow, write
+
+bp = Blueprint("sampling", __name__)
+_REFERRAL = re.compile(r"[A-Za-z0-9]{4,16}")
+_BARCODE = re.compile(r"[\x21-\x7e]{1,64}")
+
+
+def _sampling() -> Any:
+    return requires(StaffFunction.SAMPLING)
+
+
+def collectable(order: Order) -> bool:
+    return is_allowed(order.status, OrderStatus.SPECIMEN_COLLECTED, order.sampling_mode)
+
+
+def _find(query: dict[str, str]) -> list[Order]:
+    if "patient" in query:
+        patient = people.parse(query["patient"], local_date(now()))
+        cmd = commands.GetOrders(patient=patient, max_results=100)
+    else:
+        cmd = commands.GetOrders(referral_ids=(query["referral"],), max_results=100)
+    page = read(services.get_orders, uow(), ctx("GetOrders"), cmd)
+    return sorted(page.orders, key=lambda o: o.created_time, reverse=True)
+
+
+def _order(order_id: str) -> Order:
+    page = read(services.get_orders, uow(), ctx("GetOrders"), commands.GetOrders(order_ids=(order_id,)))
+    if not page.orders:
+        abort(404)
+    return page.orders[0]
+
+
+@bp.get("/sampling")
+@_sampling()
+def desk() -> Any:
+    query = session.get("desk")
+    orders = _find(query) if query else None
+    return render_template("sampling.html", form=DeskSearchForm(), orders=orders, query=query, collectable=collectable)
+
+
+@bp.post("/sampling")
+@_sampling()
+def search() -> Any:
+    form = DeskSearchForm()
+    if form.validate_on_submit():
+        text = form.query.data.strip()
+        if re.fullmatch(r"[0-9 +-]{10,15}", text):
+            try:
+                session["desk"] = {"patient": people.parse(text, local_date(now())).id}
+                return redirect(url_for("sampling.desk"))
+            except people.NotAnIdentityNumber as e:
+                form.query.errors = [str(e)]
+        elif _REFERRAL.fullmatch(text):
+            session["desk"] = {"referral": text.upper()}
+            return redirect(url_for("sampling.desk"))
+        else:
+            form.query.errors = ["Skriv ett personnummer (ÅÅÅÅMMDD-NNNN) eller en remisskod (bokstäver och siffror)."]
+    return render_template("sampling.html", form=form, orders=None, query=None, collectable=collectable), 400
+
+
+@bp.get("/sampling/order/<order_id>")
+@_sampling()
+def order(order_id: str) -> Any:
+    found = _order(order_id)
+    return render_template("sampling_order.html", order=found, form=SpecimenForm(), collectable=collectable(found))
+
+
+@bp.post("/sampling/order/<order_id>")
+@_sampling()
+def register(order_id: str) -> Any:
+    form = SpecimenForm()
+    found = _order(order_id)
+    if form.validate_on_submit():
+        barcode = form.barcode.data.strip()
+        if not _BARCODE.fullmatch(barcode):
+            form.barcode.errors = ["Streckkoden får bara innehålla bokstäver, siffror och tecken utan mellanslag."]
+        else:
+            moment = now()
+            outcome = write(
+                services.set_order_status, uow(), ctx("SetOrderStatus"),
+                commands.SetOrderStatus(
+                    order_id, OrderStatus.SPECIMEN_COLLECTED, moment, me(), g.unit,
+                    specimens=(Specimen(barcode, None, moment),),
+                ),
+            )
+            if outcome is not None:
+                flash("Provet är registrerat. Skriv ut etiketten och sätt den på provröret.", "success")
+                return redirect(url_for("sampling.label", order_id=order_id))
+            return redirect(url_for("sampling.order", order_id=order_id))
+    return render_template("sampling_order.html", order=found, form=form, collectable=collectable(found)), 400
+
+
+@bp.get("/sampling/order/<order_id>/label")
+@_sampling()
+def label(order_id: str) -> Any:
+    found = _order(order_id)
+    if not found.specimens:
+        flash("Beställningen har inget registrerat prov ännu.", "error")
+        return redirect(url_for("sampling.order", order_id=order_id))
+    items: list[tuple[Specimen, str | None]] = []
+    for specimen in found.specimens:
+        try:
+            items.append((specimen, labels.data_uri(labels.code128_svg(specimen.identifier))))
+        except labels.TooLongForLabel:
+            items.append((specimen, None))
+    return render_template("label.html", order=found, items=items, size=(labels.LABEL_WIDTH_MM, labels.LABEL_HEIGHT_MM))
