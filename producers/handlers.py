@@ -5,8 +5,8 @@ Reads answer bad input with a SOAP Fault (Client); writes answer with ResultType
 fault saying the service is temporarily unavailable; anything else unexpected is logged
 by type and logId only and answered with a Server fault.
 
-Each interaction is one row of ``READS`` or ``WRITES``: how to turn the request into a
-command, which service function runs it, and how its answer becomes the response.
+Each interaction is one row of ``HANDLING``: how to turn the request into a command, which
+service function runs it, and how its answer becomes the response.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from contracts.interactions import (
+    ALL_INTERACTIONS,
     ASSIGN_OFFER,
     CANCEL_ORDER,
     CREATE_ORDER,
@@ -38,7 +39,6 @@ from service_domain.clock import utcnow
 from service_domain.commands import CallContext
 from service_domain.errors import CallerRefused, InvalidRequest, RuleViolation, SubCode
 from service_domain.ports import StorageUnavailable, UnitOfWork
-from service_domain.services import WriteOutcome
 
 from . import mapping
 from .call import CallRecord
@@ -55,29 +55,27 @@ Values = dict[str, Any]
 
 
 @dataclass(frozen=True)
-class Read:
+class Handling:
+    """How one interaction is handled: the request becomes a command, a service function runs
+    it, and its answer becomes the response values. Whether the interaction is a read (bad
+    input is a fault) or a write (answered with ResultType) is the interaction's own
+    ``write`` flag, the one source of it."""
+
     command: Callable[[Any], Any]
     service: Callable[..., Any]
-    response: Callable[[Any], Values]
+    response: Callable[[Any], Values] = lambda _: {}
 
 
-@dataclass(frozen=True)
-class Write:
-    command: Callable[[Any], Any]
-    service: Callable[..., WriteOutcome]
-    ids: Callable[[WriteOutcome], Values] = lambda _: {}
-
-
-READS: dict[Interaction, Read] = {
-    GET_OFFER_CATALOG: Read(
+HANDLING: dict[Interaction, Handling] = {
+    GET_OFFER_CATALOG: Handling(
         mapping.get_offer_catalog,
         services.get_offer_catalog,
         lambda defs: {"offerDefinition": [mapping.definition_out(d) for d in defs]},
     ),
-    GET_OFFERS: Read(
+    GET_OFFERS: Handling(
         mapping.get_offers, services.get_offers, lambda offers: {"offer": [mapping.offer_out(o) for o in offers]}
     ),
-    GET_ORDERS: Read(
+    GET_ORDERS: Handling(
         mapping.get_orders,
         services.get_orders,
         lambda page: {
@@ -85,24 +83,21 @@ READS: dict[Interaction, Read] = {
             "continuationToken": page.continuation_token,
         },
     ),
-    GET_RESULTS: Read(
+    GET_RESULTS: Handling(
         mapping.get_results,
         services.get_results,
         lambda views: {"orderResult": [mapping.order_result_out(v) for v in views]},
     ),
-}
-
-WRITES: dict[Interaction, Write] = {
-    ASSIGN_OFFER: Write(mapping.assign_offer, services.assign_offer, lambda o: {"offerId": o.offer_id}),
-    REVOKE_OFFER: Write(mapping.revoke_offer, services.revoke_offer),
-    CREATE_ORDER: Write(
+    ASSIGN_OFFER: Handling(mapping.assign_offer, services.assign_offer, lambda o: {"offerId": o.offer_id}),
+    REVOKE_OFFER: Handling(mapping.revoke_offer, services.revoke_offer),
+    CREATE_ORDER: Handling(
         mapping.create_order,
         services.create_order,
         lambda o: {"orderId": o.order_id, "referralId": o.referral_id},
     ),
-    SET_ORDER_STATUS: Write(mapping.set_order_status, services.set_order_status),
-    CANCEL_ORDER: Write(mapping.cancel_order, services.cancel_order),
-    SET_RESULT: Write(mapping.set_result, services.set_result),
+    SET_ORDER_STATUS: Handling(mapping.set_order_status, services.set_order_status),
+    CANCEL_ORDER: Handling(mapping.cancel_order, services.cancel_order),
+    SET_RESULT: Handling(mapping.set_result, services.set_result),
 }
 
 
@@ -113,17 +108,20 @@ class Handlers:
         self.uow = uow
         self.clock = clock
         self.logical_address = logical_address
+        unhandled = [i.name for i in ALL_INTERACTIONS if i not in HANDLING and i is not PING_FOR_CONFIGURATION]
+        if unhandled:  # at start, not on the first call
+            raise RuntimeError(f"no handler for {', '.join(unhandled)}")
 
     def handle(self, record: CallRecord, request: SimpleNamespace) -> Values:
         """The response values of one call; raises SoapFault for a fault."""
         interaction = record.interaction
         try:
-            if interaction in READS:
-                return self._read(READS[interaction], record, request)
-            if interaction in WRITES:
-                return self._write(WRITES[interaction], record, request)
             if interaction is PING_FOR_CONFIGURATION:
                 return self._ping(record)
+            handling = HANDLING[interaction]
+            if interaction.write:
+                return self._write(handling, record, request)
+            return self._read(handling, record, request)
         except StorageUnavailable:
             log.warning("storage unavailable in %s logId=%s", interaction.name, record.log_id)
             record.outcome = "Unavailable"
@@ -135,7 +133,6 @@ class Handlers:
             log.error("internal error %s in %s logId=%s", type(e).__name__, interaction.name, record.log_id)
             record.outcome = SERVER
             raise SoapFault(SERVER, "internal error") from None
-        raise KeyError(interaction.name)
 
     def _context(self, record: CallRecord) -> CallContext:
         return CallContext(
@@ -146,7 +143,7 @@ class Handlers:
             now=self.clock(),
         )
 
-    def _read(self, read: Read, record: CallRecord, request: SimpleNamespace) -> Values:
+    def _read(self, read: Handling, record: CallRecord, request: SimpleNamespace) -> Values:
         try:
             answer = read.service(self.uow(), self._context(record), read.command(request))
         except (InvalidRequest, CallerRefused) as e:
@@ -155,7 +152,7 @@ class Handlers:
         record.outcome = "OK"
         return read.response(answer)
 
-    def _write(self, write: Write, record: CallRecord, request: SimpleNamespace) -> Values:
+    def _write(self, write: Handling, record: CallRecord, request: SimpleNamespace) -> Values:
         try:
             outcome = write.service(self.uow(), self._context(record), write.command(request))
         except InvalidRequest as e:
@@ -166,7 +163,7 @@ class Handlers:
             return self._refused(record, "APPLICATION_ERROR", e.message, SubCode.NOT_PERMITTED)
         code = "INFO" if outcome.info else "OK"
         record.outcome = code
-        return {"result": mapping.result_type(record.log_id, code=code, message=outcome.message), **write.ids(outcome)}
+        return {"result": mapping.result_type(record.log_id, code=code, message=outcome.message), **write.response(outcome)}
 
     @staticmethod
     def _refused(record: CallRecord, error: str, message: str, sub_code: SubCode | None = None) -> Values:
