@@ -6,8 +6,11 @@
     eph lab result FILE.json|FILE.xml ...     send results (one file may hold a list)
     eph sampling find (--referral CODE | --patient NUMBER)
     eph sampling collected ORDER-ID --barcode CODE [--material SNOMED-CODE]
-    eph citizen offers|orders|results NUMBER
-    eph citizen order OFFER-ID NUMBER [--home-kit --name N --street S --postal-code P --city C]
+    eph citizen offers|orders|results|access-log NUMBER
+    eph citizen self-service CARE-GIVER       the entries patients may order themselves
+    eph citizen sites CARE-GIVER              the care giver's sampling sites
+    eph citizen order OFFER-ID NUMBER [--unit SITE] [--home-kit --name N --street S --postal-code P --city C]
+    eph citizen order - NUMBER --care-giver CG --code CODE ...   a self-service order
     eph citizen cancel ORDER-ID NUMBER
     eph ehr catalog | assign NUMBER OFFER-CODE | revoke OFFER-ID | orders|results NUMBER
     eph demo                                  the whole story, through the platform
@@ -278,15 +281,33 @@ def citizen_cmd(args: argparse.Namespace) -> int:
         _emit(args, c.orders(args.number), _orders_table)
     elif cmd == "results":
         _emit(args, c.results(args.number), _results_table)
+    elif cmd == "access-log":
+        _emit(args, list(c.access_log(args.number)), lambda entries: _table(
+            [(e.time, e.action, e.interaction, e.systemName or e.systemHSAId or "-", e.careUnitHSAId or "-",
+              (e.performedBy.name or e.performedBy.id) if e.performedBy else "-") for e in entries],
+            ("time", "action", "what", "system", "care unit", "by")))
+    elif cmd == "self-service":
+        _emit(args, c.self_service_offers(args.care_giver), lambda defs: _table(
+            [(d.offerCode, d.displayName, ",".join(d.samplingMode), d.minAge or "-", d.selfServiceOrdersPerYear or "-")
+             for d in defs], ("code", "name", "modes", "min age", "per year")))
+    elif cmd == "sites":
+        _emit(args, c.sites("", care_giver=args.care_giver), lambda sites: _table(
+            [(x.samplingUnitHSAId, x.name, f"{x.address.street}, {x.address.postalCode} {x.address.city}",
+              x.openingHours or "-", x.performingLabHSAId) for x in sites], ("site", "name", "address", "hours", "lab")))
     elif cmd == "order":
+        offer_id = None if args.offer_id == "-" else args.offer_id
+        if (offer_id is None) != bool(args.care_giver and args.code):
+            print("give an OFFER-ID, or - with --care-giver and --code for a self-service order", file=sys.stderr)
+            return 2
+        entry = {"care_giver": args.care_giver, "offer_code": args.code}
         if args.home_kit:
             address = {"name": args.name, "street": args.street, "postalCode": args.postal_code, "city": args.city}
             if not all(address.values()):
                 print("a home kit needs --name, --street, --postal-code and --city", file=sys.stderr)
                 return 2
-            response = c.order_home_kit(args.offer_id, args.number, address)
+            response = c.order_home_kit(offer_id, args.number, address, **entry)
         else:
-            response = c.order_site_sampling(args.offer_id, args.number, args.unit)
+            response = c.order_site_sampling(offer_id, args.number, args.unit, **entry)
         _result_line(args, response, "order")
     else:
         _result_line(args, c.cancel(args.order_id, args.number), f"cancel {args.order_id}")
@@ -374,15 +395,21 @@ def add_parsers(sub: Any) -> None:
 
     citizen = sub.add_parser("citizen", help="act as the 1177 e-service").add_subparsers(
         dest="citizen_command", required=True)
-    for name in ("offers", "orders", "results"):
+    for name in ("offers", "orders", "results", "access-log"):
         p = citizen.add_parser(name, parents=[common])
         p.add_argument("number", help="the patient's personal identity number")
         p.set_defaults(func=citizen_cmd)
-    order = citizen.add_parser("order", parents=[common], help="order from an offer")
-    order.add_argument("offer_id")
+    for name in ("self-service", "sites"):
+        p = citizen.add_parser(name, parents=[common])
+        p.add_argument("care_giver", help="HSA-id of the care giver (region)")
+        p.set_defaults(func=citizen_cmd)
+    order = citizen.add_parser("order", parents=[common], help="order from an offer, or (OFFER-ID -) a self-service entry")
+    order.add_argument("offer_id", help="the offer's id, or - for a self-service order")
     order.add_argument("number")
+    order.add_argument("--care-giver", help="self-service: the care giver whose entry it is")
+    order.add_argument("--code", help="self-service: the entry's offer code")
     order.add_argument("--home-kit", action="store_true")
-    order.add_argument("--unit", help="sampling unit of choice (site sampling)")
+    order.add_argument("--unit", help="the sampling site of choice (site sampling)")
     for field in ("name", "street", "postal-code", "city"):
         order.add_argument(f"--{field}")
     order.set_defaults(func=citizen_cmd)

@@ -148,17 +148,34 @@ class SamplingSystem(_Role):
 
 
 class CitizenService(_Role):
-    """The 1177 e-service, acting for the logged-in patient."""
+    """The 1177 e-service, acting for the logged-in patient.
+
+    An order is placed from an assigned offer (``offer_id``), or from a self-service entry of a
+    care giver's catalogue (``care_giver`` and ``offer_code``, with ``offer_id`` None)."""
 
     def offers(self, number: str, statuses: Sequence[str] = ()) -> list[Any]:
         return list(self.connection.call("GetOffers", patientId=person_id(number), status=list(statuses) or None).offer)
 
-    def order_site_sampling(self, offer_id: str, number: str, sampling_unit: str | None = None) -> Any:
-        return self.connection.call("CreateOrder", offerId=offer_id, patientId=person_id(number), samplingMode="SITE",
-                                    samplingUnitHSAId=sampling_unit)
+    def self_service_offers(self, care_giver: str) -> list[Any]:
+        """The entries of the care giver's catalogue patients may order themselves."""
+        return list(self.connection.call("GetOfferCatalog", careGiverHSAId=care_giver, selfService=True).offerDefinition)
 
-    def order_home_kit(self, offer_id: str, number: str, address: Mapping[str, str], phone: str | None = None) -> Any:
-        return self.connection.call("CreateOrder", offerId=offer_id, patientId=person_id(number), samplingMode="HOME_KIT",
+    def sites(self, number: str, *, care_giver: str | None = None, offer_id: str | None = None,
+              order_id: str | None = None) -> list[Any]:
+        """The sampling sites the patient may choose: a care giver's, or those for an offer or order."""
+        patient = person_id(number) if (offer_id or order_id) else None
+        return list(self.connection.call("GetSamplingSites", careGiverHSAId=care_giver, offerId=offer_id,
+                                         orderId=order_id, patientId=patient).samplingSite)
+
+    def order_site_sampling(self, offer_id: str | None, number: str, sampling_unit: str | None = None, *,
+                            care_giver: str | None = None, offer_code: str | None = None) -> Any:
+        return self.connection.call("CreateOrder", offerId=offer_id, careGiverHSAId=care_giver, offerCode=offer_code,
+                                    patientId=person_id(number), samplingMode="SITE", samplingUnitHSAId=sampling_unit)
+
+    def order_home_kit(self, offer_id: str | None, number: str, address: Mapping[str, str], phone: str | None = None,
+                       *, care_giver: str | None = None, offer_code: str | None = None) -> Any:
+        return self.connection.call("CreateOrder", offerId=offer_id, careGiverHSAId=care_giver, offerCode=offer_code,
+                                    patientId=person_id(number), samplingMode="HOME_KIT",
                                     deliveryAddress=dict(address), contactPhone=phone)
 
     def orders(self, number: str) -> list[Any]:
@@ -168,8 +185,21 @@ class CitizenService(_Role):
         return self.connection.call("CancelOrder", orderId=order_id,
                                     cancelledBy=actor("PATIENT", person_id(number)["id"]))
 
-    def results(self, number: str) -> list[Any]:
-        return list(self.connection.call("GetResults", patientId=person_id(number)).orderResult)
+    def results(self, number: str, *, history: bool = False) -> list[Any]:
+        """The patient's results; with ``history``, each with its earlier released versions."""
+        return list(self.connection.call("GetResults", patientId=person_id(number),
+                                         includeEarlierVersions=history or None).orderResult)
+
+    def access_log(self, number: str, page_size: int = 100) -> Iterator[Any]:
+        """Who has accessed the patient's data, newest first, page by page."""
+        token = None
+        while True:
+            page = self.connection.call("GetAccessLog", patientId=person_id(number), maxResults=page_size,
+                                        continuationToken=token)
+            yield from page.accessLogEntry
+            token = page.continuationToken
+            if not token:
+                return
 
 
 class EhrSystem(_Role):

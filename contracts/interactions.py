@@ -75,6 +75,8 @@ SET_ORDER_STATUS = Interaction("SetOrderStatus", SELFSAMPLING, write=True)
 CANCEL_ORDER = Interaction("CancelOrder", SELFSAMPLING, write=True)
 SET_RESULT = Interaction("SetResult", SELFSAMPLING, write=True)
 GET_RESULTS = Interaction("GetResults", SELFSAMPLING, write=False)
+GET_SAMPLING_SITES = Interaction("GetSamplingSites", SELFSAMPLING, write=False)
+GET_ACCESS_LOG = Interaction("GetAccessLog", SELFSAMPLING, write=False)
 PING_FOR_CONFIGURATION = Interaction("PingForConfiguration", MONITORING, write=False)
 
 SELFSAMPLING_INTERACTIONS: tuple[Interaction, ...] = (
@@ -88,6 +90,8 @@ SELFSAMPLING_INTERACTIONS: tuple[Interaction, ...] = (
     CANCEL_ORDER,
     SET_RESULT,
     GET_RESULTS,
+    GET_SAMPLING_SITES,
+    GET_ACCESS_LOG,
 )
 ALL_INTERACTIONS: tuple[Interaction, ...] = SELFSAMPLING_INTERACTIONS + (PING_FOR_CONFIGURATION,)
 

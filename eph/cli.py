@@ -11,6 +11,7 @@
     eph catalog export [--format yaml|json] [-o FILE]
     eph systems list | eph systems add HSA-ID KIND --name N (--care-giver CG ... | --all) [--unit HSA-ID ...]
     eph reservnummer list | eph reservnummer add OID --care-giver CG --name N [--pattern REGEX]
+    eph sites list [--care-giver CG] | add HSA-ID --name ... --lab LAB | retire HSA-ID   sampling sites
     eph followup list [--all] | eph followup close CASE-ID --by STAFF-HSA-ID [--note TEXT]
     eph results release ORDER-ID --by STAFF-HSA-ID
     eph housekeeping                   expire offers and unsampled orders past validTo
@@ -56,7 +57,9 @@ from service_domain.model import (
     ActorKind,
     ConnectedSystem,
     FollowUpStatus,
+    OfferDefinition,
     ReserveNumberType,
+    SamplingSite,
     SystemKind,
 )
 from service_domain.persistence.database import Database
@@ -169,20 +172,32 @@ def cmd_catalog_import(args: argparse.Namespace, settings: Settings) -> int:
     except (OSError, ValueError, yaml.YAMLError) as e:
         print(f"cannot read {args.file}: {e}", file=sys.stderr)
         return 1
+    problems: list[str] = []
+    definitions: list[OfferDefinition] = []
+    sites: list[SamplingSite] = []
     try:
         definitions = catalogue.parse(document)
     except catalogue.CatalogueError as e:
+        problems += e.problems
+    try:
+        sites = catalogue.parse_sites(document)
+    except catalogue.CatalogueError as e:
+        problems += e.problems
+    if problems:
         print("nothing imported; the file has these problems:", file=sys.stderr)
-        for problem in e.problems:
+        for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
-    added, updated = services.import_catalogue(_db(settings).uow(), definitions, replace_all=args.replace_all)
-    print(f"catalogue imported: {added} added, {updated} updated")
+    added, updated = services.import_catalogue(
+        _db(settings).uow(), definitions, replace_all=args.replace_all, sites=sites
+    )
+    print(f"catalogue imported: {added} added, {updated} updated, {len(sites)} sampling sites")
     return 0
 
 
 def cmd_catalog_export(args: argparse.Namespace, settings: Settings) -> int:
-    document = catalogue.to_document(services.export_catalogue(_db(settings).uow()))
+    db = _db(settings)
+    document = catalogue.to_document(services.export_catalogue(db.uow()), services.list_sampling_sites(db.uow()))
     if args.format == "json":
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     else:
@@ -211,6 +226,36 @@ def cmd_systems_add(args: argparse.Namespace, settings: Settings) -> int:
     )
     services.register_systems(_db(settings).uow(), [system])
     print(f"registered {args.hsa_id} as {args.kind}")
+    return 0
+
+
+def cmd_sites_list(args: argparse.Namespace, settings: Settings) -> int:
+    sites = services.list_sampling_sites(_db(settings).uow(), args.care_giver)
+    for site in sites:
+        state = "" if site.active else "  (retired)"
+        print(f"{site.hsa_id:<24} {site.name:<32} {site.street}, {site.postal_code} {site.city}  lab {site.performing_lab}"
+              f"  {site.opening_hours or ''}{state}")
+    if not sites:
+        print("no sampling sites")
+    return 0
+
+
+def cmd_sites_add(args: argparse.Namespace, settings: Settings) -> int:
+    site = SamplingSite(args.hsa_id, args.name, args.care_giver.upper(), args.street, args.postal_code, args.city,
+                        args.lab, args.hours)
+    services.register_sampling_sites(_db(settings).uow(), [site])
+    print(f"sampling site {args.hsa_id} registered for {args.care_giver}; its specimens go to {args.lab}")
+    return 0
+
+
+def cmd_sites_retire(args: argparse.Namespace, settings: Settings) -> int:
+    db = _db(settings)
+    found = [s for s in services.list_sampling_sites(db.uow()) if s.hsa_id.upper() == args.hsa_id.upper()]
+    if not found:
+        print(f"no sampling site {args.hsa_id}", file=sys.stderr)
+        return 1
+    services.register_sampling_sites(db.uow(), [replace(found[0], active=False)])
+    print(f"sampling site {args.hsa_id} retired: patients can no longer choose it")
     return 0
 
 
@@ -453,6 +498,26 @@ def build_parser() -> argparse.ArgumentParser:
                      help="a lab or sampling unit it reports for besides itself (repeatable)")
     add.set_defaults(func=cmd_systems_add)
     staff_cli.add_key_parsers(systems)
+
+    sites = sub.add_parser("sites", help="the care givers' sampling sites").add_subparsers(
+        dest="sites_command", required=True
+    )
+    sl = sites.add_parser("list")
+    sl.add_argument("--care-giver")
+    sl.set_defaults(func=cmd_sites_list)
+    sa = sites.add_parser("add", help="register or change a sampling site")
+    sa.add_argument("hsa_id")
+    sa.add_argument("--name", required=True)
+    sa.add_argument("--care-giver", required=True)
+    sa.add_argument("--street", required=True)
+    sa.add_argument("--postal-code", required=True)
+    sa.add_argument("--city", required=True)
+    sa.add_argument("--lab", required=True, help="HSA-id of the lab its specimens go to")
+    sa.add_argument("--hours", help="opening hours, as patients read them")
+    sa.set_defaults(func=cmd_sites_add)
+    sr = sites.add_parser("retire", help="patients can no longer choose the site")
+    sr.add_argument("hsa_id")
+    sr.set_defaults(func=cmd_sites_retire)
 
     reserve = sub.add_parser("reservnummer", help="the care givers' reservnummer types").add_subparsers(
         dest="reservnummer_command", required=True

@@ -20,7 +20,8 @@ fault. One JSON line is logged per call, never with the body.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -43,6 +44,10 @@ CONSUMER_HEADER = "HTTP_X_RIVTA_ORIGINAL_SERVICECONSUMER_HSAID"
 SENDER_HEADER = "HTTP_X_VP_SENDER_ID"
 CORRELATION_HEADER = "HTTP_X_SKLTP_CORRELATION_ID"
 MAX_BODY = 1024 * 1024
+# a request above MAX_BODY is answered at once, and then read and dropped up to this size, so
+# that a caller still sending it (a platform) gets the answer rather than a broken connection
+DRAIN_LIMIT = 16 * 1024 * 1024
+DRAIN_SECONDS = 10.0
 XML_TYPES = ("text/xml", "application/xml")
 XML_HEADERS = [("Content-Type", "text/xml; charset=utf-8")]
 
@@ -88,6 +93,39 @@ def _read_body(environ: Environ, length: int) -> bytes:
     if len(body) != length:
         raise ClientGone("short body")
     return body
+
+
+class TooLarge(SoapFault):
+    """A request above the size limit: its body is still to be read (and dropped) after the answer."""
+
+
+class _AnswerThenDrain:
+    """A WSGI answer that, once sent, reads the rest of an oversized request and drops it, for at
+    most DRAIN_SECONDS and DRAIN_LIMIT bytes (a caller that announced more and sent nothing is
+    left to the server's timeout)."""
+
+    def __init__(self, body: bytes, environ: Environ, length: int) -> None:
+        self.body, self.environ, self.length = body, environ, length
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.body
+
+    def close(self) -> None:
+        if self.length > DRAIN_LIMIT:
+            return
+        sock = self.environ.get("gunicorn.socket")
+        deadline = time.monotonic() + DRAIN_SECONDS
+        left = self.length
+        try:
+            if sock is not None:
+                sock.settimeout(DRAIN_SECONDS)
+            while left > 0 and time.monotonic() < deadline:
+                chunk = self.environ["wsgi.input"].read(min(left, 65536))
+                if not chunk:
+                    return
+                left -= len(chunk)
+        except Exception:  # the caller went away or stopped sending; nobody is waiting for more
+            return
 
 
 class ProducerApplication:
@@ -138,10 +176,12 @@ class ProducerApplication:
     def _post(self, interaction: Interaction, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         record = CallRecord(interaction)
         record.set_headers(environ.get(CORRELATION_HEADER), environ.get(SENDER_HEADER), environ.get(CONSUMER_HEADER))
+        drain = False
         try:
             body = response_envelope(self._answer(record, environ))
             status = "200 OK"
         except SoapFault as fault:
+            drain = isinstance(fault, TooLarge)
             if record.outcome == "-":
                 record.outcome = fault.code
             body = fault_document(fault.code, fault.message, record.log_id)
@@ -159,6 +199,8 @@ class ProducerApplication:
         )
         log.info(record.line())
         metrics.observe(interaction.name, record.outcome, record.seconds)
+        if drain:
+            return _AnswerThenDrain(body, environ, int(environ.get("CONTENT_LENGTH") or 0))
         return [body]
 
     def _answer(self, record: CallRecord, environ: Environ) -> str:
@@ -168,7 +210,7 @@ class ProducerApplication:
             raise SoapFault(CLIENT, "a SOAP request needs a Content-Length")
         length = int(length_header)
         if length > self.config.max_body:
-            raise SoapFault(CLIENT, f"a request may be at most {self.config.max_body} bytes")
+            raise TooLarge(CLIENT, f"a request may be at most {self.config.max_body} bytes")
         data = _read_body(environ, length)
         content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if content_type not in XML_TYPES:

@@ -24,10 +24,12 @@ from contracts.interactions import (
     ASSIGN_OFFER,
     CANCEL_ORDER,
     CREATE_ORDER,
+    GET_ACCESS_LOG,
     GET_OFFER_CATALOG,
     GET_OFFERS,
     GET_ORDERS,
     GET_RESULTS,
+    GET_SAMPLING_SITES,
     PING_FOR_CONFIGURATION,
     REVOKE_OFFER,
     SET_ORDER_STATUS,
@@ -93,11 +95,24 @@ HANDLING: dict[Interaction, Handling] = {
     CREATE_ORDER: Handling(
         mapping.create_order,
         services.create_order,
-        lambda o: {"orderId": o.order_id, "referralId": o.referral_id},
+        lambda o: {"orderId": o.order_id, "referralId": o.referral_id, "offerId": o.offer_id},
     ),
     SET_ORDER_STATUS: Handling(mapping.set_order_status, services.set_order_status),
     CANCEL_ORDER: Handling(mapping.cancel_order, services.cancel_order),
     SET_RESULT: Handling(mapping.set_result, services.set_result),
+    GET_SAMPLING_SITES: Handling(
+        mapping.get_sampling_sites,
+        services.get_sampling_sites,
+        lambda sites: {"samplingSite": [mapping.sampling_site_out(s) for s in sites]},
+    ),
+    GET_ACCESS_LOG: Handling(
+        mapping.get_access_log,
+        services.get_access_log,
+        lambda page: {
+            "accessLogEntry": [mapping.access_log_entry_out(e) for e in page.entries],
+            "continuationToken": page.continuation_token,
+        },
+    ),
 }
 
 

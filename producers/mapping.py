@@ -11,6 +11,7 @@ from service_domain.clock import SWEDISH_TZ, NonexistentLocalTime, from_local
 from service_domain.errors import InvalidRequest
 from service_domain.identity import PersonId
 from service_domain.model import (
+    AccessLogEntry,
     Actor,
     ActorKind,
     Analysis,
@@ -30,6 +31,7 @@ from service_domain.model import (
     Quantity,
     ReportStatus,
     SamplingMode,
+    SamplingSite,
     Specimen,
 )
 from service_domain.services import OrderResultView
@@ -143,7 +145,9 @@ def laboratory_result(r: Any) -> LaboratoryResult:
 
 
 def get_offer_catalog(r: Any) -> commands.GetOfferCatalog:
-    return commands.GetOfferCatalog(r.careGiverHSAId, SamplingMode(r.samplingMode) if r.samplingMode else None)
+    return commands.GetOfferCatalog(
+        r.careGiverHSAId, SamplingMode(r.samplingMode) if r.samplingMode else None, r.selfService
+    )
 
 
 def assign_offer(r: Any) -> commands.AssignOffer:
@@ -176,6 +180,8 @@ def create_order(r: Any) -> commands.CreateOrder:
         sampling_unit=r.samplingUnitHSAId,
         delivery_address=address(r.deliveryAddress),
         contact_phone=r.contactPhone,
+        care_giver=r.careGiverHSAId,
+        offer_code=r.offerCode,
     )
 
 
@@ -218,7 +224,18 @@ def set_result(r: Any) -> commands.SetResult:
 
 def get_results(r: Any) -> commands.GetResults:
     start, end = period(r.period, "period")
-    return commands.GetResults(person(r.patientId), tuple(_list(r.orderId)), start, end)
+    return commands.GetResults(person(r.patientId), tuple(_list(r.orderId)), start, end, bool(r.includeEarlierVersions))
+
+
+def get_sampling_sites(r: Any) -> commands.GetSamplingSites:
+    return commands.GetSamplingSites(
+        r.careGiverHSAId, r.offerId, r.orderId, person(r.patientId) if r.patientId is not None else None
+    )
+
+
+def get_access_log(r: Any) -> commands.GetAccessLog:
+    start, end = period(r.period, "period")
+    return commands.GetAccessLog(person(r.patientId), start, end, r.maxResults, r.continuationToken)
 
 
 # ------------------------------------------------------------------ outgoing
@@ -291,6 +308,9 @@ def definition_out(d: OfferDefinition) -> dict[str, Any]:
         "maxAge": d.max_age,
         "patientInstructions": d.patient_instructions,
         "kitReturnDays": d.kit_return_days or None,
+        "selfService": d.self_service or None,
+        "selfServiceOrdersPerYear": d.self_service_orders_per_year,
+        "accountableCareUnit": d.accountable_care_unit,
     }
 
 
@@ -385,4 +405,29 @@ def order_result_out(v: OrderResultView) -> dict[str, Any]:
         "releasedToPatient": v.released_to_patient,
         "releaseTime": ts(v.release_time),
         "followUpRequired": v.follow_up_required,
+        "earlierResult": [laboratory_result_out(r) for r in v.earlier],
+    }
+
+
+def sampling_site_out(site: SamplingSite) -> dict[str, Any]:
+    return {
+        "samplingUnitHSAId": site.hsa_id,
+        "name": site.name,
+        "careGiverHSAId": site.care_giver,
+        "address": {"street": site.street, "postalCode": site.postal_code, "city": site.city},
+        "openingHours": site.opening_hours,
+        "performingLabHSAId": site.performing_lab,
+    }
+
+
+def access_log_entry_out(e: AccessLogEntry) -> dict[str, Any]:
+    return {
+        "time": ts(e.time),
+        "action": e.action.value,
+        "interaction": e.interaction,
+        "systemHSAId": e.system_hsa_id,
+        "systemName": e.system_name,
+        "careGiverHSAId": e.care_giver,
+        "careUnitHSAId": e.care_unit,
+        "performedBy": actor_out(e.performed_by),
     }

@@ -20,6 +20,8 @@ INTERACTIONS_BY_KIND: dict[str, frozenset[SystemKind]] = {
     "CancelOrder": frozenset({K.CITIZEN, K.STAFF_UI, K.EHR}),
     "SetResult": frozenset({K.LAB, K.STAFF_UI}),
     "GetResults": frozenset({K.CITIZEN, K.EHR, K.STAFF_UI}),
+    "GetSamplingSites": frozenset({K.CITIZEN, K.EHR, K.STAFF_UI}),
+    "GetAccessLog": frozenset({K.CITIZEN}),
 }
 
 S = OrderStatus

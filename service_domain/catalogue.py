@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .identity import InvalidIdentity, check_hsa_id
-from .model import Analysis, Code, OfferDefinition, ResultRelease, SamplingMode
+from .model import Analysis, Code, OfferDefinition, ResultRelease, SamplingMode, SamplingSite
 
 NPU_CODE_SYSTEM = "1.2.752.108.1"
 _OFFER_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
@@ -54,8 +54,15 @@ _KNOWN = {
     "maxAge",
     "patientInstructions",
     "kitReturnDays",
+    "selfService",
+    "selfServiceOrdersPerYear",
+    "accountableCareUnit",
     "active",
 }
+_SITE_FIELDS = {
+    "samplingUnitHSAId", "name", "careGiverHSAId", "address", "openingHours", "performingLabHSAId", "active",
+}
+_POSTAL_CODE = re.compile(r"[0-9]{3} ?[0-9]{2}")
 
 
 class CatalogueError(ValueError):
@@ -139,7 +146,10 @@ class _Entry:
 
 
 def parse(document: Any) -> list[OfferDefinition]:
-    """Check a catalogue document; return its entries or raise CatalogueError with every problem."""
+    """Check a catalogue document; return its entries or raise CatalogueError with every problem.
+    A document of sampling sites only (``samplingSites``) has no entries."""
+    if isinstance(document, dict) and "offerDefinitions" not in document and "samplingSites" in document:
+        return []
     entries = document.get("offerDefinitions") if isinstance(document, dict) else document
     if not isinstance(entries, list) or not entries:
         raise CatalogueError(["the document must hold a non-empty list 'offerDefinitions'"])
@@ -208,6 +218,11 @@ def parse(document: Any) -> list[OfferDefinition]:
             e.fail("maxAge", "is below minAge")
         instructions = e.text("patientInstructions", required=False, max_length=4000)
         kit_return_days = e.integer("kitReturnDays", minimum=0, maximum=3650, required=False)
+        self_service = e.boolean("selfService", default=False)
+        per_year = e.integer("selfServiceOrdersPerYear", minimum=1, maximum=1000, required=False)
+        accountable = e.hsa("accountableCareUnit") if "accountableCareUnit" in e.data else None
+        if self_service and "accountableCareUnit" not in e.data:
+            e.fail("accountableCareUnit", "is required for a self-service entry (selfService: true)")
         active = e.boolean("active", default=True)
         if care_giver and offer_code:
             key = (care_giver.upper(), offer_code)
@@ -236,6 +251,9 @@ def parse(document: Any) -> list[OfferDefinition]:
                 patient_instructions=instructions,
                 active=active,
                 kit_return_days=kit_return_days or 0,
+                self_service=bool(self_service),
+                self_service_orders_per_year=per_year,
+                accountable_care_unit=accountable,
             )
         )
     if problems:
@@ -265,7 +283,70 @@ def _analysis_doc(a: Analysis) -> dict[str, Any]:
     return doc
 
 
-def to_document(definitions: Iterable[OfferDefinition]) -> dict[str, Any]:
+def parse_sites(document: Any) -> list[SamplingSite]:
+    """The ``samplingSites`` of a catalogue document (none if it has no such list), each a mapping
+    of SamplingSiteType's element names; or CatalogueError with every problem::
+
+        samplingSites:
+          - samplingUnitHSAId: SE2321000016-PT01
+            name: Provtagningen Centrum
+            careGiverHSAId: SE2321000016-CG01
+            address: {street: Storgatan 1, postalCode: "111 22", city: Stockholm}
+            openingHours: Mån-fre 7.30-16
+            performingLabHSAId: SE2321000016-LAB1
+    """
+    raw = document.get("samplingSites", []) if isinstance(document, dict) else []
+    if not isinstance(raw, list):
+        raise CatalogueError(["'samplingSites' must be a list"])
+    problems: list[str] = []
+    sites: list[SamplingSite] = []
+    for index, data in enumerate(raw, start=1):
+        e = _Entry(index, data, problems)
+        e.label = f"sampling site {index}" + (
+            f" ({data.get('samplingUnitHSAId')})" if isinstance(data, dict) and isinstance(data.get("samplingUnitHSAId"), str) else ""
+        )
+        if not e.data:
+            continue
+        for unknown in sorted(set(e.data) - _SITE_FIELDS):
+            e.fail(unknown, "is not a field of SamplingSiteType")
+        before = len(problems)
+        hsa_id, name, care_giver = e.hsa("samplingUnitHSAId"), e.text("name"), e.hsa("careGiverHSAId")
+        lab, hours = e.hsa("performingLabHSAId"), e.text("openingHours", required=False, max_length=4000)
+        address = e.data.get("address")
+        street = city = postal = None
+        if not isinstance(address, dict):
+            e.fail("address", "must be a mapping with street, postalCode and city")
+        else:
+            street, city, postal = address.get("street"), address.get("city"), address.get("postalCode")
+            if not (isinstance(street, str) and street.strip() and isinstance(city, str) and city.strip()):
+                e.fail("address", "street and city are required")
+            if not isinstance(postal, str) or not _POSTAL_CODE.fullmatch(postal):
+                e.fail("address", "postalCode must be five digits, e.g. 111 22")
+        active = e.boolean("active", default=True)
+        if len(problems) > before:
+            continue
+        assert hsa_id and name and care_giver and lab and street and city and postal and active is not None
+        sites.append(SamplingSite(hsa_id, name, care_giver.upper(), street, postal, city, lab, hours, active))
+    if problems:
+        raise CatalogueError(problems)
+    return sites
+
+
+def site_document(site: SamplingSite) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "samplingUnitHSAId": site.hsa_id,
+        "name": site.name,
+        "careGiverHSAId": site.care_giver,
+        "address": {"street": site.street, "postalCode": site.postal_code, "city": site.city},
+    }
+    if site.opening_hours is not None:
+        doc["openingHours"] = site.opening_hours
+    doc["performingLabHSAId"] = site.performing_lab
+    doc["active"] = site.active
+    return doc
+
+
+def to_document(definitions: Iterable[OfferDefinition], sites: Iterable[SamplingSite] = ()) -> dict[str, Any]:
     """The inverse of ``parse``: a document that imports back to the same entries."""
     out = []
     for d in definitions:
@@ -292,6 +373,16 @@ def to_document(definitions: Iterable[OfferDefinition]) -> dict[str, Any]:
                 entry[key] = value
         if d.kit_return_days:
             entry["kitReturnDays"] = d.kit_return_days
+        if d.self_service:
+            entry["selfService"] = True
+        for key, value in (("selfServiceOrdersPerYear", d.self_service_orders_per_year),
+                           ("accountableCareUnit", d.accountable_care_unit)):
+            if value is not None:
+                entry[key] = value
         entry["active"] = d.active
         out.append(entry)
-    return {"offerDefinitions": out}
+    document: dict[str, Any] = {"offerDefinitions": out}
+    site_docs = [site_document(site) for site in sites]
+    if site_docs:
+        document["samplingSites"] = site_docs
+    return document

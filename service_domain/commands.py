@@ -39,6 +39,7 @@ class CallContext:
 class GetOfferCatalog:
     care_giver: str | None = None
     sampling_mode: SamplingMode | None = None
+    self_service: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +69,18 @@ class GetOffers:
 
 @dataclass(frozen=True, slots=True)
 class CreateOrder:
-    offer_id: str
+    """From an assigned offer (``offer_id``), or from a self-service catalogue entry
+    (``care_giver`` and ``offer_code``)."""
+
+    offer_id: str | None
     patient: PersonId
     sampling_mode: SamplingMode
     performing_lab: str | None = None
     sampling_unit: str | None = None
     delivery_address: DeliveryAddress | None = None
     contact_phone: str | None = None
+    care_giver: str | None = None
+    offer_code: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,3 +133,21 @@ class GetResults:
     order_ids: tuple[str, ...] = ()
     period_start: date | None = None
     period_end: date | None = None
+    include_earlier: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GetSamplingSites:
+    care_giver: str | None = None
+    offer_id: str | None = None
+    order_id: str | None = None
+    patient: PersonId | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetAccessLog:
+    patient: PersonId
+    period_start: date | None = None
+    period_end: date | None = None
+    max_results: int | None = None
+    continuation_token: str | None = None

@@ -21,6 +21,7 @@ from .model import (
     ReserveNumberType,
     ResultRelease,
     SamplingMode,
+    SamplingSite,
     SystemKind,
 )
 from .ports import UnitOfWork
@@ -39,6 +40,10 @@ EHR_A = "SE2321000016-EHR1"
 CARE_GIVER_B = "SE2321000255-CG01"
 CARE_UNIT_B = "SE2321000255-CU01"
 LAB_B = "SE2321000255-LAB1"
+LAB_A2 = "SE2321000016-LAB2"  # care giver A's second lab, where the southern site's specimens go
+SITE_A_CENTRE = SAMPLING_A  # the sampling site system's own site
+SITE_A_SOUTH = "SE2321000016-PT02"
+SITE_B = "SE2321000255-PT01"
 
 # The project's own OID arc (a UUID-based OID, ITU-T X.667) for code systems it defines.
 EPH_OID_ROOT = "2.25.159671226030279178880944627251741285418"
@@ -50,6 +55,7 @@ SYSTEMS = (
     ConnectedSystem(LAB_A, SystemKind.LAB, "Lab system, care giver A", frozenset({CARE_GIVER_A})),
     ConnectedSystem(SAMPLING_A, SystemKind.SAMPLING, "Sampling site system, care giver A", frozenset({CARE_GIVER_A})),
     ConnectedSystem(LAB_B, SystemKind.LAB, "Lab system, care giver B", frozenset({CARE_GIVER_B})),
+    ConnectedSystem(LAB_A2, SystemKind.LAB, "Lab system 2, care giver A", frozenset({CARE_GIVER_A})),
     ConnectedSystem(EHR_A, SystemKind.EHR, "Journal system, care giver A", frozenset({CARE_GIVER_A})),
     ConnectedSystem(CITIZEN_SERVICE, SystemKind.CITIZEN, "1177 e-service", all_care_givers=True),
     ConnectedSystem(STAFF_WEB, SystemKind.STAFF_UI, "The service's staff web", all_care_givers=True),
@@ -104,6 +110,10 @@ def catalogue() -> list[OfferDefinition]:
                 min_age=15,
                 patient_instructions="Ta provet på morgonen, minst en timme efter senaste urinering.",
                 kit_return_days=30,
+                # patients of the region may order the kit themselves, four times a year at most
+                self_service=True,
+                self_service_orders_per_year=4,
+                accountable_care_unit=CARE_UNIT_A if care_giver == CARE_GIVER_A else CARE_UNIT_B,
             )
         )
         out.append(
@@ -125,6 +135,15 @@ def catalogue() -> list[OfferDefinition]:
     return out
 
 
+SITES = (
+    SamplingSite(SITE_A_CENTRE, "Provtagningen Centrum", CARE_GIVER_A, "Drottninggatan 12", "111 51", "Stockholm",
+                 LAB_A, "Måndag–fredag 7.30–16.00"),
+    SamplingSite(SITE_A_SOUTH, "Provtagningen Södermalm", CARE_GIVER_A, "Götgatan 40", "118 26", "Stockholm",
+                 LAB_A2, "Måndag–torsdag 8.00–18.00, fredag 8.00–13.00"),
+    SamplingSite(SITE_B, "Provtagningen Väst", CARE_GIVER_B, "Kungsgatan 5", "411 19", "Göteborg",
+                 LAB_B, "Vardagar 7.00–15.30"),
+)
+
 # Fictitious patients (valid check digits, not real people) and what they have ordered.
 DEMO_PATIENTS = {"A1": "198503172382", "A2": "199211052395"}
 DEMO_ADDRESS = DeliveryAddress("Demo Demosson", "Provgatan 1", "111 22", "Stockholm")
@@ -143,7 +162,7 @@ def seed(
     services.register_systems(uow_factory(), SYSTEMS)
     services.register_reserve_number_type(uow_factory(), RESERVE_NUMBERS_A)
     seed_staff(uow_factory, hash_password)
-    added, updated = services.import_catalogue(uow_factory(), catalogue())
+    added, updated = services.import_catalogue(uow_factory(), catalogue(), sites=SITES)
     staff = Actor(ActorKind.STAFF, "SE2321000016-ST01", "Demo staff")
     orders = 0
     # care giver B has no connected journal system in the demo, so its patients have no orders yet

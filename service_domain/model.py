@@ -107,6 +107,11 @@ class OfferDefinition:
     patient_instructions: str | None = None
     active: bool = True
     kit_return_days: int = 0
+    # patients may order it themselves, without an assigned offer; at most this many a year;
+    # the unit accountable for such orders (their follow-up)
+    self_service: bool = False
+    self_service_orders_per_year: int | None = None
+    accountable_care_unit: str | None = None
 
     @property
     def has_age_limits(self) -> bool:
@@ -162,6 +167,21 @@ class Offer:
         if self.status_at(now) is OfferStatus.EXPIRED:
             raise RuleViolation(SubCode.WRONG_STATE, "the offer has expired")
         self.status = OfferStatus.REVOKED
+
+
+@dataclass(frozen=True, slots=True)
+class SamplingSite:
+    """A place of a care giver's where patients are sampled, and the lab its specimens go to."""
+
+    hsa_id: str
+    name: str
+    care_giver: str
+    street: str
+    postal_code: str
+    city: str
+    performing_lab: str
+    opening_hours: str | None = None
+    active: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,4 +418,20 @@ class AuditRecord:
     actor_id: str | None = None
     care_giver: str | None = None
     patient_type: str | None = None
+    actor_kind: ActorKind | None = None
     care_unit: str | None = None  # where the acting staff member works, for calls from the staff web
+
+
+@dataclass(frozen=True, slots=True)
+class AccessLogEntry:
+    """One access to a patient's data as the patient may read it: the audit record, with the
+    names of the system and the person where the registers know them."""
+
+    time: datetime
+    action: AuditAction
+    interaction: str
+    system_hsa_id: str | None
+    system_name: str | None
+    care_giver: str | None
+    care_unit: str | None
+    performed_by: Actor | None

@@ -21,6 +21,11 @@ _DIGEST_SIZE = 8
 MAX_POSITION = 2**63 - 1  # positions are signed 64-bit row numbers
 
 
+def keyed_digest(key: bytes, *parts: str) -> bytes:
+    """A keyed digest of what a token belongs to."""
+    return hashlib.blake2b("\x1f".join(parts).encode(), key=key, digest_size=_DIGEST_SIZE).digest()
+
+
 def query_digest(key: bytes, query: OrderQuery) -> bytes:
     parts = (
         query.patient.type + ":" + query.patient.id if query.patient else "",
@@ -33,7 +38,7 @@ def query_digest(key: bytes, query: OrderQuery) -> bytes:
         query.created_before.isoformat() if query.created_before else "",
         ",".join(sorted(query.care_givers)) if query.care_givers is not None else "*",
     )
-    return hashlib.blake2b("\x1f".join(parts).encode(), key=key, digest_size=_DIGEST_SIZE).digest()
+    return keyed_digest(key, *parts)
 
 
 def encode(after: int, digest: bytes) -> str:

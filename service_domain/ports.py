@@ -20,6 +20,7 @@ from .model import (
     OrderStatus,
     ReserveNumberType,
     SamplingMode,
+    SamplingSite,
     Specimen,
     StatusChange,
     StoredResult,
@@ -80,6 +81,9 @@ class OrderRepository(Protocol):
     def referral_in_use(self, referral_id: str) -> bool:
         """Whether any order, open or closed, has this referral id."""
         ...
+    def of_kind(self, patient: PersonId, care_giver: str, offer_code: str, since: datetime) -> list[Order]:
+        """The patient's orders of this catalogue entry created since ``since``, or still open."""
+        ...
     def record_change(
         self, order: Order, change: StatusChange, new_specimens: Sequence[Specimen] = ()
     ) -> None: ...
@@ -125,6 +129,12 @@ class StaffRepository(Protocol):
     def set_dev_password_hash(self, hsa_id: str, password_hash: str, time: datetime) -> None: ...
 
 
+class SamplingSiteRepository(Protocol):
+    def get(self, hsa_id: str) -> SamplingSite | None: ...
+    def for_care_giver(self, care_giver: str | None = None, *, active_only: bool = True) -> list[SamplingSite]: ...
+    def put(self, site: SamplingSite) -> None: ...
+
+
 class ReserveNumberRepository(Protocol):
     def get(self, oid: str) -> ReserveNumberType | None: ...
     def list(self) -> list[ReserveNumberType]: ...
@@ -135,6 +145,12 @@ class AuditRepository(Protocol):
     def add(self, records: Iterable[AuditRecord]) -> None: ...
     def for_log_id(self, log_id: str) -> list[AuditRecord]: ...
     def for_patient(self, patient_id: str) -> list[AuditRecord]: ...
+    def page_for_patient(
+        self, patient: PersonId, before: int | None, limit: int, since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[tuple[int, AuditRecord]]:
+        """The patient's audit records newest first, after the row ``before`` (exclusive), within the period."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -148,6 +164,7 @@ class UnitOfWork(Protocol):
     follow_ups: FollowUpRepository
     systems: SystemRepository
     reserve_numbers: ReserveNumberRepository
+    sites: SamplingSiteRepository
     staff: StaffRepository
     audit: AuditRepository
 

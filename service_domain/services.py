@@ -22,6 +22,7 @@ from .clock import day_after, day_start, local_date, utcnow
 from .errors import CallerRefused, InvalidRequest, RuleViolation, SubCode
 from .identity import InvalidIdentity, PersonId, check_hsa_id, national_type_of, parse_person_id
 from .model import (
+    AccessLogEntry,
     Actor,
     ActorKind,
     AnalysisStatus,
@@ -44,6 +45,7 @@ from .model import (
     Quantity,
     ReserveNumberType,
     SamplingMode,
+    SamplingSite,
     StatusChange,
     StoredResult,
     SystemKey,
@@ -72,6 +74,7 @@ class WriteOutcome:
     referral_id: str | None = None
 
 
+
 @dataclass(frozen=True, slots=True)
 class OrdersPage:
     orders: list[Order]
@@ -85,6 +88,7 @@ class OrderResultView:
     released_to_patient: bool
     release_time: datetime | None
     follow_up_required: bool
+    earlier: tuple[LaboratoryResult, ...] = ()  # the correction history, newest first, when asked for
 
 
 # ---------------------------------------------------------------- checks
@@ -220,6 +224,7 @@ def _audit(
                 actor_id=ctx.staff.hsa_id if ctx.staff else actor.id if actor else None,
                 care_giver=care_giver,
                 care_unit=ctx.staff.care_unit if ctx.staff else None,
+                actor_kind=ActorKind.STAFF if ctx.staff else actor.kind if actor else None,
             )
         )
     return records
@@ -254,7 +259,9 @@ def get_offer_catalog(
     with uow:
         system = _system(uow, ctx)
         definitions = uow.definitions.list(cmd.care_giver, cmd.sampling_mode, active_only=True)
-        return [d for d in definitions if system.serves(d.care_giver)]
+        return [
+            d for d in definitions if system.serves(d.care_giver) and (not cmd.self_service or d.self_service)
+        ]
 
 
 def _same_assignment(offer: Offer, cmd: commands.AssignOffer, definition: OfferDefinition) -> bool:
@@ -383,43 +390,55 @@ def create_order(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.Creat
         return _create_order(uow, ctx, cmd)
 
 
+YEAR = timedelta(days=365)
+
+
 def _create_order(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.CreateOrder) -> WriteOutcome:
     now = ctx.now
     _hsa(cmd.performing_lab, "performingLabHSAId")
     _hsa(cmd.sampling_unit, "samplingUnitHSAId")
+    _hsa(cmd.care_giver, "careGiverHSAId")
+    self_service = cmd.offer_id is None
+    if self_service and not (cmd.care_giver and cmd.offer_code):
+        raise InvalidRequest("give offerId, or careGiverHSAId and offerCode of a self-service catalogue entry")
+    if not self_service and (cmd.care_giver or cmd.offer_code):
+        raise InvalidRequest("give offerId, or careGiverHSAId and offerCode, not both")
     if cmd.sampling_mode is SamplingMode.HOME_KIT and cmd.delivery_address is None:
         raise InvalidRequest("a HOME_KIT order needs a deliveryAddress")
+    if cmd.sampling_mode is SamplingMode.HOME_KIT and cmd.sampling_unit:
+        raise InvalidRequest("a HOME_KIT order has no sampling site")
     with uow:
-        patient = _patient(uow, cmd.patient, now)
+        patient = _patient(uow, cmd.patient, now, cmd.care_giver)
         system = _system(uow, ctx)
-        offer = uow.offers.get(cmd.offer_id, for_update=True)
-        # An offer of another patient is reported as unknown: its existence is not disclosed.
-        if offer is None or offer.patient != patient:
-            raise RuleViolation(SubCode.UNKNOWN_ID, "no offer with that offerId for this patient")
-        access.check_serves(system, offer.care_giver)
-        existing = uow.orders.open_for_offer(offer.offer_id, cmd.sampling_mode)
-        if existing is not None:
-            return _repeat(
-                uow,
-                ctx,
-                patient,
-                None,
-                offer.care_giver,
-                "an open order for this offer and sampling mode exists; it is returned",
-                order_id=existing.order_id,
-                referral_id=existing.referral_id,
-            )
-        if cmd.sampling_mode not in offer.sampling_modes:
-            raise RuleViolation(SubCode.NOT_IN_CATALOGUE, f"the offer does not allow sampling mode {cmd.sampling_mode}")
-        definition = uow.definitions.get(offer.care_giver, offer.offer_code)
-        if definition is None or not definition.active:
-            raise RuleViolation(SubCode.WRONG_STATE, "the offer is no longer in the care giver's catalogue")
-        offer.take_order(now)
         actor = (
             Actor(ActorKind.PATIENT, patient.id)
             if system.kind is SystemKind.CITIZEN
             else Actor(ActorKind.SYSTEM, system.hsa_id)
         )
+        if self_service:
+            offer, definition, existing = _self_service_offer(uow, system, cmd, patient, actor, now)
+        else:
+            found = uow.offers.get(cmd.offer_id or "", for_update=True)
+            # An offer of another patient is reported as unknown: its existence is not disclosed.
+            if found is None or found.patient != patient:
+                raise RuleViolation(SubCode.UNKNOWN_ID, "no offer with that offerId for this patient")
+            offer = found
+            access.check_serves(system, offer.care_giver)
+            existing = uow.orders.open_for_offer(offer.offer_id, cmd.sampling_mode)
+            definition = None
+        if existing is not None:
+            return _repeat(
+                uow, ctx, patient, None, offer.care_giver,
+                "an open order for this offer and sampling mode exists; it is returned",
+                order_id=existing.order_id, referral_id=existing.referral_id, offer_id=existing.offer_id,
+            )
+        if cmd.sampling_mode not in offer.sampling_modes:
+            raise RuleViolation(SubCode.NOT_IN_CATALOGUE, f"the offer does not allow sampling mode {cmd.sampling_mode}")
+        definition = definition or uow.definitions.get(offer.care_giver, offer.offer_code)
+        if definition is None or not definition.active:
+            raise RuleViolation(SubCode.WRONG_STATE, "the offer is no longer in the care giver's catalogue")
+        performing_lab, sampling_unit = _where(uow, cmd, offer.care_giver, definition)
+        offer.take_order(now)
         order = Order(
             order_id=_new_id(),
             referral_id=_new_referral_id(uow),
@@ -436,19 +455,86 @@ def _create_order(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.Crea
             valid_to=now + timedelta(days=definition.validity_days),
             notifiable=definition.notifiable,
             result_release=definition.result_release,
-            performing_lab=cmd.performing_lab or definition.performing_lab,
-            sampling_unit=cmd.sampling_unit,
+            performing_lab=performing_lab,
+            sampling_unit=sampling_unit,
             result_recipient_unit=offer.care_unit,
             delivery_address=cmd.delivery_address,
             contact_phone=cmd.contact_phone,
             history=[StatusChange(OrderStatus.ORDERED, now, actor)],
             kit_return_days=definition.kit_return_days,
         )
+        if self_service:
+            uow.offers.add(offer)
         uow.orders.add(order)
         uow.offers.save(offer)
         uow.audit.add(_audit(ctx, AuditAction.WRITE, [patient], actor, offer.care_giver))
         uow.commit()
-        return WriteOutcome(order_id=order.order_id, referral_id=order.referral_id)
+        return WriteOutcome(order_id=order.order_id, referral_id=order.referral_id, offer_id=offer.offer_id)
+
+
+def _self_service_offer(
+    uow: UnitOfWork, system: ConnectedSystem, cmd: commands.CreateOrder, patient: PersonId, actor: Actor,
+    now: datetime,
+) -> tuple[Offer, OfferDefinition, Order | None]:
+    """The offer a self-service order is placed from (made for it, recorded like any other), the
+    catalogue entry, and the patient's open order of the entry in the same mode if this is a
+    repeat. The patient's limits are checked: one open order of the entry, and at most the
+    entry's number of orders in twelve months."""
+    assert cmd.care_giver is not None and cmd.offer_code is not None
+    if system.kind is not SystemKind.CITIZEN:
+        raise RuleViolation(SubCode.NOT_PERMITTED, "patients order from self-service entries through the citizen e-service")
+    access.check_serves(system, cmd.care_giver)
+    definition = uow.definitions.get(cmd.care_giver, cmd.offer_code)
+    if definition is None or not definition.active or not definition.self_service:
+        raise RuleViolation(SubCode.NOT_IN_CATALOGUE, "the care giver's catalogue has no self-service entry with that code")
+    age = patient.age_on(local_date(now))
+    if age is None or not definition.fits_age(age):
+        raise RuleViolation(SubCode.NOT_IN_CATALOGUE, "the patient's age is outside the offer's age limits")
+    uow.offers.for_patient(patient, for_update=True)  # the patient's writes take turns: limits hold under retries
+    orders = uow.orders.of_kind(patient, definition.care_giver, definition.offer_code, now - YEAR)
+    open_orders = [o for o in orders if o.is_open]
+    same = next((o for o in open_orders if o.sampling_mode is cmd.sampling_mode), None)
+    offer = Offer(
+        offer_id=_new_id(),
+        offer_code=definition.offer_code,
+        display_name=definition.display_name,
+        patient=patient,
+        care_giver=definition.care_giver,
+        care_unit=definition.accountable_care_unit or definition.care_giver,
+        assigned_by=actor,
+        assigned_time=now,
+        valid_to=now + timedelta(days=definition.validity_days),
+        max_orders=1,
+        orders_placed=0,
+        status=OfferStatus.ACTIVE,
+        sampling_modes=definition.sampling_modes,
+        comment="beställd utan erbjudande (egenbeställning)",
+    )
+    if same is not None:
+        return offer, definition, same
+    if open_orders:
+        raise RuleViolation(SubCode.WRONG_STATE, "the patient already has an open order of this kind")
+    limit = definition.self_service_orders_per_year
+    placed = [o for o in orders if o.status is not OrderStatus.CANCELLED and o.created_time >= now - YEAR]
+    if limit is not None and len(placed) >= limit:
+        raise RuleViolation(SubCode.WRONG_STATE, f"at most {limit} orders of this kind in twelve months")
+    return offer, definition, None
+
+
+def _where(
+    uow: UnitOfWork, cmd: commands.CreateOrder, care_giver: str, definition: OfferDefinition
+) -> tuple[str | None, str | None]:
+    """The order's performing lab and sampling unit: the lab of the sampling site the patient
+    chose from the care giver's register, or the lab of the catalogue entry."""
+    if cmd.sampling_unit:
+        site = uow.sites.get(cmd.sampling_unit)
+        if site is not None and site.active and site.care_giver.upper() == care_giver.upper():
+            if cmd.performing_lab and cmd.performing_lab.upper() != site.performing_lab.upper():
+                raise InvalidRequest("performingLabHSAId is not the lab of the chosen sampling site; leave it out")
+            return site.performing_lab, site.hsa_id
+        if uow.sites.for_care_giver(care_giver):
+            raise RuleViolation(SubCode.NOT_IN_CATALOGUE, "samplingUnitHSAId is not a sampling site of the care giver")
+    return cmd.performing_lab or definition.performing_lab, cmd.sampling_unit
 
 
 def get_orders(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.GetOrders) -> OrdersPage:
@@ -707,10 +793,111 @@ def get_results(
                 continue
             # follow-up is staff business: the patient is never told a case is open
             follow_up = order.order_id in open_cases
-            views.append(OrderResultView(order, stored.result, stored.released, stored.release_time, follow_up))
+            earlier: tuple[LaboratoryResult, ...] = ()
+            if cmd.include_earlier:
+                earlier = tuple(
+                    v.result for v in reversed(uow.results.versions(order.order_id))
+                    if v.result.version < stored.result.version and (v.released or not citizen)
+                )
+            views.append(
+                OrderResultView(order, stored.result, stored.released, stored.release_time, follow_up, earlier)
+            )
         uow.audit.add(_audit(ctx, AuditAction.READ, [patient]))
         uow.commit()
         return views
+
+
+# ---------------------------------------------------------------- the patient's side
+
+
+def get_sampling_sites(
+    uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.GetSamplingSites
+) -> list[SamplingSite]:
+    """The sites a patient may choose: a care giver's, or those of the care giver of an offer or
+    order of the patient (where the offer allows site sampling). An id that is not the patient's
+    gives an empty list, like an id that does not exist."""
+    given = [x for x in (cmd.care_giver, cmd.offer_id, cmd.order_id) if x]
+    if len(given) != 1:
+        raise InvalidRequest("give exactly one of careGiverHSAId, offerId and orderId")
+    if (cmd.offer_id or cmd.order_id) and cmd.patient is None:
+        raise InvalidRequest("an offerId or orderId is given with the patientId")
+    _hsa(cmd.care_giver, "careGiverHSAId")
+    with uow:
+        system = _system(uow, ctx)
+        patient = _patient(uow, cmd.patient, ctx.now) if cmd.patient else None
+        care_giver = cmd.care_giver
+        if cmd.offer_id:
+            offer = uow.offers.get(cmd.offer_id)
+            mine = offer is not None and offer.patient == patient and SamplingMode.SITE in offer.sampling_modes
+            care_giver = offer.care_giver if offer is not None and mine else None
+        elif cmd.order_id:
+            order = uow.orders.get(cmd.order_id)
+            mine = order is not None and order.patient == patient and order.sampling_mode is SamplingMode.SITE
+            care_giver = order.care_giver if order is not None and mine else None
+        sites = uow.sites.for_care_giver(care_giver) if care_giver and system.serves(care_giver) else []
+        if patient is not None:
+            uow.audit.add(_audit(ctx, AuditAction.READ, [patient]))
+        uow.commit()
+        return sites
+
+
+@dataclass(frozen=True, slots=True)
+class AccessLogPage:
+    entries: list[AccessLogEntry]
+    continuation_token: str | None
+
+
+def get_access_log(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.GetAccessLog) -> AccessLogPage:
+    """Who has read or changed the patient's data, newest first, in pages: built from the audit
+    records of this patient only. Reading the log is itself recorded."""
+    if cmd.period_start and cmd.period_end and cmd.period_end < cmd.period_start:
+        raise InvalidRequest("period ends before it starts")
+    limit = cmd.max_results or DEFAULT_PAGE_SIZE
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidRequest(f"maxResults must be between 1 and {MAX_PAGE_SIZE}")
+    since = day_start(cmd.period_start) if cmd.period_start else None
+    until = day_after(cmd.period_end) if cmd.period_end and cmd.period_end < date.max else None
+    with uow:
+        patient = _patient(uow, cmd.patient, ctx.now)
+        _system(uow, ctx)
+        digest = paging.keyed_digest(
+            uow.paging_key(), "GetAccessLog", patient.type, patient.id,
+            since.isoformat() if since else "", until.isoformat() if until else "",
+        )
+        before = paging.decode(cmd.continuation_token, digest) if cmd.continuation_token else None
+        rows = uow.audit.page_for_patient(patient, before, limit + 1, since, until)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        entries = [_log_entry(uow, record) for _, record in rows]
+        token = paging.encode(rows[-1][0], digest) if more else None
+        uow.audit.add(_audit(ctx, AuditAction.READ, [patient]))
+        uow.commit()
+        return AccessLogPage(entries, token)
+
+
+def _log_entry(uow: UnitOfWork, record: AuditRecord) -> AccessLogEntry:
+    system = uow.systems.get(record.consumer_hsa_id) if record.consumer_hsa_id else None
+    performed_by = None
+    if record.actor_id:
+        kind = record.actor_kind or (ActorKind.PATIENT if record.actor_id.isdigit() else ActorKind.SYSTEM)
+        name = None
+        if kind is ActorKind.STAFF:
+            member = uow.staff.get(record.actor_id)
+            name = member.name if member is not None else None
+        elif kind is ActorKind.SYSTEM:
+            named = uow.systems.get(record.actor_id)
+            name = named.name if named is not None else None
+        performed_by = Actor(kind, record.actor_id, name)
+    return AccessLogEntry(
+        time=record.time,
+        action=record.action,
+        interaction=record.interaction,
+        system_hsa_id=record.consumer_hsa_id,
+        system_name=system.name if system is not None else None,
+        care_giver=record.care_giver,
+        care_unit=record.care_unit,
+        performed_by=performed_by,
+    )
 
 
 # ---------------------------------------------------------------- staff operations
@@ -808,6 +995,7 @@ def import_catalogue(
     *,
     replace_all: bool = False,
     ctx: commands.CallContext | None = None,
+    sites: Sequence[SamplingSite] = (),
 ) -> tuple[int, int]:
     """Store catalogue entries in one transaction; returns (added, updated).
 
@@ -820,8 +1008,33 @@ def import_catalogue(
             for d in definitions:
                 access.check_serves(system, d.care_giver)
         counts = uow.definitions.replace_all(definitions) if replace_all else uow.definitions.upsert(definitions)
+        for site in sites:
+            if system is not None:
+                access.check_serves(system, site.care_giver)
+            _put_site(uow, site)
         uow.commit()
         return counts
+
+
+def _put_site(uow: UnitOfWork, site: SamplingSite) -> None:
+    for value, what in ((site.hsa_id, "samplingUnitHSAId"), (site.care_giver, "careGiverHSAId"),
+                        (site.performing_lab, "performingLabHSAId")):
+        _hsa(value, what)
+    uow.sites.put(site)
+
+
+def register_sampling_sites(uow: UnitOfWork, sites: Sequence[SamplingSite]) -> int:
+    """Add or change sampling sites (a site retired stays, marked inactive); returns how many."""
+    with uow:
+        for site in sites:
+            _put_site(uow, site)
+        uow.commit()
+        return len(sites)
+
+
+def list_sampling_sites(uow: UnitOfWork, care_giver: str | None = None, *, active_only: bool = False) -> list[SamplingSite]:
+    with uow:
+        return uow.sites.for_care_giver(care_giver, active_only=active_only)
 
 
 def export_catalogue(uow: UnitOfWork, ctx: commands.CallContext | None = None) -> list[OfferDefinition]:

@@ -38,6 +38,7 @@ OPERATION_FUNCTIONS: dict[str, frozenset[StaffFunction]] = {
     "GetOffers": PATIENT_WORK,
     "GetOrders": PATIENT_WORK,
     "GetResults": PATIENT_WORK,
+    "GetSamplingSites": PATIENT_WORK,
     # offers
     "GetOfferCatalog": frozenset({F.ASSIGN, F.ADMIN}),
     "AssignOffer": frozenset({F.ASSIGN}),

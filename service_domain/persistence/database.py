@@ -27,6 +27,7 @@ from .repository import (
     SqlOrderRepository,
     SqlReserveNumberRepository,
     SqlResultRepository,
+    SqlSamplingSiteRepository,
     SqlStaffRepository,
     SqlSystemRepository,
     SystemCache,
@@ -164,6 +165,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.follow_ups = SqlFollowUpRepository(conn)
         self.systems = SqlSystemRepository(conn, self.db.systems)
         self.reserve_numbers = SqlReserveNumberRepository(conn)
+        self.sites = SqlSamplingSiteRepository(conn)
         self.staff = SqlStaffRepository(conn)
         self.audit = SqlAuditRepository(conn)
         return self

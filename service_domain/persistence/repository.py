@@ -8,13 +8,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, select, text, update
+from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from ..identity import PersonId
 from ..model import (
     OPEN_ORDER_STATUSES,
+    ActorKind,
     AuditAction,
     AuditRecord,
     ConnectedSystem,
@@ -30,6 +31,7 @@ from ..model import (
     ReserveNumberType,
     ResultRelease,
     SamplingMode,
+    SamplingSite,
     Specimen,
     StatusChange,
     StoredResult,
@@ -53,6 +55,7 @@ from .tables import (
     order_status_change,
     patient_order,
     reserve_number_type,
+    sampling_site,
     specimen,
     staff_care_unit,
     staff_dev_login,
@@ -99,6 +102,9 @@ def _definition_row(d: OfferDefinition) -> dict[str, Any]:
         "patient_instructions": d.patient_instructions,
         "active": d.active,
         "kit_return_days": d.kit_return_days,
+        "self_service": d.self_service,
+        "self_service_orders_per_year": d.self_service_orders_per_year,
+        "accountable_care_unit": d.accountable_care_unit,
     }
 
 
@@ -120,6 +126,9 @@ def _definition(r: Row[Any]) -> OfferDefinition:
         patient_instructions=r.patient_instructions,
         active=r.active,
         kit_return_days=r.kit_return_days,
+        self_service=r.self_service,
+        self_service_orders_per_year=r.self_service_orders_per_year,
+        accountable_care_unit=r.accountable_care_unit,
     )
 
 
@@ -426,6 +435,17 @@ class SqlOrderRepository:
     def referral_in_use(self, referral_id: str) -> bool:
         q = select(patient_order.c.seq).where(patient_order.c.referral_id == referral_id)
         return self.conn.execute(q.limit(1)).first() is not None
+
+    def of_kind(self, patient: PersonId, care_giver: str, offer_code: str, since: datetime) -> list[Order]:
+        c = patient_order.c
+        q = select(patient_order).where(
+            c.patient_id == patient.id,
+            c.patient_type == patient.type,
+            func.upper(c.care_giver) == care_giver.upper(),
+            c.offer_code == offer_code,
+            or_(c.created_time >= since, c.status.in_([s.value for s in OPEN_ORDER_STATUSES])),
+        )
+        return [o for _, o in self._load(self.conn.execute(q.order_by(c.seq)).all())]
 
     def _seq_of(self, order_id: str) -> int:
         if order_id not in self._seq:
@@ -822,6 +842,38 @@ class SqlReserveNumberRepository:
         )
 
 
+class SqlSamplingSiteRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    @staticmethod
+    def _site(r: Row[Any]) -> SamplingSite:
+        return SamplingSite(r.hsa_id, r.name, r.care_giver, r.street, r.postal_code, r.city, r.performing_lab,
+                            r.opening_hours, r.active)
+
+    def get(self, hsa_id: str) -> SamplingSite | None:
+        row = self.conn.execute(select(sampling_site).where(func.upper(sampling_site.c.hsa_id) == hsa_id.upper())).first()
+        return self._site(row) if row else None
+
+    def for_care_giver(self, care_giver: str | None = None, *, active_only: bool = True) -> list[SamplingSite]:
+        q = select(sampling_site).order_by(sampling_site.c.care_giver, sampling_site.c.name)
+        if care_giver:
+            q = q.where(sampling_site.c.care_giver == care_giver.upper())
+        if active_only:
+            q = q.where(sampling_site.c.active.is_(True))
+        return [self._site(r) for r in self.conn.execute(q)]
+
+    def put(self, site: SamplingSite) -> None:
+        values = {
+            "name": site.name, "care_giver": site.care_giver.upper(), "street": site.street,
+            "postal_code": site.postal_code, "city": site.city, "opening_hours": site.opening_hours,
+            "performing_lab": site.performing_lab, "active": site.active,
+        }
+        done = self.conn.execute(update(sampling_site).where(sampling_site.c.hsa_id == site.hsa_id).values(**values))
+        if not done.rowcount:
+            self.conn.execute(insert(sampling_site).values(hsa_id=site.hsa_id, **values))
+
+
 # ---------------------------------------------------------------- staff
 
 
@@ -898,6 +950,7 @@ def _audit(r: Row[Any]) -> AuditRecord:
         actor_id=r.actor_id,
         care_giver=r.care_giver,
         care_unit=r.care_unit,
+        actor_kind=ActorKind(r.actor_kind) if r.actor_kind else None,
     )
 
 
@@ -919,6 +972,7 @@ class SqlAuditRepository:
                 "actor_id": a.actor_id,
                 "care_giver": a.care_giver,
                 "care_unit": a.care_unit,
+                "actor_kind": a.actor_kind.value if a.actor_kind else None,
             }
             for a in records
         ]
@@ -933,3 +987,17 @@ class SqlAuditRepository:
         q = select(audit_record).where(audit_record.c.patient_id == patient_id).order_by(audit_record.c.id)
         return [_audit(r) for r in self.conn.execute(q)]
 
+    def page_for_patient(
+        self, patient: PersonId, before: int | None, limit: int, since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> list[tuple[int, AuditRecord]]:
+        c = audit_record.c
+        conditions = [c.patient_id == patient.id, or_(c.patient_type == patient.type, c.patient_type.is_(None))]
+        if before is not None:
+            conditions.append(c.id < before)
+        if since is not None:
+            conditions.append(c.time >= since)
+        if until is not None:
+            conditions.append(c.time < until)
+        q = select(audit_record).where(and_(*conditions)).order_by(c.id.desc()).limit(limit)
+        return [(r.id, _audit(r)) for r in self.conn.execute(q)]

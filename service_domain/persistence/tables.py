@@ -92,6 +92,9 @@ offer_definition = Table(
     Column("patient_instructions", Text),
     Column("active", Boolean, nullable=False),
     Column("kit_return_days", Integer, nullable=False, server_default=text("0")),
+    Column("self_service", Boolean, nullable=False, server_default=text("false")),
+    Column("self_service_orders_per_year", Integer),
+    Column("accountable_care_unit", HSA),
     UniqueConstraint("care_giver", "offer_code", name="uq_offer_definition_care_giver_code"),
 )
 
@@ -234,6 +237,20 @@ connected_system_unit = Table(
     Column("unit", HSA, primary_key=True),
 )
 
+sampling_site = Table(
+    "sampling_site",
+    metadata,
+    Column("hsa_id", HSA, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("care_giver", HSA, nullable=False, index=True),
+    Column("street", String(255), nullable=False),
+    Column("postal_code", String(8), nullable=False),
+    Column("city", String(255), nullable=False),
+    Column("opening_hours", Text),
+    Column("performing_lab", HSA, nullable=False),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+)
+
 reserve_number_type = Table(
     "reserve_number_type",
     metadata,
@@ -258,7 +275,9 @@ audit_record = Table(
     Column("actor_id", String(64)),
     Column("care_giver", HSA),
     Column("care_unit", HSA),
+    Column("actor_kind", String(8)),
     Index("ix_audit_record_patient_time", "patient_id", "time"),
+    Index("ix_audit_record_patient_id", "patient_id", "id"),
     Index("ix_audit_record_log_id", "log_id"),
 )
 

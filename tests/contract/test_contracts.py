@@ -27,8 +27,8 @@ def test_the_release_has_every_interaction_of_the_spec() -> None:
     assert folders == {f"{i.name}Interaction" for i in RELEASE}
     assert {i.name for i in RELEASE} == {
         "GetOfferCatalog", "AssignOffer", "RevokeOffer", "GetOffers", "CreateOrder", "GetOrders",
-        "SetOrderStatus", "CancelOrder", "SetResult", "GetResults", "PingForConfiguration",
-        "GetLogicalAddresseesByServiceContract", "GetSupportedServiceContracts",
+        "SetOrderStatus", "CancelOrder", "SetResult", "GetResults", "GetSamplingSites", "GetAccessLog",
+        "PingForConfiguration", "GetLogicalAddresseesByServiceContract", "GetSupportedServiceContracts",
     }
 
 

@@ -56,6 +56,7 @@ def test_make_serve_starts_every_time(empty_database_url: str, tmp_path: Path) -
         "EPH_DATABASE_URL": database_url,
         "EPH_SERVICE_BIND": f"127.0.0.1:{service_port}",
         "EPH_PLATFORM_BIND": f"127.0.0.1:{platform_port}",
+        "EPH_STAFF_BIND": f"127.0.0.1:{free_port()}",
         "EPH_CERTS_DIR": str(session_pki().folder),
         "EPH_VP_LOCAL_COPY": str(tmp_path / "tak-local-copy.json"),
     }

@@ -16,9 +16,9 @@ import pytest
 import zeep
 import zeep.exceptions
 
-from service_domain import demo
+from service_domain import demo, services
 from service_domain.clock import SWEDISH_TZ
-from service_domain.model import FollowUpStatus
+from service_domain.model import FollowUpStatus, SamplingSite
 from service_domain.persistence.database import Database
 from tests.support import (
     CHECK,
@@ -33,6 +33,14 @@ from tests.support import (
 
 STAFF = {"actorType": "STAFF", "id": "SE2321000016-ST01", "name": "Doktor Demo"}
 ADDRESS = {"name": "Test Testsson", "street": "Storgatan 1", "postalCode": "111 22", "city": "Stockholm"}
+
+
+def new_site(db: Database, lab: str = demo.LAB_A) -> str:
+    """A sampling site of this test's own in care giver A's register; its specimens go to ``lab``."""
+    unit = unique_hsa()
+    services.register_sampling_sites(db.uow(), [SamplingSite(
+        unit, f"Testplats {unit[-4:]}", demo.CARE_GIVER_A, "Testgatan 1", "111 22", "Stockholm", lab)])
+    return unit
 
 
 def ts(delta: timedelta = timedelta(0)) -> str:
@@ -119,7 +127,7 @@ def test_the_whole_story(
 ) -> None:
     calls_before = len(CHECK.calls)
     p = patient()
-    site_unit = unique_hsa()
+    site_unit = new_site(db)
 
     # --- the EHR reads the catalogue and assigns two offers
     catalogue = as_ehr("GetOfferCatalog", careGiverHSAId=demo.CARE_GIVER_A).offerDefinition
@@ -284,9 +292,9 @@ def test_lab_polls_its_orders_with_paging(service: ServiceProcess, as_ehr: Soap,
     assert pages >= 3
 
 
-def test_paging_is_stable_under_concurrent_inserts(service: ServiceProcess, as_ehr: Soap, as_citizen: Soap,
-                                                   as_sampling: Soap) -> None:
-    unit = unique_hsa()
+def test_paging_is_stable_under_concurrent_inserts(service: ServiceProcess, db: Database, as_ehr: Soap,
+                                                   as_citizen: Soap, as_sampling: Soap) -> None:
+    unit = new_site(db)
 
     def place() -> str:
         p = patient()

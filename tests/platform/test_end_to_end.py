@@ -12,6 +12,7 @@ import zeep.exceptions
 from zeep.transports import Transport
 
 from contracts.interactions import (
+    ALL_INTERACTIONS,
     GET_LOGICAL_ADDRESSEES,
     GET_ORDERS,
     GET_SUPPORTED_CONTRACTS,
@@ -89,7 +90,7 @@ def test_get_supported_service_contracts(demo_platform: PlatformProcess) -> None
     svc = _registry(demo_platform, GET_SUPPORTED_CONTRACTS, demo.LAB_A)
     everything = svc.GetSupportedServiceContracts(  # type: ignore[attr-defined]
         logicalAdress=demo.SERVICE_ADDRESS, _soapheaders={"LogicalAddress": "SE5565594230-TAK"})
-    assert len(everything.serviceContractNamespace) == 11
+    assert len(everything.serviceContractNamespace) == len(ALL_INTERACTIONS)
     for_sampling = svc.GetSupportedServiceContracts(  # type: ignore[attr-defined]
         serviceConsumerHsaId=demo.SAMPLING_A, logicalAdress=demo.SERVICE_ADDRESS,
         _soapheaders={"LogicalAddress": "SE5565594230-TAK"})
