@@ -1,12 +1,14 @@
 """eph demo: the whole story through the platform, as the systems that take part in it.
 
 The journal system assigns offers; two patients order (one a home kit and a site sampling,
-the other a home kit); the kits go out; the sampling site finds its order by referral id
-and registers the specimen; the lab receives everything and reports a negative chlamydia
-result, a positive one, and an HbA1c with a reference interval; the patients read what is
-released; the positive result waits for follow-up. Each step prints the system, the
-interaction, the platform's correlation id and the outcome; the run fails (exit 1) when a
-step does not behave as the story says.
+the other a home kit); a third orders a home kit on their own from the region's self-service
+offers, and a fourth chooses a sampling site whose lab then finds the order; the kits go out;
+the sampling site finds its order by referral id and registers the specimen; the lab receives
+everything and reports a negative chlamydia result, a positive one, and an HbA1c with a
+reference interval; the patients read what is released and who has looked at their data; the
+positive result waits for follow-up. Each step prints the system, the interaction, the
+platform's correlation id and the outcome; the run fails (exit 1) when a step does not behave
+as the story says.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from .errors import ConsumerError, VpFault
 from .roles import CitizenService, EhrSystem, LabSystem, SamplingSystem, actor, luhn_digit, timestamp
 
 LAB = "SE2321000016-LAB1"
+LAB_2 = "SE2321000016-LAB2"  # the lab of Provtagningen Södermalm
+SITE_SOUTH = "SE2321000016-PT02"
 SAMPLING = "SE2321000016-PT01"
 EHR = "SE2321000016-EHR1"
 CITIZEN = "SE5565594230-1177"
@@ -102,6 +106,8 @@ def play(platform: str = "http://127.0.0.1:8080", instance_id: str = "eph-vp-dev
         return Connection.development(sender, platform, instance_id)
 
     ehr_c, citizen_c, sampling_c, lab_c = connect(EHR), connect(CITIZEN), connect(SAMPLING), connect(LAB)
+    lab2_c = connect(LAB_2)
+    lab2 = LabSystem(lab2_c, LAB_2)
     ehr = EhrSystem(ehr_c, CARE_GIVER, CARE_UNIT)
     citizen = CitizenService(citizen_c)
     sampling = SamplingSystem(sampling_c, "SE2321000016-PT01")
@@ -109,6 +115,8 @@ def play(platform: str = "http://127.0.0.1:8080", instance_id: str = "eph-vp-dev
     story = Story(platform, out)
     anna = fictitious_person(date(1994, 4, 12) + timedelta(days=random.randint(0, 300)))
     bo = fictitious_person(date(1988, 9, 3) + timedelta(days=random.randint(0, 300)))
+    cecilia = fictitious_person(date(1999, 1, 20) + timedelta(days=random.randint(0, 300)))
+    david = fictitious_person(date(1979, 6, 2) + timedelta(days=random.randint(0, 300)))
     out.write(f"eph demo through the platform at {platform} (patients are fictitious)\n\n")
 
     codes = story.run("EHR", ehr_c, "GetOfferCatalog", "the journal system reads the catalogue",
@@ -133,6 +141,20 @@ def play(platform: str = "http://127.0.0.1:8080", instance_id: str = "eph-vp-dev
     if not (kit_a and site_a and kit_b):
         story.summary()
         return False
+    story.run("1177", citizen_c, "GetOfferCatalog", "patient C sees what the region lets patients order",
+              lambda: {d.offerCode for d in citizen.self_service_offers(CARE_GIVER)}, lambda c: "CTNG" in c)
+    story.run("1177", citizen_c, "CreateOrder", "patient C orders a home kit with no staff contact",
+              lambda: citizen.order_home_kit(None, cecilia, address, care_giver=CARE_GIVER, offer_code="CTNG"),
+              lambda r: bool(r.orderId and r.offerId))
+    story.run("1177", citizen_c, "GetSamplingSites", "patient D sees the region's sampling sites",
+              lambda: citizen.sites(david, care_giver=CARE_GIVER),
+              lambda sites: any(x.samplingUnitHSAId == SITE_SOUTH for x in sites))
+    site_d = story.run("1177", citizen_c, "CreateOrder", "patient D chooses Provtagningen Södermalm",
+                       lambda: citizen.order_site_sampling(None, david, SITE_SOUTH, care_giver=CARE_GIVER,
+                                                          offer_code="CTNG"), lambda r: bool(r.referralId))
+    if site_d:
+        story.run("lab 2", lab2_c, "GetOrders", "the site's own lab finds patient D's order",
+                  lambda: {o.orderId for o in lab2.poll_orders(["ORDERED"])}, lambda ids: site_d.orderId in ids)
     for who, kit in (("A", kit_a), ("B", kit_b)):
         story.run("lab", lab_c, "SetOrderStatus", f"the lab sends patient {who}'s kit", _bind(lab.kit_sent, kit.orderId))
     story.run("sampling", sampling_c, "GetOrders", f"the site finds the order by referral id {site_a.referralId}",
@@ -164,6 +186,9 @@ def play(platform: str = "http://127.0.0.1:8080", instance_id: str = "eph-vp-dev
     story.run("1177", citizen_c, "GetResults", "patient B's positive result is not shown yet",
               lambda: citizen.results(bo),
               lambda rs: len(rs) == 1 and rs[0].result is None and not rs[0].releasedToPatient)
+    story.run("1177", citizen_c, "GetAccessLog", "patient A sees who has looked at their data",
+              lambda: list(citizen.access_log(anna)),
+              lambda log: {e.systemHSAId for e in log} >= {LAB, SAMPLING, EHR, CITIZEN})
     story.run("EHR", ehr_c, "GetResults", "the journal sees B's result waits for follow-up",
               lambda: ehr.results(bo),
               lambda rs: len(rs) == 1 and rs[0].followUpRequired and rs[0].result.analysisResult[0].interpretation == "POSITIVE")

@@ -106,7 +106,12 @@ SAMPLES: dict[str, tuple[str, str]] = {
     "CancelOrder": ("citizenService", "<r:CancelOrder><r:orderId>${#Project#orderId}</r:orderId><r:cancelledBy>"
                                       "<c:actorType>PATIENT</c:actorType><c:id>${#Project#patient}</c:id></r:cancelledBy></r:CancelOrder>"),
     "SetResult": ("lab", "<r:SetResult>" + HBA1C_RESULT.format(order="${#Project#orderId}", time="${#Project#now}") + "</r:SetResult>"),
-    "GetResults": ("citizenService", f"<r:GetResults><r:patientId>{patient()}</r:patientId></r:GetResults>"),
+    "GetResults": ("citizenService", f"<r:GetResults><r:patientId>{patient()}</r:patientId>"
+                                     "<r:includeEarlierVersions>true</r:includeEarlierVersions></r:GetResults>"),
+    "GetSamplingSites": ("citizenService", "<r:GetSamplingSites><r:careGiverHSAId>${#Project#careGiver}</r:careGiverHSAId>"
+                                           "</r:GetSamplingSites>"),
+    "GetAccessLog": ("citizenService", f"<r:GetAccessLog><r:patientId>{patient()}</r:patientId><r:maxResults>20</r:maxResults>"
+                                       "</r:GetAccessLog>"),
     "PingForConfiguration": ("lab", "<r:PingForConfiguration><r:logicalAddress>${#Project#logicalAddress}</r:logicalAddress>"
                                     "</r:PingForConfiguration>"),
     "GetLogicalAddresseesByServiceContract": (
@@ -200,6 +205,16 @@ STORY = [
     Step("Patient reads the result", "GetResults", "citizenService", SAMPLES["GetResults"][1],
          read_ok(f"string({R('orderResult')}[*[local-name()='order']/*[local-name()='orderId']='${{#Project#orderId}}']"
                  "/*[local-name()='releasedToPatient'])", "true", "released to the patient")),
+    Step("1177 lists the region's sampling sites", "GetSamplingSites", "citizenService", SAMPLES["GetSamplingSites"][1],
+         read_ok(f"count({R('samplingSite')}) > 1", "true", "the region's sites")),
+    Step("Patient orders a home kit without an offer", "CreateOrder", "citizenService",
+         "<r:CreateOrder><r:careGiverHSAId>${#Project#careGiver}</r:careGiverHSAId><r:offerCode>CTNG</r:offerCode>"
+         f"<r:patientId>{patient()}</r:patientId><r:samplingMode>HOME_KIT</r:samplingMode>"
+         "<r:deliveryAddress><c:name>Test Testsson</c:name><c:street>Provgatan 1</c:street>"
+         "<c:postalCode>111 22</c:postalCode><c:city>Stockholm</c:city></r:deliveryAddress></r:CreateOrder>", ok()),
+    Step("Patient reads who has looked", "GetAccessLog", "citizenService", SAMPLES["GetAccessLog"][1],
+         read_ok(f"count({R('accessLogEntry')}[*[local-name()='systemHSAId']='${{#Project#lab}}']) > 0", "true",
+                 "the lab's reads are there")),
     Step("Platform pings the service", "PingForConfiguration", "lab", SAMPLES["PingForConfiguration"][1],
          read_ok(f"string({R('configuration')}[*[local-name()='name']='logicalAddress']/*[local-name()='value'])",
                  "${#Project#logicalAddress}", "the service's logical address")),

@@ -184,11 +184,11 @@ def test_a_bad_result_file_sends_nothing(demo_platform: PlatformProcess, tmp_pat
 def test_eph_demo(demo_platform: PlatformProcess) -> None:
     done = eph(demo_platform, "demo", "--platform", demo_platform.base_url)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "25 of 25 steps as the story says" in done.stdout
+    assert "31 of 31 steps as the story says" in done.stdout
     assert "VP007" in done.stdout  # the sampling system's refused SetResult
     steps = [line for line in done.stdout.splitlines() if line.startswith("[ok ]")]
     uuid = re.compile(r" [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} ")
-    assert len(steps) == 25 and all(uuid.search(line) for line in steps)  # a correlation id on each step
+    assert len(steps) == 31 and all(uuid.search(line) for line in steps)  # a correlation id on each step
 
 
 @pytest.fixture(scope="module")
@@ -220,3 +220,22 @@ def test_a_lab_with_a_client_certificate(tls_demo_platform: Any) -> None:
     with pytest.raises(VpFault) as e:  # the certificate, not a header, says who calls
         as_sampling.call("SetResult", laboratoryResult={"performingLabHSAId": demo.LAB_A, **hba1c("x")})
     assert e.value.code == "VP007" and demo.SAMPLING_A in (e.value.detail or "")
+
+
+def test_the_patients_side_from_the_command_line(demo_platform: PlatformProcess) -> None:
+    number = patient()["id"]
+    listed = eph(demo_platform, "citizen", "self-service", demo.CARE_GIVER_A)
+    assert listed.returncode == 0 and "CTNG" in listed.stdout and "HBA1C" not in listed.stdout
+    sites = eph(demo_platform, "citizen", "sites", demo.CARE_GIVER_A)
+    assert sites.returncode == 0 and demo.SITE_A_SOUTH in sites.stdout and "Götgatan 40" in sites.stdout
+    ordered = eph(demo_platform, "citizen", "order", "-", number, "--care-giver", demo.CARE_GIVER_A, "--code", "CTNG",
+                  "--unit", demo.SITE_A_SOUTH)
+    assert ordered.returncode == 0 and "order: OK" in ordered.stdout and "offerId" in ordered.stdout, ordered.stderr
+    order_id = ordered.stdout.split("orderId ")[1].split()[0]
+    polled = eph(demo_platform, "lab", "poll", "--as", demo.LAB_A2, "--lab", demo.LAB_A2, "--json")
+    assert polled.returncode == 0 and order_id in {o["orderId"] for o in json.loads(polled.stdout)}
+    again = eph(demo_platform, "citizen", "order", "-", number, "--care-giver", demo.CARE_GIVER_A, "--code", "CTNG",
+                "--home-kit", "--name", "T", "--street", "Gatan 1", "--postal-code", "11122", "--city", "Lund")
+    assert again.returncode != 0 and "EPH002" in again.stdout + again.stderr  # one open order of a kind
+    log = eph(demo_platform, "citizen", "access-log", number)
+    assert log.returncode == 0 and "CreateOrder" in log.stdout and "Lab system 2" in log.stdout

@@ -13,7 +13,7 @@ import pytest
 
 from consumers import CitizenService, Connection, EhrSystem, LabSystem
 from consumers.roles import actor
-from contracts.interactions import GET_ORDERS, SET_RESULT
+from contracts.interactions import GET_ACCESS_LOG, GET_ORDERS, GET_SAMPLING_SITES, SET_RESULT
 from service_domain import demo
 from tests.support import PlatformProcess, patient
 
@@ -22,8 +22,9 @@ HERE = Path(__file__).resolve().parent
 JAXWS_RT = Path("/usr/share/java/jaxws-rt.jar")
 
 
-def received_order(platform: PlatformProcess) -> str:
-    """A fresh HbA1c order that the lab has received, made through the platform with the Python clients."""
+def received_order(platform: PlatformProcess) -> tuple[str, str]:
+    """A fresh HbA1c order that the lab has received, made through the platform with the Python
+    clients; and the patient's number."""
     def connect(sender: str) -> Connection:
         return Connection.development(sender, platform.base_url, platform.instance_id)
 
@@ -34,7 +35,7 @@ def received_order(platform: PlatformProcess) -> str:
     lab = LabSystem(connect(demo.LAB_A), demo.LAB_A)
     lab.specimen_arrived(order, "INTEROP-1")
     lab.mark_received(order)
-    return str(order)
+    return str(order), number
 
 
 def base(platform: PlatformProcess) -> str:
@@ -47,6 +48,9 @@ def check(output: str) -> None:
     assert lines[1:3] == ["SETRESULT 1 OK", "SETRESULT 2 INFO"], output
     assert lines[3].startswith("VPFAULT code=Server string=VP007 "), output
     assert lines[4].startswith("VALIDATIONFAULT code=Client string=patient id check digit is wrong (logId "), output
+    # the patient's side: the region's sampling sites and the patient's access log, as 1177
+    assert lines[5] == "SITES count=2 lab=SE2321000016-LAB1", output
+    assert lines[6] == "ACCESSLOG labRead=true", output
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +63,7 @@ def jaxws_client(demo_platform: PlatformProcess, tmp_path_factory: pytest.TempPa
     work = Path(tmp_path_factory.mktemp("jaxws"))
     (work / "gen").mkdir()
     (work / "classes").mkdir()
-    for interaction in (GET_ORDERS, SET_RESULT):
+    for interaction in (GET_ORDERS, SET_RESULT, GET_SAMPLING_SITES, GET_ACCESS_LOG):
         url = f"{demo_platform.base_url}/vp{interaction.path}?wsdl"
         done = subprocess.run(["wsimport", "-quiet", "-Xnocompile", "-d", str(work / "gen"), url],
                               capture_output=True, text=True, timeout=120)
@@ -72,10 +76,11 @@ def jaxws_client(demo_platform: PlatformProcess, tmp_path_factory: pytest.TempPa
 
 
 def test_jaxws_client(demo_platform: PlatformProcess, jaxws_client: Path) -> None:
-    order = received_order(demo_platform)
+    order, number = received_order(demo_platform)
     done = subprocess.run(
         ["java", "-Djavax.xml.soap.SAAJMetaFactory=com.sun.xml.messaging.saaj.soap.SAAJMetaFactoryImpl",
-         "-cp", f"{jaxws_client}:{JAXWS_RT}", "InteropClient", base(demo_platform), order, demo_platform.instance_id],
+         "-cp", f"{jaxws_client}:{JAXWS_RT}", "InteropClient", base(demo_platform), order, demo_platform.instance_id,
+         number],
         capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     check(done.stdout)
@@ -84,8 +89,8 @@ def test_jaxws_client(demo_platform: PlatformProcess, jaxws_client: Path) -> Non
 def test_php_soapclient(demo_platform: PlatformProcess) -> None:
     php = shutil.which("php")
     assert php, "php-cli with php-soap is needed (make test installs it)"
-    order = received_order(demo_platform)
+    order, number = received_order(demo_platform)
     done = subprocess.run([php, str(HERE / "php" / "interop_client.php"), base(demo_platform), order,
-                           demo_platform.instance_id], capture_output=True, text=True, timeout=120)
+                           demo_platform.instance_id, number], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     check(done.stdout)

@@ -13,7 +13,7 @@ from contracts.interactions import BY_RESPONDER_NS, RELEASE
 from contracts.ns import SOAP11_ENV_NS
 from contracts.schema import schema_for
 from service_domain.clock import SWEDISH_TZ
-from soapui.build_project import PROJECT_FILE, SOAPUI_TYPE_IDS, build
+from soapui.build_project import NEGATIVE, PROJECT_FILE, SOAPUI_TYPE_IDS, STORY, build
 from tests.soapui.runner import FAULT_ID, NOT_FAULT_ID, NS, Exchange, Project, Replayer, Scopes
 from tests.support import PlatformProcess, patient
 
@@ -126,7 +126,7 @@ def test_every_request_in_the_project_follows_the_contract() -> None:
         headers = project.headers_of(request)
         assert headers["x-vp-sender-id"].startswith("SE") and headers["x-vp-instance-id"]
         checked += 1
-    assert checked == len(RELEASE) + 14  # a sample per interaction and every test step
+    assert checked == len(RELEASE) + len(STORY) + len(NEGATIVE)  # a sample per interaction and every test step
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -16,11 +16,17 @@ import riv.clinicalprocess.activity.selfsampling.getordersresponder._1.GetOrders
 import riv.clinicalprocess.activity.selfsampling.getordersresponder._1.GetOrdersType;
 import riv.clinicalprocess.activity.selfsampling.setresult._1.rivtabp21.SetResultResponderService;
 import riv.clinicalprocess.activity.selfsampling.setresultresponder._1.SetResultType;
+import riv.clinicalprocess.activity.selfsampling.getaccesslog._1.rivtabp21.GetAccessLogResponderService;
+import riv.clinicalprocess.activity.selfsampling.getaccesslogresponder._1.GetAccessLogType;
+import riv.clinicalprocess.activity.selfsampling.getsamplingsites._1.rivtabp21.GetSamplingSitesResponderService;
+import riv.clinicalprocess.activity.selfsampling.getsamplingsitesresponder._1.GetSamplingSitesType;
 
 public class InteropClient {
     static final String LOGICAL_ADDRESS = "SE5565594230-EPH";
     static final String LAB = "SE2321000016-LAB1";
     static final String SAMPLING = "SE2321000016-PT01";
+    static final String CITIZEN = "SE5565594230-1177";
+    static final String CARE_GIVER = "SE2321000016-CG01";
 
     static <T> T as(T port, String sender, String instance) {
         ((BindingProvider) port).getRequestContext().put(MessageContext.HTTP_REQUEST_HEADERS,
@@ -61,6 +67,7 @@ public class InteropClient {
         String base = args[0];
         String orderId = args[1];
         String instance = args[2];
+        String patient = args[3];
         var getOrders = new GetOrdersResponderService(new URL(base + "/GetOrders/1/rivtabp21?wsdl"));
         var setResult = new SetResultResponderService(new URL(base + "/SetResult/1/rivtabp21?wsdl"));
         var labOrders = as(getOrders.getGetOrdersResponderPort(), LAB, instance);
@@ -94,5 +101,23 @@ public class InteropClient {
         } catch (SOAPFaultException e) {
             fault("VALIDATIONFAULT", e);
         }
+
+        var sites = as(new GetSamplingSitesResponderService(new URL(base + "/GetSamplingSites/1/rivtabp21?wsdl"))
+            .getGetSamplingSitesResponderPort(), CITIZEN, instance);
+        GetSamplingSitesType sitesQuery = new GetSamplingSitesType();
+        sitesQuery.setCareGiverHSAId(CARE_GIVER);
+        var found = sites.getSamplingSites(LOGICAL_ADDRESS, sitesQuery).getSamplingSite();
+        System.out.println("SITES count=" + found.size() + " lab=" + found.get(0).getPerformingLabHSAId());
+
+        var log = as(new GetAccessLogResponderService(new URL(base + "/GetAccessLog/1/rivtabp21?wsdl"))
+            .getGetAccessLogResponderPort(), CITIZEN, instance);
+        PersonIdType me = new PersonIdType();
+        me.setId(patient);
+        me.setType("1.2.752.129.2.1.3.1");
+        GetAccessLogType logQuery = new GetAccessLogType();
+        logQuery.setPatientId(me);
+        var entries = log.getAccessLog(LOGICAL_ADDRESS, logQuery).getAccessLogEntry();
+        boolean labRead = entries.stream().anyMatch(e -> LAB.equals(e.getSystemHSAId()));
+        System.out.println("ACCESSLOG labRead=" + labRead);
     }
 }

@@ -6,7 +6,10 @@ const LOGICAL_ADDRESS = 'SE5565594230-EPH';
 const LAB = 'SE2321000016-LAB1';
 const SAMPLING = 'SE2321000016-PT01';
 
-[$script, $base, $orderId, $instance] = $argv;
+const CITIZEN = 'SE5565594230-1177';
+const CARE_GIVER = 'SE2321000016-CG01';
+
+[$script, $base, $orderId, $instance, $patient] = $argv;
 
 function client(string $base, string $interaction, string $sender, string $instance): SoapClient {
     $context = stream_context_create(['http' => [
@@ -67,3 +70,16 @@ try {
 } catch (SoapFault $f) {
     echo 'VALIDATIONFAULT code=' . local($f->faultcode) . ' string=' . $f->faultstring . "\n";
 }
+
+$sites = client($base, 'GetSamplingSites', CITIZEN, $instance)->GetSamplingSites(['careGiverHSAId' => CARE_GIVER]);
+$found = $sites->samplingSite ?? [];
+echo 'SITES count=' . count($found) . ' lab=' . ($found[0]->performingLabHSAId ?? '-') . "\n";
+$log = client($base, 'GetAccessLog', CITIZEN, $instance)->GetAccessLog(
+    ['patientId' => ['id' => $patient, 'type' => '1.2.752.129.2.1.3.1']]);
+$labRead = false;
+foreach ($log->accessLogEntry ?? [] as $entry) {
+    if (($entry->systemHSAId ?? '') === LAB) {
+        $labRead = true;
+    }
+}
+echo 'ACCESSLOG labRead=' . ($labRead ? 'true' : 'false') . "\n";
