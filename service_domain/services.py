@@ -230,6 +230,12 @@ def _audit(
     return records
 
 
+def _stamp(ctx: commands.CallContext, action: AuditAction, actor: Actor | None = None,
+           care_giver: str | None = None) -> AuditRecord:
+    """An audit record of this call without its patient."""
+    return _audit(ctx, action, [PersonId("")], actor, care_giver)[0]
+
+
 def _repeat(
     uow: UnitOfWork,
     ctx: commands.CallContext,
@@ -567,15 +573,14 @@ def get_orders(uow: UnitOfWork, ctx: commands.CallContext, cmd: commands.GetOrde
         )
         digest = paging.query_digest(uow.paging_key(), query)
         after = paging.decode(cmd.continuation_token, digest) if cmd.continuation_token else 0
-        rows = uow.orders.find(query, after, limit + 1)
+        # one more than a page, to know whether more remain; the read of each patient on the page
+        # (and of the patient asked about) is recorded with it
+        rows = uow.orders.find_audited(query, after, limit + 1, limit, _stamp(ctx, AuditAction.READ))
         more = len(rows) > limit
         rows = rows[:limit]
-        orders = [order for _, order in rows]
         token = paging.encode(rows[-1][0], digest) if more else None
-        looked_up = ([patient] if patient else []) + [o.patient for o in orders]
-        uow.audit.add(_audit(ctx, AuditAction.READ, looked_up))
         uow.commit()
-        return OrdersPage(orders, token)
+        return OrdersPage([order for _, order in rows], token)
 
 
 def _load_order_for_write(uow: UnitOfWork, system: ConnectedSystem, order_id: str) -> Order:

@@ -42,11 +42,14 @@ ISSUED_PERSON_IDS: set[str] = set()
 
 
 def person_number(born: date, serial: int | None = None, *, samordning: bool = False) -> str:
-    """A valid 12-digit personnummer (or samordningsnummer) for a birth date."""
-    serial = random.randint(0, 999) if serial is None else serial
+    """A valid 12-digit personnummer (or samordningsnummer) for a birth date; without a given
+    serial, one this test session has not issued yet (so tests do not share patients)."""
     day = born.day + (60 if samordning else 0)
-    nine = f"{born:%y%m}{day:02d}{serial:03d}"
-    number = f"{born.year // 100:02d}{nine}{luhn_check_digit(nine)}"
+    for _ in range(1000):
+        nine = f"{born:%y%m}{day:02d}{random.randint(0, 999) if serial is None else serial:03d}"
+        number = f"{born.year // 100:02d}{nine}{luhn_check_digit(nine)}"
+        if serial is not None or number not in ISSUED_PERSON_IDS:
+            break
     ISSUED_PERSON_IDS.add(number)
     return number
 

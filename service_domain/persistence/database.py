@@ -77,7 +77,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_timeout", 10)
     # an unreachable server is an outage within seconds, not after the platform has given up
     kwargs.setdefault("connect_args", {"connect_timeout": 5})
-    return create_engine(url, hide_parameters=True, pool_pre_ping=True, **kwargs)
+    # no ping before each use (a round trip per call): a connection found broken fails its call
+    # (StorageUnavailable) and the pool replaces every connection older than the failure
+    return create_engine(url, hide_parameters=True, **kwargs)
 
 
 class Database:
@@ -144,17 +146,12 @@ class SqlUnitOfWork(UnitOfWork):
         self.conn: Connection | None = None
 
     def __enter__(self) -> SqlUnitOfWork:
+        # the transaction begins with the first statement (a unit of work whose only statement is
+        # atomic by itself may run it without one: see the repositories)
         try:
             conn = self.db.engine.connect()
         except sa_exc.SQLAlchemyError as e:
             if is_outage(e):
-                raise StorageUnavailable(type(e).__name__) from e
-            raise
-        try:
-            conn.begin()
-        except BaseException as e:
-            conn.close()
-            if isinstance(e, sa_exc.SQLAlchemyError) and is_outage(e):
                 raise StorageUnavailable(type(e).__name__) from e
             raise
         self.conn = conn
@@ -187,7 +184,8 @@ class SqlUnitOfWork(UnitOfWork):
 
     def commit(self) -> None:
         assert self.conn is not None
-        self.conn.commit()
+        if self.conn.in_transaction():
+            self.conn.commit()
 
     def rollback(self) -> None:
         assert self.conn is not None

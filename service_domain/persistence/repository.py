@@ -4,11 +4,30 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    String,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
@@ -42,6 +61,7 @@ from ..ports import ConcurrentWrite, OrderQuery
 from ..staff import StaffFunction, StaffMember
 from . import codec
 from .tables import (
+    UTCDateTime,
     audit_record,
     connected_system,
     connected_system_care_giver,
@@ -65,6 +85,21 @@ from .tables import (
 # PostgreSQL advisory locks held to the end of a transaction (two-key form: kind, key)
 _LOCK_PATIENT = 1  # writes that must see each other's offers for one patient
 _LOCK_ORDER_SEQ = 2  # order inserts: row numbers become visible in the order they are taken
+
+
+@contextmanager
+def _on_its_own(conn: Connection) -> Iterator[None]:
+    """Run one statement outside a transaction when the unit of work has not begun one (no BEGIN
+    and COMMIT round trips): it must be atomic by itself. Inside a begun transaction, as usual."""
+    dbapi = conn.connection.dbapi_connection
+    alone = not conn.in_transaction() and conn.dialect.name == "postgresql" and dbapi is not None
+    if alone:
+        dbapi.autocommit = True  # type: ignore[union-attr]
+    try:
+        yield
+    finally:
+        if alone:
+            dbapi.autocommit = False  # type: ignore[union-attr]
 
 
 def _advisory_lock(conn: Connection, kind: int, key: str = "") -> None:
@@ -324,11 +359,139 @@ def _order(r: Row[Any], specimens: list[Specimen], history: list[StatusChange]) 
     )
 
 
+def _utc(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+
+def _specimen_of(item: list[Any]) -> Specimen:
+    """A specimen as the PostgreSQL read of a page aggregates it: [identifier, material, collected]."""
+    identifier, material, collected = item
+    return Specimen(identifier, codec.code_from_json(material), _utc(collected))
+
+
+def _change_of(item: list[Any]) -> StatusChange:
+    """A status change as the PostgreSQL read of a page aggregates it: [status, time, by, unit, reason, comment]."""
+    status, time, performed_by, unit, reason, comment = item
+    actor = codec.actor_from_json(performed_by)
+    assert actor is not None
+    changed = _utc(time)
+    assert changed is not None
+    return StatusChange(OrderStatus(status), changed, actor, unit, codec.code_from_json(reason), comment)
+
+
 def _change(r: Row[Any]) -> StatusChange:
     actor = codec.actor_from_json(r.performed_by)
     assert actor is not None
     return StatusChange(
         OrderStatus(r.status), r.time, actor, r.unit, codec.code_from_json(r.reason), r.comment
+    )
+
+
+# ---------------------------------------------------------------- GetOrders statements
+# Built once per shape of query (which selectors and filters it has) with bound parameters, so a
+# call only binds values: building a statement costs more than running it.
+
+Shape = tuple[bool, ...]
+
+
+def _shape(q: OrderQuery) -> Shape:
+    return (
+        q.patient is not None, bool(q.order_ids), bool(q.referral_ids), bool(q.performing_lab),
+        bool(q.sampling_unit), bool(q.statuses), q.created_from is not None, q.created_before is not None,
+        q.care_givers is not None,
+    )
+
+
+def _query_params(q: OrderQuery, after: int, limit: int) -> dict[str, Any] | None:
+    """The values of a GetOrders query; None when it cannot match anything."""
+    if q.care_givers is not None and not q.care_givers:
+        return None
+    params: dict[str, Any] = {"after": after, "limit": limit}
+    if q.patient is not None:
+        params.update(patient_id=q.patient.id, patient_type=q.patient.type)
+    params.update(
+        order_ids=list(q.order_ids), referral_ids=list(q.referral_ids), lab=q.performing_lab, unit=q.sampling_unit,
+        statuses=[s.value for s in q.statuses], created_from=q.created_from, created_before=q.created_before,
+        care_givers=sorted(q.care_givers or ()),
+    )
+    return params
+
+
+@cache
+def _where(shape: Shape) -> ColumnElement[bool]:
+    patient, orders, referrals, lab, unit, statuses, created_from, created_before, care_givers = shape
+    c = patient_order.c
+    conditions: list[ColumnElement[bool]] = [c.seq > bindparam("after")]
+    if patient:
+        conditions += [c.patient_id == bindparam("patient_id"), c.patient_type == bindparam("patient_type")]
+    if orders:
+        conditions.append(c.order_id.in_(bindparam("order_ids", expanding=True)))
+    if referrals:
+        conditions.append(c.referral_id.in_(bindparam("referral_ids", expanding=True)))
+    if lab:
+        conditions.append(c.performing_lab == bindparam("lab"))
+    if unit:
+        conditions.append(c.sampling_unit == bindparam("unit"))
+    if statuses:
+        conditions.append(c.status.in_(bindparam("statuses", expanding=True)))
+    if created_from:
+        conditions.append(c.created_time >= bindparam("created_from", type_=UTCDateTime()))
+    if created_before:
+        conditions.append(c.created_time < bindparam("created_before", type_=UTCDateTime()))
+    if care_givers:
+        conditions.append(func.upper(c.care_giver).in_(bindparam("care_givers", expanding=True)))
+    return and_(*conditions)
+
+
+@cache
+def _page_statement(shape: Shape) -> Select[Any]:
+    return select(patient_order).where(_where(shape)).order_by(patient_order.c.seq).limit(bindparam("limit"))
+
+
+_STAMP_COLUMNS = ("time", "interaction", "action", "log_id", "consumer_hsa_id", "sender_hsa_id", "actor_id",
+                  "care_giver", "care_unit", "actor_kind")
+
+
+def _stamp_params(stamp: AuditRecord) -> dict[str, Any]:
+    return {
+        "a_time": stamp.time, "a_interaction": stamp.interaction, "a_action": stamp.action.value,
+        "a_log_id": stamp.log_id, "a_consumer_hsa_id": stamp.consumer_hsa_id, "a_sender_hsa_id": stamp.sender_hsa_id,
+        "a_actor_id": stamp.actor_id, "a_care_giver": stamp.care_giver, "a_care_unit": stamp.care_unit,
+        "a_actor_kind": stamp.actor_kind.value if stamp.actor_kind else None,
+    }
+
+
+@cache
+def _audited_page_statement(shape: Shape) -> Select[Any]:
+    """PostgreSQL: the page, its specimens and history as JSON, and the audit insert, in one statement."""
+    c = patient_order.c
+    page = select(patient_order).where(_where(shape)).order_by(c.seq).limit(bindparam("limit")).cte("page")
+    shown = select(page.c.patient_id, page.c.patient_type).order_by(page.c.seq).limit(bindparam("returned")).subquery("shown")
+    page_patients = select(shown.c.patient_id, shown.c.patient_type)
+    asked = select(bindparam("patient_id", type_=String()), bindparam("patient_type", type_=String()))
+    who = (page_patients.union(asked) if shape[0] else page_patients.distinct()).subquery("who")
+    stamp = [bindparam(f"a_{name}", type_=UTCDateTime() if name == "time" else String()) for name in _STAMP_COLUMNS]
+    audited = (
+        insert(audit_record)
+        .from_select(["patient_id", "patient_type", *_STAMP_COLUMNS], select(who.c.patient_id, who.c.patient_type, *stamp))
+        .cte("audited")
+    )
+    s, h = specimen.c, order_status_change.c
+    none: ColumnElement[Any] = literal_column("'[]'::json")
+    specimens = (
+        select(func.coalesce(func.json_agg(aggregate_order_by(
+            func.json_build_array(s.identifier, s.material, s.collected_time), s.id)), none))
+        .where(s.order_seq == page.c.seq).scalar_subquery()
+    )
+    history = (
+        select(func.coalesce(func.json_agg(aggregate_order_by(
+            func.json_build_array(h.status, h.time, h.performed_by, h.unit, h.reason, h.comment), h.id)), none))
+        .where(h.order_seq == page.c.seq).scalar_subquery()
+    )
+    return (
+        select(page, specimens.label("specimens_json"), history.label("history_json"))
+        .order_by(page.c.seq)
+        .add_cte(audited)
     )
 
 
@@ -384,31 +547,32 @@ class SqlOrderRepository:
         return loaded[0][1] if loaded else None
 
     def find(self, query: OrderQuery, after: int, limit: int) -> list[tuple[int, Order]]:
-        c = patient_order.c
-        conditions = [c.seq > after]
-        if query.patient is not None:
-            conditions.append(c.patient_id == query.patient.id)
-            conditions.append(c.patient_type == query.patient.type)
-        if query.order_ids:
-            conditions.append(c.order_id.in_(query.order_ids))
-        if query.referral_ids:
-            conditions.append(c.referral_id.in_(query.referral_ids))
-        if query.performing_lab:
-            conditions.append(c.performing_lab == query.performing_lab)
-        if query.sampling_unit:
-            conditions.append(c.sampling_unit == query.sampling_unit)
-        if query.statuses:
-            conditions.append(c.status.in_([s.value for s in query.statuses]))
-        if query.created_from is not None:
-            conditions.append(c.created_time >= query.created_from)
-        if query.created_before is not None:
-            conditions.append(c.created_time < query.created_before)
-        if query.care_givers is not None:
-            if not query.care_givers:
-                return []
-            conditions.append(func.upper(c.care_giver).in_(sorted(query.care_givers)))
-        rows = self.conn.execute(select(patient_order).where(and_(*conditions)).order_by(c.seq).limit(limit)).all()
-        return self._load(rows)
+        params = _query_params(query, after, limit)
+        if params is None:
+            return []
+        return self._load(self.conn.execute(_page_statement(_shape(query)), params).all())
+
+    def find_audited(
+        self, query: OrderQuery, after: int, limit: int, returned: int, stamp: AuditRecord
+    ) -> list[tuple[int, Order]]:
+        params = _query_params(query, after, limit)
+        if self.conn.dialect.name != "postgresql" or params is None:
+            found = self.find(query, after, limit) if params is not None else []
+            patients = ([query.patient] if query.patient else []) + [o.patient for _, o in found[:returned]]
+            SqlAuditRepository(self.conn).add(_stamped(stamp, patients))
+            return found
+        # PostgreSQL: one statement reads the page with each order's specimens and history, and
+        # records the read of every patient on the returned part of it (and of the patient asked
+        # about); it is atomic by itself, so without a transaction it is one round trip
+        params.update(_stamp_params(stamp), returned=returned)
+        with _on_its_own(self.conn):
+            rows = self.conn.execute(_audited_page_statement(_shape(query)), params).all()
+        out = []
+        for r in rows:
+            self._seq[r.order_id] = r.seq
+            out.append((r.seq, _order(r, [_specimen_of(x) for x in r.specimens_json],
+                                      [_change_of(x) for x in r.history_json])))
+        return out
 
     def for_patient(self, patient: PersonId, order_ids: Sequence[str] = ()) -> list[Order]:
         q = select(patient_order).where(
@@ -935,6 +1099,14 @@ class SqlStaffRepository:
         self.conn.execute(
             insert(staff_dev_login).values(hsa_id=hsa_id, password_hash=password_hash, changed_time=time)
         )
+
+
+def _stamped(stamp: AuditRecord, patients: Iterable[PersonId]) -> list[AuditRecord]:
+    """The stamp's record for each patient, once each."""
+    seen: dict[tuple[str, str], AuditRecord] = {}
+    for p in patients:
+        seen.setdefault((p.id, p.type), replace(stamp, patient_id=p.id, patient_type=p.type))
+    return list(seen.values())
 
 
 def _audit(r: Row[Any]) -> AuditRecord:
