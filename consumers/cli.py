@@ -7,7 +7,7 @@
     eph sampling find (--referral CODE | --patient NUMBER)
     eph sampling collected ORDER-ID --barcode CODE [--material SNOMED-CODE]
     eph citizen offers|orders|results NUMBER
-    eph citizen order OFFER-ID NUMBER [--home-kit --name N --street S --postal-code P --city C]
+    eph citizen order OFFER-ID NUMBER [--unit U] [--lab L] [--home-kit --name N --street S --postal-code P --city C]
     eph citizen cancel ORDER-ID NUMBER
     eph ehr catalog | assign NUMBER OFFER-CODE | revoke OFFER-ID | orders|results NUMBER
     eph demo                                  the whole story, through the platform
@@ -286,7 +286,7 @@ def citizen_cmd(args: argparse.Namespace) -> int:
                 return 2
             response = c.order_home_kit(args.offer_id, args.number, address)
         else:
-            response = c.order_site_sampling(args.offer_id, args.number, args.unit)
+            response = c.order_site_sampling(args.offer_id, args.number, args.unit, args.lab)
         _result_line(args, response, "order")
     else:
         _result_line(args, c.cancel(args.order_id, args.number), f"cancel {args.order_id}")
@@ -383,6 +383,7 @@ def add_parsers(sub: Any) -> None:
     order.add_argument("number")
     order.add_argument("--home-kit", action="store_true")
     order.add_argument("--unit", help="sampling unit of choice (site sampling)")
+    order.add_argument("--lab", help="performing lab of choice (site sampling; default: the offer's)")
     for field in ("name", "street", "postal-code", "city"):
         order.add_argument(f"--{field}")
     order.set_defaults(func=citizen_cmd)

@@ -153,9 +153,10 @@ class CitizenService(_Role):
     def offers(self, number: str, statuses: Sequence[str] = ()) -> list[Any]:
         return list(self.connection.call("GetOffers", patientId=person_id(number), status=list(statuses) or None).offer)
 
-    def order_site_sampling(self, offer_id: str, number: str, sampling_unit: str | None = None) -> Any:
+    def order_site_sampling(self, offer_id: str, number: str, sampling_unit: str | None = None,
+                            performing_lab: str | None = None) -> Any:
         return self.connection.call("CreateOrder", offerId=offer_id, patientId=person_id(number), samplingMode="SITE",
-                                    samplingUnitHSAId=sampling_unit)
+                                    samplingUnitHSAId=sampling_unit, performingLabHSAId=performing_lab)
 
     def order_home_kit(self, offer_id: str, number: str, address: Mapping[str, str], phone: str | None = None) -> Any:
         return self.connection.call("CreateOrder", offerId=offer_id, patientId=person_id(number), samplingMode="HOME_KIT",

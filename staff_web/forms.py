@@ -233,8 +233,8 @@ class AnalysisForm(Form):
     ref_high = StringField("Högst", validators=[Optional(), Length(max=40, message="Högst 40 tecken.")])
     ref_unit = StringField("Enhet (UCUM)", validators=[Optional(), Length(max=64, message="Högst 64 tecken.")],
                            description="Tomt: samma som värdets.")
-    ref_text = StringField("Eller som text", validators=[Optional(), Length(max=255, message="Högst 255 tecken.")],
-                           description="Till exempel: Negativ")
+    ref_text = StringField("Som text", validators=[Optional(), Length(max=255, message="Högst 255 tecken.")],
+                           description="Till exempel: Ej påvisad")
     comment = TextAreaField("Kommentar", validators=[Optional(), Length(max=4000, message="Högst 4000 tecken.")])
 
 
