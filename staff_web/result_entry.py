@@ -42,7 +42,7 @@ from .messages import swedish
 QUANTITY, CODED, TEXT, INTERVAL, NOT_DONE, NONE = "quantity", "coded", "text", "interval", "not_done", "none"
 KIND_LABELS = {
     QUANTITY: "Mätvärde med enhet",
-    CODED: "Fynd",
+    CODED: "Fynd ur listan",
     TEXT: "Text",
     INTERVAL: "Gränsvärde (till exempel < 0,5)",
     NOT_DONE: "Kan inte utföras",
@@ -326,6 +326,19 @@ def place_error(error: DomainError, main: ResultForm, items: list[Entry], report
     if isinstance(error, RuleViolation) and error.sub_code in RULES and not error.message.startswith("an order in"):
         return RULES[error.sub_code]
     return swedish(error)
+
+
+def invalid(main: ResultForm, items: list[Entry]) -> list[tuple[str, str]]:
+    """(the id of the field to go to, what is wrong there) for every field with an error."""
+
+    def target(f: Field) -> str:
+        return f"{f.id}-0" if f.type == "RadioField" else str(f.id)
+
+    out = [(target(f), f"{f.label.text}: {' '.join(f.errors)}") for f in main if f.errors and f.type != "CSRFTokenField"]
+    for e in items:
+        out += [(target(f), f"{e.analysis.display_name}, {f.label.text.lower()}: {' '.join(f.errors)}")
+                for f in e.form if f.errors]
+    return out
 
 
 # ---------------------------------------------------------------- where a version went

@@ -94,6 +94,7 @@ def _page(
     if items is None:
         items = result_entry.entries(order)
         result_entry.prefill(items, view.newest)
+    opened = None if status == 200 else "withdraw" if withdraw is not None else "entry"
     if withdraw is None:
         withdraw = WithdrawForm()
     if view.newest is not None:
@@ -107,6 +108,7 @@ def _page(
         "results_order.html", view=view, order=order, main=main, items=items, withdraw=withdraw,
         may_report=may_report, correction=order.status is S.FINAL_RESULT, next_version=_newest_version(view) + 1,
         problem=problem, saved=saved if went else None, went=went, whereabouts=result_entry.whereabouts,
+        opened=opened, invalid=result_entry.invalid(main, items) if opened == "entry" else [],
         kinds=result_entry, may_follow_up=g.member.may(g.unit, StaffFunction.FOLLOW_UP),
     ), status
 

@@ -180,6 +180,7 @@ def test_a_notifiable_finding_needs_an_interpretation_that_fits_it(client: Flask
     assert r.status_code == 400
     assert "kan inte bedömas som negativt" in error_of(r.text, "a1-interpretation")
     assert "släpps direkt bara när bedömningen är Negativ" in error_of(r.text, "a2-interpretation")
+    assert "Svaret är inte sparat." in r.text and 'href="#a2-interpretation"' in r.text  # a summary that leads there
     # what was typed is kept
     assert re.search(rf'<option selected value="{re.escape(DETECTED)}">', r.text) and re.search(r">\s*skrivet</textarea>", r.text)
     assert stored(db, order_id) == []
