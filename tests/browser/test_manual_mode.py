@@ -132,6 +132,8 @@ def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_plat
     ct.get_by_label("Bedömning").select_option(label="Positivt")
     ct.get_by_label("Kommentar").fill("Svar per fax från laboratoriet")
     ng.get_by_label("Fynd", exact=True).select_option(label="Ej påvisad")
+    page.screenshot(path=str(page_artifact("results-entry")), full_page=True,
+                    clip={"x": 0, "y": 0, "width": 1200, "height": 1400})  # for the README
     page.get_by_role("button", name="Spara svaret (version 1)").click()
     # refused: gonorrhoea has no interpretation; the message is on its field, and the typing is kept
     problem = ng.get_by_label("Bedömning")
@@ -148,6 +150,10 @@ def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_plat
     expect(saved).to_contain_text("kön Uppföljning")
     expect(page.get_by_role("row", name="Klamydia")).to_contain_text("Påvisad")
     check_page(page, "results-saved")
+    page.locator("summary", has_text="Rätta svaret").click()  # a correction and a withdrawal, unfolded
+    page.locator("summary", has_text="Återkalla version 1").click()
+    expect(page.get_by_label("Varför återkallas svaret?")).to_be_visible()
+    check_page(page, "results-change")
     held = {r.order.orderId: r for r in citizen("GetResults", patientId=p).orderResult}[order.orderId]
     assert (held.releasedToPatient, held.result) == (False, None)
 
