@@ -109,7 +109,7 @@ def _page(
         may_report=may_report, correction=order.status is S.FINAL_RESULT, next_version=_newest_version(view) + 1,
         problem=problem, saved=saved if went else None, went=went, whereabouts=result_entry.whereabouts,
         opened=opened, invalid=result_entry.invalid(main, items) if opened == "entry" else [],
-        kinds=result_entry, may_follow_up=g.member.may(g.unit, StaffFunction.FOLLOW_UP),
+        may_follow_up=g.member.may(g.unit, StaffFunction.FOLLOW_UP),
     ), status
 
 
@@ -128,8 +128,8 @@ def save(order_id: str) -> Any:
     valid = main.validate_on_submit()
     valid = all([e.form.validate() for e in items]) and valid
     if view.order.status not in manual_results.RESULT_STATUSES:
-        return _page(view, main, items, problem=f"Beställningen har status ”{texts.ORDER_STATUS[view.order.status]}”: inget svar kan "
-                                                        "registreras.",
+        status = texts.ORDER_STATUS[view.order.status]
+        return _page(view, main, items, problem=f"Beställningen har status ”{status}”: inget svar kan registreras.",
                      status=409)
     newest = _newest_version(view)
     if main.based_on.data != str(newest):

@@ -25,9 +25,11 @@ from service_domain.model import (
     Bound,
     Interpretation,
     Interval,
+    OfferDefinition,
     OrderStatus,
     Quantity,
     ReportStatus,
+    ResultRelease,
     SamplingMode,
     Specimen,
 )
@@ -210,6 +212,17 @@ def test_a_quantity_with_its_unit_and_reference_interval(client: FlaskClient, db
     login(patient, RESULTS)
     patient.post("/patient", data={"csrf_token": csrf(patient, "/patient"), "number": p.id})
     assert "48,0 mmol/mol" in patient.get("/patient").text
+
+
+def test_a_result_released_after_review_goes_to_the_review_queue(client: FlaskClient, db: Database) -> None:
+    services.import_catalogue(db.uow(), [OfferDefinition(
+        demo.CARE_GIVER_A, "HBA1C-REVIEW", "HbA1c, granskas", (demo.HBA1C,), (SamplingMode.SITE,), False,
+        ResultRelease.AFTER_REVIEW, 30, 1, demo.LAB_A2)])
+    order_id, referral, _ = place(db, "HBA1C-REVIEW")
+    r = client.post(f"/results/{order_id}", data=hba1c_form(client, order_id))
+    page = client.get(r.headers["Location"]).text
+    assert "kön Granskning" in page and 'href="/review"' in page and "Väntar på granskning" in page
+    assert referral in client.get("/review").text
 
 
 def test_a_limit_a_text_and_cannot_be_done(client: FlaskClient, db: Database) -> None:
