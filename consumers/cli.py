@@ -9,7 +9,7 @@
     eph citizen offers|orders|results|access-log NUMBER
     eph citizen self-service CARE-GIVER       the entries patients may order themselves
     eph citizen sites CARE-GIVER              the care giver's sampling sites
-    eph citizen order OFFER-ID NUMBER [--unit SITE] [--home-kit --name N --street S --postal-code P --city C]
+    eph citizen order OFFER-ID NUMBER [--unit SITE] [--lab LAB] [--home-kit --name N --street S --postal-code P --city C]
     eph citizen order - NUMBER --care-giver CG --code CODE ...   a self-service order
     eph citizen cancel ORDER-ID NUMBER
     eph ehr catalog | assign NUMBER OFFER-CODE | revoke OFFER-ID | orders|results NUMBER
@@ -307,7 +307,7 @@ def citizen_cmd(args: argparse.Namespace) -> int:
                 return 2
             response = c.order_home_kit(offer_id, args.number, address, **entry)
         else:
-            response = c.order_site_sampling(offer_id, args.number, args.unit, **entry)
+            response = c.order_site_sampling(offer_id, args.number, args.unit, performing_lab=args.lab, **entry)
         _result_line(args, response, "order")
     else:
         _result_line(args, c.cancel(args.order_id, args.number), f"cancel {args.order_id}")
@@ -410,6 +410,7 @@ def add_parsers(sub: Any) -> None:
     order.add_argument("--code", help="self-service: the entry's offer code")
     order.add_argument("--home-kit", action="store_true")
     order.add_argument("--unit", help="the sampling site of choice (site sampling)")
+    order.add_argument("--lab", help="performing lab of choice (site sampling; default: the site's or the offer's)")
     for field in ("name", "street", "postal-code", "city"):
         order.add_argument(f"--{field}")
     order.set_defaults(func=citizen_cmd)

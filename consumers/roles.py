@@ -168,9 +168,11 @@ class CitizenService(_Role):
                                          orderId=order_id, patientId=patient).samplingSite)
 
     def order_site_sampling(self, offer_id: str | None, number: str, sampling_unit: str | None = None, *,
-                            care_giver: str | None = None, offer_code: str | None = None) -> Any:
+                            care_giver: str | None = None, offer_code: str | None = None,
+                            performing_lab: str | None = None) -> Any:
         return self.connection.call("CreateOrder", offerId=offer_id, careGiverHSAId=care_giver, offerCode=offer_code,
-                                    patientId=person_id(number), samplingMode="SITE", samplingUnitHSAId=sampling_unit)
+                                    patientId=person_id(number), samplingMode="SITE", samplingUnitHSAId=sampling_unit,
+                                    performingLabHSAId=performing_lab)
 
     def order_home_kit(self, offer_id: str | None, number: str, address: Mapping[str, str], phone: str | None = None,
                        *, care_giver: str | None = None, offer_code: str | None = None) -> Any:

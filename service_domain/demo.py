@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from . import commands, services
+from . import commands, manual_results, services
 from .catalogue import NPU_CODE_SYSTEM
 from .commands import CallContext
 from .identity import PersonId
@@ -36,6 +36,9 @@ CARE_UNIT_A = "SE2321000016-CU01"
 LAB_A = "SE2321000016-LAB1"
 SAMPLING_A = "SE2321000016-PT01"
 EHR_A = "SE2321000016-EHR1"
+# A lab of care giver A with no connected lab system: staff type its results in on the staff
+# web (an order placed with it as the performing lab lands on the care unit's worklist).
+LAB_A3 = "SE2321000016-LAB3"
 
 CARE_GIVER_B = "SE2321000255-CG01"
 CARE_UNIT_B = "SE2321000255-CU01"
@@ -79,7 +82,7 @@ DEMO_STAFF = (
 # the project's code system instead of guessing NPU numbers.
 # SNOMED CT qualifier values a lab reports a nucleic-acid test with; "detected" is positive
 DETECTED = Code("260373001", SNOMED_CT_SE, "SNOMED CT-SE", "påvisad")
-NOT_DETECTED = Code("260415000", SNOMED_CT_SE, "SNOMED CT-SE", "ej påvisad")
+NOT_DETECTED = manual_results.NOT_DETECTED
 HBA1C = Analysis(Code("NPU27300", NPU_CODE_SYSTEM, "NPU", "B-Hemoglobin A1c (IFCC); subst.fr."), "HbA1c")
 CHLAMYDIA = Analysis(
     Code("CT-NAAT", LOCAL_ANALYSIS_CODES, "EPH local", "Chlamydia trachomatis, nucleic acid"), "Klamydia", (DETECTED,)

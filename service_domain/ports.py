@@ -96,6 +96,21 @@ class OrderRepository(Protocol):
     ) -> None: ...
     def due_to_expire(self, now: datetime) -> list[Order]: ...
     def with_held_results(self, care_giver: str, care_unit: str) -> list[Order]: ...
+    def for_result_entry(
+        self,
+        care_giver: str,
+        care_unit: str,
+        statuses: Sequence[OrderStatus],
+        connected_labs: frozenset[str],
+        *,
+        final_since: datetime | None = None,
+        referral_id: str | None = None,
+        limit: int = 500,
+    ) -> list[Order]:
+        """A care unit's orders in these statuses whose performing lab is named and is none of
+        ``connected_labs`` (upper case); a FINAL_RESULT order only with a result version stored
+        since ``final_since`` (when given). Oldest first."""
+        ...
 
 
 class ResultRepository(Protocol):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from . import access, commands, paging, release, staff, ucum
+from . import access, commands, manual_results, paging, release, staff, ucum
 from .clock import day_after, day_start, local_date, utcnow
 from .errors import CallerRefused, InvalidRequest, RuleViolation, SubCode
 from .identity import InvalidIdentity, PersonId, check_hsa_id, national_type_of, parse_person_id
@@ -718,6 +718,8 @@ def _store_result(uow: UnitOfWork, ctx: commands.CallContext, result: Laboratory
             raise RuleViolation(SubCode.NOT_PERMITTED, "the order is addressed to another lab")
         if system.kind is SystemKind.LAB and not system.acts_for(result.performing_lab):
             raise RuleViolation(SubCode.NOT_PERMITTED, "the calling system does not report for this lab")
+        if ctx.staff is not None:  # typed in on the staff web: only where no lab system reports
+            manual_results.check_staff_entry(ctx.staff, order, uow.systems.list())
         same = uow.results.get(order.order_id, result.version)
         if same is not None:
             if same.result == result:
@@ -1386,3 +1388,79 @@ def signing_keys(uow: UnitOfWork, hsa_id: str) -> tuple[ConnectedSystem | None, 
     """A connected system and the keys it signs with."""
     with uow:
         return uow.systems.get(hsa_id), uow.systems.keys(hsa_id)
+
+
+# ---------------------------------------------------------------- results typed in on the staff web
+
+RESULT_WORKLIST_LIMIT = 500
+# how long an order with a final result stays on the worklist, for a correction or a withdrawal
+RECENT_FINAL = timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class WorklistEntry:
+    order: Order
+    newest: StoredResult | None  # the newest result version, if any
+    case_open: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ResultWorklist:
+    entries: list[WorklistEntry]
+    more: bool  # the list was cut at RESULT_WORKLIST_LIMIT
+
+
+def result_worklist(uow: UnitOfWork, ctx: commands.CallContext, referral_id: str | None = None) -> ResultWorklist:
+    """The orders of the care unit the staff member acts at whose lab has no connected system
+    (``manual_results``), in a status where a result may be reported: those waiting for a
+    result, and those with a final result stored in the last RECENT_FINAL (to correct or
+    withdraw). With ``referral_id``, that order in any such status. Like the follow-up and
+    review queues it shows no patient's identity and is not audited; opening an order is."""
+    with uow:
+        _, member = _acting_member(uow, ctx)
+        assert ctx.staff is not None
+        labs = manual_results.connected_labs(uow.systems.list(), member.care_giver)
+        orders = uow.orders.for_result_entry(
+            member.care_giver,
+            ctx.staff.care_unit,
+            manual_results.RESULT_STATUSES,
+            labs,
+            final_since=None if referral_id else ctx.now - RECENT_FINAL,
+            referral_id=referral_id,
+            limit=RESULT_WORKLIST_LIMIT + 1,
+        )
+        more = len(orders) > RESULT_WORKLIST_LIMIT
+        orders = orders[:RESULT_WORKLIST_LIMIT]
+        ids = [o.order_id for o in orders]
+        newest = uow.results.newest(ids)
+        open_cases = uow.follow_ups.open_for_orders(ids)
+        return ResultWorklist(
+            [WorklistEntry(o, newest.get(o.order_id), o.order_id in open_cases) for o in orders], more
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ResultOrderView:
+    order: Order
+    results: list[StoredResult]  # every version, oldest first
+    case_open: bool
+
+    @property
+    def newest(self) -> StoredResult | None:
+        return self.results[-1] if self.results else None
+
+
+def result_order(uow: UnitOfWork, ctx: commands.CallContext, order_id: str) -> ResultOrderView:
+    """An order to type results in for, with every result version; audited. Only an order of
+    the care unit the member acts at whose lab has no connected system (as for SetResult)."""
+    with uow:
+        system, _ = _acting_member(uow, ctx)
+        assert ctx.staff is not None
+        order = uow.orders.get(order_id)
+        if order is None or not system.serves(order.care_giver):
+            raise RuleViolation(SubCode.UNKNOWN_ID, "no order with that orderId")
+        manual_results.check_staff_entry(ctx.staff, order, uow.systems.list())
+        view = ResultOrderView(order, uow.results.versions(order_id), uow.follow_ups.open_for_order(order_id) is not None)
+        uow.audit.add(_audit(ctx, AuditAction.READ, [order.patient], care_giver=order.care_giver))
+        uow.commit()
+        return view

@@ -45,7 +45,9 @@ OPERATION_FUNCTIONS: dict[str, frozenset[StaffFunction]] = {
     "RevokeOffer": frozenset({F.ASSIGN}),
     # the sampling desk
     "SetOrderStatus": frozenset({F.SAMPLING}),
-    # results typed in by hand
+    # results typed in by hand: the worklist, an order's results, and the result itself
+    "ResultWorklist": frozenset({F.RESULTS}),
+    "ResultOrder": frozenset({F.RESULTS}),
     "SetResult": frozenset({F.RESULTS}),
     # follow-up and review
     "FollowUpQueue": frozenset({F.FOLLOW_UP}),

@@ -19,7 +19,7 @@ from service_domain.clock import SWEDISH_TZ, utcnow
 from service_domain.persistence.database import Database
 from service_domain.staff import PATIENT_WORK, StaffFunction
 
-from . import people, texts
+from . import display, people, texts
 from .auth import Throttle
 from .config import StaffWebConfig
 from .sessions import DbSessionInterface
@@ -69,9 +69,9 @@ def create_app(db: Database, config: StaffWebConfig, clock: Callable[[], datetim
     app.extensions["eph"] = Env(db, config, store, clock, throttle)
     csrf.init_app(app)
 
-    from .views import admin, followup, home, login, patient, sampling
+    from .views import admin, followup, home, login, patient, results, sampling
 
-    for blueprint in (home.bp, login.bp, patient.bp, sampling.bp, followup.bp, admin.bp):
+    for blueprint in (home.bp, login.bp, patient.bp, sampling.bp, results.bp, followup.bp, admin.bp):
         app.register_blueprint(blueprint)
 
     @app.before_request
@@ -151,4 +151,7 @@ def create_app(db: Database, config: StaffWebConfig, clock: Callable[[], datetim
     app.jinja_env.filters["time"] = local_time
     app.jinja_env.filters["day"] = lambda m: local_time(m, "%Y-%m-%d")
     app.jinja_env.filters["pnr"] = people.show
+    app.jinja_env.filters["outcome"] = display.outcome
+    app.jinja_env.filters["interval"] = display.interval
+    app.jinja_env.filters["number"] = display.number
     return app

@@ -9,9 +9,11 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    Form,
     HiddenField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -22,7 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from service_domain.model import FollowUpStepKind, ResultRelease, SamplingMode
+from service_domain.model import FollowUpStepKind, Interpretation, ResultRelease, SamplingMode
 from service_domain.staff import StaffFunction
 
 from . import texts
@@ -170,3 +172,80 @@ class ImportForm(FlaskForm):
     document = FileField("Sortimentsfil (YAML eller JSON)", validators=[FileRequired("Välj en fil.")])
     replace_all = BooleanField("Ersätt hela sortimentet (poster som inte finns i filen avaktiveras)")
     submit = SubmitField("Importera")
+
+
+# ---------------------------------------------------------------- results typed in by hand
+# Lengths as the contract's schema has them (ShortTextType 255, LongTextType 4000, units 64).
+
+CHOOSE = "Välj ett av alternativen."
+DECIMAL_HINT = "Ett tal, med komma eller punkt."
+
+
+class ReferralSearchForm(FlaskForm):
+    referral = StringField("Remisskod", validators=[DataRequired(REQUIRED), Length(max=16)],
+                           description="Skriv eller skanna remisskoden på laboratoriets svar.")
+    submit = SubmitField("Sök")
+
+
+class ResultForm(FlaskForm):
+    """What holds for the whole result version."""
+
+    report = RadioField(
+        "Svarets status",
+        choices=options((("PRELIMINARY", "Preliminärt svar (fler svar kommer)"), ("FINAL", "Slutligt svar"))),
+        default="FINAL", invalid_choice_message=CHOOSE,
+    )
+    report_time = DateTimeLocalField(
+        "Laboratoriets svarstid", format="%Y-%m-%dT%H:%M", validators=[InputRequired("Ange datum och tid.")],
+        description="När laboratoriet lämnade svaret.",
+    )
+    laboratory_id = StringField(
+        "Laboratoriets svarsnummer", validators=[Optional(), Length(max=64, message="Högst 64 tecken.")],
+        description="Frivilligt. Bokstäver, siffror och . _ : -",
+    )
+    comment = TextAreaField("Kommentar till hela svaret",
+                            validators=[Optional(), Length(max=4000, message="Högst 4000 tecken.")])
+    based_on = HiddenField()  # the newest version when the form was shown
+    submit = SubmitField("Spara svaret")
+
+
+INTERPRETATIONS = options((("", "Ingen bedömning"), *((i.value, texts.INTERPRETATION[i]) for i in Interpretation)))
+LIMIT_OPS = options((("<", "mindre än (<)"), ("<=", "högst (≤)"), (">", "större än (>)"), (">=", "minst (≥)")))
+
+
+class AnalysisForm(Form):
+    """One analysis of the order (no CSRF token of its own: it is part of a ResultForm's page).
+    The choices of ``kind`` and ``coded`` depend on the analysis and are set per form."""
+
+    kind = RadioField("Svar", invalid_choice_message=CHOOSE)
+    value = StringField("Värde", validators=[Optional(), Length(max=40, message="Högst 40 tecken.")],
+                        description=DECIMAL_HINT)
+    unit = StringField("Enhet (UCUM)", validators=[Optional(), Length(max=64, message="Högst 64 tecken.")],
+                       description="Till exempel mmol/mol, g/L, 10*9/L, %")
+    coded = SelectField("Fynd", validate_choice=False)  # checked against the analysis's findings
+    text = TextAreaField("Svar i text", validators=[Optional(), Length(max=4000, message="Högst 4000 tecken.")])
+    limit_op = SelectField("Jämförelse", choices=LIMIT_OPS, invalid_choice_message=CHOOSE)
+    limit_value = StringField("Gränsvärde", validators=[Optional(), Length(max=40, message="Högst 40 tecken.")],
+                              description=DECIMAL_HINT)
+    limit_unit = StringField("Enhet (UCUM)", validators=[Optional(), Length(max=64, message="Högst 64 tecken.")])
+    interpretation = SelectField("Bedömning", choices=INTERPRETATIONS, invalid_choice_message=CHOOSE)
+    ref_low = StringField("Lägst", validators=[Optional(), Length(max=40, message="Högst 40 tecken.")])
+    ref_high = StringField("Högst", validators=[Optional(), Length(max=40, message="Högst 40 tecken.")])
+    ref_unit = StringField("Enhet (UCUM)", validators=[Optional(), Length(max=64, message="Högst 64 tecken.")],
+                           description="Tomt: samma som värdets.")
+    ref_text = StringField("Som text", validators=[Optional(), Length(max=255, message="Högst 255 tecken.")],
+                           description="Till exempel: Ej påvisad")
+    comment = TextAreaField("Kommentar", validators=[Optional(), Length(max=4000, message="Högst 4000 tecken.")])
+
+
+class WithdrawForm(FlaskForm):
+    comment = TextAreaField(
+        "Varför återkallas svaret?",
+        validators=[DataRequired("Skriv varför svaret återkallas."), Length(max=1000, message="Högst 1000 tecken.")],
+    )
+    confirm = BooleanField(
+        "Jag har kontrollerat att svaret registrerades av misstag",
+        validators=[DataRequired("Bekräfta att svaret registrerades av misstag.")],
+    )
+    version = HiddenField()
+    submit = SubmitField("Återkalla svaret")

@@ -33,6 +33,14 @@ BY_MESSAGE = {
     "the step's time lies before the case was opened": "Tidpunkten ligger före ärendets start.",
     "validTo must lie in the future": "Sista giltighetsdag måste ligga i framtiden.",
     "SPECIMEN_COLLECTED needs the collected specimen (its barcode)": "Skanna eller skriv provrörets streckkod.",
+    "the order's lab sends its results through a connected system":
+        "Beställningens laboratorium skickar sina svar via ett anslutet system; de registreras inte här.",
+    "the order names no performing lab": "Beställningen har inget laboratorium angivet.",
+    "the order is addressed to another lab": "Svaret måste gälla beställningens laboratorium.",
+    "the order has a final result; send a CORRECTED report to change it":
+        "Beställningen har redan fått ett slutligt svar. Ladda om sidan: en ändring sparas som rättelse.",
+    "a withdrawal needs a comment saying why": "Skriv varför svaret återkallas.",
+    "the newest result version is already a withdrawal": "Den senaste versionen är redan en återkallelse.",
 }
 
 

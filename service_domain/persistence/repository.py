@@ -683,6 +683,34 @@ class SqlOrderRepository:
         )
         return [o for _, o in self._load(self.conn.execute(q).all())]
 
+    def for_result_entry(
+        self,
+        care_giver: str,
+        care_unit: str,
+        statuses: Sequence[OrderStatus],
+        connected_labs: frozenset[str],
+        *,
+        final_since: datetime | None = None,
+        referral_id: str | None = None,
+        limit: int = 500,
+    ) -> list[Order]:
+        c = patient_order.c
+        conditions: list[ColumnElement[bool]] = [
+            func.upper(c.care_giver) == care_giver.upper(),
+            func.upper(c.care_unit) == care_unit.upper(),
+            c.status.in_([s.value for s in statuses]),
+            c.performing_lab.is_not(None),
+        ]
+        if connected_labs:
+            conditions.append(func.upper(c.performing_lab).not_in(sorted(connected_labs)))
+        if referral_id is not None:
+            conditions.append(c.referral_id == referral_id.upper())
+        if final_since is not None:
+            recent = select(lab_result.c.order_id).where(lab_result.c.received_time >= final_since)
+            conditions.append(or_(c.status != OrderStatus.FINAL_RESULT.value, c.order_id.in_(recent)))
+        q = select(patient_order).where(and_(*conditions)).order_by(c.seq).limit(limit)
+        return [o for _, o in self._load(self.conn.execute(q).all())]
+
 
 # ---------------------------------------------------------------- results
 

@@ -98,7 +98,9 @@ def browser() -> Iterator[Browser]:
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        # in Swedish, as staff's browsers are (dates in forms as 2026-11-26 10:15; needs chromium-l10n)
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                              env={**os.environ, "LANGUAGE": "sv_SE:sv"})
         yield b
         b.close()
 

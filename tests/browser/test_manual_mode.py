@@ -1,34 +1,24 @@
 """The manual-mode story in the browser: a care giver without connected systems works in the
-staff web. Step 5 (typing in the result) is done through the SOAP contract as the lab: the
-manual result entry page is not built yet."""
+staff web. The patient's specimen goes to a lab with no connected lab system, so its result
+is typed in on the staff web by a member with RESULTS, under the same rules as SetResult."""
 
 from __future__ import annotations
 
 import base64
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from service_domain import demo
-from service_domain.clock import SWEDISH_TZ
 from service_domain.persistence.database import Database
 from tests.support import CHECK, PlatformProcess, Soap, patient
 
 from .conftest import StaffWebProcess, check_page, dev_login, logout
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-CT = {"code": "CT-NAAT", "codeSystem": demo.LOCAL_ANALYSIS_CODES}
-NG = {"code": "NG-NAAT", "codeSystem": demo.LOCAL_ANALYSIS_CODES}
-POSITIVE = {"code": "10828004", "codeSystem": demo.SNOMED_CT_SE, "displayName": "positiv"}
-NEGATIVE = {"code": "260385009", "codeSystem": demo.SNOMED_CT_SE, "displayName": "negativ"}
-
-
-def ts(delta: timedelta = timedelta(0)) -> str:
-    return (datetime.now(SWEDISH_TZ) + delta).strftime("%Y%m%d%H%M%S")
 
 
 def show(number: str) -> str:
@@ -38,7 +28,6 @@ def show(number: str) -> str:
 def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_platform: PlatformProcess,
                                db: Database) -> None:
     citizen = Soap(demo_platform.base_url, demo.CITIZEN_SERVICE, via_platform=demo_platform.instance_id)
-    lab = Soap(demo_platform.base_url, demo.LAB_A, via_platform=demo_platform.instance_id)
     p = patient(date(1995, 4, 12))
     number = p["id"]
     nurse = f"SE2321000016-N{uuid.uuid4().hex[:8].upper()}"
@@ -79,9 +68,11 @@ def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_plat
     expect(page.get_by_role("row", name="Klamydia och gonorré")).to_contain_text("Aktivt")
     check_page(page, "patient-offer-assigned")
 
-    # 3. the patient orders, through the SOAP contract as 1177
+    # 3. the patient orders, through the SOAP contract as 1177, sampling at a site whose specimens go to
+    #    a lab with no connected lab system
     (offer,) = citizen("GetOffers", patientId=p, status=["ACTIVE"]).offer
-    order = citizen("CreateOrder", offerId=offer.offerId, patientId=p, samplingMode="SITE")
+    order = citizen("CreateOrder", offerId=offer.offerId, patientId=p, samplingMode="SITE",
+                    performingLabHSAId=demo.LAB_A3)
     assert order.result.resultCode == "OK", order.result
     referral = order.referralId
 
@@ -121,23 +112,53 @@ def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_plat
     page.emulate_media(media="screen")
     logout(page)
 
-    # 5. the result: typed in by the lab through the SOAP contract (manual entry is not built yet)
-    (found,) = lab("GetOrders", orderId=[order.orderId]).order
-    assert found.status == "SPECIMEN_COLLECTED" and [s.identifier for s in found.specimen] == [specimen_id]
-    reported = lab("SetResult", laboratoryResult={
-        "orderId": order.orderId, "performingLabHSAId": demo.LAB_A, "resultVersion": 1, "reportStatus": "FINAL",
-        "reportTime": ts(timedelta(minutes=-1)), "specimenIdentifier": [specimen_id],
-        "analysisResult": [
-            {"code": CT, "displayName": "Klamydia", "coded": POSITIVE, "interpretation": "POSITIVE", "status": "FINAL"},
-            {"code": NG, "displayName": "Gonorré", "coded": NEGATIVE, "interpretation": "NEGATIVE", "status": "FINAL"},
-        ]})
-    assert reported.result.resultCode == "OK", reported.result
+    # 5. the result is typed in on the staff web by a member with RESULTS: the lab reported it on paper
+    dev_login(page, staff_web, "SE2321000016-SSK2", demo.DEMO_STAFF_PASSWORD)
+    page.get_by_role("navigation").get_by_role("link", name="Provsvar").click()
+    work_row = page.get_by_role("row", name=referral)
+    expect(work_row).to_contain_text("Prov taget")
+    expect(work_row).to_contain_text(specimen_id)
+    expect(work_row).to_contain_text(demo.LAB_A3)
+    assert number not in page.content() and show(number) not in page.content()  # no identity in the worklist
+    check_page(page, "results-worklist")
+    work_row.get_by_role("link", name=f"Registrera svar för {referral}").click()
+    expect(page.get_by_text(show(number))).to_be_visible()
+    check_page(page, "results-order")
+    ct = page.get_by_role("group", name="Klamydia")
+    ng = page.get_by_role("group", name="Gonorré")
+    expect(ct.get_by_role("radio", name="Fynd ur listan")).to_be_checked()
+    expect(ct.get_by_label("Enhet (UCUM)").first).to_be_hidden()  # only the chosen kind of answer shows
+    ct.get_by_label("Fynd", exact=True).select_option(label="Påvisad")
+    ct.get_by_label("Bedömning").select_option(label="Positivt")
+    ct.get_by_label("Kommentar").fill("Svar per fax från laboratoriet")
+    ng.get_by_label("Fynd", exact=True).select_option(label="Ej påvisad")
+    page.screenshot(path=str(page_artifact("results-entry")), full_page=True,
+                    clip={"x": 0, "y": 0, "width": 1200, "height": 1400})  # for the README
+    page.get_by_role("button", name="Spara svaret (version 1)").click()
+    # refused: gonorrhoea has no interpretation; the message is on its field, and the typing is kept
+    problem = ng.get_by_label("Bedömning")
+    expect(problem).to_have_attribute("aria-invalid", "true")
+    expect(ng.locator(".error")).to_contain_text("släpps direkt bara när bedömningen är Negativ")
+    expect(ct.get_by_label("Fynd", exact=True)).to_have_value(demo.SNOMED_CT_SE + "|" + demo.DETECTED.code)
+    expect(ct.get_by_label("Kommentar")).to_have_value("Svar per fax från laboratoriet")
+    check_page(page, "results-order-refused")
+    problem.select_option(label="Negativt")
+    check_page(page, "results-order-filled")
+    page.get_by_role("button", name="Spara svaret (version 1)").click()
+    saved = page.locator(".message.success")
+    expect(saved).to_contain_text("Version 1 är sparad")
+    expect(saved).to_contain_text("kön Uppföljning")
+    expect(page.get_by_role("row", name="Klamydia")).to_contain_text("Påvisad")
+    check_page(page, "results-saved")
+    page.locator("summary", has_text="Rätta svaret").click()  # a correction and a withdrawal, unfolded
+    page.locator("summary", has_text="Återkalla version 1").click()
+    expect(page.get_by_label("Varför återkallas svaret?")).to_be_visible()
+    check_page(page, "results-change")
     held = {r.order.orderId: r for r in citizen("GetResults", patientId=p).orderResult}[order.orderId]
     assert (held.releasedToPatient, held.result) == (False, None)
 
     # 6. the positive chlamydia result goes to follow-up; the case is closed
-    dev_login(page, staff_web, "SE2321000016-SSK2", demo.DEMO_STAFF_PASSWORD)
-    page.get_by_role("navigation").get_by_role("link", name="Uppföljning").click()
+    saved.get_by_role("link", name="Till kön Uppföljning").click()
     check_page(page, "followup-queue")
     queue_row = page.get_by_role("row", name=referral)
     expect(queue_row).to_contain_text("Klamydia och gonorré")
@@ -179,7 +200,10 @@ def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_plat
     # 7. the patient's GetResults now shows the result
     released = {r.order.orderId: r for r in citizen("GetResults", patientId=p).orderResult}[order.orderId]
     assert released.releasedToPatient
-    assert {a.coded.code for a in released.result.analysisResult} == {POSITIVE["code"], NEGATIVE["code"]}
+    coded = {a.code.code: (a.coded.code, a.interpretation, a.status) for a in released.result.analysisResult}
+    assert coded == {"CT-NAAT": (demo.DETECTED.code, "POSITIVE", "FINAL"),
+                     "NG-NAAT": (demo.NOT_DETECTED.code, "NEGATIVE", "FINAL")}
+    assert released.result.performingLabHSAId == demo.LAB_A3 and released.result.signedBy.id == "SE2321000016-SSK2"
 
     # every view and change was audited with the staff member and the care unit
     with db.uow() as uow:
@@ -189,7 +213,8 @@ def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_plat
             ("SetOrderStatus", "WRITE")} <= by_nurse
     staff_records = [r for r in records if r.consumer_hsa_id == demo.STAFF_WEB]
     assert staff_records and all(r.care_unit == demo.CARE_UNIT_A for r in staff_records)
-    assert {("FollowUpCase", "READ"), ("RecordFollowUpStep", "WRITE"), ("CloseFollowUp", "WRITE")} <= {
+    assert {("ResultOrder", "READ"), ("SetResult", "WRITE"), ("FollowUpCase", "READ"), ("RecordFollowUpStep", "WRITE"),
+            ("CloseFollowUp", "WRITE")} <= {
         (r.interaction, r.action) for r in records if r.actor_id == "SE2321000016-SSK2"}
     assert CHECK.problems == []
     # no identity number in the staff web's log

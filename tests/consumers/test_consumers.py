@@ -175,6 +175,17 @@ def test_command_lines(demo_platform: PlatformProcess, tmp_path: Path) -> None:
     assert vp.returncode == 3 and "VP007" in vp.stderr and "correlation id" in vp.stderr
 
 
+def test_a_site_order_with_a_lab_of_choice(demo_platform: PlatformProcess) -> None:
+    """The manual-mode story of the README: the patient's specimen goes to a lab without a lab system."""
+    number = patient()["id"]
+    offer_id = json.loads(eph(demo_platform, "ehr", "assign", number, "CTNG", "--json").stdout)["offerId"]
+    ordered = eph(demo_platform, "citizen", "order", offer_id, number, "--lab", demo.LAB_A3, "--json")
+    assert ordered.returncode == 0, ordered.stderr
+    order_id = json.loads(ordered.stdout)["orderId"]
+    orders = json.loads(eph(demo_platform, "citizen", "orders", number, "--json").stdout)
+    assert [(o["orderId"], o["performingLabHSAId"], o["samplingMode"]) for o in orders] == [(order_id, demo.LAB_A3, "SITE")]
+
+
 def test_a_bad_result_file_sends_nothing(demo_platform: PlatformProcess, tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text(json.dumps([{"orderId": "x", "resultVersion": 1}]))
     done = eph(demo_platform, "lab", "result", str(tmp_path / "bad.json"))

@@ -29,7 +29,7 @@ from service_domain.model import (
     Specimen,
 )
 from service_domain.persistence.database import Database
-from tests.conftest import seeded
+from tests.conftest import _new_postgres_database, seeded
 from tests.support import person_number
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -60,6 +60,21 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     )
     yield database
     database.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def backend_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """A migrated database with the demo data per module, once per backend (for the modules
+    whose rules lean on the database: queries, locks, case-insensitive HSA-ids)."""
+    if request.param == "sqlite":
+        database = Database(seeded(f"sqlite:///{Path(tmp_path_factory.mktemp('svc')) / 'eph.sqlite3'}"))
+        yield database
+        database.dispose()
+        return
+    for url in _new_postgres_database():
+        database = Database(seeded(url))
+        yield database
+        database.dispose()
 
 
 def ctx(consumer: str, interaction: str, now: datetime = NOW) -> commands.CallContext:

@@ -36,6 +36,12 @@ F = StaffFunction
 CU_A2 = "SE2321000016-CU02"
 
 
+@pytest.fixture(scope="module")
+def db(backend_db: Database) -> Database:
+    """Both database backends (tests/service/conftest.py)."""
+    return backend_db
+
+
 def staff_ctx(interaction: str, hsa_id: str, unit: str = demo.CARE_UNIT_A) -> commands.CallContext:
     return commands.CallContext(interaction, str(uuid.uuid4()), demo.STAFF_WEB, utcnow(), staff=StaffActing(hsa_id, unit))
 
