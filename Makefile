@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SERVICE_URL := http://127.0.0.1:8081
 
-.PHONY: serve test lint bench install sysdeps postgres clean
+.PHONY: serve test lint bench benchdeps install sysdeps postgres clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,11 +48,23 @@ test: $(STAMP) sysdeps postgres
 	$(BIN)/mypy contracts service_domain producers routing consumers eph staff_web
 	$(BIN)/pytest -q
 
-# The platform against a canned producer (and the real service), measured as ratios in one run.
-bench: $(STAMP)
-	@command -v wrk >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null \
-		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
-	$(BIN)/python -m tests.bench.router --service
+# The real service and the platform measured in one run (README, "Speed"): JSON in
+# bench-results/, the table into the README, a chart per case into docs/bench/.
+BENCH_STAMP := $(VENV)/.bench-stamp
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+benchdeps:
+	@if ! command -v wrk >/dev/null 2>&1 || ! command -v haproxy >/dev/null 2>&1; then \
+		echo "installing wrk haproxy"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk haproxy >/dev/null \
+		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk haproxy >/dev/null); \
+	fi
+
+BENCH_ARGS ?=
+bench: $(BENCH_STAMP) benchdeps postgres
+	$(BIN)/python -m tests.bench.run --readme $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

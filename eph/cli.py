@@ -2,6 +2,7 @@
 
     eph db upgrade                     create or migrate the database (EPH_DATABASE_URL)
     eph seed-demo [--if-empty]         load the demo care givers, systems and catalogue
+    eph bench seed --orders N          add N orders in bulk (for make bench), with a progress bar
     eph certs init                     make the development CA and certificates (var/certs) if missing
     eph serve [all|service|platform|staff]   start the service (8081, TLS), the platform (8080),
                                        the staff web (8082), or all of them
@@ -106,6 +107,18 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
             print(f"demo routing catalogue loaded: {len(cat.routings)} routings, {len(cat.authorizations)} authorizations")
         else:
             print("the platform already has a routing catalogue; demo catalogue not loaded")
+    return 0
+
+
+def cmd_bench_seed(args: argparse.Namespace, settings: Settings) -> int:
+    from . import benchdata
+
+    db = _db(settings)
+    print(f"adding {args.orders} orders (with offers, status history, specimens; a tenth with results)")
+    bar = benchdata.Progress(args.orders)
+    started = time.monotonic()
+    total = benchdata.seed(db, args.orders, progress=bar.add, seed=args.seed)
+    print(f"done in {time.monotonic() - started:.0f} s; the database holds {total} orders")
     return 0
 
 
@@ -462,6 +475,12 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed-demo", help="load the demo data")
     seed.add_argument("--if-empty", action="store_true", help="only when the database holds no data yet")
     seed.set_defaults(func=cmd_seed_demo)
+
+    bench = sub.add_parser("bench", help="data for measuring").add_subparsers(dest="bench_command", required=True)
+    bs = bench.add_parser("seed", help="add many orders in bulk (for make bench)")
+    bs.add_argument("--orders", type=int, required=True)
+    bs.add_argument("--seed", type=int, default=1, help="the random seed (another gives other patients and codes)")
+    bs.set_defaults(func=cmd_bench_seed)
 
     certs = sub.add_parser("certs", help="the development PKI").add_subparsers(dest="certs_command", required=True)
     certs.add_parser("init", help="make the development CA and certificates that are missing (EPH_CERTS_DIR)").set_defaults(
