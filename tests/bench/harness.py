@@ -16,16 +16,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
+from sqlalchemy import create_engine, text
 
+from contracts.interactions import GET_ORDERS
 from eph.devpki import DevPki
-from tests.support import ROOT, free_port, wait_for_port
+from tests.support import ROOT, free_port, soap_envelope, wait_for_port
 
 UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -41,7 +44,7 @@ class Load:
     p90_ms: float
     p99_ms: float
     requests: int
-    errors: int  # non-2xx answers and socket errors
+    errors: int  # non-2xx answers, socket errors, and answers without the expected text
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,9 +73,12 @@ def wrk(url: str, script: Path, connections: int, seconds: float, threads: int =
         raise RuntimeError(out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    unexpected = re.search(r"Unexpected answers: (\d+)", out)
     errors = int(non2xx.group(1)) if non2xx else 0
     if sockets:
         errors += sum(int(g) for g in sockets.groups())
+    if unexpected:
+        errors += int(unexpected.group(1))
     return Load(connections, seconds, float(rps.group(1)), _ms(out, "50%"), _ms(out, "90%"), _ms(out, "99%"),
                 int(total.group(1)), errors)
 
@@ -82,12 +88,14 @@ THREADS = 2  # wrk threads (the machine has two cores)
 
 def lua_script(folder: Path, name: str, template: bytes, headers: dict[str, str],
                values: dict[str, list[str]] | None = None, *, versions: bool = False,
-               rate: float | None = None, connections: int = 1) -> Path:
+               version_base: int = 0, rate: float | None = None, connections: int = 1,
+               expect: str | None = None) -> Path:
     """A wrk script that POSTs ``template`` with each ``{KEY}`` replaced by the next of
     ``values[KEY]`` (the wrk threads take turns through the lists, so no two requests of a run
     are alike while the lists last); with ``versions``, ``{VERSION}`` counts the rounds through
-    the lists (from 1). With ``rate`` (calls/s in all) each of the ``connections`` waits between
-    its calls to keep to it."""
+    the lists (from ``version_base`` + 1). With ``rate`` (calls/s in all) each of the ``connections`` waits between
+    its calls to keep to it. With ``expect``, a 200 answer that does not contain that text (a
+    write answered with an error ResultType) is counted as unexpected."""
     values = values or {}
     lines = [f"local template = [=[{template.decode()}]=]", "local lists = {}"]
     for key, items in values.items():
@@ -96,7 +104,9 @@ def lua_script(folder: Path, name: str, template: bytes, headers: dict[str, str]
         lines.append(f'lists["{key}"] = {{}}; for l in io.lines("{path}") do table.insert(lists["{key}"], l) end')
     lines += [
         "local counter = 0",
-        "function setup(thread) counter = counter + 1; thread:set('id', counter) end",
+        "local threads = {}",
+        "function setup(thread) counter = counter + 1; thread:set('id', counter); table.insert(threads, thread) end",
+        "unexpected = 0",
         'local headers = {["Content-Type"] = "text/xml; charset=utf-8"}',
         *[f'headers["{k}"] = "{v}"' for k, v in headers.items()],
         "local i = 0",
@@ -107,16 +117,58 @@ def lua_script(folder: Path, name: str, template: bytes, headers: dict[str, str]
         *[f'  do local l = lists["{key}"]; round = math.floor(i / #l) + 1; '
           f'body = string.gsub(body, "{{{key}}}", (string.gsub(l[i % #l + 1], "%%", "%%%%"))) end'
           for key in values],
-        *(['  body = string.gsub(body, "{VERSION}", tostring(round))'] if versions else []),
+        *([f'  body = string.gsub(body, "{{VERSION}}", tostring({version_base} + round))'] if versions else []),
         f"  i = i + {THREADS}",
         '  return wrk.format("POST", nil, headers, body)',
         "end",
     ]
+    if expect:
+        lines += [
+            "function response(status, headers, body)",
+            f'  if status == 200 and not string.find(body, "{expect}", 1, true) then unexpected = unexpected + 1 end',
+            "end",
+            "function done(summary, latency, requests)",
+            "  local n = 0",
+            "  for _, t in ipairs(threads) do n = n + t:get('unexpected') end",
+            '  io.write(string.format("Unexpected answers: %d\\n", n))',
+            "end",
+        ]
     if rate:
         lines.append(f"function delay() return {1000.0 * connections / rate:.3f} end")
-    script = folder / (f"{name}-{connections}at{rate:.0f}.lua" if rate else f"{name}.lua")
+    script = folder / (f"{name}-at{rate:.0f}.lua" if rate else f"{name}.lua")
     script.write_text("\n".join(lines) + "\n")
     return script
+
+
+# ------------------------------------------------------------------ data
+
+POSTGRES_ADMIN = os.environ.get("EPH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def new_postgres_database() -> tuple[str, Callable[[], None]]:
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"eph_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url, drop
+
+
+def prepare(url: str, orders: int, env: dict[str, str]) -> None:
+    """Migrate, load the demo data and add ``orders`` bulk orders, as an operator would."""
+    for args in (["db", "upgrade"], ["seed-demo"], ["bench", "seed", "--orders", str(orders)]):
+        subprocess.run([sys.executable, "-m", "eph", *args], env={**os.environ, **env, "EPH_DATABASE_URL": url},
+                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+
+
+def get_orders(inner: str) -> bytes:
+    return soap_envelope(f'<g:GetOrders xmlns:g="{GET_ORDERS.responder_ns}">{inner}</g:GetOrders>')
 
 
 # ------------------------------------------------------------------ processes

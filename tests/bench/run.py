@@ -23,40 +23,42 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, select
 
 from contracts.interactions import CREATE_ORDER, GET_ORDERS, SET_RESULT
 from eph import demo_catalogue
 from routing import store
-from service_domain import commands, demo, services
-from service_domain.clock import SWEDISH_TZ, utcnow
+from service_domain import demo
+from service_domain.clock import SWEDISH_TZ
 from service_domain.identity import luhn_check_digit
 from service_domain.persistence.database import Database
 from service_domain.persistence.tables import patient_order
+from tests.bench import scale
 from tests.bench.harness import (
     Load,
     bench_pki,
+    get_orders,
     haproxy_tls_hop,
     lua_script,
+    new_postgres_database,
+    prepare,
     start,
     wrk,
 )
+from tests.bench.scale import lab_tokens
 from tests.support import ROOT, free_port, soap_envelope
 
 PEAK_CONNECTIONS = 16
 BENCH_ADDRESS = "SE5565594230-BENCH"
-POSTGRES_ADMIN = os.environ.get("EPH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
@@ -73,45 +75,32 @@ class Case:
                 "half": self.half.as_dict() if self.half else None}
 
 
-def measure(name: str, url: str, script: Path, seconds: float, *, half_rate: bool = False,
-            make_rate_script: Callable[[float, int], Path] | None = None) -> Case:
-    wrk(url, script, 4, 2)  # warm up the pools and prepared statements
-    peak = wrk(url, script, PEAK_CONNECTIONS, seconds)
-    single = wrk(url, script, 1, max(3.0, seconds / 2))
-    half = None
-    if half_rate and make_rate_script is not None:
-        half = wrk(url, make_rate_script(peak.rps / 2, PEAK_CONNECTIONS), PEAK_CONNECTIONS, seconds)
+Script = Callable[[int, float | None], Path]  # (which run of the case, paced rate or None) -> wrk script
+
+
+def fixed(path: Path) -> Script:
+    """The same script for every run (reads)."""
+    return lambda _run, _rate: path
+
+
+def measure(name: str, url: str, script: Script, seconds: float, *, half_rate: bool = False) -> Case:
+    """A case's runs: a warm-up (pools, prepared statements), the peak, one connection, and
+    optionally paced at half of the peak. Each run gets a script of its own (writes take
+    inputs no other run of the case uses)."""
+    wrk(url, script(0, None), 4, 2)
+    peak = wrk(url, script(1, None), PEAK_CONNECTIONS, seconds)
+    single = wrk(url, script(2, None), 1, max(3.0, seconds / 2))
+    half = wrk(url, script(3, peak.rps / 2), PEAK_CONNECTIONS, seconds) if half_rate else None
     case = Case(name, peak, single, half)
+    errors = peak.errors + single.errors + (half.errors if half else 0)
     print(f"  {name:<46} {peak.rps:>8.0f}/s  p50 {peak.p50_ms:6.2f}  p99 {peak.p99_ms:7.2f} ms"
           f"   1 conn: p50 {single.p50_ms:6.2f} ms"
           + (f"   at {half.rps:.0f}/s: p99 {half.p99_ms:.2f} ms" if half else "")
-          + (f"   ERRORS {peak.errors + single.errors}" if peak.errors + single.errors else ""), flush=True)
+          + (f"   ERRORS {errors}" if errors else ""), flush=True)
     return case
 
 
 # ------------------------------------------------------------------ data
-
-
-def new_postgres_database() -> tuple[str, Callable[[], None]]:
-    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"eph_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_ADMIN.rsplit("/", 1)[0] + "/" + name
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url, drop
-
-
-def prepare(url: str, orders: int, env: dict[str, str]) -> None:
-    """Migrate, load the demo data and add ``orders`` bulk orders, as an operator would."""
-    for args in (["db", "upgrade"], ["seed-demo"], ["bench", "seed", "--orders", str(orders)]):
-        subprocess.run([sys.executable, "-m", "eph", *args], env={**os.environ, **env, "EPH_DATABASE_URL": url},
-                       cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 
 @dataclass
@@ -126,18 +115,10 @@ class Inputs:
     new_patients: list[str]
 
 
-def inputs(url: str, pages: int = 300) -> Inputs:
+def inputs(url: str) -> Inputs:
+    tokens = lab_tokens(url, demo.LAB_A2)
     db = Database(url)
     try:
-        tokens, token = [], None
-        for _ in range(pages):
-            ctx = commands.CallContext("GetOrders", str(uuid.uuid4()), demo.LAB_A2, utcnow())
-            page = services.get_orders(db.uow(), ctx, commands.GetOrders(
-                performing_lab=demo.LAB_A2, max_results=10, continuation_token=token))
-            token = page.continuation_token
-            if not token:
-                break
-            tokens.append(token)
         with db.engine.connect() as conn:
             c = patient_order.c
             patients = list(conn.execute(select(c.patient_id).distinct().limit(5000)).scalars())
@@ -147,7 +128,7 @@ def inputs(url: str, pages: int = 300) -> Inputs:
         known = set(patients)
         new_patients: list[str] = []
         n = 0
-        while len(new_patients) < 20000:
+        while len(new_patients) < 80000:
             n += 1
             nine = f"{900101 + n // 1000 % 9 * 10000 + (n % 28):06d}{n % 1000:03d}"[-9:]
             number = f"19{nine}{luhn_check_digit(nine)}"
@@ -157,10 +138,6 @@ def inputs(url: str, pages: int = 300) -> Inputs:
         return Inputs(tokens, patients, referrals, result_orders, new_patients)
     finally:
         db.dispose()
-
-
-def get_orders(inner: str) -> bytes:
-    return soap_envelope(f'<g:GetOrders xmlns:g="{GET_ORDERS.responder_ns}">{inner}</g:GetOrders>')
 
 
 def set_result() -> bytes:
@@ -202,6 +179,12 @@ class Calls:
     values: dict[str, list[str]] = field(default_factory=dict)
     versions: bool = False
     path: str = GET_ORDERS.url_path
+    expect: str | None = None  # a write's answer must say OK
+    split: bool = False  # each run gets inputs of its own
+
+
+RUNS = 4  # the runs of a case (see measure)
+OK_ANSWER = ">OK</"  # the resultCode of a write that was done (not a retry, not refused)
 
 
 def kinds(data: Inputs) -> list[Calls]:
@@ -216,9 +199,9 @@ def kinds(data: Inputs) -> list[Calls]:
         Calls("GetOrders by referral code", get_orders("<g:referralId>{REFERRAL}</g:referralId>"), demo.SAMPLING_A,
               {"REFERRAL": data.referrals}),
         Calls("SetResult", set_result(), demo.LAB_A2, {"ORDER": data.result_orders}, versions=True,
-              path=SET_RESULT.url_path),
+              path=SET_RESULT.url_path, expect=OK_ANSWER),
         Calls("CreateOrder (self-service home kit)", create_order(), demo.CITIZEN_SERVICE,
-              {"PATIENT": data.new_patients}, path=CREATE_ORDER.url_path),
+              {"PATIENT": data.new_patients}, path=CREATE_ORDER.url_path, expect=OK_ANSWER, split=True),
     ]
 
 
@@ -233,16 +216,20 @@ def run_service_cases(label: str, data: Inputs, direct_url: str | None, platform
         if direct_url:
             routes.insert(0, ("direct", direct_url + calls.path,
                               {"x-rivta-original-serviceconsumer-hsaid": calls.caller}))
-        for how, url, headers in routes:
+        for r, (how, url, headers) in enumerate(routes):
             tag = f"{label}-{n}-{how}"
-            script = lua_script(folder, tag, calls.template, headers, calls.values, versions=calls.versions)
+
+            def script(run: int, rate: float | None, t: str = tag, c: Calls = calls, h: dict[str, str] = headers,
+                       part: int = r * RUNS, ways: int = len(routes)) -> Path:
+                # a write's inputs are split so that no two runs share them: a patient orders once,
+                # and each run's result versions come after those of the runs before it
+                values = c.values if not c.split else {k: v[part + run::ways * RUNS] for k, v in c.values.items()}
+                return lua_script(folder, f"{t}-{run}", c.template, h, values, versions=c.versions,
+                                  version_base=(part + run) * 1000, rate=rate, connections=PEAK_CONNECTIONS,
+                                  expect=c.expect)
+
             half = calls.name.startswith("GetOrders by") and how == "routed" and "referral" not in calls.name
-
-            def rated(rate: float, conns: int, t: str = tag, c: Calls = calls, h: dict[str, str] = headers) -> Path:
-                return lua_script(folder, t, c.template, h, c.values, versions=c.versions, rate=rate, connections=conns)
-
-            out[f"{label}: {calls.name}, {how}"] = measure(f"{calls.name}, {how}", url, script, seconds,
-                                                            half_rate=half, make_rate_script=rated)
+            out[f"{label}: {calls.name}, {how}"] = measure(f"{calls.name}, {how}", url, script, seconds, half_rate=half)
     return out
 
 
@@ -251,6 +238,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--orders", type=int, default=10_000, help="bulk orders besides the demo data")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--sizes", default="10000,100000,1000000",
+                        help="order counts to measure GetOrders at, comma-separated ('' for none)")
     parser.add_argument("--output", default=str(ROOT / "bench-results" / "bench.json"))
     parser.add_argument("--readme", action="store_true", help="write the table into the README and the charts to docs/bench")
     args = parser.parse_args()
@@ -311,15 +300,16 @@ def main() -> int:
         lab_page = get_orders(f"<g:performingLabHSAId>{demo.LAB_A2}</g:performingLabHSAId><g:maxResults>10</g:maxResults>")
         print("\nlimits", flush=True)
         results["canned lxml, plain HTTP"] = measure("canned (lxml parse, fixed answer), plain HTTP",
-                                                     canned.url + "/", lua_script(folder, "canned", lab_page, {}), args.seconds)
+                                                     canned.url + "/", fixed(lua_script(folder, "canned", lab_page, {})),
+                                                     args.seconds)
         results["canned lxml, TLS hop"] = measure("canned, behind the TLS hop", f"http://127.0.0.1:{canned_hop}/",
-                                                  lua_script(folder, "canned-hop", lab_page, {}), args.seconds)
+                                                  fixed(lua_script(folder, "canned-hop", lab_page, {})), args.seconds)
         bench_page = get_orders(f"<g:performingLabHSAId>{demo.LAB_A2}</g:performingLabHSAId>").replace(
             demo.SERVICE_ADDRESS.encode(), BENCH_ADDRESS.encode())
         results["router over a canned producer"] = measure(
             "router over a canned producer", f"{platform.url}/vp/bench",
-            lua_script(folder, "router", bench_page, {"x-vp-sender-id": demo.LAB_A2,
-                                                      "x-vp-instance-id": "eph-vp-dev"}), args.seconds)
+            fixed(lua_script(folder, "router", bench_page, {"x-vp-sender-id": demo.LAB_A2,
+                                                            "x-vp-instance-id": "eph-vp-dev"})), args.seconds)
         print("\nthe service on PostgreSQL", flush=True)
         results.update(run_service_cases("postgresql", data, f"http://127.0.0.1:{service_hop}", platform.url,
                                          "eph-vp-dev", folder, args.seconds))
@@ -336,15 +326,21 @@ def main() -> int:
             results.update(run_service_cases(
                 "sqlite", sqlite_data, f"http://127.0.0.1:{service_hop}", platform.url, "eph-vp-dev", folder,
                 args.seconds, only={"GetOrders by lab, paged (10 a page)", "GetOrders by patient", "SetResult"}))
-    report = evaluate(results)
+        sizes = [int(n) for n in args.sizes.split(",") if n.strip()]
+        grown: list[scale.Size] = []
+        if sizes:
+            print("\nGetOrders as the data grows (PostgreSQL, direct)", flush=True)
+            grown = scale.run(sizes, args.seconds, certs, pki, folder)
+    report = evaluate(results, grown)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"when": datetime.now(UTC).isoformat(), "cores": os.cpu_count(),
                                "orders": args.orders, "seconds": args.seconds,
-                               "results": {k: v.as_dict() for k, v in results.items()}, "targets": report}, indent=2))
+                               "results": {k: v.as_dict() for k, v in results.items()},
+                               "scale": [g.as_dict() for g in grown], "targets": report}, indent=2))
     print(f"\nresults in {out}")
     if args.readme:
-        write_readme(results, report)
+        write_readme(results, grown, report)
         charts(results, ROOT / "docs" / "bench")
     return 0 if all(t["met"] for t in report) else 1
 
@@ -365,7 +361,7 @@ def _one_answer(pki: Any, port: int, data: Inputs) -> bytes:
 # ------------------------------------------------------------------ targets and reports
 
 
-def evaluate(results: dict[str, Case]) -> list[dict[str, Any]]:
+def evaluate(results: dict[str, Case], grown: Sequence[scale.Size] = ()) -> list[dict[str, Any]]:
     """Each target of the issue with the figure measured and whether it is met."""
     def get(name: str) -> Case | None:
         return results.get(name)
@@ -397,8 +393,18 @@ def evaluate(results: dict[str, Case]) -> list[dict[str, Any]]:
                    1.0, higher_is_better=False, unit=" ms")
     set_result_routed = get(f"{pg}SetResult, routed")
     target("routed SetResult, calls/s", set_result_routed.peak.rps if set_result_routed else None, 400, unit="/s")
+    if len(grown) >= 2:
+        small, large = grown[0], grown[-1]
+        for kind in ("by lab, paged", "by patient"):
+            target(f"GetOrders {kind}: p50 at {large.orders} orders / p50 at {small.orders} (1 connection)",
+                   large.loads[kind]["single"].p50_ms / small.loads[kind]["single"].p50_ms, 1.5, higher_is_better=False)
+        unindexed = [f"{g.orders}: {name}" for g in grown for name, p in g.plans.items() if p["full_scans"] or not p["index"]]
+        target("GetOrders selectors that read a whole table (EXPLAIN, every size)", float(len(unindexed)), 0,
+               higher_is_better=False)
     errors = sum(c.peak.errors + c.single.errors + (c.half.errors if c.half else 0) for c in results.values())
-    target("calls answered other than 200 (all cases)", float(errors), 0, higher_is_better=False)
+    errors += sum(load.errors for g in grown for loads in g.loads.values() for load in loads.values())
+    target("calls not answered as expected (all cases: faults, refused writes, socket errors)", float(errors), 0,
+           higher_is_better=False)
     return targets
 
 
@@ -412,7 +418,20 @@ def table(results: dict[str, Case]) -> str:
     return "\n".join(lines)
 
 
-def write_readme(results: dict[str, Case], report: list[dict[str, Any]]) -> None:
+def scale_table(grown: list[scale.Size]) -> str:
+    lines = ["| orders stored | seeded in | by lab, paged: p50 / p99 ms (1 connection) | calls/s (16) "
+             "| by patient: p50 / p99 ms (1 connection) | calls/s (16) | indexes (EXPLAIN) |",
+             "|---:|---:|---:|---:|---:|---:|---|"]
+    for g in grown:
+        lab, patient = g.loads["by lab, paged"], g.loads["by patient"]
+        indexes = "; ".join(f"{name}: {p['index'] or 'none'}" for name, p in g.plans.items())
+        lines.append(f"| {g.orders:,} | {g.seed_seconds:.0f} s | {lab['single'].p50_ms:.2f} / {lab['single'].p99_ms:.2f} "
+                     f"| {lab['peak'].rps:,.0f} | {patient['single'].p50_ms:.2f} / {patient['single'].p99_ms:.2f} "
+                     f"| {patient['peak'].rps:,.0f} | {indexes} |".replace(",", " ").replace("; ", ", "))
+    return "\n".join(lines)
+
+
+def write_readme(results: dict[str, Case], grown: list[scale.Size], report: list[dict[str, Any]]) -> None:
     readme = ROOT / "README.md"
     text_ = readme.read_text(encoding="utf-8")
     if README_START not in text_ or README_END not in text_:
@@ -423,7 +442,9 @@ def write_readme(results: dict[str, Case], report: list[dict[str, Any]]) -> None
         + ("not measured" if t["measured"] is None else f"{t['measured']:.2f}{t['unit']}")
         + f" (goal {t['goal']}{t['unit']})" for t in report)
     block = (f"{README_START}\n_Measured {datetime.now(UTC):%Y-%m-%d} on {os.cpu_count()} cores, one run "
-             f"(`make bench`)._\n\n{table(results)}\n\n{targets}\n{README_END}")
+             f"(`make bench`)._\n\n{table(results)}\n\n"
+             + (f"GetOrders as the data grows:\n\n{scale_table(grown)}\n\n" if grown else "")
+             + f"{targets}\n{README_END}")
     before, rest = text_.split(README_START, 1)
     after = rest.split(README_END, 1)[1]
     readme.write_text(before + block + after, encoding="utf-8")
