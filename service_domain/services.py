@@ -720,7 +720,7 @@ def _store_result(uow: UnitOfWork, ctx: commands.CallContext, result: Laboratory
             raise RuleViolation(SubCode.NOT_PERMITTED, "the calling system does not report for this lab")
         if ctx.staff is not None:  # typed in on the staff web: only where no lab system reports
             manual_results.check_staff_entry(ctx.staff, order, uow.systems.list())
-        same = uow.results.get(order.order_id, result.version)
+        same, newest = uow.results.version_and_newest(order.order_id, result.version)
         if same is not None:
             if same.result == result:
                 return _repeat(
@@ -729,7 +729,6 @@ def _store_result(uow: UnitOfWork, ctx: commands.CallContext, result: Laboratory
             raise RuleViolation(
                 SubCode.VERSION_CONFLICT, "this result version is already stored with other content"
             )
-        newest = uow.results.newest_version(order.order_id)
         if result.version < newest:
             raise RuleViolation(
                 SubCode.VERSION_CONFLICT, f"a newer result version ({newest}) is already stored"

@@ -476,23 +476,33 @@ def _audited_page_statement(shape: Shape) -> Select[Any]:
         .from_select(["patient_id", "patient_type", *_STAMP_COLUMNS], select(who.c.patient_id, who.c.patient_type, *stamp))
         .cte("audited")
     )
+    return select(page, *_children_json(page.c.seq)).order_by(page.c.seq).add_cte(audited)
+
+
+def _children_json(seq: ColumnElement[int]) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """PostgreSQL: an order's specimens and status history, each as one JSON array (see
+    _specimen_of and _change_of), read in the statement that reads the order."""
     s, h = specimen.c, order_status_change.c
     none: ColumnElement[Any] = literal_column("'[]'::json")
     specimens = (
         select(func.coalesce(func.json_agg(aggregate_order_by(
             func.json_build_array(s.identifier, s.material, s.collected_time), s.id)), none))
-        .where(s.order_seq == page.c.seq).scalar_subquery()
+        .where(s.order_seq == seq).scalar_subquery()
     )
     history = (
         select(func.coalesce(func.json_agg(aggregate_order_by(
             func.json_build_array(h.status, h.time, h.performed_by, h.unit, h.reason, h.comment), h.id)), none))
-        .where(h.order_seq == page.c.seq).scalar_subquery()
+        .where(h.order_seq == seq).scalar_subquery()
     )
-    return (
-        select(page, specimens.label("specimens_json"), history.label("history_json"))
-        .order_by(page.c.seq)
-        .add_cte(audited)
-    )
+    return specimens.label("specimens_json"), history.label("history_json")
+
+
+@cache
+def _order_for_update_statement() -> Select[Any]:
+    """PostgreSQL: one order with its specimens and history, its row locked for the write."""
+    c = patient_order.c
+    return (select(patient_order, *_children_json(c.seq)).where(c.order_id == bindparam("order_id"))
+            .with_for_update(of=patient_order))
 
 
 class SqlOrderRepository:
@@ -540,6 +550,12 @@ class SqlOrderRepository:
         self._insert_specimens(seq, o.specimens)
 
     def get(self, order_id: str, *, for_update: bool = False) -> Order | None:
+        if for_update and self.conn.dialect.name == "postgresql":  # one round trip for a write's read
+            row = self.conn.execute(_order_for_update_statement(), {"order_id": order_id}).first()
+            if row is None:
+                return None
+            self._seq[row.order_id] = row.seq
+            return self._decoded(row)
         q = select(patient_order).where(patient_order.c.order_id == order_id)
         if for_update:
             q = q.with_for_update()
@@ -570,9 +586,13 @@ class SqlOrderRepository:
         out = []
         for r in rows:
             self._seq[r.order_id] = r.seq
-            out.append((r.seq, _order(r, [_specimen_of(x) for x in r.specimens_json],
-                                      [_change_of(x) for x in r.history_json])))
+            out.append((r.seq, self._decoded(r)))
         return out
+
+    @staticmethod
+    def _decoded(r: Row[Any]) -> Order:
+        """An order read with its children as JSON (_children_json)."""
+        return _order(r, [_specimen_of(x) for x in r.specimens_json], [_change_of(x) for x in r.history_json])
 
     def for_patient(self, patient: PersonId, order_ids: Sequence[str] = ()) -> list[Order]:
         q = select(patient_order).where(
@@ -715,6 +735,18 @@ class SqlOrderRepository:
 # ---------------------------------------------------------------- results
 
 
+@cache
+def _version_and_newest_statement() -> Select[Any]:
+    """One result version of an order (its columns NULL when not stored) and the order's newest
+    version number (0 when none), in one round trip."""
+    r = lab_result.c
+    newest = (select(func.coalesce(func.max(r.version), 0)).where(r.order_id == bindparam("order_id"))
+              .scalar_subquery())
+    one = select(literal_column("1").label("one")).subquery("one")
+    return select(newest.label("newest"), lab_result).select_from(
+        one.outerjoin(lab_result, and_(r.order_id == bindparam("order_id"), r.version == bindparam("version"))))
+
+
 def _stored(r: Row[Any]) -> StoredResult:
     return StoredResult(
         result=codec.result_from_json(r.content),
@@ -739,9 +771,9 @@ class SqlResultRepository:
         ).first()
         return _stored(row) if row else None
 
-    def newest_version(self, order_id: str) -> int:
-        q = select(func.coalesce(func.max(lab_result.c.version), 0)).where(lab_result.c.order_id == order_id)
-        return int(self.conn.execute(q).scalar_one())
+    def version_and_newest(self, order_id: str, version: int) -> tuple[StoredResult | None, int]:
+        row = self.conn.execute(_version_and_newest_statement(), {"order_id": order_id, "version": version}).one()
+        return (_stored(row) if row.id is not None else None), int(row.newest)
 
     def add(self, stored: StoredResult) -> None:
         r = stored.result
