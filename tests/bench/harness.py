@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -19,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,8 @@ class Load:
     p99_ms: float
     requests: int
     errors: int  # non-2xx answers, socket errors, and answers without the expected text
+    # CPU time per call (ms) of each watched group of processes during the run, and of wrk
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -57,8 +60,35 @@ def _ms(text: str, label: str) -> float:
     return float(m.group(1)) * UNITS_MS[m.group(2)]
 
 
+# groups of processes whose CPU time each wrk run reports, e.g. {"service": server.pids}
+WATCH: dict[str, Callable[[], list[int]]] = {}
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time of these processes (all their threads), from /proc."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICK
+
+
+def pids_named(command: str) -> list[int]:
+    """Every process of that command on the machine, e.g. every PostgreSQL server process (the
+    bench's databases are the only load on the cluster while it runs)."""
+    found = subprocess.run(["pgrep", "-x", command], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in found]
+
+
 def wrk(url: str, script: Path, connections: int, seconds: float, threads: int = 2) -> Load:
     threads = max(1, min(threads, connections, THREADS))
+    groups = {name: pids() for name, pids in WATCH.items()}
+    before = {name: cpu_seconds(pids) for name, pids in groups.items()}
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     run = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "--timeout", "30s",
          "-s", str(script), url],
@@ -79,8 +109,12 @@ def wrk(url: str, script: Path, connections: int, seconds: float, threads: int =
         errors += sum(int(g) for g in sockets.groups())
     if unexpected:
         errors += int(unexpected.group(1))
+    calls = max(1, int(total.group(1)))
+    cpu = {name: (cpu_seconds(pids) - before[name]) * 1000 / calls for name, pids in groups.items()}
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu["wrk"] = (after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime) * 1000 / calls
     return Load(connections, seconds, float(rps.group(1)), _ms(out, "50%"), _ms(out, "90%"), _ms(out, "99%"),
-                int(total.group(1)), errors)
+                int(total.group(1)), errors, cpu)
 
 
 THREADS = 2  # wrk threads (the machine has two cores)

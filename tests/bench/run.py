@@ -44,12 +44,15 @@ from service_domain.persistence.database import Database
 from service_domain.persistence.tables import patient_order
 from tests.bench import scale
 from tests.bench.harness import (
+    WATCH,
     Load,
+    Server,
     bench_pki,
     get_orders,
     haproxy_tls_hop,
     lua_script,
     new_postgres_database,
+    pids_named,
     prepare,
     start,
     wrk,
@@ -96,8 +99,15 @@ def measure(name: str, url: str, script: Script, seconds: float, *, half_rate: b
     print(f"  {name:<46} {peak.rps:>8.0f}/s  p50 {peak.p50_ms:6.2f}  p99 {peak.p99_ms:7.2f} ms"
           f"   1 conn: p50 {single.p50_ms:6.2f} ms"
           + (f"   at {half.rps:.0f}/s: p99 {half.p99_ms:.2f} ms" if half else "")
-          + (f"   ERRORS {errors}" if errors else ""), flush=True)
+          + (f"   ERRORS {errors}" if errors else "")
+          + f"\n  {'':<46} CPU per call at peak: {cpu_text(peak)}", flush=True)
     return case
+
+
+def cpu_text(load: Load) -> str:
+    """Where a run's CPU went, per call: each group that used a measurable share."""
+    shown = [f"{name} {ms:.2f}" for name, ms in sorted(load.cpu_ms.items(), key=lambda kv: -kv[1]) if ms >= 0.01]
+    return " · ".join(shown) + " ms" if shown else "-"
 
 
 # ------------------------------------------------------------------ data
@@ -297,6 +307,13 @@ def main() -> int:
         stack.callback(canned_tls.stop)
         service_hop = stack.enter_context(haproxy_tls_hop(pki, service_port, folder))
         canned_hop = stack.enter_context(haproxy_tls_hop(pki, canned_tls_port, folder))
+        # the CPU time of every part, per call (PostgreSQL: the whole cluster, which only the bench loads)
+        running: dict[str, Server] = {"service": service}
+        WATCH.update({
+            "service": lambda: running["service"].pids(), "platform": platform.pids,
+            "canned producer": lambda: producer.pids() + canned.pids() + canned_tls.pids(),
+            "haproxy": lambda: pids_named("haproxy"), "postgresql": lambda: pids_named("postgres"),
+        })
 
         lab_page = get_orders(f"<g:performingLabHSAId>{demo.LAB_A2}</g:performingLabHSAId><g:maxResults>10</g:maxResults>")
         print("\nlimits", flush=True)
@@ -323,6 +340,7 @@ def main() -> int:
             lite = start("service-sqlite", ["-m", "eph", "serve", "service", "--bind", f"127.0.0.1:{service_port}"],
                          {**certs, "EPH_DATABASE_URL": sqlite_url}, folder, service_port)
             stack.callback(lite.stop)
+            running["service"] = lite
             print("\nthe service on SQLite", flush=True)
             results.update(run_service_cases(
                 "sqlite", sqlite_data, f"http://127.0.0.1:{service_hop}", platform.url, "eph-vp-dev", folder,
@@ -411,12 +429,13 @@ def evaluate(results: dict[str, Case], grown: Sequence[scale.Size] = ()) -> list
 
 
 def table(results: dict[str, Case]) -> str:
-    lines = ["| case | calls/s | p50 ms | p99 ms | p50 ms, 1 connection | p99 ms at half of peak |",
-             "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| case | calls/s | p50 ms | p99 ms | p50 ms, 1 connection | p99 ms at half of peak "
+             "| CPU ms per call at peak |",
+             "|---|---:|---:|---:|---:|---:|---|"]
     for name, c in results.items():
         half = f"{c.half.p99_ms:.1f} ({c.half.rps:.0f}/s)" if c.half else ""
         lines.append(f"| {name} | {c.peak.rps:,.0f} | {c.peak.p50_ms:.2f} | {c.peak.p99_ms:.1f} | "
-                     f"{c.single.p50_ms:.2f} | {half} |".replace(",", " "))
+                     f"{c.single.p50_ms:.2f} | {half} |".replace(",", " ") + f" {cpu_text(c.peak)} |")
     return "\n".join(lines)
 
 
