@@ -108,6 +108,9 @@ def haproxy_config(topology: Topology, services: list[Node], platforms: list[Nod
         "    timeout client 60s",
         "    timeout server 60s",
         "    timeout check 2s",
+        # a node that stopped and is not yet marked down: the connection goes to another node
+        "    retries 2",
+        "    option redispatch",
         "frontend platform",
         "    mode http",
         f"    bind {host}:{topology.platform_port}",
