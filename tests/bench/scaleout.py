@@ -1,6 +1,7 @@
 """Scale-out measured: routed GetOrders by lab (paged, 10 a page, continuation tokens spread over
 the table) through HAProxy in front of 1 platform node and 1 service node, then 2 and 2
-(`eph scaleout`'s topology, every node at its defaults: two workers each), on one PostgreSQL
+(`eph scaleout`'s topology, every node at its defaults: two workers each), and 2 and 2 with
+one worker a node (as many processes as 1+1), on one PostgreSQL
 database with demo data plus bulk orders. Both runs have the same hops (wrk -> HAProxy ->
 platform node -> HAProxy, TLS passed through -> service node), so the ratio is the gain of
 the extra nodes alone. On a machine with few cores the nodes, HAProxy, PostgreSQL and wrk
@@ -36,7 +37,9 @@ from tests.bench.scale import lab_tokens
 from tests.support import free_port
 
 CONNECTIONS = 16
-SHAPES = ((1, 1), (2, 2))  # (service nodes, platform nodes)
+# (service nodes, platform nodes, worker processes a node; 0: the default, two): 2+2 at the defaults
+# has twice the processes of 1+1; 2+2 with one worker a node has as many as 1+1
+SHAPES = ((1, 1, 0), (2, 2, 0), (2, 2, 1))
 INSTANCE = "eph-vp-dev"
 
 
@@ -44,16 +47,17 @@ INSTANCE = "eph-vp-dev"
 class Shape:
     services: int
     platforms: int
+    workers: int  # worker processes a node (0: the default)
     peak: Load  # CONNECTIONS connections
     single: Load  # one connection
 
     @property
     def name(self) -> str:
-        return f"{self.services}+{self.platforms}"
+        return f"{self.services}+{self.platforms}" + (f", {self.workers} worker a node" if self.workers else "")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"services": self.services, "platforms": self.platforms, "peak": self.peak.as_dict(),
-                "single": self.single.as_dict()}
+        return {"services": self.services, "platforms": self.platforms, "workers": self.workers or None,
+                "peak": self.peak.as_dict(), "single": self.single.as_dict()}
 
 
 @dataclass
@@ -70,15 +74,20 @@ class Result:
     def names(self) -> list[str]:
         return list(dict.fromkeys(s.name for s in self.shapes))
 
+    def ratio_of(self, name: str) -> float:
+        """A shape's calls/s over the first shape's (medians)."""
+        return self.rps(name) / self.rps(self.names[0])
+
     @property
     def ratio(self) -> float:
-        """calls/s of the last shape over the first (medians)."""
-        return self.rps(self.names[-1]) / self.rps(self.names[0])
+        """2+2 at the defaults over 1+1 (the second shape over the first)."""
+        return self.ratio_of(self.names[1])
 
     def as_dict(self) -> dict[str, Any]:
         return {"case": "routed GetOrders by lab, paged (10 a page), through HAProxy", "cores": self.cores,
                 "orders": self.orders, "connections": CONNECTIONS, "runs": [s.as_dict() for s in self.shapes],
-                "median_rps": {name: self.rps(name) for name in self.names}, "ratio": self.ratio}
+                "median_rps": {name: self.rps(name) for name in self.names},
+                "ratio_to_first": {name: self.ratio_of(name) for name in self.names[1:]}, "ratio": self.ratio}
 
     def table(self) -> str:
         lines = ["| run | service + platform nodes | calls/s | p50 ms | p99 ms | p50 ms, 1 connection | errors |",
@@ -86,11 +95,12 @@ class Result:
         for n, s in enumerate(self.shapes, 1):
             lines.append(f"| {n} | {s.name} | {s.peak.rps:,.0f} | {s.peak.p50_ms:.2f} | {s.peak.p99_ms:.1f} | "
                          f"{s.single.p50_ms:.2f} | {s.peak.errors + s.single.errors} |".replace(",", " "))
-        medians = ", ".join(f"{name} {self.rps(name):,.0f}/s".replace(",", " ") for name in self.names)
-        return "\n".join(lines) + f"\n\nMedian calls/s: {medians}; {self.names[-1]} / {self.names[0]}: {self.ratio:.2f}"
+        medians = "; ".join(f"{name} {self.rps(name):.0f}/s" + ("" if n == 0 else f" ({self.ratio_of(name):.2f} of "
+                            f"{self.names[0]})") for n, name in enumerate(self.names))
+        return "\n".join(lines) + f"\n\nMedian calls/s: {medians}."
 
 
-def run(seconds: float, orders: int, pki: DevPki, folder: Path, shapes: tuple[tuple[int, int], ...] = SHAPES,
+def run(seconds: float, orders: int, pki: DevPki, folder: Path, shapes: tuple[tuple[int, int, int], ...] = SHAPES,
         rounds: int = 2) -> Result:
     """Measure each shape in turn on one new database (dropped afterwards), ``rounds`` times, every
     other round in reverse order (1+1, 2+2, 2+2, 1+1, ...): on a shared machine the load of others
@@ -112,12 +122,13 @@ def run(seconds: float, orders: int, pki: DevPki, folder: Path, shapes: tuple[tu
         headers = {"x-vp-sender-id": demo.LAB_A2, "x-vp-instance-id": INSTANCE}
         measured = []
         order = [shape for r in range(rounds) for shape in (shapes if r % 2 == 0 else tuple(reversed(shapes)))]
-        for n, (services, platforms) in enumerate(order):
-            where = folder / f"scaleout-{n}-{services}x{platforms}"
+        for n, (services, platforms, workers) in enumerate(order):
+            where = folder / f"scaleout-{n}-{services}x{platforms}x{workers}"
             topology = Topology(services=services, platforms=platforms, platform_port=platform_port,
                                 service_port=service_port, stats_port=None,
                                 node_ports=tuple(free_port() for _ in range(services + platforms)), folder=where)
-            nodes = ScaleOut(topology, url, pki.folder)
+            env = {"EPH_WORKERS": str(workers), "EPH_VP_WORKERS": str(workers)} if workers else {}
+            nodes = ScaleOut(topology, url, pki.folder, env)
             nodes.start()
             try:
                 target = f"{topology.platform_url}/vp/clinicalprocess/activity/selfsampling/GetOrders/1/rivtabp21"
@@ -127,14 +138,15 @@ def run(seconds: float, orders: int, pki: DevPki, folder: Path, shapes: tuple[tu
                 single = wrk(target, script, 1, max(3.0, seconds / 2))
             finally:
                 nodes.stop()
-            shape = Shape(services, platforms, peak, single)
+            shape = Shape(services, platforms, workers, peak, single)
             print(f"  {shape.name}: {peak.rps:8.0f}/s  p50 {peak.p50_ms:6.2f}  p99 {peak.p99_ms:7.2f} ms"
                   f"   1 conn: p50 {single.p50_ms:6.2f} ms" + (f"   ERRORS {peak.errors + single.errors}"
                                                                if peak.errors + single.errors else ""), flush=True)
             measured.append(shape)
         result = Result(measured, os.cpu_count(), orders)
-        print(f"  {result.names[-1]} / {result.names[0]}: {result.ratio:.2f}x calls/s (medians) on {os.cpu_count()} cores",
-              flush=True)
+        for name in result.names[1:]:
+            print(f"  {name} / {result.names[0]}: {result.ratio_of(name):.2f}x calls/s (medians) on {os.cpu_count()} cores",
+                  flush=True)
         return result
     finally:
         drop()
