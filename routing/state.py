@@ -103,7 +103,11 @@ class CatalogueHolder:
     def start(self) -> Loaded | None:
         try:
             with self._lock:
-                self.generation = self._read_generation()
+                try:  # read first: a reload elsewhere after this look is followed, not missed
+                    self.generation = self._read_generation()
+                except Exception as e:  # the catalogue may still be readable; follow_database retries
+                    log.warning("catalogue: cannot see other nodes' reloads (%s)", type(e).__name__)
+                    self._generation_failing = True
                 return self._reload()
         except Exception:
             log.warning("catalogue: %s; trying the local copy", self.last_error)
