@@ -50,6 +50,7 @@ class Shape:
     workers: int  # worker processes a node (0: the default)
     peak: Load  # CONNECTIONS connections
     single: Load  # one connection
+    load: float  # the machine's load average (1 minute) before the peak run: others' work shows here
 
     @property
     def name(self) -> str:
@@ -57,7 +58,7 @@ class Shape:
 
     def as_dict(self) -> dict[str, Any]:
         return {"services": self.services, "platforms": self.platforms, "workers": self.workers or None,
-                "peak": self.peak.as_dict(), "single": self.single.as_dict()}
+                "peak": self.peak.as_dict(), "single": self.single.as_dict(), "load_average": self.load}
 
 
 @dataclass
@@ -90,11 +91,11 @@ class Result:
                 "ratio_to_first": {name: self.ratio_of(name) for name in self.names[1:]}, "ratio": self.ratio}
 
     def table(self) -> str:
-        lines = ["| run | service + platform nodes | calls/s | p50 ms | p99 ms | p50 ms, 1 connection | errors |",
-                 "|---:|---|---:|---:|---:|---:|---:|"]
+        lines = ["| run | service + platform nodes | calls/s | p50 ms | p99 ms | p50 ms, 1 connection | errors "
+                 "| load average before |", "|---:|---|---:|---:|---:|---:|---:|---:|"]
         for n, s in enumerate(self.shapes, 1):
-            lines.append(f"| {n} | {s.name} | {s.peak.rps:,.0f} | {s.peak.p50_ms:.2f} | {s.peak.p99_ms:.1f} | "
-                         f"{s.single.p50_ms:.2f} | {s.peak.errors + s.single.errors} |".replace(",", " "))
+            lines.append(f"| {n} | {s.name} | {s.peak.rps:.0f} | {s.peak.p50_ms:.2f} | {s.peak.p99_ms:.1f} | "
+                         f"{s.single.p50_ms:.2f} | {s.peak.errors + s.single.errors} | {s.load:.1f} |")
         medians = "; ".join(f"{name} {self.rps(name):.0f}/s" + ("" if n == 0 else f" ({self.ratio_of(name):.2f} of "
                             f"{self.names[0]})") for n, name in enumerate(self.names))
         return "\n".join(lines) + f"\n\nMedian calls/s: {medians}."
@@ -134,13 +135,14 @@ def run(seconds: float, orders: int, pki: DevPki, folder: Path, shapes: tuple[tu
                 target = f"{topology.platform_url}/vp/clinicalprocess/activity/selfsampling/GetOrders/1/rivtabp21"
                 script = lua_script(where, "getorders", page, headers, {"TOKEN": tokens})
                 wrk(target, script, CONNECTIONS, 3)  # warm-up: every node's pools and prepared statements
+                load = os.getloadavg()[0]
                 peak = wrk(target, script, CONNECTIONS, seconds)
                 single = wrk(target, script, 1, max(3.0, seconds / 2))
             finally:
                 nodes.stop()
-            shape = Shape(services, platforms, workers, peak, single)
+            shape = Shape(services, platforms, workers, peak, single, load)
             print(f"  {shape.name}: {peak.rps:8.0f}/s  p50 {peak.p50_ms:6.2f}  p99 {peak.p99_ms:7.2f} ms"
-                  f"   1 conn: p50 {single.p50_ms:6.2f} ms" + (f"   ERRORS {peak.errors + single.errors}"
+                  f"   1 conn: p50 {single.p50_ms:6.2f} ms   load {load:.1f}" + (f"   ERRORS {peak.errors + single.errors}"
                                                                if peak.errors + single.errors else ""), flush=True)
             measured.append(shape)
         result = Result(measured, os.cpu_count(), orders)
