@@ -59,6 +59,7 @@ class CatalogueHolder:
         self.announce = announce
         self.generation: int | None = None  # the reload generation the catalogue in force follows
         self._generation_failing = False
+        self._failed_generation: int | None = None
         self.current: Loaded | None = None
         self.last_error: str | None = None
         self._local_copy_mtime = 0.0
@@ -141,8 +142,10 @@ class CatalogueHolder:
                 return False
             try:
                 loaded = self._reload()
-            except Exception:
-                log.error("catalogue: another node reloaded, but reading the catalogue failed: %s", self.last_error)
+            except Exception:  # tried again each second; said once for each reload
+                if generation != self._failed_generation:
+                    log.error("catalogue: another node reloaded, but reading the catalogue failed: %s", self.last_error)
+                    self._failed_generation = generation
                 return False
             self.generation = generation
             log.info("catalogue: version %s in force, after a reload on another node or worker", loaded.version)
