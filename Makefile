@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SERVICE_URL := http://127.0.0.1:8081
 
-.PHONY: serve test lint bench benchdeps install sysdeps postgres clean
+.PHONY: serve scaleout test lint bench benchdeps install sysdeps postgres clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,15 @@ benchdeps:
 BENCH_ARGS ?=
 bench: $(BENCH_STAMP) benchdeps postgres
 	$(BIN)/python -m tests.bench.run --readme $(BENCH_ARGS)
+
+# Two service and two platform nodes on one PostgreSQL database behind HAProxy (docs/scaleout.md):
+# systems call http://127.0.0.1:8180, the platform nodes reach the service at https://127.0.0.1:8181.
+SCALEOUT_DB ?= eph_scaleout
+SCALEOUT_ARGS ?=
+scaleout: $(STAMP) benchdeps postgres
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(SCALEOUT_DB)'" | grep -q 1 \
+		|| createdb -h 127.0.0.1 -U postgres $(SCALEOUT_DB)
+	EPH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/$(SCALEOUT_DB) $(BIN)/eph scaleout $(SCALEOUT_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -6,6 +6,7 @@
     eph certs init                     make the development CA and certificates (var/certs) if missing
     eph serve [all|service|platform|staff]   start the service (8081, TLS), the platform (8080),
                                        the staff web (8082), or all of them
+    eph scaleout [--services 2 --platforms 2]   several nodes of each on PostgreSQL behind HAProxy (docs/scaleout.md)
     eph staff add|list|grant|revoke|password ...   the staff registry (see eph/staff_cli.py)
     eph systems key add|list|remove ...           journal systems' uthopp signing keys
     eph catalog import FILE [--replace-all]
@@ -170,6 +171,29 @@ def serve_all(settings: Settings) -> int:
         for p in procs:
             p.wait()
     return max(p.returncode or 0 for p in procs)
+
+
+def cmd_scaleout(args: argparse.Namespace, settings: Settings) -> int:
+    """Migrate, load the demo data (routed through HAProxy) into an empty database, start the nodes."""
+    from eph.migrate import upgrade
+
+    from . import scaleout
+
+    if not settings.database_url.startswith("postgresql"):
+        print("scale-out needs PostgreSQL: set EPH_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/eph)",
+              file=sys.stderr)
+        return 2
+    ports = tuple(int(p) for p in args.node_ports.split(",")) if args.node_ports else ()
+    topology = scaleout.Topology(services=args.services, platforms=args.platforms, platform_port=args.platform_port,
+                                 service_port=args.service_port, stats_port=args.stats_port or None,
+                                 node_ports=ports, first_node_port=args.first_node_port, folder=Path(args.folder))
+    upgrade(settings.database_url)
+    if not args.no_demo:
+        front = replace(settings, service_bind=f"{topology.host}:{topology.service_port}")
+        cmd_seed_demo(argparse.Namespace(if_empty=True), front)
+    for problem in scaleout.catalogue_problems(settings.database_url, topology, settings.logical_address):
+        print(f"warning: {problem}", file=sys.stderr)
+    return scaleout.run(topology, settings.database_url, settings.certs_dir)
 
 
 def _read_document(path: Path) -> Any:
@@ -492,6 +516,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--bind", help="host:port (service: EPH_SERVICE_BIND, 127.0.0.1:8081; platform: EPH_PLATFORM_BIND, "
                        "127.0.0.1:8080; staff web: EPH_STAFF_BIND, 127.0.0.1:8082)")
     serve.set_defaults(func=cmd_serve)
+
+    so = sub.add_parser("scaleout", help="several service and platform nodes on PostgreSQL behind HAProxy")
+    so.add_argument("--services", type=int, default=2, help="service nodes")
+    so.add_argument("--platforms", type=int, default=2, help="platform nodes")
+    so.add_argument("--platform-port", type=int, default=8180, help="HAProxy in front of the platform nodes")
+    so.add_argument("--service-port", type=int, default=8181, help="HAProxy in front of the service nodes (TLS)")
+    so.add_argument("--stats-port", type=int, default=8189, help="HAProxy's statistics page (0: none)")
+    so.add_argument("--first-node-port", type=int, default=8190, help="the nodes' ports count from here")
+    so.add_argument("--node-ports", help="or each node's port, comma-separated, service nodes first")
+    so.add_argument("--folder", default="var/scaleout", help="HAProxy's configuration, the logs, nodes.json")
+    so.add_argument("--no-demo", action="store_true", help="do not load the demo data into an empty database")
+    so.set_defaults(func=cmd_scaleout)
 
     cat = sub.add_parser("catalog", help="offer catalogue").add_subparsers(dest="catalog_command", required=True)
     imp = cat.add_parser("import", help="import a catalogue document (YAML or JSON), all or nothing")

@@ -9,6 +9,7 @@ import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -131,8 +132,19 @@ def platform_app(settings: Settings, config: PlatformConfig) -> Any:
         with db.engine.connect() as conn:
             return routing_store.load(conn)
 
+    def read_generation() -> int | None:
+        with db.engine.connect() as conn:
+            return routing_store.reload_generation(conn)
+
+    me = f"{config.instance_id} {socket.gethostname()}:{os.getpid()}"
+
+    def announce(version: int) -> int:
+        with db.engine.begin() as conn:
+            return routing_store.announce_reload(conn, version, me, datetime.now(UTC))
+
     configure_call_log()
-    holder = CatalogueHolder(read_database, config.local_copy, lambda: load_hierarchy(config.hsa_hierarchy))
+    holder = CatalogueHolder(read_database, config.local_copy, lambda: load_hierarchy(config.hsa_hierarchy),
+                             read_generation=read_generation, announce=announce)
     holder.start()
     return build_app(config, holder, add_registry_routes, version=SERVICE_VERSION, metrics_page=exposition)
 

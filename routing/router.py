@@ -479,12 +479,12 @@ def build_app(config: PlatformConfig, catalogue: CatalogueHolder, extra_routes: 
 
 
 async def _follow(catalogue: CatalogueHolder) -> None:
-    """Pick up a catalogue another worker reloaded (they share the local copy)."""
+    """Pick up a catalogue another node or worker reloaded (see routing/state.py)."""
     loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(1.0)
         try:
-            await loop.run_in_executor(None, catalogue.follow_local_copy)
+            await loop.run_in_executor(None, catalogue.follow)
         except Exception:  # keep following
-            log.exception("following the local copy failed")
+            log.exception("following other reloads failed")
 

@@ -5,6 +5,13 @@ the local copy of the last good catalogue (a TAK published-version document writ
 every successful load). With neither, every call gets VP008 until a reload succeeds. A
 reload that fails leaves the catalogue in force unchanged. Workers of one platform share
 the local copy: a reload in one worker rewrites it, and the others pick it up.
+
+Several platform nodes on one database (each with a local copy of its own) follow each
+other through the database: a reload asked of one node (``POST /reload``) records a new
+reload generation there (``routing.store.announce_reload``), and every worker of every
+node polls that number and reads the catalogue again when it has grown. Starting does not
+announce anything: a catalogue edited but not reloaded stays out of force on the nodes
+already running.
 """
 
 from __future__ import annotations
@@ -39,10 +46,20 @@ class CatalogueHolder:
         read_database: Callable[[], Catalogue | None],
         local_copy: Path,
         hsa: Callable[[], HsaTree] = HsaTree,
+        read_generation: Callable[[], int | None] | None = None,
+        announce: Callable[[int], int] | None = None,
     ) -> None:
+        """``read_generation`` reads the newest reload's number from the database and ``announce``
+        records a reload of the given catalogue version there, returning the new number; without
+        them a reload reaches only the workers that share the local copy."""
         self.read_database = read_database
         self.local_copy = local_copy
         self.hsa = hsa
+        self.read_generation = read_generation
+        self.announce = announce
+        self.generation: int | None = None  # the reload generation the catalogue in force follows
+        self._generation_failing = False
+        self._failed_generation: int | None = None
         self.current: Loaded | None = None
         self.last_error: str | None = None
         self._local_copy_mtime = 0.0
@@ -59,9 +76,16 @@ class CatalogueHolder:
         return self.current
 
     def reload(self) -> Loaded:
-        """Read the catalogue from the database and put it in force; raises (leaving the old one) on failure."""
+        """Read the catalogue from the database and put it in force, and tell the other nodes;
+        raises (leaving the old one) on failure."""
         with self._lock:
-            return self._reload()
+            loaded = self._reload()
+            if self.announce is not None:
+                try:
+                    self.generation = self.announce(loaded.version)
+                except Exception as e:  # in force here; the other nodes follow on the next reload
+                    log.error("catalogue: reloaded, but the other nodes were not told (%s)", type(e).__name__)
+            return loaded
 
     def _reload(self) -> Loaded:
         try:
@@ -79,7 +103,13 @@ class CatalogueHolder:
 
     def start(self) -> Loaded | None:
         try:
-            return self.reload()
+            with self._lock:
+                try:  # read first: a reload elsewhere after this look is followed, not missed
+                    self.generation = self._read_generation()
+                except Exception as e:  # the catalogue may still be readable; follow_database retries
+                    log.warning("catalogue: cannot see other nodes' reloads (%s)", type(e).__name__)
+                    self._generation_failing = True
+                return self._reload()
         except Exception:
             log.warning("catalogue: %s; trying the local copy", self.last_error)
         try:
@@ -89,6 +119,41 @@ class CatalogueHolder:
         except Exception as e:
             log.error("catalogue: the local copy is unusable (%s)", type(e).__name__)
         return None
+
+    def _read_generation(self) -> int | None:
+        return self.read_generation() if self.read_generation is not None else None
+
+    def follow_database(self) -> bool:
+        """Read the catalogue again if a node reloaded since this worker last did. Returns whether it did."""
+        if self.read_generation is None:
+            return False
+        with self._lock:
+            try:
+                generation = self._read_generation()
+            except Exception as e:
+                if not self._generation_failing:  # once per outage, not once a second
+                    log.warning("catalogue: cannot see other nodes' reloads (%s)", type(e).__name__)
+                    self._generation_failing = True
+                return False
+            if self._generation_failing:
+                log.info("catalogue: other nodes' reloads are visible again")
+                self._generation_failing = False
+            if generation is None or generation == self.generation:
+                return False
+            try:
+                loaded = self._reload()
+            except Exception:  # tried again each second; said once for each reload
+                if generation != self._failed_generation:
+                    log.error("catalogue: another node reloaded, but reading the catalogue failed: %s", self.last_error)
+                    self._failed_generation = generation
+                return False
+            self.generation = generation
+            log.info("catalogue: version %s in force, after a reload on another node or worker", loaded.version)
+            return True
+
+    def follow(self) -> bool:
+        """Take what another node or worker reloaded: from the database, else from the local copy."""
+        return self.follow_database() or self.follow_local_copy()
 
     def follow_local_copy(self) -> bool:
         """Take the local copy if another worker wrote a newer one. Returns whether it did."""
@@ -137,5 +202,6 @@ class CatalogueHolder:
             "authorizations": c.table.authorization_count if c else 0,
             "loadedAt": c.loaded_at.isoformat() if c else None,
             "lastError": self.last_error,
+            "reloadGeneration": self.generation,
         }
 

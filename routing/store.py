@@ -20,7 +20,9 @@ from sqlalchemy import (
     delete,
     insert,
     select,
+    update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from .catalogue import (
     Authorization,
@@ -53,6 +55,17 @@ publication = Table(
     Column("tidpunkt", DateTime),
     Column("utforare", String(255)),
     Column("kommentar", Text),
+)
+# Which catalogue reload is the newest: every platform node (and every worker of one) polls this
+# row and re-reads the catalogue when ``generation`` has grown (one row, id 1; see routing/state.py).
+reload_signal = Table(
+    "tak_reload",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("generation", BigInteger, nullable=False),
+    Column("version", BigInteger, nullable=False),  # the catalogue version the reload put in force
+    Column("reloaded_at", DateTime, nullable=False),
+    Column("reloaded_by", String(255), nullable=False),  # the platform instance and process
 )
 rivtaprofil = _table("tak_rivtaprofil", Column("namn", String(64), nullable=False), Column("beskrivning", Text))
 tjanstekontrakt = _table(
@@ -208,6 +221,36 @@ def load(conn: Connection) -> Catalogue | None:
         comment=head.kommentar,
         format_version=head.format_version,
     )
+
+
+# ------------------------------------------------------------------ reloads across nodes
+
+
+def reload_generation(conn: Connection) -> int | None:
+    """The number of the newest reload any platform node made (None before the first)."""
+    return conn.execute(select(reload_signal.c.generation).where(reload_signal.c.id == 1)).scalar()
+
+
+def announce_reload(conn: Connection, version: int, by: str, now: datetime) -> int:
+    """Record that a node put catalogue ``version`` in force; the other nodes follow. Returns the new
+    generation. A single UPDATE, so two nodes reloading at once get different generations."""
+    values = {"version": version, "reloaded_at": _to_db(now), "reloaded_by": by[:255]}
+    changed = conn.execute(
+        update(reload_signal).where(reload_signal.c.id == 1)
+        .values(generation=reload_signal.c.generation + 1, **values)
+    ).rowcount
+    if not changed:
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(reload_signal).values(id=1, generation=1, **values))
+        except IntegrityError:  # another node made the row first
+            conn.execute(
+                update(reload_signal).where(reload_signal.c.id == 1)
+                .values(generation=reload_signal.c.generation + 1, **values)
+            )
+    generation = reload_generation(conn)
+    assert generation is not None
+    return generation
 
 
 # ------------------------------------------------------------------ single rows

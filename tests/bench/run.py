@@ -14,7 +14,10 @@ GetOrders also at half of its peak rate. Targets are printed as met only when th
 meet them. Results go to bench-results/bench.json, a Markdown table into the README's speed
 section (between the bench markers), and a PNG chart per case into docs/bench/.
 
-    .venv/bin/python -m tests.bench.run [--seconds 10] [--orders 10000] [--no-sqlite]
+    .venv/bin/python -m tests.bench.run [--seconds 10] [--orders 10000] [--no-sqlite] [--scaleout]
+
+With --scaleout, routed GetOrders by lab is also measured through HAProxy in front of one
+service and one platform node, then two and two (tests/bench/scaleout.py).
 """
 
 from __future__ import annotations
@@ -253,6 +256,7 @@ def main() -> int:
                         help="order counts to measure GetOrders at, comma-separated ('' for none)")
     parser.add_argument("--output", default=str(ROOT / "bench-results" / "bench.json"))
     parser.add_argument("--readme", action="store_true", help="write the table into the README and the charts to docs/bench")
+    parser.add_argument("--scaleout", action="store_true", help="also measure 2+2 nodes against 1+1 behind HAProxy")
     args = parser.parse_args()
     for tool in ("wrk", "haproxy"):
         if not shutil.which(tool):
@@ -350,16 +354,25 @@ def main() -> int:
         if sizes:
             print("\nGetOrders as the data grows (PostgreSQL, direct)", flush=True)
             grown = scale.run(sizes, args.seconds, certs, pki, folder)
+        spread = None
+        if args.scaleout:
+            from tests.bench import scaleout
+
+            print("\nscale-out: routed GetOrders by lab through HAProxy, 1+1 and 2+2 nodes", flush=True)
+            spread = scaleout.run(args.seconds, args.orders, pki, folder)
     report = evaluate(results, grown)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"when": datetime.now(UTC).isoformat(), "cores": os.cpu_count(),
                                "orders": args.orders, "seconds": args.seconds,
                                "results": {k: v.as_dict() for k, v in results.items()},
-                               "scale": [g.as_dict() for g in grown], "targets": report}, indent=2))
+                               "scale": [g.as_dict() for g in grown], "targets": report,
+                               "scaleout": spread.as_dict() if spread else None}, indent=2))
     print(f"\nresults in {out}")
+    if spread:
+        print(f"\n{spread.table()}")
     if args.readme:
-        write_readme(results, grown, report)
+        write_readme(results, grown, report, spread.table() if spread else None)
         charts(results, ROOT / "docs" / "bench")
     # a target not met is a finding, printed and recorded; a call that went wrong is a failed run
     return 0 if report[-1]["met"] else 1
@@ -452,7 +465,8 @@ def scale_table(grown: list[scale.Size]) -> str:
     return "\n".join(lines)
 
 
-def write_readme(results: dict[str, Case], grown: list[scale.Size], report: list[dict[str, Any]]) -> None:
+def write_readme(results: dict[str, Case], grown: list[scale.Size], report: list[dict[str, Any]],
+                 scaleout_table: str | None = None) -> None:
     readme = ROOT / "README.md"
     text_ = readme.read_text(encoding="utf-8")
     if README_START not in text_ or README_END not in text_:
@@ -465,6 +479,8 @@ def write_readme(results: dict[str, Case], grown: list[scale.Size], report: list
     block = (f"{README_START}\n_Measured {datetime.now(UTC):%Y-%m-%d} on {os.cpu_count()} cores, one run "
              f"(`make bench`)._\n\n{table(results)}\n\n"
              + (f"GetOrders as the data grows:\n\n{scale_table(grown)}\n\n" if grown else "")
+             + (f"Routed GetOrders by lab through HAProxy, 1+1 and 2+2 nodes (docs/scaleout.md):\n\n"
+                f"{scaleout_table}\n\n" if scaleout_table else "")
              + f"{targets}\n{README_END}")
     before, rest = text_.split(README_START, 1)
     after = rest.split(README_END, 1)[1]
