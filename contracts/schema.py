@@ -54,6 +54,9 @@ def describe(error: etree._LogEntry) -> str:
     return f"{where} does not follow the contract schema"
 
 
+_COMPILING = threading.Lock()
+
+
 class ContractSchema:
     """The compiled schemas of one interaction (its responder XSD and the registry XSD).
 
@@ -76,8 +79,12 @@ class ContractSchema:
     def _compiled(self) -> etree.XMLSchema:
         schema: etree.XMLSchema | None = getattr(self._local, "schema", None)
         if schema is None:
-            parser = etree.XMLParser(resolve_entities=False, no_network=True)
-            schema = self._local.schema = etree.XMLSchema(etree.fromstring(self._wrapper, parser))
+            # one compile at a time in the process: a fresh worker's threads all compile on their
+            # first calls, and lxml runs libxml2's schema parser without the GIL (a schema parse
+            # error and a crashed worker were seen once under load then; not reproduced since)
+            with _COMPILING:
+                parser = etree.XMLParser(resolve_entities=False, no_network=True)
+                schema = self._local.schema = etree.XMLSchema(etree.fromstring(self._wrapper, parser))
         return schema
 
     def errors(self, element: etree._Element) -> list[str]:
