@@ -1,1 +1,1 @@
-"""spyne producers of the service domain's interactions (thin translations to the domain)."""
+"""The SOAP producers of the service domain's interactions: thin translations to the domain."""

@@ -1,4 +1,4 @@
-"""Translations between contract messages (spyne objects built from the XSD) and
+"""Translations between contract messages (plain objects read from the XSD by contracts.binding) and
 the domain's commands and objects. Nothing here decides anything."""
 
 from __future__ import annotations
