@@ -14,10 +14,10 @@ GetOrders also at half of its peak rate. Targets are printed as met only when th
 meet them. Results go to bench-results/bench.json, a Markdown table into the README's speed
 section (between the bench markers), and a PNG chart per case into docs/bench/.
 
-    .venv/bin/python -m tests.bench.run [--seconds 10] [--orders 10000] [--no-sqlite] [--scaleout]
+    .venv/bin/python -m tests.bench.run [--seconds 10] [--orders 10000] [--no-sqlite] [--no-scaleout]
 
-With --scaleout, routed GetOrders by lab is also measured through HAProxy in front of one
-service and one platform node, then two and two (tests/bench/scaleout.py).
+Routed GetOrders by lab is also measured through HAProxy in front of one service and one
+platform node, then two and two (tests/bench/scaleout.py; --no-scaleout leaves it out).
 """
 
 from __future__ import annotations
@@ -256,7 +256,7 @@ def main() -> int:
                         help="order counts to measure GetOrders at, comma-separated ('' for none)")
     parser.add_argument("--output", default=str(ROOT / "bench-results" / "bench.json"))
     parser.add_argument("--readme", action="store_true", help="write the table into the README and the charts to docs/bench")
-    parser.add_argument("--scaleout", action="store_true", help="also measure 2+2 nodes against 1+1 behind HAProxy")
+    parser.add_argument("--no-scaleout", action="store_true", help="leave out 2+2 nodes against 1+1 behind HAProxy")
     args = parser.parse_args()
     for tool in ("wrk", "haproxy"):
         if not shutil.which(tool):
@@ -355,7 +355,7 @@ def main() -> int:
             print("\nGetOrders as the data grows (PostgreSQL, direct)", flush=True)
             grown = scale.run(sizes, args.seconds, certs, pki, folder)
         spread = None
-        if args.scaleout:
+        if not args.no_scaleout:
             from tests.bench import scaleout
 
             print("\nscale-out: routed GetOrders by lab through HAProxy, 1+1 and 2+2 nodes", flush=True)
