@@ -23,14 +23,16 @@ serve: $(STAMP)
 	EPH_STAFF_DEV_LOGIN=1 $(BIN)/eph serve all
 
 # System packages the test suite uses: two non-Python SOAP stacks, PHP's SoapClient and
-# JAX-WS RI (wsimport) on Java 17; Debian's Chromium (with its Swedish locale, and a font) for the browser tests.
-SYSDEPS := php-cli php-soap jaxws openjdk-17-jdk-headless chromium chromium-l10n fonts-dejavu-core
+# JAX-WS RI (wsimport) on Java 17; Debian's Chromium (with its Swedish locale, and a font) for the browser tests;
+# HAProxy for the scale-out tests, and wrk with it for the benchmark's own test.
+SYSDEPS := php-cli php-soap jaxws openjdk-17-jdk-headless chromium chromium-l10n fonts-dejavu-core wrk haproxy
 sysdeps:
 	@if ! command -v php >/dev/null 2>&1 || ! php -m 2>/dev/null | grep -qi '^soap$$' \
 		|| ! command -v wsimport >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1 \
 		|| ! test -f /usr/share/java/jaxws-rt.jar || ! test -x /usr/bin/chromium \
 		|| ! test -f /usr/lib/chromium/locales/sv.pak \
-		|| ! test -d /usr/share/fonts/truetype/dejavu; then \
+		|| ! test -d /usr/share/fonts/truetype/dejavu \
+		|| ! command -v wrk >/dev/null 2>&1 || ! command -v haproxy >/dev/null 2>&1; then \
 		echo "installing $(SYSDEPS)"; \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSDEPS) >/dev/null \
 		|| (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSDEPS) >/dev/null); \

@@ -1,0 +1,47 @@
+"""`make bench` itself, in a run of a few seconds a case: it starts every server, measures every
+case, answers every call as expected, records where the CPU went, and reports each target
+with the figure measured (whether or not this small run meets it)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support import ROOT
+
+
+def test_a_short_bench_run_measures_every_case_and_reports_the_targets(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.bench.run", "--seconds", "1", "--orders", "300", "--no-sqlite",
+         "--sizes", "300,600", "--no-scaleout", "--output", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    cases = report["results"]
+    for kind in ("GetOrders by lab, paged (10 a page)", "GetOrders by patient", "GetOrders by referral code",
+                 "SetResult", "CreateOrder (self-service home kit)"):
+        for how in ("direct", "routed"):
+            case = cases[f"postgresql: {kind}, {how}"]
+            assert case["peak"]["rps"] > 0 and case["peak"]["requests"] > 0, (kind, how)
+            assert case["peak"]["errors"] == 0 and case["single"]["errors"] == 0, (kind, how)
+            assert case["peak"]["cpu_ms"]["service"] > 0, (kind, how)  # the service did the work
+            if how == "routed":
+                assert case["peak"]["cpu_ms"]["platform"] > 0, kind
+    assert cases["postgresql: GetOrders by lab, paged (10 a page), routed"]["half"]["rps"] > 0
+    for limit in ("canned lxml, plain HTTP", "canned lxml, TLS hop", "router over a canned producer"):
+        assert cases[limit]["peak"]["rps"] > 0, limit
+    assert [g["orders"] for g in report["scale"]] == [300, 600]
+    for grown in report["scale"]:  # (with a few hundred rows a whole-table read is the planner's right choice;
+        # tests/integration/test_query_plans.py asserts the plans at a realistic size)
+        assert len(grown["plans"]) == 6 and all(plan["index"] for plan in grown["plans"].values()), grown["plans"]
+        assert grown["loads"]["by lab, paged"]["peak"]["rps"] > 0 and grown["loads"]["by patient"]["peak"]["rps"] > 0
+    targets = {t["target"]: t for t in report["targets"]}
+    assert any(name.startswith("routed GetOrders by lab") for name in targets)
+    assert all(t["measured"] is not None for t in targets.values()), targets
+    assert all(t["met"] == (t["measured"] >= t["goal"] if "calls/s" in name or "/ canned" in name
+                            or "routed / direct" in name else t["measured"] <= t["goal"])
+               for name, t in targets.items())
+    assert targets["calls not answered as expected (all cases: faults, refused writes, socket errors)"]["met"]
