@@ -4,8 +4,8 @@
     eph seed-demo [--if-empty]         load the demo care givers, systems and catalogue
     eph bench seed --orders N          add N orders in bulk (for make bench), with a progress bar
     eph certs init                     make the development CA and certificates (var/certs) if missing
-    eph serve [all|service|platform|staff]   start the service (8081, TLS), the platform (8080),
-                                       the staff web (8082), or all of them
+    eph serve [all|service|platform|staff|citizen]   start the service (8081, TLS), the platform
+                                       (8080), the staff web (8082), the 1177 stand-in (8083), or all
     eph staff add|list|grant|revoke|password ...   the staff registry (see eph/staff_cli.py)
     eph systems key add|list|remove ...           journal systems' uthopp signing keys
     eph catalog import FILE [--replace-all]
@@ -135,12 +135,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         return serve_all(settings)
     # before anything imports prometheus-client: it picks multiprocess mode at import
     metrics.use_multiprocess_dir(args.what)
-    from .server import serve_platform, serve_service, serve_staff
+    from .server import serve_citizen, serve_platform, serve_service, serve_staff
 
     if args.what == "service":
         serve_service(replace(settings, service_bind=args.bind) if args.bind else settings)
     elif args.what == "staff":
         serve_staff(settings, StaffWebConfig(), args.bind)
+    elif args.what == "citizen":
+        serve_citizen(settings, args.bind)
     elif args.what == "platform":
         config = PlatformConfig()
         if args.bind:
@@ -150,10 +152,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def serve_all(settings: Settings) -> int:
-    """The service, the platform and the staff web, each its own server process; when one stops, all stop."""
+    """The service, the platform, the staff web and the 1177 stand-in, each its own server process; when
+    one stops, all stop."""
     if settings.uses_dev_pki:
         DevPki(settings.certs_dir).ensure()  # once, before the servers that use it start
-    procs = [subprocess.Popen([sys.executable, "-m", "eph", "serve", what]) for what in ("service", "platform", "staff")]
+    procs = [subprocess.Popen([sys.executable, "-m", "eph", "serve", what]) for what in ("service", "platform", "staff", "citizen")]
 
     def stop(*_: object) -> None:
         for p in procs:
@@ -488,9 +491,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     serve = sub.add_parser("serve", help="start a server")
-    serve.add_argument("what", nargs="?", default="all", choices=["all", "service", "platform", "staff"])
+    serve.add_argument("what", nargs="?", default="all", choices=["all", "service", "platform", "staff", "citizen"])
     serve.add_argument("--bind", help="host:port (service: EPH_SERVICE_BIND, 127.0.0.1:8081; platform: EPH_PLATFORM_BIND, "
-                       "127.0.0.1:8080; staff web: EPH_STAFF_BIND, 127.0.0.1:8082)")
+                       "127.0.0.1:8080; staff web: EPH_STAFF_BIND, 127.0.0.1:8082; citizen web: "
+                       "EPH_CITIZEN_WEB_BIND, 127.0.0.1:8083)")
     serve.set_defaults(func=cmd_serve)
 
     cat = sub.add_parser("catalog", help="offer catalogue").add_subparsers(dest="catalog_command", required=True)
