@@ -293,8 +293,10 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
     def access_log() -> Any:
         everything = "alla" in request.args
         entries = list(service.access_log(me()))
-        own = [e for e in entries if e.systemHSAId == config.hsa_id]
-        shown = entries if everything else [e for e in entries if e.systemHSAId != config.hsa_id]
+        # the e-service's own reads for the logged-in patient (every page here makes some) are left
+        # out unless asked for; its writes (the patient's orders and cancellations) are always shown
+        own = [e for e in entries if e.systemHSAId == config.hsa_id and e.action == "READ"]
+        shown = entries if everything else [e for e in entries if e not in own]
         return render_template("access_log.html", entries=shown, everything=everything, own_count=len(own),
                                who=lambda e: who(e))
 

@@ -36,26 +36,37 @@ INTERPRETATION = {"NORMAL": "Normalt", "LOW": "Lägre än referensintervallet", 
 ANALYSIS_STATUS = {"PRELIMINARY": "Preliminärt", "CANNOT_BE_DONE": "Kunde inte utföras",
                    "ENTERED_IN_ERROR": "Återkallat av laboratoriet"}
 
+# The access log says who read or changed the patient's data and when, but the kind of change
+# only in words that disclose no finding: a lab's result and a follow-up case read like any other
+# update or look-up of the order (a result held for follow-up must not show before the contact).
+_UPDATED = "Uppdaterade en beställning"
+_OPENED = "Öppnade dina uppgifter"
 ACCESS = {
     "GetOffers": "Läste dina erbjudanden",
     "AssignOffer": "Gav dig ett erbjudande",
     "RevokeOffer": "Återkallade ett erbjudande",
     "CreateOrder": "Registrerade en beställning",
     "GetOrders": "Läste dina beställningar",
-    "SetOrderStatus": "Uppdaterade en beställning",
     "CancelOrder": "Avbokade en beställning",
-    "SetResult": "Registrerade ett provsvar",
     "GetResults": "Läste dina provsvar",
     "GetSamplingSites": "Läste vilka mottagningar du kan välja",
     "GetAccessLog": "Läste den här loggen",
-    "PatientView": "Öppnade dina uppgifter",
-    "FollowUpCase": "Arbetade med ditt ärende",
-    "ReviewOrder": "Granskade ett provsvar",
-    "ResultOrder": "Öppnade en beställning för att registrera svar",
-    "CloseFollowUp": "Avslutade ett ärende",
-    "ReleaseResults": "Släppte ett provsvar till dig",
-    "Housekeeping": "Avslutade något som hade gått ut",
+    "SetOrderStatus": _UPDATED,
+    "SetResult": _UPDATED,
+    "CloseFollowUp": _UPDATED,
+    "ReleaseResults": _UPDATED,
+    "Housekeeping": _UPDATED,
+    "PatientView": _OPENED,
+    "FollowUpCase": _OPENED,
+    "ReviewOrder": _OPENED,
+    "ResultOrder": _OPENED,
 }
+
+
+def access(interaction: str, action: str) -> str:
+    return ACCESS.get(interaction) or (_UPDATED if action == "WRITE" else _OPENED)
+
+
 ACTION = {"READ": "Läsning", "WRITE": "Ändring"}
 
 # What the service answers a refused write with (its own words are English, for logs), by sub-code

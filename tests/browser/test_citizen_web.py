@@ -261,8 +261,14 @@ def test_two_patients_order_the_labs_report_and_each_reads_their_own(
     shot(page, "results-negative")
     page.get_by_role("link", name="Vem har tittat på mina uppgifter").click()
     log_text = facts(page)
-    assert "Lab system, care giver A" in log_text and "Registrerade ett provsvar" in log_text
+    assert "Lab system, care giver A" in log_text and "Uppdaterade en beställning" in log_text
     assert "Lab system 2" not in log_text and "Sampling site system" not in log_text
+    # her own order through 1177 is shown; 1177's reads for her only when asked for
+    mine = page.locator("ol.log > li", has_text="Registrerade en beställning")
+    expect(mine).to_have_count(1)
+    expect(mine).to_contain_text("1177 e-service")
+    expect(mine).to_contain_text("Du själv")
+    assert "Läste dina provsvar" not in log_text
     shot(page, "access-log-p1")
     page.get_by_role("link", name="Visa dem också").click()
     expect(page.get_by_text("Läste dina provsvar").first).to_be_visible()
@@ -297,7 +303,9 @@ def test_two_patients_order_the_labs_report_and_each_reads_their_own(
     page.get_by_role("link", name="Vem har tittat på mina uppgifter").click()
     log_text = facts(page)
     assert "Lab system 2, care giver A" in log_text and "Sampling site system, care giver A" in log_text
-    assert "Journal system, care giver A" in log_text  # the offer was assigned
+    assert "Journal system, care giver A" in log_text and "Sara Provtagare" in log_text  # the offer was assigned
+    # a lab's result reads like any other update of the order: nothing tells a held finding apart
+    assert "provsvar" not in log_text.lower().replace("läste dina provsvar", "")
     shot(page, "access-log-p2")
 
     # the same pages on a phone: no horizontal scrolling, no serious accessibility problem
