@@ -19,6 +19,13 @@ def _flag(name: str) -> bool:
     return (os.environ.get(name) or "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _platform_url() -> str:
+    """``EPH_PLATFORM_URL``; else the platform's own plain listener when its bind is configured
+    (``eph serve all`` starts both with one environment)."""
+    bind = os.environ.get("EPH_PLATFORM_BIND")
+    return os.environ.get("EPH_PLATFORM_URL") or (f"http://{bind}" if bind else DEFAULT_PLATFORM)
+
+
 def _opt(name: str) -> str | None:
     return os.environ.get(name) or None
 
@@ -28,7 +35,7 @@ class CitizenWebConfig:
     bind: str = field(default_factory=lambda: _env("EPH_CITIZEN_WEB_BIND", "127.0.0.1:8083"))
     # who the web is on the platform, and where the platform is
     hsa_id: str = field(default_factory=lambda: _env("EPH_CITIZEN_WEB_HSA_ID", CITIZEN_SERVICE))
-    platform: str = field(default_factory=lambda: _env("EPH_PLATFORM_URL", DEFAULT_PLATFORM))
+    platform: str = field(default_factory=lambda: _platform_url())
     instance_id: str = field(default_factory=lambda: _env("EPH_VP_INSTANCE_ID", DEFAULT_INSTANCE_ID))
     logical_address: str = field(default_factory=lambda: _env("EPH_LOGICAL_ADDRESS", DEFAULT_LOGICAL_ADDRESS))
     # TLS to the platform (a client certificate whose SERIALNUMBER is hsa_id); without them the
