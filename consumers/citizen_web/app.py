@@ -244,15 +244,17 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
             return texts.WITH_RESULT.get(view.result.reportStatus, texts.NOT_YET)
         return texts.STATUS.get(order.status, texts.NOT_YET)
 
-    def sites_by_id() -> dict[str, Any]:
-        return {s.samplingUnitHSAId: s for s in service.sites(me(), care_giver=config.care_giver)}
+    def sites_by_id(orders: list[Any]) -> dict[str, Any]:
+        """The sampling sites of the care givers of these site orders, by HSA-id (for their names)."""
+        care_givers = {o.accountableCareGiver for o in orders if o.samplingMode == "SITE" and o.samplingUnitHSAId}
+        return {s.samplingUnitHSAId: s for cg in sorted(care_givers) for s in service.sites(me(), care_giver=cg)}
 
     @app.get("/bestallningar")
     def orders() -> Any:
         mine = sorted(service.orders(me()), key=lambda o: o.createdTime, reverse=True)
         shown = released(service.results(me()))
         return render_template("orders.html", orders=mine, status=lambda o: status_text(o, shown),
-                               sites=sites_by_id())
+                               sites=sites_by_id(mine))
 
     def my_order(order_id: str) -> Any:
         if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", order_id):
@@ -267,7 +269,7 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
         order = my_order(order_id)
         shown = released(service.results(me()))
         return render_template("order_detail.html", order=order, status=status_text(order, shown),
-                               sites=sites_by_id(), new="ny" in request.args, cancelled="avbokad" in request.args)
+                               sites=sites_by_id([order]), new="ny" in request.args, cancelled="avbokad" in request.args)
 
     @app.post("/bestallningar/<order_id>/avboka")
     def cancel(order_id: str) -> Any:
@@ -278,7 +280,7 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
             log.info("cancel refused sub_code=%s", e.sub_code or e.error_code or "-")
             shown = released(service.results(me()))
             return render_template("order_detail.html", order=order, status=status_text(order, shown),
-                                   sites=sites_by_id(), refused=texts.refusal(e)), 409
+                                   sites=sites_by_id([order]), refused=texts.refusal(e)), 409
         return redirect(url_for("order_detail", order_id=order.orderId, avbokad=1))
 
     @app.get("/provsvar")
