@@ -7,9 +7,11 @@ viewport, without horizontal scrolling, and saved under test-artifacts/citizen-w
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -184,7 +186,7 @@ def ids(orders: Any) -> set[str]:
 
 
 def test_two_patients_order_the_labs_report_and_each_reads_their_own(
-    browser: Browser, page: Page, web: CitizenWebProcess, demo_platform: PlatformProcess
+    browser: Browser, page: Page, web: CitizenWebProcess, demo_platform: PlatformProcess, database_url: str
 ) -> None:
     p1, p2 = adult(), adult()
     ehr = EhrSystem(connection(demo_platform, demo.EHR_A), demo.CARE_GIVER_A, demo.CARE_UNIT_A)
@@ -324,6 +326,20 @@ def test_two_patients_order_the_labs_report_and_each_reads_their_own(
             shot(small, name)
     finally:
         phone.close()
+
+    # once staff have closed the follow-up case, the positive result reaches the patient
+    env = {**os.environ, "EPH_DATABASE_URL": database_url}
+    cases = subprocess.run([sys.executable, "-m", "eph", "followup", "list"], env=env, cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout
+    [case_id] = [line.split()[0] for line in cases.splitlines() if f"order {ctng_id} " in line]
+    subprocess.run([sys.executable, "-m", "eph", "followup", "close", case_id, "--by", "SE2321000016-SSK2"],
+                   env=env, cwd=ROOT, check=True, capture_output=True)
+    page.goto(web.base_url + "/provsvar")
+    released = page.locator("li.card.result", has_text=ctng_referral)
+    expect(released).to_contain_text("påvisad")
+    expect(released).to_contain_text("Positivt")
+    expect(page.locator("li.card.waiting")).to_have_count(0)
+    shot(page, "results-after-follow-up")
 
 
 # ------------------------------------------------------------------ limits
