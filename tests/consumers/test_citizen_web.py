@@ -5,6 +5,8 @@ cannot be reached or refuses the web (Flask's test client; the platform is a rea
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 from datetime import date
 from decimal import Decimal
@@ -20,7 +22,7 @@ from consumers.citizen_web.app import create_app
 from consumers.citizen_web.auth import valid_personnummer
 from consumers.citizen_web.config import CitizenWebConfig
 from consumers.citizen_web.session import SessionCodec, new_key
-from tests.support import PlatformProcess, free_port, person_number
+from tests.support import ROOT, PlatformProcess, free_port, person_number
 
 PATIENT = "198503172382"
 
@@ -140,3 +142,16 @@ def test_a_platform_refusal_is_a_plain_message(demo_platform: PlatformProcess) -
     body = answer.get_data(as_text=True)
     assert answer.status_code == 503 and texts.FAILED in body
     assert "VP007" not in body and "Authorization" not in body
+
+
+def test_the_web_reaches_the_service_only_through_the_platform() -> None:
+    # loading the application pulls in none of the service's own code or storage
+    probe = (
+        "import sys; from consumers.citizen_web.app import create_app; "
+        "from consumers.citizen_web.config import CitizenWebConfig; create_app(CitizenWebConfig()); "
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    loaded = set(subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True, text=True,
+                                cwd=ROOT).stdout.split())
+    assert "consumers" in loaded and "flask" in loaded
+    assert loaded.isdisjoint({"service_domain", "producers", "routing", "staff_web", "sqlalchemy", "psycopg", "eph"})
