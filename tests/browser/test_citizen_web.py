@@ -385,6 +385,15 @@ def test_age_limits_and_order_limits_are_refused_in_plain_swedish(
     # one open order of an entry at a time; cancelling it frees the place
     patient = adult()
     login(page, web, patient)
+    page.goto(web.base_url + "/bestall?prov=CTNG")
+    fill_address(page)
+    page.get_by_label("Postnummer").fill("1234")
+    page.get_by_role("button", name="Beställ provtagningskit").click()
+    expect(page.get_by_text("Skriv postnumret med fem siffror, till exempel 111 22.")).to_be_visible()
+    expect(page.get_by_label("Postnummer")).to_have_attribute("aria-describedby", "postalCode-error")
+    shot(page, "address-invalid")
+    page.goto(web.base_url + "/bestallningar")
+    expect(page.get_by_text("Du har inga beställningar.")).to_be_visible()  # nothing was sent
     kit_id, _ = order_home_kit(page, web)
     page.goto(web.base_url + "/bestall?prov=CTNG")
     page.get_by_label("Provtagningen Centrum").check()
