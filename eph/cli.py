@@ -4,8 +4,8 @@
     eph seed-demo [--if-empty]         load the demo care givers, systems and catalogue
     eph bench seed --orders N          add N orders in bulk (for make bench), with a progress bar
     eph certs init                     make the development CA and certificates (var/certs) if missing
-    eph serve [all|service|platform|staff|citizen]   start the service (8081, TLS), the platform
-                                       (8080), the staff web (8082), the 1177 stand-in (8083), or all
+    eph serve [all|service|platform|staff]   start the service (8081, TLS), the platform (8080),
+                                       the staff web (8082), or all of them
     eph staff add|list|grant|revoke|password ...   the staff registry (see eph/staff_cli.py)
     eph systems key add|list|remove ...           journal systems' uthopp signing keys
     eph catalog import FILE [--replace-all]
@@ -16,6 +16,7 @@
     eph followup list [--all] | eph followup close CASE-ID --by STAFF-HSA-ID [--note TEXT]
     eph results release ORDER-ID --by STAFF-HSA-ID
     eph housekeeping                   expire offers and unsampled orders past validTo
+    eph serve citizen                  the 1177 stand-in alone (8083; `eph serve all` starts it too)
     eph tak import FILE | export [-o FILE] | list [routings|authorizations] [--all]
     eph tak add-routing ... | add-authorization ... | end routing|authorization ID | reload
     eph lab|sampling|citizen|ehr ...   act as a consumer system through the platform (see consumers/cli.py)
