@@ -15,12 +15,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Migrate, load the demo data into an empty database, start the service (8081), the platform (8080)
-# and the staff web (8082, with the development login the demo staff use).
+# Migrate, load the demo data into an empty database, start the service (8081), the platform (8080),
+# the staff web (8082) and the 1177 stand-in (8083), both with the development logins of the demo.
 serve: $(STAMP)
 	$(BIN)/eph db upgrade
 	$(BIN)/eph seed-demo --if-empty
-	EPH_STAFF_DEV_LOGIN=1 $(BIN)/eph serve all
+	EPH_STAFF_DEV_LOGIN=1 EPH_CITIZEN_WEB_DEV_LOGIN=1 $(BIN)/eph serve all
 
 # System packages the test suite uses: two non-Python SOAP stacks, PHP's SoapClient and
 # JAX-WS RI (wsimport) on Java 17; Debian's Chromium (with its Swedish locale, and a font) for the browser tests;

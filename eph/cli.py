@@ -17,6 +17,7 @@
     eph followup list [--all] | eph followup close CASE-ID --by STAFF-HSA-ID [--note TEXT]
     eph results release ORDER-ID --by STAFF-HSA-ID
     eph housekeeping                   expire offers and unsampled orders past validTo
+    eph serve citizen                  the 1177 stand-in alone (8083; `eph serve all` starts it too)
     eph tak import FILE | export [-o FILE] | list [routings|authorizations] [--all]
     eph tak add-routing ... | add-authorization ... | end routing|authorization ID | reload
     eph lab|sampling|citizen|ehr ...   act as a consumer system through the platform (see consumers/cli.py)
@@ -136,12 +137,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         return serve_all(settings)
     # before anything imports prometheus-client: it picks multiprocess mode at import
     metrics.use_multiprocess_dir(args.what)
-    from .server import serve_platform, serve_service, serve_staff
+    from .server import serve_citizen, serve_platform, serve_service, serve_staff
 
     if args.what == "service":
         serve_service(replace(settings, service_bind=args.bind) if args.bind else settings)
     elif args.what == "staff":
         serve_staff(settings, StaffWebConfig(), args.bind)
+    elif args.what == "citizen":
+        serve_citizen(settings, args.bind)
     elif args.what == "platform":
         config = PlatformConfig()
         if args.bind:
@@ -151,10 +154,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def serve_all(settings: Settings) -> int:
-    """The service, the platform and the staff web, each its own server process; when one stops, all stop."""
+    """The service, the platform, the staff web and the 1177 stand-in, each its own server process; when
+    one stops, all stop."""
     if settings.uses_dev_pki:
         DevPki(settings.certs_dir).ensure()  # once, before the servers that use it start
-    procs = [subprocess.Popen([sys.executable, "-m", "eph", "serve", what]) for what in ("service", "platform", "staff")]
+    procs = [subprocess.Popen([sys.executable, "-m", "eph", "serve", what]) for what in ("service", "platform", "staff", "citizen")]
 
     def stop(*_: object) -> None:
         for p in procs:
@@ -512,9 +516,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     serve = sub.add_parser("serve", help="start a server")
-    serve.add_argument("what", nargs="?", default="all", choices=["all", "service", "platform", "staff"])
+    serve.add_argument("what", nargs="?", default="all", choices=["all", "service", "platform", "staff", "citizen"])
     serve.add_argument("--bind", help="host:port (service: EPH_SERVICE_BIND, 127.0.0.1:8081; platform: EPH_PLATFORM_BIND, "
-                       "127.0.0.1:8080; staff web: EPH_STAFF_BIND, 127.0.0.1:8082)")
+                       "127.0.0.1:8080; staff web: EPH_STAFF_BIND, 127.0.0.1:8082; citizen web: "
+                       "EPH_CITIZEN_WEB_BIND, 127.0.0.1:8083)")
     serve.set_defaults(func=cmd_serve)
 
     so = sub.add_parser("scaleout", help="several service and platform nodes on PostgreSQL behind HAProxy")

@@ -220,3 +220,26 @@ def serve_staff(settings: Settings, config: StaffWebConfig, bind: str | None = N
 
         options["on_exit"] = stop_tls
     GunicornServer(lambda: staff_app(settings, config), options).run()
+
+
+# ------------------------------------------------------------------ the citizen web (1177 stand-in)
+
+
+def serve_citizen(settings: Settings, bind: str | None = None) -> None:
+    """The 1177 stand-in: a consumer of the platform, with no database. Its session key is made
+    here, in the master, when none is configured, so that every worker reads the same cookies."""
+    from consumers.citizen_web.app import create_app
+    from consumers.citizen_web.config import CitizenWebConfig
+    from consumers.citizen_web.session import new_key
+
+    configure_logging()
+    config = CitizenWebConfig()
+    key = config.session_key or new_key()
+
+    def factory() -> Any:
+        configure_logging()
+        return create_app(config, session_key=key)
+
+    options = gunicorn_options(bind or config.bind, settings, "eph-citizen-web")
+    options.update(workers=config.workers, threads=config.threads)
+    GunicornServer(factory, options).run()

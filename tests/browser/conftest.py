@@ -128,7 +128,7 @@ _axe = Axe()
 SEEN: set[str] = set()
 
 
-def check_page(page: Page, name: str, *, screenshot: bool = True) -> None:
+def check_page(page: Page, name: str, *, screenshot: bool = True, folder: Path = ARTIFACTS) -> None:
     """axe-core finds no serious or critical violation; a screenshot is saved; no traceback shows."""
     text = page.content()
     assert "Traceback" not in text and "Internal Server Error" not in text
@@ -141,8 +141,8 @@ def check_page(page: Page, name: str, *, screenshot: bool = True) -> None:
     ]
     assert bad == [], f"{name}: {bad}"
     if screenshot:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"), full_page=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"), full_page=True)
     SEEN.add(name)
 
 

@@ -4,7 +4,7 @@ Once, the housekeeping thread started in the gunicorn master while workers were 
 worker could inherit a held import lock (psycopg's, on PostgreSQL) and hang for good, and every
 routed call got VP009 after 29 s. Here `eph serve all` starts with its production defaults
 (housekeeping on) ten times on each database, and each time the service answers `?wsdl` and a
-routed `GetOrders` within seconds.
+routed `GetOrders` within seconds (and the 1177 stand-in its login page).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _get_orders_body() -> bytes:
     )
 
 
-def _answers(service_port: int, platform_port: int) -> bool:
+def _answers(service_port: int, platform_port: int, citizen_port: int) -> bool:
     with platform_session() as tls, requests.Session() as plain:
         wsdl = tls.get(f"https://127.0.0.1:{service_port}{GET_ORDERS.url_path}?wsdl", timeout=5)
         routed = plain.post(
@@ -45,18 +45,21 @@ def _answers(service_port: int, platform_port: int) -> bool:
             headers={"Content-Type": "text/xml; charset=utf-8", "x-vp-sender-id": demo.LAB_A,
                      "x-vp-instance-id": "eph-vp-dev"},
         )
-        return wsdl.status_code == 200 and routed.status_code == 200 and b"GetOrdersResponse" in routed.content
+        citizen = plain.get(f"http://127.0.0.1:{citizen_port}/logga-in", timeout=5)
+        return (wsdl.status_code == 200 and routed.status_code == 200 and b"GetOrdersResponse" in routed.content
+                and citizen.status_code == 200)
 
 
 def test_make_serve_starts_every_time(empty_database_url: str, tmp_path: Path) -> None:
     database_url = empty_database_url
-    service_port, platform_port = free_port(), free_port()
+    service_port, platform_port, citizen_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "EPH_DATABASE_URL": database_url,
         "EPH_SERVICE_BIND": f"127.0.0.1:{service_port}",
         "EPH_PLATFORM_BIND": f"127.0.0.1:{platform_port}",
         "EPH_STAFF_BIND": f"127.0.0.1:{free_port()}",
+        "EPH_CITIZEN_WEB_BIND": f"127.0.0.1:{citizen_port}",
         "EPH_CERTS_DIR": str(session_pki().folder),
         "EPH_VP_LOCAL_COPY": str(tmp_path / "tak-local-copy.json"),
     }
@@ -73,7 +76,7 @@ def test_make_serve_starts_every_time(empty_database_url: str, tmp_path: Path) -
         try:
             while True:
                 try:
-                    if _answers(service_port, platform_port):
+                    if _answers(service_port, platform_port, citizen_port):
                         break
                 except requests.RequestException:
                     pass

@@ -1,0 +1,315 @@
+"""The citizen web (Flask). Each page asks the service, through the platform, for what it shows,
+as the citizen e-service acting for the logged-in patient: the patient's personnummer comes from
+the session only, never from the address or a form, so no page can show another patient's data.
+An order id in an address is looked up among the patient's own orders first."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from typing import Any
+
+from flask import Flask, Response, abort, g, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from ..errors import ConsumerError, LogicalError
+from ..roles import CitizenService
+from . import texts
+from .auth import valid_personnummer
+from .config import CitizenWebConfig
+from .session import DEV_COOKIE, SECURE_COOKIE, Session, SessionCodec, new_key
+
+log = logging.getLogger("eph.citizen_web")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+ERRORS = {
+    400: ("Felaktig begäran", "Sidan kunde inte visas med de uppgifter som skickades."),
+    404: ("Sidan finns inte", "Det du letade efter finns inte bland dina uppgifter."),
+    405: ("Fel sorts begäran", "Sidan kan inte användas på det sättet."),
+    413: ("För mycket information", "Formuläret innehöll för mycket information."),
+    500: ("Något gick fel", texts.FAILED),
+}
+PUBLIC = frozenset({"static", "login_page", "dev_login", "oidc_return"})
+POSTAL_CODE = re.compile(r"^[0-9]{3} ?[0-9]{2}$")
+PHONE = re.compile(r"^\+?[0-9 \-]{5,20}$")
+
+
+def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, session_key: str | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=64 * 1024, TEMPLATES_AUTO_RELOAD=False, PROPAGATE_EXCEPTIONS=False)
+    codec = SessionCodec(session_key or config.session_key or new_key(),
+                         config.idle_minutes * 60, config.session_hours * 3600)
+    service = citizen or CitizenService(config.connection())
+
+    def cookie_name() -> str:
+        return SECURE_COOKIE if request.is_secure else DEV_COOKIE
+
+    @app.before_request
+    def session_and_csrf() -> Any:
+        g.started = time.perf_counter()
+        if request.endpoint == "static":
+            return None
+        g.session = codec.load(request.cookies.get(cookie_name())) or codec.new()
+        if request.method == "POST" and not codec.csrf_ok(g.session, request.form.get("csrf_token")):
+            log.info("csrf refused endpoint=%s", request.endpoint or "-")
+            return error_page(400, "Formuläret har gått ut", "Gå tillbaka, ladda om sidan och försök igen.")
+        if request.endpoint not in PUBLIC and not g.session.authenticated:
+            return redirect(url_for("login_page"))
+        return None
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        h = response.headers
+        h["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        h["X-Content-Type-Options"] = "nosniff"
+        h["X-Frame-Options"] = "DENY"
+        h["Referrer-Policy"] = "no-referrer"
+        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if request.is_secure:
+            h["Strict-Transport-Security"] = "max-age=31536000"
+        session: Session | None = g.get("session")
+        if request.endpoint != "static":
+            h["Cache-Control"] = "no-store"
+            if session is not None and not g.get("logged_out"):
+                # renewed on every request: the idle timeout counts from the last one
+                response.set_cookie(cookie_name(), codec.dump(session), path="/", secure=request.is_secure,
+                                    httponly=True, samesite="Lax")
+                response.headers.add("Vary", "Cookie")
+        # one line per request: the route and the outcome, never values
+        log.info("request method=%s endpoint=%s status=%s ms=%.1f", request.method, request.endpoint or "-",
+                 response.status_code, (time.perf_counter() - g.get("started", time.perf_counter())) * 1000)
+        return response
+
+    def error_page(code: int, title: str | None = None, text: str | None = None) -> tuple[str, int]:
+        default_title, default_text = ERRORS.get(code, ERRORS[500])
+        return render_template("error.html", title=title or default_title, text=text or default_text), code
+
+    @app.errorhandler(ConsumerError)
+    def service_trouble(e: ConsumerError) -> tuple[str, int]:
+        # the kind of trouble and the platform's correlation id, never the message (it may quote data)
+        log.warning("call failed %s endpoint=%s correlation=%s", type(e).__name__, request.endpoint or "-",
+                    e.correlation_id or "-")
+        return error_page(503, "Det gick inte att hämta dina uppgifter", texts.refusal(e))
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException) -> Any:
+        if e.code is None or e.code < 400:
+            return e
+        return error_page(e.code)
+
+    @app.errorhandler(Exception)
+    def unexpected(e: Exception) -> tuple[str, int]:
+        log.error("internal error %s endpoint=%s", type(e).__name__, request.endpoint or "-")
+        return error_page(500)
+
+    @app.context_processor
+    def page_globals() -> dict[str, Any]:
+        session: Session | None = g.get("session")
+        return {
+            "session": session,
+            "csrf_token": (lambda: codec.csrf_token(session)) if session else (lambda: ""),
+            "dev_login": config.dev_login,
+            "t": texts,
+        }
+
+    app.jinja_env.filters["ts"] = texts.timestamp
+    app.jinja_env.filters["day"] = lambda ts: texts.timestamp(ts, with_time=False)
+    app.jinja_env.filters["pnr"] = texts.personnummer
+
+    def me() -> str:
+        pnr = g.session.personnummer
+        assert pnr is not None
+        return str(pnr)
+
+    # ------------------------------------------------------------------ logging in and out
+
+    @app.get("/logga-in")
+    def login_page() -> Any:
+        if g.session.authenticated:
+            return redirect(url_for("offers"))
+        return render_template("login.html", logged_out="utloggad" in request.args)
+
+    @app.post("/logga-in")
+    def dev_login() -> Any:
+        if not config.dev_login:
+            abort(404)
+        pnr = valid_personnummer(request.form.get("personnummer", ""))
+        if pnr is None:
+            return render_template("login.html", error="Skriv ett giltigt personnummer med tolv siffror, "
+                                   "ÅÅÅÅMMDD-NNNN.", typed=request.form.get("personnummer", "")[:20]), 400
+        g.session = codec.new(pnr)  # a new session id at login
+        log.info("login method=dev")
+        return redirect(url_for("offers"))
+
+    @app.get("/logga-in/klar")
+    def oidc_return() -> Any:
+        # where an OpenID Connect provider sends the browser back (see auth.py); none is configured
+        abort(404)
+
+    @app.post("/logga-ut")
+    def logout() -> Any:
+        g.logged_out = True
+        response = redirect(url_for("login_page", utloggad=1))
+        response.delete_cookie(cookie_name(), path="/", secure=request.is_secure, httponly=True, samesite="Lax")
+        log.info("logout")
+        return response
+
+    # ------------------------------------------------------------------ offers and ordering
+
+    def self_service_entries() -> list[Any]:
+        return service.self_service_offers(config.care_giver)
+
+    def assigned_offers() -> list[Any]:
+        # the offers staff gave the patient; those made for a self-service order are the patient's own
+        return [o for o in service.offers(me())
+                if o.assignedBy is None or o.assignedBy.actorType != "PATIENT"]
+
+    @app.get("/")
+    def offers() -> Any:
+        return render_template("offers.html", assigned=assigned_offers(), entries=self_service_entries())
+
+    def order_context(form: dict[str, str]) -> dict[str, Any]:
+        """What an order page is about: an assigned offer of the patient, or a self-service entry."""
+        offer_id, code = form.get("erbjudande") or "", form.get("prov") or ""
+        if offer_id:
+            offer = next((o for o in assigned_offers() if o.offerId == offer_id), None)
+            if offer is None:
+                abort(404)
+            modes = list(offer.samplingMode)
+            sites = service.sites(me(), offer_id=offer_id) if "SITE" in modes else []
+            return {"offer": offer, "entry": None, "modes": modes, "sites": sites, "name": offer.displayName,
+                    "instructions": None}
+        entry = next((d for d in self_service_entries() if d.offerCode == code), None)
+        if entry is None:
+            abort(404)
+        modes = list(entry.samplingMode)
+        sites = service.sites(me(), care_giver=config.care_giver) if "SITE" in modes else []
+        return {"offer": None, "entry": entry, "modes": modes, "sites": sites, "name": entry.displayName,
+                "instructions": entry.patientInstructions}
+
+    @app.get("/bestall")
+    def order_page() -> Any:
+        return render_template("order.html", form={}, errors={}, **order_context(dict(request.args)))
+
+    @app.post("/bestall")
+    def place_order() -> Any:
+        form = {k: v.strip() for k, v in request.form.items() if k != "csrf_token"}
+        context = order_context(form)
+        mode = form.get("mode", "")
+        errors: dict[str, str] = {}
+        address = None
+        if mode == "SITE":
+            if not form.get("site"):
+                errors["site"] = "Välj en mottagning."
+        elif mode == "HOME_KIT":
+            address = {"name": form.get("name", ""), "street": form.get("street", ""),
+                       "postalCode": form.get("postalCode", ""), "city": form.get("city", "")}
+            for field, text in (("name", "Skriv namnet på brevlådan."), ("street", "Skriv gatuadressen."),
+                                ("city", "Skriv orten.")):
+                if not address[field] or len(address[field]) > 255:
+                    errors[field] = text
+            if not POSTAL_CODE.match(address["postalCode"]):
+                errors["postalCode"] = "Skriv postnumret med fem siffror, till exempel 111 22."
+            if form.get("phone") and not PHONE.match(form["phone"]):
+                errors["phone"] = "Skriv telefonnumret med siffror, till exempel 070-123 45 67."
+        else:
+            abort(400)
+        if errors:
+            return render_template("order.html", form=form, errors=errors, **context), 400
+        entry = {} if context["offer"] else {"care_giver": config.care_giver, "offer_code": context["entry"].offerCode}
+        offer_id = context["offer"].offerId if context["offer"] else None
+        try:
+            if mode == "SITE":
+                answer = service.order_site_sampling(offer_id, me(), form["site"], **entry)
+            else:
+                assert address is not None
+                answer = service.order_home_kit(offer_id, me(), address, form.get("phone") or None, **entry)
+        except LogicalError as e:
+            log.info("order refused sub_code=%s", e.sub_code or e.error_code or "-")
+            return render_template("order.html", form=form, errors={}, refused=texts.refusal(e), **context), 409
+        return redirect(url_for("order_detail", order_id=answer.orderId, ny=1))
+
+    # ------------------------------------------------------------------ the patient's orders and results
+
+    def released(results: list[Any]) -> dict[str, Any]:
+        return {r.order.orderId: r for r in results if r.result is not None and r.releasedToPatient}
+
+    def status_text(order: Any, shown: dict[str, Any]) -> str:
+        view = shown.get(order.orderId)
+        if view is not None:
+            return texts.WITH_RESULT.get(view.result.reportStatus, texts.NOT_YET)
+        return texts.STATUS.get(order.status, texts.NOT_YET)
+
+    def sites_by_id(orders: list[Any]) -> dict[str, Any]:
+        """The sampling sites of the care givers of these site orders, by HSA-id (for their names)."""
+        care_givers = {o.accountableCareGiver for o in orders if o.samplingMode == "SITE" and o.samplingUnitHSAId}
+        return {s.samplingUnitHSAId: s for cg in sorted(care_givers) for s in service.sites(me(), care_giver=cg)}
+
+    @app.get("/bestallningar")
+    def orders() -> Any:
+        mine = sorted(service.orders(me()), key=lambda o: o.createdTime, reverse=True)
+        shown = released(service.results(me()))
+        return render_template("orders.html", orders=mine, status=lambda o: status_text(o, shown),
+                               sites=sites_by_id(mine))
+
+    def my_order(order_id: str) -> Any:
+        if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,64}", order_id):
+            abort(404)
+        order = next((o for o in service.orders(me()) if o.orderId == order_id), None)
+        if order is None:
+            abort(404)
+        return order
+
+    @app.get("/bestallningar/<order_id>")
+    def order_detail(order_id: str) -> Any:
+        order = my_order(order_id)
+        shown = released(service.results(me()))
+        return render_template("order_detail.html", order=order, status=status_text(order, shown),
+                               sites=sites_by_id([order]), new="ny" in request.args, cancelled="avbokad" in request.args)
+
+    @app.post("/bestallningar/<order_id>/avboka")
+    def cancel(order_id: str) -> Any:
+        order = my_order(order_id)
+        try:
+            service.cancel(order.orderId, me())
+        except LogicalError as e:
+            log.info("cancel refused sub_code=%s", e.sub_code or e.error_code or "-")
+            shown = released(service.results(me()))
+            return render_template("order_detail.html", order=order, status=status_text(order, shown),
+                                   sites=sites_by_id([order]), refused=texts.refusal(e)), 409
+        return redirect(url_for("order_detail", order_id=order.orderId, avbokad=1))
+
+    @app.get("/provsvar")
+    def results() -> Any:
+        views = service.results(me(), history=True)
+        shown = released(views)
+        waiting = [o for o in service.orders(me()) if o.orderId not in shown and o.status in texts.WAITING]
+        ready = sorted(shown.values(), key=lambda v: v.result.reportTime, reverse=True)
+        return render_template("results.html", ready=ready, waiting=waiting)
+
+    @app.get("/vem-har-tittat")
+    def access_log() -> Any:
+        everything = "alla" in request.args
+        entries = list(service.access_log(me()))
+        # the e-service's own reads for the logged-in patient (every page here makes some) are left
+        # out unless asked for; its writes (the patient's orders and cancellations) are always shown
+        own = [e for e in entries if e.systemHSAId == config.hsa_id and e.action == "READ"]
+        shown = entries if everything else [e for e in entries if e not in own]
+        return render_template("access_log.html", entries=shown, everything=everything, own_count=len(own),
+                               who=lambda e: who(e))
+
+    def who(entry: Any) -> str:
+        person = entry.performedBy
+        if person is None:
+            return ""
+        if person.actorType == "PATIENT":
+            return "Du själv" if person.id == me() else "En annan person"
+        if person.actorType == "STAFF":
+            return str(person.name or person.id)
+        return ""
+
+    return app
