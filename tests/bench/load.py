@@ -1,0 +1,584 @@
+"""A fixed-rate mixed load through the platform, with every call's outcome kept.
+
+Used by ``make soak`` (tests/bench/soak.py) and ``make faults`` (tests/bench/faults.py). The
+load is open-loop: call n is due at n / rate seconds from the start, whatever the answers
+before it did, so a stall shows as latency (and as calls in flight) rather than as fewer
+calls. Each call is a hand-made SOAP envelope (as the wrk scripts of ``make bench`` send),
+POSTed to the platform as a connected system on loopback (x-vp-sender-id), and classed by
+its answer: a read's response element, a write's resultCode (OK, INFO for a repeat), a
+VP009, the service's "temporarily unavailable" fault, another fault, or no answer at all.
+
+The kinds of call (the share of each is a setting):
+- poll: GetOrders by lab, paged (10 a page), as lab system 2, from continuation tokens
+  spread over its orders;
+- status: SetOrderStatus RECEIVED_BY_LAB by the order's lab on orders that had their
+  specimen collected (bulk orders set back to SPECIMEN_COLLECTED for the run);
+- result: SetResult by lab system 2 (HbA1c, preliminary), rounds through the orders with a
+  new result version each round;
+- citizen-orders, citizen-results, access-log: GetOrders and GetResults by patient and
+  GetAccessLog, as the 1177 e-service, for patients of the bulk orders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from sqlalchemy import create_engine, delete, select, text, update
+
+from contracts.interactions import GET_ACCESS_LOG, GET_ORDERS, GET_RESULTS, SET_ORDER_STATUS, SET_RESULT
+from service_domain import demo
+from service_domain.clock import SWEDISH_TZ
+from service_domain.persistence.tables import lab_result, order_status_change, patient_order
+from tests.bench.harness import get_orders, rss_kib
+from tests.bench.scale import lab_tokens
+from tests.support import PERSONNUMMER, free_port, soap_envelope
+
+CORE = "urn:riv:clinicalprocess:activity:selfsampling:1"
+INSTANCE = "eph-vp-dev"  # the platform's default instance id (callers on loopback name it)
+
+# the share of each kind of call in the mix
+DEFAULT_MIX = {"poll": 0.35, "status": 0.10, "result": 0.10, "citizen-orders": 0.20, "citizen-results": 0.15,
+               "access-log": 0.10}
+
+
+# ------------------------------------------------------------------ requests
+
+
+def _person(pid: str) -> str:
+    return f"<c:id>{pid}</c:id><c:type>{PERSONNUMMER}</c:type>"
+
+
+def poll(token: str) -> bytes:
+    return get_orders(f"<g:performingLabHSAId>{demo.LAB_A2}</g:performingLabHSAId><g:maxResults>10</g:maxResults>"
+                      f"<g:continuationToken>{token}</g:continuationToken>")
+
+
+def citizen_orders(patient: str) -> bytes:
+    return get_orders(f'<g:patientId xmlns:c="{CORE}">{_person(patient)}</g:patientId>')
+
+
+def citizen_results(patient: str) -> bytes:
+    return soap_envelope(f'<r:GetResults xmlns:r="{GET_RESULTS.responder_ns}" xmlns:c="{CORE}">'
+                         f"<r:patientId>{_person(patient)}</r:patientId></r:GetResults>")
+
+
+def access_log(patient: str) -> bytes:
+    return soap_envelope(f'<a:GetAccessLog xmlns:a="{GET_ACCESS_LOG.responder_ns}" xmlns:c="{CORE}">'
+                         f"<a:patientId>{_person(patient)}</a:patientId><a:maxResults>20</a:maxResults>"
+                         "</a:GetAccessLog>")
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(SWEDISH_TZ).strftime("%Y%m%d%H%M%S")
+
+
+def status_update(order_id: str, lab: str) -> bytes:
+    when = _stamp(datetime.now(UTC) - timedelta(minutes=1))
+    return soap_envelope(
+        f'<s:SetOrderStatus xmlns:s="{SET_ORDER_STATUS.responder_ns}" xmlns:c="{CORE}">'
+        f"<s:orderId>{order_id}</s:orderId><s:status>RECEIVED_BY_LAB</s:status><s:eventTime>{when}</s:eventTime>"
+        f"<s:performedBy><c:actorType>SYSTEM</c:actorType><c:id>{lab}</c:id></s:performedBy>"
+        f"<s:performingUnitHSAId>{lab}</s:performingUnitHSAId></s:SetOrderStatus>")
+
+
+def set_result(order_id: str, version: int, report_time: str) -> bytes:
+    """A preliminary HbA1c result; the same (order, version) always gives the same content, so a
+    lab's retry of it is a repeat (INFO), not a conflict."""
+    return soap_envelope(
+        f'<s:SetResult xmlns:s="{SET_RESULT.responder_ns}" xmlns:c="{CORE}"><s:laboratoryResult>'
+        f"<c:orderId>{order_id}</c:orderId><c:performingLabHSAId>{demo.LAB_A2}</c:performingLabHSAId>"
+        f"<c:resultVersion>{version}</c:resultVersion><c:reportStatus>PRELIMINARY</c:reportStatus>"
+        f"<c:reportTime>{report_time}</c:reportTime><c:analysisResult><c:code><c:code>NPU27300</c:code>"
+        "<c:codeSystem>1.2.752.108.1</c:codeSystem></c:code><c:pq><c:value>41</c:value><c:unit>mmol/mol</c:unit>"
+        "</c:pq><c:interpretation>NORMAL</c:interpretation><c:status>PRELIMINARY</c:status></c:analysisResult>"
+        "</s:laboratoryResult></s:SetResult>")
+
+
+# ------------------------------------------------------------------ the data a run works on
+
+
+@dataclass
+class Inputs:
+    tokens: list[str]  # lab system 2's continuation tokens
+    patients: list[str]  # patients with orders
+    result_orders: list[str]  # lab system 2's HbA1c orders received by the lab
+    status_orders: list[tuple[str, str]]  # (order id, its lab), specimen collected, not yet received
+
+
+def bulk_orders_needed(seconds: float, rate: float, mix: dict[str, float]) -> int:
+    """Enough bulk orders that no status update has to repeat one (CTNG orders received by the
+    lab, about half of all)."""
+    status_calls = seconds * rate * mix.get("status", 0)
+    return max(10_000, int(status_calls * 2.2) + 2_000)
+
+
+def inputs(url: str, status_orders: int, result_orders: int = 5000) -> Inputs:
+    """Read what the calls are made of, and set ``status_orders`` bulk CTNG orders back to
+    SPECIMEN_COLLECTED (their RECEIVED_BY_LAB step removed) for the status updates to move on."""
+    tokens = lab_tokens(url, demo.LAB_A2)
+    engine = create_engine(url)
+    c = patient_order.c
+    try:
+        with engine.begin() as conn:
+            patients = list(conn.execute(select(c.patient_id).distinct().limit(5000)).scalars())
+            results = list(conn.execute(select(c.order_id).where(
+                c.performing_lab == demo.LAB_A2, c.status == "RECEIVED_BY_LAB", c.offer_code == "HBA1C")
+                .order_by(c.seq).limit(result_orders)).scalars())
+            rows = conn.execute(select(c.seq, c.order_id, c.performing_lab).where(
+                c.status == "RECEIVED_BY_LAB", c.offer_code == "CTNG",
+                c.performing_lab.in_([demo.LAB_A, demo.LAB_A2])).order_by(c.seq).limit(status_orders)).all()
+            seqs = [r.seq for r in rows]
+            for i in range(0, len(seqs), 5000):
+                part = seqs[i:i + 5000]
+                conn.execute(update(patient_order).where(c.seq.in_(part)).values(status="SPECIMEN_COLLECTED"))
+                conn.execute(delete(order_status_change).where(order_status_change.c.order_seq.in_(part),
+                                                               order_status_change.c.status == "RECEIVED_BY_LAB"))
+        rng = random.Random(7)
+        rng.shuffle(patients)
+        return Inputs(tokens, patients, results, [(r.order_id, r.performing_lab) for r in rows])
+    finally:
+        engine.dispose()
+
+
+# ------------------------------------------------------------------ calls and outcomes
+
+
+@dataclass
+class Call:
+    """One call: what, when it was due, sent and answered (seconds from the start), and how."""
+
+    kind: str
+    due: float
+    sent: float = 0.0
+    done: float = 0.0
+    outcome: str = ""  # ok, info, vp009, unavailable, fault, error, transport
+    detail: str = ""  # the fault's code or the write's subcode, never message content
+    key: str = ""  # a write's identity: the order (and result version)
+
+    @property
+    def ms(self) -> float:
+        return (self.done - self.sent) * 1000
+
+    @property
+    def good(self) -> bool:
+        return self.outcome in ("ok", "info")
+
+
+FAULT = re.compile(rb"<faultstring>(.*?)</faultstring>", re.S)
+RESULT_CODE = re.compile(rb"<(?:\w+:)?resultCode>(\w+)</")
+SUBCODE = re.compile(rb"<(?:\w+:)?subCode>(\w+)</")
+WRITES = {"status", "result"}
+
+
+def classify(status: int, body: bytes, write: bool) -> tuple[str, str]:
+    fault = FAULT.search(body)
+    if fault is not None:
+        text_ = fault.group(1).decode("utf-8", "replace")
+        if text_.startswith("VP"):
+            code = text_.split()[0]
+            return ("vp009" if code == "VP009" else "fault"), code
+        if "temporarily unavailable" in text_:
+            return "unavailable", "unavailable"
+        return "fault", f"HTTP {status}"
+    if status != 200:
+        return "fault", f"HTTP {status}"
+    if write:
+        code = RESULT_CODE.search(body)
+        if code is None:
+            return "fault", "no resultCode"
+        value = code.group(1).decode()
+        if value == "OK":
+            return "ok", ""
+        if value == "INFO":
+            return "info", ""
+        sub = SUBCODE.search(body)
+        return "error", sub.group(1).decode() if sub else value
+    return ("ok", "") if b"Response" in body[:4096] else ("fault", "no response element")
+
+
+class Mix:
+    """The request of each call, from the inputs, in a fixed order (seeded)."""
+
+    def __init__(self, data: Inputs, shares: dict[str, float], *, result_rounds: bool = True, seed: int = 1) -> None:
+        self.data = data
+        self.kinds = [k for k, v in shares.items() if v > 0]
+        self.weights = [shares[k] for k in self.kinds]
+        self.rng = random.Random(seed)
+        self.counts: Counter[str] = Counter()
+        self.result_rounds = result_rounds
+        self.report_time = _stamp(datetime.now(UTC) - timedelta(minutes=5))
+
+    def next(self) -> tuple[str, str, str, bytes, str]:
+        """(kind, platform path, sender, body, key)"""
+        kind = self.rng.choices(self.kinds, self.weights)[0]
+        n = self.counts[kind]
+        self.counts[kind] += 1
+        d = self.data
+        if kind == "poll":
+            return kind, GET_ORDERS.path, demo.LAB_A2, poll(d.tokens[n % len(d.tokens)]), ""
+        if kind == "status":
+            if n >= len(d.status_orders):  # out of orders: a repeat (INFO) from here on
+                order_id, lab = d.status_orders[n % len(d.status_orders)]
+            else:
+                order_id, lab = d.status_orders[n]
+            return kind, SET_ORDER_STATUS.path, lab, status_update(order_id, lab), order_id
+        if kind == "result":
+            order_id = d.result_orders[n % len(d.result_orders)]
+            version = n // len(d.result_orders) + 1
+            if version > 1 and not self.result_rounds:
+                raise RuntimeError("more results than orders to report on")
+            return kind, SET_RESULT.path, demo.LAB_A2, set_result(order_id, version, self.report_time), \
+                f"{order_id}#{version}"
+        patient = d.patients[n % len(d.patients)]
+        if kind == "citizen-orders":
+            return kind, GET_ORDERS.path, demo.CITIZEN_SERVICE, citizen_orders(patient), ""
+        if kind == "citizen-results":
+            return kind, GET_RESULTS.path, demo.CITIZEN_SERVICE, citizen_results(patient), ""
+        if kind == "access-log":
+            return kind, GET_ACCESS_LOG.path, demo.CITIZEN_SERVICE, access_log(patient), ""
+        raise ValueError(kind)
+
+
+@dataclass
+class Event:
+    """Something done to the system under load at ``at`` seconds from the start (in a thread,
+    so the load goes on); ``started``/``finished`` are filled in."""
+
+    name: str
+    at: float
+    action: Callable[[], Any]
+    started: float = 0.0
+    finished: float = 0.0
+    value: Any = None
+
+
+@dataclass
+class Run:
+    rate: float
+    seconds: float
+    calls: list[Call]
+    events: list[Event]
+    memory: list[dict[str, Any]]  # samples: {"t", "server", "pid", "role", "rss_kib"}
+    late_ms_max: float  # how far behind its schedule the load ever was (the load generator's own lag)
+
+
+async def _one(session: aiohttp.ClientSession, base: str, call: Call, path: str, sender: str, body: bytes,
+               t0: float, timeout: float) -> None:
+    loop = asyncio.get_running_loop()
+    call.sent = loop.time() - t0
+    headers = {"Content-Type": "text/xml; charset=utf-8", "x-vp-sender-id": sender, "x-vp-instance-id": INSTANCE}
+    try:
+        async with session.post(base + "/vp" + path, data=body, headers=headers,
+                                timeout=aiohttp.ClientTimeout(total=timeout)) as r:
+            answer = await r.read()
+            call.outcome, call.detail = classify(r.status, answer, call.kind in WRITES)
+    except Exception as e:  # no answer: the connection failed or timed out
+        call.outcome, call.detail = "transport", type(e).__name__
+    call.done = loop.time() - t0
+
+
+def server_memory(servers: dict[str, Any]) -> list[dict[str, Any]]:
+    """RSS of every process of each server (``Server``: its master and workers)."""
+    out = []
+    for name, server in servers.items():
+        pids = server.pids()
+        for pid, kib in rss_kib(pids).items():
+            out.append({"server": name, "pid": pid, "role": "master" if pid == pids[0] else "worker", "rss_kib": kib})
+    return out
+
+
+async def _drive(base: str, mix: Mix, rate: float, seconds: float, events: Sequence[Event],
+                 servers: dict[str, Any], memory_every: float, timeout: float) -> Run:
+    loop = asyncio.get_running_loop()
+    connector = aiohttp.TCPConnector(limit=512, limit_per_host=512, keepalive_timeout=10)
+    calls: list[Call] = []
+    memory: list[dict[str, Any]] = []
+    tasks: set[asyncio.Task[None]] = set()
+    late = 0.0
+    async with aiohttp.ClientSession(connector=connector, skip_auto_headers=("User-Agent",)) as session:
+        t0 = loop.time()
+
+        async def sample() -> None:
+            while True:
+                t = loop.time() - t0
+                rows = await loop.run_in_executor(None, server_memory, servers)
+                memory.extend({"t": round(t, 1), **r} for r in rows)
+                await asyncio.sleep(memory_every)
+
+        async def fire(event: Event) -> None:
+            await asyncio.sleep(max(0.0, event.at - (loop.time() - t0)))
+            event.started = loop.time() - t0
+            event.value = await loop.run_in_executor(None, event.action)
+            event.finished = loop.time() - t0
+
+        sampler = asyncio.create_task(sample())
+        fired = [asyncio.create_task(fire(e)) for e in events]
+        total = int(seconds * rate)
+        for n in range(total):
+            due = n / rate
+            wait = t0 + due - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            else:
+                late = max(late, -wait)
+            kind, path, sender, body, key = mix.next()
+            call = Call(kind, due, key=key)
+            calls.append(call)
+            task = asyncio.create_task(_one(session, base, call, path, sender, body, t0, timeout))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+        if tasks:
+            await asyncio.wait(set(tasks))
+        for f in fired:
+            await f
+        sampler.cancel()
+        memory.extend({"t": round(loop.time() - t0, 1), **r} for r in server_memory(servers))
+    return Run(rate, seconds, calls, list(events), memory, late * 1000)
+
+
+def drive(base: str, mix: Mix, rate: float, seconds: float, *, events: Sequence[Event] = (),
+          servers: dict[str, Any] | None = None, memory_every: float = 10.0, timeout: float = 30.0) -> Run:
+    """Send ``rate`` calls/s for ``seconds`` to the platform at ``base``; do ``events`` on time."""
+    return asyncio.run(_drive(base, mix, rate, seconds, events, servers or {}, memory_every, timeout))
+
+
+async def _send_one(base: str, path: str, sender: str, body: bytes, write: bool) -> tuple[str, str]:
+    async with aiohttp.ClientSession() as session:
+        headers = {"Content-Type": "text/xml; charset=utf-8", "x-vp-sender-id": sender, "x-vp-instance-id": INSTANCE}
+        async with session.post(base + "/vp" + path, data=body, headers=headers,
+                                timeout=aiohttp.ClientTimeout(total=30)) as r:
+            return classify(r.status, await r.read(), write)
+
+
+def send_one(base: str, path: str, sender: str, body: bytes, write: bool) -> tuple[str, str]:
+    return asyncio.run(_send_one(base, path, sender, body, write))
+
+
+# ------------------------------------------------------------------ figures
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def latency(calls: Sequence[Call]) -> dict[str, float]:
+    ms = [c.ms for c in calls]
+    return {"p50_ms": round(percentile(ms, 0.5), 2), "p90_ms": round(percentile(ms, 0.9), 2),
+            "p99_ms": round(percentile(ms, 0.99), 2), "max_ms": round(max(ms, default=0.0), 2)}
+
+
+def per_interval(calls: Sequence[Call], seconds: float) -> list[dict[str, Any]]:
+    """Calls, successes and latency of each ``seconds``-long interval (by when calls were due)."""
+    buckets: dict[int, list[Call]] = {}
+    for c in calls:
+        buckets.setdefault(int(c.due // seconds), []).append(c)
+    return [{"from_s": i * seconds, "calls": len(b), "good": sum(c.good for c in b), **latency(b)}
+            for i, b in sorted(buckets.items())]
+
+
+def outcomes(calls: Sequence[Call]) -> dict[str, dict[str, int]]:
+    out: dict[str, Counter[str]] = {}
+    for c in calls:
+        out.setdefault(c.kind, Counter())[c.outcome + (f" {c.detail}" if c.detail else "")] += 1
+    return {k: dict(v) for k, v in sorted(out.items())}
+
+
+def memory_summary(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each process's RSS at its first and last sample (a worker that appears later is new)."""
+    seen: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for s in samples:
+        seen.setdefault((s["server"], s["pid"]), []).append(s)
+    return [{"server": server, "pid": pid, "role": rows[0]["role"], "first_s": rows[0]["t"], "last_s": rows[-1]["t"],
+             "rss_start_mib": round(rows[0]["rss_kib"] / 1024, 1), "rss_end_mib": round(rows[-1]["rss_kib"] / 1024, 1),
+             "rss_peak_mib": round(max(r["rss_kib"] for r in rows) / 1024, 1)}
+            for (server, pid), rows in sorted(seen.items())]
+
+
+def run_dict(run: Run, interval: float) -> dict[str, Any]:
+    calls = run.calls
+    good = sum(c.good for c in calls)
+    return {
+        "rate": run.rate, "seconds": run.seconds, "calls": len(calls), "good": good,
+        "success_rate": good / len(calls) if calls else 0.0,
+        "achieved_rate": len(calls) / max(calls[-1].due, 1e-9) if calls else 0.0,
+        "load_generator_late_ms_max": round(run.late_ms_max, 1),
+        "latency": latency(calls), "per_interval_s": interval, "intervals": per_interval(calls, interval),
+        "outcomes": outcomes(calls), "memory": memory_summary(run.memory),
+        "events": [{"name": e.name, "at": round(e.started, 3), "finished": round(e.finished, 3)} for e in run.events],
+    }
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, default=str))
+
+
+# ------------------------------------------------------------------ accounting
+
+
+def stored_results(url: str, order_ids: Sequence[str], since: datetime) -> list[tuple[str, int]]:
+    """(order, version) of every result stored for these orders since ``since``."""
+    engine = create_engine(url)
+    try:
+        out: list[tuple[str, int]] = []
+        with engine.connect() as conn:
+            ids = sorted(set(order_ids))
+            for i in range(0, len(ids), 5000):
+                out += [(r.order_id, r.version) for r in conn.execute(select(lab_result.c.order_id, lab_result.c.version)
+                        .where(lab_result.c.order_id.in_(ids[i:i + 5000]),
+                               lab_result.c.received_time >= since))]
+        return out
+    finally:
+        engine.dispose()
+
+
+def stored_receipts(url: str, order_ids: Sequence[str]) -> list[str]:
+    """The orders (one entry per RECEIVED_BY_LAB step) among these."""
+    engine = create_engine(url)
+    try:
+        out: list[str] = []
+        c = patient_order.c
+        with engine.connect() as conn:
+            ids = sorted(set(order_ids))
+            for i in range(0, len(ids), 5000):
+                out += list(conn.execute(select(c.order_id).join(order_status_change,
+                                                                 order_status_change.c.order_seq == c.seq)
+                                         .where(c.order_id.in_(ids[i:i + 5000]),
+                                                order_status_change.c.status == "RECEIVED_BY_LAB")).scalars())
+        return out
+    finally:
+        engine.dispose()
+
+
+def account(url: str, calls: Sequence[Call], since: datetime) -> dict[str, Any]:
+    """Stored results and status steps against the writes answered OK: nothing lost (every OK is
+    stored), nothing stored that no call asked for, nothing stored twice."""
+    report: dict[str, Any] = {}
+    for kind, stored_of in (("result", lambda ids: [f"{o}#{v}" for o, v in stored_results(url, ids, since)]),
+                            ("status", lambda ids: stored_receipts(url, ids))):
+        writes = [c for c in calls if c.kind == kind]
+        ok = Counter(c.key for c in writes if c.outcome == "ok")
+        asked = {c.key for c in writes}
+        stored = Counter(stored_of([k.split("#")[0] for k in asked]))
+        report[kind] = {
+            "calls": len(writes), "answered_ok": sum(ok.values()),
+            "answered_info": sum(c.outcome == "info" for c in writes),
+            "stored": sum(stored.values()),
+            "lost": sorted(k for k in ok if k not in stored)[:20],
+            "stored_twice": sorted(k for k, n in stored.items() if n > 1)[:20],
+            "ok_twice": sorted(k for k, n in ok.items() if n > 1)[:20],
+            "stored_unasked": sorted(k for k in stored if k not in asked)[:20],
+            "stored_without_ok": sorted(k for k in stored if k in asked and k not in ok)[:20],
+        }
+    return report
+
+
+# ------------------------------------------------------------------ a PostgreSQL cluster of our own
+
+
+def _pg_bin() -> Path:
+    configured = os.environ.get("EPH_PG_BIN")
+    candidates = [Path(configured)] if configured else sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    found = shutil.which("pg_config")
+    if found:
+        bindir = subprocess.run([found, "--bindir"], capture_output=True, text=True).stdout.strip()
+        if bindir:
+            candidates.append(Path(bindir))
+    for c in candidates:
+        if (c / "initdb").exists() and (c / "pg_ctl").exists():
+            return c
+    raise RuntimeError("initdb and pg_ctl not found (set EPH_PG_BIN to PostgreSQL's bin folder)")
+
+
+@dataclass
+class Cluster:
+    """A throw-away PostgreSQL cluster on a free port (initdb into a temporary folder), so a
+    restart under load touches nobody else's database. As root it runs as user postgres."""
+
+    folder: Path
+    port: int
+    bin: Path
+    as_user: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def database(self, name: str) -> str:
+        engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def pg_ctl(self, *args: str) -> float:
+        """Run pg_ctl (waiting for it); returns the seconds it took."""
+        started = time.monotonic()
+        subprocess.run([*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-w", *args],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.monotonic() - started
+
+    def restart(self) -> float:
+        return self.pg_ctl("restart", "-m", "fast")
+
+
+@contextmanager
+def own_cluster() -> Iterator[Cluster]:
+    pg = _pg_bin()
+    folder = Path(tempfile.mkdtemp(prefix="eph-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        import pwd
+
+        user = pwd.getpwnam("postgres")
+        os.chown(folder, user.pw_uid, user.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    cluster = Cluster(folder, port, pg, as_user)
+    try:
+        subprocess.run([*as_user, str(pg / "initdb"), "-D", str(folder / "data"), "-U", "postgres", "-A", "trust",
+                        "--no-sync", "-E", "UTF8", "--locale", "C"], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        cluster.pg_ctl("start", "-l", str(folder / "server.log"), "-o", options)
+        yield cluster
+    finally:
+        try:
+            cluster.pg_ctl("stop", "-m", "immediate")
+        except subprocess.CalledProcessError:
+            pass
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def memory_rows(summary: list[dict[str, Any]]) -> list[str]:
+    """Markdown rows: each server process's RSS at start and end."""
+    rows = ["| process | RSS at start, MiB | at end, MiB | peak, MiB | seen (s) |", "|---|---:|---:|---:|---|"]
+    for m in summary:
+        rows.append(f"| {m['server']} {m['role']} {m['pid']} | {m['rss_start_mib']} | {m['rss_end_mib']} | "
+                    f"{m['rss_peak_mib']} | {m['first_s']:.0f}–{m['last_s']:.0f} |")
+    return rows
+
+
+def as_dict(obj: Any) -> Any:
+    return asdict(obj)

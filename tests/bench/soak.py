@@ -1,0 +1,232 @@
+"""make soak: a long mixed load through the platform at a fixed rate, for success, flat
+memory and steady latency.
+
+The service and the platform run as `make serve` runs them (gunicorn, production defaults),
+on a new PostgreSQL database with the demo data and bulk orders (`eph bench seed`). The load
+(tests/bench/load.py) mixes lab polls (GetOrders by lab), status updates (SetOrderStatus),
+results (SetResult) and citizen reads as the 1177 e-service (GetOrders and GetResults by
+patient, GetAccessLog), open-loop at the given rate. Reported: the share of calls answered
+as expected, latency per minute (p50, p90, p99, max), each server process's resident memory
+(from /proc) at start and end, and the accounting of the writes against the database. JSON
+in bench-results/soak.json, a Markdown section in bench-results/soak.md (and with --docs in
+docs/soak.md between the soak markers), a chart of p99 per minute in docs/soak/.
+
+    .venv/bin/python -m tests.bench.soak [--minutes 10] [--rate 200] [--docs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine
+
+from eph import demo_catalogue
+from routing import store
+from tests.bench import load
+from tests.bench.harness import Server, bench_pki, new_postgres_database, prepare, start
+from tests.support import ROOT, free_port
+
+SOAK_START, SOAK_END = "<!-- soak:start -->", "<!-- soak:end -->"
+
+
+@dataclass
+class System:
+    """The service and the platform over one database, and what the load is made of."""
+
+    url: str
+    service: Server
+    platform: Server
+    data: load.Inputs
+
+    @property
+    def servers(self) -> dict[str, Server]:
+        return {"service": self.service, "platform": self.platform}
+
+
+@contextmanager
+def system(url: str, orders: int, status_orders: int, folder: Path, result_orders: int = 5000) -> Iterator[System]:
+    """Migrate and seed ``url`` (demo data and ``orders`` bulk orders), then start the service and
+    the platform on free ports with production defaults, the platform routing to the service."""
+    pki = bench_pki()
+    certs = {"EPH_CERTS_DIR": str(pki.folder)}
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, pki.folder, True)
+        prepare(url, orders, certs)
+        data = load.inputs(url, status_orders, result_orders)
+        service_port, platform_port = free_port(), free_port()
+        service = start("service", ["-m", "eph", "serve", "service", "--bind", f"127.0.0.1:{service_port}"],
+                        {**certs, "EPH_DATABASE_URL": url}, folder, service_port)
+        stack.callback(service.stop)
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            store.save(conn, demo_catalogue.catalogue(f"https://127.0.0.1:{service_port}"))
+        engine.dispose()
+        platform = start("platform", ["-m", "eph", "serve", "platform", "--bind", f"127.0.0.1:{platform_port}"],
+                         {**certs, "EPH_DATABASE_URL": url, "EPH_VP_LOCAL_COPY": str(folder / "tak.json")}, folder,
+                         platform_port, ready=f"http://127.0.0.1:{platform_port}/status")
+        stack.callback(platform.stop)
+        yield System(url, service, platform, data)
+
+
+def warm_up(s: System, seconds: float = 3, rate: float = 50) -> None:
+    """A few calls of every kind first (pools, prepared statements), kept out of the figures."""
+    mix = load.Mix(s.data, {"poll": 1, "citizen-orders": 1, "citizen-results": 1, "access-log": 1}, seed=99)
+    load.drive(s.platform.url, mix, rate, seconds)
+
+
+def memory_growth(summary: list[dict[str, Any]]) -> dict[str, float]:
+    """Per server, the RSS of all its processes at the end over that at the start (the processes
+    seen from start to end)."""
+    out: dict[str, float] = {}
+    for server in sorted({m["server"] for m in summary}):
+        rows = [m for m in summary if m["server"] == server and m["first_s"] <= 1]
+        start_, end = sum(m["rss_start_mib"] for m in rows), sum(m["rss_end_mib"] for m in rows)
+        out[server] = round(end / start_, 3) if start_ else 0.0
+    return out
+
+
+def soak(minutes: float, rate: float, interval: float, orders: int | None = None, url: str | None = None,
+         mix: dict[str, float] | None = None) -> dict[str, Any]:
+    shares = mix or load.DEFAULT_MIX
+    seconds = minutes * 60
+    needed = load.bulk_orders_needed(seconds, rate, shares)
+    folder = Path(tempfile.mkdtemp(prefix="eph-soak-"))
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, folder, True)
+        if url is None:
+            url, drop = new_postgres_database()
+            stack.callback(drop)
+        status_orders = int(seconds * rate * shares.get("status", 0)) + 100
+        s = stack.enter_context(system(url, orders or needed, status_orders, folder))
+        warm_up(s)
+        since = datetime.now(UTC) - timedelta(seconds=1)
+        run = load.drive(s.platform.url, load.Mix(s.data, shares), rate, seconds, servers=s.servers,
+                         memory_every=min(10.0, max(1.0, seconds / 20)))
+        report = load.run_dict(run, interval)
+        report["accounting"] = load.account(url, run.calls, since)
+        report["memory_growth"] = memory_growth(report["memory"])
+        report["mix"] = shares
+        report["orders"] = orders or needed
+        report["when"] = datetime.now(UTC).isoformat()
+        report["cores"] = os.cpu_count()
+        return report
+
+
+def verdicts(report: dict[str, Any]) -> list[tuple[str, bool]]:
+    acc = report["accounting"]
+    p99 = [i["p99_ms"] for i in report["intervals"]]
+    return [
+        ("every call answered as expected (100 %)", report["good"] == report["calls"]),
+        ("every result answered OK is stored once, nothing else stored",
+         not any(acc["result"][k] for k in ("lost", "stored_twice", "stored_unasked", "stored_without_ok"))
+         and acc["result"]["stored"] == acc["result"]["answered_ok"]),
+        ("every status update answered OK is stored once, nothing else stored",
+         not any(acc["status"][k] for k in ("lost", "stored_twice", "stored_unasked", "stored_without_ok"))
+         and acc["status"]["stored"] == acc["status"]["answered_ok"]),
+        ("memory flat: no server's RSS grew by more than 20 % from start to end",
+         all(g <= 1.2 for g in report["memory_growth"].values())),
+        ("p99 of the last interval at most twice that of the first", len(p99) < 2 or p99[-1] <= 2 * max(p99[0], 1.0)),
+    ]
+
+
+def markdown(report: dict[str, Any], chart: str | None = None) -> str:
+    lat = report["latency"]
+    lines = [
+        f"_Measured {report['when'][:10]} on {report['cores']} cores: {report['seconds'] / 60:g} min at "
+        f"{report['rate']:g} calls/s ({report['calls']} calls, {report['orders']} bulk orders), `make soak`._",
+        "",
+        f"- answered as expected: {report['good']} of {report['calls']} "
+        f"({100 * report['success_rate']:.2f} %); outcomes: "
+        + "; ".join(f"{k}: " + ", ".join(f"{o} {n}" for o, n in v.items()) for k, v in report["outcomes"].items()),
+        f"- latency over the run: p50 {lat['p50_ms']} ms, p90 {lat['p90_ms']} ms, p99 {lat['p99_ms']} ms, "
+        f"max {lat['max_ms']} ms; the load generator was at most {report['load_generator_late_ms_max']:.0f} ms "
+        "behind its schedule",
+        f"- writes: {report['accounting']['result']['answered_ok']} results answered OK, "
+        f"{report['accounting']['result']['stored']} stored; {report['accounting']['status']['answered_ok']} status "
+        f"updates answered OK, {report['accounting']['status']['stored']} stored",
+        "- memory, end over start (all processes of the server): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in report["memory_growth"].items()),
+        "",
+        "| from (s) | calls | as expected | p50 ms | p90 ms | p99 ms | max ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+        *[f"| {i['from_s']:g} | {i['calls']} | {i['good']} | {i['p50_ms']} | {i['p90_ms']} | {i['p99_ms']} | "
+          f"{i['max_ms']} |" for i in report["intervals"]],
+        "",
+        *load.memory_rows(report["memory"]),
+        "",
+        *[f"- {'met' if ok else '**not met**'}: {what}" for what, ok in verdicts(report)],
+    ]
+    if chart:
+        lines += ["", f"![p99 per interval]({chart})"]
+    return "\n".join(lines)
+
+
+def p99_chart(report: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xs = [i["from_s"] / 60 for i in report["intervals"]]
+    fig, ax = plt.subplots(figsize=(7, 3))
+    ax.plot(xs, [i["p99_ms"] for i in report["intervals"]], marker="o", label="p99")
+    ax.plot(xs, [i["p50_ms"] for i in report["intervals"]], marker=".", label="p50")
+    ax.set_xlabel("minute of the run")
+    ax.set_ylabel("ms")
+    ax.set_ylim(bottom=0)
+    ax.set_title(f"soak: {report['rate']:g} calls/s through the platform, latency per "
+                 f"{report['per_interval_s']:g} s", fontsize=10)
+    ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def into_docs(section: str, start: str, end: str) -> None:
+    doc = ROOT / "docs" / "soak.md"
+    text_ = doc.read_text(encoding="utf-8")
+    if start not in text_ or end not in text_:
+        print(f"docs/soak.md has no {start} markers; not written", file=sys.stderr)
+        return
+    before, rest = text_.split(start, 1)
+    doc.write_text(before + start + "\n" + section + "\n" + end + rest.split(end, 1)[1], encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=10)
+    parser.add_argument("--rate", type=float, default=200, help="calls/s")
+    parser.add_argument("--interval", type=float, default=60, help="seconds per row of the latency table")
+    parser.add_argument("--orders", type=int, help="bulk orders (default: enough for the status updates)")
+    parser.add_argument("--output", default=str(ROOT / "bench-results" / "soak.json"))
+    parser.add_argument("--docs", action="store_true", help="write the section into docs/soak.md, the chart to docs/soak/")
+    args = parser.parse_args()
+    interval = min(args.interval, max(5.0, args.minutes * 60 / 10))
+    print(f"make soak: {args.minutes:g} min at {args.rate:g} calls/s through the platform", flush=True)
+    report = soak(args.minutes, args.rate, interval, args.orders)
+    out = Path(args.output)
+    load.write_json(out, report)
+    chart_path = (ROOT / "docs" / "soak" if args.docs else out.parent) / "soak-p99.png"
+    p99_chart(report, chart_path)
+    section = markdown(report, "soak/soak-p99.png" if args.docs else chart_path.name)
+    out.with_suffix(".md").write_text(section + "\n", encoding="utf-8")
+    print(section)
+    print(f"\nresults in {out} and {out.with_suffix('.md')}; chart {chart_path}")
+    if args.docs:
+        into_docs(section, SOAK_START, SOAK_END)
+    return 0 if all(ok for _, ok in verdicts(report)) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
