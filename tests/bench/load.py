@@ -181,6 +181,7 @@ class Call:
 
 
 FAULT = re.compile(rb"<faultstring>(.*?)</faultstring>", re.S)
+DETAIL_ERROR = re.compile(rb"<detailString>[^<]*\((\w+)\)</detailString>")
 RESULT_CODE = re.compile(rb"<(?:\w+:)?resultCode>(\w+)</")
 SUBCODE = re.compile(rb"<(?:\w+:)?subCode>(\w+)</")
 WRITES = {"status", "result"}
@@ -192,9 +193,13 @@ def classify(status: int, body: bytes, write: bool) -> tuple[str, str]:
         text_ = fault.group(1).decode("utf-8", "replace")
         if text_.startswith("VP"):
             code = text_.split()[0]
-            return ("vp009" if code == "VP009" else "fault"), code
+            if code != "VP009":
+                return "fault", code
+            # the platform names the error it met calling the producer, e.g. (ServerDisconnectedError)
+            why = DETAIL_ERROR.search(body)
+            return "vp009", why.group(1).decode() if why else ""
         if "temporarily unavailable" in text_:
-            return "unavailable", "unavailable"
+            return "unavailable", ""
         return "fault", f"HTTP {status}"
     if status != 200:
         return "fault", f"HTTP {status}"
@@ -223,9 +228,16 @@ class Mix:
         self.counts: Counter[str] = Counter()
         self.result_rounds = result_rounds
         self.report_time = _stamp(datetime.now(UTC) - timedelta(minutes=5))
+        self.writes: dict[str, tuple[str, str, str, bytes]] = {}  # key: (kind, path, sender, body), for retries
 
     def next(self) -> tuple[str, str, str, bytes, str]:
         """(kind, platform path, sender, body, key)"""
+        kind, path, sender, body, key = self._next()
+        if key:
+            self.writes[key] = (kind, path, sender, body)
+        return kind, path, sender, body, key
+
+    def _next(self) -> tuple[str, str, str, bytes, str]:
         kind = self.rng.choices(self.kinds, self.weights)[0]
         n = self.counts[kind]
         self.counts[kind] += 1
@@ -262,10 +274,17 @@ class Event:
 
     name: str
     at: float
-    action: Callable[[], Any]
+    action: Callable[[Event], Any]
     started: float = 0.0
     finished: float = 0.0
     value: Any = None
+    t0: float = 0.0  # the run's start on the monotonic clock, for ``mark``
+    marks: dict[str, float] = field(default_factory=dict)
+
+    def mark(self, what: str) -> float:
+        """Note the moment of ``what`` (seconds from the start of the run)."""
+        self.marks[what] = time.monotonic() - self.t0
+        return self.marks[what]
 
 
 @dataclass
@@ -313,6 +332,8 @@ async def _drive(base: str, mix: Mix, rate: float, seconds: float, events: Seque
     late = 0.0
     async with aiohttp.ClientSession(connector=connector, skip_auto_headers=("User-Agent",)) as session:
         t0 = loop.time()
+        for e in events:
+            e.t0 = t0
 
         async def sample() -> None:
             while True:
@@ -324,7 +345,7 @@ async def _drive(base: str, mix: Mix, rate: float, seconds: float, events: Seque
         async def fire(event: Event) -> None:
             await asyncio.sleep(max(0.0, event.at - (loop.time() - t0)))
             event.started = loop.time() - t0
-            event.value = await loop.run_in_executor(None, event.action)
+            event.value = await loop.run_in_executor(None, event.action, event)
             event.finished = loop.time() - t0
 
         sampler = asyncio.create_task(sample())
@@ -425,7 +446,8 @@ def run_dict(run: Run, interval: float) -> dict[str, Any]:
         "load_generator_late_ms_max": round(run.late_ms_max, 1),
         "latency": latency(calls), "per_interval_s": interval, "intervals": per_interval(calls, interval),
         "outcomes": outcomes(calls), "memory": memory_summary(run.memory),
-        "events": [{"name": e.name, "at": round(e.started, 3), "finished": round(e.finished, 3)} for e in run.events],
+        "events": [{"name": e.name, "at": round(e.started, 3), "finished": round(e.finished, 3),
+                    "marks": {k: round(v, 3) for k, v in e.marks.items()}} for e in run.events],
     }
 
 
