@@ -97,9 +97,17 @@ def _on_its_own(conn: Connection) -> Iterator[None]:
         dbapi.autocommit = True  # type: ignore[union-attr]
     try:
         yield
-    finally:
+    except BaseException:
         if alone:
-            dbapi.autocommit = False  # type: ignore[union-attr]
+            # the connection may have broken under the statement (the server restarted): then
+            # setting the mode fails too, and the statement's error is the one that says why
+            try:
+                dbapi.autocommit = False  # type: ignore[union-attr]
+            except Exception:
+                pass
+        raise
+    if alone:
+        dbapi.autocommit = False  # type: ignore[union-attr]
 
 
 def _advisory_lock(conn: Connection, kind: int, key: str = "") -> None:

@@ -205,6 +205,7 @@ def faults(rate: float, seconds: float, orders: int = 10_000) -> dict[str, Any]:
         report["accounting"] = accounting
         logs = s.service.log.read_text(errors="replace")
         report["service_log_storage_unavailable_lines"] = logs.count("storage unavailable")
+        report["service_log_errors"] = [line[:400] for line in logs.splitlines() if '"level":"ERROR"' in line][:20]
         report["pg_version"] = subprocess.run([str(cluster.bin / "pg_ctl"), "--version"], capture_output=True,
                                               text=True).stdout.strip()
         return report

@@ -181,7 +181,7 @@ class Call:
 
 
 FAULT = re.compile(rb"<faultstring>(.*?)</faultstring>", re.S)
-DETAIL_ERROR = re.compile(rb"<detailString>[^<]*\((\w+)\)</detailString>")
+DETAIL = re.compile(rb"<detailString>([^<]*)</detailString>")
 RESULT_CODE = re.compile(rb"<(?:\w+:)?resultCode>(\w+)</")
 SUBCODE = re.compile(rb"<(?:\w+:)?subCode>(\w+)</")
 WRITES = {"status", "result"}
@@ -195,12 +195,14 @@ def classify(status: int, body: bytes, write: bool) -> tuple[str, str]:
             code = text_.split()[0]
             if code != "VP009":
                 return "fault", code
-            # the platform names the error it met calling the producer, e.g. (ServerDisconnectedError)
-            why = DETAIL_ERROR.search(body)
-            return "vp009", why.group(1).decode() if why else ""
+            # what the platform met calling the producer, e.g. (ServerDisconnectedError), a timeout
+            why = DETAIL.search(body)
+            said = why.group(1).decode("utf-8", "replace") if why else ""
+            said = re.sub(r"^Error connecting to service producer at address \S+\s*", "", said)
+            return "vp009", said.strip("() .")[:80]
         if "temporarily unavailable" in text_:
             return "unavailable", ""
-        return "fault", f"HTTP {status}"
+        return "fault", text_[:80]  # the service's faultstrings quote no data
     if status != 200:
         return "fault", f"HTTP {status}"
     if write:
