@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SERVICE_URL := http://127.0.0.1:8081
 
-.PHONY: serve scaleout test lint bench benchdeps install sysdeps postgres clean
+.PHONY: serve scaleout test lint bench benchdeps soak faults install sysdeps postgres clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +76,19 @@ scaleout: $(STAMP) benchdeps postgres
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(SCALEOUT_DB)'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres $(SCALEOUT_DB)
 	EPH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/$(SCALEOUT_DB) $(BIN)/eph scaleout $(SCALEOUT_ARGS)
+
+# A long mixed load through the platform at a fixed rate (docs/soak.md): 10 minutes at 200 calls/s
+# unless SOAK_ARGS says otherwise (SOAK_ARGS="--minutes 1"); JSON and Markdown in bench-results/,
+# the section and a p99 chart into docs/. The load is Python (every call's outcome is kept): no wrk.
+SOAK_ARGS ?=
+soak: $(BENCH_STAMP) postgres
+	$(BIN)/python -m tests.bench.soak --docs $(SOAK_ARGS)
+
+# Faults under that load (docs/soak.md): a service worker killed, the database restarted (a
+# PostgreSQL cluster of the run's own, never the shared one), then every write accounted for.
+FAULTS_ARGS ?=
+faults: $(BENCH_STAMP) postgres
+	$(BIN)/python -m tests.bench.faults --docs $(FAULTS_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -59,7 +59,7 @@ def _workers(server: Server) -> list[int]:
     return server.pids()[1:]
 
 
-def kill_a_worker(s: System):  # type: ignore[no-untyped-def]
+def kill_a_worker(s: System) -> Callable[[load.Event], dict[str, Any]]:
     def action(event: load.Event) -> dict[str, Any]:
         before = _workers(s.service)
         victim = before[0]
@@ -76,7 +76,7 @@ def kill_a_worker(s: System):  # type: ignore[no-untyped-def]
     return action
 
 
-def restart_database(cluster: load.Cluster, s: System):  # type: ignore[no-untyped-def]
+def restart_database(cluster: load.Cluster, s: System) -> Callable[[load.Event], dict[str, Any]]:
     def action(event: load.Event) -> dict[str, Any]:
         before = s.service.pids()
         event.mark("restart")
