@@ -183,6 +183,7 @@ def faults(rate: float, seconds: float, orders: int = 10_000) -> dict[str, Any]:
         report: dict[str, Any] = {"rate": rate, "seconds": seconds, "orders": orders,
                                   "when": datetime.now(UTC).isoformat(), "cores": os.cpu_count()}
 
+        report["loadavg_start"] = os.getloadavg()[0]
         kill = load.drive(s.platform.url, mix, rate, seconds, servers=s.servers, memory_every=5,
                           events=[load.Event("SIGKILL a service worker", seconds / 3, kill_a_worker(s))])
         report["worker_kill"] = worker_kill_report(kill)
@@ -206,6 +207,7 @@ def faults(rate: float, seconds: float, orders: int = 10_000) -> dict[str, Any]:
         logs = s.service.log.read_text(errors="replace")
         report["service_log_storage_unavailable_lines"] = logs.count("storage unavailable")
         report["service_log_errors"] = [line[:400] for line in logs.splitlines() if '"level":"ERROR"' in line][:20]
+        report["loadavg_end"] = os.getloadavg()[0]
         report["pg_version"] = subprocess.run([str(cluster.bin / "pg_ctl"), "--version"], capture_output=True,
                                               text=True).stdout.strip()
         return report
@@ -216,7 +218,8 @@ def markdown(report: dict[str, Any]) -> str:
     kr, rr = report["worker_kill_run"], report["database_restart_run"]
     lines = [
         f"_Measured {report['when'][:10]} on {report['cores']} cores: two runs of {report['seconds']:g} s at "
-        f"{report['rate']:g} calls/s, the fault a third of the way in ({report['pg_version']}), `make faults`._",
+        f"{report['rate']:g} calls/s, the fault a third of the way in ({report['pg_version']}; the machine's load "
+        f"average {report['loadavg_start']:.1f} at the start, {report['loadavg_end']:.1f} at the end), `make faults`._",
         "",
         f"- **a service worker killed** (SIGKILL) at {k['kill_at_s']:.1f} s: {k['in_flight']} calls in flight, "
         f"{k['failed']} failed ({', '.join(f'{o} {n}' for v in k['failed_outcomes'].values() for o, n in v.items()) or 'none'}), "
