@@ -438,6 +438,15 @@ def memory_summary(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for (server, pid), rows in sorted(seen.items())]
 
 
+def memory_over_time(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each sampling moment's RSS summed over each server's processes (MiB)."""
+    moments: dict[float, dict[str, float]] = {}
+    for s in samples:
+        per = moments.setdefault(s["t"], {})
+        per[s["server"]] = round(per.get(s["server"], 0.0) + s["rss_kib"] / 1024, 1)
+    return [{"t": t, **per} for t, per in sorted(moments.items())]
+
+
 def run_dict(run: Run, interval: float) -> dict[str, Any]:
     calls = run.calls
     good = sum(c.good for c in calls)
@@ -448,6 +457,7 @@ def run_dict(run: Run, interval: float) -> dict[str, Any]:
         "load_generator_late_ms_max": round(run.late_ms_max, 1),
         "latency": latency(calls), "per_interval_s": interval, "intervals": per_interval(calls, interval),
         "outcomes": outcomes(calls), "memory": memory_summary(run.memory),
+        "memory_over_time_mib": memory_over_time(run.memory),
         "events": [{"name": e.name, "at": round(e.started, 3), "finished": round(e.finished, 3),
                     "marks": {k: round(v, 3) for k, v in e.marks.items()}} for e in run.events],
     }

@@ -173,7 +173,7 @@ def markdown(report: dict[str, Any], chart: str | None = None) -> str:
         *[f"- {'met' if ok else '**not met**'}: {what}" for what, ok in verdicts(report)],
     ]
     if chart:
-        lines += ["", f"![p99 per interval]({chart})"]
+        lines += ["", f"![latency per interval and memory]({chart})"]
     return "\n".join(lines)
 
 
@@ -184,15 +184,24 @@ def p99_chart(report: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     xs = [i["from_s"] / 60 for i in report["intervals"]]
-    fig, ax = plt.subplots(figsize=(7, 3))
+    fig, (ax, mem) = plt.subplots(1, 2, figsize=(10, 3))
     ax.plot(xs, [i["p99_ms"] for i in report["intervals"]], marker="o", label="p99")
     ax.plot(xs, [i["p50_ms"] for i in report["intervals"]], marker=".", label="p50")
     ax.set_xlabel("minute of the run")
     ax.set_ylabel("ms")
     ax.set_ylim(bottom=0)
-    ax.set_title(f"soak: {report['rate']:g} calls/s through the platform, latency per "
-                 f"{report['per_interval_s']:g} s", fontsize=10)
+    ax.set_title(f"latency per {report['per_interval_s']:g} s", fontsize=10)
     ax.legend()
+    samples = report["memory_over_time_mib"]
+    for server in ("service", "platform"):
+        mem.plot([m["t"] / 60 for m in samples if server in m], [m[server] for m in samples if server in m],
+                 label=f"{server} (master and workers)")
+    mem.set_xlabel("minute of the run")
+    mem.set_ylabel("RSS, MiB")
+    mem.set_ylim(bottom=0)
+    mem.set_title("resident memory", fontsize=10)
+    mem.legend()
+    fig.suptitle(f"soak: {report['rate']:g} calls/s through the platform", fontsize=10)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
