@@ -28,6 +28,7 @@ docs/soak.md between the faults markers).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -213,29 +214,41 @@ def faults(rate: float, seconds: float, orders: int = 10_000) -> dict[str, Any]:
         return report
 
 
+def _counts(outcomes: dict[str, dict[str, int]]) -> str:
+    return "; ".join(f"{kind}: " + ", ".join(f"{o} {n}" for o, n in v.items()) for kind, v in outcomes.items()) or "none"
+
+
+def _after_s(seconds: float | None, what: str) -> str:
+    if seconds is None:
+        return "none"
+    return f"{seconds:.2f} s after {what}" if seconds >= 0 else f"{-seconds:.2f} s before {what}"
+
+
 def markdown(report: dict[str, Any]) -> str:
     k, r, a = report["worker_kill"], report["database_restart"], report["accounting"]
     kr, rr = report["worker_kill_run"], report["database_restart_run"]
+    late = k["failed_not_in_flight_sent_after_kill_ms"]
     lines = [
         f"_Measured {report['when'][:10]} on {report['cores']} cores: two runs of {report['seconds']:g} s at "
         f"{report['rate']:g} calls/s, the fault a third of the way in ({report['pg_version']}; the machine's load "
         f"average {report['loadavg_start']:.1f} at the start, {report['loadavg_end']:.1f} at the end), `make faults`._",
         "",
-        f"- **a service worker killed** (SIGKILL) at {k['kill_at_s']:.1f} s: {k['in_flight']} calls in flight, "
-        f"{k['failed']} failed ({', '.join(f'{o} {n}' for v in k['failed_outcomes'].values() for o, n in v.items()) or 'none'}), "
-        f"{k['failed_not_in_flight']} of them not in flight at the kill (sent "
-        f"{', '.join(f'{ms:g}' for ms in k['failed_not_in_flight_sent_after_kill_ms']) or '-'} ms after it); first success of a call sent after the kill "
-        f"{k['first_success_after_kill_s']} s after it, last failure {k['last_failure_after_kill_s']} s after it; "
-        f"new worker listed after {k['replacement_listed_after_s']} s. Run: {kr['good']} of {kr['calls']} calls "
-        f"as expected, p99 {kr['latency']['p99_ms']} ms.",
-        f"- **the database restarted** (pg_ctl restart -m fast, {r['pg_ctl_seconds']} s) at {r['restart_at_s']:.1f} s: "
-        f"{r['failed']} calls failed, {r['unavailable']} with the service's \"temporarily unavailable\" fault and "
-        f"{r['failed_otherwise']} otherwise; the first write after the database was back succeeded "
-        f"{r['first_write_ok_after_back_s']} s after it, the last failure ended {r['last_failure_after_back_s']} s "
-        f"after it; service processes unchanged: {'yes' if r['service_processes_same'] else 'no'}. Run: "
-        f"{rr['good']} of {rr['calls']} calls as expected, p99 {rr['latency']['p99_ms']} ms.",
-        f"- **accounting**: {a['retries']} writes without an OK or INFO answer sent again "
-        f"({', '.join(f'{o} {n}' for v in a['retries_outcomes'].values() for o, n in v.items()) or 'none'}); "
+        f"- **A service worker killed** (SIGKILL) at {k['kill_at_s']:.1f} s: {k['in_flight']} calls in flight "
+        f"(on either worker), {k['failed']} failed"
+        + (f" ({_counts(k['failed_outcomes'])}), {k['failed_not_in_flight']} of them sent after the kill "
+           f"({', '.join(f'{ms:g}' for ms in late)} ms after it)" if k["failed"] else "")
+        + f"; the first call sent after the kill succeeded {_after_s(k['first_success_after_kill_s'], 'the kill')}"
+        + (f", the last failure ended {_after_s(k['last_failure_after_kill_s'], 'the kill')}" if k["failed"] else "")
+        + f"; the new worker was listed {_after_s(k['replacement_listed_after_s'], 'the kill')}. The run: "
+        f"{kr['good']} of {kr['calls']} calls as expected, p99 {kr['latency']['p99_ms']:.0f} ms.",
+        f"- **The database restarted** (pg_ctl restart -m fast took {r['pg_ctl_seconds']:.2f} s) at "
+        f"{r['restart_at_s']:.1f} s: {r['failed']} calls failed, {r['unavailable']} with the service's "
+        f"\"temporarily unavailable\" fault and {r['failed_otherwise']} otherwise; the first write after the database "
+        f"was back succeeded {_after_s(r['first_write_ok_after_back_s'], 'pg_ctl returned')}, the last failure ended "
+        f"{_after_s(r['last_failure_after_back_s'], 'it')}; the service's processes were the same before and after: "
+        f"{'yes' if r['service_processes_same'] else 'no'}. The run: {rr['good']} of {rr['calls']} calls as "
+        f"expected, p99 {rr['latency']['p99_ms']:.0f} ms.",
+        f"- **Accounting**: {a['retries']} writes without an OK or INFO answer sent again ({_counts(a['retries_outcomes'])}); "
         f"results: {a['result']['asked']} versions asked for, {a['result']['answered_ok']} answered OK, "
         f"{a['result']['answered_info']} INFO (stored by an attempt whose answer was lost), "
         f"{a['result']['stored']} stored; status steps: {a['status']['asked']} asked for, "
@@ -253,12 +266,16 @@ def main() -> int:
     parser.add_argument("--orders", type=int, default=20_000, help="bulk orders")
     parser.add_argument("--output", default=str(ROOT / "bench-results" / "faults.json"))
     parser.add_argument("--docs", action="store_true", help="write the section into docs/soak.md")
+    parser.add_argument("--from-json", help="no run: the report of an earlier run's JSON")
     args = parser.parse_args()
-    print(f"make faults: {args.seconds:g} s at {args.rate:g} calls/s per fault, on a PostgreSQL cluster of its own",
-          flush=True)
-    report = faults(args.rate, args.seconds, args.orders)
     out = Path(args.output)
-    load.write_json(out, report)
+    if args.from_json:
+        report = json.loads(Path(args.from_json).read_text())
+    else:
+        print(f"make faults: {args.seconds:g} s at {args.rate:g} calls/s per fault, on a PostgreSQL cluster of its own",
+              flush=True)
+        report = faults(args.rate, args.seconds, args.orders)
+        load.write_json(out, report)
     section = markdown(report)
     out.with_suffix(".md").write_text(section + "\n", encoding="utf-8")
     print(section)

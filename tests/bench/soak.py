@@ -17,6 +17,7 @@ docs/soak.md between the soak markers), a chart of p99 per minute in docs/soak/.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -226,12 +227,16 @@ def main() -> int:
     parser.add_argument("--orders", type=int, help="bulk orders (default: enough for the status updates)")
     parser.add_argument("--output", default=str(ROOT / "bench-results" / "soak.json"))
     parser.add_argument("--docs", action="store_true", help="write the section into docs/soak.md, the chart to docs/soak/")
+    parser.add_argument("--from-json", help="no run: the report and chart of an earlier run's JSON")
     args = parser.parse_args()
-    interval = min(args.interval, max(5.0, args.minutes * 60 / 10))
-    print(f"make soak: {args.minutes:g} min at {args.rate:g} calls/s through the platform", flush=True)
-    report = soak(args.minutes, args.rate, interval, args.orders)
     out = Path(args.output)
-    load.write_json(out, report)
+    if args.from_json:
+        report = json.loads(Path(args.from_json).read_text())
+    else:
+        interval = min(args.interval, max(5.0, args.minutes * 60 / 10))
+        print(f"make soak: {args.minutes:g} min at {args.rate:g} calls/s through the platform", flush=True)
+        report = soak(args.minutes, args.rate, interval, args.orders)
+        load.write_json(out, report)
     chart_path = (ROOT / "docs" / "soak" if args.docs else out.parent) / "soak-p99.png"
     p99_chart(report, chart_path)
     section = markdown(report, "soak/soak-p99.png" if args.docs else chart_path.name)
