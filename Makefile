@@ -87,7 +87,7 @@ soak: $(BENCH_STAMP) postgres
 # Faults under that load (docs/soak.md): a service worker killed, the database restarted (a
 # PostgreSQL cluster of the run's own, never the shared one), then every write accounted for.
 FAULTS_ARGS ?=
-faults: $(BENCH_STAMP) postgres
+faults: $(BENCH_STAMP)
 	$(BIN)/python -m tests.bench.faults --docs $(FAULTS_ARGS)
 
 lint: $(STAMP)

@@ -174,7 +174,7 @@ def faults(rate: float, seconds: float, orders: int = 10_000) -> dict[str, Any]:
         stack.callback(shutil.rmtree, folder, True)
         cluster = stack.enter_context(load.own_cluster())
         url = cluster.database("eph_faults")
-        status_orders = int(2 * seconds * rate * load.DEFAULT_MIX["status"]) + 100
+        status_orders = int(2.2 * seconds * rate * load.DEFAULT_MIX["status"]) + 200
         s = stack.enter_context(system(url, orders, status_orders, folder))
         if len(s.data.result_orders) < 2 * seconds * rate * load.DEFAULT_MIX["result"] * 1.5:
             raise RuntimeError("too few orders to report results on for this rate and length; seed more (--orders)")

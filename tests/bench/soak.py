@@ -96,6 +96,22 @@ def memory_growth(summary: list[dict[str, Any]]) -> dict[str, float]:
     return out
 
 
+def memory_slope(report: dict[str, Any]) -> dict[str, float]:
+    """Per server, how fast its RSS (all processes) grew over the second half of the run, MiB per
+    minute (a least-squares line): steady growth there is not warm-up."""
+    samples = report.get("memory_over_time_mib", [])
+    out: dict[str, float] = {}
+    half = report["seconds"] / 2
+    for server in ("service", "platform"):
+        pts = [(m["t"] / 60, m[server]) for m in samples if server in m and m["t"] >= half]
+        if len(pts) < 2:
+            continue
+        mx, my = sum(x for x, _ in pts) / len(pts), sum(y for _, y in pts) / len(pts)
+        var = sum((x - mx) ** 2 for x, _ in pts)
+        out[server] = round(sum((x - mx) * (y - my) for x, y in pts) / var, 2) if var else 0.0
+    return out
+
+
 def soak(minutes: float, rate: float, interval: float, orders: int | None = None, url: str | None = None,
          mix: dict[str, float] | None = None) -> dict[str, Any]:
     shares = mix or load.DEFAULT_MIX
@@ -107,7 +123,7 @@ def soak(minutes: float, rate: float, interval: float, orders: int | None = None
         if url is None:
             url, drop = new_postgres_database()
             stack.callback(drop)
-        status_orders = int(seconds * rate * shares.get("status", 0)) + 100
+        status_orders = int(1.1 * seconds * rate * shares.get("status", 0)) + 200  # the mix is random
         s = stack.enter_context(system(url, orders or needed, status_orders, folder))
         warm_up(s)
         since = datetime.now(UTC) - timedelta(seconds=1)
@@ -162,7 +178,9 @@ def markdown(report: dict[str, Any], chart: str | None = None) -> str:
         f"- the machine's load average (1 min) {report['loadavg'][0]:.1f} at the start, {report['loadavg'][1]:.1f} "
         "at the end",
         "- memory, end over start (all processes of the server): "
-        + ", ".join(f"{k} {v:.2f}" for k, v in report["memory_growth"].items()),
+        + ", ".join(f"{k} {v:.2f}" for k, v in report["memory_growth"].items())
+        + "; growth over the second half of the run: "
+        + ", ".join(f"{k} {v:+.2f} MiB/min" for k, v in memory_slope(report).items()),
         "",
         "| from (s) | calls | as expected | p50 ms | p90 ms | p99 ms | max ms |",
         "|---:|---:|---:|---:|---:|---:|---:|",
