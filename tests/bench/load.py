@@ -416,7 +416,8 @@ def per_interval(calls: Sequence[Call], seconds: float) -> list[dict[str, Any]]:
     buckets: dict[int, list[Call]] = {}
     for c in calls:
         buckets.setdefault(int(c.due // seconds), []).append(c)
-    return [{"from_s": i * seconds, "calls": len(b), "good": sum(c.good for c in b), **latency(b)}
+    return [{"from_s": i * seconds, "calls": len(b), "good": sum(c.good for c in b), **latency(b),
+             "late_max_ms": round(max((c.sent - c.due) * 1000 for c in b), 1)}  # the load generator's own lag
             for i, b in sorted(buckets.items())]
 
 

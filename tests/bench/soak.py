@@ -182,10 +182,10 @@ def markdown(report: dict[str, Any], chart: str | None = None) -> str:
         + "; growth over the second half of the run: "
         + ", ".join(f"{k} {v:+.2f} MiB/min" for k, v in memory_slope(report).items()),
         "",
-        "| from (s) | calls | as expected | p50 ms | p90 ms | p99 ms | max ms |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| from (s) | calls | as expected | p50 ms | p90 ms | p99 ms | max ms | load generator behind, ms |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
         *[f"| {i['from_s']:g} | {i['calls']} | {i['good']} | {i['p50_ms']} | {i['p90_ms']} | {i['p99_ms']} | "
-          f"{i['max_ms']} |" for i in report["intervals"]],
+          f"{i['max_ms']} | {i.get('late_max_ms', '')} |" for i in report["intervals"]],
         "",
         *load.memory_rows(report["memory"]),
         "",

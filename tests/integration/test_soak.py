@@ -41,6 +41,7 @@ def test_a_short_soak_answers_every_call_and_stores_every_write_once() -> None:
     # the latency verdict depends on what else the machine is doing; it is reported, not asserted
     assert all(ok for what, ok in verdicts.items() if not what.startswith("p99")), verdicts
     assert "| from (s) | calls |" in soak.markdown(report)
+    assert all(i["late_max_ms"] >= 0 for i in report["intervals"])
 
 
 def test_a_killed_worker_and_a_restarted_database_under_load() -> None:
