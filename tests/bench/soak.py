@@ -160,6 +160,17 @@ def verdicts(report: dict[str, Any]) -> list[tuple[str, bool]]:
     ]
 
 
+def interval_rows(intervals: list[dict[str, Any]]) -> list[str]:
+    lag = all("late_max_ms" in i for i in intervals)  # (not in reports of older runs)
+    rows = ["| from (s) | calls | as expected | p50 ms | p90 ms | p99 ms | max ms |"
+            + (" load generator behind, ms |" if lag else ""),
+            "|---:|---:|---:|---:|---:|---:|---:|" + ("---:|" if lag else "")]
+    for i in intervals:
+        rows.append(f"| {i['from_s']:g} | {i['calls']} | {i['good']} | {i['p50_ms']} | {i['p90_ms']} | "
+                    f"{i['p99_ms']} | {i['max_ms']} |" + (f" {i['late_max_ms']} |" if lag else ""))
+    return rows
+
+
 def markdown(report: dict[str, Any], chart: str | None = None) -> str:
     lat = report["latency"]
     lines = [
@@ -182,10 +193,7 @@ def markdown(report: dict[str, Any], chart: str | None = None) -> str:
         + "; growth over the second half of the run: "
         + ", ".join(f"{k} {v:+.2f} MiB/min" for k, v in memory_slope(report).items()),
         "",
-        "| from (s) | calls | as expected | p50 ms | p90 ms | p99 ms | max ms | load generator behind, ms |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
-        *[f"| {i['from_s']:g} | {i['calls']} | {i['good']} | {i['p50_ms']} | {i['p90_ms']} | {i['p99_ms']} | "
-          f"{i['max_ms']} | {i.get('late_max_ms', '')} |" for i in report["intervals"]],
+        *interval_rows(report["intervals"]),
         "",
         *load.memory_rows(report["memory"]),
         "",
