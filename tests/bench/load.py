@@ -33,7 +33,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -613,7 +613,3 @@ def memory_rows(summary: list[dict[str, Any]]) -> list[str]:
         rows.append(f"| {m['server']} {m['role']} {m['pid']} | {m['rss_start_mib']} | {m['rss_end_mib']} | "
                     f"{m['rss_peak_mib']} | {m['first_s']:.0f}–{m['last_s']:.0f} |")
     return rows
-
-
-def as_dict(obj: Any) -> Any:
-    return asdict(obj)
