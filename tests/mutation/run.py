@@ -1,0 +1,230 @@
+"""``make mutation``: mutation testing of the rule modules against the fast tests.
+
+Two kinds of mutant, one report:
+
+1. mutmut (configured under ``[tool.mutmut]`` in pyproject.toml) mutates the code inside the
+   rule modules' functions and runs the tests that reach each mutant.
+2. The module-level tables, which mutmut leaves alone, are mutated here (tests/mutation/tables.py);
+   each table mutant is loaded in place of its module (tests/mutation/hook.py) and the fast
+   tests run against it until one fails.
+
+A mutant is *killed* when a test fails (or the run times out, or the module no longer loads),
+and *survives* when every test passes. Survivors judged equivalent (no behaviour changes; listed
+with reasons in tests/mutation/equivalent.py) are left out of the score. The report gives, per
+module, the mutants, the kills, the equivalents and the score; the survivors that are not
+equivalent are listed with their change, and the run fails when the score is under the bar.
+
+    python -m tests.mutation.run                 # everything, from a clean mutants/ folder
+    python -m tests.mutation.run --reuse         # keep mutmut's earlier results (faster)
+    python -m tests.mutation.run --tables-only access identity
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.mutation.equivalent import EQUIVALENT_MUTMUT, EQUIVALENT_TABLES
+from tests.mutation.tables import TableMutant, table_mutants
+
+ROOT = Path(__file__).resolve().parents[2]
+RULE_MODULES = ("status", "release", "identity", "paging", "access", "ucum")
+FAST_TESTS = ("tests/unit", "tests/service")
+TABLE_TIMEOUT = 300  # seconds for one run of the fast tests against a table mutant
+KILLED = {"killed", "timeout", "segfault", "caught by type check", "suspicious"}
+
+
+@dataclass
+class Tally:
+    total: int = 0
+    killed: int = 0
+    equivalent: int = 0
+    survivors: list[str] = field(default_factory=list)  # not equivalent, with what changed
+
+    @property
+    def score(self) -> float:
+        counted = self.total - self.equivalent
+        return 100.0 * self.killed / counted if counted else 100.0
+
+
+def _python() -> str:
+    return sys.executable
+
+
+# -- mutmut ---------------------------------------------------------------------------------
+
+def run_mutmut(children: int, reuse: bool) -> None:
+    if not reuse:
+        shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+    mutmut = Path(_python()).with_name("mutmut")
+    # mutmut draws a progress line many times a second; keep only its last state
+    proc = subprocess.run([str(mutmut), "run", "--max-children", str(children)], cwd=ROOT,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    tail = proc.stdout.replace("\r", "\n").strip().splitlines()[-3:]
+    print("mutmut:", *tail, sep="\n  ")
+    if proc.returncode != 0:
+        raise SystemExit(f"mutmut run failed (exit {proc.returncode})")
+
+
+def mutmut_statuses() -> dict[str, str]:
+    mutmut = Path(_python()).with_name("mutmut")
+    out = subprocess.run([str(mutmut), "results", "--all", "true"], cwd=ROOT, check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    statuses = {}
+    for line in out.splitlines():
+        name, sep, status = line.strip().rpartition(": ")
+        if sep and name.startswith("service_domain."):
+            statuses[name] = status
+    return statuses
+
+
+def mutmut_diff(name: str) -> str:
+    mutmut = Path(_python()).with_name("mutmut")
+    out = subprocess.run([str(mutmut), "show", name], cwd=ROOT, stdout=subprocess.PIPE, text=True).stdout
+    changed = [line for line in out.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    return " | ".join(line.strip() for line in changed)
+
+
+def _module_of(mutmut_name: str) -> str:
+    return mutmut_name.split(".")[1]
+
+
+# -- table mutants ----------------------------------------------------------------------------
+
+def run_table_mutant(mutant: TableMutant) -> str:
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False, encoding="utf-8") as f:
+        f.write(mutant.source)
+        source_file = f.name
+    env = dict(os.environ, EPH_MUTANT_MODULE=mutant.module, EPH_MUTANT_SOURCE=source_file,
+               PYTHONDONTWRITEBYTECODE="1")
+    try:
+        proc = subprocess.run(
+            [_python(), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "tests.mutation.hook",
+             *FAST_TESTS],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=TABLE_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    finally:
+        os.unlink(source_file)
+    return {0: "survived", 5: "no tests"}.get(proc.returncode, "killed")
+
+
+def run_tables(modules: Iterable[str], jobs: int) -> list[tuple[TableMutant, str]]:
+    mutants = [m for name in modules for m in table_mutants(f"service_domain.{name}")]
+    print(f"table mutants: {len(mutants)}, {jobs} at a time")
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        statuses = list(pool.map(run_table_mutant, mutants))
+    print(f"table mutants done in {time.monotonic() - started:.0f} s")
+    return list(zip(mutants, statuses, strict=True))
+
+
+# -- report -----------------------------------------------------------------------------------
+
+def report(mutmut: dict[str, str], tables: list[tuple[TableMutant, str]], modules: Iterable[str]) -> tuple[str, float]:
+    code: dict[str, Tally] = {m: Tally() for m in modules}
+    table: dict[str, Tally] = {m: Tally() for m in modules}
+    stale: list[str] = []
+    for name, status in sorted(mutmut.items()):
+        module = _module_of(name)
+        if module not in code:
+            continue
+        t = code[module]
+        t.total += 1
+        if status in KILLED:
+            t.killed += 1
+        elif name in EQUIVALENT_MUTMUT:
+            expected, _reason = EQUIVALENT_MUTMUT[name]
+            diff = mutmut_diff(name)
+            if expected not in diff:
+                stale.append(f"{name}: listed as equivalent for {expected!r}, but the mutant is now {diff!r}")
+                t.survivors.append(f"{name} ({status}): {diff}")
+            else:
+                t.equivalent += 1
+        else:
+            t.survivors.append(f"{name} ({status}): {mutmut_diff(name)}")
+    for mutant, status in tables:
+        module = mutant.module.rsplit(".", 1)[-1]
+        t = table[module]
+        t.total += 1
+        if status in KILLED:
+            t.killed += 1
+        elif mutant.key in EQUIVALENT_TABLES:
+            t.equivalent += 1
+        else:
+            t.survivors.append(f"{mutant.key} ({status})")
+    for name in EQUIVALENT_MUTMUT:
+        if mutmut and name not in mutmut:
+            stale.append(f"{name}: listed as equivalent, but mutmut made no such mutant")
+    keys = {m.key for m, _ in tables}
+    for key in EQUIVALENT_TABLES:
+        if tables and key.split(":")[0] in table and key not in keys:
+            stale.append(f"{key}: listed as equivalent, but no such table mutant was made")
+
+    lines = ["| module | mutmut killed / total | tables killed / total | equivalent | score |",
+             "| --- | --- | --- | --- | --- |"]
+    whole = Tally()
+    for m in code:
+        c, tb = code[m], table[m]
+        both = Tally(c.total + tb.total, c.killed + tb.killed, c.equivalent + tb.equivalent)
+        whole.total += both.total
+        whole.killed += both.killed
+        whole.equivalent += both.equivalent
+        lines.append(f"| {m} | {c.killed} / {c.total} | {tb.killed} / {tb.total} | {both.equivalent} | "
+                     f"{both.score:.1f} % |")
+    lines.append(f"| all | | | {whole.equivalent} | {whole.score:.1f} % ({whole.killed} of "
+                 f"{whole.total - whole.equivalent}) |")
+    survivors = [s for m in code for s in code[m].survivors + table[m].survivors]
+    if survivors:
+        lines += ["", f"Survivors not listed as equivalent ({len(survivors)}):", *(f"- {s}" for s in survivors)]
+    if stale:
+        lines += ["", "Stale entries in tests/mutation/equivalent.py:", *(f"- {s}" for s in stale)]
+    return "\n".join(lines), whole.score
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("modules", nargs="*", default=list(RULE_MODULES), help="rule modules (default: all)")
+    parser.add_argument("--jobs", type=int, default=2, help="processes for mutmut and the table mutants")
+    parser.add_argument("--reuse", action="store_true", help="keep mutmut's results in mutants/ from an earlier run")
+    parser.add_argument("--tables-only", action="store_true", help="skip mutmut")
+    parser.add_argument("--mutmut-only", action="store_true", help="skip the table mutants")
+    parser.add_argument("--fail-under", type=float, default=95.0, help="the score the run must reach (percent)")
+    args = parser.parse_args(argv)
+    unknown = set(args.modules) - set(RULE_MODULES)
+    if unknown:
+        parser.error(f"not a rule module: {', '.join(sorted(unknown))}")
+
+    statuses: dict[str, str] = {}
+    if not args.tables_only:
+        if not (args.reuse and args.mutmut_only):
+            run_mutmut(args.jobs, args.reuse)
+        statuses = mutmut_statuses()
+        print("mutmut:", dict(Counter(statuses.values())))
+    tables = [] if args.mutmut_only else run_tables(args.modules, args.jobs)
+    text, score = report(statuses, tables, args.modules)
+    print(text)
+    out = ROOT / "mutants"
+    out.mkdir(exist_ok=True)
+    (out / "report.md").write_text(text + "\n", encoding="utf-8")
+    (out / "tables.json").write_text(json.dumps(
+        [{"mutant": m.key, "status": s} for m, s in tables], indent=1), encoding="utf-8")
+    print(f"\nscore {score:.1f} % (bar {args.fail_under:.0f} %); report in mutants/report.md")
+    return 0 if score >= args.fail_under else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
