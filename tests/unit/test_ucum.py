@@ -199,3 +199,36 @@ def test_each_character_outside_ascii_printable_is_refused() -> None:
     accepted = sorted(set(range(0, 0x250)) - set(refused))
     # m followed by a digit is an exponent; by % ' * ^ etc. a longer symbol
     assert accepted == [c for c in range(33, 127) if chr(c) not in '"()+-./=[]{}']
+
+
+# The whole message for each rule whose words or position once could change unnoticed: the
+# position points at the opening bracket that is not closed or is empty.
+EXACT = [
+    ("(mg/L", "position 1: '(' is not closed"),
+    ("mg/(L", "position 4: '(' is not closed"),
+    ("m/(", "position 3: '(' is not closed"),
+    ("m/()", "position 3: empty parentheses"),
+    ("m.(/s)", "position 4: a leading '/' is only allowed at the start of the unit"),
+    ("m2-1", "position 3: a unit takes only one exponent"),
+    ("mm[Hg", "position 3: '[' is not closed"),
+    ("m[a[b]]", "position 4: square brackets can not be nested"),
+    ("mm[]", "position 3: empty square brackets"),
+    ("m/{abc", "position 3: '{' is not closed"),
+    ("m{a{b}}", "position 4: '{' inside an annotation"),
+    ("mL/{}", "position 4: empty annotation"),
+    ("m(s)", "position 2: '.' or '/' missing before '('"),
+    ("{x}[y]", "position 4: '.' or '/' missing after an annotation"),
+    ("(m)(s)", "position 4: '.' or '/' missing after a parenthesised term"),
+    ("24(m)", "position 3: '.' or '/' missing after a number"),
+    ("m/s)", "position 4: ')' without a matching '('"),
+    ("m/]", "position 3: ']' without a matching '['"),
+    ("m=s", "position 2: character '=' is not allowed outside square brackets"),
+    ("s-1m", "position 4: 'm' where '.', '/' or the end was expected"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), EXACT)
+def test_the_whole_message(text: str, message: str) -> None:
+    with pytest.raises(InvalidUnit) as refused:
+        check_unit(text)
+    assert str(refused.value) == message
