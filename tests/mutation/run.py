@@ -104,23 +104,32 @@ def _module_of(mutmut_name: str) -> str:
 
 # -- table mutants ----------------------------------------------------------------------------
 
-def run_table_mutant(mutant: TableMutant) -> str:
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False, encoding="utf-8") as f:
-        f.write(mutant.source)
-        source_file = f.name
+def _pytest(mutant: TableMutant, source_file: str, *args: str) -> str:
     env = dict(os.environ, EPH_MUTANT_MODULE=mutant.module, EPH_MUTANT_SOURCE=source_file,
                PYTHONDONTWRITEBYTECODE="1")
     try:
         proc = subprocess.run(
-            [_python(), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "tests.mutation.hook",
-             FIRST_TESTS[mutant.module.rsplit(".", 1)[-1]], *FAST_TESTS],
+            [_python(), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "tests.mutation.hook", *args],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=TABLE_TIMEOUT,
         )
     except subprocess.TimeoutExpired:
         return "timeout"
+    return {0: "survived", 5: "no tests"}.get(proc.returncode, "killed")
+
+
+def run_table_mutant(mutant: TableMutant) -> str:
+    """Killed or survived: first the module's own unit tests alone (they need no fixtures of the
+    whole suite and start in a second), then, if the mutant got through, all the fast tests."""
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False, encoding="utf-8") as f:
+        f.write(mutant.source)
+        source_file = f.name
+    try:
+        first = _pytest(mutant, source_file, "--noconftest", FIRST_TESTS[mutant.module.rsplit(".", 1)[-1]])
+        if first != "survived":
+            return first
+        return _pytest(mutant, source_file, *FAST_TESTS)
     finally:
         os.unlink(source_file)
-    return {0: "survived", 5: "no tests"}.get(proc.returncode, "killed")
 
 
 def run_tables(modules: Iterable[str], jobs: int) -> list[tuple[TableMutant, str]]:
