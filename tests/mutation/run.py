@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.mutation.equivalent import EQUIVALENT_MUTMUT, EQUIVALENT_TABLES
-from tests.mutation.tables import TableMutant, table_mutants
+from tests.mutation.tables import TableMutant, table_mutants, unchanged
 
 ROOT = Path(__file__).resolve().parents[2]
 RULE_MODULES = ("status", "release", "identity", "paging", "access", "ucum")
@@ -133,6 +133,17 @@ def run_table_mutant(mutant: TableMutant) -> str:
 
 
 def run_tables(modules: Iterable[str], jobs: int) -> list[tuple[TableMutant, str]]:
+    modules = list(modules)
+    for name in modules:
+        control = unchanged(f"service_domain.{name}")
+        with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False, encoding="utf-8") as f:
+            f.write(control.source)
+        try:
+            if _pytest(control, f.name, "--noconftest", FIRST_TESTS[name]) != "survived":
+                raise SystemExit(f"{name}: the tests fail on the unchanged module loaded as a mutant; "
+                                 "table mutants would be counted as killed for nothing")
+        finally:
+            os.unlink(f.name)
     mutants = [m for name in modules for m in table_mutants(f"service_domain.{name}")]
     print(f"table mutants: {len(mutants)}, {jobs} at a time")
     started = time.monotonic()
@@ -148,6 +159,15 @@ def run_tables(modules: Iterable[str], jobs: int) -> list[tuple[TableMutant, str
         statuses = list(pool.map(run_one, mutants))
     print(f"table mutants done in {time.monotonic() - started:.0f} s")
     return list(zip(mutants, statuses, strict=True))
+
+
+def reuse_tables(modules: Iterable[str]) -> list[tuple[TableMutant, str]]:
+    earlier = {r["mutant"]: r["status"] for r in json.loads((ROOT / "mutants" / "tables.json").read_text("utf-8"))}
+    mutants = [m for name in modules for m in table_mutants(f"service_domain.{name}")]
+    missing = [m.key for m in mutants if m.key not in earlier]
+    if missing:
+        raise SystemExit(f"{len(missing)} table mutants have no earlier result, e.g. {missing[0]}; run them")
+    return [(m, earlier[m.key]) for m in mutants]
 
 
 # -- report -----------------------------------------------------------------------------------
@@ -220,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="keep mutmut's results in mutants/ from an earlier run")
     parser.add_argument("--tables-only", action="store_true", help="skip mutmut")
     parser.add_argument("--mutmut-only", action="store_true", help="skip the table mutants")
+    parser.add_argument("--reuse-tables", action="store_true",
+                        help="take the table mutants' results from the last run (mutants/tables.json)")
     parser.add_argument("--fail-under", type=float, default=95.0, help="the score the run must reach (percent)")
     args = parser.parse_args(argv)
     unknown = set(args.modules) - set(RULE_MODULES)
@@ -232,7 +254,12 @@ def main(argv: list[str] | None = None) -> int:
             run_mutmut(args.jobs, args.reuse)
         statuses = mutmut_statuses()
         print("mutmut:", dict(Counter(statuses.values())))
-    tables = [] if args.mutmut_only else run_tables(args.modules, args.jobs)
+    if args.mutmut_only:
+        tables = []
+    elif args.reuse_tables:
+        tables = reuse_tables(args.modules)
+    else:
+        tables = run_tables(args.modules, args.jobs)
     text, score = report(statuses, tables, args.modules)
     print(text)
     out = ROOT / "mutants"

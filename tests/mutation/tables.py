@@ -207,6 +207,15 @@ class _Collector:
             self._add(root, node, " string changed", lambda n: ast.Constant("XX" + node.value + "XX"))
 
 
+def unchanged(module_name: str) -> TableMutant:
+    """The module as the mutants are written (parsed and unparsed), with no change: a control
+    that must pass the tests, or every mutant would count as killed for nothing."""
+    module = importlib.import_module(module_name)
+    assert module.__file__ is not None
+    with open(module.__file__, encoding="utf-8") as f:
+        return TableMutant(module_name, "", "no change", ast.unparse(ast.parse(f.read())))
+
+
 def table_mutants(module_name: str) -> list[TableMutant]:
     module = importlib.import_module(module_name)
     path = module.__file__

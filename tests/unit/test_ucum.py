@@ -224,6 +224,9 @@ EXACT = [
     ("m/]", "position 3: ']' without a matching '['"),
     ("m=s", "position 2: character '=' is not allowed outside square brackets"),
     ("s-1m", "position 4: 'm' where '.', '/' or the end was expected"),
+    # the first and the last printable character are shown as themselves
+    ("m+2!", "position 4: '!' where '.', '/' or the end was expected"),
+    ("(m-1~)", "position 5: '~' where '.', '/' or ')' was expected"),
 ]
 
 
