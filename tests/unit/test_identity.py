@@ -369,3 +369,12 @@ def test_rikskod() -> None:
         with pytest.raises(InvalidIdentity) as refused:
             rikskod(bad)
         assert str(refused.value) == "a rikskod is made from a 12-digit identity number"
+
+
+def test_day_60_is_no_samordningsnummer_day() -> None:
+    # a day of 60 is no date under either type; read as a personnummer it is refused for its date
+    number = with_check_digit("19850160123")
+    assert national_type_of(number) == PERSONNUMMER
+    assert national_type_of(with_check_digit("19850161123")) == SAMORDNINGSNUMMER
+    with pytest.raises(InvalidIdentity, match="^patient id does not hold a valid date of birth$"):
+        parse(number, national_type_of(number))
