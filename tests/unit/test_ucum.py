@@ -248,3 +248,15 @@ def test_every_digit_counts_as_a_digit(digit: str) -> None:
     assert is_ucum(f"{digit}{digit}/L") and is_ucum(f"m-{digit}")
     with pytest.raises(InvalidUnit, match="^position 1: unit symbol starts with a digit"):
         check_unit(f"{digit}m")
+
+
+def test_the_first_characters_past_ascii_are_refused_as_such() -> None:
+    for text, message in [
+        ("", "unit is empty"),
+        ("m\x80", "position 2: character U+0080 is not ASCII (UCUM writes micro as 'u')"),
+        ("m\x7f", "position 2: whitespace or control character"),
+        ("\x20m", "position 1: whitespace or control character"),
+    ]:
+        with pytest.raises(InvalidUnit) as refused:
+            check_unit(text)
+        assert str(refused.value) == message
