@@ -15,7 +15,7 @@ module, the mutants, the kills, the equivalents and the score; the survivors tha
 equivalent are listed with their change, and the run fails when the score is under the bar.
 
     python -m tests.mutation.run                 # everything, from a clean mutants/ folder
-    python -m tests.mutation.run --reuse         # keep mutmut's earlier results (faster)
+    python -m tests.mutation.run --reuse --reuse-tables   # the report again, nothing run
     python -m tests.mutation.run --tables-only access identity
 """
 
@@ -44,7 +44,7 @@ FAST_TESTS = ("tests/unit", "tests/service")
 # the tests run first against a module's table mutants (the rest follow): most kills come quickly
 FIRST_TESTS = {m: f"tests/unit/test_{m}.py" for m in RULE_MODULES}
 TABLE_TIMEOUT = 300  # seconds for one run of the fast tests against a table mutant
-KILLED = {"killed", "timeout", "segfault", "caught by type check", "suspicious"}
+KILLED = {"killed", "killed by the service tests", "timeout", "segfault", "caught by type check", "suspicious"}
 
 
 @dataclass
@@ -66,9 +66,8 @@ def _python() -> str:
 
 # -- mutmut ---------------------------------------------------------------------------------
 
-def run_mutmut(children: int, reuse: bool) -> None:
-    if not reuse:
-        shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+def run_mutmut(children: int) -> None:
+    shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     mutmut = Path(_python()).with_name("mutmut")
     # mutmut draws a progress line many times a second; keep only its last state
     proc = subprocess.run([str(mutmut), "run", "--max-children", str(children)], cwd=ROOT,
@@ -96,6 +95,28 @@ def mutmut_diff(name: str) -> str:
     out = subprocess.run([str(mutmut), "show", name], cwd=ROOT, stdout=subprocess.PIPE, text=True).stdout
     changed = [line for line in out.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
     return " | ".join(line.strip() for line in changed)
+
+
+def recheck_with_fast_tests(names: list[str], jobs: int) -> dict[str, str]:
+    """mutmut runs the unit tests only; a mutant they let through is run here against all the
+    fast tests, in mutmut's copy of the project with the mutant switched on."""
+    def one(name: str) -> str:
+        env = dict(os.environ, MUTANT_UNDER_TEST=name, PYTHONDONTWRITEBYTECODE="1")
+        try:
+            proc = subprocess.run([_python(), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *FAST_TESTS],
+                                  cwd=ROOT / "mutants", env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, timeout=TABLE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return "timeout"
+        status = {0: "survived", 5: "no tests"}.get(proc.returncode, "killed")
+        print(f"  fast tests on {name}: {status}", flush=True)
+        return status
+
+    if not names:
+        return {}
+    print(f"mutmut survivors run against all the fast tests: {len(names)}")
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return dict(zip(names, pool.map(one, names), strict=True))
 
 
 def _module_of(mutmut_name: str) -> str:
@@ -214,8 +235,9 @@ def report(mutmut: dict[str, str], tables: list[tuple[TableMutant, str]], module
         if tables and key.split(":")[0] in table and key not in keys:
             stale.append(f"{key}: listed as equivalent, but no such table mutant was made")
 
-    lines = ["| module | mutmut killed / total | tables killed / total | equivalent | score |",
-             "| --- | --- | --- | --- | --- |"]
+    lines = ["| module | mutmut killed / total | of them by timeout, by service tests | tables killed / total "
+             "| equivalent | score |",
+             "| --- | --- | --- | --- | --- | --- |"]
     whole = Tally()
     for m in code:
         c, tb = code[m], table[m]
@@ -223,9 +245,11 @@ def report(mutmut: dict[str, str], tables: list[tuple[TableMutant, str]], module
         whole.total += both.total
         whole.killed += both.killed
         whole.equivalent += both.equivalent
-        lines.append(f"| {m} | {c.killed} / {c.total} | {tb.killed} / {tb.total} | {both.equivalent} | "
-                     f"{both.score:.1f} % |")
-    lines.append(f"| all | | | {whole.equivalent} | {whole.score:.1f} % ({whole.killed} of "
+        timeouts = sum(1 for n, st in mutmut.items() if _module_of(n) == m and st == "timeout")
+        by_service = sum(1 for n, st in mutmut.items() if _module_of(n) == m and st == "killed by the service tests")
+        lines.append(f"| {m} | {c.killed} / {c.total} | {timeouts}, {by_service} | {tb.killed} / {tb.total} | "
+                     f"{both.equivalent} | {both.score:.1f} % |")
+    lines.append(f"| all | | | | {whole.equivalent} | {whole.score:.1f} % ({whole.killed} of "
                  f"{whole.total - whole.equivalent}) |")
     survivors = [s for m in code for s in code[m].survivors + table[m].survivors]
     if survivors:
@@ -239,7 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("modules", nargs="*", default=list(RULE_MODULES), help="rule modules (default: all)")
     parser.add_argument("--jobs", type=int, default=2, help="processes for mutmut and the table mutants")
-    parser.add_argument("--reuse", action="store_true", help="keep mutmut's results in mutants/ from an earlier run")
+    parser.add_argument("--reuse", action="store_true",
+                        help="report mutmut's results in mutants/ from an earlier run instead of running it")
     parser.add_argument("--tables-only", action="store_true", help="skip mutmut")
     parser.add_argument("--mutmut-only", action="store_true", help="skip the table mutants")
     parser.add_argument("--reuse-tables", action="store_true",
@@ -252,10 +277,19 @@ def main(argv: list[str] | None = None) -> int:
 
     statuses: dict[str, str] = {}
     if not args.tables_only:
-        if not (args.reuse and args.mutmut_only):
-            run_mutmut(args.jobs, args.reuse)
+        if not args.reuse:
+            run_mutmut(args.jobs)
         statuses = mutmut_statuses()
         print("mutmut:", dict(Counter(statuses.values())))
+        survivors = [n for n, st in statuses.items() if st not in KILLED and _module_of(n) in args.modules]
+        recheck_file = ROOT / "mutants" / "recheck.json"
+        earlier = json.loads(recheck_file.read_text("utf-8")) if args.reuse and recheck_file.exists() else {}
+        rechecked = {n: earlier[n] for n in survivors if n in earlier}
+        rechecked.update(recheck_with_fast_tests([n for n in survivors if n not in earlier], args.jobs))
+        recheck_file.write_text(json.dumps(rechecked, indent=1), encoding="utf-8")
+        for name, status in rechecked.items():
+            if status in KILLED:
+                statuses[name] = "killed by the service tests"
     if args.mutmut_only:
         tables = []
     elif args.reuse_tables:
