@@ -33,6 +33,11 @@ EQUIVALENT_MUTMUT: dict[str, tuple[str, str]] = {
         'query.created_before else "XXXX"',
         _DIGEST_SPELLING + "; an ISO time is never XXXX",
     ),
+    "service_domain.paging.x_query_digest__mutmut_16": ('query.sampling_unit or "XXXX"', _DIGEST_SPELLING),
+    "service_domain.paging.x_query_digest__mutmut_18": ('"XX,XX".join(sorted(query.statuses))', _DIGEST_SPELLING),
+    "service_domain.paging.x_query_digest__mutmut_22": ('query.created_from else "XXXX"', _DIGEST_SPELLING),
+    "service_domain.paging.x_query_digest__mutmut_29": ('"XX,XX".join(sorted(query.care_givers))', _DIGEST_SPELLING),
+    "service_domain.paging.x_query_digest__mutmut_32": ('else "XX*XX"', _DIGEST_SPELLING),
     "service_domain.paging.x_encode__mutmut_8": (
         'after.to_bytes(8, )', "int.to_bytes is big-endian by default since Python 3.11",
     ),
@@ -53,6 +58,11 @@ EQUIVALENT_MUTMUT: dict[str, tuple[str, str]] = {
     "service_domain.paging.x_decode__mutmut_35": (
         "int.from_bytes(raw[1:9], )", "int.from_bytes is big-endian by default since Python 3.11",
     ),
+    # status
+    "service_domain.status.x_check_result_transition__mutmut_25": (
+        "check_transition(current, target, None)",
+        "the sampling mode only decides KIT_SENT, and a result never moves an order to KIT_SENT",
+    ),
     # identity
     "service_domain.identity.x_rikskod__mutmut_9": (
         "number[8:13]", "the number has been checked to be 12 digits: [8:13] and [8:12] are the same slice",
@@ -62,6 +72,18 @@ EQUIVALENT_MUTMUT: dict[str, tuple[str, str]] = {
     "service_domain.ucum.x__show__mutmut_2": ("(33 <= ord(ch) <= 126) or True", "the other branch is never taken"),
     "service_domain.ucum.x__show__mutmut_7": ("33 <= ord(ch) <= 127", "character 127 never reaches the parser"),
     "service_domain.ucum.x__show__mutmut_8": ("ord(None)", "the branch it changes is never taken"),
+    "service_domain.ucum.xǁ_Parserǁmain_term__mutmut_3": (
+        "self.pos = 1", "the leading '/' is read at position 0, so setting the position to 1 is the same step",
+    ),
+    # component() is never called at the end of the unit (each caller checks that first), and the
+    # characters that reach its last branch (" = ] }) all have messages of their own in _unexpected,
+    # so neither that message nor the words passed to _unexpected can be seen
+    "service_domain.ucum.xǁ_Parserǁcomponent__mutmut_3": ("raise self._fail(None)", "the branch is never taken"),
+    "service_domain.ucum.xǁ_Parserǁcomponent__mutmut_4": ('"XXthe unit ends where', "the branch is never taken"),
+    "service_domain.ucum.xǁ_Parserǁcomponent__mutmut_5": ('"THE UNIT ENDS WHERE', "the branch is never taken"),
+    "service_domain.ucum.xǁ_Parserǁcomponent__mutmut_29": ("self._unexpected(None)", "the words are never shown"),
+    "service_domain.ucum.xǁ_Parserǁcomponent__mutmut_30": ('self._unexpected("XXa unitXX")', "the words are never shown"),
+    "service_domain.ucum.xǁ_Parserǁcomponent__mutmut_31": ('self._unexpected("A UNIT")', "the words are never shown"),
     "service_domain.ucum.xǁ_Parserǁ_no_suffix__mutmut_13": (
         'ch in "XX[(XX"', "X is a symbol character, tested just before; '[' and '(' are still there",
     ),

@@ -82,7 +82,7 @@ def test_which_statuses_each_kind_may_report(kind: SystemKind, status: OrderStat
 def test_a_system_acts_only_on_the_care_givers_it_serves() -> None:
     lab = system(K.LAB, care_givers=frozenset({"SE2321000016-CG1"}))
     access.check_serves(lab, "se2321000016-cg1")  # HSA-ids compare case-insensitively
-    with pytest.raises(RuleViolation, match="may not act on this care giver's data") as refused:
+    with pytest.raises(RuleViolation, match="^the calling system may not act on this care giver's data$") as refused:
         access.check_serves(lab, "SE2321000016-CG2")
     assert refused.value.sub_code is SubCode.NOT_PERMITTED
     access.check_serves(system(K.STAFF_UI, all_care_givers=True), "SE2321000016-CG2")
