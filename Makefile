@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SERVICE_URL := http://127.0.0.1:8081
 
-.PHONY: serve scaleout test lint bench benchdeps soak faults install sysdeps postgres clean
+.PHONY: serve scaleout test lint bench benchdeps soak faults mutation install sysdeps postgres clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,17 @@ soak: $(BENCH_STAMP) postgres
 FAULTS_ARGS ?=
 faults: $(BENCH_STAMP)
 	$(BIN)/python -m tests.bench.faults --docs $(FAULTS_ARGS)
+
+# Mutation testing of the rule modules against the fast tests (docs/mutation.md); not part of
+# `make test`, as it takes long. MUTATION_ARGS, e.g. `--reuse`, `--tables-only access`, `--jobs 1`.
+MUTATION_STAMP := $(VENV)/.mutation-stamp
+$(MUTATION_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,mutation]'
+	touch $(MUTATION_STAMP)
+
+MUTATION_ARGS ?=
+mutation: $(MUTATION_STAMP)
+	$(BIN)/python -m tests.mutation.run $(MUTATION_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

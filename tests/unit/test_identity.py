@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -12,6 +12,7 @@ from service_domain.identity import (
     luhn_check_digit,
     national_type_of,
     parse_person_id,
+    rikskod,
 )
 from tests.support import person_number
 
@@ -181,3 +182,199 @@ def test_invalid_hsa_ids(value: str, rule: str) -> None:
     assert not is_hsa_id(value)
     with pytest.raises(InvalidIdentity, match=rule):
         check_hsa_id(value)
+
+
+# -- boundaries and exact refusals (each of these once let a broken rule through) ---------------
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn test as the tax agency describes it, written apart from the code under test:
+    double every other digit from the right, add the digits of the products, and the sum ends in 0."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d // 10 + d % 10
+    return total % 10 == 0
+
+
+# ten-digit numbers that pass the Luhn test: personnummer without the century, and organisation numbers
+LUHN_VALID = ["1212121212", "8112189876", "9001012385", "0002292381", "2321000016", "5565594230",
+              "2321000255", "2321000024"]
+
+
+@pytest.mark.parametrize("number", LUHN_VALID)
+def test_luhn_digit_of_known_numbers(number: str) -> None:
+    assert luhn_valid(number)
+    assert luhn_check_digit(number[:9]) == int(number[9])
+
+
+def test_luhn_digit_agrees_with_the_luhn_test_for_every_nine_digit_prefix_of_a_sample() -> None:
+    for n in range(0, 10**9, 7_654_321):
+        nine = f"{n:09d}"
+        digit = luhn_check_digit(nine)
+        assert 0 <= digit <= 9 and luhn_valid(nine + str(digit)), nine
+        assert not any(luhn_valid(nine + str(other)) for other in range(10) if other != digit)
+
+
+def with_check_digit(eleven: str) -> str:
+    """Twelve digits whose last is the right Luhn digit, found by the independent test."""
+    return next(eleven + d for d in "0123456789" if luhn_valid(eleven[2:] + d))
+
+
+@pytest.mark.parametrize("day", [1, 31])
+def test_samordningsnummer_on_the_first_and_the_31st_of_a_month(day: int) -> None:
+    number = with_check_digit(f"198501{60 + day}123")
+    pid = parse(number, SAMORDNINGSNUMMER)
+    assert pid.birth_date == date(1985, 1, day)
+    assert pid.age_on(date(2026, 1, day)) == 41 and pid.age_on(date(2026, 1, day) - timedelta(days=1)) == 40
+    assert national_type_of(number) == SAMORDNINGSNUMMER
+
+
+@pytest.mark.parametrize("day", [1, 31])
+def test_personnummer_on_the_first_and_the_31st_of_a_month(day: int) -> None:
+    number = with_check_digit(f"198501{day:02d}123")
+    assert parse(number).birth_date == date(1985, 1, day)
+    assert national_type_of(number) == PERSONNUMMER
+
+
+@pytest.mark.parametrize("day", range(10, 32, 3))
+def test_national_type_of_reads_the_day_only(day: int) -> None:
+    # the serial after the day must not be read as part of it
+    assert national_type_of(with_check_digit(f"198503{day:02d}999")) == PERSONNUMMER
+    assert national_type_of(with_check_digit(f"198503{day + 60:02d}999")) == SAMORDNINGSNUMMER
+
+
+@pytest.mark.parametrize("number", ["19850361123", "1985036112345", "19850361123X", "198503611234 "])
+def test_national_type_of_a_number_that_is_not_twelve_digits_is_personnummer(number: str) -> None:
+    assert national_type_of(number) == PERSONNUMMER
+
+
+def test_a_child_born_today_is_valid_and_one_born_tomorrow_is_not() -> None:
+    today = date(2026, 3, 1)
+    born_today = with_check_digit("20260301123")
+    assert parse(born_today, today=today).age_on(today) == 0
+    assert parse(with_check_digit("20260228123"), today=today).age_on(today) == 0
+    with pytest.raises(InvalidIdentity, match="^patient id has a date of birth in the future$"):
+        parse(born_today, today=today - timedelta(days=1))
+    coordination = with_check_digit("20260361123")
+    assert parse(coordination, SAMORDNINGSNUMMER, today=today).birth_date == today
+    with pytest.raises(InvalidIdentity, match="future"):
+        parse(coordination, SAMORDNINGSNUMMER, today=today - timedelta(days=1))
+
+
+# (number, type, the exact message)
+REFUSALS = [
+    ("19121212121", PERSONNUMMER, "patient id must be 12 digits YYYYMMDDNNNC"),  # 11 digits
+    ("1912121212120", PERSONNUMMER, "patient id must be 12 digits YYYYMMDDNNNC"),  # 13 digits
+    ("19121212121", SAMORDNINGSNUMMER, "patient id must be 12 digits YYYYMMDDNNNC"),
+    ("1912121212120", SAMORDNINGSNUMMER, "patient id must be 12 digits YYYYMMDDNNNC"),
+    ("19121212-1212", PERSONNUMMER, "patient id must be 12 digits YYYYMMDDNNNC"),
+    ("191212121213", PERSONNUMMER, "patient id check digit is wrong"),
+    (with_check_digit("19850160123"), SAMORDNINGSNUMMER, "samordningsnummer must have day of birth + 60"),
+    (with_check_digit("19850192123"), SAMORDNINGSNUMMER, "samordningsnummer must have day of birth + 60"),
+    (with_check_digit("19850100123"), SAMORDNINGSNUMMER, "samordningsnummer must have day of birth + 60"),
+    (with_check_digit("19850161123"), PERSONNUMMER, "a number with day + 60 is a samordningsnummer; use its type"),
+    (with_check_digit("19850160123"), PERSONNUMMER, "patient id does not hold a valid date of birth"),
+    (with_check_digit("19850132123"), PERSONNUMMER, "patient id does not hold a valid date of birth"),
+    (with_check_digit("19850229123"), PERSONNUMMER, "patient id does not hold a valid date of birth"),
+    (with_check_digit("19850289123"), SAMORDNINGSNUMMER, "patient id does not hold a valid date of birth"),
+    (with_check_digit("19851301123"), PERSONNUMMER, "patient id does not hold a valid date of birth"),
+    (with_check_digit("19850001123"), PERSONNUMMER, "patient id does not hold a valid date of birth"),
+    ("191212121212", "1.2.752.129.2.1.3.2", "patient id type is not personnummer, samordningsnummer or a "
+                                            "reservnummer type of the care giver"),
+]
+
+
+@pytest.mark.parametrize("number, type_oid, message", REFUSALS)
+def test_each_rule_refuses_with_its_own_words(number: str, type_oid: str, message: str) -> None:
+    with pytest.raises(InvalidIdentity) as refused:
+        parse(number, type_oid)
+    assert str(refused.value) == message
+
+
+def test_the_national_types_are_the_published_oids() -> None:
+    assert parse("191212121212", "1.2.752.129.2.1.3.1").is_national
+    samordning = with_check_digit("19850367123")
+    pid = parse(samordning, "1.2.752.129.2.1.3.3")
+    assert pid.is_national and pid.is_samordningsnummer and pid.birth_date == date(1985, 3, 7)
+    assert not PersonId("191212121212", "1.2.752.129.2.1.3.1").is_samordningsnummer
+
+
+def test_a_reservnummer_type_needs_the_configured_types_even_when_empty() -> None:
+    with pytest.raises(InvalidIdentity, match="reservnummer type of the care giver"):
+        parse("A1", "1.2.3.4", reserve_types={})
+    with pytest.raises(InvalidIdentity, match="reservnummer type of the care giver"):
+        parse("A1", "1.2.3.4", reserve_types={"1.2.3.5": None})
+
+
+@pytest.mark.parametrize("number, ok", [("A", True), ("a" * 32, True), ("", False), ("a" * 33, False),
+                                         ("AB-12", False), ("AB 12", False), ("ÅB12", False)])
+def test_a_reservnummer_without_a_pattern_is_1_to_32_letters_and_digits(number: str, ok: bool) -> None:
+    kinds: dict[str, str | None] = {"1.2.3.4": None}
+    if ok:
+        assert parse(number, "1.2.3.4", reserve_types=kinds) == PersonId(number, "1.2.3.4")
+    else:
+        with pytest.raises(InvalidIdentity) as refused:
+            parse(number, "1.2.3.4", reserve_types=kinds)
+        assert str(refused.value) == "patient id does not follow the format of its reservnummer type"
+
+
+def test_a_reservnummer_pattern_narrows_but_never_widens_the_default() -> None:
+    kinds = {"1.2.3.4": r".*"}
+    assert parse("AB12", "1.2.3.4", reserve_types=kinds)
+    for bad in ("AB-12", "", "a" * 33):
+        with pytest.raises(InvalidIdentity, match="format"):
+            parse(bad, "1.2.3.4", reserve_types=kinds)
+    with pytest.raises(InvalidIdentity, match="format"):
+        parse("AB12", "1.2.3.4", reserve_types={"1.2.3.4": r"[0-9]+"})
+
+
+@pytest.mark.parametrize("value, ok", [
+    ("SE2321000016-" + "A" * 18, True),  # 31 characters
+    ("SE162321000016-" + "A" * 16, True),  # 31 with the century prefix
+    ("SE2321000016-" + "A" * 19, False),  # 32
+    ("SE162321000016-" + "A" * 17, False),  # 32
+    ("SE2321000016-A", True),  # a local part of one character
+    ("SE2321000016", False),  # no local part at all
+    ("SE16-A1", False),
+    ("SE232100001-A1", False),  # 9 digits
+    ("SE23210000160-A1", False),  # 11 digits
+    ("SE2321000017-A1", False),  # wrong Luhn digit
+])
+def test_hsa_id_boundaries(value: str, ok: bool) -> None:
+    assert is_hsa_id(value) is ok
+    if ok:
+        assert check_hsa_id(value) == value
+    else:
+        with pytest.raises(InvalidIdentity):
+            check_hsa_id(value)
+
+
+def test_hsa_id_refusals_name_what_was_checked() -> None:
+    with pytest.raises(InvalidIdentity) as refused:
+        check_hsa_id("SE2321000016-" + "A" * 19, "performingLabHSAId")
+    assert str(refused.value) == ("performingLabHSAId is not an HSA-id (SE + organisation number + '-' + "
+                                  "letters and digits, at most 31)")
+    with pytest.raises(InvalidIdentity) as refused:
+        check_hsa_id("SE2321000017-A1", "careGiverHSAId")
+    assert str(refused.value) == "careGiverHSAId has a wrong check digit in its organisation number"
+    with pytest.raises(InvalidIdentity) as refused:
+        check_hsa_id("SE2321000017-A1")
+    assert str(refused.value) == "HSA-id has a wrong check digit in its organisation number"
+
+
+def test_rikskod() -> None:
+    assert rikskod("198503072382") == "85-2382"
+    assert rikskod("200012319999") == "00-9999"
+    for bad in ("19850307238", "1985030723820", "19850307238X"):
+        with pytest.raises(InvalidIdentity) as refused:
+            rikskod(bad)
+        assert str(refused.value) == "a rikskod is made from a 12-digit identity number"
+
+
+def test_day_60_is_no_samordningsnummer_day() -> None:
+    # a day of 60 is no date under either type; read as a personnummer it is refused for its date
+    number = with_check_digit("19850160123")
+    assert national_type_of(number) == PERSONNUMMER
+    assert national_type_of(with_check_digit("19850161123")) == SAMORDNINGSNUMMER
+    with pytest.raises(InvalidIdentity, match="^patient id does not hold a valid date of birth$"):
+        parse(number, national_type_of(number))

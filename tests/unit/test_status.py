@@ -91,3 +91,31 @@ def test_result_reports_refused(current: OrderStatus, report: ReportStatus) -> N
     with pytest.raises(RuleViolation) as e:
         check_result_transition(current, report, SamplingMode.SITE)
     assert e.value.sub_code is SubCode.TRANSITION_REFUSED
+
+
+@pytest.mark.parametrize(
+    "current, report, message",
+    [
+        (S.FINAL_RESULT, ReportStatus.FINAL, "the order has a final result; send a CORRECTED report to change it"),
+        (S.FINAL_RESULT, ReportStatus.PRELIMINARY,
+         "the order has a final result; send a CORRECTED report to change it"),
+        (S.PRELIMINARY_RESULT, ReportStatus.CORRECTED,
+         "a CORRECTED report replaces a final result; this order has none"),
+        (S.ORDERED, ReportStatus.CORRECTED, "a CORRECTED report replaces a final result; this order has none"),
+        (S.CANCELLED, ReportStatus.FINAL, "an order in status CANCELLED cannot move to FINAL_RESULT"),
+    ],
+)
+def test_a_refused_result_report_says_what_to_send(current: OrderStatus, report: ReportStatus, message: str) -> None:
+    # the words reach the lab in the fault: they must name the report status the lab should use
+    with pytest.raises(RuleViolation) as e:
+        check_result_transition(current, report, SamplingMode.SITE)
+    assert str(e.value) == message
+
+
+def test_kit_sent_is_refused_for_a_site_order_with_its_reason() -> None:
+    with pytest.raises(RuleViolation) as e:
+        check_transition(S.ORDERED, S.KIT_SENT, SamplingMode.SITE)
+    assert str(e.value) == "KIT_SENT applies to home-kit orders only"
+    with pytest.raises(RuleViolation) as e:
+        check_transition(S.RECEIVED_BY_LAB, S.KIT_SENT, SamplingMode.HOME_KIT)
+    assert str(e.value) == "an order in status RECEIVED_BY_LAB cannot move to KIT_SENT"

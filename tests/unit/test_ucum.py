@@ -199,3 +199,72 @@ def test_each_character_outside_ascii_printable_is_refused() -> None:
     accepted = sorted(set(range(0, 0x250)) - set(refused))
     # m followed by a digit is an exponent; by % ' * ^ etc. a longer symbol
     assert accepted == [c for c in range(33, 127) if chr(c) not in '"()+-./=[]{}']
+
+
+# The whole message for each rule whose words or position once could change unnoticed: the
+# position points at the opening bracket that is not closed or is empty.
+EXACT = [
+    ("(mg/L", "position 1: '(' is not closed"),
+    ("mg/(L", "position 4: '(' is not closed"),
+    ("m/(", "position 3: '(' is not closed"),
+    ("m/()", "position 3: empty parentheses"),
+    ("m.(/s)", "position 4: a leading '/' is only allowed at the start of the unit"),
+    ("m2-1", "position 3: a unit takes only one exponent"),
+    ("mm[Hg", "position 3: '[' is not closed"),
+    ("m[a[b]]", "position 4: square brackets can not be nested"),
+    ("mm[]", "position 3: empty square brackets"),
+    ("m/{abc", "position 3: '{' is not closed"),
+    ("m{a{b}}", "position 4: '{' inside an annotation"),
+    ("mL/{}", "position 4: empty annotation"),
+    ("m(s)", "position 2: '.' or '/' missing before '('"),
+    ("{x}[y]", "position 4: '.' or '/' missing after an annotation"),
+    ("(m)(s)", "position 4: '.' or '/' missing after a parenthesised term"),
+    ("24(m)", "position 3: '.' or '/' missing after a number"),
+    ("m/s)", "position 4: ')' without a matching '('"),
+    ("m/]", "position 3: ']' without a matching '['"),
+    ("m=s", "position 2: character '=' is not allowed outside square brackets"),
+    ("s-1m", "position 4: 'm' where '.', '/' or the end was expected"),
+    ("/", "position 1: a unit must follow the leading '/'"),
+    ("mg/", "position 3: the unit ends with an operator"),
+    ("m.s.", "position 4: the unit ends with an operator"),
+    ("-1", "position 1: an exponent sign must follow a unit symbol"),
+    ("m/)", "position 3: ')' where a unit was expected"),
+    ("(m/)", "position 4: ')' where a unit was expected"),
+    ("m-", "position 2: exponent sign is not followed by digits"),
+    ("cm+x", "position 3: exponent sign is not followed by digits"),
+    # the first and the last printable character are shown as themselves
+    ("m+2!", "position 4: '!' where '.', '/' or the end was expected"),
+    ("(m-1~)", "position 5: '~' where '.', '/' or ')' was expected"),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), EXACT)
+def test_the_whole_message(text: str, message: str) -> None:
+    with pytest.raises(InvalidUnit) as refused:
+        check_unit(text)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("digit", "0123456789")
+def test_every_digit_counts_as_a_digit(digit: str) -> None:
+    # digits after a symbol are its exponent, so no second (signed) one may follow
+    assert is_ucum(f"m{digit}") and is_ucum(f"m{digit}{{x}}")
+    with pytest.raises(InvalidUnit) as refused:
+        check_unit(f"m{digit}-1")
+    assert str(refused.value) == "position 3: a unit takes only one exponent"
+    # a run of digits is a number, and a symbol may not start with one
+    assert is_ucum(f"{digit}{digit}/L") and is_ucum(f"m-{digit}")
+    with pytest.raises(InvalidUnit, match="^position 1: unit symbol starts with a digit"):
+        check_unit(f"{digit}m")
+
+
+def test_the_first_characters_past_ascii_are_refused_as_such() -> None:
+    for text, message in [
+        ("", "unit is empty"),
+        ("m\x80", "position 2: character U+0080 is not ASCII (UCUM writes micro as 'u')"),
+        ("m\x7f", "position 2: whitespace or control character"),
+        ("\x20m", "position 1: whitespace or control character"),
+    ]:
+        with pytest.raises(InvalidUnit) as refused:
+            check_unit(text)
+        assert str(refused.value) == message
