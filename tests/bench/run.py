@@ -257,7 +257,11 @@ def main() -> int:
     parser.add_argument("--output", default=str(ROOT / "bench-results" / "bench.json"))
     parser.add_argument("--readme", action="store_true", help="write the table into the README and the charts to docs/bench")
     parser.add_argument("--no-scaleout", action="store_true", help="leave out 2+2 nodes against 1+1 behind HAProxy")
+    parser.add_argument("--from-json", metavar="PATH",
+                        help="measure nothing: write the README table and charts of an earlier run's JSON")
     args = parser.parse_args()
+    if args.from_json:
+        return rerender(Path(args.from_json))
     for tool in ("wrk", "haproxy"):
         if not shutil.which(tool):
             print(f"{tool} is needed (make bench installs it)", file=sys.stderr)
@@ -367,7 +371,8 @@ def main() -> int:
                                "orders": args.orders, "seconds": args.seconds,
                                "results": {k: v.as_dict() for k, v in results.items()},
                                "scale": [g.as_dict() for g in grown], "targets": report,
-                               "scaleout": spread.as_dict() if spread else None}, indent=2))
+                               "scaleout": spread.as_dict() if spread else None,
+                               "scaleout_table": spread.table() if spread else None}, indent=2))
     print(f"\nresults in {out}")
     if spread:
         print(f"\n{spread.table()}")
@@ -376,6 +381,23 @@ def main() -> int:
         charts(results, ROOT / "docs" / "bench")
     # a target not met is a finding, printed and recorded; a call that went wrong is a failed run
     return 0 if report[-1]["met"] else 1
+
+
+def rerender(path: Path) -> int:
+    """The README block and the charts of a run recorded as JSON (a table's layout changed, say)."""
+    data = json.loads(path.read_text())
+
+    def load(d: dict[str, Any] | None) -> Load | None:
+        return Load(**d) if d else None
+
+    results = {name: Case(name, Load(**c["peak"]), Load(**c["single"]), load(c["half"]))
+               for name, c in data["results"].items()}
+    grown = [scale.Size(g["orders"], g["seed_seconds"], g["plans"],
+                        {k: {how: Load(**d) for how, d in v.items()} for k, v in g["loads"].items()})
+             for g in data["scale"]]
+    write_readme(results, grown, data["targets"], data.get("scaleout_table"), when=data["when"][:10])
+    charts(results, ROOT / "docs" / "bench")
+    return 0
 
 
 def _one_answer(pki: Any, port: int, data: Inputs) -> bytes:
@@ -447,8 +469,8 @@ def table(results: dict[str, Case]) -> str:
              "|---|---:|---:|---:|---:|---:|---|"]
     for name, c in results.items():
         half = f"{c.half.p99_ms:.1f} ({c.half.rps:.0f}/s)" if c.half else ""
-        lines.append(f"| {name} | {c.peak.rps:,.0f} | {c.peak.p50_ms:.2f} | {c.peak.p99_ms:.1f} | "
-                     f"{c.single.p50_ms:.2f} | {half} |".replace(",", " ") + f" {cpu_text(c.peak)} |")
+        lines.append(f"| {name} | {_n(c.peak.rps)} | {c.peak.p50_ms:.2f} | {c.peak.p99_ms:.1f} | "
+                     f"{c.single.p50_ms:.2f} | {half} | {cpu_text(c.peak)} |")
     return "\n".join(lines)
 
 
@@ -458,15 +480,20 @@ def scale_table(grown: list[scale.Size]) -> str:
              "|---:|---:|---:|---:|---:|---:|---|"]
     for g in grown:
         lab, patient = g.loads["by lab, paged"], g.loads["by patient"]
-        indexes = "; ".join(f"{name}: {p['index'] or 'none'}" for name, p in g.plans.items())
-        lines.append(f"| {g.orders:,} | {g.seed_seconds:.0f} s | {lab['single'].p50_ms:.2f} / {lab['single'].p99_ms:.2f} "
-                     f"| {lab['peak'].rps:,.0f} | {patient['single'].p50_ms:.2f} / {patient['single'].p99_ms:.2f} "
-                     f"| {patient['peak'].rps:,.0f} | {indexes} |".replace(",", " ").replace("; ", ", "))
+        indexes = ", ".join(f"{name}: {p['index'] or 'none'}" for name, p in g.plans.items())
+        lines.append(f"| {_n(g.orders)} | {g.seed_seconds:.0f} s | {lab['single'].p50_ms:.2f} / {lab['single'].p99_ms:.2f} "
+                     f"| {_n(lab['peak'].rps)} | {patient['single'].p50_ms:.2f} / {patient['single'].p99_ms:.2f} "
+                     f"| {_n(patient['peak'].rps)} | {indexes} |")
     return "\n".join(lines)
 
 
+def _n(value: float) -> str:
+    """A whole number with a space between thousands."""
+    return f"{value:,.0f}".replace(",", " ")
+
+
 def write_readme(results: dict[str, Case], grown: list[scale.Size], report: list[dict[str, Any]],
-                 scaleout_table: str | None = None) -> None:
+                 scaleout_table: str | None = None, when: str | None = None) -> None:
     readme = ROOT / "README.md"
     text_ = readme.read_text(encoding="utf-8")
     if README_START not in text_ or README_END not in text_:
@@ -476,8 +503,12 @@ def write_readme(results: dict[str, Case], grown: list[scale.Size], report: list
         f"- {'met' if t['met'] else '**not met**'}: {t['target']}: "
         + ("not measured" if t["measured"] is None else f"{t['measured']:.2f}{t['unit']}")
         + f" (goal {t['goal']}{t['unit']})" for t in report)
-    block = (f"{README_START}\n_Measured {datetime.now(UTC):%Y-%m-%d} on {os.cpu_count()} cores, one run "
+    shown = [name for name in ("postgresql: GetOrders by lab, paged (10 a page)", "postgresql: GetOrders by patient",
+                               "postgresql: SetResult") if f"{name}, routed" in results]
+    pictures = "".join(f"![{name}](docs/bench/{chart_name(name)})\n" for name in shown)
+    block = (f"{README_START}\n_Measured {when or f'{datetime.now(UTC):%Y-%m-%d}'} on {os.cpu_count()} cores, one run "
              f"(`make bench`)._\n\n{table(results)}\n\n"
+             + (f"{pictures}\n(a chart of every case is in `docs/bench/`)\n\n" if pictures else "")
              + (f"GetOrders as the data grows:\n\n{scale_table(grown)}\n\n" if grown else "")
              + (f"Routed GetOrders by lab through HAProxy, 1+1 and 2+2 nodes (docs/scaleout.md):\n\n"
                 f"{scaleout_table}\n\n" if scaleout_table else "")
@@ -485,6 +516,10 @@ def write_readme(results: dict[str, Case], grown: list[scale.Size], report: list
     before, rest = text_.split(README_START, 1)
     after = rest.split(README_END, 1)[1]
     readme.write_text(before + block + after, encoding="utf-8")
+
+
+def chart_name(kind: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in kind.lower()).strip("-") + ".png"
 
 
 def charts(results: dict[str, Case], folder: Path) -> None:
@@ -515,8 +550,7 @@ def charts(results: dict[str, Case], folder: Path) -> None:
         right.legend()
         fig.suptitle(kind, fontsize=10)
         fig.tight_layout()
-        slug = "".join(ch if ch.isalnum() else "-" for ch in kind.lower()).strip("-")
-        fig.savefig(folder / f"{slug}.png", dpi=90)
+        fig.savefig(folder / chart_name(kind), dpi=90)
         plt.close(fig)
 
 
