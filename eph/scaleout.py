@@ -60,6 +60,9 @@ class Topology:
     folder: Path = Path("var/scaleout")
 
     def __post_init__(self) -> None:
+        # the nodes run in the repository (cwd=ROOT): a relative folder means the same place for
+        # this process, HAProxy and every node, wherever the command was started
+        object.__setattr__(self, "folder", self.folder.resolve())
         if self.services < 1 or self.platforms < 1:
             raise ValueError("at least one service node and one platform node")
         if self.node_ports and len(self.node_ports) != self.services + self.platforms:
@@ -180,7 +183,7 @@ class ScaleOut:
                  env: dict[str, str] | None = None) -> None:
         self.topology = topology
         self.database_url = database_url
-        self.certs_dir = certs_dir
+        self.certs_dir = certs_dir.resolve()
         self.env = env or {}
         folder = topology.folder
         ports = topology.ports()

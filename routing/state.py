@@ -79,12 +79,22 @@ class CatalogueHolder:
         """Read the catalogue from the database and put it in force, and tell the other nodes;
         raises (leaving the old one) on failure."""
         with self._lock:
+            before: int | None
+            try:
+                before = self._read_generation() or 0  # no reload recorded yet: 0
+            except Exception:
+                before = None  # unknown: read again after announcing, to be safe
             loaded = self._reload()
             if self.announce is not None:
                 try:
                     self.generation = self.announce(loaded.version)
                 except Exception as e:  # in force here; the other nodes follow on the next reload
                     log.error("catalogue: reloaded, but the other nodes were not told (%s)", type(e).__name__)
+                else:
+                    if before is None or self.generation != before + 1:
+                        # another node announced a reload between our look and ours: what it put in
+                        # force may be newer than what we read, and we will not follow our own number
+                        loaded = self._reload()
             return loaded
 
     def _reload(self) -> Loaded:

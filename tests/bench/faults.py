@@ -162,7 +162,7 @@ def verdicts(report: dict[str, Any]) -> list[tuple[str, bool]]:
          and r["first_write_ok_after_back_s"] <= RECOVERY_GOAL_S and r["failed_from_goal_after_back"] == 0),
         ("database restarted: without a restart of the service", r["service_processes_same"]),
         ("accounting: every write retried after a failure answered OK or INFO", a["retries_not_good"] == 0),
-        ("accounting: every result and status step asked for stored exactly once, nothing else stored",
+        ("accounting: every result and status step asked for stored exactly once, nothing else stored on those orders",
          all(not a[w][x] for w in ("result", "status") for x in ("lost", "stored_twice", "stored_unasked", "ok_twice"))
          and all(a[w]["stored"] == a[w]["asked"] for w in ("result", "status"))),
     ]

@@ -508,7 +508,8 @@ def stored_receipts(url: str, order_ids: Sequence[str]) -> list[str]:
 
 def account(url: str, calls: Sequence[Call], since: datetime) -> dict[str, Any]:
     """Stored results and status steps against the writes answered OK: nothing lost (every OK is
-    stored), nothing stored that no call asked for, nothing stored twice."""
+    stored), nothing stored on the orders written to that no call asked for (other orders are not
+    read), nothing stored twice."""
     report: dict[str, Any] = {}
     for kind, stored_of in (("result", lambda ids: [f"{o}#{v}" for o, v in stored_results(url, ids, since)]),
                             ("status", lambda ids: stored_receipts(url, ids))):

@@ -150,7 +150,7 @@ def verdicts(report: dict[str, Any]) -> list[tuple[str, bool]]:
 
     return [
         ("every call answered as expected (100 %)", report["good"] == report["calls"]),
-        ("every result and status update answered OK is stored, none twice, nothing no call asked for",
+        ("every result and status update answered OK is stored, none twice, and nothing on those orders that no call asked for",
          kept("result") and kept("status")),
         ("as many results and status steps stored as answered OK (none done without its answer arriving)",
          all(acc[k]["stored"] == acc[k]["answered_ok"] for k in ("result", "status"))),

@@ -109,17 +109,22 @@ def test_the_session_cookie_is_sealed_and_lapses() -> None:
     assert old.load(old.dump(stale)) is None  # logged in too long ago
 
 
-def test_the_development_login_is_off_unless_turned_on() -> None:
-    c = client(dev_login=False)
+@pytest.mark.parametrize("dev_login", [False, True])
+def test_the_development_login_is_off_unless_turned_on(dev_login: bool) -> None:
+    key = new_key()
+    config = CitizenWebConfig(dev_login=dev_login)
+    c = create_app(config, session_key=key).test_client()
     page = c.get("/logga-in").get_data(as_text=True)
-    assert "Utvecklingsinloggning" not in page and "e-legitimation" in page
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token is None  # no form at all
-    assert log_in_attempt(c).status_code in (400, 404)
-
-
-def log_in_attempt(c: FlaskClient) -> Any:
-    return c.post("/logga-in", data={"personnummer": PATIENT})
+    assert ("Utvecklingsinloggning" in page) is dev_login and "e-legitimation" in page
+    assert (re.search(r'name="csrf_token" value="([^"]+)"', page) is not None) is dev_login  # no form when off
+    # a well-formed post with a valid token for this browser's session, as a crafted request would be
+    cookie = c.get_cookie("eph-1177-dev")
+    assert cookie is not None
+    codec = SessionCodec(key, config.idle_minutes * 60, config.session_hours * 3600)
+    session = codec.load(cookie.value)
+    assert session is not None
+    answer = c.post("/logga-in", data={"csrf_token": codec.csrf_token(session), "personnummer": PATIENT})
+    assert answer.status_code == (302 if dev_login else 404)
 
 
 def test_an_unreachable_platform_is_a_plain_message() -> None:

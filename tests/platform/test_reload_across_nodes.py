@@ -83,6 +83,27 @@ def test_a_reload_on_one_node_is_followed_by_the_other(nodes: tuple[Node, Node],
     assert one.holder.follow() is True and one.routes() == 1 and one.holder.generation == 2
 
 
+def test_a_node_whose_reload_crosses_another_nodes_ends_with_the_newer_catalogue(
+        nodes: tuple[Node, Node], database: str) -> None:
+    """Node one reads the catalogue; before it announces, the catalogue is edited and node two
+    reloads and announces. One's own announcement comes after two's, so one never follows two's:
+    it must read again itself."""
+    one, two = nodes
+    announce = one.holder.announce
+    assert announce is not None
+
+    def crossed(version: int) -> int:
+        _edit(database)
+        two.holder.reload()  # generation 1, with the edit
+        return announce(version)  # generation 2, for what one read before the edit
+
+    one.holder.announce = crossed
+    one.holder.reload()
+    assert two.routes() == 2 and one.holder.generation == 2
+    assert one.routes() == 2  # not the catalogue it read before the edit
+    assert two.holder.follow() is True and two.routes() == 2
+
+
 def test_starting_a_node_announces_nothing(nodes: tuple[Node, Node], database: str, tmp_path: Path) -> None:
     one, two = nodes
     _edit(database)
