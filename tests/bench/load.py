@@ -29,14 +29,15 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from sqlalchemy import create_engine, delete, select, text, update
@@ -48,6 +49,8 @@ from service_domain.persistence.tables import lab_result, order_status_change, p
 from tests.bench.harness import get_orders, rss_kib
 from tests.bench.scale import lab_tokens
 from tests.support import PERSONNUMMER, free_port, soap_envelope
+
+T = TypeVar("T")
 
 CORE = "urn:riv:clinicalprocess:activity:selfsampling:1"
 INSTANCE = "eph-vp-dev"  # the platform's default instance id (callers on loopback name it)
@@ -378,7 +381,7 @@ async def _drive(base: str, mix: Mix, rate: float, seconds: float, events: Seque
 def drive(base: str, mix: Mix, rate: float, seconds: float, *, events: Sequence[Event] = (),
           servers: dict[str, Any] | None = None, memory_every: float = 10.0, timeout: float = 30.0) -> Run:
     """Send ``rate`` calls/s for ``seconds`` to the platform at ``base``; do ``events`` on time."""
-    return asyncio.run(_drive(base, mix, rate, seconds, events, servers or {}, memory_every, timeout))
+    return _own_loop(lambda: _drive(base, mix, rate, seconds, events, servers or {}, memory_every, timeout))
 
 
 async def _send_one(base: str, path: str, sender: str, body: bytes, write: bool) -> tuple[str, str]:
@@ -390,7 +393,26 @@ async def _send_one(base: str, path: str, sender: str, body: bytes, write: bool)
 
 
 def send_one(base: str, path: str, sender: str, body: bytes, write: bool) -> tuple[str, str]:
-    return asyncio.run(_send_one(base, path, sender, body, write))
+    return _own_loop(lambda: _send_one(base, path, sender, body, write))
+
+
+def _own_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to its end on an event loop of its own, in a thread of its own: the caller's
+    thread may already run a loop (in the test suite, Playwright's sync API keeps one running)."""
+    done: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            done["value"] = asyncio.run(make())
+        except BaseException as e:  # handed to the caller
+            done["error"] = e
+
+    thread = threading.Thread(target=run, name="load-driver")
+    thread.start()
+    thread.join()
+    if "error" in done:
+        raise done["error"]
+    return done["value"]
 
 
 # ------------------------------------------------------------------ figures

@@ -191,15 +191,22 @@ def test_a_catalogue_reload_on_one_platform_node_reaches_the_other(topology: Top
         reloaded = topology.eph("tak", "reload", "--platform", one)  # asked of platform node 1 only
         assert reloaded.returncode == 0, reloaded.stderr
         started = time.monotonic()
-        # the worker that took the reload has it at once, the other workers and nodes within seconds
+        # the worker that took the reload has it at once, the other workers and nodes within seconds:
+        # each node answers six new connections in a row (they land on either worker) with the route
         for node in (one, two):
-            while (answer := _probe(node)).content != OK_RESPONSE:
+            in_a_row = 0
+            while in_a_row < 6:
+                answer = _probe(node)
+                if answer.content == OK_RESPONSE:
+                    in_a_row += 1
+                    continue
+                in_a_row = 0
                 assert "VP004" in answer.text, answer.text[:300]
                 assert time.monotonic() - started < 10, f"{node} did not follow the reload"
                 time.sleep(0.2)
-        print(f"both platform nodes routed the new contract {time.monotonic() - started:.1f} s after the reload")
-        # every worker of both nodes has it, and node 2 says which catalogue it has
-        assert all(_probe(node).content == OK_RESPONSE for _ in range(6) for node in (one, two))
+        print(f"every worker of both platform nodes routed the new contract {time.monotonic() - started:.1f} s "
+              "after the reload")
+        # node 2 says which catalogue it has
         catalogue = requests.get(two + "/status", timeout=10).json()["catalogue"]
         assert catalogue["version"] == version + 2  # the routing and the authorization
         assert catalogue["reloadGeneration"] >= 1
