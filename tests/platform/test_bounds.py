@@ -191,6 +191,9 @@ def two_workers(platform_db: str, catalogue: Catalogue, tmp_path_factory: pytest
 
 def test_metrics_count_the_calls_of_every_worker(two_workers: PlatformProcess, producer: FakeProducer) -> None:
     p = two_workers
+    deadline = time.monotonic() + 20  # the master listens before it has forked its workers
+    while len(_worker_pids(p)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert len(_worker_pids(p)) == 2
     for _ in range(30):  # new connections, taken by either worker
         with requests.Session() as s:
