@@ -773,12 +773,6 @@ class SqlResultRepository:
         q = select(lab_result).where(lab_result.c.order_id == order_id).order_by(lab_result.c.version)
         return [_stored(r) for r in self.conn.execute(q)]
 
-    def get(self, order_id: str, version: int) -> StoredResult | None:
-        row = self.conn.execute(
-            select(lab_result).where(lab_result.c.order_id == order_id, lab_result.c.version == version)
-        ).first()
-        return _stored(row) if row else None
-
     def version_and_newest(self, order_id: str, version: int) -> tuple[StoredResult | None, int]:
         row = self.conn.execute(_version_and_newest_statement(), {"order_id": order_id, "version": version}).one()
         return (_stored(row) if row.id is not None else None), int(row.newest)
