@@ -962,26 +962,50 @@ def release_results(uow: UnitOfWork, ctx: commands.CallContext, order_id: str, r
 HOUSEKEEPING_ACTOR = Actor(ActorKind.SYSTEM, "SE5565594230-EPH", "housekeeping")
 
 
-def expire_due(uow: UnitOfWork, now: datetime, actor: Actor = HOUSEKEEPING_ACTOR) -> tuple[int, int]:
+EXPIRY_BATCH = 500
+
+
+def expire_due(
+    uow: UnitOfWork, now: datetime, actor: Actor = HOUSEKEEPING_ACTOR, batch: int = EXPIRY_BATCH
+) -> tuple[int, int]:
     """Mark unsampled orders and offers past validTo as EXPIRED. Returns (offers, orders).
 
-    Orders are locked before offers, as every other write that touches both does."""
+    In transactions of at most ``batch`` rows each: a backlog of thousands (the first round after
+    a long pause, or after a bulk import) never holds thousands of row locks, or their rows in
+    memory, at once. Rows another transaction holds are skipped and left for the next round, so
+    housekeeping never makes a caller wait. Each transaction locks one kind of row only."""
     ctx = commands.CallContext("Housekeeping", str(uuid.uuid4()), None, now)
-    with uow:
-        # a kit that is out may still come back within its return window
-        orders = [o for o in uow.orders.due_to_expire(now) if o.expires_at() < now]
-        for order in orders:
-            change = StatusChange(OrderStatus.EXPIRED, now, actor)
-            order.apply(change)
-            uow.orders.record_change(order, change)
-            uow.audit.add(_audit(ctx, AuditAction.WRITE, [order.patient], actor, order.care_giver))
-        offers = uow.offers.due_to_expire(now)
-        for offer in offers:
-            offer.status = OfferStatus.EXPIRED
-            uow.offers.save(offer)
-            uow.audit.add(_audit(ctx, AuditAction.WRITE, [offer.patient], actor, offer.care_giver))
-        uow.commit()
-        return len(offers), len(orders)
+    expired_orders = expired_offers = 0
+    after = 0
+    while True:
+        with uow:
+            found = uow.orders.due_to_expire(now, after, batch)
+            for _, order in found:
+                if order.expires_at() >= now:  # a kit that is out may still come back within its return window
+                    continue
+                change = StatusChange(OrderStatus.EXPIRED, now, actor)
+                order.apply(change)
+                uow.orders.record_change(order, change)
+                uow.audit.add(_audit(ctx, AuditAction.WRITE, [order.patient], actor, order.care_giver))
+                expired_orders += 1
+            uow.commit()
+        if len(found) < batch:
+            break
+        after = found[-1][0]
+    after = 0
+    while True:
+        with uow:
+            offers = uow.offers.due_to_expire(now, after, batch)
+            for _, offer in offers:
+                offer.status = OfferStatus.EXPIRED
+                uow.offers.save(offer)
+                uow.audit.add(_audit(ctx, AuditAction.WRITE, [offer.patient], actor, offer.care_giver))
+            uow.commit()
+        expired_offers += len(offers)
+        if len(offers) < batch:
+            break
+        after = offers[-1][0]
+    return expired_offers, expired_orders
 
 
 # ---------------------------------------------------------------- operations

@@ -299,14 +299,16 @@ class SqlOfferRepository:
             .values(status=o.status.value, orders_placed=o.orders_placed)
         )
 
-    def due_to_expire(self, now: datetime) -> list[Offer]:
+    def due_to_expire(self, now: datetime, after: int = 0, limit: int | None = None) -> list[tuple[int, Offer]]:
         q = (
             select(offer)
-            .where(offer.c.status.in_((OfferStatus.ACTIVE.value, OfferStatus.USED.value)), offer.c.valid_to < now)
+            .where(offer.c.status.in_((OfferStatus.ACTIVE.value, OfferStatus.USED.value)), offer.c.valid_to < now,
+                   offer.c.seq > after)
             .order_by(offer.c.seq)
-            .with_for_update()
+            .limit(limit)
+            .with_for_update(skip_locked=True)
         )
-        return [_offer(r) for r in self.conn.execute(q)]
+        return [(r.seq, _offer(r)) for r in self.conn.execute(q)]
 
 
 # ---------------------------------------------------------------- orders
@@ -684,17 +686,19 @@ class SqlOrderRepository:
         self._insert_change(seq, change)
         self._insert_specimens(seq, new_specimens)
 
-    def due_to_expire(self, now: datetime) -> list[Order]:
+    def due_to_expire(self, now: datetime, after: int = 0, limit: int | None = None) -> list[tuple[int, Order]]:
         q = (
             select(patient_order)
             .where(
                 patient_order.c.status.in_((OrderStatus.ORDERED.value, OrderStatus.KIT_SENT.value)),
                 patient_order.c.valid_to < now,
+                patient_order.c.seq > after,
             )
             .order_by(patient_order.c.seq)
-            .with_for_update()
+            .limit(limit)
+            .with_for_update(skip_locked=True)
         )
-        return [o for _, o in self._load(self.conn.execute(q).all())]
+        return self._load(self.conn.execute(q).all())
 
     def with_held_results(self, care_giver: str, care_unit: str) -> list[Order]:
         """Orders of a care unit released only after review whose results wait for it."""
