@@ -439,8 +439,17 @@ def per_interval(calls: Sequence[Call], seconds: float) -> list[dict[str, Any]]:
     for c in calls:
         buckets.setdefault(int(c.due // seconds), []).append(c)
     return [{"from_s": i * seconds, "calls": len(b), "good": sum(c.good for c in b), **latency(b),
-             "late_max_ms": round(max((c.sent - c.due) * 1000 for c in b), 1)}  # the load generator's own lag
+             "late_max_ms": round(max((c.sent - c.due) * 1000 for c in b), 1),  # the load generator's own lag
+             "p99_ms_by_kind": p99_by_kind(b)}
             for i, b in sorted(buckets.items())]
+
+
+def p99_by_kind(calls: Sequence[Call]) -> dict[str, float]:
+    """p99 of each kind of call: a tail that grows in one kind only is that call's own."""
+    kinds: dict[str, list[float]] = {}
+    for c in calls:
+        kinds.setdefault(c.kind, []).append(c.ms)
+    return {k: round(percentile(ms, 0.99), 1) for k, ms in sorted(kinds.items())}
 
 
 def outcomes(calls: Sequence[Call]) -> dict[str, dict[str, int]]:

@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from eph import demo_catalogue
 from routing import store
@@ -113,16 +113,22 @@ def memory_slope(report: dict[str, Any]) -> dict[str, float]:
 
 
 def soak(minutes: float, rate: float, interval: float, orders: int | None = None, url: str | None = None,
-         mix: dict[str, float] | None = None) -> dict[str, Any]:
+         mix: dict[str, float] | None = None, shared_server: bool = False) -> dict[str, Any]:
+    """The run. Its database: ``url``; else a new one on the local server (``shared_server``);
+    else a PostgreSQL cluster of the run's own with the server's default settings, as production
+    runs it (a CI machine's server may run without autovacuum: see docs/soak.md)."""
     shares = mix or load.DEFAULT_MIX
     seconds = minutes * 60
     needed = load.bulk_orders_needed(seconds, rate, shares)
     folder = Path(tempfile.mkdtemp(prefix="eph-soak-"))
+    database = "given" if url else "the local server" if shared_server else "a cluster of its own"
     with ExitStack() as stack:
         stack.callback(shutil.rmtree, folder, True)
-        if url is None:
+        if url is None and shared_server:
             url, drop = new_postgres_database()
             stack.callback(drop)
+        elif url is None:
+            url = stack.enter_context(load.own_cluster()).database("eph_soak")
         status_orders = int(1.1 * seconds * rate * shares.get("status", 0)) + 200  # the mix is random
         s = stack.enter_context(system(url, orders or needed, status_orders, folder))
         warm_up(s)
@@ -135,10 +141,21 @@ def soak(minutes: float, rate: float, interval: float, orders: int | None = None
         report["memory_growth"] = memory_growth(report["memory"])
         report["loadavg"] = [load_start, os.getloadavg()[0]]
         report["mix"] = shares
+        report["database"] = database
+        report["autovacuum"] = _setting(url, "autovacuum")
         report["orders"] = orders or needed
         report["when"] = datetime.now(UTC).isoformat()
         report["cores"] = os.cpu_count()
         return report
+
+
+def _setting(url: str, name: str) -> str:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return str(conn.execute(text("SELECT current_setting(:n)"), {"n": name}).scalar())
+    finally:
+        engine.dispose()
 
 
 def verdicts(report: dict[str, Any]) -> list[tuple[str, bool]]:
@@ -171,6 +188,17 @@ def interval_rows(intervals: list[dict[str, Any]]) -> list[str]:
     return rows
 
 
+def kind_rows(intervals: list[dict[str, Any]]) -> list[str]:
+    """p99 of each kind of call per interval (not in reports of older runs)."""
+    if not intervals or not all("p99_ms_by_kind" in i for i in intervals):
+        return []
+    kinds = sorted({k for i in intervals for k in i["p99_ms_by_kind"]})
+    rows = ["| p99 ms, from (s) | " + " | ".join(kinds) + " |", "|---:|" + "---:|" * len(kinds)]
+    for i in intervals:
+        rows.append(f"| {i['from_s']:g} | " + " | ".join(str(i["p99_ms_by_kind"].get(k, "–")) for k in kinds) + " |")
+    return ["", *rows]
+
+
 def markdown(report: dict[str, Any], chart: str | None = None) -> str:
     lat = report["latency"]
     lines = [
@@ -186,6 +214,7 @@ def markdown(report: dict[str, Any], chart: str | None = None) -> str:
         f"- writes: {report['accounting']['result']['answered_ok']} results answered OK, "
         f"{report['accounting']['result']['stored']} stored; {report['accounting']['status']['answered_ok']} status "
         f"updates answered OK, {report['accounting']['status']['stored']} stored",
+        *([f"- the database: {report['database']}, autovacuum {report['autovacuum']}"] if "database" in report else []),
         f"- the machine's load average (1 min) {report['loadavg'][0]:.1f} at the start, {report['loadavg'][1]:.1f} "
         "at the end",
         "- memory, end over start (all processes of the server): "
@@ -194,6 +223,7 @@ def markdown(report: dict[str, Any], chart: str | None = None) -> str:
         + ", ".join(f"{k} {v:+.2f} MiB/min" for k, v in memory_slope(report).items()),
         "",
         *interval_rows(report["intervals"]),
+        *kind_rows(report["intervals"]),
         "",
         *load.memory_rows(report["memory"]),
         "",
@@ -251,6 +281,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=200, help="calls/s")
     parser.add_argument("--interval", type=float, default=60, help="seconds per row of the latency table")
     parser.add_argument("--orders", type=int, help="bulk orders (default: enough for the status updates)")
+    parser.add_argument("--shared-server", action="store_true",
+                        help="a new database on the local PostgreSQL server, not a cluster of the run's own")
     parser.add_argument("--output", default=str(ROOT / "bench-results" / "soak.json"))
     parser.add_argument("--docs", action="store_true", help="write the section into docs/soak.md, the chart to docs/soak/")
     parser.add_argument("--from-json", help="no run: the report and chart of an earlier run's JSON")
@@ -261,7 +293,7 @@ def main() -> int:
     else:
         interval = min(args.interval, max(5.0, args.minutes * 60 / 10))
         print(f"make soak: {args.minutes:g} min at {args.rate:g} calls/s through the platform", flush=True)
-        report = soak(args.minutes, args.rate, interval, args.orders)
+        report = soak(args.minutes, args.rate, interval, args.orders, shared_server=args.shared_server)
         load.write_json(out, report)
     chart_path = (ROOT / "docs" / "soak" if args.docs else out.parent) / "soak-p99.png"
     p99_chart(report, chart_path)

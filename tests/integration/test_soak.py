@@ -41,6 +41,10 @@ def test_a_short_soak_answers_every_call_and_stores_every_write_once() -> None:
     # the latency verdict depends on what else the machine is doing; it is reported, not asserted
     assert all(ok for what, ok in verdicts.items() if not what.startswith("p99")), verdicts
     assert "| from (s) | calls |" in soak.markdown(report)
+    # on a cluster of its own, with the server's defaults (autovacuum on, as in production)
+    assert report["database"] == "a cluster of its own" and report["autovacuum"] == "on"
+    assert all(set(i["p99_ms_by_kind"]) == set(report["outcomes"]) for i in report["intervals"])
+    assert "| p99 ms, from (s) | access-log | citizen-orders |" in soak.markdown(report)
     assert all(i["late_max_ms"] >= 0 for i in report["intervals"])
 
 
