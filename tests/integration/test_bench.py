@@ -33,6 +33,12 @@ def test_a_short_bench_run_measures_every_case_and_reports_the_targets(tmp_path:
             if how == "routed":
                 assert case["peak"]["cpu_ms"]["platform"] > 0, kind
     assert cases["postgresql: GetOrders by lab, paged (10 a page), routed"]["half"]["rps"] > 0
+    # what the router adds: pairs of single-connection runs taken in turn, their median the figure
+    for kind in ("GetOrders by lab, paged (10 a page)", "GetOrders by patient", "GetOrders by referral code"):
+        adds = cases[f"postgresql: {kind}, routed"]["router_adds_ms"]
+        assert len(adds) == 3, kind
+        figure = next(t for t in report["targets"] if t["target"].startswith(f"{kind}: the router adds"))["measured"]
+        assert figure == sorted(adds)[1], kind
     for limit in ("canned lxml, plain HTTP", "canned lxml, TLS hop", "router over a canned producer"):
         assert cases[limit]["peak"]["rps"] > 0, limit
     assert [g["orders"] for g in report["scale"]] == [300, 600]
