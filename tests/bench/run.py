@@ -455,7 +455,7 @@ def evaluate(results: dict[str, Case], grown: Sequence[scale.Size] = ()) -> list
     def target(what: str, figure: float | None, goal: float, higher_is_better: bool = True, unit: str = "") -> None:
         met = figure is not None and (figure >= goal if higher_is_better else figure <= goal)
         targets.append({"target": what, "measured": figure, "goal": goal, "unit": unit, "met": met})
-        shown = "not measured" if figure is None else f"{figure:.2f}{unit}"
+        shown = "not measured" if figure is None else f"{shown_figure(figure, goal, met)}{unit}"
         print(f"  {'met    ' if met else 'NOT MET'}  {what}: {shown} (goal {'>=' if higher_is_better else '<='} "
               f"{goal}{unit})")
 
@@ -523,6 +523,16 @@ def _n(value: float) -> str:
     return f"{value:,.0f}".replace(",", " ")
 
 
+def shown_figure(figure: float, goal: float, met: bool) -> str:
+    """Two decimals, or as many more as it takes for a figure that misses its goal not to be
+    shown as the goal itself (0.7996 against 0.8 reads 0.7996, not 0.80)."""
+    for places in range(2, 7):
+        text_ = f"{figure:.{places}f}"
+        if met or float(text_) != goal:
+            return text_
+    return repr(figure)
+
+
 def write_readme(results: dict[str, Case], grown: list[scale.Size], report: list[dict[str, Any]],
                  scaleout_table: str | None = None, when: str | None = None) -> None:
     readme = ROOT / "README.md"
@@ -532,7 +542,7 @@ def write_readme(results: dict[str, Case], grown: list[scale.Size], report: list
         return
     targets = "\n".join(
         f"- {'met' if t['met'] else '**not met**'}: {t['target']}: "
-        + ("not measured" if t["measured"] is None else f"{t['measured']:.2f}{t['unit']}")
+        + ("not measured" if t["measured"] is None else f"{shown_figure(t['measured'], t['goal'], t['met'])}{t['unit']}")
         + f" (goal {t['goal']}{t['unit']})" for t in report)
     shown = [name for name in ("postgresql: GetOrders by lab, paged (10 a page)", "postgresql: GetOrders by patient",
                                "postgresql: SetResult") if f"{name}, routed" in results]

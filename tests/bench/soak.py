@@ -2,7 +2,8 @@
 memory and steady latency.
 
 The service and the platform run as `make serve` runs them (gunicorn, production defaults),
-on a new PostgreSQL database with the demo data and bulk orders (`eph bench seed`). The load
+on a PostgreSQL cluster of the run's own (the server's defaults, autovacuum on, as in
+production) with the demo data and bulk orders (`eph bench seed`). The load
 (tests/bench/load.py) mixes lab polls (GetOrders by lab), status updates (SetOrderStatus),
 results (SetResult) and citizen reads as the 1177 e-service (GetOrders and GetResults by
 patient, GetAccessLog), open-loop at the given rate. Reported: the share of calls answered
