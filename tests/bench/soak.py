@@ -97,6 +97,20 @@ def memory_growth(summary: list[dict[str, Any]]) -> dict[str, float]:
     return out
 
 
+def memory_after_warm_up(report: dict[str, Any]) -> dict[str, float]:
+    """Per server, the RSS of all its processes at the end over that at the end of the first
+    tenth of the run: the start-to-end figure counts the warm-up (caches, prepared statements,
+    connections), which is done in the first seconds."""
+    samples = report.get("memory_over_time_mib", [])
+    after = [m for m in samples if m["t"] >= report["seconds"] / 10]
+    out: dict[str, float] = {}
+    for server in ("service", "platform"):
+        pts = [m[server] for m in after if server in m]
+        if len(pts) >= 2 and pts[0]:
+            out[server] = round(pts[-1] / pts[0], 3)
+    return out
+
+
 def memory_slope(report: dict[str, Any]) -> dict[str, float]:
     """Per server, how fast its RSS (all processes) grew over the second half of the run, MiB per
     minute (a least-squares line): steady growth there is not warm-up."""
@@ -174,6 +188,8 @@ def verdicts(report: dict[str, Any]) -> list[tuple[str, bool]]:
          all(acc[k]["stored"] == acc[k]["answered_ok"] for k in ("result", "status"))),
         ("memory flat: no server's RSS grew by more than 20 % from start to end",
          all(g <= 1.2 for g in report["memory_growth"].values())),
+        ("memory flat after warm-up: no server's RSS grew by more than 5 % from the end of the first tenth of "
+         "the run to the end", all(g <= 1.05 for g in memory_after_warm_up(report).values())),
         ("p99 of the last interval at most twice that of the first", len(p99) < 2 or p99[-1] <= 2 * max(p99[0], 1.0)),
     ]
 
@@ -220,6 +236,8 @@ def markdown(report: dict[str, Any], chart: str | None = None) -> str:
         "at the end",
         "- memory, end over start (all processes of the server): "
         + ", ".join(f"{k} {v:.2f}" for k, v in report["memory_growth"].items())
+        + "; after the first tenth of the run (warm-up): "
+        + ", ".join(f"{k} {v:.2f}" for k, v in memory_after_warm_up(report).items())
         + "; growth over the second half of the run: "
         + ", ".join(f"{k} {v:+.2f} MiB/min" for k, v in memory_slope(report).items()),
         "",

@@ -38,8 +38,11 @@ def test_a_short_soak_answers_every_call_and_stores_every_write_once() -> None:
     assert roles == [("platform", "master"), *[("platform", "worker")] * 2,
                      ("service", "master"), *[("service", "worker")] * 2]
     verdicts = dict(soak.verdicts(report))
-    # the latency verdict depends on what else the machine is doing; it is reported, not asserted
-    assert all(ok for what, ok in verdicts.items() if not what.startswith("p99")), verdicts
+    # the latency verdict depends on what else the machine is doing, and a 20-second run's warm-up
+    # outlasts its first tenth: both are reported, not asserted here
+    assert all(ok for what, ok in verdicts.items()
+               if not what.startswith(("p99", "memory flat after warm-up"))), verdicts
+    assert "memory flat after warm-up" in " ".join(verdicts)
     assert "| from (s) | calls |" in soak.markdown(report)
     # on a cluster of its own, with the server's defaults (autovacuum on, as in production)
     assert report["database"] == "a cluster of its own" and report["autovacuum"] == "on"
