@@ -391,6 +391,11 @@ class Router:
         producer_error = f"Error connecting to service producer at address {route.url}."
         try:
             reply = await self.caller.call(route.url, body, headers, self.config.timeout_for(info.contract))
+        except aiohttp.ConnectionTimeoutError:
+            # no connection (TCP and TLS) within the connect timeout, twice: nothing was sent, so a
+            # caller may send a write again without doing it twice
+            raise VpError("VP009", f"{producer_error} Timeout when connecting to producer "
+                                   f"({self.config.connect_timeout:g} s, tried twice); nothing was sent to it.") from None
         except TimeoutError:
             raise VpError("VP009", f"{producer_error} Timeout when waiting on response from producer.") from None
         except ProducerAnswerTooLarge as e:

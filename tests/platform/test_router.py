@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import uuid
@@ -206,6 +207,32 @@ def test_vp009_timeout(platform: PlatformProcess, catalogue: Catalogue) -> None:
     started = time.monotonic()
     assert_vp(call(platform, body_for("Timeout")), "VP009", "Server", "Timeout when waiting on response from producer")
     assert 0.9 <= time.monotonic() - started < 2.9  # the contract's own timeout (1 s), not the producer's 3 s
+
+
+def test_vp009_connect_timeout_says_nothing_was_sent(platform: PlatformProcess, catalogue: Catalogue,
+                                                       install: Callable[[Catalogue], None]) -> None:
+    """A producer whose listener never completes a connection (its queue of connections waiting
+    to be accepted is full, as a saturated server's is): the platform's connect timeout, tried
+    twice, tells the caller the call never reached the producer, not that it timed out waiting."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)  # and never accepts
+    fillers = []
+    for _ in range(4):  # fill the queue: later connection attempts hang
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex(listener.getsockname())
+        fillers.append(s)
+    install(routed(catalogue, "Stuck", f"http://127.0.0.1:{listener.getsockname()[1]}/stuck"))
+    try:
+        r = call(platform, body_for("Stuck"))
+        assert_vp(r, "VP009", "Server", "Timeout when connecting to producer", "nothing was sent to it")
+        assert "waiting on response" not in vp_fault(r)[2]
+    finally:
+        install(catalogue)
+        for s in fillers:
+            s.close()
+        listener.close()
 
 
 @pytest.mark.parametrize("name, why", [("Empty", "empty reply"), ("Html", "HTTP 500 without a SOAP fault"),
