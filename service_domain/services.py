@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from . import access, commands, manual_results, paging, release, staff, ucum
 from .clock import day_after, day_start, local_date, utcnow
@@ -963,6 +964,7 @@ HOUSEKEEPING_ACTOR = Actor(ActorKind.SYSTEM, "SE5565594230-EPH", "housekeeping")
 
 
 EXPIRY_BATCH = 500
+T = TypeVar("T")
 
 
 def expire_due(
@@ -975,37 +977,44 @@ def expire_due(
     memory, at once. Rows another transaction holds are skipped and left for the next round, so
     housekeeping never makes a caller wait. Each transaction locks one kind of row only."""
     ctx = commands.CallContext("Housekeeping", str(uuid.uuid4()), None, now)
-    expired_orders = expired_offers = 0
-    after = 0
+
+    def expire_order(u: UnitOfWork, order: Order) -> bool:
+        if order.expires_at() >= now:  # a kit that is out may still come back within its return window
+            return False
+        change = StatusChange(OrderStatus.EXPIRED, now, actor)
+        order.apply(change)
+        u.orders.record_change(order, change)
+        u.audit.add(_audit(ctx, AuditAction.WRITE, [order.patient], actor, order.care_giver))
+        return True
+
+    def expire_offer(u: UnitOfWork, offer: Offer) -> bool:
+        offer.status = OfferStatus.EXPIRED
+        u.offers.save(offer)
+        u.audit.add(_audit(ctx, AuditAction.WRITE, [offer.patient], actor, offer.care_giver))
+        return True
+
+    orders = _in_batches(uow, batch, lambda u, after: u.orders.due_to_expire(now, after, batch), expire_order)
+    offers = _in_batches(uow, batch, lambda u, after: u.offers.due_to_expire(now, after, batch), expire_offer)
+    return offers, orders
+
+
+def _in_batches(
+    uow: UnitOfWork,
+    batch: int,
+    due_after: Callable[[UnitOfWork, int], list[tuple[int, T]]],
+    expire: Callable[[UnitOfWork, T], bool],
+) -> int:
+    """Run ``expire`` on every row ``due_after`` hands over, a transaction per batch, going on
+    after the last row number seen (so rows that stay never stall it); how many it expired."""
+    done = after = 0
     while True:
         with uow:
-            found = uow.orders.due_to_expire(now, after, batch)
-            for _, order in found:
-                if order.expires_at() >= now:  # a kit that is out may still come back within its return window
-                    continue
-                change = StatusChange(OrderStatus.EXPIRED, now, actor)
-                order.apply(change)
-                uow.orders.record_change(order, change)
-                uow.audit.add(_audit(ctx, AuditAction.WRITE, [order.patient], actor, order.care_giver))
-                expired_orders += 1
+            found = due_after(uow, after)
+            done += sum(expire(uow, item) for _, item in found)
             uow.commit()
         if len(found) < batch:
-            break
+            return done
         after = found[-1][0]
-    after = 0
-    while True:
-        with uow:
-            offers = uow.offers.due_to_expire(now, after, batch)
-            for _, offer in offers:
-                offer.status = OfferStatus.EXPIRED
-                uow.offers.save(offer)
-                uow.audit.add(_audit(ctx, AuditAction.WRITE, [offer.patient], actor, offer.care_giver))
-            uow.commit()
-        expired_offers += len(offers)
-        if len(offers) < batch:
-            break
-        after = offers[-1][0]
-    return expired_offers, expired_orders
 
 
 # ---------------------------------------------------------------- operations
