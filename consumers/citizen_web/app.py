@@ -264,12 +264,14 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
             abort(404)
         return order
 
-    @app.get("/bestallningar/<order_id>")
-    def order_detail(order_id: str) -> Any:
-        order = my_order(order_id)
+    def detail_page(order: Any, **extra: Any) -> str:
         shown = released(service.results(me()))
         return render_template("order_detail.html", order=order, status=status_text(order, shown),
-                               sites=sites_by_id([order]), new="ny" in request.args, cancelled="avbokad" in request.args)
+                               sites=sites_by_id([order]), **extra)
+
+    @app.get("/bestallningar/<order_id>")
+    def order_detail(order_id: str) -> Any:
+        return detail_page(my_order(order_id), new="ny" in request.args, cancelled="avbokad" in request.args)
 
     @app.post("/bestallningar/<order_id>/avboka")
     def cancel(order_id: str) -> Any:
@@ -278,9 +280,7 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
             service.cancel(order.orderId, me())
         except LogicalError as e:
             log.info("cancel refused sub_code=%s", e.sub_code or e.error_code or "-")
-            shown = released(service.results(me()))
-            return render_template("order_detail.html", order=order, status=status_text(order, shown),
-                                   sites=sites_by_id([order]), refused=texts.refusal(e)), 409
+            return detail_page(order, refused=texts.refusal(e)), 409
         return redirect(url_for("order_detail", order_id=order.orderId, avbokad=1))
 
     @app.get("/provsvar")
@@ -297,10 +297,9 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
         entries = list(service.access_log(me()))
         # the e-service's own reads for the logged-in patient (every page here makes some) are left
         # out unless asked for; its writes (the patient's orders and cancellations) are always shown
-        own = [e for e in entries if e.systemHSAId == config.hsa_id and e.action == "READ"]
-        shown = entries if everything else [e for e in entries if e not in own]
-        return render_template("access_log.html", entries=shown, everything=everything, own_count=len(own),
-                               who=lambda e: who(e))
+        others = [e for e in entries if not (e.systemHSAId == config.hsa_id and e.action == "READ")]
+        return render_template("access_log.html", entries=entries if everything else others, everything=everything,
+                               own_count=len(entries) - len(others), who=who)
 
     def who(entry: Any) -> str:
         person = entry.performedBy
