@@ -44,7 +44,7 @@ from typing import Any
 
 from tests.bench import load
 from tests.bench.harness import Server
-from tests.bench.soak import System, into_docs, system, warm_up
+from tests.bench.soak import System, publish, system, warm_up
 from tests.support import ROOT
 
 FAULTS_START, FAULTS_END = "<!-- faults:start -->", "<!-- faults:end -->"
@@ -276,12 +276,7 @@ def main() -> int:
               flush=True)
         report = faults(args.rate, args.seconds, args.orders)
         load.write_json(out, report)
-    section = markdown(report)
-    out.with_suffix(".md").write_text(section + "\n", encoding="utf-8")
-    print(section)
-    print(f"\nresults in {out} and {out.with_suffix('.md')}")
-    if args.docs:
-        into_docs(section, FAULTS_START, FAULTS_END)
+    publish(out, markdown(report), (FAULTS_START, FAULTS_END) if args.docs else None)
     return 0 if all(ok for _, ok in verdicts(report)) else 1
 
 

@@ -284,6 +284,16 @@ def p99_chart(report: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def publish(out: Path, section: str, markers: tuple[str, str] | None, extra: str = "") -> None:
+    """A run's Markdown section next to its JSON, on the terminal, and (with ``markers``) into
+    docs/soak.md between them."""
+    out.with_suffix(".md").write_text(section + "\n", encoding="utf-8")
+    print(section)
+    print(f"\nresults in {out} and {out.with_suffix('.md')}{extra}")
+    if markers:
+        into_docs(section, *markers)
+
+
 def into_docs(section: str, start: str, end: str) -> None:
     doc = ROOT / "docs" / "soak.md"
     text_ = doc.read_text(encoding="utf-8")
@@ -317,11 +327,7 @@ def main() -> int:
     chart_path = (ROOT / "docs" / "soak" if args.docs else out.parent) / "soak-p99.png"
     p99_chart(report, chart_path)
     section = markdown(report, "soak/soak-p99.png" if args.docs else chart_path.name)
-    out.with_suffix(".md").write_text(section + "\n", encoding="utf-8")
-    print(section)
-    print(f"\nresults in {out} and {out.with_suffix('.md')}; chart {chart_path}")
-    if args.docs:
-        into_docs(section, SOAK_START, SOAK_END)
+    publish(out, section, (SOAK_START, SOAK_END) if args.docs else None, f"; chart {chart_path}")
     return 0 if all(ok for _, ok in verdicts(report)) else 1
 
 
