@@ -299,7 +299,7 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
         # out unless asked for; its writes (the patient's orders and cancellations) are always shown
         others = [e for e in entries if not (e.systemHSAId == config.hsa_id and e.action == "READ")]
         return render_template("access_log.html", entries=entries if everything else others, everything=everything,
-                               own_count=len(entries) - len(others), who=who)
+                               own_count=len(entries) - len(others), who=who, own_system=config.hsa_id)
 
     def who(entry: Any) -> str:
         person = entry.performedBy
