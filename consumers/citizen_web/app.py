@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from flask import Flask, Response, abort, g, redirect, render_template, request, url_for
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from ..errors import ConsumerError, LogicalError
@@ -116,8 +117,13 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
             "t": texts,
         }
 
-    app.jinja_env.filters["ts"] = texts.timestamp
-    app.jinja_env.filters["day"] = lambda ts: texts.timestamp(ts, with_time=False)
+    def shown_time(ts: str | None, with_time: bool = True) -> Markup:
+        # a <time> element, kept on one line (a narrow screen broke "2026-" from "11-26")
+        text = texts.timestamp(ts, with_time)
+        return Markup('<time>{}</time>').format(text) if text else Markup("")
+
+    app.jinja_env.filters["ts"] = shown_time
+    app.jinja_env.filters["day"] = lambda ts: shown_time(ts, with_time=False)
     app.jinja_env.filters["pnr"] = texts.personnummer
 
     def me() -> str:
