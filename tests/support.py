@@ -107,6 +107,18 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None = None, timeou
     raise TimeoutError(f"nothing listens on {port}")
 
 
+def wait_for_page(url: str, what: str, tries: int = 100) -> None:
+    """Until ``url`` answers 200: a web server's port opens before a worker has built the application."""
+    for _ in range(tries):
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the {what} did not come up")
+
+
 def spawn(what: str, port: int, env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen[bytes], Any]:
     """``eph serve <what>`` on 127.0.0.1:port with these settings, its output in ``log_path``."""
     environ = {**os.environ, **env}

@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.certs import CertificateAuthority, Issued
-from tests.support import ROOT, PlatformProcess, free_port, spawn, terminate, wait_for_port
+from tests.support import ROOT, PlatformProcess, free_port, spawn, terminate, wait_for_page, wait_for_port
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts" / "staff-web"
@@ -62,16 +61,8 @@ class StaffWebProcess:
         }
         self.proc, self.log_file = spawn("staff", self.port, env, self.log_path)
         wait_for_port(self.tls_port, self.proc)
-        for _ in range(100):  # the port opens before a worker has built the application
-            try:
-                if requests.get(self.base_url + "/login", timeout=2).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            import time
-
-            time.sleep(0.1)
-        raise RuntimeError("the staff web did not come up")
+        wait_for_page(self.base_url + "/login", "staff web")
+        return self
 
     def log_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")

@@ -12,7 +12,6 @@ import random
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,13 +20,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from consumers import CitizenService, Connection, EhrSystem, LabSystem, SamplingSystem
 from consumers.roles import actor, timestamp
 from service_domain import demo
-from tests.support import ISSUED_PERSON_IDS, ROOT, PlatformProcess, free_port, person_number, spawn, terminate
+from tests.support import (
+    ISSUED_PERSON_IDS,
+    ROOT,
+    PlatformProcess,
+    free_port,
+    person_number,
+    spawn,
+    terminate,
+    wait_for_page,
+)
 
 from .conftest import check_page
 
@@ -62,14 +69,8 @@ class CitizenWebProcess:
             "EPH_CITIZEN_WEB_DEV_LOGIN": "1",
         }
         self.proc, self.log_file = spawn("citizen", self.port, env, self.log_path)
-        for _ in range(100):  # the port opens before a worker has built the application
-            try:
-                if requests.get(self.base_url + "/logga-in", timeout=2).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("the citizen web did not come up")
+        wait_for_page(self.base_url + "/logga-in", "citizen web")
+        return self
 
     def log_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
