@@ -50,8 +50,8 @@ test: $(STAMP) sysdeps postgres
 	$(BIN)/mypy contracts service_domain producers routing consumers eph staff_web
 	$(BIN)/pytest -q
 
-# The real service and the platform measured in one run (README, "Speed"): JSON in
-# bench-results/, the table into the README, a chart per case into docs/bench/.
+# The real service and the platform measured in one run (docs/performance.md): JSON in
+# bench-results/, the tables into docs/performance.md, a chart per case into docs/bench/.
 BENCH_STAMP := $(VENV)/.bench-stamp
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'

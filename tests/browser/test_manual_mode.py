@@ -133,7 +133,7 @@ def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_plat
     ct.get_by_label("Kommentar").fill("Svar per fax från laboratoriet")
     ng.get_by_label("Fynd", exact=True).select_option(label="Ej påvisad")
     page.screenshot(path=str(page_artifact("results-entry")), full_page=True,
-                    clip={"x": 0, "y": 0, "width": 1200, "height": 1400})  # for the README
+                    clip={"x": 0, "y": 0, "width": 1200, "height": 1400})  # for docs/staff-web.md
     page.get_by_role("button", name="Spara svaret (version 1)").click()
     # refused: gonorrhoea has no interpretation; the message is on its field, and the typing is kept
     problem = ng.get_by_label("Bedömning")

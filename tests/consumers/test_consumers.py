@@ -176,7 +176,7 @@ def test_command_lines(demo_platform: PlatformProcess, tmp_path: Path) -> None:
 
 
 def test_a_site_order_with_a_lab_of_choice(demo_platform: PlatformProcess) -> None:
-    """The manual-mode story of the README: the patient's specimen goes to a lab without a lab system."""
+    """The manual-mode story of docs/staff-web.md: the patient's specimen goes to a lab without a lab system."""
     number = patient()["id"]
     offer_id = json.loads(eph(demo_platform, "ehr", "assign", number, "CTNG", "--json").stdout)["offerId"]
     ordered = eph(demo_platform, "citizen", "order", offer_id, number, "--lab", demo.LAB_A3, "--json")

@@ -1,7 +1,7 @@
 """The calling rules of the service: which kind of system may make which interaction, and
-which order statuses each kind may report. Each table below is the rule as the README and the
-integration guide state it; every cell is checked, so adding a caller, dropping one, or
-widening or narrowing what a system may report breaks a test."""
+which order statuses each kind may report. Each table below is the rule as docs/platform.md,
+docs/decisions.md and the integration guide state it; every cell is checked, so adding a
+caller, dropping one, or widening or narrowing what a system may report breaks a test."""
 
 from __future__ import annotations
 
