@@ -35,7 +35,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -76,10 +75,6 @@ from .devpki import PLATFORM_HSA_ID, DevPki
 
 def _db(settings: Settings) -> Database:
     return Database(settings.database_url)
-
-
-def _staff_context(operation: str) -> CallContext:
-    return CallContext(interaction=operation, log_id=str(uuid.uuid4()), consumer=None, now=utcnow())
 
 
 def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
@@ -230,7 +225,7 @@ def cmd_catalog_import(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  - {problem}", file=sys.stderr)
         return 1
     added, updated = services.import_catalogue(
-        _db(settings).uow(), definitions, replace_all=args.replace_all, sites=sites
+        _db(settings).uow(), CallContext.operator(utcnow()), definitions, replace_all=args.replace_all, sites=sites
     )
     print(f"catalogue imported: {added} added, {updated} updated, {len(sites)} sampling sites")
     return 0
@@ -238,7 +233,7 @@ def cmd_catalog_import(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_catalog_export(args: argparse.Namespace, settings: Settings) -> int:
     db = _db(settings)
-    document = catalogue.to_document(services.export_catalogue(db.uow()), services.list_sampling_sites(db.uow()))
+    document = catalogue.to_document(services.export_catalogue(db.uow(), CallContext.operator(utcnow())), services.list_sampling_sites(db.uow()))
     if args.format == "json":
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     else:
@@ -329,7 +324,7 @@ def cmd_followup_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_followup_close(args: argparse.Namespace, settings: Settings) -> int:
     released = services.close_follow_up(
-        _db(settings).uow(), _staff_context("CloseFollowUp"), args.case_id, Actor(ActorKind.STAFF, args.by), args.note
+        _db(settings).uow(), CallContext.operator(utcnow()), args.case_id, Actor(ActorKind.STAFF, args.by), args.note
     )
     print(f"follow-up case closed; {released} result version(s) released to the patient")
     return 0
@@ -337,7 +332,7 @@ def cmd_followup_close(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_results_release(args: argparse.Namespace, settings: Settings) -> int:
     released = services.release_results(
-        _db(settings).uow(), _staff_context("ReleaseResults"), args.order_id, Actor(ActorKind.STAFF, args.by)
+        _db(settings).uow(), CallContext.operator(utcnow()), args.order_id, Actor(ActorKind.STAFF, args.by)
     )
     print(f"{released} result version(s) released to the patient")
     return 0

@@ -16,6 +16,7 @@ from routing import store
 from routing.catalogue import Catalogue
 from service_domain import access, demo
 from service_domain.model import SystemKind
+from service_domain.operations import Operation
 
 VALID_FROM = datetime(2024, 1, 1, tzinfo=UTC)
 VALID_TO = datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -25,7 +26,7 @@ def roles() -> dict[str, tuple[Interaction, ...]]:
     """What each demo system may call: the interactions the service lets its kind of system
     make (``service_domain.access``); lab systems also check that the service answers."""
     return {
-        system.hsa_id: tuple(i for i in SELFSAMPLING_INTERACTIONS if system.kind in access.INTERACTIONS_BY_KIND[i.name])
+        system.hsa_id: tuple(i for i in SELFSAMPLING_INTERACTIONS if system.kind in access.INTERACTIONS_BY_KIND[Operation(i.name)])
         + ((PING_FOR_CONFIGURATION,) if system.kind is SystemKind.LAB else ())
         for system in demo.SYSTEMS
     }

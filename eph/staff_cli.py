@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import serialization
 
 from service_domain import services
 from service_domain.clock import utcnow
+from service_domain.commands import CallContext
 from service_domain.model import SystemKey
 from service_domain.persistence.database import Database
 from service_domain.staff import StaffFunction, StaffMember
@@ -45,9 +46,9 @@ def _show(member: StaffMember) -> str:
 
 def cmd_add(args: argparse.Namespace, settings: Any) -> int:
     db = _db(settings)
-    member = services.register_staff(db.uow(), None, args.hsa_id, args.name, args.care_giver)
+    member = services.register_staff(db.uow(), CallContext.operator(utcnow()), args.hsa_id, args.name, args.care_giver)
     if args.unit:
-        member = services.grant_functions(db.uow(), None, member.hsa_id, args.unit, args.function or ())
+        member = services.grant_functions(db.uow(), CallContext.operator(utcnow()), member.hsa_id, args.unit, args.function or ())
     elif args.function:
         print("--function needs --unit", file=sys.stderr)
         return 1
@@ -56,7 +57,7 @@ def cmd_add(args: argparse.Namespace, settings: Any) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Any) -> int:
-    members = services.list_staff(_db(settings).uow(), None, args.care_giver)
+    members = services.list_staff(_db(settings).uow(), CallContext.operator(utcnow()), args.care_giver)
     for m in members:
         print(_show(m))
     if not members:
@@ -65,7 +66,7 @@ def cmd_list(args: argparse.Namespace, settings: Any) -> int:
 
 
 def cmd_grant(args: argparse.Namespace, settings: Any) -> int:
-    member = services.grant_functions(_db(settings).uow(), None, args.hsa_id, args.unit, args.functions)
+    member = services.grant_functions(_db(settings).uow(), CallContext.operator(utcnow()), args.hsa_id, args.unit, args.functions)
     print(_show(member))
     return 0
 
@@ -75,7 +76,7 @@ def cmd_revoke(args: argparse.Namespace, settings: Any) -> int:
         print("name the functions to revoke, or --leave-unit", file=sys.stderr)
         return 1
     member = services.revoke_functions(
-        _db(settings).uow(), None, args.hsa_id, args.unit, args.functions, leave_unit=args.leave_unit
+        _db(settings).uow(), CallContext.operator(utcnow()), args.hsa_id, args.unit, args.functions, leave_unit=args.leave_unit
     )
     print(_show(member))
     return 0
@@ -92,7 +93,7 @@ def cmd_password(args: argparse.Namespace, settings: Any) -> int:
     if len(password) < MIN_PASSWORD_LENGTH:
         print(f"a password has at least {MIN_PASSWORD_LENGTH} characters; nothing changed", file=sys.stderr)
         return 1
-    services.set_dev_password(_db(settings).uow(), None, args.hsa_id, hash_password(password))
+    services.set_dev_password(_db(settings).uow(), CallContext.operator(utcnow()), args.hsa_id, hash_password(password))
     print("development-login password set (it works only where EPH_STAFF_DEV_LOGIN is on)")
     return 0
 

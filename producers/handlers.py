@@ -151,7 +151,6 @@ class Handlers:
 
     def _context(self, record: CallRecord) -> CallContext:
         return CallContext(
-            interaction=record.interaction.name,
             log_id=record.log_id,
             consumer=record.consumer,
             sender=record.sender,

@@ -424,7 +424,7 @@ def access_log_entry_out(e: AccessLogEntry) -> dict[str, Any]:
     return {
         "time": ts(e.time),
         "action": e.action.value,
-        "interaction": e.interaction,
+        "interaction": e.operation.value,
         "systemHSAId": e.system_hsa_id,
         "systemName": e.system_name,
         "careGiverHSAId": e.care_giver,

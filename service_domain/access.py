@@ -6,22 +6,26 @@ from __future__ import annotations
 
 from .errors import CallerRefused, RuleViolation, SubCode
 from .model import ConnectedSystem, OrderStatus, SystemKind
+from .operations import Operation
 
 K = SystemKind
 
-INTERACTIONS_BY_KIND: dict[str, frozenset[SystemKind]] = {
-    "GetOfferCatalog": frozenset({K.EHR, K.STAFF_UI, K.CITIZEN}),
-    "AssignOffer": frozenset({K.EHR, K.STAFF_UI}),
-    "RevokeOffer": frozenset({K.EHR, K.STAFF_UI}),
-    "GetOffers": frozenset({K.CITIZEN, K.STAFF_UI, K.EHR}),
-    "CreateOrder": frozenset({K.CITIZEN, K.STAFF_UI}),
-    "GetOrders": frozenset({K.SAMPLING, K.LAB, K.STAFF_UI, K.CITIZEN, K.EHR}),
-    "SetOrderStatus": frozenset({K.SAMPLING, K.LAB, K.STAFF_UI}),
-    "CancelOrder": frozenset({K.CITIZEN, K.STAFF_UI, K.EHR}),
-    "SetResult": frozenset({K.LAB, K.STAFF_UI}),
-    "GetResults": frozenset({K.CITIZEN, K.EHR, K.STAFF_UI}),
-    "GetSamplingSites": frozenset({K.CITIZEN, K.EHR, K.STAFF_UI}),
-    "GetAccessLog": frozenset({K.CITIZEN}),
+Op = Operation
+# The kinds of system that may call each interaction (the staff web's own operations are the
+# staff functions' business: ``staff.OPERATION_FUNCTIONS``).
+INTERACTIONS_BY_KIND: dict[Operation, frozenset[SystemKind]] = {
+    Op.GET_OFFER_CATALOG: frozenset({K.EHR, K.STAFF_UI, K.CITIZEN}),
+    Op.ASSIGN_OFFER: frozenset({K.EHR, K.STAFF_UI}),
+    Op.REVOKE_OFFER: frozenset({K.EHR, K.STAFF_UI}),
+    Op.GET_OFFERS: frozenset({K.CITIZEN, K.STAFF_UI, K.EHR}),
+    Op.CREATE_ORDER: frozenset({K.CITIZEN, K.STAFF_UI}),
+    Op.GET_ORDERS: frozenset({K.SAMPLING, K.LAB, K.STAFF_UI, K.CITIZEN, K.EHR}),
+    Op.SET_ORDER_STATUS: frozenset({K.SAMPLING, K.LAB, K.STAFF_UI}),
+    Op.CANCEL_ORDER: frozenset({K.CITIZEN, K.STAFF_UI, K.EHR}),
+    Op.SET_RESULT: frozenset({K.LAB, K.STAFF_UI}),
+    Op.GET_RESULTS: frozenset({K.CITIZEN, K.EHR, K.STAFF_UI}),
+    Op.GET_SAMPLING_SITES: frozenset({K.CITIZEN, K.EHR, K.STAFF_UI}),
+    Op.GET_ACCESS_LOG: frozenset({K.CITIZEN}),
 }
 
 S = OrderStatus
@@ -32,12 +36,12 @@ REPORTABLE_STATUSES: dict[SystemKind, frozenset[OrderStatus]] = {
 }
 
 
-def check_interaction(system: ConnectedSystem | None, interaction: str) -> ConnectedSystem:
+def check_interaction(system: ConnectedSystem | None, operation: Operation) -> ConnectedSystem:
     """The system making the call, if it may make this interaction at all."""
     if system is None:
         raise CallerRefused("the calling system is not registered with the service")
-    if system.kind not in INTERACTIONS_BY_KIND.get(interaction, frozenset()):
-        raise CallerRefused(f"a {system.kind} system may not call {interaction}")
+    if system.kind not in INTERACTIONS_BY_KIND.get(operation, frozenset()):
+        raise CallerRefused(f"a {system.kind} system may not call {operation}")
     return system
 
 

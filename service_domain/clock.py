@@ -6,6 +6,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 SWEDISH_TZ = ZoneInfo("Europe/Stockholm")
+# Callers' clocks drift: a time reported a little in the future (or a step a little before its
+# case was opened) is accepted.
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 def utcnow() -> datetime:

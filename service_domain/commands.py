@@ -6,6 +6,7 @@ the service layer checks them.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -25,14 +26,19 @@ from .staff import StaffActing
 
 @dataclass(frozen=True, slots=True)
 class CallContext:
-    """Who calls, for which interaction, under which logId, and when."""
+    """Who calls, under which logId, and when. What the call does is not the caller's to say:
+    each service function pins its own operation."""
 
-    interaction: str
     log_id: str
-    consumer: str | None
+    consumer: str | None  # the calling system's HSA-id; None for an operator at the console
     now: datetime
     sender: str | None = None
     staff: StaffActing | None = None  # the staff member acting, for calls from the staff web
+
+    @classmethod
+    def operator(cls, now: datetime) -> CallContext:
+        """An operator at the console (the ``eph`` command), acting on every care giver's data."""
+        return cls(log_id=str(uuid.uuid4()), consumer=None, now=now)
 
 
 @dataclass(frozen=True, slots=True)

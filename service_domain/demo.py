@@ -8,6 +8,7 @@ from datetime import datetime
 
 from . import commands, manual_results, services
 from .catalogue import NPU_CODE_SYSTEM
+from .clock import utcnow
 from .commands import CallContext
 from .identity import PersonId
 from .model import (
@@ -164,8 +165,8 @@ def seed(
     the demo staff get the development-login password. Returns (catalogue entries, orders)."""
     services.register_systems(uow_factory(), SYSTEMS)
     services.register_reserve_number_type(uow_factory(), RESERVE_NUMBERS_A)
-    seed_staff(uow_factory, hash_password)
-    added, updated = services.import_catalogue(uow_factory(), catalogue(), sites=SITES)
+    seed_staff(uow_factory, hash_password, now)
+    added, updated = services.import_catalogue(uow_factory(), CallContext.operator(now), catalogue(), sites=SITES)
     staff = Actor(ActorKind.STAFF, "SE2321000016-ST01", "Demo staff")
     orders = 0
     # care giver B has no connected journal system in the demo, so its patients have no orders yet
@@ -173,13 +174,13 @@ def seed(
         patient = PersonId(DEMO_PATIENTS[key])
         offer = services.assign_offer(
             uow_factory(),
-            CallContext("AssignOffer", str(uuid.uuid4()), EHR_A, now),
+            CallContext(str(uuid.uuid4()), EHR_A, now),
             commands.AssignOffer(patient, code, CARE_GIVER_A, CARE_UNIT_A, staff),
         )
         assert offer.offer_id is not None
         services.create_order(
             uow_factory(),
-            CallContext("CreateOrder", str(uuid.uuid4()), CITIZEN_SERVICE, now),
+            CallContext(str(uuid.uuid4()), CITIZEN_SERVICE, now),
             commands.CreateOrder(
                 offer.offer_id, patient, mode, delivery_address=DEMO_ADDRESS if mode is SamplingMode.HOME_KIT else None
             ),
@@ -188,11 +189,14 @@ def seed(
     return added + updated, orders
 
 
-def seed_staff(uow_factory: Callable[[], UnitOfWork], hash_password: Callable[[str], str] | None = None) -> None:
+def seed_staff(
+    uow_factory: Callable[[], UnitOfWork], hash_password: Callable[[str], str] | None = None, now: datetime | None = None
+) -> None:
+    operator = CallContext.operator(now or utcnow())
     for member in DEMO_STAFF:
         if services.find_staff_member(uow_factory(), member.hsa_id) is None:
-            services.register_staff(uow_factory(), None, member.hsa_id, member.name, member.care_giver)
+            services.register_staff(uow_factory(), operator, member.hsa_id, member.name, member.care_giver)
         for unit, functions in member.functions.items():
-            services.grant_functions(uow_factory(), None, member.hsa_id, unit, functions)
+            services.grant_functions(uow_factory(), operator, member.hsa_id, unit, functions)
         if hash_password is not None:
-            services.set_dev_password(uow_factory(), None, member.hsa_id, hash_password(DEMO_STAFF_PASSWORD))
+            services.set_dev_password(uow_factory(), operator, member.hsa_id, hash_password(DEMO_STAFF_PASSWORD))

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from .errors import CallerRefused, RuleViolation, SubCode
 from .model import ConnectedSystem, SystemKind
+from .operations import Operation
 
 
 class StaffFunction(StrEnum):
@@ -29,37 +30,37 @@ class StaffFunction(StrEnum):
 F = StaffFunction
 PATIENT_WORK = frozenset({F.ASSIGN, F.SAMPLING, F.RESULTS, F.FOLLOW_UP})
 
+Op = Operation
 # Which functions (any one of them, at the care unit the member acts at) each operation
-# needs. Interactions carry their contract names; the staff web's own operations are named
-# here. An operation not in the table is refused to staff.
-OPERATION_FUNCTIONS: dict[str, frozenset[StaffFunction]] = {
+# needs. An operation not in the table is refused to staff.
+OPERATION_FUNCTIONS: dict[Operation, frozenset[StaffFunction]] = {
     # the patient page and looking up orders
-    "PatientView": PATIENT_WORK,
-    "GetOffers": PATIENT_WORK,
-    "GetOrders": PATIENT_WORK,
-    "GetResults": PATIENT_WORK,
-    "GetSamplingSites": PATIENT_WORK,
+    Op.PATIENT_VIEW: PATIENT_WORK,
+    Op.GET_OFFERS: PATIENT_WORK,
+    Op.GET_ORDERS: PATIENT_WORK,
+    Op.GET_RESULTS: PATIENT_WORK,
+    Op.GET_SAMPLING_SITES: PATIENT_WORK,
     # offers
-    "GetOfferCatalog": frozenset({F.ASSIGN, F.ADMIN}),
-    "AssignOffer": frozenset({F.ASSIGN}),
-    "RevokeOffer": frozenset({F.ASSIGN}),
+    Op.GET_OFFER_CATALOG: frozenset({F.ASSIGN, F.ADMIN}),
+    Op.ASSIGN_OFFER: frozenset({F.ASSIGN}),
+    Op.REVOKE_OFFER: frozenset({F.ASSIGN}),
     # the sampling desk
-    "SetOrderStatus": frozenset({F.SAMPLING}),
+    Op.SET_ORDER_STATUS: frozenset({F.SAMPLING}),
     # results typed in by hand: the worklist, an order's results, and the result itself
-    "ResultWorklist": frozenset({F.RESULTS}),
-    "ResultOrder": frozenset({F.RESULTS}),
-    "SetResult": frozenset({F.RESULTS}),
+    Op.RESULT_WORKLIST: frozenset({F.RESULTS}),
+    Op.RESULT_ORDER: frozenset({F.RESULTS}),
+    Op.SET_RESULT: frozenset({F.RESULTS}),
     # follow-up and review
-    "FollowUpQueue": frozenset({F.FOLLOW_UP}),
-    "FollowUpCase": frozenset({F.FOLLOW_UP}),
-    "RecordFollowUpStep": frozenset({F.FOLLOW_UP}),
-    "CloseFollowUp": frozenset({F.FOLLOW_UP}),
-    "ReviewQueue": frozenset({F.FOLLOW_UP}),
-    "ReviewOrder": frozenset({F.FOLLOW_UP}),
-    "ReleaseResults": frozenset({F.FOLLOW_UP}),
+    Op.FOLLOW_UP_QUEUE: frozenset({F.FOLLOW_UP}),
+    Op.FOLLOW_UP_CASE: frozenset({F.FOLLOW_UP}),
+    Op.RECORD_FOLLOW_UP_STEP: frozenset({F.FOLLOW_UP}),
+    Op.CLOSE_FOLLOW_UP: frozenset({F.FOLLOW_UP}),
+    Op.REVIEW_QUEUE: frozenset({F.FOLLOW_UP}),
+    Op.REVIEW_ORDER: frozenset({F.FOLLOW_UP}),
+    Op.RELEASE_RESULTS: frozenset({F.FOLLOW_UP}),
     # administration
-    "ManageCatalogue": frozenset({F.ADMIN}),
-    "ManageStaff": frozenset({F.ADMIN}),
+    Op.MANAGE_CATALOGUE: frozenset({F.ADMIN}),
+    Op.MANAGE_STAFF: frozenset({F.ADMIN}),
 }
 
 
@@ -119,7 +120,7 @@ class StaffActing:
 
 
 def check_staff_call(
-    system: ConnectedSystem | None, member: StaffMember | None, acting: StaffActing, operation: str
+    system: ConnectedSystem | None, member: StaffMember | None, acting: StaffActing, operation: Operation
 ) -> ConnectedSystem:
     """The staff web's registration narrowed to what this staff member may touch, if the
     member may make this call at the care unit they act at; else CallerRefused."""

@@ -49,11 +49,10 @@ def now() -> datetime:
     return env().clock()
 
 
-def ctx(operation: str) -> CallContext:
+def ctx() -> CallContext:
     """A call as the staff web, for the member logged in, at the care unit they act at."""
     assert g.member is not None and g.unit is not None
     return CallContext(
-        interaction=operation,
         log_id=str(uuid.uuid4()),
         consumer=env().config.hsa_id,
         now=now(),

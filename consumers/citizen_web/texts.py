@@ -6,6 +6,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from contracts.operations import Operation
+
 from ..errors import ConsumerError, LogicalError, RequestError, ServiceFault, TransportError, VpFault
 
 # An order whose result the patient cannot read yet shows the same words whatever the reason:
@@ -41,30 +43,35 @@ ANALYSIS_STATUS = {"PRELIMINARY": "Preliminärt", "CANNOT_BE_DONE": "Kunde inte 
 # update or look-up of the order (a result held for follow-up must not show before the contact).
 _UPDATED = "Uppdaterade en beställning"
 _OPENED = "Öppnade dina uppgifter"
-ACCESS = {
-    "GetOffers": "Läste dina erbjudanden",
-    "AssignOffer": "Gav dig ett erbjudande",
-    "RevokeOffer": "Återkallade ett erbjudande",
-    "CreateOrder": "Registrerade en beställning",
-    "GetOrders": "Läste dina beställningar",
-    "CancelOrder": "Avbokade en beställning",
-    "GetResults": "Läste dina provsvar",
-    "GetSamplingSites": "Läste vilka mottagningar du kan välja",
-    "GetAccessLog": "Läste den här loggen",
-    "SetOrderStatus": _UPDATED,
-    "SetResult": _UPDATED,
-    "CloseFollowUp": _UPDATED,
-    "ReleaseResults": _UPDATED,
-    "Housekeeping": _UPDATED,
-    "PatientView": _OPENED,
-    "FollowUpCase": _OPENED,
-    "ReviewOrder": _OPENED,
-    "ResultOrder": _OPENED,
+ACCESS: dict[Operation, str] = {
+    Operation.GET_OFFERS: "Läste dina erbjudanden",
+    Operation.ASSIGN_OFFER: "Gav dig ett erbjudande",
+    Operation.REVOKE_OFFER: "Återkallade ett erbjudande",
+    Operation.CREATE_ORDER: "Registrerade en beställning",
+    Operation.GET_ORDERS: "Läste dina beställningar",
+    Operation.CANCEL_ORDER: "Avbokade en beställning",
+    Operation.GET_RESULTS: "Läste dina provsvar",
+    Operation.GET_SAMPLING_SITES: "Läste vilka mottagningar du kan välja",
+    Operation.GET_ACCESS_LOG: "Läste den här loggen",
+    Operation.SET_ORDER_STATUS: _UPDATED,
+    Operation.SET_RESULT: _UPDATED,
+    Operation.RECORD_FOLLOW_UP_STEP: _UPDATED,
+    Operation.CLOSE_FOLLOW_UP: _UPDATED,
+    Operation.RELEASE_RESULTS: _UPDATED,
+    Operation.HOUSEKEEPING: _UPDATED,
+    Operation.PATIENT_VIEW: _OPENED,
+    Operation.FOLLOW_UP_CASE: _OPENED,
+    Operation.REVIEW_ORDER: _OPENED,
+    Operation.RESULT_ORDER: _OPENED,
 }
 
 
 def access(interaction: str, action: str) -> str:
-    return ACCESS.get(interaction) or (_UPDATED if action == "WRITE" else _OPENED)
+    """What an access-log entry says was done: by the operation it names, else by its action."""
+    try:
+        return ACCESS[Operation(interaction)]
+    except (ValueError, KeyError):
+        return _UPDATED if action == "WRITE" else _OPENED
 
 
 ACTION = {"READ": "Läsning", "WRITE": "Ändring"}

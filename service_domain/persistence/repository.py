@@ -57,6 +57,7 @@ from ..model import (
     SystemKey,
     SystemKind,
 )
+from ..operations import Operation
 from ..ports import ConcurrentWrite, OrderQuery
 from ..staff import StaffFunction, StaffMember
 from . import codec
@@ -464,7 +465,7 @@ _STAMP_COLUMNS = ("time", "interaction", "action", "log_id", "consumer_hsa_id", 
 
 def _stamp_params(stamp: AuditRecord) -> dict[str, Any]:
     return {
-        "a_time": stamp.time, "a_interaction": stamp.interaction, "a_action": stamp.action.value,
+        "a_time": stamp.time, "a_interaction": stamp.operation.value, "a_action": stamp.action.value,
         "a_log_id": stamp.log_id, "a_consumer_hsa_id": stamp.consumer_hsa_id, "a_sender_hsa_id": stamp.sender_hsa_id,
         "a_actor_id": stamp.actor_id, "a_care_giver": stamp.care_giver, "a_care_unit": stamp.care_unit,
         "a_actor_kind": stamp.actor_kind.value if stamp.actor_kind else None,
@@ -1178,7 +1179,7 @@ def _stamped(stamp: AuditRecord, patients: Iterable[PersonId]) -> list[AuditReco
 def _audit(r: Row[Any]) -> AuditRecord:
     return AuditRecord(
         time=r.time,
-        interaction=r.interaction,
+        operation=Operation(r.interaction),
         action=AuditAction(r.action),
         patient_id=r.patient_id,
         patient_type=r.patient_type,
@@ -1200,7 +1201,7 @@ class SqlAuditRepository:
         rows = [
             {
                 "time": a.time,
-                "interaction": a.interaction,
+                "interaction": a.operation.value,
                 "action": a.action.value,
                 "patient_id": a.patient_id,
                 "patient_type": a.patient_type,

@@ -30,7 +30,7 @@ admin = requires(StaffFunction.ADMIN)
 
 
 def _staff() -> list[StaffMember]:
-    return read(services.list_staff, uow(), ctx("ManageStaff"))
+    return read(services.list_staff, uow(), ctx())
 
 
 def _admin_units() -> list[str]:
@@ -52,12 +52,12 @@ def register() -> Any:
         if not is_hsa_id(hsa_id):
             form.hsa_id.errors = ["Ange ett giltigt HSA-id, till exempel SE2321000016-ABC1."]
         else:
-            member = write(services.register_staff, uow(), ctx("ManageStaff"), hsa_id, form.name.data)
+            member = write(services.register_staff, uow(), ctx(), hsa_id, form.name.data)
             if member is not None:
                 if form.functions.data:
-                    write(services.grant_functions, uow(), ctx("ManageStaff"), member.hsa_id, g.unit, form.functions.data)
+                    write(services.grant_functions, uow(), ctx(), member.hsa_id, g.unit, form.functions.data)
                 if form.password.data and env().config.dev_login:
-                    write(services.set_dev_password, uow(), ctx("ManageStaff"), member.hsa_id,
+                    write(services.set_dev_password, uow(), ctx(), member.hsa_id,
                           auth.hash_password(form.password.data))
                 flash(f"{member.name} är registrerad.", "success")
                 return redirect(url_for("admin.staff"))
@@ -99,9 +99,9 @@ def functions(hsa_id: str) -> Response:
     held = set(target.functions_at(unit))
     done = True
     if wanted - held:
-        done = write(services.grant_functions, uow(), ctx("ManageStaff"), target.hsa_id, unit, wanted - held) is not None
+        done = write(services.grant_functions, uow(), ctx(), target.hsa_id, unit, wanted - held) is not None
     if done and held - wanted:
-        done = write(services.revoke_functions, uow(), ctx("ManageStaff"), target.hsa_id, unit, held - wanted) is not None
+        done = write(services.revoke_functions, uow(), ctx(), target.hsa_id, unit, held - wanted) is not None
     if done:
         flash("Behörigheterna är sparade.", "success")
     return redirect(url_for("admin.member", hsa_id=target.hsa_id))
@@ -119,7 +119,7 @@ def password(hsa_id: str) -> Any:
             for message in errors:
                 flash(str(message), "error")
         return redirect(url_for("admin.member", hsa_id=target.hsa_id))
-    if write(services.set_dev_password, uow(), ctx("ManageStaff"), target.hsa_id,
+    if write(services.set_dev_password, uow(), ctx(), target.hsa_id,
              auth.hash_password(form.password.data)) is not None:
         flash("Lösenordet är sparat.", "success")
     return redirect(url_for("admin.member", hsa_id=target.hsa_id))
@@ -222,7 +222,7 @@ def _fill(form: DefinitionForm, d: OfferDefinition) -> None:
 
 
 def _definitions() -> list[OfferDefinition]:
-    return read(services.export_catalogue, uow(), ctx("ManageCatalogue"))
+    return read(services.export_catalogue, uow(), ctx())
 
 
 @bp.get("/catalogue")
@@ -283,7 +283,7 @@ def _save_definition(form: DefinitionForm, existing: OfferDefinition | None) -> 
             target = getattr(form, field) if field else form.display_name
             target.errors = [*target.errors, swedish_problem(m.group(4) if m else problem)]
         return _definition_page(form, existing, 400)
-    if write(services.import_catalogue, uow(), [definition], ctx=ctx("ManageCatalogue")) is not None:
+    if write(services.import_catalogue, uow(), ctx(), [definition]) is not None:
         flash(f"Erbjudandet ”{definition.display_name}” är sparat.", "success")
         return redirect(url_for("admin.catalogue_page"))
     return _definition_page(form, existing, 400)
@@ -296,7 +296,7 @@ def toggle_active(offer_code: str) -> Response:
         abort(400)
     existing = _existing(offer_code)
     changed = replace(existing, active=not existing.active)
-    if write(services.import_catalogue, uow(), [changed], ctx=ctx("ManageCatalogue")) is not None:
+    if write(services.import_catalogue, uow(), ctx(), [changed]) is not None:
         flash(f"”{existing.display_name}” är " + ("aktiverat igen." if changed.active else "avvecklat: det kan inte längre tilldelas."),
               "success")
     return redirect(url_for("admin.catalogue_page"))
@@ -322,8 +322,8 @@ def import_document() -> Any:
                 if others:
                     problems = [f"Erbjudandet {d.offer_code} hör till en annan vårdgivare ({d.care_giver})." for d in others]
                 else:
-                    counts = write(services.import_catalogue, uow(), definitions,
-                                   replace_all=bool(form.replace_all.data), ctx=ctx("ManageCatalogue"))
+                    counts = write(services.import_catalogue, uow(), ctx(), definitions,
+                                   replace_all=bool(form.replace_all.data))
                     if counts is not None:
                         flash(f"Sortimentet är importerat: {counts[0]} nya, {counts[1]} ändrade.", "success")
                         return redirect(url_for("admin.catalogue_page"))

@@ -26,7 +26,7 @@ follow_up = requires(StaffFunction.FOLLOW_UP)
 @bp.get("/followup")
 @follow_up
 def queue() -> str:
-    entries = read(services.follow_up_queue, uow(), ctx("FollowUpQueue"))
+    entries = read(services.follow_up_queue, uow(), ctx())
     return render_template("followup_queue.html", entries=entries, Step=FollowUpStepKind)
 
 
@@ -45,7 +45,7 @@ def _next_step(done: set[FollowUpStepKind]) -> FollowUpStepKind:
 
 
 def _case_page(case_id: str, form: StepForm | None = None, status: int = 200) -> tuple[str, int]:
-    view = read(services.follow_up_case, uow(), ctx("FollowUpCase"), case_id)
+    view = read(services.follow_up_case, uow(), ctx(), case_id)
     done = {s.kind for s in view.case.steps}
     return render_template(
         "followup_case.html",
@@ -76,7 +76,7 @@ def step(case_id: str) -> Any:
         return _case_page(case_id, form, 400)
     when = form.time.data.replace(tzinfo=SWEDISH_TZ)
     recorded = write(
-        services.record_follow_up_step, uow(), ctx("RecordFollowUpStep"), case_id,
+        services.record_follow_up_step, uow(), ctx(), case_id,
         FollowUpStepKind(form.kind.data), when, by, form.note.data or None,
     )
     if recorded is not None:
@@ -90,7 +90,7 @@ def close(case_id: str) -> Response:
     form = CloseCaseForm()
     if not form.validate_on_submit():
         abort(400)
-    released = write(services.close_follow_up, uow(), ctx("CloseFollowUp"), case_id, me(), form.note.data or None)
+    released = write(services.close_follow_up, uow(), ctx(), case_id, me(), form.note.data or None)
     if released is None:
         return redirect(url_for("followup.case", case_id=case_id))
     flash("Ärendet är avslutat. " + ("Svaret är släppt till patienten." if released else
@@ -101,14 +101,14 @@ def close(case_id: str) -> Response:
 @bp.get("/review")
 @follow_up
 def review_queue() -> str:
-    orders = read(services.review_queue, uow(), ctx("ReviewQueue"))
+    orders = read(services.review_queue, uow(), ctx())
     return render_template("review_queue.html", orders=orders)
 
 
 @bp.get("/review/<order_id>")
 @follow_up
 def review(order_id: str) -> str:
-    view = read(services.review_order, uow(), ctx("ReviewOrder"), order_id)
+    view = read(services.review_order, uow(), ctx(), order_id)
     return render_template("review_order.html", view=view, button=ButtonForm())
 
 
@@ -117,7 +117,7 @@ def review(order_id: str) -> str:
 def release(order_id: str) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400)
-    released = write(services.release_results, uow(), ctx("ReleaseResults"), order_id, me())
+    released = write(services.release_results, uow(), ctx(), order_id, me())
     if released is None:
         return redirect(url_for("followup.review", order_id=order_id))
     flash("Svaret är släppt till patienten.", "success")

@@ -33,7 +33,7 @@ def current_patient() -> PersonId | None:
 def _assign_form() -> AssignForm:
     form = AssignForm()
     catalogue = read(
-        services.get_offer_catalog, uow(), ctx("GetOfferCatalog"),
+        services.get_offer_catalog, uow(), ctx(),
         commands.GetOfferCatalog(care_giver=g.member.care_giver),
     )
     form.offer_code.choices = options((d.offer_code, d.display_name) for d in catalogue)
@@ -45,7 +45,7 @@ def _assign_form() -> AssignForm:
 def page() -> Any:
     search = PatientSearchForm()
     patient = current_patient()
-    view = read(services.patient_view, uow(), ctx("PatientView"), patient) if patient else None
+    view = read(services.patient_view, uow(), ctx(), patient) if patient else None
     assign = _assign_form() if view is not None and g.member.may(g.unit, StaffFunction.ASSIGN) else None
     return render_template(
         "patient.html", search=search, view=view, assign=assign, button=ButtonForm(),
@@ -91,7 +91,7 @@ def assign() -> Response:
         return redirect(url_for("patient.page"))
     valid_to = now() + timedelta(days=form.valid_days.data) if form.valid_days.data else None
     outcome = write(
-        services.assign_offer, uow(), ctx("AssignOffer"),
+        services.assign_offer, uow(), ctx(),
         commands.AssignOffer(
             patient, form.offer_code.data, g.member.care_giver, g.unit, me(),
             valid_to=valid_to, max_orders=form.max_orders.data or None, comment=form.comment.data or None,
@@ -108,7 +108,7 @@ def assign() -> Response:
 def revoke(offer_id: str) -> Response:
     if not ButtonForm().validate_on_submit():
         abort(400)
-    outcome = write(services.revoke_offer, uow(), ctx("RevokeOffer"), commands.RevokeOffer(offer_id, me()))
+    outcome = write(services.revoke_offer, uow(), ctx(), commands.RevokeOffer(offer_id, me()))
     if outcome is not None:
         flash("Erbjudandet är återkallat.", "success")
     return redirect(url_for("patient.page"))

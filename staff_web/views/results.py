@@ -39,7 +39,7 @@ assert {s for _, group in GROUPS for s in group} == set(manual_results.RESULT_ST
 
 
 def _worklist_page(search: ReferralSearchForm | None = None, status: int = 200) -> tuple[str, int]:
-    worklist = read(services.result_worklist, uow(), ctx("ResultWorklist"))
+    worklist = read(services.result_worklist, uow(), ctx())
     groups = [(title, [e for e in worklist.entries if e.order.status in statuses]) for title, statuses in GROUPS]
     return render_template("results_worklist.html", groups=groups, more=worklist.more,
                            limit=services.RESULT_WORKLIST_LIMIT, search=search or ReferralSearchForm()), status
@@ -60,7 +60,7 @@ def search() -> Any:
         if not _REFERRAL.fullmatch(code):
             form.referral.errors = ["En remisskod är 4–16 bokstäver och siffror."]
         else:
-            found = read(services.result_worklist, uow(), ctx("ResultWorklist"), code)
+            found = read(services.result_worklist, uow(), ctx(), code)
             if found.entries:
                 return redirect(url_for("results.order", order_id=found.entries[0].order.order_id))
             form.referral.errors = [
@@ -70,7 +70,7 @@ def search() -> Any:
 
 
 def _view(order_id: str) -> services.ResultOrderView:
-    return read(services.result_order, uow(), ctx("ResultOrder"), order_id)
+    return read(services.result_order, uow(), ctx(), order_id)
 
 
 def _newest_version(view: services.ResultOrderView) -> int:
@@ -142,7 +142,7 @@ def save(order_id: str) -> Any:
     if result is None:
         return _page(view, main, items, status=400)
     try:
-        services.set_result(uow(), ctx("SetResult"), commands.SetResult(result))
+        services.set_result(uow(), ctx(), commands.SetResult(result))
     except CallerRefused:
         abort(403)
     except DomainError as e:
@@ -166,7 +166,7 @@ def withdraw(order_id: str) -> Response | tuple[str, int]:
                                                    "innan du återkallar något.", status=409)
     try:
         result = manual_results.withdrawal(view.order, newest, now(), me(), form.comment.data)
-        services.set_result(uow(), ctx("SetResult"), commands.SetResult(result))
+        services.set_result(uow(), ctx(), commands.SetResult(result))
     except CallerRefused:
         abort(403)
     except DomainError as e:

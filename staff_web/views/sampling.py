@@ -38,12 +38,12 @@ def _find(query: dict[str, str]) -> list[Order]:
         cmd = commands.GetOrders(patient=patient, max_results=100)
     else:
         cmd = commands.GetOrders(referral_ids=(query["referral"],), max_results=100)
-    page = read(services.get_orders, uow(), ctx("GetOrders"), cmd)
+    page = read(services.get_orders, uow(), ctx(), cmd)
     return sorted(page.orders, key=lambda o: o.created_time, reverse=True)
 
 
 def _order(order_id: str) -> Order:
-    page = read(services.get_orders, uow(), ctx("GetOrders"), commands.GetOrders(order_ids=(order_id,)))
+    page = read(services.get_orders, uow(), ctx(), commands.GetOrders(order_ids=(order_id,)))
     if not page.orders:
         abort(404)
     return page.orders[0]
@@ -96,7 +96,7 @@ def register(order_id: str) -> Any:
         else:
             moment = now()
             outcome = write(
-                services.set_order_status, uow(), ctx("SetOrderStatus"),
+                services.set_order_status, uow(), ctx(),
                 commands.SetOrderStatus(
                     order_id, OrderStatus.SPECIMEN_COLLECTED, moment, me(), g.unit,
                     specimens=(Specimen(barcode, None, moment),),

@@ -17,7 +17,9 @@ from sqlalchemy.dialects import postgresql
 from service_domain import demo
 from service_domain.clock import utcnow
 from service_domain.enums import OrderStatus
-from service_domain.model import AuditAction, AuditRecord, PersonId
+from service_domain.identity import PersonId
+from service_domain.model import AuditAction, AuditRecord
+from service_domain.operations import Operation
 from service_domain.persistence import repository
 from service_domain.persistence.tables import patient_order
 from service_domain.ports import OrderQuery
@@ -71,7 +73,7 @@ def selectors(conn: Connection) -> dict[str, tuple[OrderQuery, int]]:
 
 def explain(conn: Connection, name: str, query: OrderQuery, after: int, limit: int = 11) -> Plan:
     """The plan of GetOrders' statement for ``query`` (EXPLAIN only: nothing is read or written)."""
-    stamp = AuditRecord(utcnow(), "GetOrders", AuditAction.READ, "", str(uuid.uuid4()), demo.LAB_A)
+    stamp = AuditRecord(utcnow(), Operation.GET_ORDERS, AuditAction.READ, "", str(uuid.uuid4()), demo.LAB_A)
     params = repository._query_params(query, after, limit)
     assert params is not None
     params.update(repository._stamp_params(stamp), returned=limit - 1)

@@ -45,7 +45,7 @@ def lab_tokens(url: str, lab: str, n: int = 5000) -> list[str]:
     taken from a token the service issued, the positions from the lab's stored orders."""
     db = Database(url)
     try:
-        ctx = commands.CallContext("GetOrders", str(uuid.uuid4()), lab, utcnow())
+        ctx = commands.CallContext(str(uuid.uuid4()), lab, utcnow())
         page = services.get_orders(db.uow(), ctx, commands.GetOrders(performing_lab=lab, max_results=1))
         assert page.continuation_token, "the lab has fewer than two orders"
         raw = base64.urlsafe_b64decode(page.continuation_token + "=" * (-len(page.continuation_token) % 4))

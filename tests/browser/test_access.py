@@ -70,7 +70,7 @@ def test_uthopp_lands_on_the_patient(browser: Browser, page: Page, staff_web: St
     check_page(page, "uthopp-patient")
     with db.uow() as uow:
         views = [r for r in uow.audit.for_patient(PATIENT_A1)
-                 if r.interaction == "PatientView" and r.actor_id == "SE2321000016-SSK1"]
+                 if r.operation == "PatientView" and r.actor_id == "SE2321000016-SSK1"]
     assert views and views[-1].care_unit == demo.CARE_UNIT_A and views[-1].consumer_hsa_id == demo.STAFF_WEB
 
     # the token is good once only: the same link again is refused, also in another browser

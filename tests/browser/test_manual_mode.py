@@ -208,14 +208,14 @@ def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_plat
     # every view and change was audited with the staff member and the care unit
     with db.uow() as uow:
         records = uow.audit.for_patient(number)
-    by_nurse = {(r.interaction, r.action) for r in records if r.actor_id == nurse}
+    by_nurse = {(r.operation, r.action) for r in records if r.actor_id == nurse}
     assert {("PatientView", "READ"), ("AssignOffer", "WRITE"), ("GetOrders", "READ"),
             ("SetOrderStatus", "WRITE")} <= by_nurse
     staff_records = [r for r in records if r.consumer_hsa_id == demo.STAFF_WEB]
     assert staff_records and all(r.care_unit == demo.CARE_UNIT_A for r in staff_records)
     assert {("ResultOrder", "READ"), ("SetResult", "WRITE"), ("FollowUpCase", "READ"), ("RecordFollowUpStep", "WRITE"),
             ("CloseFollowUp", "WRITE")} <= {
-        (r.interaction, r.action) for r in records if r.actor_id == "SE2321000016-SSK2"}
+        (r.operation, r.action) for r in records if r.actor_id == "SE2321000016-SSK2"}
     assert CHECK.problems == []
     # no identity number in the staff web's log
     assert number not in staff_web.log_text() and specimen_id not in staff_web.log_text()

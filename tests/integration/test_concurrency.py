@@ -88,18 +88,18 @@ def test_paging_never_passes_an_order_committed_late(db: Database) -> None:
     lab = f"SE2321000016-P{uuid.uuid4().hex[:8].upper()}"  # a lab of this test's own
     now = datetime.now(UTC)
 
-    def context(consumer: str, interaction: str) -> commands.CallContext:
-        return commands.CallContext(interaction, str(uuid.uuid4()), consumer, now)
+    def context(consumer: str) -> commands.CallContext:
+        return commands.CallContext(str(uuid.uuid4()), consumer, now)
 
     def new_offer() -> tuple[PersonId, str]:
         p = PersonId(person_number(date(1980, 1, 1)))
-        out = services.assign_offer(db.uow(), context(demo.EHR_A, "AssignOffer"), commands.AssignOffer(
+        out = services.assign_offer(db.uow(), context(demo.EHR_A), commands.AssignOffer(
             p, "HBA1C", demo.CARE_GIVER_A, demo.CARE_UNIT_A, Actor(ActorKind.STAFF, "SE2321000016-ST01")))
         assert out.offer_id
         return p, out.offer_id
 
     def create(p: PersonId, offer_id: str, uow: SqlUnitOfWork | None = None) -> str:
-        out = services.create_order(uow or db.uow(), context(demo.CITIZEN_SERVICE, "CreateOrder"),
+        out = services.create_order(uow or db.uow(), context(demo.CITIZEN_SERVICE),
                                     commands.CreateOrder(offer_id, p, SamplingMode.SITE, performing_lab=lab))
         assert out.order_id
         return out.order_id
@@ -125,7 +125,7 @@ def test_paging_never_passes_an_order_committed_late(db: Database) -> None:
     seen: list[str] = []
     token = None
     while True:
-        page = services.get_orders(db.uow(), context(demo.LAB_A, "GetOrders"), commands.GetOrders(
+        page = services.get_orders(db.uow(), context(demo.LAB_A), commands.GetOrders(
             performing_lab=lab, max_results=1, continuation_token=token))
         seen += [o.order_id for o in page.orders]
         token = page.continuation_token

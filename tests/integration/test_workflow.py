@@ -17,7 +17,7 @@ import zeep
 import zeep.exceptions
 
 from service_domain import demo, services
-from service_domain.clock import SWEDISH_TZ
+from service_domain.clock import SWEDISH_TZ, utcnow
 from service_domain.model import FollowUpStatus, SamplingSite
 from service_domain.persistence.database import Database
 from tests.support import (
@@ -224,11 +224,10 @@ def test_the_whole_story(
     with db.uow() as uow:
         (case,) = [c for c in uow.follow_ups.list(FollowUpStatus.OPEN.value) if c.order_id == home.orderId]
     from service_domain import services
-    from service_domain.clock import utcnow
     from service_domain.commands import CallContext
     from service_domain.model import Actor, ActorKind
 
-    services.close_follow_up(db.uow(), CallContext("CloseFollowUp", "test", None, utcnow()), case.case_id,
+    services.close_follow_up(db.uow(), CallContext("test", None, utcnow()), case.case_id,
                              Actor(ActorKind.STAFF, "SE2321000016-ST01"))
     released = {r.order.orderId: r for r in as_citizen("GetResults", patientId=p).orderResult}[home.orderId]
     assert released.releasedToPatient and released.result.analysisResult[0].coded.code == POSITIVE["code"]
@@ -251,7 +250,7 @@ def test_the_whole_story(
                 assert audited == {p["id"]}, call
             elif call["result_code"] is None:  # a read: everyone whose data came back
                 assert call["patients_returned"] <= audited, call
-        interactions = {r.interaction for r in uow.audit.for_patient(p["id"])}
+        interactions = {r.operation for r in uow.audit.for_patient(p["id"])}
     assert {"GetOffers", "CreateOrder", "GetOrders", "SetOrderStatus", "SetResult", "GetResults",
             "AssignOffer"} <= interactions
 

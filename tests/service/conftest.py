@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from service_domain import commands, demo, services
+from service_domain.clock import utcnow
+from service_domain.commands import CallContext
 from service_domain.identity import PersonId
 from service_domain.model import (
     Actor,
@@ -41,9 +43,7 @@ ADDRESS = DeliveryAddress("Test Person", "Gatan 1", "111 22", "Stockholm")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     url = seeded(f"sqlite:///{Path(tmp_path_factory.mktemp('svc')) / 'eph.sqlite3'}")
     database = Database(url)
-    services.import_catalogue(
-        database.uow(),
-        [
+    services.import_catalogue(database.uow(), CallContext.operator(utcnow()), [
             OfferDefinition(
                 care_giver=demo.CARE_GIVER_A,
                 offer_code="REVIEW",
@@ -77,8 +77,8 @@ def backend_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         database.dispose()
 
 
-def ctx(consumer: str, interaction: str, now: datetime = NOW) -> commands.CallContext:
-    return commands.CallContext(interaction=interaction, log_id=str(uuid.uuid4()), consumer=consumer, now=now)
+def ctx(consumer: str, now: datetime = NOW) -> commands.CallContext:
+    return commands.CallContext(log_id=str(uuid.uuid4()), consumer=consumer, now=now)
 
 
 def new_patient(born: date = date(1990, 1, 1)) -> PersonId:
@@ -88,7 +88,7 @@ def new_patient(born: date = date(1990, 1, 1)) -> PersonId:
 def assign(db: Database, patient: PersonId, code: str = "CTNG", **kw: object) -> str:
     out = services.assign_offer(
         db.uow(),
-        ctx(demo.EHR_A, "AssignOffer"),
+        ctx(demo.EHR_A),
         commands.AssignOffer(patient, code, demo.CARE_GIVER_A, demo.CARE_UNIT_A, STAFF, **kw),  # type: ignore[arg-type]
     )
     assert out.offer_id
@@ -98,7 +98,7 @@ def assign(db: Database, patient: PersonId, code: str = "CTNG", **kw: object) ->
 def order(db: Database, patient: PersonId, offer_id: str, mode: SamplingMode = SamplingMode.SITE) -> services.WriteOutcome:
     return services.create_order(
         db.uow(),
-        ctx(demo.CITIZEN_SERVICE, "CreateOrder"),
+        ctx(demo.CITIZEN_SERVICE),
         commands.CreateOrder(offer_id, patient, mode, delivery_address=ADDRESS if mode is SamplingMode.HOME_KIT else None),
     )
 
@@ -119,14 +119,14 @@ def lab_result(order_id: str, version: int, report: ReportStatus = ReportStatus.
 
 
 def set_result(db: Database, r: LaboratoryResult) -> services.WriteOutcome:
-    return services.set_result(db.uow(), ctx(demo.LAB_A, "SetResult"), commands.SetResult(r))
+    return services.set_result(db.uow(), ctx(demo.LAB_A), commands.SetResult(r))
 
 
 def status(db: Database, order_id: str, s: OrderStatus, consumer: str = demo.LAB_A, **kw: object) -> services.WriteOutcome:
     specimens = kw.pop("specimens", (Specimen("BC-" + order_id[:8]),) if s is OrderStatus.SPECIMEN_COLLECTED else ())
     return services.set_order_status(
         db.uow(),
-        ctx(consumer, "SetOrderStatus"),
+        ctx(consumer),
         commands.SetOrderStatus(order_id, s, NOW - timedelta(hours=1), Actor(ActorKind.SYSTEM, consumer),
                                 demo.LAB_A, specimens=specimens, **kw),  # type: ignore[arg-type]
     )

@@ -13,6 +13,7 @@ import pytest
 
 from service_domain import commands, demo, manual_results, services
 from service_domain.clock import utcnow
+from service_domain.commands import CallContext
 from service_domain.errors import CallerRefused, InvalidRequest, RuleViolation, SubCode
 from service_domain.identity import PersonId
 from service_domain.model import (
@@ -58,22 +59,22 @@ def db(backend_db: Database) -> Database:
         ConnectedSystem("SE2321000255-LAB6", SystemKind.LAB, "Care giver B's second lab system",
                         frozenset({demo.CARE_GIVER_B}), units=frozenset({LAB_OF_B})),
     ])
-    services.import_catalogue(backend_db.uow(), [OfferDefinition(
+    services.import_catalogue(backend_db.uow(), CallContext.operator(utcnow()), [OfferDefinition(
         demo.CARE_GIVER_A, REVIEWED, "Granskat prov, manuellt svar", (demo.HBA1C,), (SamplingMode.SITE,), False,
         ResultRelease.AFTER_REVIEW, 30, 2, demo.LAB_A3)])
     return backend_db
 
 
-def staff_ctx(interaction: str, hsa_id: str, unit: str = demo.CARE_UNIT_A,
+def staff_ctx(hsa_id: str, unit: str = demo.CARE_UNIT_A,
               now: datetime | None = None) -> commands.CallContext:
-    return commands.CallContext(interaction, str(uuid.uuid4()), demo.STAFF_WEB, now or utcnow(),
+    return commands.CallContext(str(uuid.uuid4()), demo.STAFF_WEB, now or utcnow(),
                                 staff=StaffActing(hsa_id, unit))
 
 
 def new_member(db: Database, *functions: F, unit: str = demo.CARE_UNIT_A, care_giver: str = demo.CARE_GIVER_A) -> str:
     hsa_id = f"SE{care_giver[2:12]}-R{uuid.uuid4().hex[:8].upper()}"
-    services.register_staff(db.uow(), None, hsa_id, "Rut Resultat", care_giver)
-    services.grant_functions(db.uow(), None, hsa_id, unit, functions)
+    services.register_staff(db.uow(), CallContext.operator(utcnow()), hsa_id, "Rut Resultat", care_giver)
+    services.grant_functions(db.uow(), CallContext.operator(utcnow()), hsa_id, unit, functions)
     return hsa_id
 
 
@@ -85,11 +86,11 @@ def place_order(db: Database, lab: str | None = demo.LAB_A3, code: str = "CTNG",
                 care_giver: str = demo.CARE_GIVER_A) -> tuple[str, PersonId]:
     p = PersonId(person_number(date(1992, 3, 4)))
     offer = services.assign_offer(
-        db.uow(), commands.CallContext("AssignOffer", "x", demo.EHR_A, utcnow()),
+        db.uow(), commands.CallContext("x", demo.EHR_A, utcnow()),
         commands.AssignOffer(p, code, care_giver, unit, Actor(ActorKind.STAFF, "SE2321000016-ST01")))
     assert offer.offer_id
     order = services.create_order(
-        db.uow(), commands.CallContext("CreateOrder", "x", demo.CITIZEN_SERVICE, utcnow()),
+        db.uow(), commands.CallContext("x", demo.CITIZEN_SERVICE, utcnow()),
         commands.CreateOrder(offer.offer_id, p, SamplingMode.SITE, performing_lab=lab))
     assert order.order_id
     return order.order_id, p
@@ -97,7 +98,7 @@ def place_order(db: Database, lab: str | None = demo.LAB_A3, code: str = "CTNG",
 
 def collected(db: Database, order_id: str) -> None:
     services.set_order_status(
-        db.uow(), commands.CallContext("SetOrderStatus", "x", demo.SAMPLING_A, utcnow()),
+        db.uow(), commands.CallContext("x", demo.SAMPLING_A, utcnow()),
         commands.SetOrderStatus(order_id, OrderStatus.SPECIMEN_COLLECTED, utcnow(),
                                 Actor(ActorKind.SYSTEM, demo.SAMPLING_A), demo.SAMPLING_A,
                                 specimens=(Specimen(f"TUB-{order_id[:8]}"),)))
@@ -115,17 +116,17 @@ def ctng(order_id: str, version: int, staff: str, report: ReportStatus = ReportS
 
 
 def type_in(db: Database, staff: str, result: LaboratoryResult, unit: str = demo.CARE_UNIT_A) -> services.WriteOutcome:
-    return services.set_result(db.uow(), staff_ctx("SetResult", staff, unit), commands.SetResult(result))
+    return services.set_result(db.uow(), staff_ctx(staff, unit), commands.SetResult(result))
 
 
 def worklist_ids(db: Database, staff: str, unit: str = demo.CARE_UNIT_A, now: datetime | None = None,
                  referral_id: str | None = None) -> set[str]:
-    found = services.result_worklist(db.uow(), staff_ctx("ResultWorklist", staff, unit, now), referral_id)
+    found = services.result_worklist(db.uow(), staff_ctx(staff, unit, now), referral_id)
     return {e.order.order_id for e in found.entries}
 
 
 def citizen_results(db: Database, p: PersonId) -> list[services.OrderResultView]:
-    return services.get_results(db.uow(), commands.CallContext("GetResults", "x", demo.CITIZEN_SERVICE, utcnow()),
+    return services.get_results(db.uow(), commands.CallContext("x", demo.CITIZEN_SERVICE, utcnow()),
                                 commands.GetResults(p))
 
 
@@ -176,7 +177,7 @@ def test_the_worklist_holds_the_units_orders_whose_lab_is_not_connected(db: Data
     only_b_reports, _ = place_order(db, LAB_OF_B)  # a system reports for it, but not for care giver A
     other_unit, _ = place_order(db, unit=CU_A2)
     cancelled, p = place_order(db)
-    services.cancel_order(db.uow(), commands.CallContext("CancelOrder", "x", demo.CITIZEN_SERVICE, utcnow()),
+    services.cancel_order(db.uow(), commands.CallContext("x", demo.CITIZEN_SERVICE, utcnow()),
                           commands.CancelOrder(cancelled, Actor(ActorKind.PATIENT, p.id)))
     mine = worklist_ids(db, member)
     assert {manual, not_sampled, only_b_reports} <= mine
@@ -187,10 +188,10 @@ def test_the_worklist_holds_the_units_orders_whose_lab_is_not_connected(db: Data
     assert not {manual, not_sampled} & worklist_ids(db, b, demo.CARE_UNIT_B)
     # RESULTS is needed; the worklist shows no identity and is not audited
     with pytest.raises(CallerRefused):
-        services.result_worklist(db.uow(), staff_ctx("ResultWorklist", new_member(db, F.SAMPLING, F.FOLLOW_UP)))
+        services.result_worklist(db.uow(), staff_ctx(new_member(db, F.SAMPLING, F.FOLLOW_UP)))
     with db.uow() as uow:
-        assert [r for r in uow.audit.for_patient(p.id) if r.interaction == "ResultWorklist"] == []
-    entry = next(e for e in services.result_worklist(db.uow(), staff_ctx("ResultWorklist", member)).entries
+        assert [r for r in uow.audit.for_patient(p.id) if r.operation == "ResultWorklist"] == []
+    entry = next(e for e in services.result_worklist(db.uow(), staff_ctx(member)).entries
                  if e.order.order_id == manual)
     assert entry.newest is None and not entry.case_open and entry.order.status is OrderStatus.SPECIMEN_COLLECTED
 
@@ -199,7 +200,7 @@ def test_a_final_result_stays_on_the_worklist_for_a_while_and_is_found_by_referr
     member = new_member(db, F.RESULTS)
     order_id, _ = place_order(db)
     type_in(db, member, ctng(order_id, 1, member))
-    entries = services.result_worklist(db.uow(), staff_ctx("ResultWorklist", member)).entries
+    entries = services.result_worklist(db.uow(), staff_ctx(member)).entries
     entry = next(e for e in entries if e.order.order_id == order_id)
     assert entry.order.status is OrderStatus.FINAL_RESULT and entry.newest and entry.newest.result.version == 1
     later = utcnow() + services.RECENT_FINAL + timedelta(days=1)
@@ -216,27 +217,27 @@ def test_a_final_result_stays_on_the_worklist_for_a_while_and_is_found_by_referr
 def test_opening_an_order_is_audited_and_bound_to_the_unit_and_a_lab_without_a_system(db: Database) -> None:
     member = new_member(db, F.RESULTS)
     order_id, p = place_order(db)
-    view = services.result_order(db.uow(), staff_ctx("ResultOrder", member), order_id)
+    view = services.result_order(db.uow(), staff_ctx(member), order_id)
     assert view.order.order_id == order_id and view.results == [] and view.newest is None
     with db.uow() as uow:
-        (record,) = [r for r in uow.audit.for_patient(p.id) if r.interaction == "ResultOrder"]
+        (record,) = [r for r in uow.audit.for_patient(p.id) if r.operation == "ResultOrder"]
     assert (record.action, record.actor_id, record.care_unit, record.consumer_hsa_id) == (
         "READ", member, demo.CARE_UNIT_A, demo.STAFF_WEB)
     connected, _ = place_order(db, demo.LAB_A)
     with pytest.raises(RuleViolation) as e:
-        services.result_order(db.uow(), staff_ctx("ResultOrder", member), connected)
+        services.result_order(db.uow(), staff_ctx(member), connected)
     assert e.value.sub_code is SubCode.NOT_PERMITTED
     with pytest.raises(RuleViolation) as e:  # another unit's order
-        services.result_order(db.uow(), staff_ctx("ResultOrder", new_member(db, F.RESULTS, unit=CU_A2), CU_A2), order_id)
+        services.result_order(db.uow(), staff_ctx(new_member(db, F.RESULTS, unit=CU_A2), CU_A2), order_id)
     assert e.value.sub_code is SubCode.NOT_PERMITTED
     b = new_member(db, F.RESULTS, unit=demo.CARE_UNIT_B, care_giver=demo.CARE_GIVER_B)
     with pytest.raises(RuleViolation) as e:  # another care giver's order does not exist for them
-        services.result_order(db.uow(), staff_ctx("ResultOrder", b, demo.CARE_UNIT_B), order_id)
+        services.result_order(db.uow(), staff_ctx(b, demo.CARE_UNIT_B), order_id)
     assert e.value.sub_code is SubCode.UNKNOWN_ID
     with pytest.raises(CallerRefused):
-        services.result_order(db.uow(), staff_ctx("ResultOrder", new_member(db, F.FOLLOW_UP)), order_id)
+        services.result_order(db.uow(), staff_ctx(new_member(db, F.FOLLOW_UP)), order_id)
     with db.uow() as uow:
-        assert len([r for r in uow.audit.for_patient(p.id) if r.interaction == "ResultOrder"]) == 1
+        assert len([r for r in uow.audit.for_patient(p.id) if r.operation == "ResultOrder"]) == 1
 
 
 # ---------------------------------------------------------------- SetResult from staff
@@ -279,9 +280,9 @@ def test_a_positive_notifiable_result_goes_to_follow_up_and_a_negative_one_to_th
     positive, p_pos = place_order(db)
     collected(db, positive)
     type_in(db, member, ctng(positive, 1, member, ct=demo.DETECTED, ct_interpretation=Interpretation.POSITIVE))
-    (case,) = [e for e in services.follow_up_queue(db.uow(), staff_ctx("FollowUpQueue", nurse))
+    (case,) = [e for e in services.follow_up_queue(db.uow(), staff_ctx(nurse))
                if e.order.order_id == positive]
-    view = services.result_order(db.uow(), staff_ctx("ResultOrder", member), positive)
+    view = services.result_order(db.uow(), staff_ctx(member), positive)
     assert view.case_open and view.newest is not None and not view.newest.released
     assert view.newest.follow_up_case_id == case.case.case_id
     assert view.newest.result.signed_by == me(member) and view.newest.result.performing_lab == demo.LAB_A3
@@ -290,14 +291,14 @@ def test_a_positive_notifiable_result_goes_to_follow_up_and_a_negative_one_to_th
     # a finding without an interpretation is held too (fail safe), even when not detected
     unsure, _ = place_order(db)
     type_in(db, member, ctng(unsure, 1, member, ct_interpretation=None))
-    assert services.result_order(db.uow(), staff_ctx("ResultOrder", member), unsure).case_open
+    assert services.result_order(db.uow(), staff_ctx(member), unsure).case_open
     negative, p_neg = place_order(db)
     type_in(db, member, ctng(negative, 1, member))
     (released,) = citizen_results(db, p_neg)
     assert released.released_to_patient and released.result is not None
     assert {a.value for a in released.result.analysis_results} == {manual_results.NOT_DETECTED}
     with db.uow() as uow:
-        writes = [r for r in uow.audit.for_patient(p_neg.id) if r.interaction == "SetResult"]
+        writes = [r for r in uow.audit.for_patient(p_neg.id) if r.operation == "SetResult"]
     assert [(r.action, r.actor_id, r.care_unit) for r in writes] == [("WRITE", member, demo.CARE_UNIT_A)]
 
 
@@ -309,10 +310,10 @@ def test_after_review_a_typed_in_result_waits_in_the_review_queue(db: Database) 
         AnalysisResult(demo.HBA1C.code, Quantity("48.0", "mmol/mol"), AnalysisStatus.FINAL, "HbA1c",
                        Interval(None, None, "Under 42"), Interpretation.HIGH),
     ), signed_by=me(member)))
-    assert order_id in {o.order_id for o in services.review_queue(db.uow(), staff_ctx("ReviewQueue", reviewer))}
+    assert order_id in {o.order_id for o in services.review_queue(db.uow(), staff_ctx(reviewer))}
     (view,) = citizen_results(db, p)
     assert not view.released_to_patient
-    stored = services.result_order(db.uow(), staff_ctx("ResultOrder", member), order_id).newest
+    stored = services.result_order(db.uow(), staff_ctx(member), order_id).newest
     assert stored is not None and stored.result.analysis_results[0].value == Quantity("48.0", "mmol/mol")
 
 
@@ -327,7 +328,7 @@ def test_corrections_are_new_versions_and_a_withdrawal_withdraws_every_value(db:
     with pytest.raises(RuleViolation) as e:  # an older version number is refused
         type_in(db, member, ctng(order_id, 1, member, ReportStatus.CORRECTED))
     assert e.value.sub_code is SubCode.VERSION_CONFLICT
-    view = services.result_order(db.uow(), staff_ctx("ResultOrder", member), order_id)
+    view = services.result_order(db.uow(), staff_ctx(member), order_id)
     assert view.newest is not None
     withdrawal = manual_results.withdrawal(view.order, view.newest, utcnow(), me(member), " Fel patients svar ")
     assert (withdrawal.version, withdrawal.report_status, withdrawal.comment) == (3, ReportStatus.CORRECTED,
@@ -335,7 +336,7 @@ def test_corrections_are_new_versions_and_a_withdrawal_withdraws_every_value(db:
     with pytest.raises(InvalidRequest):
         manual_results.withdrawal(view.order, view.newest, utcnow(), me(member), "  ")
     type_in(db, member, withdrawal)
-    view = services.result_order(db.uow(), staff_ctx("ResultOrder", member), order_id)
+    view = services.result_order(db.uow(), staff_ctx(member), order_id)
     assert [s.result.report_status for s in view.results] == [
         ReportStatus.PRELIMINARY, ReportStatus.FINAL, ReportStatus.CORRECTED]
     assert view.newest is not None and view.newest.result.is_withdrawal and view.order.status is OrderStatus.FINAL_RESULT
@@ -354,7 +355,7 @@ def test_a_withdrawn_preliminary_result_leaves_the_order_waiting(db: Database) -
     member = new_member(db, F.RESULTS)
     order_id, _ = place_order(db)
     type_in(db, member, ctng(order_id, 1, member, ReportStatus.PRELIMINARY))
-    view = services.result_order(db.uow(), staff_ctx("ResultOrder", member), order_id)
+    view = services.result_order(db.uow(), staff_ctx(member), order_id)
     assert view.newest is not None
     withdrawal = manual_results.withdrawal(view.order, view.newest, utcnow(), me(member), "Fel prov")
     assert withdrawal.report_status is ReportStatus.PRELIMINARY

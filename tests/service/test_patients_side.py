@@ -31,13 +31,13 @@ CITIZEN = demo.CITIZEN_SERVICE
 def self_order(db: Database, p: PersonId, mode: SamplingMode = SamplingMode.HOME_KIT, *, code: str = "CTNG",
                care_giver: str = demo.CARE_GIVER_A, site: str | None = None, when: object = NOW,
                consumer: str = CITIZEN) -> services.WriteOutcome:
-    return services.create_order(db.uow(), ctx(consumer, "CreateOrder", when), commands.CreateOrder(  # type: ignore[arg-type]
+    return services.create_order(db.uow(), ctx(consumer, when), commands.CreateOrder(  # type: ignore[arg-type]
         None, p, mode, sampling_unit=site, care_giver=care_giver, offer_code=code,
         delivery_address=ADDRESS if mode is SamplingMode.HOME_KIT else None))
 
 
 def cancel(db: Database, p: PersonId, order_id: str) -> None:
-    services.cancel_order(db.uow(), ctx(CITIZEN, "CancelOrder"),
+    services.cancel_order(db.uow(), ctx(CITIZEN),
                           commands.CancelOrder(order_id, Actor(ActorKind.PATIENT, p.id)))
 
 
@@ -48,11 +48,11 @@ def test_a_patient_orders_a_home_kit_without_an_offer(db: Database) -> None:
     p = new_patient()
     out = self_order(db, p)
     assert not out.info and out.order_id and out.referral_id and out.offer_id
-    (offer,) = services.get_offers(db.uow(), ctx(CITIZEN, "GetOffers"), commands.GetOffers(p))
+    (offer,) = services.get_offers(db.uow(), ctx(CITIZEN), commands.GetOffers(p))
     # recorded like any other offer: by the patient, for the entry's accountable unit, used by this order
     assert (offer.offer_id, offer.offer_code, offer.status) == (out.offer_id, "CTNG", OfferStatus.USED)
     assert offer.assigned_by == Actor(ActorKind.PATIENT, p.id) and offer.care_unit == demo.CARE_UNIT_A
-    page = services.get_orders(db.uow(), ctx(demo.LAB_A, "GetOrders"), commands.GetOrders(order_ids=(out.order_id,)))
+    page = services.get_orders(db.uow(), ctx(demo.LAB_A), commands.GetOrders(order_ids=(out.order_id,)))
     (order,) = page.orders
     assert order.performing_lab == demo.LAB_A and order.notifiable and order.kit_return_days == 30
 
@@ -63,7 +63,7 @@ def test_the_same_self_service_order_again_is_a_repeat(db: Database) -> None:
     again = self_order(db, p, when=NOW + timedelta(minutes=1))
     assert again.info and (again.order_id, again.referral_id, again.offer_id) == (
         first.order_id, first.referral_id, first.offer_id)
-    assert len(services.get_offers(db.uow(), ctx(CITIZEN, "GetOffers"), commands.GetOffers(p))) == 1
+    assert len(services.get_offers(db.uow(), ctx(CITIZEN), commands.GetOffers(p))) == 1
 
 
 def test_one_open_order_of_a_kind(db: Database) -> None:
@@ -83,7 +83,7 @@ def test_at_most_n_orders_in_twelve_months(db: Database) -> None:
         r = replace(lab_result(out.order_id or "", 1), analysis_results=(
             AnalysisResult(demo.CHLAMYDIA.code, demo.NOT_DETECTED, AnalysisStatus.FINAL,
                            interpretation=Interpretation.NEGATIVE),))
-        services.set_result(db.uow(), ctx(demo.LAB_A, "SetResult", NOW + timedelta(days=n)), commands.SetResult(
+        services.set_result(db.uow(), ctx(demo.LAB_A, NOW + timedelta(days=n)), commands.SetResult(
             replace(r, report_time=NOW + timedelta(days=n))))
     with pytest.raises(RuleViolation, match="at most 4") as e:
         self_order(db, p, when=NOW + timedelta(days=5))
@@ -102,9 +102,9 @@ def test_self_service_needs_an_open_entry_the_right_age_and_the_citizen_service(
     with pytest.raises(CallerRefused):  # a journal system does not order for patients
         self_order(db, new_patient(), consumer=demo.EHR_A)
     with pytest.raises(InvalidRequest, match="offerId, or careGiverHSAId and offerCode"):
-        services.create_order(db.uow(), ctx(CITIZEN, "CreateOrder"), commands.CreateOrder(
+        services.create_order(db.uow(), ctx(CITIZEN), commands.CreateOrder(
             None, new_patient(), SamplingMode.HOME_KIT, delivery_address=ADDRESS, care_giver=demo.CARE_GIVER_A))
-    catalogue = services.get_offer_catalog(db.uow(), ctx(CITIZEN, "GetOfferCatalog"), commands.GetOfferCatalog(
+    catalogue = services.get_offer_catalog(db.uow(), ctx(CITIZEN), commands.GetOfferCatalog(
         demo.CARE_GIVER_A, self_service=True))
     assert [d.offer_code for d in catalogue] == ["CTNG"]
 
@@ -115,11 +115,11 @@ def test_self_service_needs_an_open_entry_the_right_age_and_the_citizen_service(
 def test_the_chosen_sites_lab_gets_the_order(db: Database) -> None:
     p = new_patient()
     out = self_order(db, p, SamplingMode.SITE, site=demo.SITE_A_SOUTH)
-    found = services.get_orders(db.uow(), ctx(demo.LAB_A2, "GetOrders"), commands.GetOrders(
+    found = services.get_orders(db.uow(), ctx(demo.LAB_A2), commands.GetOrders(
         performing_lab=demo.LAB_A2, max_results=1000))
     mine = [o for o in found.orders if o.order_id == out.order_id]
     assert len(mine) == 1 and mine[0].sampling_unit == demo.SITE_A_SOUTH
-    others = services.get_orders(db.uow(), ctx(demo.LAB_A, "GetOrders"), commands.GetOrders(
+    others = services.get_orders(db.uow(), ctx(demo.LAB_A), commands.GetOrders(
         performing_lab=demo.LAB_A, max_results=1000))
     assert out.order_id not in {o.order_id for o in others.orders}
 
@@ -129,7 +129,7 @@ def test_a_site_of_another_care_giver_or_another_lab_is_refused(db: Database) ->
         self_order(db, new_patient(), SamplingMode.SITE, site=demo.SITE_B)
     assert e.value.sub_code is SubCode.NOT_IN_CATALOGUE
     with pytest.raises(InvalidRequest, match="not the lab of the chosen sampling site"):
-        services.create_order(db.uow(), ctx(CITIZEN, "CreateOrder"), commands.CreateOrder(
+        services.create_order(db.uow(), ctx(CITIZEN), commands.CreateOrder(
             None, new_patient(), SamplingMode.SITE, performing_lab=demo.LAB_A, sampling_unit=demo.SITE_A_SOUTH,
             care_giver=demo.CARE_GIVER_A, offer_code="CTNG"))
     with pytest.raises(InvalidRequest, match="no sampling site"):
@@ -137,24 +137,24 @@ def test_a_site_of_another_care_giver_or_another_lab_is_refused(db: Database) ->
 
 
 def test_sites_for_a_care_giver_and_for_the_patients_own_offer(db: Database) -> None:
-    by_care_giver = services.get_sampling_sites(db.uow(), ctx(CITIZEN, "GetSamplingSites"),
+    by_care_giver = services.get_sampling_sites(db.uow(), ctx(CITIZEN),
                                                 commands.GetSamplingSites(care_giver=demo.CARE_GIVER_A))
     assert {s.hsa_id: s.performing_lab for s in by_care_giver} == {
         demo.SITE_A_CENTRE: demo.LAB_A, demo.SITE_A_SOUTH: demo.LAB_A2}
     p, q = new_patient(), new_patient()
     out = self_order(db, p)
-    for_offer = services.get_sampling_sites(db.uow(), ctx(CITIZEN, "GetSamplingSites"),
+    for_offer = services.get_sampling_sites(db.uow(), ctx(CITIZEN),
                                             commands.GetSamplingSites(offer_id=out.offer_id, patient=p))
     assert {s.hsa_id for s in for_offer} == {demo.SITE_A_CENTRE, demo.SITE_A_SOUTH}
     # another patient's offer tells nothing; a home-kit order has no sites to choose
-    assert services.get_sampling_sites(db.uow(), ctx(CITIZEN, "GetSamplingSites"),
+    assert services.get_sampling_sites(db.uow(), ctx(CITIZEN),
                                        commands.GetSamplingSites(offer_id=out.offer_id, patient=q)) == []
-    assert services.get_sampling_sites(db.uow(), ctx(CITIZEN, "GetSamplingSites"),
+    assert services.get_sampling_sites(db.uow(), ctx(CITIZEN),
                                        commands.GetSamplingSites(order_id=out.order_id, patient=p)) == []
     with pytest.raises(InvalidRequest, match="exactly one"):
-        services.get_sampling_sites(db.uow(), ctx(CITIZEN, "GetSamplingSites"), commands.GetSamplingSites())
+        services.get_sampling_sites(db.uow(), ctx(CITIZEN), commands.GetSamplingSites())
     with pytest.raises(InvalidRequest, match="patientId"):
-        services.get_sampling_sites(db.uow(), ctx(CITIZEN, "GetSamplingSites"),
+        services.get_sampling_sites(db.uow(), ctx(CITIZEN),
                                     commands.GetSamplingSites(offer_id=out.offer_id))
 
 
@@ -162,30 +162,30 @@ def test_sites_for_a_care_giver_and_for_the_patients_own_offer(db: Database) -> 
 
 
 def access_log(db: Database, p: PersonId, **kw: object) -> services.AccessLogPage:
-    return services.get_access_log(db.uow(), ctx(CITIZEN, "GetAccessLog"), commands.GetAccessLog(p, **kw))  # type: ignore[arg-type]
+    return services.get_access_log(db.uow(), ctx(CITIZEN), commands.GetAccessLog(p, **kw))  # type: ignore[arg-type]
 
 
 def test_the_access_log_shows_who_did_what(db: Database) -> None:
     p = new_patient()
     out = self_order(db, p)
-    services.get_orders(db.uow(), ctx(demo.LAB_A, "GetOrders"), commands.GetOrders(order_ids=(out.order_id or "",)))
-    services.get_results(db.uow(), ctx(demo.EHR_A, "GetResults"), commands.GetResults(p))
+    services.get_orders(db.uow(), ctx(demo.LAB_A), commands.GetOrders(order_ids=(out.order_id or "",)))
+    services.get_results(db.uow(), ctx(demo.EHR_A), commands.GetResults(p))
     entries = access_log(db, p).entries
-    assert [(e.interaction, e.action) for e in entries] == [
+    assert [(e.operation, e.action) for e in entries] == [
         ("GetResults", AuditAction.READ), ("GetOrders", AuditAction.READ), ("CreateOrder", AuditAction.WRITE)]
     results, orders, created = entries
     assert (results.system_hsa_id, results.system_name) == (demo.EHR_A, "Journal system, care giver A")
     assert orders.system_name == "Lab system, care giver A"
     assert created.performed_by == Actor(ActorKind.PATIENT, p.id) and created.care_giver == demo.CARE_GIVER_A
     # reading the log is itself recorded, and the next read shows it
-    assert access_log(db, p).entries[0].interaction == "GetAccessLog"
+    assert access_log(db, p).entries[0].operation == "GetAccessLog"
 
 
 def test_the_access_log_pages_and_keeps_to_one_patient(db: Database) -> None:
     p, q = new_patient(), new_patient()
     for _ in range(3):
-        services.get_offers(db.uow(), ctx(demo.EHR_A, "GetOffers"), commands.GetOffers(p))
-    services.get_offers(db.uow(), ctx(demo.EHR_A, "GetOffers"), commands.GetOffers(q))
+        services.get_offers(db.uow(), ctx(demo.EHR_A), commands.GetOffers(p))
+    services.get_offers(db.uow(), ctx(demo.EHR_A), commands.GetOffers(q))
     first = access_log(db, p, max_results=2)
     assert len(first.entries) == 2 and first.continuation_token
     rest = access_log(db, p, max_results=2, continuation_token=first.continuation_token)
@@ -193,12 +193,12 @@ def test_the_access_log_pages_and_keeps_to_one_patient(db: Database) -> None:
     # the token of one patient's log does not open another's
     with pytest.raises(InvalidRequest, match="continuationToken"):
         access_log(db, q, max_results=2, continuation_token=first.continuation_token)
-    assert [e.interaction for e in access_log(db, q).entries] == ["GetOffers"]
+    assert [e.operation for e in access_log(db, q).entries] == ["GetOffers"]
 
 
 def test_only_the_citizen_service_reads_the_access_log(db: Database) -> None:
     with pytest.raises(CallerRefused):
-        services.get_access_log(db.uow(), ctx(demo.EHR_A, "GetAccessLog"), commands.GetAccessLog(new_patient()))
+        services.get_access_log(db.uow(), ctx(demo.EHR_A), commands.GetAccessLog(new_patient()))
 
 
 # ------------------------------------------------------------------ the correction history
@@ -214,10 +214,10 @@ def test_earlier_versions_on_request_released_ones_for_the_citizen(db: Database)
     positive = (AnalysisResult(demo.CHLAMYDIA.code, demo.DETECTED, AnalysisStatus.FINAL,
                                interpretation=Interpretation.POSITIVE),)
     set_result(db, replace(lab_result(out.order_id or "", 3), analysis_results=positive))  # held for follow-up
-    (citizen,) = services.get_results(db.uow(), ctx(CITIZEN, "GetResults"), commands.GetResults(p, include_earlier=True))
+    (citizen,) = services.get_results(db.uow(), ctx(CITIZEN), commands.GetResults(p, include_earlier=True))
     assert citizen.result is not None and citizen.result.version == 2
     assert [r.version for r in citizen.earlier] == [1]
-    (ehr,) = services.get_results(db.uow(), ctx(demo.EHR_A, "GetResults"), commands.GetResults(p, include_earlier=True))
+    (ehr,) = services.get_results(db.uow(), ctx(demo.EHR_A), commands.GetResults(p, include_earlier=True))
     assert ehr.result is not None and ehr.result.version == 3 and [r.version for r in ehr.earlier] == [2, 1]
-    (plain,) = services.get_results(db.uow(), ctx(demo.EHR_A, "GetResults"), commands.GetResults(p))
+    (plain,) = services.get_results(db.uow(), ctx(demo.EHR_A), commands.GetResults(p))
     assert plain.earlier == ()

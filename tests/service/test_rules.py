@@ -9,6 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from service_domain import commands, demo, services
+from service_domain.clock import utcnow
+from service_domain.commands import CallContext
 from service_domain.errors import InvalidRequest, RuleViolation, SubCode
 from service_domain.identity import PersonId
 from service_domain.model import (
@@ -58,7 +60,7 @@ def ctng_result(order_id: str, version: int, value: Code | str, interpretation: 
 
 
 def citizen_view(db: Database, p: PersonId) -> list[services.OrderResultView]:
-    return services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE, "GetResults"), commands.GetResults(p))
+    return services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE), commands.GetResults(p))
 
 
 def open_case(db: Database, order_id: str) -> bool:
@@ -96,15 +98,15 @@ def test_a_referral_code_of_a_closed_order_is_never_issued_again(db: Database, m
     """Once unique among open orders only, so a look-up could show another patient's closed order."""
     p, q = new_patient(), new_patient()
     first = order(db, p, assign(db, p, "HBA1C"))
-    services.cancel_order(db.uow(), ctx(demo.CITIZEN_SERVICE, "CancelOrder"),
+    services.cancel_order(db.uow(), ctx(demo.CITIZEN_SERVICE),
                           commands.CancelOrder(first.order_id or "", Actor(ActorKind.PATIENT, p.id)))
     taken = first.referral_id or ""
     draws = iter(taken + "CEFHJKMN")  # the first draw repeats the closed order's code
-    monkeypatch.setattr(services.secrets, "choice", lambda _alphabet: next(draws))
+    monkeypatch.setattr(services.orders.secrets, "choice", lambda _alphabet: next(draws))
     second = order(db, q, assign(db, q, "HBA1C"))
     assert second.referral_id == "CEFHJKMN" != taken
     monkeypatch.undo()
-    page = services.get_orders(db.uow(), ctx(demo.SAMPLING_A, "GetOrders"), commands.GetOrders(referral_ids=(taken,)))
+    page = services.get_orders(db.uow(), ctx(demo.SAMPLING_A), commands.GetOrders(referral_ids=(taken,)))
     assert [o.order_id for o in page.orders] == [first.order_id]
 
 
@@ -115,7 +117,7 @@ def test_set_result_comes_from_the_orders_lab(db: Database) -> None:
     """Once any lab serving the care giver could report on another lab's order."""
     p = new_patient()
     oid = order(db, p, assign(db, p, "HBA1C")).order_id or ""  # addressed to LAB1
-    as_lab2 = ctx(LAB_2, "SetResult")
+    as_lab2 = ctx(LAB_2)
     for performing_lab in (demo.LAB_A, LAB_2):
         r = replace(lab_result(oid, 1), performing_lab=performing_lab)
         with pytest.raises(RuleViolation) as e:
@@ -126,7 +128,7 @@ def test_set_result_comes_from_the_orders_lab(db: Database) -> None:
     assert e.value.sub_code is SubCode.NOT_PERMITTED
     assert not set_result(db, lab_result(oid, 1)).info  # LAB1 for LAB1
     with pytest.raises(RuleViolation) as e:  # nor may the other lab report its status
-        services.set_order_status(db.uow(), ctx(LAB_2, "SetOrderStatus"), commands.SetOrderStatus(
+        services.set_order_status(db.uow(), ctx(LAB_2), commands.SetOrderStatus(
             oid, OrderStatus.REJECTED, NOW, Actor(ActorKind.SYSTEM, LAB_2), LAB_2, reason=demo.URINE))
     assert e.value.sub_code is SubCode.NOT_PERMITTED
 
@@ -138,7 +140,7 @@ def test_a_lab_system_may_report_for_the_units_it_is_registered_for(db: Database
     p = new_patient()
     oid = order(db, p, assign(db, p, "HBA1C")).order_id or ""
     db.systems.forget(hub.upper())
-    outcome = services.set_result(db.uow(), ctx(hub, "SetResult"), commands.SetResult(lab_result(oid, 1)))
+    outcome = services.set_result(db.uow(), ctx(hub), commands.SetResult(lab_result(oid, 1)))
     assert not outcome.info
 
 
@@ -149,7 +151,7 @@ def test_a_status_report_retried_with_a_fresh_event_time_is_a_repeat(db: Databas
     p = new_patient()
     oid = order(db, p, assign(db, p, "HBA1C")).order_id or ""
     assert not status(db, oid, OrderStatus.SPECIMEN_COLLECTED, consumer=demo.SAMPLING_A).info
-    retry = services.set_order_status(db.uow(), ctx(demo.SAMPLING_A, "SetOrderStatus"), commands.SetOrderStatus(
+    retry = services.set_order_status(db.uow(), ctx(demo.SAMPLING_A), commands.SetOrderStatus(
         oid, OrderStatus.SPECIMEN_COLLECTED, NOW - timedelta(minutes=1), Actor(ActorKind.SYSTEM, demo.SAMPLING_A),
         demo.LAB_A, specimens=(Specimen("BC-" + oid[:8]),)))
     assert retry.info
@@ -162,17 +164,17 @@ def test_assign_offer_retried_gives_the_same_offer(db: Database) -> None:
     """Once a retry after VP009 created a second offer."""
     p = new_patient()
     request = commands.AssignOffer(p, "HBA1C", demo.CARE_GIVER_A, demo.CARE_UNIT_A, STAFF, comment="tack")
-    first = services.assign_offer(db.uow(), ctx(demo.EHR_A, "AssignOffer"), request)
-    again = services.assign_offer(db.uow(), ctx(demo.EHR_A, "AssignOffer", NOW + timedelta(minutes=2)), request)
+    first = services.assign_offer(db.uow(), ctx(demo.EHR_A), request)
+    again = services.assign_offer(db.uow(), ctx(demo.EHR_A, NOW + timedelta(minutes=2)), request)
     assert (again.info, again.offer_id) == (True, first.offer_id)
     with pytest.raises(RuleViolation) as e:  # another assignment of the same code while one is active
-        services.assign_offer(db.uow(), ctx(demo.EHR_A, "AssignOffer"), replace(request, max_orders=3))
+        services.assign_offer(db.uow(), ctx(demo.EHR_A), replace(request, max_orders=3))
     assert e.value.sub_code is SubCode.WRONG_STATE
-    offers = services.get_offers(db.uow(), ctx(demo.EHR_A, "GetOffers"), commands.GetOffers(p))
+    offers = services.get_offers(db.uow(), ctx(demo.EHR_A), commands.GetOffers(p))
     assert [o.offer_id for o in offers] == [first.offer_id]
     # once revoked, the code may be assigned again
-    services.revoke_offer(db.uow(), ctx(demo.EHR_A, "RevokeOffer"), commands.RevokeOffer(first.offer_id or "", STAFF))
-    assert not services.assign_offer(db.uow(), ctx(demo.EHR_A, "AssignOffer"), request).info
+    services.revoke_offer(db.uow(), ctx(demo.EHR_A), commands.RevokeOffer(first.offer_id or "", STAFF))
+    assert not services.assign_offer(db.uow(), ctx(demo.EHR_A), request).info
 
 
 # ------------------------------------------------------------------ 7. late home kits
@@ -191,7 +193,7 @@ def test_a_kit_that_is_out_may_come_back_within_its_return_window(db: Database) 
     with db.uow() as uow:
         assert uow.orders.get(oid).status is OrderStatus.KIT_SENT  # type: ignore[union-attr]
     result = ctng_result(oid, 1, demo.NOT_DETECTED, Interpretation.NEGATIVE)
-    outcome = services.set_result(db.uow(), ctx(demo.LAB_A, "SetResult", late), commands.SetResult(result))  # type: ignore[arg-type]
+    outcome = services.set_result(db.uow(), ctx(demo.LAB_A, late), commands.SetResult(result))  # type: ignore[arg-type]
     assert not outcome.info
     # an ordered kit that never went out expires at validTo; one that is out, after its window
     q = new_patient()
@@ -213,7 +215,7 @@ def test_the_citizen_keeps_seeing_the_released_version_while_a_newer_is_held(db:
     set_result(db, ctng_result(oid, 2, demo.DETECTED, Interpretation.POSITIVE))  # type: ignore[arg-type]
     (view,) = citizen_view(db, p)
     assert view.released_to_patient and view.result is not None and view.result.version == 1
-    (ehr,) = services.get_results(db.uow(), ctx(demo.EHR_A, "GetResults"), commands.GetResults(p))
+    (ehr,) = services.get_results(db.uow(), ctx(demo.EHR_A), commands.GetResults(p))
     assert ehr.result is not None and ehr.result.version == 2 and ehr.follow_up_required
 
 
@@ -275,7 +277,7 @@ def test_uncoded_analyses_and_intervals_are_accepted(db: Database) -> None:
                        AnalysisStatus.FINAL, reference_interval=Interval(text="under 0.5"), comment="inget fynd"),
     ))
     assert not set_result(db, r).info
-    (view,) = services.get_results(db.uow(), ctx(demo.EHR_A, "GetResults"), commands.GetResults(p))
+    (view,) = services.get_results(db.uow(), ctx(demo.EHR_A), commands.GetResults(p))
     assert view.result == r
 
 
@@ -294,7 +296,7 @@ def test_rejected_needs_a_coded_reason(db: Database) -> None:
 
 
 def test_a_reservnummer_of_the_care_giver_identifies_a_patient(db: Database) -> None:
-    services.import_catalogue(db.uow(), [OfferDefinition(
+    services.import_catalogue(db.uow(), CallContext.operator(utcnow()), [OfferDefinition(
         care_giver=demo.CARE_GIVER_A, offer_code="NOAGE", display_name="Utan ålder", analyses=(demo.HBA1C,),
         sampling_modes=(SamplingMode.SITE,), notifiable=False, result_release=ResultRelease.IMMEDIATE,
         validity_days=10, max_orders=1, performing_lab=demo.LAB_A)])
@@ -307,24 +309,24 @@ def test_a_reservnummer_of_the_care_giver_identifies_a_patient(db: Database) -> 
     with pytest.raises(InvalidRequest, match="format"):
         assign(db, PersonId("12345", demo.RESERVE_NUMBERS_A.oid), "NOAGE")
     with pytest.raises(InvalidRequest, match="type"):  # care giver B has no reservnummer types
-        services.assign_offer(db.uow(), ctx(demo.EHR_A, "AssignOffer"), commands.AssignOffer(
+        services.assign_offer(db.uow(), ctx(demo.EHR_A), commands.AssignOffer(
             reserve, "NOAGE", demo.CARE_GIVER_B, demo.CARE_UNIT_B, STAFF))
-    offers = services.get_offers(db.uow(), ctx(demo.EHR_A, "GetOffers"), commands.GetOffers(reserve))
+    offers = services.get_offers(db.uow(), ctx(demo.EHR_A), commands.GetOffers(reserve))
     assert [(o.offer_id, o.patient) for o in offers] == [(offer, reserve)]
 
 
 def test_real_hsa_ids_are_accepted(db: Database) -> None:
     p = new_patient()
     unit = "SE162321000016-1000"  # twelve digits, the century prefix of organisation numbers
-    out = services.assign_offer(db.uow(), ctx(demo.EHR_A, "AssignOffer"), commands.AssignOffer(
+    out = services.assign_offer(db.uow(), ctx(demo.EHR_A), commands.AssignOffer(
         p, "HBA1C", demo.CARE_GIVER_A, unit, STAFF))
-    offers = services.get_offers(db.uow(), ctx(demo.EHR_A, "GetOffers"), commands.GetOffers(p))
+    offers = services.get_offers(db.uow(), ctx(demo.EHR_A), commands.GetOffers(p))
     assert [(o.offer_id, o.care_unit) for o in offers] == [(out.offer_id, unit)]
 
 
 def test_an_offer_status_is_not_changed_by_a_read(db: Database) -> None:
     p = new_patient(date(1990, 5, 5))
     offer_id = assign(db, p, "HBA1C", valid_to=NOW + timedelta(days=1))
-    later = ctx(demo.EHR_A, "GetOffers", NOW + timedelta(days=2))
+    later = ctx(demo.EHR_A, NOW + timedelta(days=2))
     (offer,) = services.get_offers(db.uow(), later, commands.GetOffers(p))
     assert offer.offer_id == offer_id and offer.status is OfferStatus.EXPIRED

@@ -8,6 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from service_domain import commands, demo, services
+from service_domain.clock import utcnow
+from service_domain.commands import CallContext
 from service_domain.errors import CallerRefused, InvalidRequest, RuleViolation, SubCode
 from service_domain.model import (
     Actor,
@@ -62,7 +64,7 @@ def test_set_result_is_idempotent_and_refuses_conflicts(db: Database) -> None:
         versions = uow.results.versions(oid)
     assert [v.result.version for v in versions] == [1, 2, 3]  # every version kept
     assert versions[0].result.analysis_results[0].value == Quantity("41", "mmol/mol")
-    view = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE, "GetResults"), commands.GetResults(p))
+    view = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE), commands.GetResults(p))
     assert view[0].result is not None and view[0].result.version == 3  # the newest is what readers see
 
 
@@ -74,18 +76,18 @@ def test_positive_notifiable_result_waits_for_follow_up(db: Database) -> None:
                 analysis_results=(AnalysisResult(demo.CHLAMYDIA.code, "Positiv", AnalysisStatus.FINAL,
                                                  interpretation=Interpretation.POSITIVE),))
     set_result(db, r)
-    citizen = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE, "GetResults"), commands.GetResults(p))
+    citizen = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE), commands.GetResults(p))
     assert (citizen[0].result, citizen[0].released_to_patient, citizen[0].follow_up_required) == (None, False, False)
-    ehr = services.get_results(db.uow(), ctx(demo.EHR_A, "GetResults"), commands.GetResults(p))
+    ehr = services.get_results(db.uow(), ctx(demo.EHR_A), commands.GetResults(p))
     assert ehr[0].result == r and ehr[0].follow_up_required
     (case,) = [c for c in services.list_follow_ups(db.uow(), FollowUpStatus.OPEN) if c.order_id == oid]
     assert case.care_unit == demo.CARE_UNIT_A
-    released = services.close_follow_up(db.uow(), ctx("staff", "CloseFollowUp"), case.case_id, STAFF)
+    released = services.close_follow_up(db.uow(), ctx("staff"), case.case_id, STAFF)
     assert released == 1
-    citizen = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE, "GetResults"), commands.GetResults(p))
+    citizen = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE), commands.GetResults(p))
     assert citizen[0].result == r and citizen[0].released_to_patient
     with pytest.raises(RuleViolation) as e:
-        services.close_follow_up(db.uow(), ctx("staff", "CloseFollowUp"), case.case_id, STAFF)
+        services.close_follow_up(db.uow(), ctx("staff"), case.case_id, STAFF)
     assert e.value.sub_code is SubCode.WRONG_STATE
 
 
@@ -94,9 +96,9 @@ def test_after_review_is_released_by_staff_only(db: Database) -> None:
     oid = order(db, p, assign(db, p, "REVIEW")).order_id
     assert oid
     set_result(db, lab_result(oid, 1))
-    citizen = lambda: services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE, "GetResults"), commands.GetResults(p))  # noqa: E731
+    citizen = lambda: services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE), commands.GetResults(p))  # noqa: E731
     assert citizen()[0].result is None
-    assert services.release_results(db.uow(), ctx("staff", "ReleaseResults"), oid, STAFF) == 1
+    assert services.release_results(db.uow(), ctx("staff"), oid, STAFF) == 1
     assert citizen()[0].result is not None
 
 
@@ -104,7 +106,7 @@ def test_create_order_rules(db: Database) -> None:
     p, other = new_patient(), new_patient()
     offer_id = assign(db, p)  # CTNG: max one order, HOME_KIT or SITE
     with pytest.raises(InvalidRequest, match="deliveryAddress"):
-        services.create_order(db.uow(), ctx(demo.CITIZEN_SERVICE, "CreateOrder"),
+        services.create_order(db.uow(), ctx(demo.CITIZEN_SERVICE),
                               commands.CreateOrder(offer_id, p, SamplingMode.HOME_KIT))
     with pytest.raises(RuleViolation) as e:
         order(db, other, offer_id)  # not this patient's offer
@@ -116,7 +118,7 @@ def test_create_order_rules(db: Database) -> None:
         order(db, p, offer_id, SamplingMode.SITE)  # used up
     assert e.value.sub_code is SubCode.WRONG_STATE
     # cancelling gives the order back to the offer
-    services.cancel_order(db.uow(), ctx(demo.CITIZEN_SERVICE, "CancelOrder"),
+    services.cancel_order(db.uow(), ctx(demo.CITIZEN_SERVICE),
                           commands.CancelOrder(first.order_id or "", Actor(ActorKind.PATIENT, p.id)))
     assert not order(db, p, offer_id, SamplingMode.SITE).info
 
@@ -141,16 +143,16 @@ def test_age_limits_and_unknown_codes(db: Database) -> None:
 def test_revoked_and_expired_offers_cannot_be_ordered(db: Database) -> None:
     p = new_patient()
     revoked = assign(db, p)
-    services.revoke_offer(db.uow(), ctx(demo.EHR_A, "RevokeOffer"), commands.RevokeOffer(revoked, STAFF))
+    services.revoke_offer(db.uow(), ctx(demo.EHR_A), commands.RevokeOffer(revoked, STAFF))
     with pytest.raises(RuleViolation) as e:
         order(db, p, revoked)
     assert e.value.sub_code is SubCode.WRONG_STATE
     expiring = assign(db, p, "HBA1C", valid_to=NOW + timedelta(days=1))
     with pytest.raises(RuleViolation) as e:
-        services.create_order(db.uow(), ctx(demo.CITIZEN_SERVICE, "CreateOrder", NOW + timedelta(days=2)),
+        services.create_order(db.uow(), ctx(demo.CITIZEN_SERVICE, NOW + timedelta(days=2)),
                               commands.CreateOrder(expiring, p, SamplingMode.SITE))
     assert e.value.sub_code is SubCode.WRONG_STATE
-    offers = services.get_offers(db.uow(), ctx(demo.CITIZEN_SERVICE, "GetOffers", NOW + timedelta(days=2)),
+    offers = services.get_offers(db.uow(), ctx(demo.CITIZEN_SERVICE, NOW + timedelta(days=2)),
                                  commands.GetOffers(p))
     assert {o.offer_id: o.status for o in offers} == {revoked: OfferStatus.REVOKED, expiring: OfferStatus.EXPIRED}
 
@@ -182,9 +184,9 @@ def test_status_reports_and_kinds(db: Database) -> None:
 
 def test_unregistered_or_wrong_kind_of_caller_is_refused(db: Database) -> None:
     with pytest.raises(CallerRefused, match="not registered"):
-        services.get_offers(db.uow(), ctx("SE2321000016-XX99", "GetOffers"), commands.GetOffers(new_patient()))
+        services.get_offers(db.uow(), ctx("SE2321000016-XX99"), commands.GetOffers(new_patient()))
     with pytest.raises(CallerRefused, match="LAB system may not call GetResults"):
-        services.get_results(db.uow(), ctx(demo.LAB_A, "GetResults"), commands.GetResults(new_patient()))
+        services.get_results(db.uow(), ctx(demo.LAB_A), commands.GetResults(new_patient()))
 
 
 def test_a_failed_write_leaves_nothing_behind(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -220,11 +222,11 @@ def test_expiry(db: Database) -> None:
 
 def test_patient_data_access_is_audited(db: Database) -> None:
     p = new_patient()
-    c = ctx(demo.CITIZEN_SERVICE, "GetOffers")
+    c = ctx(demo.CITIZEN_SERVICE)
     services.get_offers(db.uow(), c, commands.GetOffers(p))
     with db.uow() as uow:
         (record,) = uow.audit.for_log_id(c.log_id)
-    assert (record.patient_id, record.consumer_hsa_id, record.interaction) == (p.id, demo.CITIZEN_SERVICE, "GetOffers")
+    assert (record.patient_id, record.consumer_hsa_id, record.operation) == (p.id, demo.CITIZEN_SERVICE, "GetOffers")
 
 
 def test_code_values_are_not_confused_with_text() -> None:
@@ -243,27 +245,27 @@ def test_code_values_are_not_confused_with_text() -> None:
 
 
 def test_the_citizen_is_never_told_about_follow_up(db: Database) -> None:
-    services.import_catalogue(db.uow(), [replace(demo.catalogue()[0], offer_code="CT-NOW",
+    services.import_catalogue(db.uow(), CallContext.operator(utcnow()), [replace(demo.catalogue()[0], offer_code="CT-NOW",
                                                  result_release=ResultRelease.IMMEDIATE)])
     p = new_patient()
     oid = order(db, p, assign(db, p, "CT-NOW"), SamplingMode.HOME_KIT).order_id or ""
     set_result(db, replace(lab_result(oid, 1), analysis_results=(
         AnalysisResult(demo.CHLAMYDIA.code, "Positiv", AnalysisStatus.FINAL, interpretation=Interpretation.POSITIVE),)))
-    (citizen,) = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE, "GetResults"), commands.GetResults(p))
+    (citizen,) = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE), commands.GetResults(p))
     assert citizen.released_to_patient and citizen.result is not None  # IMMEDIATE: released at once
     assert citizen.follow_up_required is False  # but the open case is staff business
-    (ehr,) = services.get_results(db.uow(), ctx(demo.EHR_A, "GetResults"), commands.GetResults(p))
+    (ehr,) = services.get_results(db.uow(), ctx(demo.EHR_A), commands.GetResults(p))
     assert ehr.follow_up_required is True
 
 
 def test_replace_all_keeps_other_care_givers_catalogues(db: Database) -> None:
     a_only = [d for d in demo.catalogue() if d.care_giver == demo.CARE_GIVER_A and d.offer_code == "HBA1C"]
-    services.import_catalogue(db.uow(), a_only, replace_all=True)
+    services.import_catalogue(db.uow(), CallContext.operator(utcnow()), a_only, replace_all=True)
     with db.uow() as uow:
         active = {(d.care_giver, d.offer_code) for d in uow.definitions.list()}
     assert (demo.CARE_GIVER_A, "HBA1C") in active and (demo.CARE_GIVER_A, "CTNG") not in active
     assert {(demo.CARE_GIVER_B, "CTNG"), (demo.CARE_GIVER_B, "HBA1C")} <= active
-    services.import_catalogue(db.uow(), demo.catalogue())  # put the demo catalogue back
+    services.import_catalogue(db.uow(), CallContext.operator(utcnow()), demo.catalogue())  # put the demo catalogue back
 
 
 def test_housekeeping_is_audited(db: Database) -> None:
@@ -271,7 +273,7 @@ def test_housekeeping_is_audited(db: Database) -> None:
     oid = order(db, p, assign(db, p, "HBA1C", valid_to=NOW + timedelta(days=1))).order_id
     services.expire_due(db.uow(), NOW + timedelta(days=200))
     with db.uow() as uow:
-        records = [r for r in uow.audit.for_patient(p.id) if r.interaction == "Housekeeping"]
+        records = [r for r in uow.audit.for_patient(p.id) if r.operation == "Housekeeping"]
         stored = uow.orders.get(oid or "")
     assert stored is not None and stored.status is OrderStatus.EXPIRED
     assert len(records) == 2  # the order and the offer

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from service_domain import commands, demo, services
 from service_domain.clock import utcnow
+from service_domain.commands import CallContext
 from service_domain.identity import PersonId
 from service_domain.model import (
     Actor,
@@ -146,9 +147,9 @@ def test_idle_sessions_end_and_logging_out_ends_the_session_for_good(client: Fla
 
 def test_failed_logins_are_throttled(client: FlaskClient, db: Database) -> None:
     account = f"SE2321000016-L{uuid.uuid4().hex[:6].upper()}"
-    services.register_staff(db.uow(), None, account, "Låst Person", demo.CARE_GIVER_A)
-    services.grant_functions(db.uow(), None, account, demo.CARE_UNIT_A, ["SAMPLING"])
-    services.set_dev_password(db.uow(), None, account, hash_password(PASSWORD))
+    services.register_staff(db.uow(), CallContext.operator(utcnow()), account, "Låst Person", demo.CARE_GIVER_A)
+    services.grant_functions(db.uow(), CallContext.operator(utcnow()), account, demo.CARE_UNIT_A, ["SAMPLING"])
+    services.set_dev_password(db.uow(), CallContext.operator(utcnow()), account, hash_password(PASSWORD))
     for _ in range(5):
         assert login(client, account, "wrong password").status_code == 401
     r = login(client, account)  # the right password, too late
@@ -221,16 +222,16 @@ def test_catalogue_administration(client: FlaskClient) -> None:
 
 
 def test_results_held_for_review_are_released_from_the_review_queue(client: FlaskClient, db: Database) -> None:
-    services.import_catalogue(db.uow(), [OfferDefinition(
+    services.import_catalogue(db.uow(), CallContext.operator(utcnow()), [OfferDefinition(
         demo.CARE_GIVER_A, "REVIEWED", "Granskat prov", (demo.HBA1C,), (SamplingMode.SITE,), False,
         ResultRelease.AFTER_REVIEW, 30, 1, demo.LAB_A)])
     p = PersonId(person_number(datetime(1980, 2, 2).date()))
-    offer = services.assign_offer(db.uow(), commands.CallContext("AssignOffer", "x", demo.EHR_A, utcnow()),
+    offer = services.assign_offer(db.uow(), commands.CallContext("x", demo.EHR_A, utcnow()),
                                   commands.AssignOffer(p, "REVIEWED", demo.CARE_GIVER_A, demo.CARE_UNIT_A,
                                                        Actor(ActorKind.STAFF, "SE2321000016-ST01")))
-    order = services.create_order(db.uow(), commands.CallContext("CreateOrder", "x", demo.CITIZEN_SERVICE, utcnow()),
+    order = services.create_order(db.uow(), commands.CallContext("x", demo.CITIZEN_SERVICE, utcnow()),
                                   commands.CreateOrder(offer.offer_id or "", p, SamplingMode.SITE))
-    services.set_result(db.uow(), commands.CallContext("SetResult", "x", demo.LAB_A, utcnow()), commands.SetResult(
+    services.set_result(db.uow(), commands.CallContext("x", demo.LAB_A, utcnow()), commands.SetResult(
         LaboratoryResult(order.order_id or "", demo.LAB_A, 1, ReportStatus.FINAL, utcnow() - timedelta(minutes=1), (
             AnalysisResult(demo.HBA1C.code, Quantity("48", "mmol/mol"), AnalysisStatus.FINAL),
         ))))
@@ -242,6 +243,6 @@ def test_results_held_for_review_are_released_from_the_review_queue(client: Flas
     r = client.post(f"/review/{order.order_id}/release", data={"csrf_token": csrf(client, f"/review/{order.order_id}")})
     assert r.status_code == 302
     assert order.referral_id not in client.get("/review").text
-    citizen = services.get_results(db.uow(), commands.CallContext("GetResults", "x", demo.CITIZEN_SERVICE, utcnow()),
+    citizen = services.get_results(db.uow(), commands.CallContext("x", demo.CITIZEN_SERVICE, utcnow()),
                                    commands.GetResults(p))
     assert citizen[0].released_to_patient

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from service_domain import commands, demo, services
 from service_domain.clock import SWEDISH_TZ, utcnow
+from service_domain.commands import CallContext
 from service_domain.identity import PersonId
 from service_domain.model import (
     Actor,
@@ -65,15 +66,15 @@ def client(db: Database) -> FlaskClient:
 
 def place(db: Database, code: str = "CTNG", lab: str = demo.LAB_A3, sampled: bool = True) -> tuple[str, str, PersonId]:
     p = PersonId(person_number(date(1990, 5, 6)))
-    offer = services.assign_offer(db.uow(), commands.CallContext("AssignOffer", "x", demo.EHR_A, utcnow()),
+    offer = services.assign_offer(db.uow(), commands.CallContext("x", demo.EHR_A, utcnow()),
                                   commands.AssignOffer(p, code, demo.CARE_GIVER_A, demo.CARE_UNIT_A,
                                                        Actor(ActorKind.STAFF, "SE2321000016-ST01")))
-    order = services.create_order(db.uow(), commands.CallContext("CreateOrder", "x", demo.CITIZEN_SERVICE, utcnow()),
+    order = services.create_order(db.uow(), commands.CallContext("x", demo.CITIZEN_SERVICE, utcnow()),
                                   commands.CreateOrder(offer.offer_id or "", p, SamplingMode.SITE, performing_lab=lab))
     assert order.order_id and order.referral_id
     if sampled:
         services.set_order_status(
-            db.uow(), commands.CallContext("SetOrderStatus", "x", demo.SAMPLING_A, utcnow()),
+            db.uow(), commands.CallContext("x", demo.SAMPLING_A, utcnow()),
             commands.SetOrderStatus(order.order_id, OrderStatus.SPECIMEN_COLLECTED, utcnow(),
                                     Actor(ActorKind.SYSTEM, demo.SAMPLING_A), demo.SAMPLING_A,
                                     specimens=(Specimen(f"TUB{order.order_id[:6].upper()}"),)))
@@ -152,7 +153,7 @@ def test_a_positive_chlamydia_result_goes_to_follow_up(client: FlaskClient, db: 
     assert p.id[:8] in page  # the opened order shows the patient: check it against the lab's report
     assert "Påvisad" in page and "Ej påvisad" in page and checked(page, "a1-kind", "coded")
     with db.uow() as uow:
-        assert [r.interaction for r in uow.audit.for_patient(p.id) if r.actor_id == RESULTS] == ["ResultOrder"]
+        assert [r.operation for r in uow.audit.for_patient(p.id) if r.actor_id == RESULTS] == ["ResultOrder"]
     assert client.post(f"/results/{order_id}", data={**ctng_form(client, order_id), "csrf_token": ""}).status_code == 400
     r = client.post(f"/results/{order_id}", data=ctng_form(client, order_id, **{"a1-comment": "Svar per telefon"}))
     assert r.status_code == 302 and r.headers["Location"] == f"/results/{order_id}?sparad=1"
@@ -170,7 +171,7 @@ def test_a_positive_chlamydia_result_goes_to_follow_up(client: FlaskClient, db: 
     assert not version.released
     assert referral in client.get("/followup").text
     with db.uow() as uow:
-        writes = [(r.interaction, r.care_unit) for r in uow.audit.for_patient(p.id) if r.action == "WRITE"
+        writes = [(r.operation, r.care_unit) for r in uow.audit.for_patient(p.id) if r.action == "WRITE"
                   and r.actor_id == RESULTS]
     assert writes == [("SetResult", demo.CARE_UNIT_A)]
 
@@ -215,7 +216,7 @@ def test_a_quantity_with_its_unit_and_reference_interval(client: FlaskClient, db
 
 
 def test_a_result_released_after_review_goes_to_the_review_queue(client: FlaskClient, db: Database) -> None:
-    services.import_catalogue(db.uow(), [OfferDefinition(
+    services.import_catalogue(db.uow(), CallContext.operator(utcnow()), [OfferDefinition(
         demo.CARE_GIVER_A, "HBA1C-REVIEW", "HbA1c, granskas", (demo.HBA1C,), (SamplingMode.SITE,), False,
         ResultRelease.AFTER_REVIEW, 30, 1, demo.LAB_A3)])
     order_id, referral, _ = place(db, "HBA1C-REVIEW")
@@ -287,7 +288,7 @@ def test_a_version_sent_in_error_is_withdrawn(client: FlaskClient, db: Database)
     page = client.get(r.headers["Location"]).text
     assert "återkallelse" in page and "Återkallat (registrerades av misstag)" in page
     assert "Återkalla version 2" not in page  # a withdrawal is not withdrawn
-    citizen = services.get_results(db.uow(), commands.CallContext("GetResults", "x", demo.CITIZEN_SERVICE, utcnow()),
+    citizen = services.get_results(db.uow(), commands.CallContext("x", demo.CITIZEN_SERVICE, utcnow()),
                                    commands.GetResults(p))
     assert citizen[0].result is not None and citizen[0].result.is_withdrawal
 

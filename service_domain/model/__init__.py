@@ -1,0 +1,79 @@
+"""The domain model of self-managed sampling: offers, orders, specimens, results, follow-up.
+
+Plain data and the rules that belong to each object: an offer is assigned within its catalogue
+entry's limits and counts the orders taken from it; an order is placed from an offer, moves
+through its statuses only as the status machine allows and takes result versions by the
+version rules; a follow-up case records its steps until it is closed. No I/O here: the service
+layer (``services``) loads and stores through a unit of work. All times are timezone-aware.
+"""
+
+from __future__ import annotations
+
+from ..enums import (
+    CLOSED_ORDER_STATUSES,
+    OPEN_ORDER_STATUSES,
+    ActorKind,
+    AnalysisStatus,
+    AuditAction,
+    FollowUpStatus,
+    FollowUpStepKind,
+    Interpretation,
+    OfferStatus,
+    OrderStatus,
+    ReportStatus,
+    ResultRelease,
+    SamplingMode,
+    SystemKind,
+)
+from .definitions import Analysis, OfferDefinition, ReserveNumberType, SamplingSite
+from .follow_up import FollowUpCase, FollowUpStep
+from .offers import Assignment, Offer, new_id
+from .orders import Order, SamplingChoice, StatusChange, StatusReport
+from .registry import AccessLogEntry, AuditRecord, ConnectedSystem, SystemKey
+from .results import AnalysisResult, LaboratoryResult, StoredResult
+from .values import Actor, Bound, Code, DeliveryAddress, Interval, Quantity, Specimen, Value
+
+__all__ = [
+    "CLOSED_ORDER_STATUSES",
+    "OPEN_ORDER_STATUSES",
+    "AccessLogEntry",
+    "Actor",
+    "ActorKind",
+    "Analysis",
+    "AnalysisResult",
+    "AnalysisStatus",
+    "Assignment",
+    "AuditAction",
+    "AuditRecord",
+    "Bound",
+    "Code",
+    "ConnectedSystem",
+    "DeliveryAddress",
+    "FollowUpCase",
+    "FollowUpStatus",
+    "FollowUpStep",
+    "FollowUpStepKind",
+    "Interpretation",
+    "Interval",
+    "LaboratoryResult",
+    "Offer",
+    "OfferDefinition",
+    "OfferStatus",
+    "Order",
+    "OrderStatus",
+    "Quantity",
+    "ReportStatus",
+    "ReserveNumberType",
+    "ResultRelease",
+    "SamplingChoice",
+    "SamplingMode",
+    "SamplingSite",
+    "Specimen",
+    "StatusChange",
+    "StatusReport",
+    "StoredResult",
+    "SystemKey",
+    "SystemKind",
+    "Value",
+    "new_id",
+]

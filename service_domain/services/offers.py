@@ -1,0 +1,86 @@
+"""Offers: the catalogue a care giver offers, and the offers assigned to patients."""
+
+from __future__ import annotations
+
+from .. import access, checks, commands, staff
+from ..enums import AuditAction
+from ..errors import RuleViolation, SubCode
+from ..model import ActorKind, Offer, OfferDefinition
+from ..operations import Operation
+from ..ports import UnitOfWork
+from .calls import Call, WriteOutcome, as_staff_member, caller, checked_patient, performs, repeat
+
+
+@performs(Operation.GET_OFFER_CATALOG)
+def get_offer_catalog(uow: UnitOfWork, call: Call, cmd: commands.GetOfferCatalog) -> list[OfferDefinition]:
+    checks.hsa(cmd.care_giver, "careGiverHSAId")
+    with uow:
+        system = caller(uow, call)
+        definitions = uow.definitions.list(cmd.care_giver, cmd.sampling_mode, active_only=True)
+        return [
+            d for d in definitions if system.serves(d.care_giver) and (not cmd.self_service or d.self_service)
+        ]
+
+
+@performs(Operation.ASSIGN_OFFER)
+def assign_offer(uow: UnitOfWork, call: Call, cmd: commands.AssignOffer) -> WriteOutcome:
+    checks.assign_offer(cmd, call.now)
+    as_staff_member(call, cmd.assigned_by, "assignedBy")
+    with uow:
+        patient = checked_patient(uow, call, cmd.patient, cmd.care_giver)
+        system = caller(uow, call)
+        access.check_serves(system, cmd.care_giver)
+        staff.check_unit(call.staff, cmd.care_unit)
+        definition = uow.definitions.get(cmd.care_giver, cmd.offer_code)
+        if definition is None or not definition.active:
+            raise RuleViolation(SubCode.NOT_IN_CATALOGUE, "the offer code is not in the care giver's catalogue")
+        assignment = Offer.assign(
+            definition, patient, care_unit=cmd.care_unit, assigned_by=cmd.assigned_by, now=call.now,
+            existing=uow.offers.for_patient(patient, for_update=True),
+            valid_to=cmd.valid_to, max_orders=cmd.max_orders, comment=cmd.comment,
+        )
+        offer = assignment.offer
+        if assignment.repeat:
+            return repeat(uow, call, patient, cmd.assigned_by, offer.care_giver,
+                          "the patient already has this offer; it is returned", offer_id=offer.offer_id)
+        uow.offers.add(offer)
+        uow.audit.add(call.audit(AuditAction.WRITE, [patient], cmd.assigned_by, offer.care_giver))
+        uow.commit()
+        return WriteOutcome(offer_id=offer.offer_id)
+
+
+@performs(Operation.REVOKE_OFFER)
+def revoke_offer(uow: UnitOfWork, call: Call, cmd: commands.RevokeOffer) -> WriteOutcome:
+    checks.actor(cmd.revoked_by, "revokedBy", call.now, allowed=(ActorKind.STAFF, ActorKind.SYSTEM))
+    as_staff_member(call, cmd.revoked_by, "revokedBy")
+    with uow:
+        system = caller(uow, call)
+        offer = uow.offers.get(cmd.offer_id, for_update=True)
+        if offer is None:
+            raise RuleViolation(SubCode.UNKNOWN_ID, "no offer with that offerId")
+        access.check_serves(system, offer.care_giver)
+        staff.check_unit(call.staff, offer.care_unit)
+        if not offer.revoke(call.now):
+            return repeat(uow, call, offer.patient, cmd.revoked_by, offer.care_giver, "the offer was already revoked")
+        uow.offers.save(offer)
+        uow.audit.add(call.audit(AuditAction.WRITE, [offer.patient], cmd.revoked_by, offer.care_giver))
+        uow.commit()
+        return WriteOutcome()
+
+
+@performs(Operation.GET_OFFERS)
+def get_offers(uow: UnitOfWork, call: Call, cmd: commands.GetOffers) -> list[Offer]:
+    with uow:
+        patient = checked_patient(uow, call, cmd.patient)
+        system = caller(uow, call)
+        offers = []
+        for offer in uow.offers.for_patient(patient):
+            if not system.serves(offer.care_giver):
+                continue
+            offer.status = offer.status_at(call.now)
+            if cmd.statuses and offer.status not in cmd.statuses:
+                continue
+            offers.append(offer)
+        uow.audit.add(call.audit(AuditAction.READ, [patient]))
+        uow.commit()
+        return offers

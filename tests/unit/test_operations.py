@@ -1,0 +1,65 @@
+"""Operations are one enum: every interaction, staff operation and the housekeeping, each with
+its rule, the service function that performs it, and its words in the patient's access log."""
+
+from __future__ import annotations
+
+import pytest
+
+from consumers.citizen_web import texts
+from contracts.interactions import SELFSAMPLING_INTERACTIONS
+from service_domain import access, services, staff
+from service_domain.model import SystemKind
+from service_domain.operations import INTERACTIONS, Operation
+
+STAFF_WEB_OWN = sorted(set(Operation) - INTERACTIONS - {Operation.HOUSEKEEPING})
+# Lists and registers that show no patient's data: nothing of theirs reaches the patient's log.
+NOT_IN_THE_PATIENTS_LOG = {
+    Operation.GET_OFFER_CATALOG,
+    Operation.RESULT_WORKLIST,
+    Operation.FOLLOW_UP_QUEUE,
+    Operation.REVIEW_QUEUE,
+    Operation.MANAGE_CATALOGUE,
+    Operation.MANAGE_STAFF,
+}
+
+
+def test_the_interactions_are_the_contracts() -> None:
+    assert {Operation(i.name) for i in SELFSAMPLING_INTERACTIONS} == INTERACTIONS
+
+
+@pytest.mark.parametrize("operation", sorted(INTERACTIONS))
+def test_every_interaction_has_its_access_rule(operation: Operation) -> None:
+    assert access.INTERACTIONS_BY_KIND[operation]
+
+
+@pytest.mark.parametrize("operation", STAFF_WEB_OWN)
+def test_every_staff_web_operation_needs_a_staff_function(operation: Operation) -> None:
+    assert staff.OPERATION_FUNCTIONS[operation]
+
+
+@pytest.mark.parametrize("operation", sorted(set(staff.OPERATION_FUNCTIONS) & INTERACTIONS))
+def test_an_interaction_staff_may_make_is_one_the_staff_web_may_call(operation: Operation) -> None:
+    assert SystemKind.STAFF_UI in access.INTERACTIONS_BY_KIND[operation]
+
+
+@pytest.mark.parametrize("operation", sorted(set(Operation) - {Operation.HOUSEKEEPING}))
+def test_every_operation_is_performed_by_a_service_function(operation: Operation) -> None:
+    assert services.PERFORMED_BY.get(operation)
+
+
+@pytest.mark.parametrize("operation", sorted(INTERACTIONS))
+def test_an_interaction_is_performed_by_one_service_function(operation: Operation) -> None:
+    assert len(services.PERFORMED_BY[operation]) == 1
+
+
+def test_a_service_function_names_its_operation() -> None:
+    assert services.get_orders.operation is Operation.GET_ORDERS  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("operation", sorted(set(Operation) - NOT_IN_THE_PATIENTS_LOG))
+def test_the_patients_access_log_has_words_for_every_operation_it_shows(operation: Operation) -> None:
+    assert texts.ACCESS[operation]
+
+
+def test_an_operation_the_e_service_does_not_know_reads_by_its_action() -> None:
+    assert texts.access("SomethingNew", "WRITE") == texts.access(Operation.SET_RESULT, "WRITE")
