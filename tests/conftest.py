@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from contracts import binding
 from eph import demo_catalogue
 from eph.migrate import upgrade
 from routing import store as routing_store
@@ -21,6 +22,11 @@ from service_domain.persistence.database import Database
 from staff_web.auth import hash_password
 
 from .support import CHECK, PlatformProcess, ServiceProcess
+
+# The tests write every response strictly: a key that is not an element of its type is refused,
+# not left out (contracts.binding), in this process and in the servers the tests start.
+os.environ["EPH_STRICT_BINDING"] = "1"
+binding.STRICT = True
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "EPH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
