@@ -19,7 +19,8 @@ element) is not written. With ``EPH_STRICT_BINDING=1`` in the environment (or ``
 set), ``write_response`` first checks every value with ``check`` and refuses such a key,
 a single value for a repeating element and a non-dict for a complex one with
 ``NotInContract``. The tests turn it on (``tests/conftest.py``), for the servers they
-start too; the service does not, as the check adds about 6 % to writing a page of orders.
+start too. The service does not: even the cheapest key check, made in the write loop, added
+about a tenth to writing a page of ten orders (some 150 dicts).
 
 Only what the release uses is bound: sequences and choices that occur once, optional and
 repeating elements, ``xs:any`` wildcards, simple types. A contract with attributes, simple
