@@ -1,11 +1,11 @@
-# The two set-up commands of the README: `make serve` and `make test`.
+# The set-up commands of the README: `make serve`, `make test` and the fast loop `make check`.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SERVICE_URL := http://127.0.0.1:8081
 
-.PHONY: serve scaleout test lint bench benchdeps soak faults mutation install sysdeps postgres clean
+.PHONY: serve scaleout test check lint bench benchdeps soak faults mutation install sysdeps postgres clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,10 +45,20 @@ postgres:
 		for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
 	fi
 
+# Everything, as CI runs it: the service tests on PostgreSQL as well as SQLite (EPH_TEST_POSTGRES=1,
+# tests/conftest.py); a PostgreSQL that cannot be reached fails its tests.
 test: $(STAMP) sysdeps postgres
 	$(BIN)/ruff check .
 	$(BIN)/mypy contracts service_domain producers routing consumers eph staff_web
-	$(BIN)/pytest -q
+	EPH_TEST_POSTGRES=1 $(BIN)/pytest -q
+
+# The fast loop: lint, types, and the unit, service and contract tests on SQLite. It needs the
+# virtualenv only: no system package (the tests marked sysdeps are left out) and no database
+# server (EPH_TEST_POSTGRES is cleared, so the service tests do not take PostgreSQL).
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy contracts service_domain producers routing consumers eph staff_web
+	EPH_TEST_POSTGRES= $(BIN)/pytest -q -m "not sysdeps and not postgres" tests/unit tests/service tests/contract
 
 # The real service and the platform measured in one run (docs/performance.md): JSON in
 # bench-results/, the tables into docs/performance.md, a chart per case into docs/bench/.

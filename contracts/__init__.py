@@ -1,6 +1,8 @@
 """The Python side of the service contracts in ``wsdl/``.
 
 - ``interactions``: the one list of interactions with namespaces, files and soapAction;
+- ``ns``: the XML namespaces, named once;
 - ``schema``: compiled validators and the documents a WSDL needs;
-- ``models``: the message types, built from the contract XSD.
+- ``binding``: reading requests and writing responses, driven by the contract XSD;
+- ``xml``: parsing XML from outside, bounded and without resolving anything.
 """

@@ -154,7 +154,3 @@ def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
-
-
-def dev_pki() -> DevPki:
-    return DevPki(certs_dir())

@@ -66,9 +66,6 @@ class ProducerConfig:
     trusted_platforms: frozenset[str] = field(default_factory=frozenset)
     max_body: int = MAX_BODY
 
-    def trusts(self, platform: str | None) -> bool:
-        return platform is not None and platform.upper() in {p.upper() for p in self.trusted_platforms}
-
 
 def _plain(start_response: StartResponse, status: str, text: str, extra: Iterable[tuple[str, str]] = ()) -> list[bytes]:
     body = (text + "\n").encode()

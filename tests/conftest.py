@@ -1,8 +1,16 @@
 """Fixtures: databases (SQLite file and PostgreSQL), a migrated and seeded database per
-backend, and a real service process per backend."""
+backend, and a real service process per backend.
+
+PostgreSQL: the fixtures that take both backends (``database_url``, ``empty_database_url``,
+the integration and platform tests) always include it. The service tests
+(``tests/service``) run on SQLite alone unless ``EPH_TEST_POSTGRES=1`` (``TEST_POSTGRES``),
+which ``make test`` sets: ``make check`` and a plain ``pytest tests/service`` need no database
+server. Where PostgreSQL is included and cannot be reached at ``EPH_TEST_POSTGRES_URL``, its
+tests fail (``EPH_SKIP_POSTGRES=1`` skips them on purpose)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -12,6 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from contracts import binding
 from eph import demo_catalogue
 from eph.migrate import upgrade
 from routing import store as routing_store
@@ -22,9 +31,16 @@ from staff_web.auth import hash_password
 
 from .support import CHECK, PlatformProcess, ServiceProcess
 
+# The tests write every response strictly: a key that is not an element of its type is refused,
+# not left out (contracts.binding), in this process and in the servers the tests start.
+os.environ["EPH_STRICT_BINDING"] = "1"
+binding.STRICT = True
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "EPH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+# the service tests run on PostgreSQL too (see the module's docstring)
+TEST_POSTGRES = os.environ.get("EPH_TEST_POSTGRES") == "1"
 
 
 def _postgres_admin() -> object:
@@ -70,10 +86,17 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         yield from _new_postgres_database()
 
 
+@functools.cache
+def _demo_password_hash(password: str) -> str:
+    """The staff web's own hash (argon2 at its production cost, a third of a second), made once
+    per session: every seeded database gets the same hash of the demo password."""
+    return hash_password(password)
+
+
 def seeded(url: str) -> str:
     upgrade(url)
     db = Database(url)
-    demo.seed(db.uow, utcnow(), hash_password)
+    demo.seed(db.uow, utcnow(), _demo_password_hash)
     db.dispose()
     return url
 

@@ -115,6 +115,7 @@ echo json_encode($out);
 """
 
 
+@pytest.mark.sysdeps
 def test_every_wsdl_loads_in_php_soapclient(tmp_path: Path) -> None:
     """A non-Python SOAP stack (PHP's ext/soap, on libxml2 but its own WSDL model) reads every contract."""
     php = shutil.which("php")

@@ -1,5 +1,5 @@
 """Fixtures and helpers of the service-layer tests: a migrated, seeded SQLite database per
-module and the calls as the demo systems make them."""
+module (and a PostgreSQL one with EPH_TEST_POSTGRES=1) and the calls as the demo systems make them."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from service_domain.model import (
     Specimen,
 )
 from service_domain.persistence.database import Database
-from tests.conftest import _new_postgres_database, seeded
+from tests.conftest import TEST_POSTGRES, _new_postgres_database, seeded
 from tests.support import person_number
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -62,10 +62,12 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     database.dispose()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)] if TEST_POSTGRES else ["sqlite"])
 def backend_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     """A migrated database with the demo data per module, once per backend (for the modules
-    whose rules lean on the database: queries, locks, case-insensitive HSA-ids)."""
+    whose rules lean on the database: queries, locks, case-insensitive HSA-ids): SQLite, and
+    PostgreSQL as well with EPH_TEST_POSTGRES=1 (tests/conftest.py)."""
     if request.param == "sqlite":
         database = Database(seeded(f"sqlite:///{Path(tmp_path_factory.mktemp('svc')) / 'eph.sqlite3'}"))
         yield database
