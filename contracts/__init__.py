@@ -1,6 +1,7 @@
 """The Python side of the service contracts in ``wsdl/``.
 
 - ``interactions``: the one list of interactions with namespaces, files and soapAction;
+- ``operations``: every operation's name, the contract interactions' and the staff web's own;
 - ``ns``: the XML namespaces, named once;
 - ``schema``: compiled validators and the documents a WSDL needs;
 - ``binding``: reading requests and writing responses, driven by the contract XSD;

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask, Response, g, render_template, request, session
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from service_domain import services
@@ -24,10 +24,10 @@ from .auth import Throttle
 from .config import StaffWebConfig
 from .sessions import DbSessionInterface
 from .store import WebStore
-from .web import Env
+from .views import admin, followup, home, login, patient, results, sampling
+from .web import Env, csrf
 
 log = logging.getLogger("eph.staff_web")
-csrf = CSRFProtect()
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -68,9 +68,6 @@ def create_app(db: Database, config: StaffWebConfig, clock: Callable[[], datetim
                         timedelta(minutes=config.failure_window_minutes))
     app.extensions["eph"] = Env(db, config, store, clock, throttle)
     csrf.init_app(app)
-
-    from .views import admin, followup, home, login, patient, results, sampling
-
     for blueprint in (home.bp, login.bp, patient.bp, sampling.bp, results.bp, followup.bp, admin.bp):
         app.register_blueprint(blueprint)
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
 from flask import abort, current_app, flash, g
+from flask_wtf.csrf import CSRFProtect
 
 from service_domain.commands import CallContext
 from service_domain.errors import CallerRefused, DomainError, InvalidRequest, RuleViolation, SubCode
@@ -24,6 +25,9 @@ from .messages import swedish
 from .store import WebStore
 
 T = TypeVar("T")
+
+# The CSRF protection of every form; the app installs it, a view may exempt itself.
+csrf = CSRFProtect()
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,8 @@ from service_domain.identity import is_hsa_id
 from service_domain.staff import PATIENT_WORK
 
 from .. import auth, uthopp
-from ..app import csrf
 from ..forms import ButtonForm, CardLoginForm, DevLoginForm
-from ..web import env, now
+from ..web import csrf, env, now
 
 bp = Blueprint("login", __name__)
 log = logging.getLogger("eph.staff_web.login")
