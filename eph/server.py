@@ -17,11 +17,12 @@ from gunicorn.app.base import BaseApplication
 from producers.application import ProducerApplication, ProducerConfig
 from producers.handlers import SERVICE_VERSION, Handlers
 from routing import store as routing_store
+from routing.call_record import configure_call_log
 from routing.catalogue import Catalogue
 from routing.config import PlatformConfig
 from routing.hsa import load_hierarchy
 from routing.registry_services import add_routes as add_registry_routes
-from routing.router import build_app, configure_call_log
+from routing.router import build_app
 from routing.server import tls_context
 from routing.state import CatalogueHolder
 from service_domain.persistence.database import Database

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from .catalogue import HsaTree
+from .lookup import HsaTree
 
 
 def load_hierarchy(path: Path | None) -> HsaTree:

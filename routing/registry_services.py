@@ -34,8 +34,8 @@ from contracts.ns import REGISTRY_V2_NS, SOAP11_ENV_NS
 from contracts.schema import documents, schema_for, served_document
 from contracts.xml import UnsafeMessage, parse_message
 
-from .catalogue import RoutingTable
 from .faults import VpError, fault_envelope, vp_fault
+from .lookup import RoutingTable
 from .router import Router
 
 REGISTRY_PREFIX = "/registry"

@@ -24,43 +24,30 @@ the metrics.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-import ssl
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import aiohttp
 from aiohttp import web
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDict
 
 from contracts.ns import SOAP11_ENV_NS
 
 from . import metrics
-from .catalogue import Route
+from .call_record import CallRecord, log
 from .config import PlatformConfig
 from .faults import VpError, call_summary, vp_fault
 from .identity import CertificateRefused, load_trusted, serial_number_of_peercert, verified_sender
+from .lookup import Route
 from .message import RIVTABP20, RIVTABP21, Unreadable, read_routing_info, rewrite_receiver
+from .producer import ProducerAnswerTooLarge, ProducerCaller
 from .redact import MAX_SHOWN, shown
 from .state import CatalogueHolder
 
-log = logging.getLogger("eph.vp.call")
 events = logging.getLogger("eph.vp")
-
-
-def configure_call_log() -> None:
-    """Each call's record is a line of JSON of its own (no logging prefix) on standard error."""
-    if not log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
-        log.propagate = False
-
 
 STARTED = time.time()
 
@@ -88,111 +75,6 @@ FAULT_CONTENT_TYPE = "text/xml; charset=UTF-8"
 
 class ClientGone(Exception):
     """The caller closed the connection before its request was read: nobody to answer."""
-
-
-class ProducerAnswerTooLarge(Exception):
-    def __init__(self, limit: int) -> None:
-        super().__init__(limit)
-        self.limit = limit
-
-
-@dataclass
-class CallRecord:
-    """What one call's log line says."""
-
-    correlation_id: str
-    started: float = field(default_factory=time.perf_counter)
-    sender: str | None = None
-    original_consumer: str | None = None
-    receiver: str | None = None
-    contract: str | None = None
-    producer_url: str | None = None
-    status: int = 0
-    vp_code: str | None = None
-    producer_ms: float | None = None
-    outcome: str = "vp_fault"
-    metric_contract: str = metrics.OTHER
-
-    @property
-    def seconds(self) -> float:
-        return time.perf_counter() - self.started
-
-    def line(self) -> str:
-        return json.dumps(
-            {
-                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-                "correlationId": self.correlation_id,
-                "sender": shown(self.sender),
-                "originalConsumer": shown(self.original_consumer),
-                "receiver": shown(self.receiver),
-                "contract": shown(self.contract),
-                "producerUrl": self.producer_url,
-                "httpStatus": self.status,
-                "vpCode": self.vp_code,
-                "totalMs": round(self.seconds * 1000, 2),
-                "producerMs": round(self.producer_ms or 0.0, 2),
-            },
-            separators=(",", ":"),
-        )
-
-
-@dataclass(frozen=True)
-class ProducerReply:
-    status: int
-    headers: CIMultiDictProxy[str]
-    body: bytes
-
-
-class ProducerCaller:
-    """Calls producers over pooled keep-alive connections."""
-
-    def __init__(self, config: PlatformConfig) -> None:
-        self.config = config
-        self.session: aiohttp.ClientSession | None = None
-        self.tls: ssl.SSLContext | None = None
-
-    def _ssl(self) -> ssl.SSLContext | None:
-        """The TLS context for HTTPS producers: the platform shows its own client certificate."""
-        if not self.config.producer_client_cert:
-            return None
-        ctx = ssl.create_default_context(cafile=self.config.producer_ca)
-        ctx.load_cert_chain(self.config.producer_client_cert, self.config.producer_client_key)
-        return ctx
-
-    async def start(self) -> None:
-        self.tls = self._ssl()
-        # idle connections are let go before a producer would close them (theirs: 30 s)
-        connector = aiohttp.TCPConnector(limit=0, limit_per_host=256, keepalive_timeout=15, ssl=self.tls or True)
-        self.session = aiohttp.ClientSession(connector=connector, auto_decompress=False, skip_auto_headers=("User-Agent",))
-
-    async def close(self) -> None:
-        if self.session is not None:
-            await self.session.close()
-
-    async def _once(self, url: str, body: bytes, headers: CIMultiDict[str], timeout: float) -> ProducerReply:
-        assert self.session is not None
-        limit = self.config.max_response
-        t = aiohttp.ClientTimeout(total=timeout, sock_connect=self.config.connect_timeout)
-        async with self.session.post(url, data=body, headers=headers, timeout=t, allow_redirects=False) as r:
-            if (r.content_length or 0) > limit:
-                r.close()  # the connection is not reused: the rest of the answer is never read
-                raise ProducerAnswerTooLarge(limit)
-            chunks, size = [], 0
-            async for chunk in r.content.iter_chunked(64 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    r.close()
-                    raise ProducerAnswerTooLarge(limit)
-                chunks.append(chunk)
-            return ProducerReply(r.status, r.headers, b"".join(chunks))
-
-    async def call(self, url: str, body: bytes, headers: CIMultiDict[str], timeout: float) -> ProducerReply:
-        try:
-            return await self._once(url, body, headers, timeout)
-        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError):
-            # the connection was never made: nothing reached the producer, so one retry is safe
-            await asyncio.sleep(self.config.retry_pause)
-            return await self._once(url, body, headers, timeout)
 
 
 class Router:

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .catalogue import Catalogue, HsaTree, RoutingTable
+from .catalogue import Catalogue
+from .lookup import HsaTree, RoutingTable
 from .takjson import parse, to_document
 
 log = logging.getLogger("eph.vp.catalogue")

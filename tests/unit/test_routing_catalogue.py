@@ -10,16 +10,8 @@ from pathlib import Path
 import pytest
 
 from routing import store
-from routing.catalogue import (
-    Catalogue,
-    CatalogueProblem,
-    HsaTree,
-    RoutingTable,
-    check,
-    check_rows,
-    default_routing_parts,
-    edit_rule_problems,
-)
+from routing.catalogue import Catalogue, CatalogueProblem, check, check_rows, edit_rule_problems
+from routing.lookup import HsaTree, RoutingTable, default_routing_parts
 from routing.takjson import parse, to_document
 
 DATA = Path(__file__).resolve().parent.parent / "data"
