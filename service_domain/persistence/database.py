@@ -19,19 +19,19 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from ..ports import StorageUnavailable, UnitOfWork
-from .repository import (
-    SqlAuditRepository,
+from .audit import SqlAuditRepository
+from .follow_up import SqlFollowUpRepository
+from .offers import SqlOfferRepository
+from .orders import SqlOrderRepository
+from .registry import (
     SqlDefinitionRepository,
-    SqlFollowUpRepository,
-    SqlOfferRepository,
-    SqlOrderRepository,
     SqlReserveNumberRepository,
-    SqlResultRepository,
     SqlSamplingSiteRepository,
-    SqlStaffRepository,
     SqlSystemRepository,
     SystemCache,
 )
+from .results import SqlResultRepository
+from .staff import SqlStaffRepository
 from .tables import connected_system, offer_definition, service_lease, service_setting
 
 DEFAULT_DATABASE_URL = "sqlite:///var/eph.sqlite3"

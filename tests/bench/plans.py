@@ -20,7 +20,7 @@ from service_domain.enums import OrderStatus
 from service_domain.identity import PersonId
 from service_domain.model import AuditAction, AuditRecord
 from service_domain.operations import Operation
-from service_domain.persistence import repository
+from service_domain.persistence import order_queries
 from service_domain.persistence.tables import patient_order
 from service_domain.ports import OrderQuery
 
@@ -74,12 +74,12 @@ def selectors(conn: Connection) -> dict[str, tuple[OrderQuery, int]]:
 def explain(conn: Connection, name: str, query: OrderQuery, after: int, limit: int = 11) -> Plan:
     """The plan of GetOrders' statement for ``query`` (EXPLAIN only: nothing is read or written)."""
     stamp = AuditRecord(utcnow(), Operation.GET_ORDERS, AuditAction.READ, "", str(uuid.uuid4()), demo.LAB_A)
-    params = repository._query_params(query, after, limit)
+    params = order_queries._query_params(query, after, limit)
     assert params is not None
-    params.update(repository._stamp_params(stamp), returned=limit - 1)
+    params.update(order_queries._stamp_params(stamp), returned=limit - 1)
     if query.patient is None:
         params.update(patient_id=None, patient_type=None)
-    compiled = repository._audited_page_statement(repository._shape(query)).compile(dialect=postgresql.psycopg.dialect())
+    compiled = order_queries._audited_page_statement(order_queries._shape(query)).compile(dialect=postgresql.psycopg.dialect())
     values = dict(compiled.construct_params(params))
     sql = _expand(compiled.string, values)
     tree = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + sql, values).scalar_one()[0]["Plan"]

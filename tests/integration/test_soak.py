@@ -9,8 +9,8 @@ import os
 import pytest
 from sqlalchemy import create_engine, text
 
+from service_domain.persistence.common import _on_its_own
 from service_domain.persistence.database import Database
-from service_domain.persistence.repository import _on_its_own
 from service_domain.ports import StorageUnavailable
 from tests.bench import faults, soak
 from tests.bench.harness import POSTGRES_ADMIN, new_postgres_database

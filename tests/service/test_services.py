@@ -192,7 +192,7 @@ def test_unregistered_or_wrong_kind_of_caller_is_refused(db: Database) -> None:
 def test_a_failed_write_leaves_nothing_behind(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     p = new_patient()
     offer_id = assign(db, p)
-    from service_domain.persistence.repository import SqlAuditRepository
+    from service_domain.persistence.audit import SqlAuditRepository
 
     def broken(self: object, records: object) -> None:
         raise RuntimeError("disk full")
@@ -281,7 +281,7 @@ def test_housekeeping_is_audited(db: Database) -> None:
 
 def test_set_result_reads_the_newest_version_only(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     """Once, every stored version was loaded on each SetResult: writes slowed as an order's history grew."""
-    from service_domain.persistence import repository
+    from service_domain.persistence import results
 
     p = new_patient()
     oid = order(db, p, assign(db, p, "HBA1C")).order_id
@@ -289,8 +289,8 @@ def test_set_result_reads_the_newest_version_only(db: Database, monkeypatch: pyt
     for version in range(1, 41):
         set_result(db, lab_result(oid, version, ReportStatus.PRELIMINARY, value=str(version)))
     loaded: list[int] = []
-    real = repository._stored
-    monkeypatch.setattr(repository, "_stored", lambda row: loaded.append(row.version) or real(row))
+    real = results._stored
+    monkeypatch.setattr(results, "_stored", lambda row: loaded.append(row.version) or real(row))
     assert not set_result(db, lab_result(oid, 41, ReportStatus.PRELIMINARY, value="41")).info
     assert set_result(db, lab_result(oid, 41, ReportStatus.PRELIMINARY, value="41")).info  # a repeat
     assert loaded == [41]  # only the repeat's own version was read back
