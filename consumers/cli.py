@@ -34,6 +34,7 @@ from typing import Any
 from lxml import etree
 from zeep.helpers import serialize_object
 
+from contracts.binding import binding_for
 from contracts.interactions import SET_RESULT
 from contracts.schema import schema_for
 from contracts.xml import safe_parser
@@ -127,7 +128,9 @@ def _analysis(a: Any) -> str:
 
 def read_results(path: Path) -> list[dict[str, Any]]:
     """LaboratoryResultType values from a JSON file (one object or a list) or an XML file
-    (a ``laboratoryResult`` element, a SetResult request, or a SOAP envelope holding one)."""
+    (a ``laboratoryResult`` element, a SetResult request, or a SOAP envelope holding one).
+    XML is read by the contract binding: the contract's elements, each leaf as written, for
+    ``check_result_file_entry`` to judge against the XSD before anything is sent."""
     if path.suffix.lower() == ".json":
         data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
         return data if isinstance(data, list) else [data]
@@ -135,25 +138,8 @@ def read_results(path: Path) -> list[dict[str, Any]]:
     found = [e for e in root.iter() if isinstance(e.tag, str) and etree.QName(e).localname == "laboratoryResult"]
     if not found:
         raise ValueError(f"{path.name}: no laboratoryResult element")
-    return [_element_to_dict(e) for e in found]
-
-
-_REPEATED = {"analysisResult", "specimenIdentifier"}
-
-
-def _element_to_dict(element: etree._Element) -> Any:
-    children = [c for c in element if isinstance(c.tag, str)]
-    if not children:
-        return (element.text or "").strip()
-    out: dict[str, Any] = {}
-    for c in children:
-        name = etree.QName(c).localname
-        value = _element_to_dict(c)
-        if name in _REPEATED:
-            out.setdefault(name, []).append(value)
-        else:
-            out[name] = value
-    return out
+    binding = binding_for(SET_RESULT)
+    return [binding.read_part("laboratoryResult", e) for e in found]
 
 
 @cache

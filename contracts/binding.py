@@ -10,6 +10,9 @@ is restated by hand, so the binding cannot drift from the contract.
   are skipped: an element of another namespace cannot pose as a contract element.
   Decimals keep their digits exactly as written (a string), integers become ``int``,
   booleans ``bool``; enumerations and every other simple type are their text.
+- ``read_part`` reads one element of a request that has not been validated yet (a result
+  file's ``laboratoryResult``): dicts of the elements that are there, each leaf its text as
+  written, for a check against the XSD to judge.
 - ``write`` turns plain values (dicts keyed by element name, lists for repeating elements,
   ``None`` for absent ones) into the response element's XML text, elements in contract
   order, with the responder namespace as ``tns`` and the core components as ``core``.
@@ -37,7 +40,7 @@ Usage::
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -212,6 +215,16 @@ class Binding:
         """The request element (already valid against the XSD) as plain objects."""
         return _read(self.request, element)
 
+    def read_part(self, name: str, element: etree._Element) -> dict[str, Any]:
+        """An element of the request, by its name (``laboratoryResult`` of SetResult), that has
+        not been validated yet: plain dicts keyed by element name with only the elements that
+        are there, a list for a repeating one, and every leaf its text as written (stripped),
+        untyped, for a check against the XSD to judge. Extension elements are skipped."""
+        f = next((f for f in self.request.fields if f.name == name), None)
+        if f is None or f.shape is None:
+            raise NotInContract(f"{self.request.name} has no complex element {name!r}")
+        return _read_as_written(f.shape, element)
+
     # ------------------------------------------------------------------ writing
 
     def write_response(self, values: Mapping[str, Any]) -> str:
@@ -229,19 +242,36 @@ class Binding:
         _check(self.response, values)
 
 
-def _read(shape: Shape, element: etree._Element) -> SimpleNamespace:
-    values: dict[str, Any] = {f.name: [] if f.many else None for f in shape.fields}
+def _gather(
+    shape: Shape, element: etree._Element, complex_: Callable[[Shape, etree._Element], Any], leaf: Callable[[str, str | None], Any]
+) -> dict[str, Any]:
+    """The contract elements that are there, by name; a repeating one as a list."""
+    values: dict[str, Any] = {}
     by_tag = shape.by_tag
     for child in element:
         f = by_tag.get(child.tag)
         if f is None:
             continue  # an extension element, a comment or a processing instruction
-        value = _read(f.shape, child) if f.shape is not None else _read_leaf(f.kind, child.text)
+        value = complex_(f.shape, child) if f.shape is not None else leaf(f.kind, child.text)
         if f.many:
-            values[f.name].append(value)
+            values.setdefault(f.name, []).append(value)
         else:
             values[f.name] = value
+    return values
+
+
+def _read(shape: Shape, element: etree._Element) -> SimpleNamespace:
+    values: dict[str, Any] = {f.name: [] if f.many else None for f in shape.fields}
+    values.update(_gather(shape, element, _read, _read_leaf))
     return SimpleNamespace(**values)
+
+
+def _leaf_text(kind: str, text: str | None) -> str:
+    return (text or "").strip()
+
+
+def _read_as_written(shape: Shape, element: etree._Element) -> dict[str, Any]:
+    return _gather(shape, element, _read_as_written, _leaf_text)
 
 
 def _check(shape: Shape, values: Any) -> None:

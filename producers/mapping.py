@@ -4,32 +4,24 @@ the domain's commands and objects. Nothing here decides anything."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from types import SimpleNamespace
 from typing import Any
 
-from service_domain import commands
+from service_domain import commands, shapes
 from service_domain.clock import SWEDISH_TZ, NonexistentLocalTime, from_local
 from service_domain.errors import InvalidRequest
 from service_domain.identity import PersonId
 from service_domain.model import (
     AccessLogEntry,
     Actor,
-    ActorKind,
-    Analysis,
-    AnalysisResult,
-    AnalysisStatus,
-    Bound,
     Code,
     DeliveryAddress,
-    Interpretation,
-    Interval,
     LaboratoryResult,
     Offer,
     OfferDefinition,
     OfferStatus,
     Order,
     OrderStatus,
-    Quantity,
-    ReportStatus,
     SamplingMode,
     SamplingSite,
     Specimen,
@@ -59,46 +51,38 @@ def day(value: str | None, what: str) -> date | None:
         raise InvalidRequest(f"{what} is not a valid date") from None
 
 
+def plain(value: Any) -> Any:
+    """What contracts.binding read (objects with attribute access) as the plain dicts of
+    service_domain.shapes."""
+    if isinstance(value, SimpleNamespace):
+        return {k: plain(v) for k, v in vars(value).items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
 def person(p: Any) -> PersonId:
-    return PersonId(p.id, p.type)
+    return shapes.person_from(plain(p))
 
 
 def actor(a: Any) -> Actor:
-    return Actor(ActorKind(a.actorType), a.id, a.name)
+    return shapes.actor_from(plain(a))
 
 
 def code(c: Any) -> Code | None:
-    if c is None:
-        return None
-    return Code(c.code, c.codeSystem, c.codeSystemName, c.displayName, c.originalText, c.codeSystemVersion)
+    return None if c is None else shapes.code_from(plain(c))
 
 
 def _list(value: Any) -> list[Any]:
     return list(value) if value else []
 
 
-def _bound(b: Any) -> Bound | None:
-    if b is None:
-        return None
-    return Bound(b.value, b.unit, True if b.inclusive is None else b.inclusive)
-
-
-def interval(i: Any) -> Interval | None:
-    if i is None:
-        return None
-    return Interval(_bound(i.low), _bound(i.high), i.text)
-
-
 def address(a: Any) -> DeliveryAddress | None:
-    if a is None:
-        return None
-    return DeliveryAddress(a.name, a.street, a.postalCode, a.city)
+    return None if a is None else shapes.delivery_address_from(plain(a))
 
 
 def specimen(s: Any) -> Specimen:
-    return Specimen(
-        s.identifier, code(s.material), timestamp(s.collectedTime, "collectedTime") if s.collectedTime else None
-    )
+    return shapes.specimen_from(plain(s), time=timestamp)
 
 
 def period(p: Any, what: str) -> tuple[date | None, date | None]:
@@ -108,40 +92,7 @@ def period(p: Any, what: str) -> tuple[date | None, date | None]:
 
 
 def laboratory_result(r: Any) -> LaboratoryResult:
-    analyses = []
-    for a in r.analysisResult:
-        value: Quantity | str | Code | Interval | None
-        if a.pq is not None:
-            value = Quantity(a.pq.value, a.pq.unit)
-        elif a.coded is not None:
-            value = code(a.coded)
-        elif a.interval is not None:
-            value = interval(a.interval)
-        else:
-            value = a.text
-        analyses.append(
-            AnalysisResult(
-                code=code(a.code),  # type: ignore[arg-type]
-                value=value,
-                status=AnalysisStatus(a.status),
-                display_name=a.displayName,
-                reference_interval=interval(a.referenceInterval),
-                interpretation=Interpretation(a.interpretation) if a.interpretation else None,
-                comment=a.comment,
-            )
-        )
-    return LaboratoryResult(
-        order_id=r.orderId,
-        performing_lab=r.performingLabHSAId,
-        version=r.resultVersion,
-        report_status=ReportStatus(r.reportStatus),
-        report_time=timestamp(r.reportTime, "reportTime"),
-        analysis_results=tuple(analyses),
-        laboratory_id=r.laboratoryId,
-        signed_by=actor(r.signedBy) if r.signedBy is not None else None,
-        comment=r.comment,
-        specimen_identifiers=tuple(_list(r.specimenIdentifier)),
-    )
+    return shapes.laboratory_result_from(plain(r), time=timestamp)
 
 
 def get_offer_catalog(r: Any) -> commands.GetOfferCatalog:
@@ -247,42 +198,11 @@ def ts(moment: datetime | None) -> str | None:
 
 
 def code_out(c: Code | None) -> dict[str, Any] | None:
-    if c is None:
-        return None
-    return {
-        "code": c.code,
-        "codeSystem": c.code_system,
-        "codeSystemName": c.code_system_name,
-        "codeSystemVersion": c.code_system_version,
-        "displayName": c.display_name,
-        "originalText": c.original_text,
-    }
-
-
-def person_out(p: PersonId) -> dict[str, Any]:
-    return {"id": p.id, "type": p.type}
-
-
-def _bound_out(b: Bound | None) -> dict[str, Any] | None:
-    return None if b is None else {"value": b.value, "unit": b.unit, "inclusive": b.inclusive}
-
-
-def interval_out(i: Interval | None) -> dict[str, Any] | None:
-    return None if i is None else {"low": _bound_out(i.low), "high": _bound_out(i.high), "text": i.text}
+    return None if c is None else shapes.code(c)
 
 
 def actor_out(a: Actor | None) -> dict[str, Any] | None:
-    if a is None:
-        return None
-    return {"actorType": a.kind.value, "id": a.id, "name": a.name}
-
-
-def analysis_out(a: Analysis) -> dict[str, Any]:
-    return {
-        "code": code_out(a.code),
-        "displayName": a.display_name,
-        "positiveValue": [code_out(p) for p in a.positive_values],
-    }
+    return None if a is None else shapes.actor(a)
 
 
 def result_type(
@@ -296,7 +216,7 @@ def definition_out(d: OfferDefinition) -> dict[str, Any]:
         "offerCode": d.offer_code,
         "displayName": d.display_name,
         "careGiverHSAId": d.care_giver,
-        "analysis": [analysis_out(a) for a in d.analyses],
+        "analysis": [shapes.analysis(a) for a in d.analyses],
         "samplingMode": [m.value for m in d.sampling_modes],
         "specimenMaterial": code_out(d.specimen_material),
         "notifiable": d.notifiable,
@@ -319,7 +239,7 @@ def offer_out(o: Offer) -> dict[str, Any]:
         "offerId": o.offer_id,
         "offerCode": o.offer_code,
         "displayName": o.display_name,
-        "patientId": person_out(o.patient),
+        "patientId": shapes.person(o.patient),
         "accountableCareGiver": o.care_giver,
         "accountableCareUnit": o.care_unit,
         "assignedBy": actor_out(o.assigned_by),
@@ -341,7 +261,7 @@ def order_out(o: Order) -> dict[str, Any]:
         "offerId": o.offer_id,
         "offerCode": o.offer_code,
         "displayName": o.display_name,
-        "patientId": person_out(o.patient),
+        "patientId": shapes.person(o.patient),
         "status": o.status.value,
         "samplingMode": o.sampling_mode.value,
         "performingLabHSAId": o.performing_lab,
@@ -349,53 +269,20 @@ def order_out(o: Order) -> dict[str, Any]:
         "accountableCareGiver": o.care_giver,
         "accountableCareUnit": o.care_unit,
         "resultRecipientUnit": o.result_recipient_unit,
-        "analysis": [analysis_out(a) for a in o.analyses],
-        "specimen": [
-            {"identifier": s.identifier, "material": code_out(s.material), "collectedTime": ts(s.collected_time)}
-            for s in o.specimens
-        ],
+        "analysis": [shapes.analysis(a) for a in o.analyses],
+        "specimen": [shapes.specimen(s, time=ts) for s in o.specimens],
         "createdTime": ts(o.created_time),
         "validTo": ts(o.valid_to),
         "statusHistory": [
             {"status": h.status.value, "time": ts(h.time), "performedBy": actor_out(h.performed_by)} for h in o.history
         ],
-        "deliveryAddress": None
-        if address is None
-        else {"name": address.name, "street": address.street, "postalCode": address.postal_code, "city": address.city},
+        "deliveryAddress": None if address is None else shapes.delivery_address(address),
         "notifiable": o.notifiable,
     }
 
 
 def laboratory_result_out(r: LaboratoryResult) -> dict[str, Any]:
-    items = []
-    for a in r.analysis_results:
-        v = a.value
-        items.append(
-            {
-                "code": code_out(a.code),
-                "displayName": a.display_name,
-                "pq": {"value": v.value, "unit": v.unit} if isinstance(v, Quantity) else None,
-                "text": v if isinstance(v, str) else None,
-                "coded": code_out(v) if isinstance(v, Code) else None,
-                "interval": interval_out(v) if isinstance(v, Interval) else None,
-                "referenceInterval": interval_out(a.reference_interval),
-                "interpretation": a.interpretation.value if a.interpretation else None,
-                "status": a.status.value,
-                "comment": a.comment,
-            }
-        )
-    return {
-        "orderId": r.order_id,
-        "laboratoryId": r.laboratory_id,
-        "performingLabHSAId": r.performing_lab,
-        "resultVersion": r.version,
-        "reportStatus": r.report_status.value,
-        "reportTime": ts(r.report_time),
-        "signedBy": actor_out(r.signed_by),
-        "comment": r.comment,
-        "specimenIdentifier": list(r.specimen_identifiers),
-        "analysisResult": items,
-    }
+    return shapes.laboratory_result(r, time=ts)
 
 
 def order_result_out(v: OrderResultView) -> dict[str, Any]:
@@ -414,7 +301,7 @@ def sampling_site_out(site: SamplingSite) -> dict[str, Any]:
         "samplingUnitHSAId": site.hsa_id,
         "name": site.name,
         "careGiverHSAId": site.care_giver,
-        "address": {"street": site.street, "postalCode": site.postal_code, "city": site.city},
+        "address": shapes.site_address(site),
         "openingHours": site.opening_hours,
         "performingLabHSAId": site.performing_lab,
     }

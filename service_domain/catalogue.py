@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from . import shapes
 from .identity import InvalidIdentity, check_hsa_id
 from .model import Analysis, Code, OfferDefinition, ResultRelease, SamplingMode, SamplingSite
 
@@ -132,8 +133,7 @@ class _Entry:
             return None
         code, original = value.get("code"), value.get("originalText")
         if code is None and isinstance(original, str) and original.strip():
-            return Code(None, None, value.get("codeSystemName"), value.get("displayName"), original,
-                        value.get("codeSystemVersion"))
+            return shapes.code_from({**value, "codeSystem": None})
         system = value.get("codeSystem", default_system)
         if not isinstance(code, str) or not code:
             self.fail(field, "code (or originalText, for an uncoded concept) is required")
@@ -141,8 +141,7 @@ class _Entry:
         if not isinstance(system, str) or not _OID.fullmatch(system):
             self.fail(field, "codeSystem must be an OID")
             return None
-        return Code(code, system, value.get("codeSystemName"), value.get("displayName"), original,
-                    value.get("codeSystemVersion"))
+        return shapes.code_from({**value, "codeSystem": system})
 
 
 def parse(document: Any) -> list[OfferDefinition]:
@@ -261,28 +260,6 @@ def parse(document: Any) -> list[OfferDefinition]:
     return definitions
 
 
-def _code_doc(c: Code) -> dict[str, Any]:
-    d: dict[str, Any] = {}
-    for key, value in (
-        ("code", c.code),
-        ("codeSystem", c.code_system),
-        ("codeSystemName", c.code_system_name),
-        ("codeSystemVersion", c.code_system_version),
-        ("displayName", c.display_name),
-        ("originalText", c.original_text),
-    ):
-        if value is not None:
-            d[key] = value
-    return d
-
-
-def _analysis_doc(a: Analysis) -> dict[str, Any]:
-    doc: dict[str, Any] = {"code": _code_doc(a.code), "displayName": a.display_name}
-    if a.positive_values:
-        doc["positiveValue"] = [_code_doc(p) for p in a.positive_values]
-    return doc
-
-
 def parse_sites(document: Any) -> list[SamplingSite]:
     """The ``samplingSites`` of a catalogue document (none if it has no such list), each a mapping
     of SamplingSiteType's element names; or CatalogueError with every problem::
@@ -337,7 +314,7 @@ def site_document(site: SamplingSite) -> dict[str, Any]:
         "samplingUnitHSAId": site.hsa_id,
         "name": site.name,
         "careGiverHSAId": site.care_giver,
-        "address": {"street": site.street, "postalCode": site.postal_code, "city": site.city},
+        "address": shapes.site_address(site),
     }
     if site.opening_hours is not None:
         doc["openingHours"] = site.opening_hours
@@ -354,11 +331,11 @@ def to_document(definitions: Iterable[OfferDefinition], sites: Iterable[Sampling
             "careGiverHSAId": d.care_giver,
             "offerCode": d.offer_code,
             "displayName": d.display_name,
-            "analysis": [_analysis_doc(a) for a in d.analyses],
+            "analysis": [shapes.analysis(a) for a in d.analyses],
             "samplingMode": [m.value for m in d.sampling_modes],
         }
         if d.specimen_material is not None:
-            entry["specimenMaterial"] = _code_doc(d.specimen_material)
+            entry["specimenMaterial"] = shapes.code(d.specimen_material)
         entry.update(
             {
                 "notifiable": d.notifiable,

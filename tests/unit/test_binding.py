@@ -492,3 +492,45 @@ def test_a_release_response_puts_the_core_components_in_their_namespace() -> Non
 def test_a_misspelt_element_of_a_release_type_is_refused() -> None:
     with pytest.raises(NotInContract, match="ResultType has no element 'mesage'"):
         binding_for(SET_RESULT).check({"result": {"resultCode": "OK", "logId": "x", "mesage": "klart"}})
+
+
+# ------------------------------------------------------------------ one part of a request, not yet validated
+
+
+@pytest.fixture(scope="module")
+def result_part() -> dict[str, Any]:
+    element = etree.fromstring(SET_RESULT_REQUEST)
+    return binding_for(SET_RESULT).read_part("laboratoryResult", element[0])
+
+
+def test_a_part_reads_as_dicts_of_the_elements_that_are_there(result_part: dict[str, Any]) -> None:
+    assert list(result_part) == ["orderId", "performingLabHSAId", "resultVersion", "reportStatus", "reportTime",
+                                 "specimenIdentifier", "analysisResult"]
+
+
+def test_a_part_keeps_a_count_as_written(result_part: dict[str, Any]) -> None:
+    assert result_part["resultVersion"] == "2"
+
+
+def test_a_part_reads_a_repeated_element_as_a_list(result_part: dict[str, Any]) -> None:
+    assert result_part["specimenIdentifier"] == ["BC-1", "BC-2"]
+
+
+def test_a_part_reads_a_nested_type_as_a_dict(result_part: dict[str, Any]) -> None:
+    assert result_part["analysisResult"][0]["referenceInterval"]["high"] == {"value": "6", "unit": "mmol/mol",
+                                                                             "inclusive": "false"}
+
+
+def test_a_part_skips_an_extension_named_as_a_contract_element(result_part: dict[str, Any]) -> None:
+    assert "comment" not in result_part["analysisResult"][0]
+
+
+def test_a_part_strips_the_whitespace_around_a_leaf() -> None:
+    element = etree.fromstring(f'<r:laboratoryResult xmlns:r="{SET_RESULT_NS}" xmlns:c="{CORE_NS}">'
+                               "<c:orderId>\n  ORDER-1\n</c:orderId></r:laboratoryResult>")
+    assert binding_for(SET_RESULT).read_part("laboratoryResult", element) == {"orderId": "ORDER-1"}
+
+
+def test_a_part_that_is_not_a_complex_element_of_the_request_is_refused() -> None:
+    with pytest.raises(NotInContract, match="no complex element 'result'"):
+        binding_for(SET_RESULT).read_part("result", etree.fromstring(SET_RESULT_REQUEST))
