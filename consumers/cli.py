@@ -1,21 +1,6 @@
-"""Command lines of the consumer systems, for a person at a terminal:
-
-    eph lab poll [--status S ...]             orders addressed to the lab (paged, with progress)
-    eph lab received|kit-sent ORDER-ID
-    eph lab reject ORDER-ID [--reason TEXT]
-    eph lab result FILE.json|FILE.xml ...     send results (one file may hold a list)
-    eph sampling find (--referral CODE | --patient NUMBER)
-    eph sampling collected ORDER-ID --barcode CODE [--material SNOMED-CODE]
-    eph citizen offers|orders|results|access-log NUMBER
-    eph citizen self-service CARE-GIVER       the entries patients may order themselves
-    eph citizen sites CARE-GIVER              the care giver's sampling sites
-    eph citizen order OFFER-ID NUMBER [--unit SITE] [--lab LAB] [--home-kit --name N --street S --postal-code P --city C]
-    eph citizen order - NUMBER --care-giver CG --code CODE ...   a self-service order
-    eph citizen cancel ORDER-ID NUMBER
-    eph ehr catalog | assign NUMBER OFFER-CODE | revoke OFFER-ID | orders|results NUMBER
-    eph demo                                  the whole story, through the platform
-
-Every command takes --as HSA-ID (who calls), --platform URL, --json, and for TLS
+"""Command lines of the consumer systems, for a person at a terminal: ``eph lab``, ``eph sampling``,
+``eph citizen``, ``eph ehr`` and ``eph demo`` (``eph --help`` and each command's ``--help`` list
+them). Every command takes --as HSA-ID (who calls), --platform URL, --json, and for TLS
 --cert/--key/--ca. Tables are for people; --json is for scripts.
 """
 
@@ -25,20 +10,11 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal
-from functools import cache
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
-from zeep.helpers import serialize_object
-
-from contracts.binding import binding_for
-from contracts.interactions import SET_RESULT
-from contracts.schema import schema_for
-from contracts.xml import safe_parser
-
+from . import output, result_files
 from .client import DEFAULT_INSTANCE_ID, DEFAULT_LOGICAL_ADDRESS, DEFAULT_PLATFORM, Connection, Identity
 from .errors import ConsumerError, LogicalError, VpFault
 from .roles import CitizenService, EhrSystem, LabSystem, SamplingSystem, actor
@@ -52,114 +28,6 @@ DEFAULT_SENDERS = {
 SNOMED = "1.2.752.116.2.1.1"
 
 
-# ------------------------------------------------------------------ output
-
-
-def _plain(value: Any) -> Any:
-    data = serialize_object(value, dict)
-    return json.loads(json.dumps(data, default=lambda v: str(v) if isinstance(v, Decimal) else None))
-
-
-def _table(rows: Sequence[Sequence[Any]], header: Sequence[str], out: Any = None) -> None:
-    out = out or sys.stdout
-    cells = [[("" if c is None else str(c)) for c in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
-    out.write("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip() + "\n")
-    for r in cells:
-        out.write("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n")
-    if not cells:
-        out.write("(none)\n")
-
-
-class Progress:
-    """A progress line on standard error (only when it is a terminal, or when asked for)."""
-
-    def __init__(self, label: str, total: int | None = None, enabled: bool | None = None) -> None:
-        self.label, self.total = label, total
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.shown = False
-
-    def update(self, done: int, note: str = "") -> None:
-        if not self.enabled:
-            return
-        if self.total:
-            filled = int(30 * done / self.total)
-            bar = f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{self.total}"
-        else:
-            bar = f"{done}"
-        sys.stderr.write(f"\r{self.label} {bar} {note}".ljust(79))
-        sys.stderr.flush()
-        self.shown = True
-
-    def close(self) -> None:
-        if self.shown:
-            sys.stderr.write("\n")
-
-
-def _orders_table(orders: Iterable[Any]) -> None:
-    _table([(o.orderId, o.referralId, o.offerCode, o.patientId.id, o.samplingMode, o.status,
-             o.createdTime, ", ".join(s.identifier for s in (o.specimen or []))) for o in orders],
-           ("orderId", "referral", "offer", "patient", "mode", "status", "created", "specimens"))
-
-
-def _results_table(views: Iterable[Any]) -> None:
-    rows = []
-    for v in views:
-        analyses = v.result.analysisResult if v.result is not None else []
-        shown = "; ".join(_analysis(a) for a in analyses) or "(not released)"
-        rows.append((v.order.orderId, v.order.offerCode, v.order.status,
-                     v.result.resultVersion if v.result is not None else "", "yes" if v.releasedToPatient else "no",
-                     "yes" if v.followUpRequired else "", shown))
-    _table(rows, ("orderId", "offer", "status", "version", "released", "follow-up", "result"))
-
-
-def _analysis(a: Any) -> str:
-    if a.pq is not None:
-        value = f"{a.pq.value} {a.pq.unit}"
-    elif a.coded is not None:
-        value = a.coded.displayName or a.coded.code
-    else:
-        value = a.text or ""
-    return f"{a.displayName or a.code.code} {value}" + (f" ({a.interpretation})" if a.interpretation else "")
-
-
-# ------------------------------------------------------------------ reading result files
-
-
-def read_results(path: Path) -> list[dict[str, Any]]:
-    """LaboratoryResultType values from a JSON file (one object or a list) or an XML file
-    (a ``laboratoryResult`` element, a SetResult request, or a SOAP envelope holding one).
-    XML is read by the contract binding: the contract's elements, each leaf as written, for
-    ``check_result_file_entry`` to judge against the XSD before anything is sent."""
-    if path.suffix.lower() == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-        return data if isinstance(data, list) else [data]
-    root = etree.parse(str(path), safe_parser()).getroot()
-    found = [e for e in root.iter() if isinstance(e.tag, str) and etree.QName(e).localname == "laboratoryResult"]
-    if not found:
-        raise ValueError(f"{path.name}: no laboratoryResult element")
-    binding = binding_for(SET_RESULT)
-    return [binding.read_part("laboratoryResult", e) for e in found]
-
-
-@cache
-def _set_result_element() -> Any:
-    from zeep import Client
-
-    return Client(str(SET_RESULT.wsdl_path)).get_element(f"{{{SET_RESULT.responder_ns}}}SetResult")
-
-
-def check_result_file_entry(result: dict[str, Any]) -> list[str]:
-    """Problems of one result, against the contract XSD, before anything is sent."""
-    element = _set_result_element()
-    node = etree.Element("wrapper")
-    try:
-        element.render(node, element(laboratoryResult=result))
-    except Exception as e:  # zeep's own type errors
-        return [str(e)]
-    return schema_for(SET_RESULT).errors(node[0])
-
-
 # ------------------------------------------------------------------ commands
 
 
@@ -171,7 +39,7 @@ def _connection(args: argparse.Namespace, role: str) -> Connection:
 
 def _emit(args: argparse.Namespace, value: Any, table: Callable[[Any], None]) -> None:
     if args.json:
-        json.dump(_plain(value), sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(output.plain(value), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         table(value)
@@ -190,10 +58,10 @@ def _result_line(args: argparse.Namespace, response: Any, what: str) -> None:
 
 def lab_poll(args: argparse.Namespace) -> int:
     lab = LabSystem(_connection(args, "lab"), args.lab)
-    progress = Progress("polling", enabled=args.progress or None)
+    progress = output.Progress("polling", enabled=args.progress or None)
     orders = list(lab.poll_orders(args.status or (), args.page_size, lambda pages, n: progress.update(n, f"orders, {pages} pages")))
     progress.close()
-    _emit(args, orders, _orders_table)
+    _emit(args, orders, output.orders_table)
     return 0
 
 
@@ -211,15 +79,15 @@ def lab_status(args: argparse.Namespace) -> int:
 
 def lab_result(args: argparse.Namespace) -> int:
     lab = LabSystem(_connection(args, "lab"), args.lab)
-    results = [r for f in args.files for r in read_results(Path(f))]
-    problems = {n: check_result_file_entry({"performingLabHSAId": lab.lab, **r}) for n, r in enumerate(results, 1)}
+    results = [r for f in args.files for r in result_files.read_results(Path(f))]
+    problems = {n: result_files.check_result_file_entry({"performingLabHSAId": lab.lab, **r}) for n, r in enumerate(results, 1)}
     if any(problems.values()):
         for n, errors in problems.items():
             for e in errors:
                 print(f"result {n}: {e}", file=sys.stderr)
         print("nothing sent", file=sys.stderr)
         return 1
-    progress = Progress("sending", total=len(results), enabled=args.progress or None)
+    progress = output.Progress("sending", total=len(results), enabled=args.progress or None)
     failed = 0
     rows = []
     for n, result in enumerate(results, 1):
@@ -237,14 +105,14 @@ def lab_result(args: argparse.Namespace) -> int:
                   sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
     else:
-        _table(rows, ("orderId", "version", "result", "error", "logId"))
+        output.table(rows, ("orderId", "version", "result", "error", "logId"))
     return 1 if failed else 0
 
 
 def sampling_find(args: argparse.Namespace) -> int:
     s = SamplingSystem(_connection(args, "sampling"), args.unit)
     orders = s.find_by_referral(args.referral) if args.referral else s.find_by_patient(args.patient)
-    _emit(args, orders, _orders_table)
+    _emit(args, orders, output.orders_table)
     return 0
 
 
@@ -259,25 +127,25 @@ def citizen_cmd(args: argparse.Namespace) -> int:
     c = CitizenService(_connection(args, "citizen"))
     cmd = args.citizen_command
     if cmd == "offers":
-        _emit(args, c.offers(args.number), lambda offers: _table(
+        _emit(args, c.offers(args.number), lambda offers: output.table(
             [(o.offerId, o.offerCode, o.displayName, o.status, o.validTo, f"{o.ordersPlaced}/{o.maxOrders}",
               ",".join(o.samplingMode)) for o in offers],
             ("offerId", "code", "name", "status", "validTo", "orders", "modes")))
     elif cmd == "orders":
-        _emit(args, c.orders(args.number), _orders_table)
+        _emit(args, c.orders(args.number), output.orders_table)
     elif cmd == "results":
-        _emit(args, c.results(args.number), _results_table)
+        _emit(args, c.results(args.number), output.results_table)
     elif cmd == "access-log":
-        _emit(args, list(c.access_log(args.number)), lambda entries: _table(
+        _emit(args, list(c.access_log(args.number)), lambda entries: output.table(
             [(e.time, e.action, e.interaction, e.systemName or e.systemHSAId or "-", e.careUnitHSAId or "-",
               (e.performedBy.name or e.performedBy.id) if e.performedBy else "-") for e in entries],
             ("time", "action", "what", "system", "care unit", "by")))
     elif cmd == "self-service":
-        _emit(args, c.self_service_offers(args.care_giver), lambda defs: _table(
+        _emit(args, c.self_service_offers(args.care_giver), lambda defs: output.table(
             [(d.offerCode, d.displayName, ",".join(d.samplingMode), d.minAge or "-", d.selfServiceOrdersPerYear or "-")
              for d in defs], ("code", "name", "modes", "min age", "per year")))
     elif cmd == "sites":
-        _emit(args, c.sites("", care_giver=args.care_giver), lambda sites: _table(
+        _emit(args, c.sites("", care_giver=args.care_giver), lambda sites: output.table(
             [(x.samplingUnitHSAId, x.name, f"{x.address.street}, {x.address.postalCode} {x.address.city}",
               x.openingHours or "-", x.performingLabHSAId) for x in sites], ("site", "name", "address", "hours", "lab")))
     elif cmd == "order":
@@ -305,7 +173,7 @@ def ehr_cmd(args: argparse.Namespace) -> int:
     staff = actor("STAFF", args.staff)
     cmd = args.ehr_command
     if cmd == "catalog":
-        _emit(args, e.catalogue(), lambda defs: _table(
+        _emit(args, e.catalogue(), lambda defs: output.table(
             [(d.offerCode, d.displayName, ",".join(d.samplingMode), d.resultRelease, "yes" if d.notifiable else "",
               ", ".join(a.code.code for a in d.analysis)) for d in defs],
             ("code", "name", "modes", "release", "notifiable", "analyses")))
@@ -314,9 +182,9 @@ def ehr_cmd(args: argparse.Namespace) -> int:
     elif cmd == "revoke":
         _result_line(args, e.revoke(args.offer_id, staff, args.reason), f"revoke {args.offer_id}")
     elif cmd == "orders":
-        _emit(args, e.orders(args.number), _orders_table)
+        _emit(args, e.orders(args.number), output.orders_table)
     else:
-        _emit(args, e.results(args.number), _results_table)
+        _emit(args, e.results(args.number), output.results_table)
     return 0
 
 

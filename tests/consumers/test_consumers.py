@@ -25,7 +25,7 @@ from consumers import (
     TransportError,
     VpFault,
 )
-from consumers.cli import read_results
+from consumers.result_files import read_results
 from consumers.roles import actor, timestamp
 from service_domain import demo
 from tests.support import ROOT, PlatformProcess, free_port, patient
