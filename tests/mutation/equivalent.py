@@ -87,7 +87,19 @@ EQUIVALENT_MUTMUT: dict[str, tuple[str, str]] = {
     "service_domain.ucum.xǁ_Parserǁ_no_suffix__mutmut_13": (
         'ch in "XX[(XX"', "X is a symbol character, tested just before; '[' and '(' are still there",
     ),
+    # manual_results
+    "service_domain.manual_results.x_withdrawal__mutmut_37": (
+        "report_status_for(order.status, final=None)",
+        "report_status_for only asks whether final is true, and None is false as False is",
+    ),
 }
+
+# RESULT_STATUSES picks the statuses whose transitions (status.TRANSITIONS) meet the set of the two
+# result statuses. Every status that may move to PRELIMINARY_RESULT may also move to FINAL_RESULT,
+# and every status that may move to any other status is already picked, so dropping
+# PRELIMINARY_RESULT from the set or adding any other status to it picks the same statuses: the
+# tuple the module computes at import is equal, element for element, to the unchanged one.
+_SAME_RESULT_STATUSES = "the statuses picked from the status machine are the same (see above)"
 
 EQUIVALENT_TABLES: dict[str, str] = {
     "ucum: _SPECIAL character '[' removed": (
@@ -96,4 +108,26 @@ EQUIVALENT_TABLES: dict[str, str] = {
     ),
     "ucum: _SYMBOL_CHARS 33 -> 32": "adds the space, which check_unit refuses before parsing",
     "ucum: _SYMBOL_CHARS 127 -> 128": "adds DEL (127), which check_unit refuses before parsing",
+    "manual_results: RESULT_STATUSES - OrderStatus.PRELIMINARY_RESULT": (
+        "every status that may move to PRELIMINARY_RESULT may also move to FINAL_RESULT"
+    ),
+    "manual_results: RESULT_STATUSES + OrderStatus.ORDERED": "no status moves to ORDERED; " + _SAME_RESULT_STATUSES,
+    "manual_results: RESULT_STATUSES + OrderStatus.KIT_SENT": (
+        "only ORDERED moves to KIT_SENT, and it is picked already; " + _SAME_RESULT_STATUSES
+    ),
+    "manual_results: RESULT_STATUSES + OrderStatus.SPECIMEN_COLLECTED": (
+        "ORDERED and KIT_SENT move to it, and they are picked already; " + _SAME_RESULT_STATUSES
+    ),
+    "manual_results: RESULT_STATUSES + OrderStatus.RECEIVED_BY_LAB": (
+        "only SPECIMEN_COLLECTED moves to it, and it is picked already; " + _SAME_RESULT_STATUSES
+    ),
+    "manual_results: RESULT_STATUSES + OrderStatus.CANCELLED": (
+        "ORDERED and KIT_SENT move to it, and they are picked already; " + _SAME_RESULT_STATUSES
+    ),
+    "manual_results: RESULT_STATUSES + OrderStatus.REJECTED": (
+        "SPECIMEN_COLLECTED and RECEIVED_BY_LAB move to it, and they are picked already; " + _SAME_RESULT_STATUSES
+    ),
+    "manual_results: RESULT_STATUSES + OrderStatus.EXPIRED": (
+        "ORDERED and KIT_SENT move to it, and they are picked already; " + _SAME_RESULT_STATUSES
+    ),
 }

@@ -17,6 +17,7 @@ equivalent are listed with their change, and the run fails when the score is und
     python -m tests.mutation.run                 # everything, from a clean mutants/ folder
     python -m tests.mutation.run --reuse --reuse-tables   # the report again, nothing run
     python -m tests.mutation.run --tables-only access identity
+    python -m tests.mutation.run staff manual_results     # mutmut and the tables of these two only
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from tests.mutation.equivalent import EQUIVALENT_MUTMUT, EQUIVALENT_TABLES
 from tests.mutation.tables import TableMutant, table_mutants, unchanged
 
 ROOT = Path(__file__).resolve().parents[2]
-RULE_MODULES = ("status", "release", "identity", "paging", "access", "ucum")
+RULE_MODULES = ("status", "release", "identity", "paging", "access", "ucum", "staff", "manual_results")
 FAST_TESTS = ("tests/unit", "tests/service")
 # the tests run first against a module's table mutants (the rest follow): most kills come quickly
 FIRST_TESTS = {m: f"tests/unit/test_{m}.py" for m in RULE_MODULES}
@@ -66,11 +67,15 @@ def _python() -> str:
 
 # -- mutmut ---------------------------------------------------------------------------------
 
-def run_mutmut(children: int) -> None:
+def run_mutmut(children: int, modules: Iterable[str]) -> None:
+    """mutmut over the named rule modules (all of them: mutmut's own run of everything)."""
     shutil.rmtree(ROOT / "mutants", ignore_errors=True)
     mutmut = Path(_python()).with_name("mutmut")
+    modules = list(modules)
+    # mutmut matches the names it is given with fnmatch; without any it runs every mutant
+    names = [] if set(modules) == set(RULE_MODULES) else [f"service_domain.{m}.*" for m in modules]
     # mutmut draws a progress line many times a second; keep only its last state
-    proc = subprocess.run([str(mutmut), "run", "--max-children", str(children)], cwd=ROOT,
+    proc = subprocess.run([str(mutmut), "run", "--max-children", str(children), *names], cwd=ROOT,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     tail = proc.stdout.replace("\r", "\n").strip().splitlines()[-3:]
     print("mutmut:", *tail, sep="\n  ")
@@ -278,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     statuses: dict[str, str] = {}
     if not args.tables_only:
         if not args.reuse:
-            run_mutmut(args.jobs)
+            run_mutmut(args.jobs, args.modules)
         statuses = mutmut_statuses()
         print("mutmut:", dict(Counter(statuses.values())))
         survivors = [n for n, st in statuses.items() if st not in KILLED and _module_of(n) in args.modules]

@@ -6,8 +6,10 @@ match) are module-level assignments it leaves alone. This module makes those mut
 module's syntax tree, one change each:
 
 - a set literal (``frozenset({...})``): drop each member; where the members are members of
-  one enum (``K.LAB``), add each member of the enum that is missing;
-- a dict literal: drop each entry;
+  one enum (``K.LAB``, ``Op.SET_RESULT`` with ``Op = Operation``, or
+  ``operations.Operation.SET_RESULT``), add each member of the enum that is missing;
+- a dict literal: drop each entry (whatever its key: a string, an enum member such as
+  ``Op.SET_RESULT``);
 - a tuple or list literal: drop each element;
 - ``frozenset("...")`` of a string: drop each character;
 - an integer: one more and one less;
@@ -59,11 +61,22 @@ def _label(node: ast.AST) -> str:
 
 
 def _enum_of(node: ast.expr, namespace: dict[str, Any]) -> type[enum.Enum] | None:
-    """The enum class of a member written ``Alias.MEMBER``, or None."""
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        base = namespace.get(node.value.id)
-        if isinstance(base, type) and issubclass(base, enum.Enum):
-            return base
+    """The enum class of a member written ``Enum.MEMBER``, ``Alias.MEMBER`` (``Op = Operation``)
+    or through a module (``operations.Operation.MEMBER``), or None."""
+    if not isinstance(node, ast.Attribute):
+        return None
+    path: list[str] = []
+    base_node: ast.expr = node.value
+    while isinstance(base_node, ast.Attribute):
+        path.insert(0, base_node.attr)
+        base_node = base_node.value
+    if not isinstance(base_node, ast.Name):
+        return None
+    base = namespace.get(base_node.id)
+    for attr in path:
+        base = getattr(base, attr, None)
+    if isinstance(base, type) and issubclass(base, enum.Enum) and node.attr in base.__members__:
+        return base
     return None
 
 
