@@ -84,11 +84,14 @@ def test_a_finding_without_interpretation_is_held_and_an_explicit_negative_is_no
     p, q = new_patient(), new_patient()
     held = order(db, p, assign(db, p), SamplingMode.HOME_KIT).order_id or ""
     set_result(db, ctng_result(held, 1, "ej påvisad", None))  # type: ignore[arg-type]
-    assert citizen_view(db, p)[0].result is None and open_case(db, held)
+    assert citizen_view(db, p)[0].result is None
+    assert open_case(db, held)
     negative = order(db, q, assign(db, q), SamplingMode.HOME_KIT).order_id or ""
     set_result(db, ctng_result(negative, 1, demo.NOT_DETECTED, Interpretation.NEGATIVE))  # type: ignore[arg-type]
     (view,) = citizen_view(db, q)
-    assert view.released_to_patient and view.result is not None and not open_case(db, negative)
+    assert view.released_to_patient
+    assert view.result is not None
+    assert not open_case(db, negative)
 
 
 # ------------------------------------------------------------------ 3. referral codes
@@ -157,7 +160,8 @@ def test_a_status_report_retried_with_a_fresh_event_time_is_a_repeat(db: Databas
     assert retry.info
     with db.uow() as uow:
         stored = uow.orders.get(oid)
-    assert stored is not None and [h.status for h in stored.history].count(OrderStatus.SPECIMEN_COLLECTED) == 1
+    assert stored is not None
+    assert [h.status for h in stored.history].count(OrderStatus.SPECIMEN_COLLECTED) == 1
 
 
 def test_assign_offer_retried_gives_the_same_offer(db: Database) -> None:
@@ -187,7 +191,8 @@ def test_a_kit_that_is_out_may_come_back_within_its_return_window(db: Database) 
     status(db, oid, OrderStatus.KIT_SENT)
     with db.uow() as uow:
         stored = uow.orders.get(oid)
-    assert stored is not None and stored.kit_return_days == 30
+    assert stored is not None
+    assert stored.kit_return_days == 30
     late = stored.valid_to + timedelta(days=10)  # past validTo, within the 30-day return window
     services.expire_due(db.uow(), late)
     with db.uow() as uow:
@@ -214,9 +219,13 @@ def test_the_citizen_keeps_seeing_the_released_version_while_a_newer_is_held(db:
     set_result(db, ctng_result(oid, 1, demo.NOT_DETECTED, Interpretation.NEGATIVE, ReportStatus.PRELIMINARY))  # type: ignore[arg-type]
     set_result(db, ctng_result(oid, 2, demo.DETECTED, Interpretation.POSITIVE))  # type: ignore[arg-type]
     (view,) = citizen_view(db, p)
-    assert view.released_to_patient and view.result is not None and view.result.version == 1
+    assert view.released_to_patient
+    assert view.result is not None
+    assert view.result.version == 1
     (ehr,) = services.get_results(db.uow(), ctx(demo.EHR_A), commands.GetResults(p))
-    assert ehr.result is not None and ehr.result.version == 2 and ehr.follow_up_required
+    assert ehr.result is not None
+    assert ehr.result.version == 2
+    assert ehr.follow_up_required
 
 
 # ------------------------------------------------------------------ values and withdrawals
@@ -244,7 +253,8 @@ def test_a_lab_withdraws_a_version_sent_in_error(db: Database) -> None:
         AnalysisResult(demo.HBA1C.code, None, AnalysisStatus.ENTERED_IN_ERROR, comment="fel patient"),))
     assert not set_result(db, withdrawal).info
     (view,) = citizen_view(db, p)
-    assert view.result is not None and view.result.is_withdrawal
+    assert view.result is not None
+    assert view.result.is_withdrawal
     assert view.result.analysis_results[0].value is None
 
 
@@ -329,4 +339,5 @@ def test_an_offer_status_is_not_changed_by_a_read(db: Database) -> None:
     offer_id = assign(db, p, "HBA1C", valid_to=NOW + timedelta(days=1))
     later = ctx(demo.EHR_A, NOW + timedelta(days=2))
     (offer,) = services.get_offers(db.uow(), later, commands.GetOffers(p))
-    assert offer.offer_id == offer_id and offer.status is OfferStatus.EXPIRED
+    assert offer.offer_id == offer_id
+    assert offer.status is OfferStatus.EXPIRED
