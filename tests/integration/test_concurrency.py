@@ -83,9 +83,9 @@ def test_concurrent_set_result_for_one_order(service: ServiceProcess, db: Databa
 
 
 def test_paging_never_passes_an_order_committed_late(db: Database) -> None:
-    """Row numbers are taken at insert and seen at commit. Once, a transaction that took an earlier
-    number and committed late was passed by a client paging through: a page ended after a later
-    number that another transaction had already committed, and the earlier order was never seen."""
+    """Row numbers are taken at insert and seen at commit. A client paging through sees the orders in
+    row-number order and passes none: an order whose transaction took an earlier number and commits
+    late is not skipped by a page that ends after a later number."""
     lab = f"SE2321000016-P{uuid.uuid4().hex[:8].upper()}"  # a lab of this test's own
     now = datetime.now(UTC)
 

@@ -332,7 +332,8 @@ def _no_certificate() -> ssl.SSLContext:
 
 
 def test_a_caller_without_the_platform_certificate_cannot_pose_as_a_system(service: ServiceProcess) -> None:
-    """Once, anything on loopback could POST as 1177 and read any patient's results."""
+    """A GetResults posted as 1177 from loopback without the platform's client certificate, or with
+    another certificate of the same CA, gets a Client fault and no results."""
     body = (
         f'<r:GetResults xmlns:r="urn:riv:clinicalprocess:activity:selfsampling:GetResultsResponder:1" xmlns:c="{CORE_NS}">'
         f'<r:patientId><c:id>{patient()["id"]}</c:id><c:type>1.2.752.129.2.1.3.1</c:type></r:patientId>'

@@ -71,7 +71,8 @@ def open_case(db: Database, order_id: str) -> bool:
 
 
 def test_a_coded_detected_value_without_interpretation_is_held(db: Database) -> None:
-    """Once released at once: the hold looked at the interpretation only."""
+    """A coded "detected" value without an interpretation is held and opens a follow-up case: the hold
+    looks at the value as well as the interpretation."""
     p = new_patient()
     oid = order(db, p, assign(db, p), SamplingMode.HOME_KIT).order_id or ""
     set_result(db, ctng_result(oid, 1, demo.DETECTED, None))  # type: ignore[arg-type]
@@ -98,7 +99,8 @@ def test_a_finding_without_interpretation_is_held_and_an_explicit_negative_is_no
 
 
 def test_a_referral_code_of_a_closed_order_is_never_issued_again(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Once unique among open orders only, so a look-up could show another patient's closed order."""
+    """A referral code is unique among all orders, closed ones too: a draw that repeats a cancelled
+    order's code is drawn again, and a look-up by that code finds the cancelled order only."""
     p, q = new_patient(), new_patient()
     first = order(db, p, assign(db, p, "HBA1C"))
     services.cancel_order(db.uow(), ctx(demo.CITIZEN_SERVICE),
@@ -117,7 +119,8 @@ def test_a_referral_code_of_a_closed_order_is_never_issued_again(db: Database, m
 
 
 def test_set_result_comes_from_the_orders_lab(db: Database) -> None:
-    """Once any lab serving the care giver could report on another lab's order."""
+    """Only the order's own lab reports on it: another lab serving the same care giver is refused
+    (NOT_PERMITTED) for results and status reports, and so is the right system naming another lab."""
     p = new_patient()
     oid = order(db, p, assign(db, p, "HBA1C")).order_id or ""  # addressed to LAB1
     as_lab2 = ctx(LAB_2)
@@ -165,7 +168,7 @@ def test_a_status_report_retried_with_a_fresh_event_time_is_a_repeat(db: Databas
 
 
 def test_assign_offer_retried_gives_the_same_offer(db: Database) -> None:
-    """Once a retry after VP009 created a second offer."""
+    """An AssignOffer sent again (a retry after VP009) answers with the first offer and creates no second."""
     p = new_patient()
     request = commands.AssignOffer(p, "HBA1C", demo.CARE_GIVER_A, demo.CARE_UNIT_A, STAFF, comment="tack")
     first = services.assign_offer(db.uow(), ctx(demo.EHR_A), request)
@@ -185,7 +188,8 @@ def test_assign_offer_retried_gives_the_same_offer(db: Database) -> None:
 
 
 def test_a_kit_that_is_out_may_come_back_within_its_return_window(db: Database) -> None:
-    """Once housekeeping expired a KIT_SENT order at validTo and the lab's result was refused."""
+    """Housekeeping leaves a KIT_SENT order past validTo while its return window runs, and the lab's
+    result is accepted; after the window the order expires."""
     p = new_patient()
     oid = order(db, p, assign(db, p), SamplingMode.HOME_KIT).order_id or ""
     status(db, oid, OrderStatus.KIT_SENT)
@@ -213,7 +217,8 @@ def test_a_kit_that_is_out_may_come_back_within_its_return_window(db: Database) 
 
 
 def test_the_citizen_keeps_seeing_the_released_version_while_a_newer_is_held(db: Database) -> None:
-    """Once a held version 2 hid the released version 1 too."""
+    """While version 2 is held for follow-up, the citizen sees the released version 1 and the journal
+    system sees version 2."""
     p = new_patient()
     oid = order(db, p, assign(db, p), SamplingMode.HOME_KIT).order_id or ""
     set_result(db, ctng_result(oid, 1, demo.NOT_DETECTED, Interpretation.NEGATIVE, ReportStatus.PRELIMINARY))  # type: ignore[arg-type]
@@ -232,7 +237,8 @@ def test_the_citizen_keeps_seeing_the_released_version_while_a_newer_is_held(db:
 
 
 def test_a_value_keeps_its_digits(db: Database) -> None:
-    """Once 5.0 and 5.00 counted as the same report."""
+    """5.0 and 5.00 are different reports: the same value sent again is a repeat, the other digits a
+    version conflict, and the stored value keeps its digits."""
     p = new_patient()
     oid = order(db, p, assign(db, p, "HBA1C")).order_id or ""
     set_result(db, lab_result(oid, 1, ReportStatus.PRELIMINARY, value="5.0"))

@@ -292,7 +292,7 @@ def test_housekeeping_is_audited(db: Database) -> None:
 
 
 def test_set_result_reads_the_newest_version_only(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Once, every stored version was loaded on each SetResult: writes slowed as an order's history grew."""
+    """SetResult reads back only the newest stored version, however long the order's history."""
     from service_domain.persistence import repository
 
     p = new_patient()
