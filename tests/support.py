@@ -181,7 +181,8 @@ class ContractCheck(Plugin):
 
     def _check(self, envelope: etree._Element, direction: str) -> None:
         body = envelope.find(f"{{{SOAP11_ENV_NS}}}Body")
-        assert body is not None and len(body) == 1, (direction, etree.tostring(envelope)[:3000])
+        assert body is not None, (direction, etree.tostring(envelope)[:3000])
+        assert len(body) == 1, (direction, etree.tostring(envelope)[:3000])
         entry = body[0]
         if entry.tag == f"{{{SOAP11_ENV_NS}}}Fault":
             return

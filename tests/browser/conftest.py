@@ -122,7 +122,8 @@ SEEN: set[str] = set()
 def check_page(page: Page, name: str, *, screenshot: bool = True, folder: Path = ARTIFACTS) -> None:
     """axe-core finds no serious or critical violation; a screenshot is saved; no traceback shows."""
     text = page.content()
-    assert "Traceback" not in text and "Internal Server Error" not in text
+    assert "Traceback" not in text
+    assert "Internal Server Error" not in text
     assert page.locator("html").get_attribute("lang") == "sv"
     result = _axe.run(page)
     bad = [

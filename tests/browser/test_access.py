@@ -71,14 +71,17 @@ def test_uthopp_lands_on_the_patient(browser: Browser, page: Page, staff_web: St
     with db.uow() as uow:
         views = [r for r in uow.audit.for_patient(PATIENT_A1)
                  if r.operation == "PatientView" and r.actor_id == "SE2321000016-SSK1"]
-    assert views and views[-1].care_unit == demo.CARE_UNIT_A and views[-1].consumer_hsa_id == demo.STAFF_WEB
+    assert views
+    assert views[-1].care_unit == demo.CARE_UNIT_A
+    assert views[-1].consumer_hsa_id == demo.STAFF_WEB
 
     # the token is good once only: the same link again is refused, also in another browser
     other = browser.new_context(locale="sv-SE")
     try:
         again = other.new_page()
         answer = again.goto(f"{staff_web.base_url}/uthopp?token={t}")
-        assert answer is not None and answer.status == 401
+        assert answer is not None
+        assert answer.status == 401
         refused(again, "uthopp-replayed")
     finally:
         other.close()
@@ -87,14 +90,17 @@ def test_uthopp_lands_on_the_patient(browser: Browser, page: Page, staff_web: St
 def test_uthopp_refuses_expired_overlong_and_foreign_tokens(page: Page, staff_web: StaffWebProcess, ehr_key: Any) -> None:
     expired = token(ehr_key, issued=time.time() - 300)
     answer = page.goto(f"{staff_web.base_url}/uthopp?token={expired}")
-    assert answer is not None and answer.status == 401
+    assert answer is not None
+    assert answer.status == 401
     refused(page, "uthopp-expired")
     overlong = token(ehr_key, lifetime=600)  # exp more than two minutes ahead
     answer = page.goto(f"{staff_web.base_url}/uthopp?token={overlong}")
-    assert answer is not None and answer.status == 401
+    assert answer is not None
+    assert answer.status == 401
     stranger = ec.generate_private_key(ec.SECP256R1())  # not the key the journal system registered
     answer = page.goto(f"{staff_web.base_url}/uthopp?token={token(stranger)}")
-    assert answer is not None and answer.status == 401
+    assert answer is not None
+    assert answer.status == 401
     refused(page, "uthopp-wrong-key")
     # none of these logged anyone in
     page.goto(f"{staff_web.base_url}/patient")
@@ -118,7 +124,9 @@ def test_card_login(browser: Browser, staff_web: StaffWebProcess, ca: Certificat
         expect(page.get_by_role("heading", name="Välkommen, Fredrik Uppföljare")).to_be_visible()
         cookies = {c["name"]: c for c in context.cookies()}
         session = cookies["__Host-eph-staff"]
-        assert session["secure"] and session["httpOnly"] and session["sameSite"] == "Lax"
+        assert session["secure"]
+        assert session["httpOnly"]
+        assert session["sameSite"] == "Lax"
         check_page(page, "start-card")
         # the TLS session is not the plain listener's: there the browser is not logged in
         page.goto(staff_web.base_url + "/")
@@ -156,7 +164,8 @@ def test_staff_of_care_giver_b_cannot_see_care_giver_a(page: Page, staff_web: St
     expect(page.get_by_text("Ingen beställning hittades hos vårdgivaren.")).to_be_visible()
 
     answer = page.goto(f"{staff_web.base_url}/sampling/order/{order.order_id}")
-    assert answer is not None and answer.status == 404
+    assert answer is not None
+    assert answer.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Sidan finns inte")
     check_page(page, "error-404")
     # writing to it is refused by the service layer too

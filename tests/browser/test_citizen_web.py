@@ -232,10 +232,12 @@ def test_two_patients_order_the_labs_report_and_each_reads_their_own(
     lab2 = LabSystem(connection(demo_platform, demo.LAB_A2))
     lab2_orders = {o.orderId: o for o in lab2.poll_orders()}
     lab1_ids = ids(lab1.poll_orders())
-    assert hba1c_id in lab2_orders and hba1c_id not in lab1_ids
+    assert hba1c_id in lab2_orders
+    assert hba1c_id not in lab1_ids
     assert lab2_orders[hba1c_id].referralId == hba1c_referral
     assert lab2_orders[hba1c_id].samplingUnitHSAId == demo.SITE_A_SOUTH
-    assert {kit_id, ctng_id} <= lab1_ids and not {kit_id, ctng_id} & set(lab2_orders)
+    assert {kit_id, ctng_id} <= lab1_ids
+    assert not {kit_id, ctng_id} & set(lab2_orders)
 
     # 4. specimens and results come back through the platform
     lab1.kit_sent(kit_id)
@@ -260,12 +262,15 @@ def test_two_patients_order_the_labs_report_and_each_reads_their_own(
     expect(result).to_contain_text("ej påvisad")
     expect(result).to_contain_text("Negativt")
     expect(result).to_contain_text("Slutligt svar")
-    assert hba1c_referral not in facts(page) and ctng_referral not in facts(page)
+    assert hba1c_referral not in facts(page)
+    assert ctng_referral not in facts(page)
     shot(page, "results-negative")
     page.get_by_role("link", name="Vem har tittat på mina uppgifter").click()
     log_text = facts(page)
-    assert "Lab system, care giver A" in log_text and "Uppdaterade en beställning" in log_text
-    assert "Lab system 2" not in log_text and "Sampling site system" not in log_text
+    assert "Lab system, care giver A" in log_text
+    assert "Uppdaterade en beställning" in log_text
+    assert "Lab system 2" not in log_text
+    assert "Sampling site system" not in log_text
     # her own order through 1177 is shown; 1177's reads for her only when asked for
     mine = page.locator("ol.log > li", has_text="Registrerade en beställning")
     expect(mine).to_have_count(1)
@@ -306,8 +311,10 @@ def test_two_patients_order_the_labs_report_and_each_reads_their_own(
     expect(page.locator("li.card", has_text=hba1c_referral).locator("dd.status")).to_have_text("Svar finns (rättat)")
     page.get_by_role("link", name="Vem har tittat på mina uppgifter").click()
     log_text = facts(page)
-    assert "Lab system 2, care giver A" in log_text and "Sampling site system, care giver A" in log_text
-    assert "Journal system, care giver A" in log_text and "Sara Provtagare" in log_text  # the offer was assigned
+    assert "Lab system 2, care giver A" in log_text
+    assert "Sampling site system, care giver A" in log_text
+    assert "Journal system, care giver A" in log_text
+    assert "Sara Provtagare" in log_text  # the offer was assigned
     # a lab's result reads like any other update of the order: nothing tells a held finding apart
     assert "provsvar" not in log_text.lower().replace("läste dina provsvar", "")
     shot(page, "access-log-p2")
@@ -429,7 +436,9 @@ def test_age_limits_and_order_limits_are_refused_in_plain_swedish(
     assert answer.status == 409
     body = answer.text()
     assert "Erbjudandet går inte att använda på det sättet. Välj ett annat sätt att lämna provet." in body
-    assert "EPH004" not in body and "HOME_KIT" not in body and "Traceback" not in body
+    assert "EPH004" not in body
+    assert "HOME_KIT" not in body
+    assert "Traceback" not in body
 
 
 def fill_address(page: Page) -> None:
@@ -465,7 +474,8 @@ def test_a_patient_never_reaches_another_patients_data(
     mine, _ = order_home_kit(page, web)
     # another patient's order by its id in the address: not found, as if it did not exist
     answer = page.goto(f"{web.base_url}/bestallningar/{theirs.orderId}")
-    assert answer is not None and answer.status == 404
+    assert answer is not None
+    assert answer.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Sidan finns inte")
     shot(page, "not-found")
     token = page.locator("input[name=csrf_token]").first.get_attribute("value") or ""
@@ -476,12 +486,16 @@ def test_a_patient_never_reaches_another_patients_data(
     for path in ("/", "/bestallningar", "/provsvar", "/vem-har-tittat?alla=1"):
         page.goto(web.base_url + path)
         text = page.content()
-        assert theirs.referralId not in text and theirs.orderId not in text and other not in text
-        assert "Annangatan" not in text and f"{other[:8]}-{other[8:]}" not in text
+        assert theirs.referralId not in text
+        assert theirs.orderId not in text
+        assert other not in text
+        assert "Annangatan" not in text
+        assert f"{other[:8]}-{other[8:]}" not in text
 
     # a form without its token is refused, and nothing changes
     no_token = page.request.post(f"{web.base_url}/bestallningar/{mine}/avboka", form={})
-    assert no_token.status == 400 and "Formuläret har gått ut" in no_token.text()
+    assert no_token.status == 400
+    assert "Formuläret har gått ut" in no_token.text()
     page.goto(f"{web.base_url}/bestallningar/{mine}")
     expect(page.locator("dd.status")).to_have_text("Beställd")
     # a token of another session is refused too
@@ -498,7 +512,9 @@ def test_a_patient_never_reaches_another_patients_data(
     # the session cookie is sealed: a changed cookie is no session at all
     cookies = page.context.cookies(web.base_url)
     [session] = [c for c in cookies if c["name"] == "eph-1177-dev"]
-    assert me not in session["value"] and session["httpOnly"] and session["sameSite"] == "Lax"
+    assert me not in session["value"]
+    assert session["httpOnly"]
+    assert session["sameSite"] == "Lax"
     page.context.add_cookies([{**session, "value": session["value"][:-4] + "AAAA"}])  # type: ignore[typeddict-item]
     page.goto(web.base_url + "/provsvar")
     assert page.url == web.base_url + "/logga-in"

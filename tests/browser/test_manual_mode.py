@@ -98,10 +98,13 @@ def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_plat
     image = page.get_by_role("img", name=f"Streckkod Code 128 för provid {specimen_id}")
     expect(image).to_be_visible()
     svg = base64.b64decode(image.get_attribute("src").split(",", 1)[1]).decode()
-    assert svg.startswith("<svg") and svg.count("<rect") > 30
+    assert svg.startswith("<svg")
+    assert svg.count("<rect") > 30
     label = page.locator(".label").first
     box = label.bounding_box()
-    assert box is not None and abs(box["width"] - 62 * 96 / 25.4) < 2 and abs(box["height"] - 29 * 96 / 25.4) < 2
+    assert box is not None
+    assert abs(box["width"] - 62 * 96 / 25.4) < 2
+    assert abs(box["height"] - 29 * 96 / 25.4) < 2
     expect(label).to_contain_text(referral)
     expect(label).to_contain_text(specimen_id)
     expect(page.get_by_role("button", name="Skriv ut etiketten")).to_be_visible()  # the script shows it
@@ -119,7 +122,9 @@ def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_plat
     expect(work_row).to_contain_text("Prov taget")
     expect(work_row).to_contain_text(specimen_id)
     expect(work_row).to_contain_text(demo.LAB_A3)
-    assert number not in page.content() and show(number) not in page.content()  # no identity in the worklist
+    # no identity in the worklist
+    assert number not in page.content()
+    assert show(number) not in page.content()
     check_page(page, "results-worklist")
     work_row.get_by_role("link", name=f"Registrera svar för {referral}").click()
     expect(page.get_by_text(show(number))).to_be_visible()
@@ -162,7 +167,9 @@ def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_plat
     check_page(page, "followup-queue")
     queue_row = page.get_by_role("row", name=referral)
     expect(queue_row).to_contain_text("Klamydia och gonorré")
-    assert number not in page.content() and show(number) not in page.content()  # no identity in the queue
+    # no identity in the queue
+    assert number not in page.content()
+    assert show(number) not in page.content()
     queue_row.get_by_role("link").click()
     expect(page.get_by_text(show(number))).to_be_visible()
     rikskod = f"{number[2:4]}-{number[8:]}"
@@ -203,7 +210,8 @@ def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_plat
     coded = {a.code.code: (a.coded.code, a.interpretation, a.status) for a in released.result.analysisResult}
     assert coded == {"CT-NAAT": (demo.DETECTED.code, "POSITIVE", "FINAL"),
                      "NG-NAAT": (demo.NOT_DETECTED.code, "NEGATIVE", "FINAL")}
-    assert released.result.performingLabHSAId == demo.LAB_A3 and released.result.signedBy.id == "SE2321000016-SSK2"
+    assert released.result.performingLabHSAId == demo.LAB_A3
+    assert released.result.signedBy.id == "SE2321000016-SSK2"
 
     # every view and change was audited with the staff member and the care unit
     with db.uow() as uow:
@@ -212,13 +220,15 @@ def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_plat
     assert {("PatientView", "READ"), ("AssignOffer", "WRITE"), ("GetOrders", "READ"),
             ("SetOrderStatus", "WRITE")} <= by_nurse
     staff_records = [r for r in records if r.consumer_hsa_id == demo.STAFF_WEB]
-    assert staff_records and all(r.care_unit == demo.CARE_UNIT_A for r in staff_records)
+    assert staff_records
+    assert all(r.care_unit == demo.CARE_UNIT_A for r in staff_records)
     assert {("ResultOrder", "READ"), ("SetResult", "WRITE"), ("FollowUpCase", "READ"), ("RecordFollowUpStep", "WRITE"),
             ("CloseFollowUp", "WRITE")} <= {
         (r.operation, r.action) for r in records if r.actor_id == "SE2321000016-SSK2"}
     assert CHECK.problems == []
     # no identity number in the staff web's log
-    assert number not in staff_web.log_text() and specimen_id not in staff_web.log_text()
+    assert number not in staff_web.log_text()
+    assert specimen_id not in staff_web.log_text()
 
 
 def page_artifact(name: str) -> Any:

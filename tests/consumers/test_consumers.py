@@ -64,14 +64,18 @@ def test_roles_through_the_platform(demo_platform: PlatformProcess) -> None:
     pages: list[tuple[int, int]] = []
     polled = list(lab.poll_orders(["SPECIMEN_COLLECTED"], page_size=1, on_page=lambda p, n: pages.append((p, n))))
     assert order.orderId in {o.orderId for o in polled}
-    assert len(pages) >= 1 and pages[-1][1] == len(polled)
+    assert len(pages) >= 1
+    assert pages[-1][1] == len(polled)
     lab.mark_received(order.orderId)
     result = hba1c(order.orderId)
     assert lab.send_result(result).result.resultCode == "OK"
     assert lab.send_result(result).result.resultCode == "INFO"  # the same report again
-    assert lab_c.last is not None and lab_c.last.correlation_id and lab_c.last.outcome == "INFO"
+    assert lab_c.last is not None
+    assert lab_c.last.correlation_id
+    assert lab_c.last.outcome == "INFO"
     (view,) = CitizenService(connect(demo_platform, demo.CITIZEN_SERVICE)).results(number)
-    assert view.releasedToPatient and view.result.analysisResult[0].pq.value == Decimal("40")
+    assert view.releasedToPatient
+    assert view.result.analysisResult[0].pq.value == Decimal("40")
 
 
 def test_logical_errors_are_typed(demo_platform: PlatformProcess) -> None:
@@ -81,7 +85,9 @@ def test_logical_errors_are_typed(demo_platform: PlatformProcess) -> None:
         lab.kit_sent(order.orderId)  # a site order gets no kit
     err = e.value
     assert (err.result_code, err.error_code, err.sub_code) == ("ERROR", "APPLICATION_ERROR", "EPH003")
-    assert len(err.log_id) == 36 and err.correlation_id and "EPH003" in str(err)
+    assert len(err.log_id) == 36
+    assert err.correlation_id
+    assert "EPH003" in str(err)
     citizen = CitizenService(connect(demo_platform, demo.CITIZEN_SERVICE))
     with pytest.raises(LogicalError) as e:
         citizen.order_home_kit("no-such-offer", number, ADDRESS)
@@ -92,8 +98,11 @@ def test_vp_faults_are_typed(demo_platform: PlatformProcess) -> None:
     sampling = connect(demo_platform, demo.SAMPLING_A)
     with pytest.raises(VpFault) as e:
         sampling.call("SetResult", laboratoryResult={"performingLabHSAId": demo.LAB_A, **hba1c("x")})
-    assert e.value.code == "VP007" and e.value.fault_code == "Server" and not e.value.resend_may_help
-    assert demo.SAMPLING_A in (e.value.detail or "") and e.value.correlation_id
+    assert e.value.code == "VP007"
+    assert e.value.fault_code == "Server"
+    assert not e.value.resend_may_help
+    assert demo.SAMPLING_A in (e.value.detail or "")
+    assert e.value.correlation_id
     wrong_address = Connection.development(demo.LAB_A, demo_platform.base_url, demo_platform.instance_id,
                                            logical_address="SE2321000016-NOPE")
     with pytest.raises(VpFault) as e:
@@ -105,7 +114,9 @@ def test_service_faults_carry_the_log_id(demo_platform: PlatformProcess) -> None
     with pytest.raises(ServiceFault) as e:
         connect(demo_platform, demo.LAB_A).call("GetOrders", patientId={"id": "191212121213",
                                                                         "type": "1.2.752.129.2.1.3.1"})
-    assert e.value.fault_code == "Client" and "check digit" in e.value.message and len(e.value.log_id or "") == 36
+    assert e.value.fault_code == "Client"
+    assert "check digit" in e.value.message
+    assert len(e.value.log_id or "") == 36
 
 
 def test_requests_that_break_the_contract_are_not_sent(demo_platform: PlatformProcess) -> None:
@@ -132,15 +143,19 @@ def test_command_lines(demo_platform: PlatformProcess, tmp_path: Path) -> None:
     offer_id = json.loads(assigned.stdout)["offerId"]
     ordered = eph(demo_platform, "citizen", "order", offer_id, number, "--home-kit", "--name", "Test Person",
                   "--street", "Gatan 2", "--postal-code", "11122", "--city", "Lund")
-    assert ordered.returncode == 0 and "order: OK" in ordered.stdout, ordered.stderr
+    assert ordered.returncode == 0, ordered.stderr
+    assert "order: OK" in ordered.stdout, ordered.stderr
     order_id = ordered.stdout.split("orderId ")[1].split()[0]
     referral = ordered.stdout.split("referralId ")[1].split()[0]
     found = eph(demo_platform, "sampling", "find", "--referral", referral)
-    assert found.returncode == 0 and order_id in found.stdout and "HOME_KIT" in found.stdout
+    assert found.returncode == 0
+    assert order_id in found.stdout
+    assert "HOME_KIT" in found.stdout
     assert eph(demo_platform, "lab", "kit-sent", order_id).returncode == 0
     assert eph(demo_platform, "sampling", "collected", order_id, "--barcode", "BC-77").returncode == 0
     polled = eph(demo_platform, "lab", "poll", "--status", "SPECIMEN_COLLECTED", "--page-size", "2", "--progress", "--json")
-    assert polled.returncode == 0 and order_id in {o["orderId"] for o in json.loads(polled.stdout)}
+    assert polled.returncode == 0
+    assert order_id in {o["orderId"] for o in json.loads(polled.stdout)}
     assert "polling" in polled.stderr  # the progress line
     assert eph(demo_platform, "lab", "received", order_id).returncode == 0
     # results from a JSON file (a list) and an XML file (a SetResult request)
@@ -149,7 +164,9 @@ def test_command_lines(demo_platform: PlatformProcess, tmp_path: Path) -> None:
          "interpretation": "NEGATIVE", "status": "PRELIMINARY"}]}
     (tmp_path / "results.json").write_text(json.dumps([first], default=str))
     sent = eph(demo_platform, "lab", "result", str(tmp_path / "results.json"), "--progress")
-    assert sent.returncode == 0 and "OK" in sent.stdout and "sending" in sent.stderr, sent.stderr
+    assert sent.returncode == 0, sent.stderr
+    assert "OK" in sent.stdout, sent.stderr
+    assert "sending" in sent.stderr, sent.stderr
     (tmp_path / "final.xml").write_text(
         f'<SetResult xmlns="urn:riv:clinicalprocess:activity:selfsampling:SetResultResponder:1" '
         f'xmlns:c="urn:riv:clinicalprocess:activity:selfsampling:1"><laboratoryResult>'
@@ -162,17 +179,22 @@ def test_command_lines(demo_platform: PlatformProcess, tmp_path: Path) -> None:
     sent = eph(demo_platform, "lab", "result", str(tmp_path / "final.xml"))
     assert sent.returncode == 0, sent.stdout + sent.stderr
     results = eph(demo_platform, "citizen", "results", number)
-    assert results.returncode == 0 and "negativ (NEGATIVE)" in results.stdout
+    assert results.returncode == 0
+    assert "negativ (NEGATIVE)" in results.stdout
     again = eph(demo_platform, "lab", "result", str(tmp_path / "results.json"))  # the same version 1: a repeat
-    assert again.returncode == 0 and "INFO" in again.stdout
+    assert again.returncode == 0
+    assert "INFO" in again.stdout
     first["analysisResult"][0]["text"] = "changed"
     (tmp_path / "results.json").write_text(json.dumps([first], default=str))
     changed = eph(demo_platform, "lab", "result", str(tmp_path / "results.json"))  # version 1 with other content
-    assert changed.returncode == 1 and "EPH005" in changed.stdout
+    assert changed.returncode == 1
+    assert "EPH005" in changed.stdout
     refused = eph(demo_platform, "lab", "poll", "--as", demo.SAMPLING_A, "--status", "BOGUS")
     assert refused.returncode != 0
     vp = eph(demo_platform, "ehr", "results", number, "--as", demo.LAB_A)
-    assert vp.returncode == 3 and "VP007" in vp.stderr and "correlation id" in vp.stderr
+    assert vp.returncode == 3
+    assert "VP007" in vp.stderr
+    assert "correlation id" in vp.stderr
 
 
 def test_a_site_order_with_a_lab_of_choice(demo_platform: PlatformProcess) -> None:
@@ -189,7 +211,8 @@ def test_a_site_order_with_a_lab_of_choice(demo_platform: PlatformProcess) -> No
 def test_a_bad_result_file_sends_nothing(demo_platform: PlatformProcess, tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text(json.dumps([{"orderId": "x", "resultVersion": 1}]))
     done = eph(demo_platform, "lab", "result", str(tmp_path / "bad.json"))
-    assert done.returncode == 1 and "nothing sent" in done.stderr
+    assert done.returncode == 1
+    assert "nothing sent" in done.stderr
 
 
 def test_eph_demo(demo_platform: PlatformProcess) -> None:
@@ -199,7 +222,8 @@ def test_eph_demo(demo_platform: PlatformProcess) -> None:
     assert "VP007" in done.stdout  # the sampling system's refused SetResult
     steps = [line for line in done.stdout.splitlines() if line.startswith("[ok ]")]
     uuid = re.compile(r" [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} ")
-    assert len(steps) == 31 and all(uuid.search(line) for line in steps)  # a correlation id on each step
+    assert len(steps) == 31
+    assert all(uuid.search(line) for line in steps)  # a correlation id on each step
 
 
 @pytest.fixture(scope="module")
@@ -230,23 +254,35 @@ def test_a_lab_with_a_client_certificate(tls_demo_platform: Any) -> None:
                                  f"https://127.0.0.1:{port}")
     with pytest.raises(VpFault) as e:  # the certificate, not a header, says who calls
         as_sampling.call("SetResult", laboratoryResult={"performingLabHSAId": demo.LAB_A, **hba1c("x")})
-    assert e.value.code == "VP007" and demo.SAMPLING_A in (e.value.detail or "")
+    assert e.value.code == "VP007"
+    assert demo.SAMPLING_A in (e.value.detail or "")
 
 
 def test_the_patients_side_from_the_command_line(demo_platform: PlatformProcess) -> None:
     number = patient()["id"]
     listed = eph(demo_platform, "citizen", "self-service", demo.CARE_GIVER_A)
-    assert listed.returncode == 0 and "CTNG" in listed.stdout and "HBA1C" not in listed.stdout
+    assert listed.returncode == 0
+    assert "CTNG" in listed.stdout
+    assert "HBA1C" not in listed.stdout
     sites = eph(demo_platform, "citizen", "sites", demo.CARE_GIVER_A)
-    assert sites.returncode == 0 and demo.SITE_A_SOUTH in sites.stdout and "Götgatan 40" in sites.stdout
+    assert sites.returncode == 0
+    assert demo.SITE_A_SOUTH in sites.stdout
+    assert "Götgatan 40" in sites.stdout
     ordered = eph(demo_platform, "citizen", "order", "-", number, "--care-giver", demo.CARE_GIVER_A, "--code", "CTNG",
                   "--unit", demo.SITE_A_SOUTH)
-    assert ordered.returncode == 0 and "order: OK" in ordered.stdout and "offerId" in ordered.stdout, ordered.stderr
+    assert ordered.returncode == 0, ordered.stderr
+    assert "order: OK" in ordered.stdout, ordered.stderr
+    assert "offerId" in ordered.stdout, ordered.stderr
     order_id = ordered.stdout.split("orderId ")[1].split()[0]
     polled = eph(demo_platform, "lab", "poll", "--as", demo.LAB_A2, "--lab", demo.LAB_A2, "--json")
-    assert polled.returncode == 0 and order_id in {o["orderId"] for o in json.loads(polled.stdout)}
+    assert polled.returncode == 0
+    assert order_id in {o["orderId"] for o in json.loads(polled.stdout)}
     again = eph(demo_platform, "citizen", "order", "-", number, "--care-giver", demo.CARE_GIVER_A, "--code", "CTNG",
                 "--home-kit", "--name", "T", "--street", "Gatan 1", "--postal-code", "11122", "--city", "Lund")
-    assert again.returncode != 0 and "EPH002" in again.stdout + again.stderr  # one open order of a kind
+    # one open order of a kind
+    assert again.returncode != 0
+    assert "EPH002" in again.stdout + again.stderr
     log = eph(demo_platform, "citizen", "access-log", number)
-    assert log.returncode == 0 and "CreateOrder" in log.stdout and "Lab system 2" in log.stdout
+    assert log.returncode == 0
+    assert "CreateOrder" in log.stdout
+    assert "Lab system 2" in log.stdout

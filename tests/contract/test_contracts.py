@@ -58,10 +58,14 @@ def test_names_and_enumerations_are_ascii_and_follow_the_naming_rules(path: Path
     for el in tree.iter(f"{XS}element"):
         name = el.get("name")
         if name and not national and el.getparent().tag != f"{XS}schema":  # local elements are lowerCamelCase
-            assert name.isascii() and name[0].islower(), name
+            assert name.isascii(), name
+            assert name[0].islower(), name
     for t in tree.iter(f"{XS}complexType", f"{XS}simpleType"):
         name = t.get("name")
-        assert name and name.isascii() and name[0].isupper() and name.endswith("Type"), name
+        assert name, name
+        assert name.isascii(), name
+        assert name[0].isupper(), name
+        assert name.endswith("Type"), name
     for e in tree.iter(f"{XS}enumeration"):
         assert e.get("value", "").isascii()
 
@@ -135,7 +139,8 @@ def test_every_wsdl_loads_in_php_soapclient(tmp_path: Path) -> None:
 @pytest.mark.parametrize("interaction", RELEASE, ids=IDS)
 def test_documents_of_a_wsdl_are_in_the_release(interaction: Interaction) -> None:
     docs = documents(interaction)
-    assert interaction.wsdl_path.name in docs and interaction.xsd_path.name in docs
+    assert interaction.wsdl_path.name in docs
+    assert interaction.xsd_path.name in docs
     core = "infrastructure_itintegration_registry_2.0.xsd" if interaction in REGISTRY_INTERACTIONS else (
         "itintegration_registry_1.0.xsd")
     assert core in docs

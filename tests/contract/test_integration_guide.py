@@ -34,7 +34,8 @@ def test_sample_validates_against_the_contract(name: str, kind: str, xml: str) -
     errors = schema.errors(body)
     header = envelope.find(f"{{{SOAP11_ENV_NS}}}Header")
     if kind == "request":
-        assert header is not None and header.findtext("{urn:riv:itintegration:registry:1}LogicalAddress")
+        assert header is not None
+        assert header.findtext("{urn:riv:itintegration:registry:1}LogicalAddress")
     for entry in header if header is not None else ():
         errors += schema.errors(entry)
     assert errors == []

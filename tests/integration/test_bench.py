@@ -27,8 +27,10 @@ def test_a_short_bench_run_measures_every_case_and_reports_the_targets(tmp_path:
                  "SetResult", "CreateOrder (self-service home kit)"):
         for how in ("direct", "routed"):
             case = cases[f"postgresql: {kind}, {how}"]
-            assert case["peak"]["rps"] > 0 and case["peak"]["requests"] > 0, (kind, how)
-            assert case["peak"]["errors"] == 0 and case["single"]["errors"] == 0, (kind, how)
+            assert case["peak"]["rps"] > 0, (kind, how)
+            assert case["peak"]["requests"] > 0, (kind, how)
+            assert case["peak"]["errors"] == 0, (kind, how)
+            assert case["single"]["errors"] == 0, (kind, how)
             assert case["peak"]["cpu_ms"]["service"] > 0, (kind, how)  # the service did the work
             if how == "routed":
                 assert case["peak"]["cpu_ms"]["platform"] > 0, kind
@@ -44,8 +46,10 @@ def test_a_short_bench_run_measures_every_case_and_reports_the_targets(tmp_path:
     assert [g["orders"] for g in report["scale"]] == [300, 600]
     for grown in report["scale"]:  # (with a few hundred rows a whole-table read is the planner's right choice;
         # tests/integration/test_query_plans.py asserts the plans at a realistic size)
-        assert len(grown["plans"]) == 6 and all(plan["index"] for plan in grown["plans"].values()), grown["plans"]
-        assert grown["loads"]["by lab, paged"]["peak"]["rps"] > 0 and grown["loads"]["by patient"]["peak"]["rps"] > 0
+        assert len(grown["plans"]) == 6, grown["plans"]
+        assert all(plan["index"] for plan in grown["plans"].values()), grown["plans"]
+        assert grown["loads"]["by lab, paged"]["peak"]["rps"] > 0
+        assert grown["loads"]["by patient"]["peak"]["rps"] > 0
     targets = {t["target"]: t for t in report["targets"]}
     assert any(name.startswith("routed GetOrders by lab") for name in targets)
     assert all(t["measured"] is not None for t in targets.values()), targets

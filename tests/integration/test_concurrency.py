@@ -68,7 +68,8 @@ def test_concurrent_set_result_for_one_order(service: ServiceProcess, db: Databa
             select(lab_result.c.version, func.count()).where(lab_result.c.order_id == order_id).group_by(lab_result.c.version)
         ).all()
     per_version = dict(rows)
-    assert per_version and set(per_version.values()) == {1}  # exactly one row per stored version
+    assert per_version
+    assert set(per_version.values()) == {1}  # exactly one row per stored version
     assert outcomes[("OK", None, None)] == len(per_version)  # one OK per stored row
     with db.uow() as uow:
         stored = {v.result.version: str(v.result.analysis_results[0].value.value) for v in uow.results.versions(order_id)}
@@ -82,9 +83,9 @@ def test_concurrent_set_result_for_one_order(service: ServiceProcess, db: Databa
 
 
 def test_paging_never_passes_an_order_committed_late(db: Database) -> None:
-    """Row numbers are taken at insert and seen at commit. Once, a transaction that took an earlier
-    number and committed late was passed by a client paging through: a page ended after a later
-    number that another transaction had already committed, and the earlier order was never seen."""
+    """Row numbers are taken at insert and seen at commit. A client paging through sees the orders in
+    row-number order and passes none: an order whose transaction took an earlier number and commits
+    late is not skipped by a page that ends after a later number."""
     lab = f"SE2321000016-P{uuid.uuid4().hex[:8].upper()}"  # a lab of this test's own
     now = datetime.now(UTC)
 
@@ -141,6 +142,7 @@ def test_paging_never_passes_an_order_committed_late(db: Database) -> None:
         t.join(30)
     with db.uow() as uow:
         everything = [o.order_id for _, o in uow.orders.find(OrderQuery(performing_lab=lab), 0, 100)]
-    assert sorted(everything) == sorted(created) and len(everything) == 5
+    assert sorted(everything) == sorted(created)
+    assert len(everything) == 5
     # the client saw the orders in row-number order, none passed
     assert seen == everything[: len(seen)], "a page passed an order that was committed late"

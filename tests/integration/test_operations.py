@@ -59,14 +59,18 @@ def test_a_large_body_is_the_callers_mistake_through_the_platform(demo_platform:
     pad = "<x:pad xmlns:x='urn:pad'>" + "a" * (2 * 1024 * 1024) + "</x:pad>"
     r = routed(demo_platform, get_orders(pad))
     code, text, log_id = fault(r)
-    assert (r.status_code, code) == (500, "soap:Client") and "at most" in text and log_id
+    assert (r.status_code, code) == (500, "soap:Client")
+    assert "at most" in text
+    assert log_id
 
 
 @SQLITE
 def test_a_wrong_content_type_is_the_callers_mistake_through_the_platform(demo_platform: PlatformProcess) -> None:
     r = routed(demo_platform, get_orders(), content_type="application/json")
     code, text, log_id = fault(r)
-    assert code == "soap:Client" and "text/xml" in text and log_id
+    assert code == "soap:Client"
+    assert "text/xml" in text
+    assert log_id
 
 
 @SQLITE
@@ -101,7 +105,8 @@ def test_a_token_out_of_range_is_a_client_fault(service: ServiceProcess, databas
         r = s.post(service.base_url + GET_ORDERS.url_path, data=get_orders(f"<g:continuationToken>{token}</g:continuationToken>"),
                    headers={"Content-Type": "text/xml", "x-rivta-original-serviceconsumer-hsaid": demo.LAB_A}, timeout=30)
     code, text, _ = fault(r)
-    assert code == "soap:Client" and "continuationToken" in text
+    assert code == "soap:Client"
+    assert "continuationToken" in text
     # the same query's genuine first page works
     with platform_session() as s:
         r = s.post(service.base_url + GET_ORDERS.url_path, data=get_orders(),
@@ -133,9 +138,12 @@ def test_a_database_outage_says_temporarily_unavailable(service_without_database
             r = s.post(url, data=data, timeout=30, headers={
                 "Content-Type": "text/xml", "x-rivta-original-serviceconsumer-hsaid": demo.CITIZEN_SERVICE})
             code, text, log_id = fault(r)
-            assert code == "soap:Server" and "temporarily unavailable" in text and log_id
+            assert code == "soap:Server"
+            assert "temporarily unavailable" in text
+            assert log_id
     log = service_without_database.log_text()
-    assert "storage unavailable" in log and '"level":"ERROR"' not in log
+    assert "storage unavailable" in log
+    assert '"level":"ERROR"' not in log
 
 
 # ------------------------------------------------------------------ logs and metrics
@@ -149,12 +157,16 @@ def _json_lines(text: str) -> list[dict[str, object]]:
 def test_one_call_can_be_followed_across_both_servers(demo_platform: PlatformProcess, service: ServiceProcess) -> None:
     correlation_id = str(uuid.uuid4())
     r = routed(demo_platform, get_orders(), correlation_id=correlation_id)
-    assert r.status_code == 200 and r.headers["x-skltp-correlation-id"] == correlation_id
+    assert r.status_code == 200
+    assert r.headers["x-skltp-correlation-id"] == correlation_id
     log_id = r.headers["X-EPH-LogId"]
     service_lines = _json_lines(service.log_text())  # every line is JSON
     mine = [line for line in service_lines if line.get("correlationId") == correlation_id]
-    assert len(mine) == 1 and mine[0]["logId"] == log_id and mine[0]["interaction"] == "GetOrders"
-    assert mine[0]["consumer"] == demo.LAB_A and mine[0]["outcome"] == "OK"
+    assert len(mine) == 1
+    assert mine[0]["logId"] == log_id
+    assert mine[0]["interaction"] == "GetOrders"
+    assert mine[0]["consumer"] == demo.LAB_A
+    assert mine[0]["outcome"] == "OK"
     platform_lines = _json_lines(demo_platform.log_text())
     assert [line for line in platform_lines if line.get("correlationId") == correlation_id]
 

@@ -100,7 +100,8 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         out.close()
         still = [n["name"] for n in t.described["nodes"] if _alive(n["pid"])]
         next(databases, None)  # drop the database
-        assert proc.returncode == 0 and still == [], (proc.returncode, still)
+        assert proc.returncode == 0, (proc.returncode, still)
+        assert still == [], (proc.returncode, still)
 
 
 def ts(delta: timedelta = timedelta(0)) -> str:
@@ -124,7 +125,8 @@ def test_every_node_is_up_behind_haproxy(topology: Topology) -> None:
     stats = requests.get(topology.described["stats"] + ";csv", timeout=10).text
     served = {line.split(",")[1]: int(line.split(",")[7]) for line in stats.splitlines()
               if line.startswith("platform_nodes,platform-")}
-    assert set(served) == {"platform-1", "platform-2"} and all(n > 0 for n in served.values()), served
+    assert set(served) == {"platform-1", "platform-2"}, served
+    assert all(n > 0 for n in served.values()), served
 
 
 def test_a_result_written_through_one_node_is_read_through_the_other(topology: Topology) -> None:
@@ -155,7 +157,8 @@ def test_a_result_written_through_one_node_is_read_through_the_other(topology: T
     for where in (Soap(topology.url("service-2"), demo.CITIZEN_SERVICE),
                   Soap(topology.front, demo.CITIZEN_SERVICE, via_platform=INSTANCE, tag="front")):
         (read,) = [r for r in where("GetResults", patientId=p).orderResult if r.order.orderId == order.orderId]
-        assert read.releasedToPatient and read.order.status == "FINAL_RESULT"
+        assert read.releasedToPatient
+        assert read.order.status == "FINAL_RESULT"
         assert read.result.analysisResult[0].pq.value == Decimal("39")
 
 
@@ -185,7 +188,8 @@ def test_a_catalogue_reload_on_one_platform_node_reaches_the_other(topology: Top
         assert added.returncode == 0, added.stderr
         # an edit is not in force anywhere until a reload
         time.sleep(2.5)
-        assert "VP004" in _probe(two).text and "VP004" in _probe(one).text
+        assert "VP004" in _probe(two).text
+        assert "VP004" in _probe(one).text
         version = requests.get(one + "/status", timeout=10).json()["catalogue"]["version"]
 
         reloaded = topology.eph("tak", "reload", "--platform", one)  # asked of platform node 1 only

@@ -27,13 +27,17 @@ def _postgres_wanted() -> None:
 def test_a_short_soak_answers_every_call_and_stores_every_write_once() -> None:
     report = soak.soak(minutes=20 / 60, rate=50, interval=5, orders=3000)
 
-    assert report["calls"] == 1000 and report["good"] == report["calls"], report["outcomes"]
+    assert report["calls"] == 1000, report["outcomes"]
+    assert report["good"] == report["calls"], report["outcomes"]
     assert set(report["outcomes"]) == {"poll", "status", "result", "citizen-orders", "citizen-results", "access-log"}
     results, statuses = report["accounting"]["result"], report["accounting"]["status"]
-    assert results["answered_ok"] > 50 and results["stored"] == results["answered_ok"]
-    assert statuses["answered_ok"] > 50 and statuses["stored"] == statuses["answered_ok"]
+    assert results["answered_ok"] > 50
+    assert results["stored"] == results["answered_ok"]
+    assert statuses["answered_ok"] > 50
+    assert statuses["stored"] == statuses["answered_ok"]
     # a row of latency per interval, and the memory of every process of both servers
-    assert len(report["intervals"]) == 4 and all(i["p99_ms"] > 0 for i in report["intervals"])
+    assert len(report["intervals"]) == 4
+    assert all(i["p99_ms"] > 0 for i in report["intervals"])
     roles = sorted((m["server"], m["role"]) for m in report["memory"])
     assert roles == [("platform", "master"), *[("platform", "worker")] * 2,
                      ("service", "master"), *[("service", "worker")] * 2]
@@ -45,7 +49,8 @@ def test_a_short_soak_answers_every_call_and_stores_every_write_once() -> None:
     assert "memory flat after warm-up" in " ".join(verdicts)
     assert "| from (s) | calls |" in soak.markdown(report)
     # on a cluster of its own, with the server's defaults (autovacuum on, as in production)
-    assert report["database"] == "a cluster of its own" and report["autovacuum"] == "on"
+    assert report["database"] == "a cluster of its own"
+    assert report["autovacuum"] == "on"
     assert all(set(i["p99_ms_by_kind"]) == set(report["outcomes"]) for i in report["intervals"])
     assert "| p99 ms, from (s) | access-log | citizen-orders |" in soak.markdown(report)
     assert all(i["late_max_ms"] >= 0 for i in report["intervals"])
@@ -56,9 +61,11 @@ def test_a_killed_worker_and_a_restarted_database_under_load() -> None:
 
     kill, restart, accounting = report["worker_kill"], report["database_restart"], report["accounting"]
     # the worker was replaced; the restart did bite (calls were told the service is unavailable)
-    assert kill["replacement_listed_after_s"] is not None and kill["workers"]["killed"] not in kill["workers"]["workers_after"]
+    assert kill["replacement_listed_after_s"] is not None
+    assert kill["workers"]["killed"] not in kill["workers"]["workers_after"]
     assert restart["unavailable"] > 0, restart
-    assert accounting["result"]["asked"] > 0 and accounting["status"]["asked"] > 0
+    assert accounting["result"]["asked"] > 0
+    assert accounting["status"]["asked"] > 0
     verdicts = dict(faults.verdicts(report))
     assert all(verdicts.values()), (verdicts, kill, restart, accounting, report["service_log_errors"])
 
@@ -72,7 +79,8 @@ def test_a_connection_broken_under_a_statement_on_its_own_is_an_outage() -> None
     try:
         with pytest.raises(StorageUnavailable):
             with db.uow() as uow:
-                assert uow.conn is not None and not uow.conn.in_transaction()
+                assert uow.conn is not None
+                assert not uow.conn.in_transaction()
                 raw = uow.conn.connection.dbapi_connection
                 pid = raw.info.backend_pid  # type: ignore[union-attr]
                 with admin.connect() as conn:

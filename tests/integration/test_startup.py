@@ -1,10 +1,10 @@
 """The servers start every time, as `make serve` starts them.
 
-Once, the housekeeping thread started in the gunicorn master while workers were forked; a
-worker could inherit a held import lock (psycopg's, on PostgreSQL) and hang for good, and every
-routed call got VP009 after 29 s. Here `eph serve all` starts with its production defaults
-(housekeeping on) ten times on each database, and each time the service answers `?wsdl` and a
-routed `GetOrders` within seconds (and the 1177 stand-in its login page).
+`eph serve all` starts with its production defaults (housekeeping on) ten times on each database,
+and each time the service answers `?wsdl` and a routed `GetOrders` within seconds (and the 1177
+stand-in its login page). A worker forked while the housekeeping thread holds an import lock
+(psycopg's, on PostgreSQL) would hang for good, and every routed call would get VP009 after 29 s:
+here that is a start that does not answer.
 """
 
 from __future__ import annotations

@@ -151,7 +151,8 @@ def test_the_whole_story(
     assert (again.orderId, again.referralId) == (home.orderId, home.referralId)
     site = ok(as_citizen("CreateOrder", offerId=offers["HBA1C"], patientId=p, samplingMode="SITE",
                          samplingUnitHSAId=site_unit))
-    assert len(site.referralId) == 8 and not set(site.referralId) & set("0O1IL2Z5S8B")
+    assert len(site.referralId) == 8
+    assert not set(site.referralId) & set("0O1IL2Z5S8B")
 
     # --- the sampling site finds the order by referral id (any case) and by patient
     (by_ref,) = as_sampling("GetOrders", referralId=[site.referralId.lower()]).order
@@ -161,7 +162,8 @@ def test_the_whole_story(
     by_unit = as_sampling("GetOrders", samplingUnitHSAId=site_unit).order
     assert [o.orderId for o in by_unit] == [site.orderId]
     home_order = next(o for o in by_patient if o.orderId == home.orderId)
-    assert home_order.deliveryAddress.city == "Stockholm" and home_order.samplingMode == "HOME_KIT"
+    assert home_order.deliveryAddress.city == "Stockholm"
+    assert home_order.samplingMode == "HOME_KIT"
 
     # --- status updates: the kit goes out, specimens are collected and received
     ok(as_lab("SetOrderStatus", orderId=home.orderId, status="KIT_SENT", eventTime=ts(timedelta(hours=-3)),
@@ -218,7 +220,8 @@ def test_the_whole_story(
     assert (held.releasedToPatient, held.result, held.followUpRequired) == (False, None, False)
     # the EHR sees it, and that a follow-up is due
     ehr_view = {r.order.orderId: r for r in as_ehr("GetResults", patientId=p).orderResult}[home.orderId]
-    assert ehr_view.followUpRequired and ehr_view.result.analysisResult[0].interpretation == "POSITIVE"
+    assert ehr_view.followUpRequired
+    assert ehr_view.result.analysisResult[0].interpretation == "POSITIVE"
 
     # --- staff close the follow-up: now the patient sees it
     with db.uow() as uow:
@@ -230,7 +233,8 @@ def test_the_whole_story(
     services.close_follow_up(db.uow(), CallContext("test", None, utcnow()), case.case_id,
                              Actor(ActorKind.STAFF, "SE2321000016-ST01"))
     released = {r.order.orderId: r for r in as_citizen("GetResults", patientId=p).orderResult}[home.orderId]
-    assert released.releasedToPatient and released.result.analysisResult[0].coded.code == POSITIVE["code"]
+    assert released.releasedToPatient
+    assert released.result.analysisResult[0].coded.code == POSITIVE["code"]
 
     # --- the history of the site order tells the story
     (final,) = as_lab("GetOrders", orderId=[site.orderId]).order
@@ -240,7 +244,8 @@ def test_the_whole_story(
 
     # --- every call that returned or changed this patient's data left an audit record under its logId
     calls = CHECK.calls[calls_before:]
-    assert len(calls) >= 30 and all(c["log_id"] for c in calls)
+    assert len(calls) >= 30
+    assert all(c["log_id"] for c in calls)
     with db.uow() as uow:
         for call in calls:
             audited = {r.patient_id for r in uow.audit.for_log_id(call["log_id"])}
@@ -315,15 +320,18 @@ def test_continuation_token_of_another_query_is_a_client_fault(as_sampling: Soap
     assert first.continuationToken
     with pytest.raises(zeep.exceptions.Fault) as e:
         as_sampling("GetOrders", performingLabHSAId=demo.LAB_B, continuationToken=first.continuationToken)
-    assert e.value.code.endswith("Client") and "other selectors" in e.value.message
+    assert e.value.code.endswith("Client")
+    assert "other selectors" in e.value.message
 
 
 def test_reads_answer_bad_input_with_a_client_fault(as_sampling: Soap, as_citizen: Soap) -> None:
     bad = {"id": "191212121213", "type": "1.2.752.129.2.1.3.1"}  # wrong check digit
     with pytest.raises(zeep.exceptions.Fault) as e:
         as_sampling("GetOrders", patientId=bad)
-    assert e.value.code.endswith("Client") and "check digit" in e.value.message
-    assert "191212121213" not in e.value.message and "logId" in e.value.message
+    assert e.value.code.endswith("Client")
+    assert "check digit" in e.value.message
+    assert "191212121213" not in e.value.message
+    assert "logId" in e.value.message
     with pytest.raises(zeep.exceptions.Fault, match="at least one of"):
         as_sampling("GetOrders", status=["ORDERED"])
     with pytest.raises(zeep.exceptions.Fault, match="must give the patientId"):
@@ -337,10 +345,12 @@ def test_writes_answer_bad_input_with_validation_error(as_ehr: Soap, as_citizen:
     bad = {"id": "191212121213", "type": "1.2.752.129.2.1.3.1"}
     r = as_ehr("AssignOffer", patientId=bad, offerCode="CTNG", careGiverHSAId=demo.CARE_GIVER_A,
                accountableCareUnit=demo.CARE_UNIT_A, assignedBy=STAFF).result
-    assert (r.resultCode, r.errorCode) == ("ERROR", "VALIDATION_ERROR") and "191212121213" not in (r.message or "")
+    assert (r.resultCode, r.errorCode) == ("ERROR", "VALIDATION_ERROR")
+    assert "191212121213" not in (r.message or "")
     r = as_ehr("AssignOffer", patientId=patient(), offerCode="CTNG", careGiverHSAId=demo.CARE_GIVER_A,
                accountableCareUnit=demo.CARE_UNIT_A, assignedBy=STAFF, validTo="20260230120000").result
-    assert r.errorCode == "VALIDATION_ERROR" and "validTo" in r.message
+    assert r.errorCode == "VALIDATION_ERROR"
+    assert "validTo" in r.message
     p = patient()
     offer = ok(as_ehr("AssignOffer", patientId=p, offerCode="CTNG", careGiverHSAId=demo.CARE_GIVER_A,
                       accountableCareUnit=demo.CARE_UNIT_A, assignedBy=STAFF)).offerId
@@ -358,7 +368,8 @@ def test_systems_of_the_wrong_kind_are_refused(as_lab: Soap) -> None:
 
 def test_ping_for_configuration(service: ServiceProcess) -> None:
     r = Soap(service.base_url, None)("PingForConfiguration", logicalAddress=demo.SERVICE_ADDRESS)
-    assert r.version and len(r.pingDateTime) == 14
+    assert r.version
+    assert len(r.pingDateTime) == 14
     assert {c.name: c.value for c in r.configuration}["logicalAddress"] == demo.SERVICE_ADDRESS
 
 

@@ -42,7 +42,8 @@ def region_sites(platform: PlatformProcess, number: str) -> list[str]:
     """The performing lab of each active site of care giver A, as the Python client sees them."""
     citizen = CitizenService(Connection.development(demo.CITIZEN_SERVICE, platform.base_url, platform.instance_id))
     found = [site.performingLabHSAId for site in citizen.sites(number, care_giver=demo.CARE_GIVER_A)]
-    assert len(found) >= 2 and found[0] == demo.LAB_A, found
+    assert len(found) >= 2, found
+    assert found[0] == demo.LAB_A, found
     return found
 
 

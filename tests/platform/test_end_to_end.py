@@ -107,4 +107,6 @@ def test_registry_requests_are_validated(demo_platform: PlatformProcess) -> None
              b"</soap:Body></soap:Envelope>",
         headers={"x-vp-sender-id": demo.LAB_A, "x-vp-instance-id": demo_platform.instance_id, "Content-Type": "text/xml"},
         timeout=30)
-    assert r.status_code == 500 and b"logicalAdress" in r.content and b"Client" in r.content
+    assert r.status_code == 500
+    assert b"logicalAdress" in r.content
+    assert b"Client" in r.content

@@ -29,7 +29,8 @@ def test_vp008_without_database_and_local_copy(tmp_path: Path) -> None:
         assert_vp(call(p, body_for("Ping")), "VP008", "Server")
         assert p.status()["catalogue"]["state"] == "not loaded"
         answer = requests.post(p.base_url + "/reload", timeout=30)
-        assert answer.status_code == 503 and "database unreachable" in answer.json()["error"]
+        assert answer.status_code == 503
+        assert "database unreachable" in answer.json()["error"]
     finally:
         p.stop()
 
@@ -65,7 +66,8 @@ def test_a_failed_reload_keeps_the_catalogue_in_force(platform_db: str, producer
             conn.execute(text("DROP TABLE tak_vagval"))  # the database breaks
         engine.dispose()
         answer = requests.post(p.base_url + "/reload", timeout=30)
-        assert answer.status_code == 503 and answer.json()["reloaded"] is False
+        assert answer.status_code == 503
+        assert answer.json()["reloaded"] is False
         routed_again = call(p, body_for("Ping"))
         assert routed_again.content == OK_RESPONSE, routed_again.text  # the old catalogue still routes
         assert p.status()["catalogue"]["routings"] == 1
@@ -116,9 +118,11 @@ def test_mtls_sender_from_the_certificates_serialnumber(tls_platform: tuple[Plat
     lab = ca.issue("lab", "Lab system", serial_number=SENDER)
     before = len(producer.received)
     r = _tls_call(port, ca, (str(lab.cert), str(lab.key)))
-    assert r.status_code == 200 and r.content == OK_RESPONSE
+    assert r.status_code == 200
+    assert r.content == OK_RESPONSE
     got = producer.received[before].headers
-    assert got["x-vp-sender-id"] == SENDER and got["x-vp-instance-id"] == p.instance_id
+    assert got["x-vp-sender-id"] == SENDER
+    assert got["x-vp-instance-id"] == p.instance_id
 
 
 def test_mtls_certificate_without_serialnumber_is_vp002(tls_platform: tuple[PlatformProcess, int, CertificateAuthority, Path]) -> None:

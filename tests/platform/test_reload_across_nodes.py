@@ -71,16 +71,25 @@ def test_a_reload_on_one_node_is_followed_by_the_other(nodes: tuple[Node, Node],
     one, two = nodes
     assert (one.routes(), two.routes()) == (1, 1)
     _edit(database)
-    assert two.holder.follow() is False and two.routes() == 1  # an edit alone is in force nowhere
+    # an edit alone is in force nowhere
+    assert two.holder.follow() is False
+    assert two.routes() == 1
     one.holder.reload()
-    assert one.routes() == 2 and one.holder.generation == 1
-    assert two.holder.follow() is True and two.routes() == 2
-    assert two.holder.generation == 1 and two.holder.status()["reloadGeneration"] == 1
-    assert two.holder.follow() is False and one.holder.follow() is False  # once only
+    assert one.routes() == 2
+    assert one.holder.generation == 1
+    assert two.holder.follow() is True
+    assert two.routes() == 2
+    assert two.holder.generation == 1
+    assert two.holder.status()["reloadGeneration"] == 1
+    # a reload is followed once only
+    assert two.holder.follow() is False
+    assert one.holder.follow() is False
     # the other way round, and the generation counts on
     save(database, routed(store.empty(), "Ping", "http://127.0.0.1:1/ok"))
     two.holder.reload()
-    assert one.holder.follow() is True and one.routes() == 1 and one.holder.generation == 2
+    assert one.holder.follow() is True
+    assert one.routes() == 1
+    assert one.holder.generation == 2
 
 
 def test_a_node_whose_reload_crosses_another_nodes_ends_with_the_newer_catalogue(
@@ -99,9 +108,11 @@ def test_a_node_whose_reload_crosses_another_nodes_ends_with_the_newer_catalogue
 
     one.holder.announce = crossed
     one.holder.reload()
-    assert two.routes() == 2 and one.holder.generation == 2
+    assert two.routes() == 2
+    assert one.holder.generation == 2
     assert one.routes() == 2  # not the catalogue it read before the edit
-    assert two.holder.follow() is True and two.routes() == 2
+    assert two.holder.follow() is True
+    assert two.routes() == 2
 
 
 def test_starting_a_node_announces_nothing(nodes: tuple[Node, Node], database: str, tmp_path: Path) -> None:
@@ -112,7 +123,9 @@ def test_starting_a_node_announces_nothing(nodes: tuple[Node, Node], database: s
         three.holder.start()
         assert three.routes() == 2  # a node reads the database at start, as before
         assert three.holder.generation is None
-        assert one.holder.follow() is False and one.routes() == 1  # the others keep theirs
+        # the others keep theirs
+        assert one.holder.follow() is False
+        assert one.routes() == 1
     finally:
         three.engine.dispose()
 

@@ -50,7 +50,8 @@ def call(platform: PlatformProcess, data: bytes, *, sender: str | None = SENDER,
 def vp_fault(r: requests.Response) -> tuple[str, str, str]:
     assert r.status_code == 500, r.text[:300]
     assert r.headers["Content-Type"] == "text/xml; charset=UTF-8"
-    assert r.headers["x-skltp-correlation-id"] and "x-skltp-prt" in r.headers
+    assert r.headers["x-skltp-correlation-id"]
+    assert "x-skltp-prt" in r.headers
     fault = etree.fromstring(r.content).find(f"{{{SOAP}}}Body/{{{SOAP}}}Fault")
     assert fault is not None
     (detail,) = fault.find("detail")  # one detailString element, in no namespace, as the national platform writes
@@ -89,7 +90,8 @@ def test_a_call_is_routed_with_the_platform_headers(platform: PlatformProcess, p
     before = len(producer.received)
     r = call(platform, body_for("Ping"), headers={"x-skltp-correlation-id": "corr-1", "X-Forwarded-For": "10.1.1.1",
                                                    "SOAPAction": '"urn:test:Ping"'})
-    assert r.status_code == 200 and r.content == OK_RESPONSE
+    assert r.status_code == 200
+    assert r.content == OK_RESPONSE
     assert r.headers["x-skltp-correlation-id"] == "corr-1"
     assert int(r.headers["x-skltp-prt"]) >= 0
     assert r.headers["X-Producer"] == "fake"  # the producer's own headers come back
@@ -195,7 +197,8 @@ def test_a_producer_that_comes_up_in_time_is_reached_by_the_retry(platform: Plat
         starter.start()
         time.sleep(0.05)  # the listener is not up yet: the first attempt is refused
         r = call(platform, body_for("Late"))
-        assert r.status_code == 200 and r.content == OK_RESPONSE
+        assert r.status_code == 200
+        assert r.content == OK_RESPONSE
         assert len(late.received) == 1
     finally:
         starter.join()
@@ -243,7 +246,8 @@ def test_vp009_bad_replies(platform: PlatformProcess, catalogue: Catalogue, name
 
 def test_a_producer_soap_fault_passes_through_unchanged(platform: PlatformProcess, catalogue: Catalogue) -> None:
     r = call(platform, body_for("Fault"))
-    assert r.status_code == 500 and r.content == FAULT_RESPONSE
+    assert r.status_code == 500
+    assert r.content == FAULT_RESPONSE
 
 
 def test_a_slow_producer_does_not_hold_up_the_others(platform: PlatformProcess, catalogue: Catalogue) -> None:
@@ -265,7 +269,8 @@ def test_a_slow_producer_does_not_hold_up_the_others(platform: PlatformProcess, 
         fast.append(time.monotonic() - t)
     for t in threads:
         t.join()
-    assert slow["response"].status_code == 200 and slow["seconds"] >= 2.9
+    assert slow["response"].status_code == 200
+    assert slow["seconds"] >= 2.9
     assert max(fast) < 1.0, fast  # answered while three slow calls were pending (one worker)
 
 
@@ -361,7 +366,8 @@ def test_bp21_call_to_a_bp20_producer_is_rewritten(platform: PlatformProcess, pr
     before = len(producer.received)
     assert call(platform, body_for("Bp20")).status_code == 200
     got = producer.received[before].body
-    assert b"http://www.w3.org/2005/08/addressing" in got and b"LogicalAddress" not in got
+    assert b"http://www.w3.org/2005/08/addressing" in got
+    assert b"LogicalAddress" not in got
     assert b"ABCD1234" in got
 
 
@@ -370,15 +376,21 @@ def test_bp20_call_to_a_bp21_producer_is_rewritten(platform: PlatformProcess, pr
     before = len(producer.received)
     assert call(platform, body_for("Ping", wsa=True)).status_code == 200
     got = producer.received[before].body
-    assert b"urn:riv:itintegration:registry:1" in got and b"LogicalAddress" in got and b"addressing" not in got
+    assert b"urn:riv:itintegration:registry:1" in got
+    assert b"LogicalAddress" in got
+    assert b"addressing" not in got
 
 
 def test_status(platform: PlatformProcess, catalogue: Catalogue) -> None:
     s = platform.status()
-    assert s["instanceId"] == platform.instance_id and s["uptimeSeconds"] >= 0 and s["version"]
+    assert s["instanceId"] == platform.instance_id
+    assert s["uptimeSeconds"] >= 0
+    assert s["version"]
     c = s["catalogue"]
-    assert c["state"] == "loaded" and c["source"] == "database"
-    assert c["routings"] == len(catalogue.routings) and c["authorizations"] == len(catalogue.authorizations)
+    assert c["state"] == "loaded"
+    assert c["source"] == "database"
+    assert c["routings"] == len(catalogue.routings)
+    assert c["authorizations"] == len(catalogue.authorizations)
     assert c["loadedAt"]
 
 
@@ -389,8 +401,11 @@ def test_one_json_log_line_per_call_without_the_message(platform: PlatformProces
     lines = [json.loads(line) for line in platform.log_text().splitlines() if correlation in line]
     assert len(lines) == 1
     (line,) = lines
-    assert line["vpCode"] == "VP007" and line["httpStatus"] == 500 and line["sender"] == SENDER
-    assert line["contract"] == contract("Unauthorized") and line["receiver"] == ADDRESS
+    assert line["vpCode"] == "VP007"
+    assert line["httpStatus"] == 500
+    assert line["sender"] == SENDER
+    assert line["contract"] == contract("Unauthorized")
+    assert line["receiver"] == ADDRESS
     assert {"originalConsumer", "producerUrl", "totalMs", "producerMs", "time"} <= set(line)
     assert "ABCD1234" not in platform.log_text()
 

@@ -41,7 +41,8 @@ def test_import_a_real_export_and_round_trip(tak, tmp_path: Path) -> None:  # ty
     second = tak("export").stdout
     assert second == first.read_text(encoding="utf-8")  # export -> import -> export: identical
     document = json.loads(second)
-    assert len(document["data"]["filtercategorization"]) == 2 and document["version"] == "42"
+    assert len(document["data"]["filtercategorization"]) == 2
+    assert document["version"] == "42"
 
 
 def test_an_unreadable_document_imports_nothing(tak, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -52,12 +53,14 @@ def test_an_unreadable_document_imports_nothing(tak, tmp_path: Path) -> None:  #
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(document), encoding="utf-8")
     done = tak("import", str(bad), ok=False)
-    assert done.returncode == 1 and "anropsbehorighet id 501: field 'fromTidpunkt': is not a time" in done.stderr
+    assert done.returncode == 1
+    assert "anropsbehorighet id 501: field 'fromTidpunkt': is not a time" in done.stderr
     document["data"]["anropsbehorighet"][0]["fromTidpunkt"] = "2026-01-01T00:00:00+0100"
     document["data"]["vagval"][1]["relationships"]["anropsadress"] = 999  # no such row
     bad.write_text(json.dumps(document), encoding="utf-8")
     done = tak("import", str(bad), ok=False)
-    assert done.returncode == 1 and "vagval id 602: no anropsadress with id 999" in done.stderr
+    assert done.returncode == 1
+    assert "vagval id 602: no anropsadress with id 999" in done.stderr
     assert tak("export").stdout == before
 
 
@@ -73,7 +76,8 @@ def test_rows_older_than_the_edit_rules_are_imported_and_listed(tak, tmp_path: P
     # the rules still hold for a new row: a new routing may not overlap, but the old rows do not block it
     refused = tak("add-routing", "--contract", "urn:riv:crm:scheduling:GetSubjectOfCareScheduleResponder:1",
                   "--logical-address", "SE2321000016-A1B2", "--url", "https://x.example/s", "--producer", "SE1-P", ok=False)
-    assert refused.returncode == 1 and "overlaps vagval id 501" in refused.stderr
+    assert refused.returncode == 1
+    assert "overlaps vagval id 501" in refused.stderr
     assert "Ärendelådan" not in refused.stderr
     added = tak("add-routing", "--contract", K, "--logical-address", "SE2321000016-NEW1", "--url", "https://x.example/s",
                 "--producer", "SE5565594230-EPH")
@@ -100,7 +104,8 @@ def test_add_list_and_end_rows(tak) -> None:  # type: ignore[no-untyped-def]
     assert "vagval 1 added" in out
     overlap = tak("add-routing", "--contract", K, "--logical-address", "se5565594230-eph", "--url", "http://other/x",
                   "--producer", "SE5565594230-EPH", ok=False)
-    assert overlap.returncode == 1 and "overlaps vagval id 1" in overlap.stderr
+    assert overlap.returncode == 1
+    assert "overlaps vagval id 1" in overlap.stderr
     tak("add-authorization", "--consumer", "SE2321000016-LAB1", "--contract", K, "--logical-address", "SE5565594230-EPH")
     assert "SE2321000016-LAB1" in tak("list", "authorizations").stdout
     assert "http://127.0.0.1:8081/eph/x" in tak("list").stdout
@@ -111,9 +116,11 @@ def test_add_list_and_end_rows(tak) -> None:  # type: ignore[no-untyped-def]
     assert "vagval 2 added" in tak("add-routing", "--contract", K, "--logical-address", "SE5565594230-EPH", "--url",
                                    "http://new/x", "--producer", "SE5565594230-EPH").stdout
     missing = tak("end", "authorization", "99", ok=False)
-    assert missing.returncode == 1 and "no anropsbehorighet with id 99" in missing.stderr
+    assert missing.returncode == 1
+    assert "no anropsbehorighet with id 99" in missing.stderr
 
 
 def test_reload_without_a_platform(tak) -> None:  # type: ignore[no-untyped-def]
     done = tak("reload", "--platform", "http://127.0.0.1:9", ok=False)
-    assert done.returncode == 1 and "no platform answers" in done.stderr
+    assert done.returncode == 1
+    assert "no platform answers" in done.stderr

@@ -182,7 +182,8 @@ def test_the_worklist_holds_the_units_orders_whose_lab_is_not_connected(db: Data
     mine = worklist_ids(db, member)
     assert {manual, not_sampled, only_b_reports} <= mine
     assert not {connected, via_unit, other_unit, cancelled} & mine
-    assert other_unit in worklist_ids(db, elsewhere, CU_A2) and manual not in worklist_ids(db, elsewhere, CU_A2)
+    assert other_unit in worklist_ids(db, elsewhere, CU_A2)
+    assert manual not in worklist_ids(db, elsewhere, CU_A2)
     # care giver B's staff see nothing of care giver A's
     b = new_member(db, F.RESULTS, unit=demo.CARE_UNIT_B, care_giver=demo.CARE_GIVER_B)
     assert not {manual, not_sampled} & worklist_ids(db, b, demo.CARE_UNIT_B)
@@ -193,7 +194,9 @@ def test_the_worklist_holds_the_units_orders_whose_lab_is_not_connected(db: Data
         assert [r for r in uow.audit.for_patient(p.id) if r.operation == "ResultWorklist"] == []
     entry = next(e for e in services.result_worklist(db.uow(), staff_ctx(member)).entries
                  if e.order.order_id == manual)
-    assert entry.newest is None and not entry.case_open and entry.order.status is OrderStatus.SPECIMEN_COLLECTED
+    assert entry.newest is None
+    assert not entry.case_open
+    assert entry.order.status is OrderStatus.SPECIMEN_COLLECTED
 
 
 def test_a_final_result_stays_on_the_worklist_for_a_while_and_is_found_by_referral_after(db: Database) -> None:
@@ -202,7 +205,9 @@ def test_a_final_result_stays_on_the_worklist_for_a_while_and_is_found_by_referr
     type_in(db, member, ctng(order_id, 1, member))
     entries = services.result_worklist(db.uow(), staff_ctx(member)).entries
     entry = next(e for e in entries if e.order.order_id == order_id)
-    assert entry.order.status is OrderStatus.FINAL_RESULT and entry.newest and entry.newest.result.version == 1
+    assert entry.order.status is OrderStatus.FINAL_RESULT
+    assert entry.newest
+    assert entry.newest.result.version == 1
     later = utcnow() + services.RECENT_FINAL + timedelta(days=1)
     assert order_id not in worklist_ids(db, member, now=later)
     with db.uow() as uow:
@@ -218,7 +223,9 @@ def test_opening_an_order_is_audited_and_bound_to_the_unit_and_a_lab_without_a_s
     member = new_member(db, F.RESULTS)
     order_id, p = place_order(db)
     view = services.result_order(db.uow(), staff_ctx(member), order_id)
-    assert view.order.order_id == order_id and view.results == [] and view.newest is None
+    assert view.order.order_id == order_id
+    assert view.results == []
+    assert view.newest is None
     with db.uow() as uow:
         (record,) = [r for r in uow.audit.for_patient(p.id) if r.operation == "ResultOrder"]
     assert (record.action, record.actor_id, record.care_unit, record.consumer_hsa_id) == (
@@ -262,14 +269,16 @@ def test_staff_type_in_results_only_as_themselves_for_their_unit_and_a_lab_witho
     connected, _ = place_order(db, demo.LAB_A)
     with pytest.raises(RuleViolation) as e:  # its lab system sends the result
         type_in(db, member, ctng(connected, 1, member, lab=demo.LAB_A))
-    assert e.value.sub_code is SubCode.NOT_PERMITTED and "connected system" in e.value.message
+    assert e.value.sub_code is SubCode.NOT_PERMITTED
+    assert "connected system" in e.value.message
     with pytest.raises(InvalidRequest, match="UCUM"):  # the same input checks as SetResult
         type_in(db, member, LaboratoryResult(order_id, demo.LAB_A3, 1, ReportStatus.FINAL, utcnow(), (
             AnalysisResult(demo.CHLAMYDIA.code, Quantity("12", "copies per mL"), AnalysisStatus.FINAL),
         ), signed_by=me(member)))
     with db.uow() as uow:
         order = uow.orders.get(order_id)
-    assert order is not None and order.status is OrderStatus.ORDERED  # nothing was stored
+    assert order is not None
+    assert order.status is OrderStatus.ORDERED  # nothing was stored
     assert type_in(db, member, ctng(order_id, 1, member)).info is False
     assert type_in(db, member, ctng(order_id, 1, member)).info is True  # the same version again changes nothing
 
@@ -283,9 +292,12 @@ def test_a_positive_notifiable_result_goes_to_follow_up_and_a_negative_one_to_th
     (case,) = [e for e in services.follow_up_queue(db.uow(), staff_ctx(nurse))
                if e.order.order_id == positive]
     view = services.result_order(db.uow(), staff_ctx(member), positive)
-    assert view.case_open and view.newest is not None and not view.newest.released
+    assert view.case_open
+    assert view.newest is not None
+    assert not view.newest.released
     assert view.newest.follow_up_case_id == case.case.case_id
-    assert view.newest.result.signed_by == me(member) and view.newest.result.performing_lab == demo.LAB_A3
+    assert view.newest.result.signed_by == me(member)
+    assert view.newest.result.performing_lab == demo.LAB_A3
     (held,) = citizen_results(db, p_pos)
     assert (held.released_to_patient, held.result) == (False, None)
     # a finding without an interpretation is held too (fail safe), even when not detected
@@ -295,7 +307,8 @@ def test_a_positive_notifiable_result_goes_to_follow_up_and_a_negative_one_to_th
     negative, p_neg = place_order(db)
     type_in(db, member, ctng(negative, 1, member))
     (released,) = citizen_results(db, p_neg)
-    assert released.released_to_patient and released.result is not None
+    assert released.released_to_patient
+    assert released.result is not None
     assert {a.value for a in released.result.analysis_results} == {manual_results.NOT_DETECTED}
     with db.uow() as uow:
         writes = [r for r in uow.audit.for_patient(p_neg.id) if r.operation == "SetResult"]
@@ -314,7 +327,8 @@ def test_after_review_a_typed_in_result_waits_in_the_review_queue(db: Database) 
     (view,) = citizen_results(db, p)
     assert not view.released_to_patient
     stored = services.result_order(db.uow(), staff_ctx(member), order_id).newest
-    assert stored is not None and stored.result.analysis_results[0].value == Quantity("48.0", "mmol/mol")
+    assert stored is not None
+    assert stored.result.analysis_results[0].value == Quantity("48.0", "mmol/mol")
 
 
 def test_corrections_are_new_versions_and_a_withdrawal_withdraws_every_value(db: Database) -> None:
@@ -339,16 +353,22 @@ def test_corrections_are_new_versions_and_a_withdrawal_withdraws_every_value(db:
     view = services.result_order(db.uow(), staff_ctx(member), order_id)
     assert [s.result.report_status for s in view.results] == [
         ReportStatus.PRELIMINARY, ReportStatus.FINAL, ReportStatus.CORRECTED]
-    assert view.newest is not None and view.newest.result.is_withdrawal and view.order.status is OrderStatus.FINAL_RESULT
-    assert all(a.value is None and a.status is AnalysisStatus.ENTERED_IN_ERROR
-               for a in view.newest.result.analysis_results)
+    assert view.newest is not None
+    assert view.newest.result.is_withdrawal
+    assert view.order.status is OrderStatus.FINAL_RESULT
+    assert all(a.value is None for a in view.newest.result.analysis_results)
+    assert all(a.status is AnalysisStatus.ENTERED_IN_ERROR for a in view.newest.result.analysis_results)
     with pytest.raises(RuleViolation):  # a withdrawal is not withdrawn again
         manual_results.withdrawal(view.order, view.newest, utcnow(), me(member), "igen")
     (seen,) = citizen_results(db, p)  # the patient sees the withdrawal, not the withdrawn values
-    assert seen.released_to_patient and seen.result is not None and seen.result.is_withdrawal
+    assert seen.released_to_patient
+    assert seen.result is not None
+    assert seen.result.is_withdrawal
     type_in(db, member, ctng(order_id, 4, member, ReportStatus.CORRECTED))
     (seen,) = citizen_results(db, p)
-    assert seen.result is not None and seen.result.version == 4 and not seen.result.is_withdrawal
+    assert seen.result is not None
+    assert seen.result.version == 4
+    assert not seen.result.is_withdrawal
 
 
 def test_a_withdrawn_preliminary_result_leaves_the_order_waiting(db: Database) -> None:
@@ -363,4 +383,5 @@ def test_a_withdrawn_preliminary_result_leaves_the_order_waiting(db: Database) -
     assert order_id in worklist_ids(db, member)
     with db.uow() as uow:
         order = uow.orders.get(order_id)
-    assert order is not None and order.status is OrderStatus.PRELIMINARY_RESULT
+    assert order is not None
+    assert order.status is OrderStatus.PRELIMINARY_RESULT

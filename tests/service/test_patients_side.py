@@ -47,21 +47,28 @@ def cancel(db: Database, p: PersonId, order_id: str) -> None:
 def test_a_patient_orders_a_home_kit_without_an_offer(db: Database) -> None:
     p = new_patient()
     out = self_order(db, p)
-    assert not out.info and out.order_id and out.referral_id and out.offer_id
+    assert not out.info
+    assert out.order_id
+    assert out.referral_id
+    assert out.offer_id
     (offer,) = services.get_offers(db.uow(), ctx(CITIZEN), commands.GetOffers(p))
     # recorded like any other offer: by the patient, for the entry's accountable unit, used by this order
     assert (offer.offer_id, offer.offer_code, offer.status) == (out.offer_id, "CTNG", OfferStatus.USED)
-    assert offer.assigned_by == Actor(ActorKind.PATIENT, p.id) and offer.care_unit == demo.CARE_UNIT_A
+    assert offer.assigned_by == Actor(ActorKind.PATIENT, p.id)
+    assert offer.care_unit == demo.CARE_UNIT_A
     page = services.get_orders(db.uow(), ctx(demo.LAB_A), commands.GetOrders(order_ids=(out.order_id,)))
     (order,) = page.orders
-    assert order.performing_lab == demo.LAB_A and order.notifiable and order.kit_return_days == 30
+    assert order.performing_lab == demo.LAB_A
+    assert order.notifiable
+    assert order.kit_return_days == 30
 
 
 def test_the_same_self_service_order_again_is_a_repeat(db: Database) -> None:
     p = new_patient()
     first = self_order(db, p)
     again = self_order(db, p, when=NOW + timedelta(minutes=1))
-    assert again.info and (again.order_id, again.referral_id, again.offer_id) == (
+    assert again.info
+    assert (again.order_id, again.referral_id, again.offer_id) == (
         first.order_id, first.referral_id, first.offer_id)
     assert len(services.get_offers(db.uow(), ctx(CITIZEN), commands.GetOffers(p))) == 1
 
@@ -118,7 +125,8 @@ def test_the_chosen_sites_lab_gets_the_order(db: Database) -> None:
     found = services.get_orders(db.uow(), ctx(demo.LAB_A2), commands.GetOrders(
         performing_lab=demo.LAB_A2, max_results=1000))
     mine = [o for o in found.orders if o.order_id == out.order_id]
-    assert len(mine) == 1 and mine[0].sampling_unit == demo.SITE_A_SOUTH
+    assert len(mine) == 1
+    assert mine[0].sampling_unit == demo.SITE_A_SOUTH
     others = services.get_orders(db.uow(), ctx(demo.LAB_A), commands.GetOrders(
         performing_lab=demo.LAB_A, max_results=1000))
     assert out.order_id not in {o.order_id for o in others.orders}
@@ -176,7 +184,8 @@ def test_the_access_log_shows_who_did_what(db: Database) -> None:
     results, orders, created = entries
     assert (results.system_hsa_id, results.system_name) == (demo.EHR_A, "Journal system, care giver A")
     assert orders.system_name == "Lab system, care giver A"
-    assert created.performed_by == Actor(ActorKind.PATIENT, p.id) and created.care_giver == demo.CARE_GIVER_A
+    assert created.performed_by == Actor(ActorKind.PATIENT, p.id)
+    assert created.care_giver == demo.CARE_GIVER_A
     # reading the log is itself recorded, and the next read shows it
     assert access_log(db, p).entries[0].operation == "GetAccessLog"
 
@@ -187,9 +196,11 @@ def test_the_access_log_pages_and_keeps_to_one_patient(db: Database) -> None:
         services.get_offers(db.uow(), ctx(demo.EHR_A), commands.GetOffers(p))
     services.get_offers(db.uow(), ctx(demo.EHR_A), commands.GetOffers(q))
     first = access_log(db, p, max_results=2)
-    assert len(first.entries) == 2 and first.continuation_token
+    assert len(first.entries) == 2
+    assert first.continuation_token
     rest = access_log(db, p, max_results=2, continuation_token=first.continuation_token)
-    assert len(rest.entries) == 1 and rest.continuation_token is None
+    assert len(rest.entries) == 1
+    assert rest.continuation_token is None
     # the token of one patient's log does not open another's
     with pytest.raises(InvalidRequest, match="continuationToken"):
         access_log(db, q, max_results=2, continuation_token=first.continuation_token)
@@ -215,9 +226,12 @@ def test_earlier_versions_on_request_released_ones_for_the_citizen(db: Database)
                                interpretation=Interpretation.POSITIVE),)
     set_result(db, replace(lab_result(out.order_id or "", 3), analysis_results=positive))  # held for follow-up
     (citizen,) = services.get_results(db.uow(), ctx(CITIZEN), commands.GetResults(p, include_earlier=True))
-    assert citizen.result is not None and citizen.result.version == 2
+    assert citizen.result is not None
+    assert citizen.result.version == 2
     assert [r.version for r in citizen.earlier] == [1]
     (ehr,) = services.get_results(db.uow(), ctx(demo.EHR_A), commands.GetResults(p, include_earlier=True))
-    assert ehr.result is not None and ehr.result.version == 3 and [r.version for r in ehr.earlier] == [2, 1]
+    assert ehr.result is not None
+    assert ehr.result.version == 3
+    assert [r.version for r in ehr.earlier] == [2, 1]
     (plain,) = services.get_results(db.uow(), ctx(demo.EHR_A), commands.GetResults(p))
     assert plain.earlier == ()

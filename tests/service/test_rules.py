@@ -71,7 +71,8 @@ def open_case(db: Database, order_id: str) -> bool:
 
 
 def test_a_coded_detected_value_without_interpretation_is_held(db: Database) -> None:
-    """Once released at once: the hold looked at the interpretation only."""
+    """A coded "detected" value without an interpretation is held and opens a follow-up case: the hold
+    looks at the value as well as the interpretation."""
     p = new_patient()
     oid = order(db, p, assign(db, p), SamplingMode.HOME_KIT).order_id or ""
     set_result(db, ctng_result(oid, 1, demo.DETECTED, None))  # type: ignore[arg-type]
@@ -84,18 +85,22 @@ def test_a_finding_without_interpretation_is_held_and_an_explicit_negative_is_no
     p, q = new_patient(), new_patient()
     held = order(db, p, assign(db, p), SamplingMode.HOME_KIT).order_id or ""
     set_result(db, ctng_result(held, 1, "ej påvisad", None))  # type: ignore[arg-type]
-    assert citizen_view(db, p)[0].result is None and open_case(db, held)
+    assert citizen_view(db, p)[0].result is None
+    assert open_case(db, held)
     negative = order(db, q, assign(db, q), SamplingMode.HOME_KIT).order_id or ""
     set_result(db, ctng_result(negative, 1, demo.NOT_DETECTED, Interpretation.NEGATIVE))  # type: ignore[arg-type]
     (view,) = citizen_view(db, q)
-    assert view.released_to_patient and view.result is not None and not open_case(db, negative)
+    assert view.released_to_patient
+    assert view.result is not None
+    assert not open_case(db, negative)
 
 
 # ------------------------------------------------------------------ 3. referral codes
 
 
 def test_a_referral_code_of_a_closed_order_is_never_issued_again(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Once unique among open orders only, so a look-up could show another patient's closed order."""
+    """A referral code is unique among all orders, closed ones too: a draw that repeats a cancelled
+    order's code is drawn again, and a look-up by that code finds the cancelled order only."""
     p, q = new_patient(), new_patient()
     first = order(db, p, assign(db, p, "HBA1C"))
     services.cancel_order(db.uow(), ctx(demo.CITIZEN_SERVICE),
@@ -114,7 +119,8 @@ def test_a_referral_code_of_a_closed_order_is_never_issued_again(db: Database, m
 
 
 def test_set_result_comes_from_the_orders_lab(db: Database) -> None:
-    """Once any lab serving the care giver could report on another lab's order."""
+    """Only the order's own lab reports on it: another lab serving the same care giver is refused
+    (NOT_PERMITTED) for results and status reports, and so is the right system naming another lab."""
     p = new_patient()
     oid = order(db, p, assign(db, p, "HBA1C")).order_id or ""  # addressed to LAB1
     as_lab2 = ctx(LAB_2)
@@ -157,11 +163,12 @@ def test_a_status_report_retried_with_a_fresh_event_time_is_a_repeat(db: Databas
     assert retry.info
     with db.uow() as uow:
         stored = uow.orders.get(oid)
-    assert stored is not None and [h.status for h in stored.history].count(OrderStatus.SPECIMEN_COLLECTED) == 1
+    assert stored is not None
+    assert [h.status for h in stored.history].count(OrderStatus.SPECIMEN_COLLECTED) == 1
 
 
 def test_assign_offer_retried_gives_the_same_offer(db: Database) -> None:
-    """Once a retry after VP009 created a second offer."""
+    """An AssignOffer sent again (a retry after VP009) answers with the first offer and creates no second."""
     p = new_patient()
     request = commands.AssignOffer(p, "HBA1C", demo.CARE_GIVER_A, demo.CARE_UNIT_A, STAFF, comment="tack")
     first = services.assign_offer(db.uow(), ctx(demo.EHR_A), request)
@@ -181,13 +188,15 @@ def test_assign_offer_retried_gives_the_same_offer(db: Database) -> None:
 
 
 def test_a_kit_that_is_out_may_come_back_within_its_return_window(db: Database) -> None:
-    """Once housekeeping expired a KIT_SENT order at validTo and the lab's result was refused."""
+    """Housekeeping leaves a KIT_SENT order past validTo while its return window runs, and the lab's
+    result is accepted; after the window the order expires."""
     p = new_patient()
     oid = order(db, p, assign(db, p), SamplingMode.HOME_KIT).order_id or ""
     status(db, oid, OrderStatus.KIT_SENT)
     with db.uow() as uow:
         stored = uow.orders.get(oid)
-    assert stored is not None and stored.kit_return_days == 30
+    assert stored is not None
+    assert stored.kit_return_days == 30
     late = stored.valid_to + timedelta(days=10)  # past validTo, within the 30-day return window
     services.expire_due(db.uow(), late)
     with db.uow() as uow:
@@ -208,22 +217,28 @@ def test_a_kit_that_is_out_may_come_back_within_its_return_window(db: Database) 
 
 
 def test_the_citizen_keeps_seeing_the_released_version_while_a_newer_is_held(db: Database) -> None:
-    """Once a held version 2 hid the released version 1 too."""
+    """While version 2 is held for follow-up, the citizen sees the released version 1 and the journal
+    system sees version 2."""
     p = new_patient()
     oid = order(db, p, assign(db, p), SamplingMode.HOME_KIT).order_id or ""
     set_result(db, ctng_result(oid, 1, demo.NOT_DETECTED, Interpretation.NEGATIVE, ReportStatus.PRELIMINARY))  # type: ignore[arg-type]
     set_result(db, ctng_result(oid, 2, demo.DETECTED, Interpretation.POSITIVE))  # type: ignore[arg-type]
     (view,) = citizen_view(db, p)
-    assert view.released_to_patient and view.result is not None and view.result.version == 1
+    assert view.released_to_patient
+    assert view.result is not None
+    assert view.result.version == 1
     (ehr,) = services.get_results(db.uow(), ctx(demo.EHR_A), commands.GetResults(p))
-    assert ehr.result is not None and ehr.result.version == 2 and ehr.follow_up_required
+    assert ehr.result is not None
+    assert ehr.result.version == 2
+    assert ehr.follow_up_required
 
 
 # ------------------------------------------------------------------ values and withdrawals
 
 
 def test_a_value_keeps_its_digits(db: Database) -> None:
-    """Once 5.0 and 5.00 counted as the same report."""
+    """5.0 and 5.00 are different reports: the same value sent again is a repeat, the other digits a
+    version conflict, and the stored value keeps its digits."""
     p = new_patient()
     oid = order(db, p, assign(db, p, "HBA1C")).order_id or ""
     set_result(db, lab_result(oid, 1, ReportStatus.PRELIMINARY, value="5.0"))
@@ -244,7 +259,8 @@ def test_a_lab_withdraws_a_version_sent_in_error(db: Database) -> None:
         AnalysisResult(demo.HBA1C.code, None, AnalysisStatus.ENTERED_IN_ERROR, comment="fel patient"),))
     assert not set_result(db, withdrawal).info
     (view,) = citizen_view(db, p)
-    assert view.result is not None and view.result.is_withdrawal
+    assert view.result is not None
+    assert view.result.is_withdrawal
     assert view.result.analysis_results[0].value is None
 
 
@@ -329,4 +345,5 @@ def test_an_offer_status_is_not_changed_by_a_read(db: Database) -> None:
     offer_id = assign(db, p, "HBA1C", valid_to=NOW + timedelta(days=1))
     later = ctx(demo.EHR_A, NOW + timedelta(days=2))
     (offer,) = services.get_offers(db.uow(), later, commands.GetOffers(p))
-    assert offer.offer_id == offer_id and offer.status is OfferStatus.EXPIRED
+    assert offer.offer_id == offer_id
+    assert offer.status is OfferStatus.EXPIRED

@@ -65,7 +65,8 @@ def test_set_result_is_idempotent_and_refuses_conflicts(db: Database) -> None:
     assert [v.result.version for v in versions] == [1, 2, 3]  # every version kept
     assert versions[0].result.analysis_results[0].value == Quantity("41", "mmol/mol")
     view = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE), commands.GetResults(p))
-    assert view[0].result is not None and view[0].result.version == 3  # the newest is what readers see
+    assert view[0].result is not None
+    assert view[0].result.version == 3  # the newest is what readers see
 
 
 def test_positive_notifiable_result_waits_for_follow_up(db: Database) -> None:
@@ -79,13 +80,15 @@ def test_positive_notifiable_result_waits_for_follow_up(db: Database) -> None:
     citizen = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE), commands.GetResults(p))
     assert (citizen[0].result, citizen[0].released_to_patient, citizen[0].follow_up_required) == (None, False, False)
     ehr = services.get_results(db.uow(), ctx(demo.EHR_A), commands.GetResults(p))
-    assert ehr[0].result == r and ehr[0].follow_up_required
+    assert ehr[0].result == r
+    assert ehr[0].follow_up_required
     (case,) = [c for c in services.list_follow_ups(db.uow(), FollowUpStatus.OPEN) if c.order_id == oid]
     assert case.care_unit == demo.CARE_UNIT_A
     released = services.close_follow_up(db.uow(), ctx("staff"), case.case_id, STAFF)
     assert released == 1
     citizen = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE), commands.GetResults(p))
-    assert citizen[0].result == r and citizen[0].released_to_patient
+    assert citizen[0].result == r
+    assert citizen[0].released_to_patient
     with pytest.raises(RuleViolation) as e:
         services.close_follow_up(db.uow(), ctx("staff"), case.case_id, STAFF)
     assert e.value.sub_code is SubCode.WRONG_STATE
@@ -113,7 +116,8 @@ def test_create_order_rules(db: Database) -> None:
     assert e.value.sub_code is SubCode.UNKNOWN_ID
     first = order(db, p, offer_id, SamplingMode.HOME_KIT)
     repeat = order(db, p, offer_id, SamplingMode.HOME_KIT)
-    assert repeat.info and (repeat.order_id, repeat.referral_id) == (first.order_id, first.referral_id)
+    assert repeat.info
+    assert (repeat.order_id, repeat.referral_id) == (first.order_id, first.referral_id)
     with pytest.raises(RuleViolation) as e:
         order(db, p, offer_id, SamplingMode.SITE)  # used up
     assert e.value.sub_code is SubCode.WRONG_STATE
@@ -205,7 +209,9 @@ def test_a_failed_write_leaves_nothing_behind(db: Database, monkeypatch: pytest.
     with db.uow() as uow:
         assert uow.orders.open_for_offer(offer_id, SamplingMode.SITE) is None
         offer = uow.offers.get(offer_id)
-        assert offer is not None and offer.orders_placed == 0 and offer.status is OfferStatus.ACTIVE
+        assert offer is not None
+        assert offer.orders_placed == 0
+        assert offer.status is OfferStatus.ACTIVE
 
 
 def test_expiry(db: Database) -> None:
@@ -213,10 +219,12 @@ def test_expiry(db: Database) -> None:
     oid = order(db, p, assign(db, p, "HBA1C")).order_id or ""
     later = NOW + timedelta(days=91)
     offers, orders = services.expire_due(db.uow(), later)
-    assert orders >= 1 and offers >= 1
+    assert orders >= 1
+    assert offers >= 1
     with db.uow() as uow:
         stored = uow.orders.get(oid)
-    assert stored is not None and stored.status is OrderStatus.EXPIRED
+    assert stored is not None
+    assert stored.status is OrderStatus.EXPIRED
     assert services.expire_due(db.uow(), later) == (0, 0)
 
 
@@ -252,7 +260,9 @@ def test_the_citizen_is_never_told_about_follow_up(db: Database) -> None:
     set_result(db, replace(lab_result(oid, 1), analysis_results=(
         AnalysisResult(demo.CHLAMYDIA.code, "Positiv", AnalysisStatus.FINAL, interpretation=Interpretation.POSITIVE),)))
     (citizen,) = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE), commands.GetResults(p))
-    assert citizen.released_to_patient and citizen.result is not None  # IMMEDIATE: released at once
+    # IMMEDIATE: released at once
+    assert citizen.released_to_patient
+    assert citizen.result is not None
     assert citizen.follow_up_required is False  # but the open case is staff business
     (ehr,) = services.get_results(db.uow(), ctx(demo.EHR_A), commands.GetResults(p))
     assert ehr.follow_up_required is True
@@ -263,7 +273,8 @@ def test_replace_all_keeps_other_care_givers_catalogues(db: Database) -> None:
     services.import_catalogue(db.uow(), CallContext.operator(utcnow()), a_only, replace_all=True)
     with db.uow() as uow:
         active = {(d.care_giver, d.offer_code) for d in uow.definitions.list()}
-    assert (demo.CARE_GIVER_A, "HBA1C") in active and (demo.CARE_GIVER_A, "CTNG") not in active
+    assert (demo.CARE_GIVER_A, "HBA1C") in active
+    assert (demo.CARE_GIVER_A, "CTNG") not in active
     assert {(demo.CARE_GIVER_B, "CTNG"), (demo.CARE_GIVER_B, "HBA1C")} <= active
     services.import_catalogue(db.uow(), CallContext.operator(utcnow()), demo.catalogue())  # put the demo catalogue back
 
@@ -275,12 +286,13 @@ def test_housekeeping_is_audited(db: Database) -> None:
     with db.uow() as uow:
         records = [r for r in uow.audit.for_patient(p.id) if r.operation == "Housekeeping"]
         stored = uow.orders.get(oid or "")
-    assert stored is not None and stored.status is OrderStatus.EXPIRED
+    assert stored is not None
+    assert stored.status is OrderStatus.EXPIRED
     assert len(records) == 2  # the order and the offer
 
 
 def test_set_result_reads_the_newest_version_only(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Once, every stored version was loaded on each SetResult: writes slowed as an order's history grew."""
+    """SetResult reads back only the newest stored version, however long the order's history."""
     from service_domain.persistence import results
 
     p = new_patient()

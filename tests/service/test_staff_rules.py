@@ -116,7 +116,8 @@ def test_a_staff_member_sees_only_their_care_giver_and_is_audited(db: Database) 
         commands.CreateOrder(offer_id, p, SamplingMode.SITE))
     assert order.order_id
     seen_by_a = services.patient_view(db.uow(), staff_ctx(a), p)
-    assert [o.offer_id for o in seen_by_a.offers] == [offer_id] and len(seen_by_a.orders) == 1
+    assert [o.offer_id for o in seen_by_a.offers] == [offer_id]
+    assert len(seen_by_a.orders) == 1
     seen_by_b = services.patient_view(db.uow(), staff_ctx(b, demo.CARE_UNIT_B), p)
     assert (seen_by_b.offers, seen_by_b.orders) == ([], [])
     page = services.get_orders(db.uow(), staff_ctx(b, demo.CARE_UNIT_B),
@@ -195,7 +196,8 @@ def test_administrators_manage_their_own_units(db: Database) -> None:
         services.revoke_functions(db.uow(), ctx, admin, demo.CARE_UNIT_A, [F.ADMIN])
     registered = services.register_staff(db.uow(), ctx, f"SE2321000016-R{uuid.uuid4().hex[:6]}", "Ny Person",
                                          demo.CARE_GIVER_B)  # the care giver is the administrator's
-    assert registered.care_giver == demo.CARE_GIVER_A and registered.care_units == (demo.CARE_UNIT_A,)
+    assert registered.care_giver == demo.CARE_GIVER_A
+    assert registered.care_units == (demo.CARE_UNIT_A,)
     assert {m.care_giver for m in services.list_staff(db.uow(), ctx)} == {demo.CARE_GIVER_A}
     with pytest.raises(CallerRefused):  # SAMPLING does not manage staff
         services.list_staff(db.uow(), staff_ctx(member))
@@ -205,7 +207,8 @@ def test_the_catalogue_from_the_staff_web_is_the_administrators_care_giver(db: D
     admin = new_member(db, F.ADMIN)
     ctx = staff_ctx(admin)
     mine = services.export_catalogue(db.uow(), ctx)
-    assert mine and {d.care_giver for d in mine} == {demo.CARE_GIVER_A}
+    assert mine
+    assert {d.care_giver for d in mine} == {demo.CARE_GIVER_A}
     theirs = [d for d in demo.catalogue() if d.care_giver == demo.CARE_GIVER_B]
     with pytest.raises(RuleViolation):
         services.import_catalogue(db.uow(), ctx, theirs)

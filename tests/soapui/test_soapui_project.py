@@ -93,8 +93,12 @@ def test_the_runner_judges_fault_assertions_as_soapui_does() -> None:
         exchange = Exchange(b"", 200, CaseInsensitiveDict(), content, 0.01)
         return replayer.judge("step", {"type": type_id}, exchange).passed
 
-    assert not passes(NOT_FAULT_ID, fault) and passes(NOT_FAULT_ID, answer)  # "Not SOAP Fault"
-    assert passes(FAULT_ID, fault) and not passes(FAULT_ID, answer)  # "SOAP Fault"
+    # the "Not SOAP Fault" assertion
+    assert not passes(NOT_FAULT_ID, fault)
+    assert passes(NOT_FAULT_ID, answer)
+    # the "SOAP Fault" assertion
+    assert passes(FAULT_ID, fault)
+    assert not passes(FAULT_ID, answer)
 
 
 def test_every_interaction_of_the_release_has_an_interface() -> None:
@@ -124,7 +128,8 @@ def test_every_request_in_the_project_follows_the_contract() -> None:
             errors += schema.errors(header)
         assert errors == [], name
         headers = project.headers_of(request)
-        assert headers["x-vp-sender-id"].startswith("SE") and headers["x-vp-instance-id"]
+        assert headers["x-vp-sender-id"].startswith("SE")
+        assert headers["x-vp-instance-id"]
         checked += 1
     assert checked == len(RELEASE) + len(STORY) + len(NEGATIVE)  # a sample per interaction and every test step
 
@@ -151,4 +156,5 @@ def test_the_builder_runs_as_a_script(tmp_path: Path) -> None:
     out = tmp_path / "project.xml"
     done = subprocess.run([sys.executable, "soapui/build_project.py", "--output", str(out)], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and out.read_text(encoding="utf-8") == PROJECT_FILE.read_text(encoding="utf-8")
+    assert done.returncode == 0
+    assert out.read_text(encoding="utf-8") == PROJECT_FILE.read_text(encoding="utf-8")

@@ -93,23 +93,31 @@ def login(client: FlaskClient, hsa_id: str, password: str = PASSWORD) -> Any:
 def test_headers_and_the_development_cookie(client: FlaskClient) -> None:
     r = client.get("/login")
     assert r.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
-    assert "script-src 'self'" in CONTENT_SECURITY_POLICY and "'unsafe-inline'" not in CONTENT_SECURITY_POLICY
-    assert r.headers["X-Frame-Options"] == "DENY" and r.headers["Cache-Control"] == "no-store"
+    assert "script-src 'self'" in CONTENT_SECURITY_POLICY
+    assert "'unsafe-inline'" not in CONTENT_SECURITY_POLICY
+    assert r.headers["X-Frame-Options"] == "DENY"
+    assert r.headers["Cache-Control"] == "no-store"
     cookie = r.headers["Set-Cookie"]
-    assert cookie.startswith("eph-staff-dev=") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert cookie.startswith("eph-staff-dev=")
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
     assert "Secure" not in cookie  # plain HTTP: development only
     secure = client.get("/login", base_url="https://localhost")
     cookie = secure.headers["Set-Cookie"]
-    assert cookie.startswith("__Host-eph-staff=") and "Secure" in cookie and "HttpOnly" in cookie
+    assert cookie.startswith("__Host-eph-staff=")
+    assert "Secure" in cookie
+    assert "HttpOnly" in cookie
     assert secure.headers["Strict-Transport-Security"]
 
 
 def test_every_form_needs_its_csrf_token(client: FlaskClient) -> None:
     r = client.post("/login", data={"hsa_id": "SE2321000016-SSK1", "password": PASSWORD})
-    assert r.status_code == 400 and "Formuläret har gått ut" in r.text
+    assert r.status_code == 400
+    assert "Formuläret har gått ut" in r.text
     assert login(client, "SE2321000016-SSK1").status_code == 302
     r = client.post("/patient", data={"number": "198503172382"})
-    assert r.status_code == 400 and "Formuläret har gått ut" in r.text
+    assert r.status_code == 400
+    assert "Formuläret har gått ut" in r.text
 
 
 def test_the_development_login_is_off_unless_turned_on(db: Database) -> None:
@@ -117,7 +125,8 @@ def test_the_development_login_is_off_unless_turned_on(db: Database) -> None:
     app.config["WTF_CSRF_ENABLED"] = False  # this test is about the switch, not the token
     client = app.test_client()
     page = client.get("/login")
-    assert "Utvecklingsinloggning" not in page.text and 'type="password"' not in page.text
+    assert "Utvecklingsinloggning" not in page.text
+    assert 'type="password"' not in page.text
     r = client.post("/login", data={"hsa_id": "SE2321000016-SSK1", "password": PASSWORD})
     assert r.status_code == 404
 
@@ -129,7 +138,8 @@ def test_idle_sessions_end_and_logging_out_ends_the_session_for_good(client: Fla
     assert client.get("/").status_code == 200  # each request starts the idle time anew
     clock.offset = timedelta(minutes=14 + 16)
     r = client.get("/")
-    assert r.status_code == 302 and r.headers["Location"].startswith("/login")
+    assert r.status_code == 302
+    assert r.headers["Location"].startswith("/login")
 
     assert login(client, "SE2321000016-SSK1").status_code == 302
     token = client.get_cookie("eph-staff-dev")
@@ -153,7 +163,8 @@ def test_failed_logins_are_throttled(client: FlaskClient, db: Database) -> None:
     for _ in range(5):
         assert login(client, account, "wrong password").status_code == 401
     r = login(client, account)  # the right password, too late
-    assert r.status_code == 429 and "För många misslyckade inloggningar" in r.text
+    assert r.status_code == 429
+    assert "För många misslyckade inloggningar" in r.text
     assert login(client, "SE2321000016-ADM1").status_code == 302  # another account is not held up
 
 
@@ -164,7 +175,8 @@ def test_functions_are_checked_on_every_page(client: FlaskClient) -> None:
     assert client.get("/sampling").status_code == 200
     for path in ("/followup", "/review", "/admin/staff", "/admin/catalogue"):
         r = client.get(path)
-        assert r.status_code == 403 and "Ingen behörighet" in r.text, path
+        assert r.status_code == 403, path
+        assert "Ingen behörighet" in r.text, path
 
 
 def test_errors_are_swedish_pages_and_the_log_holds_no_data(
@@ -179,11 +191,15 @@ def test_errors_are_swedish_pages_and_the_log_holds_no_data(
     monkeypatch.setattr(services, "patient_view", broken)
     with caplog.at_level(logging.INFO):
         r = client.get("/patient")
-    assert r.status_code == 500 and "Något gick fel" in r.text and "Traceback" not in r.text
-    assert "RuntimeError" in caplog.text and demo.DEMO_PATIENTS["A1"] not in caplog.text
+    assert r.status_code == 500
+    assert "Något gick fel" in r.text
+    assert "Traceback" not in r.text
+    assert "RuntimeError" in caplog.text
+    assert demo.DEMO_PATIENTS["A1"] not in caplog.text
     assert client.get("/no/such/page").status_code == 404
     r = client.post("/patient", data={"csrf_token": csrf(client, "/sampling"), "number": "19850317-2383"})
-    assert r.status_code == 400 and "inte ett giltigt personnummer" in r.text
+    assert r.status_code == 400
+    assert "inte ett giltigt personnummer" in r.text
 
 
 def test_catalogue_administration(client: FlaskClient) -> None:
@@ -195,23 +211,27 @@ def test_catalogue_administration(client: FlaskClient) -> None:
         "performing_lab": demo.LAB_A, "active": "y",
     }
     r = client.post("/admin/catalogue/new", data={**form, "csrf_token": csrf(client, "/admin/catalogue/new")})
-    assert r.status_code == 400 and "Ange ett heltal från 1 till 3650" in r.text
+    assert r.status_code == 400
+    assert "Ange ett heltal från 1 till 3650" in r.text
     r = client.post("/admin/catalogue/new", data={**form, "validity_days": "30",
                                                   "csrf_token": csrf(client, "/admin/catalogue/new")})
     assert r.status_code == 302
     listing = client.get("/admin/catalogue").text
-    assert code in listing and "Testerbjudande" in listing
+    assert code in listing
+    assert "Testerbjudande" in listing
     r = client.post(f"/admin/catalogue/{code}/active", data={"csrf_token": csrf(client, "/admin/catalogue")})
     assert r.status_code == 302
     exported = yaml.safe_load(client.get("/admin/catalogue/export").text)
     entry = next(e for e in exported["offerDefinitions"] if e["offerCode"] == code)
-    assert entry["active"] is False and {e["careGiverHSAId"] for e in exported["offerDefinitions"]} == {demo.CARE_GIVER_A}
+    assert entry["active"] is False
+    assert {e["careGiverHSAId"] for e in exported["offerDefinitions"]} == {demo.CARE_GIVER_A}
     foreign = {"offerDefinitions": [dict(entry, careGiverHSAId=demo.CARE_GIVER_B)]}
     r = client.post("/admin/catalogue/import", data={
         "csrf_token": csrf(client, "/admin/catalogue"),
         "document": (io.BytesIO(yaml.safe_dump(foreign).encode()), "sortiment.yaml"),
     }, content_type="multipart/form-data")
-    assert r.status_code == 400 and "hör till en annan vårdgivare" in r.text
+    assert r.status_code == 400
+    assert "hör till en annan vårdgivare" in r.text
     entry["active"] = True
     r = client.post("/admin/catalogue/import", data={
         "csrf_token": csrf(client, "/admin/catalogue"),
@@ -237,9 +257,12 @@ def test_results_held_for_review_are_released_from_the_review_queue(client: Flas
         ))))
     login(client, "SE2321000016-SSK2")
     queue = client.get("/review").text
-    assert order.referral_id in queue and p.id not in queue and p.id[:8] not in queue
+    assert order.referral_id in queue
+    assert p.id not in queue
+    assert p.id[:8] not in queue
     page = client.get(f"/review/{order.order_id}").text
-    assert "48 mmol/mol" in page and "Inte släppt till patienten" in page
+    assert "48 mmol/mol" in page
+    assert "Inte släppt till patienten" in page
     r = client.post(f"/review/{order.order_id}/release", data={"csrf_token": csrf(client, f"/review/{order.order_id}")})
     assert r.status_code == 302
     assert order.referral_id not in client.get("/review").text

@@ -71,7 +71,8 @@ def place(db: Database, code: str = "CTNG", lab: str = demo.LAB_A3, sampled: boo
                                                        Actor(ActorKind.STAFF, "SE2321000016-ST01")))
     order = services.create_order(db.uow(), commands.CallContext("x", demo.CITIZEN_SERVICE, utcnow()),
                                   commands.CreateOrder(offer.offer_id or "", p, SamplingMode.SITE, performing_lab=lab))
-    assert order.order_id and order.referral_id
+    assert order.order_id
+    assert order.referral_id
     if sampled:
         services.set_order_status(
             db.uow(), commands.CallContext("x", demo.SAMPLING_A, utcnow()),
@@ -128,13 +129,17 @@ def test_only_results_staff_see_the_worklist_and_it_shows_no_identity(client: Fl
     order_id, referral, p = place(db)
     connected_id, connected_referral, _ = place(db, lab=demo.LAB_A)
     page = client.get("/results")
-    assert page.status_code == 200 and 'aria-current="page">Provsvar' in page.text
-    assert referral in page.text and connected_referral not in page.text
-    assert p.id not in page.text and p.id[:8] not in page.text
+    assert page.status_code == 200
+    assert 'aria-current="page">Provsvar' in page.text
+    assert referral in page.text
+    assert connected_referral not in page.text
+    assert p.id not in page.text
+    assert p.id[:8] not in page.text
     assert client.get(f"/results/{connected_id}").status_code == 403  # its lab system sends the result
     other = client.application.test_client()
     login(other, "SE2321000016-SSK1")  # ASSIGN and SAMPLING
-    assert other.get("/results").status_code == 403 and other.get(f"/results/{order_id}").status_code == 403
+    assert other.get("/results").status_code == 403
+    assert other.get(f"/results/{order_id}").status_code == 403
     assert "Provsvar" not in other.get("/").text
 
 
@@ -142,23 +147,30 @@ def test_the_worklist_search_finds_an_order_by_referral_code(client: FlaskClient
     order_id, referral, _ = place(db, sampled=False)
     assert client.post("/results", data={"referral": referral}).status_code == 400  # no CSRF token
     r = client.post("/results", data={"csrf_token": csrf(client, "/results"), "referral": f" {referral.lower()} "})
-    assert r.status_code == 302 and r.headers["Location"] == f"/results/{order_id}"
+    assert r.status_code == 302
+    assert r.headers["Location"] == f"/results/{order_id}"
     r = client.post("/results", data={"csrf_token": csrf(client, "/results"), "referral": "XXXXXXXX"})
-    assert r.status_code == 400 and "Ingen beställning med den remisskoden" in r.text
+    assert r.status_code == 400
+    assert "Ingen beställning med den remisskoden" in r.text
 
 
 def test_a_positive_chlamydia_result_goes_to_follow_up(client: FlaskClient, db: Database) -> None:
     order_id, referral, p = place(db)
     page = client.get(f"/results/{order_id}").text
     assert p.id[:8] in page  # the opened order shows the patient: check it against the lab's report
-    assert "Påvisad" in page and "Ej påvisad" in page and checked(page, "a1-kind", "coded")
+    assert "Påvisad" in page
+    assert "Ej påvisad" in page
+    assert checked(page, "a1-kind", "coded")
     with db.uow() as uow:
         assert [r.operation for r in uow.audit.for_patient(p.id) if r.actor_id == RESULTS] == ["ResultOrder"]
     assert client.post(f"/results/{order_id}", data={**ctng_form(client, order_id), "csrf_token": ""}).status_code == 400
     r = client.post(f"/results/{order_id}", data=ctng_form(client, order_id, **{"a1-comment": "Svar per telefon"}))
-    assert r.status_code == 302 and r.headers["Location"] == f"/results/{order_id}?sparad=1"
+    assert r.status_code == 302
+    assert r.headers["Location"] == f"/results/{order_id}?sparad=1"
     page = client.get(r.headers["Location"]).text
-    assert "Version 1 är sparad." in page and "kön Uppföljning" in page and 'href="/followup"' in page
+    assert "Version 1 är sparad." in page
+    assert "kön Uppföljning" in page
+    assert 'href="/followup"' in page
     (version,) = stored(db, order_id)
     result = version.result
     assert (result.version, result.report_status, result.performing_lab) == (1, ReportStatus.FINAL, demo.LAB_A3)
@@ -183,22 +195,28 @@ def test_a_notifiable_finding_needs_an_interpretation_that_fits_it(client: Flask
     assert r.status_code == 400
     assert "kan inte bedömas som negativt" in error_of(r.text, "a1-interpretation")
     assert "släpps direkt bara när bedömningen är Negativ" in error_of(r.text, "a2-interpretation")
-    assert "Svaret är inte sparat." in r.text and 'href="#a2-interpretation"' in r.text  # a summary that leads there
+    assert "Svaret är inte sparat." in r.text
+    assert 'href="#a2-interpretation"' in r.text  # a summary that leads there
     # what was typed is kept
-    assert re.search(rf'<option selected value="{re.escape(DETECTED)}">', r.text) and re.search(r">\s*skrivet</textarea>", r.text)
+    assert re.search(rf'<option selected value="{re.escape(DETECTED)}">', r.text)
+    assert re.search(r">\s*skrivet</textarea>", r.text)
     assert stored(db, order_id) == []
 
 
 def test_a_quantity_with_its_unit_and_reference_interval(client: FlaskClient, db: Database) -> None:
     order_id, _, p = place(db, "HBA1C")
     r = client.post(f"/results/{order_id}", data=hba1c_form(client, order_id, **{"a1-unit": "mmol / mol"}))
-    assert r.status_code == 400 and "inte skriven i UCUM" in error_of(r.text, "a1-unit")  # the service's check
-    assert 'value="48,0"' in r.text and 'value="mmol / mol"' in r.text
+    assert r.status_code == 400
+    assert "inte skriven i UCUM" in error_of(r.text, "a1-unit")  # the service's check
+    assert 'value="48,0"' in r.text
+    assert 'value="mmol / mol"' in r.text
     r = client.post(f"/results/{order_id}", data=hba1c_form(client, order_id, **{"a1-value": "1e3", "a1-ref_high": "x"}))
-    assert r.status_code == 400 and "Skriv ett tal" in error_of(r.text, "a1-value")
+    assert r.status_code == 400
+    assert "Skriv ett tal" in error_of(r.text, "a1-value")
     assert "Skriv ett tal" in error_of(r.text, "a1-ref_high")
     r = client.post(f"/results/{order_id}", data=hba1c_form(client, order_id, **{"a1-ref_low": "50"}))
-    assert r.status_code == 400 and "högsta värdet är lägre" in error_of(r.text, "a1-ref_high")  # the service's check
+    assert r.status_code == 400
+    assert "högsta värdet är lägre" in error_of(r.text, "a1-ref_high")  # the service's check
     r = client.post(f"/results/{order_id}", data=hba1c_form(client, order_id))
     assert r.status_code == 302
     (version,) = stored(db, order_id)
@@ -207,7 +225,9 @@ def test_a_quantity_with_its_unit_and_reference_interval(client: FlaskClient, db
     assert a.reference_interval == Interval(Bound("27", "mmol/mol"), Bound("42", "mmol/mol"))  # the value's unit
     assert version.released  # HbA1c is released at once
     page = client.get(r.headers["Location"]).text
-    assert "48,0 mmol/mol" in page and "27–42 mmol/mol" in page and "släppt till patienten" in page
+    assert "48,0 mmol/mol" in page
+    assert "27–42 mmol/mol" in page
+    assert "släppt till patienten" in page
     # the patient page shows it the same way
     patient = client.application.test_client()
     login(patient, RESULTS)
@@ -222,7 +242,9 @@ def test_a_result_released_after_review_goes_to_the_review_queue(client: FlaskCl
     order_id, referral, _ = place(db, "HBA1C-REVIEW")
     r = client.post(f"/results/{order_id}", data=hba1c_form(client, order_id))
     page = client.get(r.headers["Location"]).text
-    assert "kön Granskning" in page and 'href="/review"' in page and "Väntar på granskning" in page
+    assert "kön Granskning" in page
+    assert 'href="/review"' in page
+    assert "Väntar på granskning" in page
     assert referral in client.get("/review").text
 
 
@@ -234,16 +256,20 @@ def test_a_limit_a_text_and_cannot_be_done(client: FlaskClient, db: Database) ->
         "a2-kind": "none"}))
     assert r.status_code == 302
     (v1,) = stored(db, order_id)
-    assert v1.result.report_status is ReportStatus.PRELIMINARY and len(v1.result.analysis_results) == 1
+    assert v1.result.report_status is ReportStatus.PRELIMINARY
+    assert len(v1.result.analysis_results) == 1
     (a,) = v1.result.analysis_results
     assert a.status is AnalysisStatus.PRELIMINARY
     assert a.value == Interval(high=Bound("0.5", "10*3{copies}/mL", inclusive=False))
     page = client.get(f"/results/{order_id}").text
     assert "&lt; 0,5 10*3{copies}/mL" in page
-    assert checked(page, "a2-kind", "none") and checked(page, "a1-kind", "interval")  # the form starts from it
+    # the form starts from it
+    assert checked(page, "a2-kind", "none")
+    assert checked(page, "a1-kind", "interval")
     # a final result answers every analysis
     r = client.post(f"/results/{order_id}", data=ctng_form(client, order_id, based_on="1", **{"a2-kind": "none"}))
-    assert r.status_code == 400 and "Ett slutligt svar har ett svar för varje analys" in error_of(r.text, "a2-kind")
+    assert r.status_code == 400
+    assert "Ett slutligt svar har ett svar för varje analys" in error_of(r.text, "a2-kind")
     r = client.post(f"/results/{order_id}", data=ctng_form(client, order_id, based_on="1", **{
         "a1-kind": "text", "a1-text": "Svagt positiv, ny provtagning rekommenderas", "a1-interpretation": "INCONCLUSIVE",
         "a2-kind": "not_done", "a2-comment": "För lite material"}))
@@ -259,14 +285,19 @@ def test_a_correction_is_a_new_version_and_a_stale_form_saves_nothing(client: Fl
     order_id, _, _ = place(db, "HBA1C")
     client.post(f"/results/{order_id}", data=hba1c_form(client, order_id))
     page = client.get(f"/results/{order_id}").text
-    assert "Rätta svaret (version 2)" in page and 'value="48,0"' in page  # starts from the newest version
+    # starts from the newest version
+    assert "Rätta svaret (version 2)" in page
+    assert 'value="48,0"' in page
     assert 'name="report"' not in page  # a change to a final result is a correction
     r = client.post(f"/results/{order_id}", data=hba1c_form(client, order_id, **{"a1-value": "46"}))  # based on 0
-    assert r.status_code == 409 and "Under tiden har någon annan sparat" in r.text and 'value="46"' in r.text
+    assert r.status_code == 409
+    assert "Under tiden har någon annan sparat" in r.text
+    assert 'value="46"' in r.text
     assert len(stored(db, order_id)) == 1
     r = client.post(f"/results/{order_id}", data=hba1c_form(client, order_id, based_on="1", **{
         "a1-value": "46", "a1-interpretation": "HIGH"}))
-    assert r.status_code == 302 and r.headers["Location"].endswith("sparad=2")
+    assert r.status_code == 302
+    assert r.headers["Location"].endswith("sparad=2")
     versions = stored(db, order_id)
     assert [v.result.report_status for v in versions] == [ReportStatus.FINAL, ReportStatus.CORRECTED]
     assert versions[1].result.analysis_results[0].value == Quantity("46", "mmol/mol")
@@ -277,20 +308,25 @@ def test_a_version_sent_in_error_is_withdrawn(client: FlaskClient, db: Database)
     client.post(f"/results/{order_id}", data=hba1c_form(client, order_id))
     path = f"/results/{order_id}/withdraw"
     r = client.post(path, data={"csrf_token": csrf(client, f"/results/{order_id}"), "version": "1", "comment": "Fel patient"})
-    assert r.status_code == 400 and "Bekräfta" in error_of(r.text, "confirm")
+    assert r.status_code == 400
+    assert "Bekräfta" in error_of(r.text, "confirm")
     assert client.post(path, data={"version": "1", "comment": "x", "confirm": "y"}).status_code == 400  # no CSRF token
     r = client.post(path, data={"csrf_token": csrf(client, f"/results/{order_id}"), "version": "1",
                                 "comment": "Svaret hörde till en annan patient", "confirm": "y"})
-    assert r.status_code == 302 and r.headers["Location"].endswith("sparad=2")
+    assert r.status_code == 302
+    assert r.headers["Location"].endswith("sparad=2")
     newest = stored(db, order_id)[-1].result
-    assert newest.is_withdrawal and newest.report_status is ReportStatus.CORRECTED
+    assert newest.is_withdrawal
+    assert newest.report_status is ReportStatus.CORRECTED
     assert newest.comment == "Svaret hörde till en annan patient"
     page = client.get(r.headers["Location"]).text
-    assert "återkallelse" in page and "Återkallat (registrerades av misstag)" in page
+    assert "återkallelse" in page
+    assert "Återkallat (registrerades av misstag)" in page
     assert "Återkalla version 2" not in page  # a withdrawal is not withdrawn
     citizen = services.get_results(db.uow(), commands.CallContext("x", demo.CITIZEN_SERVICE, utcnow()),
                                    commands.GetResults(p))
-    assert citizen[0].result is not None and citizen[0].result.is_withdrawal
+    assert citizen[0].result is not None
+    assert citizen[0].result.is_withdrawal
 
 
 def test_decimals_are_written_as_the_contract_writes_them() -> None:

@@ -11,7 +11,7 @@ from service_domain.errors import InvalidRequest
 
 @pytest.mark.parametrize("value", ["20260329020000", "20260329023000", "20260329025959"])
 def test_a_time_the_clock_skips_in_spring_is_refused(value: str) -> None:
-    """Once 02:30 on the spring-forward night was stored and read back as 03:30."""
+    """A local time in the hour skipped on the spring-forward night is refused, not moved to 03:xx."""
     with pytest.raises(InvalidRequest, match="does not exist"):
         timestamp(value, "eventTime")
 

@@ -34,7 +34,8 @@ def test_luhn_digit_of_the_tax_agency_test_number() -> None:
 def test_valid_personnummer(number: str) -> None:
     pid = parse(number)
     assert pid == PersonId(number, PERSONNUMMER)
-    assert pid.is_national and not pid.is_samordningsnummer
+    assert pid.is_national
+    assert not pid.is_samordningsnummer
 
 
 @pytest.mark.parametrize("last", [d for d in "0123456789" if d != "2"])
@@ -117,7 +118,9 @@ def test_a_reservnummer_needs_its_type_configured() -> None:
         parse("991981000010", STOCKHOLM_RESERVE)
     pid = parse("991981000010", STOCKHOLM_RESERVE, reserve_types={STOCKHOLM_RESERVE: r"99[0-9]{10}"})
     assert pid == PersonId("991981000010", STOCKHOLM_RESERVE)
-    assert not pid.is_national and pid.birth_date is None and pid.age_on(TODAY) is None
+    assert not pid.is_national
+    assert pid.birth_date is None
+    assert pid.age_on(TODAY) is None
 
 
 def test_a_reservnummer_follows_its_pattern_and_is_not_luhn_checked() -> None:
@@ -211,7 +214,8 @@ def test_luhn_digit_agrees_with_the_luhn_test_for_every_nine_digit_prefix_of_a_s
     for n in range(0, 10**9, 7_654_321):
         nine = f"{n:09d}"
         digit = luhn_check_digit(nine)
-        assert 0 <= digit <= 9 and luhn_valid(nine + str(digit)), nine
+        assert 0 <= digit <= 9, nine
+        assert luhn_valid(nine + str(digit)), nine
         assert not any(luhn_valid(nine + str(other)) for other in range(10) if other != digit)
 
 
@@ -225,7 +229,8 @@ def test_samordningsnummer_on_the_first_and_the_31st_of_a_month(day: int) -> Non
     number = with_check_digit(f"198501{60 + day}123")
     pid = parse(number, SAMORDNINGSNUMMER)
     assert pid.birth_date == date(1985, 1, day)
-    assert pid.age_on(date(2026, 1, day)) == 41 and pid.age_on(date(2026, 1, day) - timedelta(days=1)) == 40
+    assert pid.age_on(date(2026, 1, day)) == 41
+    assert pid.age_on(date(2026, 1, day) - timedelta(days=1)) == 40
     assert national_type_of(number) == SAMORDNINGSNUMMER
 
 
@@ -295,7 +300,9 @@ def test_the_national_types_are_the_published_oids() -> None:
     assert parse("191212121212", "1.2.752.129.2.1.3.1").is_national
     samordning = with_check_digit("19850367123")
     pid = parse(samordning, "1.2.752.129.2.1.3.3")
-    assert pid.is_national and pid.is_samordningsnummer and pid.birth_date == date(1985, 3, 7)
+    assert pid.is_national
+    assert pid.is_samordningsnummer
+    assert pid.birth_date == date(1985, 3, 7)
     assert not PersonId("191212121212", "1.2.752.129.2.1.3.1").is_samordningsnummer
 
 

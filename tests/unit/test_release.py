@@ -79,7 +79,7 @@ def test_decide(
 
 
 def test_a_coded_positive_value_is_held_whatever_its_interpretation() -> None:
-    """Once, a chlamydia result with a coded "detected" value and no interpretation was released at once."""
+    """A coded "detected" value is held for follow-up whether its interpretation is missing or negative."""
     for interpretation in (None, NEG):
         r = result(analysis(0, interpretation, DETECTED))
         d = decide(R.AFTER_FOLLOW_UP_IF_POSITIVE, True, r, False, positives)

@@ -68,7 +68,8 @@ def test_exact_wins_over_the_tree_and_the_default() -> None:
 
 def test_validity_edges_are_inclusive() -> None:
     t = table(routing(store.empty(), "SE2321000016-CU01"))
-    assert urls(t, "SE2321000016-CU01", START) and urls(t, "SE2321000016-CU01", END)
+    assert urls(t, "SE2321000016-CU01", START)
+    assert urls(t, "SE2321000016-CU01", END)
     assert urls(t, "SE2321000016-CU01", START - timedelta(seconds=1)) == []  # not yet valid
     assert urls(t, "SE2321000016-CU01", END + timedelta(seconds=1)) == []  # expired
 
@@ -164,7 +165,8 @@ def test_tree_climbing_can_be_off_for_a_contract() -> None:
 def test_default_routing_by_care_giver_and_care_unit() -> None:
     assert default_routing_parts("VG1#VE1", "#") == ["VE1", "VG1"]
     assert default_routing_parts("VG1#VG1", "#") == ["VG1"]
-    assert default_routing_parts("VG1", "#") is None and default_routing_parts("VG1#VE1", "") is None
+    assert default_routing_parts("VG1", "#") is None
+    assert default_routing_parts("VG1#VE1", "") is None
     cat = routing(store.empty(), "SE2321000016-CG01", "http://producer/care-giver")
     cat = routing(cat, "*", "http://producer/default", contract="urn:other:1")
     cat = grant(cat, "SE2321000016-LAB1", "SE2321000016-CG01")
@@ -192,7 +194,8 @@ def test_a_tak_export_with_every_entity_kind_loads_unchanged() -> None:
     assert cat.authorizations[2].valid_from == datetime(2026, 5, 31, 22, 0, tzinfo=UTC)  # +0200 read right
     t = RoutingTable.build(cat)
     (route,) = t.find_routes(K, "SE5565594230-EPH", NOW)
-    assert route.url.endswith("/GetOrders/1/rivtabp21") and route.profile == "RIVTABP21"
+    assert route.url.endswith("/GetOrders/1/rivtabp21")
+    assert route.profile == "RIVTABP21"
     (record,) = t.addressees("SE2321000016-LAB1", K, NOW)
     assert record.filters == (("urn:riv:clinicalprocess:activity:selfsampling", ("LAB", "HOME_KIT")),)
 

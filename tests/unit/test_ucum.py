@@ -248,12 +248,14 @@ def test_the_whole_message(text: str, message: str) -> None:
 @pytest.mark.parametrize("digit", "0123456789")
 def test_every_digit_counts_as_a_digit(digit: str) -> None:
     # digits after a symbol are its exponent, so no second (signed) one may follow
-    assert is_ucum(f"m{digit}") and is_ucum(f"m{digit}{{x}}")
+    assert is_ucum(f"m{digit}")
+    assert is_ucum(f"m{digit}{{x}}")
     with pytest.raises(InvalidUnit) as refused:
         check_unit(f"m{digit}-1")
     assert str(refused.value) == "position 3: a unit takes only one exponent"
     # a run of digits is a number, and a symbol may not start with one
-    assert is_ucum(f"{digit}{digit}/L") and is_ucum(f"m-{digit}")
+    assert is_ucum(f"{digit}{digit}/L")
+    assert is_ucum(f"m-{digit}")
     with pytest.raises(InvalidUnit, match="^position 1: unit symbol starts with a digit"):
         check_unit(f"{digit}m")
 
