@@ -69,7 +69,6 @@ def cmd_catalog_export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-
 def add_parsers(sub: Any) -> None:
     cat = sub.add_parser("catalog", help="offer catalogue").add_subparsers(dest="catalog_command", required=True)
     imp = cat.add_parser("import", help="import a catalogue document (YAML or JSON), all or nothing")
@@ -81,4 +80,3 @@ def add_parsers(sub: Any) -> None:
     exp.add_argument("--format", choices=["yaml", "json"], default="yaml")
     exp.add_argument("-o", "--output")
     exp.set_defaults(func=cmd_catalog_export)
-

@@ -45,7 +45,6 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-
 def add_parsers(sub: Any) -> None:
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="create or migrate the schema").set_defaults(func=cmd_db_upgrade)
@@ -53,4 +52,3 @@ def add_parsers(sub: Any) -> None:
     seed = sub.add_parser("seed-demo", help="load the demo data")
     seed.add_argument("--if-empty", action="store_true", help="only when the database holds no data yet")
     seed.set_defaults(func=cmd_seed_demo)
-

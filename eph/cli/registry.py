@@ -84,7 +84,6 @@ def cmd_reservnummer_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-
 def add_parsers(sub: Any) -> None:
     systems = sub.add_parser("systems", help="connected systems").add_subparsers(dest="systems_command", required=True)
     systems.add_parser("list").set_defaults(func=cmd_systems_list)
@@ -130,4 +129,3 @@ def add_parsers(sub: Any) -> None:
     ra.add_argument("--name", required=True)
     ra.add_argument("--pattern", help="the regional format as a regular expression (default: 1-32 letters and digits)")
     ra.set_defaults(func=cmd_reservnummer_add)
-

@@ -46,7 +46,6 @@ def cmd_housekeeping(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-
 def add_parsers(sub: Any) -> None:
     fu = sub.add_parser("followup", help="follow-up of positive notifiable results").add_subparsers(
         dest="followup_command", required=True
@@ -67,4 +66,3 @@ def add_parsers(sub: Any) -> None:
     rel.set_defaults(func=cmd_results_release)
 
     sub.add_parser("housekeeping", help="expire what is past validTo").set_defaults(func=cmd_housekeeping)
-

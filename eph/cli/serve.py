@@ -71,7 +71,6 @@ def serve_all(settings: Settings) -> int:
     return max(p.returncode or 0 for p in procs)
 
 
-
 def add_parsers(sub: Any) -> None:
     certs = sub.add_parser("certs", help="the development PKI").add_subparsers(dest="certs_command", required=True)
     certs.add_parser("init", help="make the development CA and certificates that are missing (EPH_CERTS_DIR)").set_defaults(
@@ -84,4 +83,3 @@ def add_parsers(sub: Any) -> None:
                        "127.0.0.1:8080; staff web: EPH_STAFF_BIND, 127.0.0.1:8082; citizen web: "
                        "EPH_CITIZEN_WEB_BIND, 127.0.0.1:8083)")
     serve.set_defaults(func=cmd_serve)
-

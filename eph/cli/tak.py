@@ -163,7 +163,6 @@ def cmd_tak_reload(args: argparse.Namespace, settings: Settings) -> int:
     return 1
 
 
-
 def add_parsers(sub: Any) -> None:
     tak = sub.add_parser("tak", help="the platform's routing catalogue").add_subparsers(dest="tak_command", required=True)
     ti = tak.add_parser("import", help="load a TAK published-version JSON document (replaces the catalogue; all or nothing)")
@@ -202,4 +201,3 @@ def add_parsers(sub: Any) -> None:
     tre = tak.add_parser("reload", help="make the running platform re-read the catalogue")
     tre.add_argument("--platform", default=f"http://{os.environ.get('EPH_PLATFORM_BIND', '127.0.0.1:8080')}")
     tre.set_defaults(func=cmd_tak_reload)
-

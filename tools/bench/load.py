@@ -55,7 +55,6 @@ from tools.bench.scale import lab_tokens
 
 T = TypeVar("T")
 
-CORE = "urn:riv:clinicalprocess:activity:selfsampling:1"
 INSTANCE = "eph-vp-dev"  # the platform's default instance id (callers on loopback name it)
 
 # the share of each kind of call in the mix
@@ -363,4 +362,3 @@ def _own_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     if "error" in done:
         raise done["error"]
     return done["value"]
-

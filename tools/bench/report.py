@@ -183,7 +183,6 @@ def charts(results: dict[str, Case], folder: Path) -> None:
         plt.close(fig)
 
 
-
 def rerender(path: Path, doc: Path) -> int:
     """The tables and the charts of a run recorded as JSON (a table's layout changed, say)."""
     data = json.loads(path.read_text())

@@ -200,7 +200,6 @@ def main() -> int:
     return 0 if report[-1]["met"] else 1
 
 
-
 def _one_answer(pki: Any, port: int, data: Inputs) -> bytes:
     import requests
 
@@ -212,7 +211,6 @@ def _one_answer(pki: Any, port: int, data: Inputs) -> bytes:
                    headers={"Content-Type": "text/xml", "x-rivta-original-serviceconsumer-hsaid": demo.LAB_A2})
         r.raise_for_status()
         return r.content
-
 
 
 if __name__ == "__main__":
