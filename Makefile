@@ -49,7 +49,7 @@ postgres:
 # tests/conftest.py); a PostgreSQL that cannot be reached fails its tests.
 test: $(STAMP) sysdeps postgres
 	$(BIN)/ruff check .
-	$(BIN)/mypy contracts service_domain producers routing consumers eph staff_web
+	$(BIN)/mypy contracts service_domain producers routing consumers eph staff_web tools
 	EPH_TEST_POSTGRES=1 $(BIN)/pytest -q
 
 # The fast loop: lint, types, and the unit, service and contract tests on SQLite. It needs the
@@ -57,7 +57,7 @@ test: $(STAMP) sysdeps postgres
 # server (EPH_TEST_POSTGRES is cleared, so the service tests do not take PostgreSQL).
 check: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy contracts service_domain producers routing consumers eph staff_web
+	$(BIN)/mypy contracts service_domain producers routing consumers eph staff_web tools
 	EPH_TEST_POSTGRES= $(BIN)/pytest -q -m "not sysdeps and not postgres" tests/unit tests/service tests/contract
 
 # The real service and the platform measured in one run (docs/performance.md): JSON in
@@ -76,7 +76,7 @@ benchdeps:
 
 BENCH_ARGS ?=
 bench: $(BENCH_STAMP) benchdeps postgres
-	$(BIN)/python -m tests.bench.run --readme $(BENCH_ARGS)
+	$(BIN)/python -m tools.bench.run --docs $(BENCH_ARGS)
 
 # Two service and two platform nodes on one PostgreSQL database behind HAProxy (docs/scaleout.md):
 # systems call http://127.0.0.1:8180, the platform nodes reach the service at https://127.0.0.1:8181.
@@ -85,20 +85,20 @@ SCALEOUT_ARGS ?=
 scaleout: $(STAMP) benchdeps postgres
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(SCALEOUT_DB)'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres $(SCALEOUT_DB)
-	EPH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/$(SCALEOUT_DB) $(BIN)/eph scaleout $(SCALEOUT_ARGS)
+	EPH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/$(SCALEOUT_DB) $(BIN)/python -m tools.scaleout $(SCALEOUT_ARGS)
 
 # A long mixed load through the platform at a fixed rate (docs/soak.md): 10 minutes at 200 calls/s
 # unless SOAK_ARGS says otherwise (SOAK_ARGS="--minutes 1"); JSON and Markdown in bench-results/,
 # the section and a p99 chart into docs/. The load is Python (every call's outcome is kept): no wrk.
 SOAK_ARGS ?=
 soak: $(BENCH_STAMP) postgres
-	$(BIN)/python -m tests.bench.soak --docs $(SOAK_ARGS)
+	$(BIN)/python -m tools.bench.soak --docs $(SOAK_ARGS)
 
 # Faults under that load (docs/soak.md): a service worker killed, the database restarted (a
 # PostgreSQL cluster of the run's own, never the shared one), then every write accounted for.
 FAULTS_ARGS ?=
 faults: $(BENCH_STAMP)
-	$(BIN)/python -m tests.bench.faults --docs $(FAULTS_ARGS)
+	$(BIN)/python -m tools.bench.faults --docs $(FAULTS_ARGS)
 
 # Mutation testing of the rule modules against the fast tests (docs/mutation.md); not part of
 # `make test`, as it takes long. MUTATION_ARGS, e.g. `--reuse`, `--tables-only access`, `--jobs 1`.
@@ -109,11 +109,11 @@ $(MUTATION_STAMP): $(STAMP)
 
 MUTATION_ARGS ?=
 mutation: $(MUTATION_STAMP)
-	$(BIN)/python -m tests.mutation.run $(MUTATION_ARGS)
+	$(BIN)/python -m tools.mutation.run $(MUTATION_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy contracts service_domain producers routing consumers eph staff_web
+	$(BIN)/mypy contracts service_domain producers routing consumers eph staff_web tools
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

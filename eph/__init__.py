@@ -1,1 +1,2 @@
-"""Entry points: the ``eph`` command, configuration and the servers (the composition root)."""
+"""Entry points: the ``eph`` command (``eph.cli``), configuration, the servers and the demo data
+(``eph.demo``): the composition root."""

@@ -21,10 +21,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from contracts import binding
-from eph import demo_catalogue
+from eph import demo
+from eph.demo import routing as demo_routing
 from eph.migrate import upgrade
 from routing import store as routing_store
-from service_domain import demo
 from service_domain.clock import utcnow
 from service_domain.persistence.database import Database
 from staff_web.auth import hash_password
@@ -124,7 +124,7 @@ def demo_platform(service: ServiceProcess, database_url: str,
     """The platform, with the demo routing catalogue, in front of the service (as `make serve` runs them)."""
     engine = create_engine(database_url)
     with engine.begin() as conn:
-        routing_store.save(conn, demo_catalogue.catalogue(service.base_url))
+        routing_store.save(conn, demo_routing.catalogue(service.base_url))
     engine.dispose()
     platform = PlatformProcess(database_url, Path(tmp_path_factory.mktemp("demo-platform")), instance_id="eph-vp-dev")
     platform.start()

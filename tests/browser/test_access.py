@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from playwright.sync_api import Browser, Page, expect
 
-from service_domain import demo, services
+from eph import demo
+from service_domain import services
 from service_domain.clock import utcnow
 from service_domain.identity import PersonId
 from service_domain.model import SystemKey

@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from consumers import CitizenService, Connection, EhrSystem, LabSystem, SamplingSystem
 from consumers.roles import actor, timestamp
-from service_domain import demo
+from eph import demo
 from tests.support import (
     ISSUED_PERSON_IDS,
     ROOT,

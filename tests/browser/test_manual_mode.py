@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from service_domain import demo
+from eph import demo
 from service_domain.persistence.database import Database
 from tests.support import CHECK, PlatformProcess, Soap, patient
 

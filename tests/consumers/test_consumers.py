@@ -27,7 +27,7 @@ from consumers import (
 )
 from consumers.result_files import read_results
 from consumers.roles import actor, timestamp
-from service_domain import demo
+from eph import demo
 from tests.support import ROOT, PlatformProcess, free_port, patient
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

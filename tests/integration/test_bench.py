@@ -1,10 +1,13 @@
 """`make bench` itself, in a run of a few seconds a case: it starts every server, measures every
 case, answers every call as expected, records where the CPU went, and reports each target
-with the figure measured (whether or not this small run meets it)."""
+with the figure measured (whether or not this small run meets it); with --docs the tables go
+between the bench markers of the performance document, the charts beside it."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,11 +17,15 @@ from tests.support import ROOT
 
 def test_a_short_bench_run_measures_every_case_and_reports_the_targets(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
+    doc = tmp_path / "docs" / "performance.md"  # a copy of docs/performance.md, which the run rewrites
+    doc.parent.mkdir()
+    shutil.copy(ROOT / "docs" / "performance.md", doc)
     done = subprocess.run(
         # enough orders that no order gets two result versions in flight at once (a later version
         # overtaking an earlier one is refused, as it should be, and would count as an error)
-        [sys.executable, "-m", "tests.bench.run", "--seconds", "1", "--orders", "3000", "--no-sqlite",
-         "--sizes", "300,600", "--no-scaleout", "--output", str(out)],
+        [sys.executable, "-m", "tools.bench.run", "--seconds", "1", "--orders", "3000", "--no-sqlite",
+         "--sizes", "300,600", "--no-scaleout", "--output", str(out),
+         "--docs", str(doc)],
         cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     report = json.loads(out.read_text())
@@ -57,3 +64,19 @@ def test_a_short_bench_run_measures_every_case_and_reports_the_targets(tmp_path:
                             or "routed / direct" in name else t["measured"] <= t["goal"])
                for name, t in targets.items())
     assert targets["calls not answered as expected (all cases: faults, refused writes, socket errors)"]["met"]
+    # the tables between the markers of the performance document (the text around them kept), the
+    # charts linked relative to it, in bench/ beside it
+    before, rest = (ROOT / "docs" / "performance.md").read_text(encoding="utf-8").split("<!-- bench:start -->")
+    after = rest.split("<!-- bench:end -->")[1]
+    written = doc.read_text(encoding="utf-8")
+    assert written.startswith(before + "<!-- bench:start -->\n_Measured ")
+    assert written.endswith("<!-- bench:end -->" + after)
+    block = written[len(before):-len(after)]
+    assert "| postgresql: GetOrders by lab, paged (10 a page), routed |" in block
+    assert "| 600 |" in block
+    assert "calls not answered as expected" in block
+    links = ["bench/postgresql--getorders-by-lab--paged--10-a-page.png", "bench/postgresql--getorders-by-patient.png",
+             "bench/postgresql--setresult.png"]
+    assert all(f"]({link})" in block for link in links), block
+    if importlib.util.find_spec("matplotlib"):  # make bench installs it; make test does not
+        assert all((doc.parent / link).exists() for link in links)

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from service_domain import commands, demo, services
+from eph import demo
+from service_domain import commands, services
 from service_domain.identity import PersonId
 from service_domain.model import Actor, ActorKind, SamplingMode
 from service_domain.persistence.database import Database, SqlUnitOfWork

@@ -16,7 +16,7 @@ from lxml import etree
 
 from contracts.interactions import GET_ORDERS
 from contracts.ns import CORE_NS, SOAP11_ENV_NS
-from service_domain import demo
+from eph import demo
 from tests.support import ServiceProcess, patient, platform_tls_context, session_pki, soap_envelope
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from contracts.interactions import GET_ORDERS, GET_RESULTS
 from contracts.ns import CORE_NS, SOAP11_ENV_NS
-from service_domain import demo, paging
+from eph import demo
+from service_domain import paging
 from service_domain.persistence.database import Database
 from service_domain.persistence.tables import service_setting
 from service_domain.ports import OrderQuery

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Connection
 
-from eph import benchdata
-from service_domain import demo
+from eph import demo
 from service_domain.persistence.database import Database
 from service_domain.ports import OrderQuery
-from tests.bench import plans
 from tests.conftest import _new_postgres_database, seeded
+from tools.bench import plans
+from tools.bench import seed as bulk
 
 ORDERS = 20_000
 
@@ -22,7 +22,7 @@ ORDERS = 20_000
 def conn() -> Iterator[Connection]:
     for url in _new_postgres_database():
         db = Database(seeded(url))
-        benchdata.seed(db, ORDERS)  # analyses the tables when done
+        bulk.seed(db, ORDERS)  # analyses the tables when done
         with db.engine.connect() as c:
             yield c
         db.dispose()

@@ -1,5 +1,5 @@
-"""Scale-out: `eph scaleout` starts two service nodes and two platform nodes on one PostgreSQL
-database behind HAProxy. What one node writes another reads; a catalogue reload asked of one
+"""Scale-out: `make scaleout` (`python -m tools.scaleout`) starts two service nodes and two
+platform nodes on one PostgreSQL database behind HAProxy. What one node writes another reads; a catalogue reload asked of one
 platform node reaches the other; housekeeping runs in one process of all service nodes at a
 time, and moves to the other node when its node stops.
 
@@ -26,7 +26,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, select
 
-from service_domain import demo
+from eph import demo
 from service_domain.clock import SWEDISH_TZ
 from service_domain.persistence.tables import service_lease
 from tests.conftest import _new_postgres_database
@@ -77,7 +77,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     ports = [free_port() for _ in range(7)]
     env = {**os.environ, "EPH_DATABASE_URL": url, "EPH_CERTS_DIR": str(session_pki().folder),
            "EPH_HOUSEKEEPING_SECONDS": str(HOUSEKEEPING_SECONDS)}
-    args = [sys.executable, "-m", "eph", "scaleout", "--platform-port", str(ports[0]), "--service-port", str(ports[1]),
+    args = [sys.executable, "-m", "tools.scaleout", "--platform-port", str(ports[0]), "--service-port", str(ports[1]),
             "--stats-port", str(ports[2]), "--node-ports", ",".join(map(str, ports[3:])), "--folder", str(folder)]
     out = open(folder / "scaleout.out", "ab")
     proc = subprocess.Popen(args, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
@@ -86,7 +86,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     while not described.exists():
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
-            raise RuntimeError("eph scaleout did not come up:\n" + (folder / "scaleout.out").read_text())
+            raise RuntimeError("tools.scaleout did not come up:\n" + (folder / "scaleout.out").read_text())
         time.sleep(0.2)
     t = Topology(proc, folder, url, env, json.loads(described.read_text()))
     try:

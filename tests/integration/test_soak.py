@@ -12,8 +12,8 @@ from sqlalchemy import create_engine, text
 from service_domain.persistence.common import _on_its_own
 from service_domain.persistence.database import Database
 from service_domain.ports import StorageUnavailable
-from tests.bench import faults, soak
-from tests.bench.harness import POSTGRES_ADMIN, new_postgres_database
+from tools.bench import faults, soak
+from tools.bench.harness import POSTGRES_ADMIN, new_postgres_database
 
 pytestmark = pytest.mark.postgres
 

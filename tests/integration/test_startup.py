@@ -19,7 +19,7 @@ from pathlib import Path
 import requests
 
 from contracts.interactions import GET_ORDERS
-from service_domain import demo
+from eph import demo
 from tests.support import ROOT, free_port, platform_session, session_pki, soap_envelope
 
 STARTS = 10

@@ -16,7 +16,8 @@ import pytest
 import zeep
 import zeep.exceptions
 
-from service_domain import demo, services
+from eph import demo
+from service_domain import services
 from service_domain.clock import SWEDISH_TZ, utcnow
 from service_domain.model import FollowUpStatus, SamplingSite
 from service_domain.persistence.database import Database

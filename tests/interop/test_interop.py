@@ -14,7 +14,7 @@ import pytest
 from consumers import CitizenService, Connection, EhrSystem, LabSystem
 from consumers.roles import actor
 from contracts.interactions import GET_ACCESS_LOG, GET_ORDERS, GET_SAMPLING_SITES, SET_RESULT
-from service_domain import demo
+from eph import demo
 from tests.support import PlatformProcess, patient
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -19,7 +19,7 @@ from contracts.interactions import (
     SET_RESULT,
     Interaction,
 )
-from service_domain import demo
+from eph import demo
 from service_domain.clock import SWEDISH_TZ
 from tests.support import CHECK, PlatformProcess, Soap
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from service_domain import commands, demo, services
+from eph import demo
+from service_domain import commands, services
 from service_domain.clock import utcnow
 from service_domain.commands import CallContext
 from service_domain.identity import PersonId

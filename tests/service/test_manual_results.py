@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from service_domain import commands, demo, manual_results, services
+from eph import demo
+from service_domain import commands, manual_results, services
 from service_domain.clock import utcnow
 from service_domain.commands import CallContext
 from service_domain.errors import CallerRefused, InvalidRequest, RuleViolation, SubCode

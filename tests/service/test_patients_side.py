@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from service_domain import commands, demo, services
+from eph import demo
+from service_domain import commands, services
 from service_domain.errors import CallerRefused, InvalidRequest, RuleViolation, SubCode
 from service_domain.identity import PersonId
 from service_domain.model import (

@@ -13,9 +13,9 @@ from contracts.interactions import BY_RESPONDER_NS, RELEASE
 from contracts.ns import SOAP11_ENV_NS
 from contracts.schema import schema_for
 from service_domain.clock import SWEDISH_TZ
-from soapui.build_project import NEGATIVE, PROJECT_FILE, SOAPUI_TYPE_IDS, STORY, build
 from tests.soapui.runner import FAULT_ID, NOT_FAULT_ID, NS, Exchange, Project, Replayer, Scopes
 from tests.support import PlatformProcess, patient
+from tools.soapui.build_project import NEGATIVE, PROJECT_FILE, SOAPUI_TYPE_IDS, STORY, build
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 XS = "{http://www.w3.org/2001/XMLSchema}"
@@ -53,7 +53,7 @@ SAMPLE_VALUES = {"offerId": "f47ac10b-58cc-4372-a567-0e02b2c3d479", "orderId": "
 
 
 def test_the_committed_project_is_what_the_builder_makes() -> None:
-    assert PROJECT_FILE.read_text(encoding="utf-8") == build(), "run: .venv/bin/python soapui/build_project.py"
+    assert PROJECT_FILE.read_text(encoding="utf-8") == build(), "run: .venv/bin/python -m tools.soapui.build_project"
 
 
 def test_the_project_follows_soapuis_own_schema() -> None:
@@ -154,7 +154,7 @@ def test_the_builder_runs_as_a_script(tmp_path: Path) -> None:
     from tests.support import ROOT
 
     out = tmp_path / "project.xml"
-    done = subprocess.run([sys.executable, "soapui/build_project.py", "--output", str(out)], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "tools.soapui.build_project", "--output", str(out)], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert out.read_text(encoding="utf-8") == PROJECT_FILE.read_text(encoding="utf-8")

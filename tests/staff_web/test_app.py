@@ -19,7 +19,8 @@ import yaml
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from service_domain import commands, demo, services
+from eph import demo
+from service_domain import commands, services
 from service_domain.clock import utcnow
 from service_domain.commands import CallContext
 from service_domain.identity import PersonId

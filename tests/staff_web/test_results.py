@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from service_domain import commands, demo, services
+from eph import demo
+from service_domain import commands, services
 from service_domain.clock import SWEDISH_TZ, utcnow
 from service_domain.commands import CallContext
 from service_domain.identity import PersonId

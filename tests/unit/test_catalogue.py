@@ -3,7 +3,8 @@ from typing import Any
 
 import pytest
 
-from service_domain import catalogue, demo
+from eph import demo
+from service_domain import catalogue
 from service_domain.catalogue import CatalogueError
 
 

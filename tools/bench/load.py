@@ -1,6 +1,6 @@
 """A fixed-rate mixed load through the platform, with every call's outcome kept.
 
-Used by ``make soak`` (tests/bench/soak.py) and ``make faults`` (tests/bench/faults.py). The
+Used by ``make soak`` (tools/bench/soak.py) and ``make faults`` (tools/bench/faults.py). The
 load is open-loop: call n is due at n / rate seconds from the start, whatever the answers
 before it did, so a stall shows as latency (and as calls in flight) rather than as fewer
 calls. Each call is a hand-made SOAP envelope (as the wrk scripts of ``make bench`` send),
@@ -17,100 +17,49 @@ The kinds of call (the share of each is a setting):
   new result version each round;
 - citizen-orders, citizen-results, access-log: GetOrders and GetResults by patient and
   GetAccessLog, as the 1177 e-service, for patients of the bulk orders.
+
+The requests are built in tools/bench/envelopes.py; what a run adds up to, and the accounting
+of its writes, is in tools/bench/figures.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import random
 import re
-import shutil
-import subprocess
-import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Coroutine, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
-from sqlalchemy import create_engine, delete, select, text, update
+from sqlalchemy import create_engine, delete, select, update
 
 from contracts.interactions import GET_ACCESS_LOG, GET_ORDERS, GET_RESULTS, SET_ORDER_STATUS, SET_RESULT
-from service_domain import demo
-from service_domain.clock import SWEDISH_TZ
-from service_domain.persistence.tables import lab_result, order_status_change, patient_order
-from tests.bench.harness import get_orders, rss_kib
-from tests.bench.scale import lab_tokens
-from tests.support import PERSONNUMMER, free_port, soap_envelope
+from eph import demo
+from service_domain.persistence.tables import order_status_change, patient_order
+from tools.bench.envelopes import (
+    access_log,
+    citizen_orders,
+    citizen_results,
+    poll,
+    set_result,
+    stamp,
+    status_update,
+)
+from tools.bench.harness import rss_kib
+from tools.bench.scale import lab_tokens
 
 T = TypeVar("T")
 
-CORE = "urn:riv:clinicalprocess:activity:selfsampling:1"
 INSTANCE = "eph-vp-dev"  # the platform's default instance id (callers on loopback name it)
 
 # the share of each kind of call in the mix
 DEFAULT_MIX = {"poll": 0.35, "status": 0.10, "result": 0.10, "citizen-orders": 0.20, "citizen-results": 0.15,
                "access-log": 0.10}
-
-
-# ------------------------------------------------------------------ requests
-
-
-def _person(pid: str) -> str:
-    return f"<c:id>{pid}</c:id><c:type>{PERSONNUMMER}</c:type>"
-
-
-def poll(token: str) -> bytes:
-    return get_orders(f"<g:performingLabHSAId>{demo.LAB_A2}</g:performingLabHSAId><g:maxResults>10</g:maxResults>"
-                      f"<g:continuationToken>{token}</g:continuationToken>")
-
-
-def citizen_orders(patient: str) -> bytes:
-    return get_orders(f'<g:patientId xmlns:c="{CORE}">{_person(patient)}</g:patientId>')
-
-
-def citizen_results(patient: str) -> bytes:
-    return soap_envelope(f'<r:GetResults xmlns:r="{GET_RESULTS.responder_ns}" xmlns:c="{CORE}">'
-                         f"<r:patientId>{_person(patient)}</r:patientId></r:GetResults>")
-
-
-def access_log(patient: str) -> bytes:
-    return soap_envelope(f'<a:GetAccessLog xmlns:a="{GET_ACCESS_LOG.responder_ns}" xmlns:c="{CORE}">'
-                         f"<a:patientId>{_person(patient)}</a:patientId><a:maxResults>20</a:maxResults>"
-                         "</a:GetAccessLog>")
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(SWEDISH_TZ).strftime("%Y%m%d%H%M%S")
-
-
-def status_update(order_id: str, lab: str) -> bytes:
-    when = _stamp(datetime.now(UTC) - timedelta(minutes=1))
-    return soap_envelope(
-        f'<s:SetOrderStatus xmlns:s="{SET_ORDER_STATUS.responder_ns}" xmlns:c="{CORE}">'
-        f"<s:orderId>{order_id}</s:orderId><s:status>RECEIVED_BY_LAB</s:status><s:eventTime>{when}</s:eventTime>"
-        f"<s:performedBy><c:actorType>SYSTEM</c:actorType><c:id>{lab}</c:id></s:performedBy>"
-        f"<s:performingUnitHSAId>{lab}</s:performingUnitHSAId></s:SetOrderStatus>")
-
-
-def set_result(order_id: str, version: int, report_time: str) -> bytes:
-    """A preliminary HbA1c result; the same (order, version) always gives the same content, so a
-    lab's retry of it is a repeat (INFO), not a conflict."""
-    return soap_envelope(
-        f'<s:SetResult xmlns:s="{SET_RESULT.responder_ns}" xmlns:c="{CORE}"><s:laboratoryResult>'
-        f"<c:orderId>{order_id}</c:orderId><c:performingLabHSAId>{demo.LAB_A2}</c:performingLabHSAId>"
-        f"<c:resultVersion>{version}</c:resultVersion><c:reportStatus>PRELIMINARY</c:reportStatus>"
-        f"<c:reportTime>{report_time}</c:reportTime><c:analysisResult><c:code><c:code>NPU27300</c:code>"
-        "<c:codeSystem>1.2.752.108.1</c:codeSystem></c:code><c:pq><c:value>41</c:value><c:unit>mmol/mol</c:unit>"
-        "</c:pq><c:interpretation>NORMAL</c:interpretation><c:status>PRELIMINARY</c:status></c:analysisResult>"
-        "</s:laboratoryResult></s:SetResult>")
 
 
 # ------------------------------------------------------------------ the data a run works on
@@ -232,7 +181,7 @@ class Mix:
         self.rng = random.Random(seed)
         self.counts: Counter[str] = Counter()
         self.result_rounds = result_rounds
-        self.report_time = _stamp(datetime.now(UTC) - timedelta(minutes=5))
+        self.report_time = stamp(datetime.now(UTC) - timedelta(minutes=5))
         self.writes: dict[str, tuple[str, str, str, bytes]] = {}  # key: (kind, path, sender, body), for retries
 
     def next(self) -> tuple[str, str, str, bytes, str]:
@@ -413,235 +362,3 @@ def _own_loop(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     if "error" in done:
         raise done["error"]
     return done["value"]
-
-
-# ------------------------------------------------------------------ figures
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
-def latency(calls: Sequence[Call]) -> dict[str, float]:
-    ms = [c.ms for c in calls]
-    return {"p50_ms": round(percentile(ms, 0.5), 2), "p90_ms": round(percentile(ms, 0.9), 2),
-            "p99_ms": round(percentile(ms, 0.99), 2), "max_ms": round(max(ms, default=0.0), 2)}
-
-
-def per_interval(calls: Sequence[Call], seconds: float) -> list[dict[str, Any]]:
-    """Calls, successes and latency of each ``seconds``-long interval (by when calls were due)."""
-    buckets: dict[int, list[Call]] = {}
-    for c in calls:
-        buckets.setdefault(int(c.due // seconds), []).append(c)
-    return [{"from_s": i * seconds, "calls": len(b), "good": sum(c.good for c in b), **latency(b),
-             "late_max_ms": round(max((c.sent - c.due) * 1000 for c in b), 1),  # the load generator's own lag
-             "p99_ms_by_kind": p99_by_kind(b)}
-            for i, b in sorted(buckets.items())]
-
-
-def p99_by_kind(calls: Sequence[Call]) -> dict[str, float]:
-    """p99 of each kind of call: a tail that grows in one kind only is that call's own."""
-    kinds: dict[str, list[float]] = {}
-    for c in calls:
-        kinds.setdefault(c.kind, []).append(c.ms)
-    return {k: round(percentile(ms, 0.99), 1) for k, ms in sorted(kinds.items())}
-
-
-def outcomes(calls: Sequence[Call]) -> dict[str, dict[str, int]]:
-    out: dict[str, Counter[str]] = {}
-    for c in calls:
-        out.setdefault(c.kind, Counter())[c.outcome + (f" {c.detail}" if c.detail else "")] += 1
-    return {k: dict(v) for k, v in sorted(out.items())}
-
-
-def memory_summary(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each process's RSS at its first and last sample (a worker that appears later is new)."""
-    seen: dict[tuple[str, int], list[dict[str, Any]]] = {}
-    for s in samples:
-        seen.setdefault((s["server"], s["pid"]), []).append(s)
-    return [{"server": server, "pid": pid, "role": rows[0]["role"], "first_s": rows[0]["t"], "last_s": rows[-1]["t"],
-             "rss_start_mib": round(rows[0]["rss_kib"] / 1024, 1), "rss_end_mib": round(rows[-1]["rss_kib"] / 1024, 1),
-             "rss_peak_mib": round(max(r["rss_kib"] for r in rows) / 1024, 1)}
-            for (server, pid), rows in sorted(seen.items())]
-
-
-def memory_over_time(samples: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each sampling moment's RSS summed over each server's processes (MiB)."""
-    moments: dict[float, dict[str, float]] = {}
-    for s in samples:
-        per = moments.setdefault(s["t"], {})
-        per[s["server"]] = round(per.get(s["server"], 0.0) + s["rss_kib"] / 1024, 1)
-    return [{"t": t, **per} for t, per in sorted(moments.items())]
-
-
-def run_dict(run: Run, interval: float) -> dict[str, Any]:
-    calls = run.calls
-    good = sum(c.good for c in calls)
-    return {
-        "rate": run.rate, "seconds": run.seconds, "calls": len(calls), "good": good,
-        "success_rate": good / len(calls) if calls else 0.0,
-        "achieved_rate": len(calls) / max(calls[-1].due, 1e-9) if calls else 0.0,
-        "load_generator_late_ms_max": round(run.late_ms_max, 1),
-        "latency": latency(calls), "per_interval_s": interval, "intervals": per_interval(calls, interval),
-        "outcomes": outcomes(calls), "memory": memory_summary(run.memory),
-        "memory_over_time_mib": memory_over_time(run.memory),
-        "events": [{"name": e.name, "at": round(e.started, 3), "finished": round(e.finished, 3),
-                    "marks": {k: round(v, 3) for k, v in e.marks.items()}} for e in run.events],
-    }
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, default=str))
-
-
-# ------------------------------------------------------------------ accounting
-
-
-def stored_results(url: str, order_ids: Sequence[str], since: datetime) -> list[tuple[str, int]]:
-    """(order, version) of every result stored for these orders since ``since``."""
-    engine = create_engine(url)
-    try:
-        out: list[tuple[str, int]] = []
-        with engine.connect() as conn:
-            ids = sorted(set(order_ids))
-            for i in range(0, len(ids), 5000):
-                out += [(r.order_id, r.version) for r in conn.execute(select(lab_result.c.order_id, lab_result.c.version)
-                        .where(lab_result.c.order_id.in_(ids[i:i + 5000]),
-                               lab_result.c.received_time >= since))]
-        return out
-    finally:
-        engine.dispose()
-
-
-def stored_receipts(url: str, order_ids: Sequence[str]) -> list[str]:
-    """The orders (one entry per RECEIVED_BY_LAB step) among these."""
-    engine = create_engine(url)
-    try:
-        out: list[str] = []
-        c = patient_order.c
-        with engine.connect() as conn:
-            ids = sorted(set(order_ids))
-            for i in range(0, len(ids), 5000):
-                out += list(conn.execute(select(c.order_id).join(order_status_change,
-                                                                 order_status_change.c.order_seq == c.seq)
-                                         .where(c.order_id.in_(ids[i:i + 5000]),
-                                                order_status_change.c.status == "RECEIVED_BY_LAB")).scalars())
-        return out
-    finally:
-        engine.dispose()
-
-
-def account(url: str, calls: Sequence[Call], since: datetime) -> dict[str, Any]:
-    """Stored results and status steps against the writes answered OK: nothing lost (every OK is
-    stored), nothing stored on the orders written to that no call asked for (other orders are not
-    read), nothing stored twice."""
-    report: dict[str, Any] = {}
-    for kind, stored_of in (("result", lambda ids: [f"{o}#{v}" for o, v in stored_results(url, ids, since)]),
-                            ("status", lambda ids: stored_receipts(url, ids))):
-        writes = [c for c in calls if c.kind == kind]
-        ok = Counter(c.key for c in writes if c.outcome == "ok")
-        asked = {c.key for c in writes}
-        stored = Counter(stored_of([k.split("#")[0] for k in asked]))
-        report[kind] = {
-            "calls": len(writes), "answered_ok": sum(ok.values()),
-            "answered_info": sum(c.outcome == "info" for c in writes),
-            "stored": sum(stored.values()),
-            "lost": sorted(k for k in ok if k not in stored)[:20],
-            "stored_twice": sorted(k for k, n in stored.items() if n > 1)[:20],
-            "ok_twice": sorted(k for k, n in ok.items() if n > 1)[:20],
-            "stored_unasked": sorted(k for k in stored if k not in asked)[:20],
-            "stored_without_ok": sorted(k for k in stored if k in asked and k not in ok)[:20],
-        }
-    return report
-
-
-# ------------------------------------------------------------------ a PostgreSQL cluster of our own
-
-
-def _pg_bin() -> Path:
-    configured = os.environ.get("EPH_PG_BIN")
-    candidates = [Path(configured)] if configured else sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-    found = shutil.which("pg_config")
-    if found:
-        bindir = subprocess.run([found, "--bindir"], capture_output=True, text=True).stdout.strip()
-        if bindir:
-            candidates.append(Path(bindir))
-    for c in candidates:
-        if (c / "initdb").exists() and (c / "pg_ctl").exists():
-            return c
-    raise RuntimeError("initdb and pg_ctl not found (set EPH_PG_BIN to PostgreSQL's bin folder)")
-
-
-@dataclass
-class Cluster:
-    """A throw-away PostgreSQL cluster on a free port (initdb into a temporary folder), so a
-    restart under load touches nobody else's database. As root it runs as user postgres."""
-
-    folder: Path
-    port: int
-    bin: Path
-    as_user: list[str] = field(default_factory=list)
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-
-    def database(self, name: str) -> str:
-        engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
-
-    def pg_ctl(self, *args: str) -> float:
-        """Run pg_ctl (waiting for it); returns the seconds it took."""
-        started = time.monotonic()
-        subprocess.run([*self.as_user, str(self.bin / "pg_ctl"), "-D", str(self.folder / "data"), "-w", *args],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return time.monotonic() - started
-
-    def restart(self) -> float:
-        return self.pg_ctl("restart", "-m", "fast")
-
-
-@contextmanager
-def own_cluster() -> Iterator[Cluster]:
-    pg = _pg_bin()
-    folder = Path(tempfile.mkdtemp(prefix="eph-pg-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        import pwd
-
-        user = pwd.getpwnam("postgres")
-        os.chown(folder, user.pw_uid, user.pw_gid)
-        as_user = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    cluster = Cluster(folder, port, pg, as_user)
-    try:
-        subprocess.run([*as_user, str(pg / "initdb"), "-D", str(folder / "data"), "-U", "postgres", "-A", "trust",
-                        "--no-sync", "-E", "UTF8", "--locale", "C"], check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE)
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
-        cluster.pg_ctl("start", "-l", str(folder / "server.log"), "-o", options)
-        yield cluster
-    finally:
-        try:
-            cluster.pg_ctl("stop", "-m", "immediate")
-        except subprocess.CalledProcessError:
-            pass
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def memory_rows(summary: list[dict[str, Any]]) -> list[str]:
-    """Markdown rows: each server process's RSS at start and end."""
-    rows = ["| process | RSS at start, MiB | at end, MiB | peak, MiB | seen (s) |", "|---|---:|---:|---:|---|"]
-    for m in summary:
-        rows.append(f"| {m['server']} {m['role']} {m['pid']} | {m['rss_start_mib']} | {m['rss_end_mib']} | "
-                    f"{m['rss_peak_mib']} | {m['first_s']:.0f}–{m['last_s']:.0f} |")
-    return rows

@@ -1,6 +1,6 @@
 """A pytest plugin that loads one rule module from a mutated source.
 
-``python -m pytest -p tests.mutation.hook`` with ``EPH_MUTANT_MODULE`` (a module name such as
+``python -m pytest -p tools.mutation.hook`` with ``EPH_MUTANT_MODULE`` (a module name such as
 ``service_domain.access``) and ``EPH_MUTANT_SOURCE`` (a file holding the mutated source) set:
 before any test module is collected, an import finder is put first on ``sys.meta_path`` that
 answers for that one module with the mutated code. Everything that imports the module, and
@@ -15,6 +15,7 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
+from collections.abc import Sequence
 from types import ModuleType
 
 
@@ -35,7 +36,8 @@ class _MutantFinder(importlib.abc.MetaPathFinder):
         self.name = name
         self.source = source
 
-    def find_spec(self, fullname, path, target=None):  # type: ignore[no-untyped-def]
+    def find_spec(self, fullname: str, path: Sequence[str] | None,
+                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
         if fullname != self.name:
             return None
         sys.meta_path.remove(self)

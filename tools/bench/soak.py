@@ -3,8 +3,8 @@ memory and steady latency.
 
 The service and the platform run as `make serve` runs them (gunicorn, production defaults),
 on a PostgreSQL cluster of the run's own (the server's defaults, autovacuum on, as in
-production) with the demo data and bulk orders (`eph bench seed`). The load
-(tests/bench/load.py) mixes lab polls (GetOrders by lab), status updates (SetOrderStatus),
+production) with the demo data and bulk orders (`python -m tools.bench.seed`). The load
+(tools/bench/load.py) mixes lab polls (GetOrders by lab), status updates (SetOrderStatus),
 results (SetResult) and citizen reads as the 1177 e-service (GetOrders and GetResults by
 patient, GetAccessLog), open-loop at the given rate. Reported: the share of calls answered
 as expected, latency per minute (p50, p90, p99, max), each server process's resident memory
@@ -12,7 +12,7 @@ as expected, latency per minute (p50, p90, p99, max), each server process's resi
 in bench-results/soak.json, a Markdown section in bench-results/soak.md (and with --docs in
 docs/soak.md between the soak markers), a chart of p99 per minute in docs/soak/.
 
-    .venv/bin/python -m tests.bench.soak [--minutes 10] [--rate 200] [--docs]
+    .venv/bin/python -m tools.bench.soak [--minutes 10] [--rate 200] [--docs]
 """
 
 from __future__ import annotations
@@ -32,12 +32,15 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from eph import demo_catalogue
+from eph.demo import routing as demo_routing
 from routing import store
-from tests.bench import load
-from tests.bench.harness import Server, bench_pki, new_postgres_database, prepare, start
 from tests.support import ROOT, free_port
+from tools.bench import figures, load
+from tools.bench.cluster import own_cluster
+from tools.bench.harness import Server, bench_pki, new_postgres_database, prepare, start
+from tools.bench.report import write_between
 
+SOAK_DOC = ROOT / "docs" / "soak.md"  # the soak and faults sections, between their markers
 SOAK_START, SOAK_END = "<!-- soak:start -->", "<!-- soak:end -->"
 
 
@@ -71,7 +74,7 @@ def system(url: str, orders: int, status_orders: int, folder: Path, result_order
         stack.callback(service.stop)
         engine = create_engine(url)
         with engine.begin() as conn:
-            store.save(conn, demo_catalogue.catalogue(f"https://127.0.0.1:{service_port}"))
+            store.save(conn, demo_routing.catalogue(f"https://127.0.0.1:{service_port}"))
         engine.dispose()
         platform = start("platform", ["-m", "eph", "serve", "platform", "--bind", f"127.0.0.1:{platform_port}"],
                          {**certs, "EPH_DATABASE_URL": url, "EPH_VP_LOCAL_COPY": str(folder / "tak.json")}, folder,
@@ -143,7 +146,7 @@ def soak(minutes: float, rate: float, interval: float, orders: int | None = None
             url, drop = new_postgres_database()
             stack.callback(drop)
         elif url is None:
-            url = stack.enter_context(load.own_cluster()).database("eph_soak")
+            url = stack.enter_context(own_cluster()).database("eph_soak")
         status_orders = int(1.1 * seconds * rate * shares.get("status", 0)) + 200  # the mix is random
         s = stack.enter_context(system(url, orders or needed, status_orders, folder))
         warm_up(s)
@@ -151,8 +154,8 @@ def soak(minutes: float, rate: float, interval: float, orders: int | None = None
         load_start = os.getloadavg()[0]
         run = load.drive(s.platform.url, load.Mix(s.data, shares), rate, seconds, servers=s.servers,
                          memory_every=min(10.0, max(1.0, seconds / 20)))
-        report = load.run_dict(run, interval)
-        report["accounting"] = load.account(url, run.calls, since)
+        report = figures.run_dict(run, interval)
+        report["accounting"] = figures.account(url, run.calls, since)
         report["memory_growth"] = memory_growth(report["memory"])
         report["loadavg"] = [load_start, os.getloadavg()[0]]
         report["mix"] = shares
@@ -244,7 +247,7 @@ def markdown(report: dict[str, Any], chart: str | None = None) -> str:
         *interval_rows(report["intervals"]),
         *kind_rows(report["intervals"]),
         "",
-        *load.memory_rows(report["memory"]),
+        *figures.memory_rows(report["memory"]),
         "",
         *[f"- {'met' if ok else '**not met**'}: {what}" for what, ok in verdicts(report)],
     ]
@@ -284,24 +287,15 @@ def p99_chart(report: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def publish(out: Path, section: str, markers: tuple[str, str] | None, extra: str = "") -> None:
-    """A run's Markdown section next to its JSON, on the terminal, and (with ``markers``) into
-    docs/soak.md between them."""
+def publish(out: Path, section: str, into: tuple[Path, str, str] | None, extra: str = "") -> None:
+    """A run's Markdown section next to its JSON, on the terminal, and (with ``into``: a document
+    and its start and end markers) into the document between the markers."""
     out.with_suffix(".md").write_text(section + "\n", encoding="utf-8")
     print(section)
     print(f"\nresults in {out} and {out.with_suffix('.md')}{extra}")
-    if markers:
-        into_docs(section, *markers)
-
-
-def into_docs(section: str, start: str, end: str) -> None:
-    doc = ROOT / "docs" / "soak.md"
-    text_ = doc.read_text(encoding="utf-8")
-    if start not in text_ or end not in text_:
-        print(f"docs/soak.md has no {start} markers; not written", file=sys.stderr)
-        return
-    before, rest = text_.split(start, 1)
-    doc.write_text(before + start + "\n" + section + "\n" + end + rest.split(end, 1)[1], encoding="utf-8")
+    if into:
+        doc, start, end = into
+        write_between(doc, start, end, section)
 
 
 def main() -> int:
@@ -313,7 +307,9 @@ def main() -> int:
     parser.add_argument("--shared-server", action="store_true",
                         help="a new database on the local PostgreSQL server, not a cluster of the run's own")
     parser.add_argument("--output", default=str(ROOT / "bench-results" / "soak.json"))
-    parser.add_argument("--docs", action="store_true", help="write the section into docs/soak.md, the chart to docs/soak/")
+    parser.add_argument("--docs", nargs="?", const=str(SOAK_DOC), metavar="FILE",
+                        help="write the section between the soak markers of docs/soak.md (or FILE), the chart to "
+                             "soak/ beside it")
     parser.add_argument("--from-json", help="no run: the report and chart of an earlier run's JSON")
     args = parser.parse_args()
     out = Path(args.output)
@@ -323,11 +319,11 @@ def main() -> int:
         interval = min(args.interval, max(5.0, args.minutes * 60 / 10))
         print(f"make soak: {args.minutes:g} min at {args.rate:g} calls/s through the platform", flush=True)
         report = soak(args.minutes, args.rate, interval, args.orders, shared_server=args.shared_server)
-        load.write_json(out, report)
-    chart_path = (ROOT / "docs" / "soak" if args.docs else out.parent) / "soak-p99.png"
+        figures.write_json(out, report)
+    chart_path = (Path(args.docs).parent / "soak" if args.docs else out.parent) / "soak-p99.png"
     p99_chart(report, chart_path)
     section = markdown(report, "soak/soak-p99.png" if args.docs else chart_path.name)
-    publish(out, section, (SOAK_START, SOAK_END) if args.docs else None, f"; chart {chart_path}")
+    publish(out, section, (Path(args.docs), SOAK_START, SOAK_END) if args.docs else None, f"; chart {chart_path}")
     return 0 if all(ok for _, ok in verdicts(report)) else 1
 
 

@@ -1,15 +1,15 @@
 """Scale-out measured: routed GetOrders by lab (paged, 10 a page, continuation tokens spread over
 the table) through HAProxy in front of 1 platform node and 1 service node, then 2 and 2
-(`eph scaleout`'s topology, every node at its defaults: two workers each), and 2 and 2 with
+(`make scaleout`'s topology, every node at its defaults: two workers each), and 2 and 2 with
 one worker a node (as many processes as 1+1), on one PostgreSQL
 database with demo data plus bulk orders. Both runs have the same hops (wrk -> HAProxy ->
 platform node -> HAProxy, TLS passed through -> service node), so the ratio is the gain of
 the extra nodes alone. On a machine with few cores the nodes, HAProxy, PostgreSQL and wrk
 share them: 2+2 cannot double there, and the figures are indicative.
 
-    .venv/bin/python -m tests.bench.scaleout [--seconds 10] [--orders 10000] [--rounds 2]
+    .venv/bin/python -m tools.bench.scaleout [--seconds 10] [--orders 10000] [--rounds 2]
 
-``run`` returns the figures for tests/bench/run.py (``--scaleout``).
+``run`` returns the figures for tools/bench/run.py (``--scaleout``).
 """
 
 from __future__ import annotations
@@ -27,14 +27,14 @@ from typing import Any
 
 from sqlalchemy import create_engine
 
-from eph import demo_catalogue
+from eph import demo
+from eph.demo import routing as demo_routing
 from eph.devpki import DevPki
-from eph.scaleout import ScaleOut, Topology
 from routing import store
-from service_domain import demo
-from tests.bench.harness import Load, bench_pki, get_orders, lua_script, new_postgres_database, prepare, wrk
-from tests.bench.scale import lab_tokens
 from tests.support import free_port
+from tools.bench.harness import Load, bench_pki, get_orders, lua_script, new_postgres_database, prepare, wrk
+from tools.bench.scale import lab_tokens
+from tools.scaleout import ScaleOut, Topology
 
 CONNECTIONS = 16
 # (service nodes, platform nodes, worker processes a node; 0: the default, two): 2+2 at the defaults
@@ -115,7 +115,7 @@ def run(seconds: float, orders: int, pki: DevPki, folder: Path, shapes: tuple[tu
         probe = Topology(platform_port=platform_port, service_port=service_port, stats_port=None)
         engine = create_engine(url)
         with engine.begin() as conn:
-            store.save(conn, demo_catalogue.catalogue(probe.service_url))
+            store.save(conn, demo_routing.catalogue(probe.service_url))
         engine.dispose()
         tokens = lab_tokens(url, demo.LAB_A2)
         page = get_orders(f"<g:performingLabHSAId>{demo.LAB_A2}</g:performingLabHSAId><g:maxResults>10</g:maxResults>"

@@ -118,7 +118,7 @@ class _Collector:
         """A copy of ``root`` with ``target`` changed by ``make`` (which edits a copy of it in place
         and returns it, or returns a replacement node)."""
         for_copy: dict[int, ast.AST] = {}
-        clone = copy.deepcopy(root, memo=for_copy)  # type: ignore[arg-type]
+        clone = copy.deepcopy(root, memo=for_copy)
         clone_target = for_copy[id(target)]
         replacement = make(clone_target)
         if replacement is None:
@@ -201,6 +201,7 @@ class _Collector:
                     def drop_char(n: ast.AST, i: int = i) -> ast.AST:
                         assert isinstance(n, ast.Call) and isinstance(n.args[0], ast.Constant)
                         s = n.args[0].value
+                        assert isinstance(s, str)
                         n.args[0] = ast.Constant(s[:i] + s[i + 1 :])
                         return n
                     self._add(root, node, f" character {ch!r} removed", drop_char)
@@ -215,9 +216,13 @@ class _Collector:
                     self._add(root, node, f" regex {what}", set_pattern)
         elif isinstance(node, ast.Constant) and type(node.value) is int:
             for new in (node.value + 1, node.value - 1):
-                self._add(root, node, f"{where} {node.value} -> {new}", lambda n, new=new: ast.Constant(new))
+                def set_int(n: ast.AST, new: int = new) -> ast.AST:
+                    return ast.Constant(new)
+                self._add(root, node, f"{where} {node.value} -> {new}", set_int)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node is root:
-            self._add(root, node, " string changed", lambda n: ast.Constant("XX" + node.value + "XX"))
+            def set_str(n: ast.AST, old: str = node.value) -> ast.AST:
+                return ast.Constant("XX" + old + "XX")
+            self._add(root, node, " string changed", set_str)
 
 
 def unchanged(module_name: str) -> TableMutant:

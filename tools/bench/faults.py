@@ -2,7 +2,7 @@
 
 The service and the platform run as `make serve` runs them, over a PostgreSQL cluster of the
 run's own (initdb into a temporary folder, on a free port: restarting it touches nobody
-else's database). The mixed load of `make soak` (tests/bench/load.py) goes through the
+else's database). The mixed load of `make soak` (tools/bench/load.py) goes through the
 platform at a fixed rate while, in turn:
 
 1. a worker of the service is killed (SIGKILL): only the calls in flight at that moment may
@@ -22,7 +22,7 @@ platform at a fixed rate while, in turn:
 JSON in bench-results/faults.json, Markdown in bench-results/faults.md (with --docs also in
 docs/soak.md between the faults markers).
 
-    .venv/bin/python -m tests.bench.faults [--rate 100] [--seconds 30]
+    .venv/bin/python -m tools.bench.faults [--rate 100] [--seconds 30]
 """
 
 from __future__ import annotations
@@ -42,10 +42,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from tests.bench import load
-from tests.bench.harness import Server
-from tests.bench.soak import System, publish, system, warm_up
 from tests.support import ROOT
+from tools.bench import figures, load
+from tools.bench.cluster import Cluster, own_cluster
+from tools.bench.harness import Server
+from tools.bench.soak import SOAK_DOC, System, publish, system, warm_up
 
 FAULTS_START, FAULTS_END = "<!-- faults:start -->", "<!-- faults:end -->"
 RECOVERY_GOAL_S = 5.0  # "within seconds"
@@ -77,7 +78,7 @@ def kill_a_worker(s: System) -> Callable[[load.Event], dict[str, Any]]:
     return action
 
 
-def restart_database(cluster: load.Cluster, s: System) -> Callable[[load.Event], dict[str, Any]]:
+def restart_database(cluster: Cluster, s: System) -> Callable[[load.Event], dict[str, Any]]:
     def action(event: load.Event) -> dict[str, Any]:
         before = s.service.pids()
         event.mark("restart")
@@ -101,7 +102,7 @@ def worker_kill_report(run: load.Run) -> dict[str, Any]:
     last_failure = max((c.done for c in failed), default=None)
     return {
         "kill_at_s": round(kill, 3), "in_flight": len(in_flight), "failed": len(failed),
-        "failed_outcomes": load.outcomes(failed),
+        "failed_outcomes": figures.outcomes(failed),
         "failed_not_in_flight": len(not_in_flight),
         "failed_not_in_flight_sent_after_kill_ms": sorted(round((c.sent - kill) * 1000, 1) for c in not_in_flight)[:20],
         "failed_sent_later_than_notice": sum(c.sent > kill + NOTICE_S for c in failed),
@@ -122,7 +123,7 @@ def restart_report(run: load.Run, s: System) -> dict[str, Any]:
     after_back = [c for c in _after(run.calls, back + RECOVERY_GOAL_S)]
     return {
         "restart_at_s": round(begin, 3), "pg_ctl_seconds": round(back - begin, 3),
-        "failed": len(failed), "failed_outcomes": load.outcomes(failed),
+        "failed": len(failed), "failed_outcomes": figures.outcomes(failed),
         "unavailable": sum(c.outcome == "unavailable" for c in failed),
         "failed_otherwise": sum(c.outcome != "unavailable" for c in failed),
         "first_failure_after_restart_s": round(min((c.sent for c in failed), default=begin) - begin, 3),
@@ -172,7 +173,7 @@ def faults(rate: float, seconds: float, orders: int = 10_000) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="eph-faults-"))
     with ExitStack() as stack:
         stack.callback(shutil.rmtree, folder, True)
-        cluster = stack.enter_context(load.own_cluster())
+        cluster = stack.enter_context(own_cluster())
         url = cluster.database("eph_faults")
         status_orders = int(2.2 * seconds * rate * load.DEFAULT_MIX["status"]) + 200
         s = stack.enter_context(system(url, orders, status_orders, folder))
@@ -188,21 +189,21 @@ def faults(rate: float, seconds: float, orders: int = 10_000) -> dict[str, Any]:
         kill = load.drive(s.platform.url, mix, rate, seconds, servers=s.servers, memory_every=5,
                           events=[load.Event("SIGKILL a service worker", seconds / 3, kill_a_worker(s))])
         report["worker_kill"] = worker_kill_report(kill)
-        report["worker_kill_run"] = load.run_dict(kill, max(1.0, seconds / 10))
+        report["worker_kill_run"] = figures.run_dict(kill, max(1.0, seconds / 10))
         time.sleep(2)
         restart = load.drive(s.platform.url, mix, rate, seconds, servers=s.servers, memory_every=5,
                              events=[load.Event("pg_ctl restart -m fast", seconds / 3,
                                                 restart_database(cluster, s))])
         report["database_restart"] = restart_report(restart, s)
-        report["database_restart_run"] = load.run_dict(restart, max(1.0, seconds / 10))
+        report["database_restart_run"] = figures.run_dict(restart, max(1.0, seconds / 10))
 
         calls = kill.calls + restart.calls
         retries = retry_writes(s, mix, calls)
-        accounting = load.account(url, calls + retries, since)
+        accounting = figures.account(url, calls + retries, since)
         for kind in ("result", "status"):
             accounting[kind]["asked"] = len({c.key for c in calls if c.kind == kind})
         accounting["retries"] = len(retries)
-        accounting["retries_outcomes"] = load.outcomes(retries)
+        accounting["retries_outcomes"] = figures.outcomes(retries)
         accounting["retries_not_good"] = sum(not c.good for c in retries)
         report["accounting"] = accounting
         logs = s.service.log.read_text(errors="replace")
@@ -265,7 +266,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30, help="length of each run (one per fault)")
     parser.add_argument("--orders", type=int, default=20_000, help="bulk orders")
     parser.add_argument("--output", default=str(ROOT / "bench-results" / "faults.json"))
-    parser.add_argument("--docs", action="store_true", help="write the section into docs/soak.md")
+    parser.add_argument("--docs", nargs="?", const=str(SOAK_DOC), metavar="FILE",
+                        help="write the section between the faults markers of docs/soak.md (or FILE)")
     parser.add_argument("--from-json", help="no run: the report of an earlier run's JSON")
     args = parser.parse_args()
     out = Path(args.output)
@@ -275,8 +277,8 @@ def main() -> int:
         print(f"make faults: {args.seconds:g} s at {args.rate:g} calls/s per fault, on a PostgreSQL cluster of its own",
               flush=True)
         report = faults(args.rate, args.seconds, args.orders)
-        load.write_json(out, report)
-    publish(out, markdown(report), (FAULTS_START, FAULTS_END) if args.docs else None)
+        figures.write_json(out, report)
+    publish(out, markdown(report), (Path(args.docs), FAULTS_START, FAULTS_END) if args.docs else None)
     return 0 if all(ok for _, ok in verdicts(report)) else 1
 
 

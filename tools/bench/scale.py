@@ -1,5 +1,5 @@
 """GetOrders as the data grows: one PostgreSQL database filled in steps (10 000, 100 000 and
-1 000 000 orders by default, `eph bench seed`), and at each size the plan of every selector
+1 000 000 orders by default, `python -m tools.bench.seed`), and at each size the plan of every selector
 (EXPLAIN) and GetOrders by lab (paging from positions spread over the whole table) and by
 patient, measured direct on the service: p50 and p99 at one connection, calls/s at 16.
 """
@@ -19,12 +19,14 @@ from typing import Any
 from sqlalchemy import create_engine, func, select
 
 from contracts.interactions import GET_ORDERS
-from service_domain import commands, demo, paging, services
+from eph import demo
+from service_domain import commands, paging, services
 from service_domain.clock import utcnow
 from service_domain.persistence.database import Database
 from service_domain.persistence.tables import patient_order
-from tests.bench import plans
-from tests.bench.harness import (
+from tests.support import ROOT, free_port
+from tools.bench import plans
+from tools.bench.harness import (
     Load,
     get_orders,
     haproxy_tls_hop,
@@ -34,7 +36,6 @@ from tests.bench.harness import (
     start,
     wrk,
 )
-from tests.support import ROOT, free_port
 
 PATIENT_TYPE = "1.2.752.129.2.1.3.1"
 
@@ -96,7 +97,7 @@ def run(sizes: list[int], seconds: float, certs: dict[str, str], pki: Any, folde
         stored = 0
         for size in sizes:
             started = time.monotonic()
-            subprocess.run([sys.executable, "-m", "eph", "bench", "seed", "--orders", str(size - stored),
+            subprocess.run([sys.executable, "-m", "tools.bench.seed", "--orders", str(size - stored),
                             "--seed", str(size)], env={**os.environ, **certs, "EPH_DATABASE_URL": url}, cwd=ROOT,
                            check=True, stdout=subprocess.DEVNULL)
             stored = size

@@ -2,7 +2,7 @@
 same TLS listener when asked) that reads the request, parses it with lxml as the service does,
 and answers one fixed response. What the real service does beyond that is its own cost.
 
-    python -m tests.bench.canned_wsgi PORT RESPONSE-FILE [CERTS-DIR]
+    python -m tools.bench.canned_wsgi PORT RESPONSE-FILE [CERTS-DIR]
 """
 
 from __future__ import annotations

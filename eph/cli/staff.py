@@ -1,14 +1,5 @@
-"""``eph staff`` (the staff registry) and ``eph systems key`` (journal systems' uthopp keys).
-
-    eph staff add HSA-ID --name NAME --care-giver CG [--unit UNIT --function F ...]
-    eph staff list [--care-giver CG]
-    eph staff grant HSA-ID UNIT FUNCTION [FUNCTION ...]
-    eph staff revoke HSA-ID UNIT [FUNCTION ...] [--leave-unit]
-    eph staff password HSA-ID [--stdin]          the development-login password
-    eph systems key add HSA-ID PEM-FILE [--kid KID]
-    eph systems key list [HSA-ID]
-    eph systems key remove HSA-ID KID
-"""
+"""``eph staff`` (the staff registry: members, their functions at each care unit, the
+development-login password) and ``eph systems key`` (journal systems' uthopp signing keys)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Demo data: the identities the README walkthrough and the acceptance checks use."""
+"""The demo data, in one place: the identities the README walkthrough and the acceptance checks
+use (care givers, units, labs, sampling sites, connected systems, staff, patients), the demo
+offer catalogue, and ``seed``, which loads them through the service layer (``eph seed-demo``).
+The demo routing catalogue is derived from these systems (``eph.demo.routing``); the bulk orders
+of the benchmark build on them too (``tools/bench/seed.py``)."""
 
 from __future__ import annotations
 
@@ -6,12 +10,12 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from . import commands, manual_results, services
-from .catalogue import NPU_CODE_SYSTEM
-from .clock import utcnow
-from .commands import CallContext
-from .identity import PersonId
-from .model import (
+from service_domain import commands, manual_results, services
+from service_domain.catalogue import NPU_CODE_SYSTEM
+from service_domain.clock import utcnow
+from service_domain.commands import CallContext
+from service_domain.identity import PersonId
+from service_domain.model import (
     Actor,
     ActorKind,
     Analysis,
@@ -25,8 +29,8 @@ from .model import (
     SamplingSite,
     SystemKind,
 )
-from .ports import UnitOfWork
-from .staff import StaffFunction, StaffMember
+from service_domain.ports import UnitOfWork
+from service_domain.staff import StaffFunction, StaffMember
 
 SERVICE_ADDRESS = "SE5565594230-EPH"
 CITIZEN_SERVICE = "SE5565594230-1177"

@@ -196,8 +196,8 @@ def new_postgres_database() -> tuple[str, Callable[[], None]]:
 
 def prepare(url: str, orders: int, env: dict[str, str]) -> None:
     """Migrate, load the demo data and add ``orders`` bulk orders, as an operator would."""
-    for args in (["db", "upgrade"], ["seed-demo"], ["bench", "seed", "--orders", str(orders)]):
-        subprocess.run([sys.executable, "-m", "eph", *args], env={**os.environ, **env, "EPH_DATABASE_URL": url},
+    for args in (["eph", "db", "upgrade"], ["eph", "seed-demo"], ["tools.bench.seed", "--orders", str(orders)]):
+        subprocess.run([sys.executable, "-m", *args], env={**os.environ, **env, "EPH_DATABASE_URL": url},
                        cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
 
 

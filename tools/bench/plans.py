@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.dialects import postgresql
 
-from service_domain import demo
+from eph import demo
 from service_domain.clock import utcnow
 from service_domain.enums import OrderStatus
 from service_domain.identity import PersonId

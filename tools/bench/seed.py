@@ -1,4 +1,4 @@
-"""Bulk data for measuring the service at scale: ``eph bench seed --orders N``.
+"""Bulk data for measuring the service at scale: ``python -m tools.bench.seed --orders N``.
 
 Orders of the demo catalogue for fictitious patients (three orders each on average), spread
 over the demo labs and sampling sites, each with its offer, the status history of a sampled
@@ -6,22 +6,27 @@ and received order, and a specimen; a tenth of them have a result. Rows are writ
 repositories would write them, in bulk: PostgreSQL with COPY, SQLite with batched inserts.
 Row numbers continue from those already in the database, and referral ids are unique over
 everything stored. It writes no audit records (nobody read these patients' data).
+
+    .venv/bin/python -m tools.bench.seed --orders N [--seed 1]   # into EPH_DATABASE_URL
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import sys
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
 from sqlalchemy import Connection, func, insert, select, text
 
-from service_domain import demo
+from eph import demo
+from eph.config import Settings
 from service_domain.identity import PERSONNUMMER, luhn_check_digit
 from service_domain.persistence.database import Database
 from service_domain.persistence.tables import lab_result, offer, order_status_change, patient_order, specimen
@@ -178,3 +183,23 @@ def seed(db: Database, orders: int, *, progress: Callable[[int], None] | None = 
                                   f"(SELECT coalesce(max({column}), 1) FROM {table}))"))
             conn.execute(text("ANALYZE"))
         return int(conn.execute(select(func.count()).select_from(patient_order)).scalar_one())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Add the orders to the database of EPH_DATABASE_URL, with a progress bar."""
+    parser = argparse.ArgumentParser(prog="python -m tools.bench.seed",
+                                     description="add many orders in bulk (for make bench)")
+    parser.add_argument("--orders", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=1, help="the random seed (another gives other patients and codes)")
+    args = parser.parse_args(argv)
+    db = Database(Settings().database_url)
+    print(f"adding {args.orders} orders (with offers, status history, specimens; a tenth with results)")
+    bar = Progress(args.orders)
+    started = time.monotonic()
+    total = seed(db, args.orders, progress=bar.add, seed=args.seed)
+    print(f"done in {time.monotonic() - started:.0f} s; the database holds {total} orders")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,5 +1,5 @@
 """Scale-out on one machine: several service nodes and several platform nodes on one
-PostgreSQL database, behind HAProxy, all on loopback (``eph scaleout``, ``make scaleout``).
+PostgreSQL database, behind HAProxy, all on loopback (``make scaleout``, ``python -m tools.scaleout``).
 
 The topology (default ports)::
 
@@ -26,22 +26,26 @@ their ports, process ids and log files once all are up.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .devpki import DevPki
+from eph.cli.data import cmd_seed_demo
+from eph.config import Settings
+from eph.devpki import DevPki
+from eph.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -159,11 +163,6 @@ def _wait_for(check: Any, what: str, timeout: float, procs: list[Node]) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} did not come up within {timeout:.0f} s")
         time.sleep(0.1)
-
-
-def _port_open(host: str, port: int) -> bool:
-    with socket.create_connection((host, port), timeout=0.5):
-        return True
 
 
 def _status_ok(url: str) -> bool:
@@ -345,3 +344,40 @@ def run(topology: Topology, database_url: str, certs_dir: Path, env: dict[str, s
         print("stopping", flush=True)
         scale.stop()
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Migrate, load the demo data (routed through HAProxy) into an empty database, start the nodes."""
+    parser = argparse.ArgumentParser(prog="python -m tools.scaleout",
+                                     description="several service and platform nodes on PostgreSQL behind HAProxy "
+                                                 "(docs/scaleout.md); the database is EPH_DATABASE_URL")
+    parser.add_argument("--services", type=int, default=2, help="service nodes")
+    parser.add_argument("--platforms", type=int, default=2, help="platform nodes")
+    parser.add_argument("--platform-port", type=int, default=8180, help="HAProxy in front of the platform nodes")
+    parser.add_argument("--service-port", type=int, default=8181, help="HAProxy in front of the service nodes (TLS)")
+    parser.add_argument("--stats-port", type=int, default=8189, help="HAProxy's statistics page (0: none)")
+    parser.add_argument("--first-node-port", type=int, default=8190, help="the nodes' ports count from here")
+    parser.add_argument("--node-ports", help="or each node's port, comma-separated, service nodes first")
+    parser.add_argument("--folder", default="var/scaleout", help="HAProxy's configuration, the logs, nodes.json")
+    parser.add_argument("--no-demo", action="store_true", help="do not load the demo data into an empty database")
+    args = parser.parse_args(argv)
+    settings = Settings()
+    if not settings.database_url.startswith("postgresql"):
+        print("scale-out needs PostgreSQL: set EPH_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/eph)",
+              file=sys.stderr)
+        return 2
+    ports = tuple(int(p) for p in args.node_ports.split(",")) if args.node_ports else ()
+    topology = Topology(services=args.services, platforms=args.platforms, platform_port=args.platform_port,
+                        service_port=args.service_port, stats_port=args.stats_port or None,
+                        node_ports=ports, first_node_port=args.first_node_port, folder=Path(args.folder))
+    upgrade(settings.database_url)
+    if not args.no_demo:
+        front = replace(settings, service_bind=f"{topology.host}:{topology.service_port}")
+        cmd_seed_demo(argparse.Namespace(if_empty=True), front)
+    for problem in catalogue_problems(settings.database_url, topology, settings.logical_address):
+        print(f"warning: {problem}", file=sys.stderr)
+    return run(topology, settings.database_url, settings.certs_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

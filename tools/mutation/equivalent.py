@@ -3,7 +3,7 @@
 Each mutmut entry maps the mutant's name to (a fragment of its changed line, the reason); the
 driver checks the fragment against ``mutmut show`` so that an entry whose number now names
 another mutant is reported as stale instead of hiding a survivor. Table mutants are keyed by
-their description (tests/mutation/tables.py). docs/mutation.md gives the reasoning in full.
+their description (tools/mutation/tables.py). docs/mutation.md gives the reasoning in full.
 """
 
 from __future__ import annotations

@@ -1,14 +1,15 @@
 """Builds the SoapUI project ``egen-provhantering-soapui-project.xml`` from the contract files.
 
-    .venv/bin/python soapui/build_project.py [--output FILE]   # rewrites the project file
+    .venv/bin/python -m tools.soapui.build_project [--output FILE]   # rewrites soapui/egen-provhantering-soapui-project.xml
 
 The project has one interface per interaction of the release (the WSDL and schemas cached
 in the project, as SoapUI does when it imports a WSDL), sample requests for every
 interaction addressed to the demo catalogue, and two test suites: the demo story, and
 negative cases (VP004, VP007, a validation fault, a VALIDATION_ERROR). Endpoints and
 identities are project properties (``platform``, ``instanceId``, ``patient``...), so the
-project runs against any platform. A test checks that the committed file is what this
-script builds.
+project runs against any platform; their defaults are the demo identities (``eph.demo``). A
+test checks that the committed file is what this script builds. The file stays in ``soapui/``,
+where users of SoapUI look for it; only its builder is tooling.
 """
 
 from __future__ import annotations
@@ -20,14 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from contracts.interactions import REGISTRY_INTERACTIONS, RELEASE, Interaction
+from contracts.ns import REGISTRY_NS, REGISTRY_V2_NS
+from contracts.schema import documents, served_document
+from eph import demo
 
-from contracts.interactions import REGISTRY_INTERACTIONS, RELEASE, Interaction  # noqa: E402
-from contracts.ns import REGISTRY_NS, REGISTRY_V2_NS  # noqa: E402
-from contracts.schema import documents, served_document  # noqa: E402
-
-PROJECT_FILE = Path(__file__).with_name("egen-provhantering-soapui-project.xml")
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT_FILE = ROOT / "soapui" / "egen-provhantering-soapui-project.xml"
 DEFAULT_PLATFORM = "http://127.0.0.1:8080"
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 CORE = "urn:riv:clinicalprocess:activity:selfsampling:1"
@@ -36,14 +36,14 @@ NS_ID = uuid.UUID("7d1c7a83-3a5e-4f6e-9c55-0c0b6d4a1e21")
 PROPERTIES = {
     "platform": DEFAULT_PLATFORM,
     "instanceId": "eph-vp-dev",
-    "logicalAddress": "SE5565594230-EPH",
-    "lab": "SE2321000016-LAB1",
-    "samplingSystem": "SE2321000016-PT01",
-    "ehr": "SE2321000016-EHR1",
-    "citizenService": "SE5565594230-1177",
-    "careGiver": "SE2321000016-CG01",
-    "careUnit": "SE2321000016-CU01",
-    "patient": "198503172382",
+    "logicalAddress": demo.SERVICE_ADDRESS,
+    "lab": demo.LAB_A,
+    "samplingSystem": demo.SAMPLING_A,
+    "ehr": demo.EHR_A,
+    "citizenService": demo.CITIZEN_SERVICE,
+    "careGiver": demo.CARE_GIVER_A,
+    "careUnit": demo.CARE_UNIT_A,
+    "patient": demo.DEMO_PATIENTS["A1"],
     "now": "20260101120000",
 }
 

@@ -14,9 +14,11 @@ from contracts.interactions import (
 )
 from routing import store
 from routing.catalogue import Catalogue
-from service_domain import access, demo
+from service_domain import access
 from service_domain.model import SystemKind
 from service_domain.operations import Operation
+
+from . import SERVICE_ADDRESS, SYSTEMS
 
 VALID_FROM = datetime(2024, 1, 1, tzinfo=UTC)
 VALID_TO = datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC)
@@ -28,7 +30,7 @@ def roles() -> dict[str, tuple[Interaction, ...]]:
     return {
         system.hsa_id: tuple(i for i in SELFSAMPLING_INTERACTIONS if system.kind in access.INTERACTIONS_BY_KIND[Operation(i.name)])
         + ((PING_FOR_CONFIGURATION,) if system.kind is SystemKind.LAB else ())
-        for system in demo.SYSTEMS
+        for system in SYSTEMS
     }
 
 
@@ -38,13 +40,13 @@ def catalogue(service_url: str, now: datetime | None = None) -> Catalogue:
     cat = store.empty()
     for interaction in ALL_INTERACTIONS:
         cat, _ = store.with_routing(
-            cat, interaction.responder_ns, demo.SERVICE_ADDRESS, service_url.rstrip("/") + interaction.url_path,
-            demo.SERVICE_ADDRESS, "RIVTABP21", VALID_FROM, VALID_TO, now=now, who="eph seed-demo",
+            cat, interaction.responder_ns, SERVICE_ADDRESS, service_url.rstrip("/") + interaction.url_path,
+            SERVICE_ADDRESS, "RIVTABP21", VALID_FROM, VALID_TO, now=now, who="eph seed-demo",
         )
     for consumer, interactions in roles().items():
         for interaction in interactions:
             cat, _ = store.with_authorization(
-                cat, consumer, interaction.responder_ns, demo.SERVICE_ADDRESS, VALID_FROM, VALID_TO,
+                cat, consumer, interaction.responder_ns, SERVICE_ADDRESS, VALID_FROM, VALID_TO,
                 now=now, who="eph seed-demo",
             )
     return replace(cat, version=1, comment="demo catalogue of the self-sampling service")

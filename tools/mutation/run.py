@@ -4,20 +4,20 @@ Two kinds of mutant, one report:
 
 1. mutmut (configured under ``[tool.mutmut]`` in pyproject.toml) mutates the code inside the
    rule modules' functions and runs the tests that reach each mutant.
-2. The module-level tables, which mutmut leaves alone, are mutated here (tests/mutation/tables.py);
-   each table mutant is loaded in place of its module (tests/mutation/hook.py) and the fast
+2. The module-level tables, which mutmut leaves alone, are mutated here (tools/mutation/tables.py);
+   each table mutant is loaded in place of its module (tools/mutation/hook.py) and the fast
    tests run against it until one fails.
 
 A mutant is *killed* when a test fails (or the run times out, or the module no longer loads),
 and *survives* when every test passes. Survivors judged equivalent (no behaviour changes; listed
-with reasons in tests/mutation/equivalent.py) are left out of the score. The report gives, per
+with reasons in tools/mutation/equivalent.py) are left out of the score. The report gives, per
 module, the mutants, the kills, the equivalents and the score; the survivors that are not
 equivalent are listed with their change, and the run fails when the score is under the bar.
 
-    python -m tests.mutation.run                 # everything, from a clean mutants/ folder
-    python -m tests.mutation.run --reuse --reuse-tables   # the report again, nothing run
-    python -m tests.mutation.run --tables-only access identity
-    python -m tests.mutation.run staff manual_results     # mutmut and the tables of these two only
+    python -m tools.mutation.run                 # everything, from a clean mutants/ folder
+    python -m tools.mutation.run --reuse --reuse-tables   # the report again, nothing run
+    python -m tools.mutation.run --tables-only access identity
+    python -m tools.mutation.run staff manual_results     # mutmut and the tables of these two only
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.mutation.equivalent import EQUIVALENT_MUTMUT, EQUIVALENT_TABLES
-from tests.mutation.tables import TableMutant, table_mutants, unchanged
+from tools.mutation.equivalent import EQUIVALENT_MUTMUT, EQUIVALENT_TABLES
+from tools.mutation.tables import TableMutant, table_mutants, unchanged
 
 ROOT = Path(__file__).resolve().parents[2]
 RULE_MODULES = ("status", "release", "identity", "paging", "access", "ucum", "staff", "manual_results")
@@ -135,7 +135,7 @@ def _pytest(mutant: TableMutant, source_file: str, *args: str) -> str:
                PYTHONDONTWRITEBYTECODE="1")
     try:
         proc = subprocess.run(
-            [_python(), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "tests.mutation.hook", *args],
+            [_python(), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "tools.mutation.hook", *args],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=TABLE_TIMEOUT,
         )
     except subprocess.TimeoutExpired:
@@ -260,7 +260,7 @@ def report(mutmut: dict[str, str], tables: list[tuple[TableMutant, str]], module
     if survivors:
         lines += ["", f"Survivors not listed as equivalent ({len(survivors)}):", *(f"- {s}" for s in survivors)]
     if stale:
-        lines += ["", "Stale entries in tests/mutation/equivalent.py:", *(f"- {s}" for s in stale)]
+        lines += ["", "Stale entries in tools/mutation/equivalent.py:", *(f"- {s}" for s in stale)]
     return "\n".join(lines), whole.score
 
 
