@@ -62,6 +62,9 @@ def _runtime_imports(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFrom]:
 
 
 def _imported_names(module: str, path: Path, node: ast.Import | ast.ImportFrom) -> list[str]:
+    """The modules an import statement names. ``from package import submodule`` names the
+    submodule, not the package: every submodule comes with its package's ``__init__``, and a
+    package that imports its own submodules is no circle."""
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names]
     base = node.module or ""
@@ -69,7 +72,8 @@ def _imported_names(module: str, path: Path, node: ast.Import | ast.ImportFrom) 
         package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
         package = package[: len(package) - (node.level - 1)]
         base = ".".join(package + ([node.module] if node.module else []))
-    return [base] + [f"{base}.{alias.name}" for alias in node.names]
+    submodules = [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in _modules()]
+    return submodules if len(submodules) == len(node.names) else [base, *submodules]
 
 
 @cache
