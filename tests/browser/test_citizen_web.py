@@ -9,74 +9,43 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from consumers import CitizenService, Connection, EhrSystem, LabSystem, SamplingSystem
-from consumers.roles import actor, timestamp
+from consumers import CitizenService, EhrSystem, LabSystem, SamplingSystem
+from consumers.roles import actor
 from eph import demo
 from tests.support import (
     ISSUED_PERSON_IDS,
     ROOT,
     PlatformProcess,
-    free_port,
     person_number,
-    spawn,
-    terminate,
-    wait_for_page,
 )
 
-from .conftest import check_page
+from .citizen import (
+    CitizenWebProcess,
+    adult,
+    connection,
+    ctng,
+    facts,
+    hba1c,
+    ids,
+    login,
+    logout,
+    no_horizontal_scroll,
+    order_home_kit,
+    phone_context,
+    placed,
+    shot,
+)
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-ARTIFACTS = ROOT / "test-artifacts" / "citizen-web"
-PHONE = {"width": 390, "height": 844}
-NPU = "1.2.752.108.1"
-SNOMED = demo.SNOMED_CT_SE
-
-
-@dataclass
-class CitizenWebProcess:
-    platform: PlatformProcess
-    folder: Path
-    port: int = field(default_factory=free_port)
-    proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def log_path(self) -> Path:
-        return self.folder / "citizen-web.log"
-
-    def start(self) -> CitizenWebProcess:
-        env = {
-            # as `make serve` runs it: the platform's plain listener with the development identity
-            "EPH_PLATFORM_URL": self.platform.base_url,
-            "EPH_VP_INSTANCE_ID": self.platform.instance_id,
-            "EPH_CITIZEN_WEB_DEV_LOGIN": "1",
-        }
-        self.proc, self.log_file = spawn("citizen", self.port, env, self.log_path)
-        wait_for_page(self.base_url + "/logga-in", "citizen web")
-        return self
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> None:
-        terminate(self.proc, self.log_file)
 
 
 @pytest.fixture(scope="module")
@@ -88,99 +57,6 @@ def web(demo_platform: PlatformProcess, tmp_path_factory: pytest.TempPathFactory
     assert "Traceback" not in log
     leaked = [n for n in ISSUED_PERSON_IDS if n in log or f"{n[:8]}-{n[8:]}" in log]
     assert leaked == [], "personal identity numbers in the citizen web's log"
-
-
-def connection(platform: PlatformProcess, sender: str) -> Connection:
-    return Connection.development(sender, platform=platform.base_url, instance_id=platform.instance_id)
-
-
-def adult() -> str:
-    return person_number(date(random.randint(1960, 2000), random.randint(1, 12), random.randint(1, 28)))
-
-
-def shot(page: Page, name: str) -> None:
-    check_page(page, name, folder=ARTIFACTS)
-
-
-def phone_context(browser: Browser) -> BrowserContext:
-    return browser.new_context(locale="sv-SE", viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-
-
-def no_horizontal_scroll(page: Page, name: str) -> None:
-    widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1], f"{name}: the page is {widths[0]} px wide in a {widths[1]} px viewport"
-
-
-def login(page: Page, web: CitizenWebProcess, pnr: str, name: str | None = None) -> None:
-    page.goto(web.base_url + "/logga-in")
-    expect(page.get_by_role("heading", name="Utvecklingsinloggning")).to_be_visible()
-    if name:
-        shot(page, name)
-    page.get_by_label("Personnummer").fill(f"{pnr[:8]}-{pnr[8:]}")
-    page.get_by_role("button", name="Logga in (utveckling)").click()
-    page.wait_for_url(web.base_url + "/")
-    expect(page.get_by_text(f"Inloggad: {pnr[:8]}-{pnr[8:]}")).to_be_visible()
-
-
-def logout(page: Page) -> None:
-    page.get_by_role("button", name="Logga ut").click()
-    page.wait_for_url("**/logga-in?utloggad=1")
-
-
-def order_home_kit(page: Page, web: CitizenWebProcess, shots: str | None = None) -> tuple[str, str]:
-    page.goto(web.base_url + "/")
-    page.get_by_role("link", name="Beställ Klamydia och gonorré, test").click()
-    page.wait_for_url("**/bestall?prov=CTNG")
-    if shots:
-        shot(page, f"{shots}-order-form")
-    page.get_by_label("Namn på brevlådan").fill("Testa Testsson")
-    page.get_by_label("Gatuadress").fill("Provgatan 3")
-    page.get_by_label("Postnummer").fill("111 22")
-    page.get_by_label("Ort").fill("Stockholm")
-    page.get_by_role("button", name="Beställ provtagningskit").click()
-    return placed(page, shots)
-
-
-def placed(page: Page, shots: str | None) -> tuple[str, str]:
-    page.wait_for_url(re.compile(r".*/bestallningar/[^/?]+\?ny=1$"))
-    message = page.locator(".message.success")
-    expect(message).to_contain_text("Din beställning är mottagen")
-    referral = message.locator(".code").inner_text()
-    order_id = page.url.rsplit("/", 1)[1].split("?")[0]
-    if shots:
-        shot(page, f"{shots}-ordered")
-    return order_id, referral
-
-
-def facts(page: Page) -> str:
-    return " ".join(page.locator("main").inner_text().split())
-
-
-def ctng(order_id: str, chlamydia: str, version: int = 1) -> dict[str, Any]:
-    def finding(code: str, interpretation: str) -> dict[str, Any]:
-        coded = {"code": "260373001", "displayName": "påvisad"} if interpretation == "POSITIVE" else \
-            {"code": "260415000", "displayName": "ej påvisad"}
-        return {"code": {"code": code, "codeSystem": demo.LOCAL_ANALYSIS_CODES}, "displayName":
-                "Klamydia" if code == "CT-NAAT" else "Gonorré", "coded": {**coded, "codeSystem": SNOMED},
-                "interpretation": interpretation, "status": "FINAL"}
-
-    return {"orderId": order_id, "resultVersion": version, "reportStatus": "FINAL", "reportTime": timestamp(),
-            "analysisResult": [finding("CT-NAAT", chlamydia), finding("NG-NAAT", "NEGATIVE")]}
-
-
-def hba1c(order_id: str, value: str, version: int, status: str) -> dict[str, Any]:
-    mmol = "mmol/mol"
-    return {"orderId": order_id, "resultVersion": version, "reportStatus": status, "reportTime": timestamp(),
-            "comment": "Rättat efter kontroll av kalibreringen." if status == "CORRECTED" else None,
-            "analysisResult": [{"code": {"code": "NPU27300", "codeSystem": NPU}, "displayName": "HbA1c",
-                                "pq": {"value": Decimal(value), "unit": mmol},
-                                "referenceInterval": {"low": {"value": Decimal("27"), "unit": mmol},
-                                                      "high": {"value": Decimal("42"), "unit": mmol}},
-                                "interpretation": "HIGH", "status": "FINAL"}]}
-
-
-def ids(orders: Any) -> set[str]:
-    return {o.orderId for o in orders}
 
 
 # ------------------------------------------------------------------ the story
