@@ -219,7 +219,8 @@ class Binding:
         """An element of the request, by its name (``laboratoryResult`` of SetResult), that has
         not been validated yet: plain dicts keyed by element name with only the elements that
         are there, a list for a repeating one, and every leaf its text as written (stripped),
-        untyped, for a check against the XSD to judge. Extension elements are skipped."""
+        untyped, for a check against the XSD to judge. An element the contract does not have
+        there, extensions included, is kept under its own name for that check to refuse."""
         f = next((f for f in self.request.fields if f.name == name), None)
         if f is None or f.shape is None:
             raise NotInContract(f"{self.request.name} has no complex element {name!r}")
@@ -271,7 +272,27 @@ def _leaf_text(kind: str, text: str | None) -> str:
 
 
 def _read_as_written(shape: Shape, element: etree._Element) -> dict[str, Any]:
-    return _gather(shape, element, _read_as_written, _leaf_text)
+    """Like ``_gather``, for a document a person wrote: an element without a namespace counts as
+    the contract's element of its name (it cannot be an extension), and an element the type
+    does not have is kept under its own name, the namespace in braces when it has one, so that
+    the check against the contract refuses it instead of it vanishing."""
+    values: dict[str, Any] = {}
+    by_name = {f.name: f for f in shape.fields}
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue  # a comment or a processing instruction
+        f = shape.by_tag.get(child.tag)
+        if f is None and child.tag[:1] != "{":
+            f = by_name.get(child.tag)
+        if f is None:
+            values[child.tag] = _leaf_text("", child.text)
+            continue
+        value = _read_as_written(f.shape, child) if f.shape is not None else _leaf_text(f.kind, child.text)
+        if f.many:
+            values.setdefault(f.name, []).append(value)
+        else:
+            values[f.name] = value
+    return values
 
 
 def _check(shape: Shape, values: Any) -> None:

@@ -4,8 +4,10 @@ The contract shape of a value is a plain dict keyed by the element names of its 
 (``wsdl/schemas/core_components``): ``code`` is a CVType, ``actor`` an ActorType, ``quantity``
 a PQType and so on. Absent optional elements (None) and empty repeating ones are left out.
 Each writer has a reader, ``*_from``, that takes the shape back; the producers (the wire),
-the persistence codec (JSON columns), the catalogue document and the consumer command line
-all go through these, so a value object is mapped in one place.
+the persistence codec (JSON columns) and the catalogue document go through these, so a value
+object is mapped in one place. (The consumer command line, which knows only the contracts,
+reads a result file through the contract binding into the same shape, and leaves it to the
+XSD to judge.)
 
 Times are what differs between the users: TimeStampType on the wire, ISO 8601 in storage.
 The writers that hold a time take ``time``, what to write a datetime as (by default the

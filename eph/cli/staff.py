@@ -16,16 +16,13 @@ from service_domain import services
 from service_domain.clock import utcnow
 from service_domain.commands import CallContext
 from service_domain.model import SystemKey
-from service_domain.persistence.database import Database
 from service_domain.staff import StaffFunction, StaffMember
 from staff_web.auth import MIN_PASSWORD_LENGTH, hash_password
 from staff_web.uthopp import load_key
 
+from .common import database
+
 FUNCTIONS = [f.value for f in StaffFunction]
-
-
-def _db(settings: Any) -> Database:
-    return Database(settings.database_url)
 
 
 def _show(member: StaffMember) -> str:
@@ -36,7 +33,7 @@ def _show(member: StaffMember) -> str:
 
 
 def cmd_add(args: argparse.Namespace, settings: Any) -> int:
-    db = _db(settings)
+    db = database(settings)
     member = services.register_staff(db.uow(), CallContext.operator(utcnow()), args.hsa_id, args.name, args.care_giver)
     if args.unit:
         member = services.grant_functions(db.uow(), CallContext.operator(utcnow()), member.hsa_id, args.unit, args.function or ())
@@ -48,7 +45,7 @@ def cmd_add(args: argparse.Namespace, settings: Any) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Any) -> int:
-    members = services.list_staff(_db(settings).uow(), CallContext.operator(utcnow()), args.care_giver)
+    members = services.list_staff(database(settings).uow(), CallContext.operator(utcnow()), args.care_giver)
     for m in members:
         print(_show(m))
     if not members:
@@ -57,7 +54,7 @@ def cmd_list(args: argparse.Namespace, settings: Any) -> int:
 
 
 def cmd_grant(args: argparse.Namespace, settings: Any) -> int:
-    member = services.grant_functions(_db(settings).uow(), CallContext.operator(utcnow()), args.hsa_id, args.unit, args.functions)
+    member = services.grant_functions(database(settings).uow(), CallContext.operator(utcnow()), args.hsa_id, args.unit, args.functions)
     print(_show(member))
     return 0
 
@@ -67,7 +64,7 @@ def cmd_revoke(args: argparse.Namespace, settings: Any) -> int:
         print("name the functions to revoke, or --leave-unit", file=sys.stderr)
         return 1
     member = services.revoke_functions(
-        _db(settings).uow(), CallContext.operator(utcnow()), args.hsa_id, args.unit, args.functions, leave_unit=args.leave_unit
+        database(settings).uow(), CallContext.operator(utcnow()), args.hsa_id, args.unit, args.functions, leave_unit=args.leave_unit
     )
     print(_show(member))
     return 0
@@ -84,7 +81,7 @@ def cmd_password(args: argparse.Namespace, settings: Any) -> int:
     if len(password) < MIN_PASSWORD_LENGTH:
         print(f"a password has at least {MIN_PASSWORD_LENGTH} characters; nothing changed", file=sys.stderr)
         return 1
-    services.set_dev_password(_db(settings).uow(), CallContext.operator(utcnow()), args.hsa_id, hash_password(password))
+    services.set_dev_password(database(settings).uow(), CallContext.operator(utcnow()), args.hsa_id, hash_password(password))
     print("development-login password set (it works only where EPH_STAFF_DEV_LOGIN is on)")
     return 0
 
@@ -102,13 +99,13 @@ def cmd_key_add(args: argparse.Namespace, settings: Any) -> int:
         print(f"cannot use {args.file}: {e}", file=sys.stderr)
         return 1
     kid = args.kid or key_id(key)
-    services.add_system_key(_db(settings).uow(), SystemKey(args.hsa_id, kid, pem, utcnow()))
+    services.add_system_key(database(settings).uow(), SystemKey(args.hsa_id, kid, pem, utcnow()))
     print(f"key {kid} registered for {args.hsa_id} (uthopp tokens name it in the 'kid' header, or carry none)")
     return 0
 
 
 def cmd_key_list(args: argparse.Namespace, settings: Any) -> int:
-    db = _db(settings)
+    db = database(settings)
     if args.hsa_id:
         ids = [args.hsa_id]
     else:
@@ -126,7 +123,7 @@ def cmd_key_list(args: argparse.Namespace, settings: Any) -> int:
 
 
 def cmd_key_remove(args: argparse.Namespace, settings: Any) -> int:
-    if services.remove_system_key(_db(settings).uow(), args.hsa_id, args.kid):
+    if services.remove_system_key(database(settings).uow(), args.hsa_id, args.kid):
         print(f"key {args.kid} of {args.hsa_id} removed")
         return 0
     print("no such key", file=sys.stderr)

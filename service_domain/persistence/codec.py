@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import shapes
-from ..model import Actor, Analysis, Code, DeliveryAddress, Interval, LaboratoryResult
+from ..model import Actor, Analysis, Code, DeliveryAddress, LaboratoryResult
 
 Json = dict[str, Any]
 
@@ -42,14 +42,6 @@ def address_to_json(a: DeliveryAddress | None) -> Json | None:
 
 def address_from_json(d: Json | None) -> DeliveryAddress | None:
     return None if d is None else shapes.delivery_address_from(d)
-
-
-def interval_to_json(i: Interval | None) -> Json | None:
-    return None if i is None else shapes.interval(i)
-
-
-def interval_from_json(d: Json | None) -> Interval | None:
-    return None if d is None else shapes.interval_from(d)
 
 
 def result_to_json(r: LaboratoryResult) -> Json:

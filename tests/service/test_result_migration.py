@@ -73,3 +73,12 @@ def test_a_result_stored_before_the_upgrade_reads_the_same_after_it(url: str, st
     with db.uow() as uow:
         (version,) = uow.results.versions(r.order_id)
     assert version.result == r
+
+
+def test_a_downgrade_writes_back_the_empty_lists_the_older_reader_needs(
+        url: str, stored: tuple[Database, LaboratoryResult]) -> None:
+    db, _ = stored
+    command.downgrade(alembic_config(url), "0005")
+    with db.engine.connect() as conn:
+        (content,) = conn.execute(select(lab_result_table.c.content)).one()
+    assert content["specimenIdentifier"] == []

@@ -134,8 +134,27 @@ def test_a_part_reads_a_nested_type_as_a_dict(result_part: dict[str, Any]) -> No
                                                                              "inclusive": "false"}
 
 
-def test_a_part_skips_an_extension_named_as_a_contract_element(result_part: dict[str, Any]) -> None:
+def test_a_part_does_not_take_an_extension_for_the_contract_element_of_its_name(result_part: dict[str, Any]) -> None:
     assert "comment" not in result_part["analysisResult"][0]
+
+
+def test_a_part_keeps_an_extension_under_its_namespaced_name_for_the_check_to_refuse(
+        result_part: dict[str, Any]) -> None:
+    assert result_part["analysisResult"][0][f"{{{OTHER}}}comment"] == "not the contract's comment"
+
+
+def test_a_part_keeps_a_misspelt_element_under_its_own_name() -> None:
+    element = etree.fromstring(f'<r:laboratoryResult xmlns:r="{SET_RESULT_NS}" xmlns:c="{CORE_NS}">'
+                               "<c:orderId>ORDER-1</c:orderId><c:commentz>x</c:commentz></r:laboratoryResult>")
+    assert binding_for(SET_RESULT).read_part("laboratoryResult", element) == {"orderId": "ORDER-1",
+                                                                              f"{{{CORE_NS}}}commentz": "x"}
+
+
+def test_a_part_reads_an_element_without_a_namespace_as_the_contracts_of_its_name() -> None:
+    element = etree.fromstring("<laboratoryResult><orderId>ORDER-1</orderId><resultVersion>2</resultVersion>"
+                               "</laboratoryResult>")
+    assert binding_for(SET_RESULT).read_part("laboratoryResult", element) == {"orderId": "ORDER-1",
+                                                                              "resultVersion": "2"}
 
 
 def test_a_part_strips_the_whitespace_around_a_leaf() -> None:

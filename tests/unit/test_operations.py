@@ -3,6 +3,9 @@ its rule, the service function that performs it, and its words in the patient's 
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from consumers.citizen_web import texts
@@ -11,6 +14,7 @@ from service_domain import access, services, staff
 from service_domain.model import SystemKind
 from service_domain.operations import INTERACTIONS, Operation
 
+ROOT = Path(__file__).resolve().parents[2]
 STAFF_WEB_OWN = sorted(set(Operation) - INTERACTIONS - {Operation.HOUSEKEEPING})
 # Lists and registers that show no patient's data: nothing of theirs reaches the patient's log.
 NOT_IN_THE_PATIENTS_LOG = {
@@ -40,6 +44,27 @@ def test_every_staff_web_operation_needs_a_staff_function(operation: Operation) 
 @pytest.mark.parametrize("operation", sorted(set(staff.OPERATION_FUNCTIONS) & INTERACTIONS))
 def test_an_interaction_staff_may_make_is_one_the_staff_web_may_call(operation: Operation) -> None:
     assert SystemKind.STAFF_UI in access.INTERACTIONS_BY_KIND[operation]
+
+
+def _operations_the_staff_web_performs() -> list[Operation]:
+    """The operations of the service functions the staff web's modules use (``services.X``)."""
+    used: set[Operation] = set()
+    for path in sorted((ROOT / "staff_web").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "services":
+                operation = getattr(getattr(services, node.attr), "operation", None)
+                if operation is not None:
+                    used.add(operation)
+    return sorted(used)
+
+
+def test_the_staff_web_is_seen_to_perform_operations() -> None:
+    assert Operation.RESULT_WORKLIST in _operations_the_staff_web_performs()
+
+
+@pytest.mark.parametrize("operation", _operations_the_staff_web_performs())
+def test_every_operation_the_staff_web_performs_has_its_staff_function_rule(operation: Operation) -> None:
+    assert staff.OPERATION_FUNCTIONS[operation]
 
 
 @pytest.mark.parametrize("operation", sorted(set(Operation) - {Operation.HOUSEKEEPING}))

@@ -50,11 +50,16 @@ def _nest(a: dict[str, Any]) -> None:
             a[key] = v
 
 
-def _convert(change: Callable[[dict[str, Any]], None]) -> None:
+def _convert(change: Callable[[dict[str, Any]], None], lists: bool = False) -> None:
+    """Each stored result's analyses changed; with ``lists``, the repeating elements the newer
+    shape leaves out when empty are written back as empty lists (the older reader needs them)."""
     conn = op.get_bind()
     result = sa.table('lab_result', sa.column('id', sa.BigInteger()), sa.column('content', sa.JSON()))
     for row_id, content in conn.execute(sa.select(result.c.id, result.c.content)):
         data = json.loads(content) if isinstance(content, str) else content
+        if lists:
+            data.setdefault("specimenIdentifier", [])
+            data.setdefault("analysisResult", [])
         for a in data.get("analysisResult", ()):
             change(a)
         conn.execute(sa.update(result).where(result.c.id == row_id).values(content=data))
@@ -65,4 +70,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    _convert(_nest)
+    _convert(_nest, lists=True)
