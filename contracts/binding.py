@@ -244,15 +244,29 @@ class Binding:
 
 
 def _gather(
-    shape: Shape, element: etree._Element, complex_: Callable[[Shape, etree._Element], Any], leaf: Callable[[str, str | None], Any]
+    shape: Shape,
+    element: etree._Element,
+    complex_: Callable[[Shape, etree._Element], Any],
+    leaf: Callable[[str, str | None], Any],
+    as_written: bool = False,
 ) -> dict[str, Any]:
-    """The contract elements that are there, by name; a repeating one as a list."""
+    """The contract elements that are there, by name; a repeating one as a list. Anything else
+    (an extension element, a comment, a processing instruction) is skipped, but ``as_written``
+    (a document a person wrote): there an element without a namespace counts as the contract's
+    element of its name (it cannot be an extension), and an element the type does not have is
+    kept under its own name, the namespace in braces when it has one, so that the check against
+    the contract refuses it instead of it vanishing."""
     values: dict[str, Any] = {}
     by_tag = shape.by_tag
     for child in element:
         f = by_tag.get(child.tag)
         if f is None:
-            continue  # an extension element, a comment or a processing instruction
+            if not as_written or not isinstance(child.tag, str):
+                continue
+            f = next((f for f in shape.fields if f.name == child.tag), None)
+            if f is None:
+                values[child.tag] = leaf("", child.text)
+                continue
         value = complex_(f.shape, child) if f.shape is not None else leaf(f.kind, child.text)
         if f.many:
             values.setdefault(f.name, []).append(value)
@@ -272,27 +286,7 @@ def _leaf_text(kind: str, text: str | None) -> str:
 
 
 def _read_as_written(shape: Shape, element: etree._Element) -> dict[str, Any]:
-    """Like ``_gather``, for a document a person wrote: an element without a namespace counts as
-    the contract's element of its name (it cannot be an extension), and an element the type
-    does not have is kept under its own name, the namespace in braces when it has one, so that
-    the check against the contract refuses it instead of it vanishing."""
-    values: dict[str, Any] = {}
-    by_name = {f.name: f for f in shape.fields}
-    for child in element:
-        if not isinstance(child.tag, str):
-            continue  # a comment or a processing instruction
-        f = shape.by_tag.get(child.tag)
-        if f is None and child.tag[:1] != "{":
-            f = by_name.get(child.tag)
-        if f is None:
-            values[child.tag] = _leaf_text("", child.text)
-            continue
-        value = _read_as_written(f.shape, child) if f.shape is not None else _leaf_text(f.kind, child.text)
-        if f.many:
-            values.setdefault(f.name, []).append(value)
-        else:
-            values[f.name] = value
-    return values
+    return _gather(shape, element, _read_as_written, _leaf_text, as_written=True)
 
 
 def _check(shape: Shape, values: Any) -> None:
