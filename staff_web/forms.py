@@ -107,13 +107,13 @@ class SpecimenForm(FlaskForm):
 class StepForm(FlaskForm):
     kind = SelectField("Steg", choices=options((k.value, texts.STEP[k]) for k in FollowUpStepKind))
     time = DateTimeLocalField("När", format="%Y-%m-%dT%H:%M", validators=[InputRequired(REQUIRED)])
-    performed_by = StringField("Av (HSA-id)", validators=[DataRequired(REQUIRED), Length(max=31)])
     note = TextAreaField("Anteckning", validators=[Optional(), Length(max=2000)])
     submit = SubmitField("Registrera steget")
 
 
 class CloseCaseForm(FlaskForm):
-    note = TextAreaField("Anteckning vid avslut", validators=[Optional(), Length(max=2000)])
+    note = TextAreaField("Anteckning vid avslut (skälet, om patienten inte är kontaktad)",
+                         validators=[Optional(), Length(max=2000)])
     submit = SubmitField("Avsluta ärendet och släpp svaret till patienten")
 
 

@@ -4,6 +4,7 @@ and SOAP faults)."""
 from __future__ import annotations
 
 from service_domain.errors import CallerRefused, DomainError, InvalidRequest, RuleViolation, SubCode
+from service_domain.model.follow_up import NOT_CONTACTED
 
 BY_SUB_CODE = {
     SubCode.UNKNOWN_ID: "Uppgiften finns inte hos din vårdgivare.",
@@ -23,6 +24,8 @@ BY_MESSAGE = {
     "this belongs to another care unit": "Det här hör till en annan vårdenhet.",
     "the follow-up case is already closed": "Uppföljningsärendet är redan avslutat.",
     "the follow-up case is closed": "Uppföljningsärendet är avslutat.",
+    NOT_CONTACTED: "Patienten är inte registrerad som kontaktad. Registrera kontakten, eller skriv varför "
+                   "ärendet avslutas utan den.",
     "close the order's follow-up case first": "Avsluta först beställningens uppföljningsärende.",
     "a staff member with that HSA-id is already registered": "Det finns redan en medarbetare med det HSA-id:t.",
     "the staff member belongs to another care giver": "Medarbetaren hör till en annan vårdgivare.",

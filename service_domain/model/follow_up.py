@@ -12,6 +12,8 @@ from ..errors import InvalidRequest, RuleViolation, SubCode
 from .offers import new_id
 from .orders import Order
 
+NOT_CONTACTED = "the patient has not been contacted: record that step, or give the reason the case closes without it"
+
 
 @dataclass(frozen=True, slots=True)
 class FollowUpStep:
@@ -56,8 +58,13 @@ class FollowUpCase:
         self.steps.append(step)
 
     def close(self, by: str, now: datetime, note: str | None = None) -> None:
+        """Closing releases the finding to the patient (under most release rules), so a case
+        closes once the patient has been contacted, or with the reason, recorded as its note,
+        why it closes without that."""
         if self.status is FollowUpStatus.CLOSED:
             raise RuleViolation(SubCode.WRONG_STATE, "the follow-up case is already closed")
+        if not self.done(FollowUpStepKind.PATIENT_CONTACTED) and not (note and note.strip()):
+            raise RuleViolation(SubCode.WRONG_STATE, NOT_CONTACTED)
         self.status = FollowUpStatus.CLOSED
         self.closed_time = now
         self.closed_by = by

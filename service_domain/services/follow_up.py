@@ -91,6 +91,7 @@ def record_follow_up_step(
     """Record a step of an open case (patient contacted, treatment, contact tracing, SmiNet report).
     A step may be recorded again (a second attempt to reach the patient, say)."""
     checks.hsa(performed_by, "performedBy")
+    as_staff_member(call, Actor(ActorKind.STAFF, performed_by), "performedBy")
     checks.not_future(time, "the step's time", call.now)
     if note is not None and len(note) > FOLLOW_UP_NOTE_MAX:
         raise InvalidRequest(f"the note is longer than {FOLLOW_UP_NOTE_MAX} characters")

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from service_domain import services
 from service_domain.clock import SWEDISH_TZ
-from service_domain.identity import is_hsa_id, rikskod
+from service_domain.identity import rikskod
 from service_domain.model import FollowUpStepKind
 from service_domain.staff import StaffFunction
 
@@ -34,7 +34,6 @@ def _step_form(kind: FollowUpStepKind | None = None) -> StepForm:
     form = StepForm()
     if not form.is_submitted():
         form.time.data = now().astimezone(SWEDISH_TZ).replace(second=0, microsecond=0, tzinfo=None)
-        form.performed_by.data = g.member.hsa_id
         if kind is not None:
             form.kind.data = kind.value
     return form
@@ -70,14 +69,10 @@ def step(case_id: str) -> Any:
     form = _step_form()
     if not form.validate_on_submit():
         return _case_page(case_id, form, 400)
-    by = form.performed_by.data.strip()
-    if not is_hsa_id(by):
-        form.performed_by.errors = ["Ange ett HSA-id, till exempel SE2321000016-ABC1."]
-        return _case_page(case_id, form, 400)
     when = form.time.data.replace(tzinfo=SWEDISH_TZ)
     recorded = write(
         services.record_follow_up_step, uow(), ctx(), case_id,
-        FollowUpStepKind(form.kind.data), when, by, form.note.data or None,
+        FollowUpStepKind(form.kind.data), when, g.member.hsa_id, form.note.data or None,
     )
     if recorded is not None:
         flash(f"Registrerat: {texts.STEP[FollowUpStepKind(form.kind.data)]}.", "success")

@@ -177,6 +177,10 @@ def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_plat
     expect(page.get_by_role("row", name="Klamydia")).to_contain_text("Positivt")
     expect(page.locator(".message.warn")).to_contain_text("inte registrerad som kontaktad")
     check_page(page, "followup-case")
+    # the case does not close before the patient is contacted, unless a reason is given
+    page.get_by_role("button", name="Avsluta ärendet och släpp svaret till patienten").click()
+    expect(page.locator(".message.error")).to_contain_text("skriv varför ärendet avslutas utan den")
+    expect(page.get_by_role("button", name="Registrera steget")).to_be_visible()
     for step, note in (("Patienten kontaktad", "Ringt, informerad om svaret"), ("Behandling", "Doxycyklin 7 dagar"),
                        ("Smittspårning påbörjad", "Två kontakter"), ("Anmäld i SmiNet", None)):
         page.get_by_label("Steg", exact=True).select_option(label=step)
@@ -185,6 +189,8 @@ def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_plat
         page.get_by_role("button", name="Registrera steget").click()
         expect(page.locator(".message.success")).to_contain_text(f"Registrerat: {step}")
     expect(page.locator("ol.steps li.todo")).to_have_count(0)
+    # each step is recorded as done by the staff member logged in
+    expect(page.locator(".step-record").first).to_contain_text("av SE2321000016-SSK2")
     expect(page.get_by_text("Doxycyklin 7 dagar")).to_be_visible()
     expect(page.locator(".message.warn")).to_have_count(0)
     check_page(page, "followup-case-steps")

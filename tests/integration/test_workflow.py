@@ -232,7 +232,7 @@ def test_the_whole_story(
     from service_domain.model import Actor, ActorKind
 
     services.close_follow_up(db.uow(), CallContext("test", None, utcnow()), case.case_id,
-                             Actor(ActorKind.STAFF, "SE2321000016-ST01"))
+                             Actor(ActorKind.STAFF, "SE2321000016-ST01"), "reached by letter only")
     released = {r.order.orderId: r for r in as_citizen("GetResults", patientId=p).orderResult}[home.orderId]
     assert released.releasedToPatient
     assert released.result.analysisResult[0].coded.code == POSITIVE["code"]

@@ -85,7 +85,10 @@ def test_positive_notifiable_result_waits_for_follow_up(db: Database) -> None:
     assert ehr[0].follow_up_required
     (case,) = [c for c in services.list_follow_ups(db.uow(), FollowUpStatus.OPEN) if c.order_id == oid]
     assert case.care_unit == demo.CARE_UNIT_A
-    released = services.close_follow_up(db.uow(), ctx("staff"), case.case_id, STAFF)
+    with pytest.raises(RuleViolation) as not_contacted:
+        services.close_follow_up(db.uow(), ctx("staff"), case.case_id, STAFF)
+    assert not_contacted.value.sub_code is SubCode.WRONG_STATE
+    released = services.close_follow_up(db.uow(), ctx("staff"), case.case_id, STAFF, "reached by letter only")
     assert released == 1
     citizen = services.get_results(db.uow(), ctx(demo.CITIZEN_SERVICE), commands.GetResults(p))
     assert citizen[0].result == r

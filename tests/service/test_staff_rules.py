@@ -183,6 +183,17 @@ def test_follow_up_steps_and_closing_by_the_care_unit(db: Database) -> None:
     assert citizen[0].released_to_patient
 
 
+def test_a_follow_up_step_from_the_staff_web_is_the_logged_in_members(db: Database) -> None:
+    assigner = new_member(db, F.ASSIGN)
+    nurse = new_member(db, F.FOLLOW_UP)
+    colleague = new_member(db, F.FOLLOW_UP)
+    order_id, _ = _positive(db, assigner)
+    (entry,) = [e for e in services.follow_up_queue(db.uow(), staff_ctx(nurse)) if e.order.order_id == order_id]
+    with pytest.raises(InvalidRequest, match="performedBy must be the staff member acting"):
+        services.record_follow_up_step(db.uow(), staff_ctx(nurse), entry.case.case_id,
+                                       FollowUpStepKind.PATIENT_CONTACTED, utcnow(), colleague)
+
+
 def test_administrators_manage_their_own_units(db: Database) -> None:
     admin = new_member(db, F.ADMIN)
     member = new_member(db)
