@@ -56,7 +56,8 @@ def add_parsers(sub: Any) -> None:
     fc = fu.add_parser("close", help="close a case; releases the results it held")
     fc.add_argument("case_id")
     fc.add_argument("--by", required=True, help="HSA-id of the staff member")
-    fc.add_argument("--note")
+    fc.add_argument("--note", help="a note kept with the case; the reason it closes, when the patient "
+                                   "is not recorded as contacted (needed then)")
     fc.set_defaults(func=cmd_followup_close)
 
     res = sub.add_parser("results", help="results").add_subparsers(dest="results_command", required=True)

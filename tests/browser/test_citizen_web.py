@@ -217,8 +217,8 @@ def test_two_patients_order_the_labs_report_and_each_reads_their_own(
     cases = subprocess.run([sys.executable, "-m", "eph", "followup", "list"], env=env, cwd=ROOT, check=True,
                            capture_output=True, text=True).stdout
     [case_id] = [line.split()[0] for line in cases.splitlines() if f"order {ctng_id} " in line]
-    subprocess.run([sys.executable, "-m", "eph", "followup", "close", case_id, "--by", "SE2321000016-SSK2"],
-                   env=env, cwd=ROOT, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "eph", "followup", "close", case_id, "--by", "SE2321000016-SSK2",
+                    "--note", "informed at the clinic visit"], env=env, cwd=ROOT, check=True, capture_output=True)
     page.goto(web.base_url + "/provsvar")
     released = page.locator("li.card.result", has_text=ctng_referral)
     expect(released).to_contain_text("påvisad")
