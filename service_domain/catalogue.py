@@ -260,6 +260,26 @@ def parse(document: Any) -> list[OfferDefinition]:
     return definitions
 
 
+def parse_document(document: Any) -> tuple[list[OfferDefinition], list[SamplingSite]]:
+    """The entries and the sampling sites of a catalogue document, the one reading every entry
+    point imports with (``eph catalog import``, the staff web); or CatalogueError with every
+    problem of both."""
+    problems: list[str] = []
+    definitions: list[OfferDefinition] = []
+    sites: list[SamplingSite] = []
+    try:
+        definitions = parse(document)
+    except CatalogueError as e:
+        problems += e.problems
+    try:
+        sites = parse_sites(document)
+    except CatalogueError as e:
+        problems += e.problems
+    if problems:
+        raise CatalogueError(problems)
+    return definitions, sites
+
+
 def parse_sites(document: Any) -> list[SamplingSite]:
     """The ``samplingSites`` of a catalogue document (none if it has no such list), each a mapping
     of SamplingSiteType's element names; or CatalogueError with every problem::

@@ -13,7 +13,6 @@ import yaml
 from service_domain import catalogue, services
 from service_domain.clock import utcnow
 from service_domain.commands import CallContext
-from service_domain.model import OfferDefinition, SamplingSite
 
 from ..config import Settings
 from .common import database
@@ -32,20 +31,11 @@ def cmd_catalog_import(args: argparse.Namespace, settings: Settings) -> int:
     except (OSError, ValueError, yaml.YAMLError) as e:
         print(f"cannot read {args.file}: {e}", file=sys.stderr)
         return 1
-    problems: list[str] = []
-    definitions: list[OfferDefinition] = []
-    sites: list[SamplingSite] = []
     try:
-        definitions = catalogue.parse(document)
+        definitions, sites = catalogue.parse_document(document)
     except catalogue.CatalogueError as e:
-        problems += e.problems
-    try:
-        sites = catalogue.parse_sites(document)
-    except catalogue.CatalogueError as e:
-        problems += e.problems
-    if problems:
         print("nothing imported; the file has these problems:", file=sys.stderr)
-        for problem in problems:
+        for problem in e.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
     added, updated = services.import_catalogue(

@@ -314,18 +314,21 @@ def import_document() -> Any:
             problems = ["Filen går inte att läsa som YAML eller JSON."]
         else:
             try:
-                definitions = catalogue.parse(document)
+                definitions, sites = catalogue.parse_document(document)
             except catalogue.CatalogueError as e:
                 problems = [_swedish_line(p) for p in e.problems]
             else:
-                others = [d for d in definitions if d.care_giver.upper() != g.member.care_giver.upper()]
-                if others:
-                    problems = [f"Erbjudandet {d.offer_code} hör till en annan vårdgivare ({d.care_giver})." for d in others]
-                else:
+                mine = g.member.care_giver.upper()
+                problems = [f"Erbjudandet {d.offer_code} hör till en annan vårdgivare ({d.care_giver})."
+                            for d in definitions if d.care_giver.upper() != mine]
+                problems += [f"Provtagningsstället {s.hsa_id} hör till en annan vårdgivare ({s.care_giver})."
+                             for s in sites if s.care_giver.upper() != mine]
+                if not problems:
                     counts = write(services.import_catalogue, uow(), ctx(), definitions,
-                                   replace_all=bool(form.replace_all.data))
+                                   replace_all=bool(form.replace_all.data), sites=sites)
                     if counts is not None:
-                        flash(f"Sortimentet är importerat: {counts[0]} nya, {counts[1]} ändrade.", "success")
+                        flash(f"Sortimentet är importerat: {counts[0]} nya, {counts[1]} ändrade, "
+                              f"{len(sites)} provtagningsställen.", "success")
                         return redirect(url_for("admin.catalogue_page"))
     else:
         problems = [str(m) for errors in form.errors.values() for m in errors]
