@@ -156,6 +156,11 @@ class CitizenService(_Role):
     def offers(self, number: str, statuses: Sequence[str] = ()) -> list[Any]:
         return list(self.connection.call("GetOffers", patientId=person_id(number), status=list(statuses) or None).offer)
 
+    def catalogue_entry(self, care_giver: str, offer_code: str) -> Any | None:
+        """The care giver's catalogue entry of an offer code (its preparation advice, say), if active."""
+        entries = self.connection.call("GetOfferCatalog", careGiverHSAId=care_giver).offerDefinition
+        return next((d for d in entries if d.offerCode == offer_code), None)
+
     def self_service_offers(self, care_giver: str) -> list[Any]:
         """The entries of the care giver's catalogue patients may order themselves."""
         return list(self.connection.call("GetOfferCatalog", careGiverHSAId=care_giver, selfService=True).offerDefinition)

@@ -178,6 +178,11 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
     def offers() -> Any:
         return render_template("offers.html", assigned=assigned_offers(), entries=self_service_entries())
 
+    def instructions_for(care_giver: str, offer_code: str) -> str | None:
+        """The catalogue's advice to the patient before sampling (fasting, morning urine), if any."""
+        entry = service.catalogue_entry(care_giver, offer_code)
+        return entry.patientInstructions if entry is not None else None
+
     def order_context(form: dict[str, str]) -> dict[str, Any]:
         """What an order page is about: an assigned offer of the patient, or a self-service entry."""
         offer_id, code = form.get("erbjudande") or "", form.get("prov") or ""
@@ -188,7 +193,7 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
             modes = list(offer.samplingMode)
             sites = service.sites(me(), offer_id=offer_id) if "SITE" in modes else []
             return {"offer": offer, "entry": None, "modes": modes, "sites": sites, "name": offer.displayName,
-                    "instructions": None}
+                    "instructions": instructions_for(offer.accountableCareGiver, offer.offerCode)}
         entry = next((d for d in self_service_entries() if d.offerCode == code), None)
         if entry is None:
             abort(404)
@@ -272,8 +277,9 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
 
     def detail_page(order: Any, **extra: Any) -> str:
         shown = released(service.results(me()))
+        advice = instructions_for(order.accountableCareGiver, order.offerCode) if order.status in texts.CANCELLABLE else None
         return render_template("order_detail.html", order=order, status=status_text(order, shown),
-                               sites=sites_by_id([order]), **extra)
+                               sites=sites_by_id([order]), instructions=advice, **extra)
 
     @app.get("/bestallningar/<order_id>")
     def order_detail(order_id: str) -> Any:

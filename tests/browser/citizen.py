@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 import re
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -19,6 +20,7 @@ from consumers import Connection
 from consumers.roles import timestamp
 from eph import demo
 from tests.support import (
+    ISSUED_PERSON_IDS,
     ROOT,
     PlatformProcess,
     free_port,
@@ -67,6 +69,17 @@ class CitizenWebProcess:
 
     def stop(self) -> None:
         terminate(self.proc, self.log_file)
+
+
+def running_web(platform: PlatformProcess, folder: Path) -> Iterator[CitizenWebProcess]:
+    """A citizen web for a test module; afterwards its log holds no traceback and no identity number."""
+    process = CitizenWebProcess(platform, folder).start()
+    yield process
+    process.stop()
+    log = process.log_text()
+    assert "Traceback" not in log
+    leaked = [n for n in ISSUED_PERSON_IDS if n in log or f"{n[:8]}-{n[8:]}" in log]
+    assert leaked == [], "personal identity numbers in the citizen web's log"
 
 
 def connection(platform: PlatformProcess, sender: str) -> Connection:
