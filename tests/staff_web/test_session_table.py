@@ -1,12 +1,13 @@
 """What the staff web keeps in its session table, over real HTTP against `eph serve staff` (a
 real server process with the development login, as `make serve` runs it) on a database of its
-own, read afterwards: a row only for a logged-in member."""
+own, read afterwards: a row only for a logged-in member, and no identity number in any row."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from sqlalchemy import Engine, create_engine, func, select
 from eph import demo
 from staff_web.store import web_session
 from tests.conftest import seeded
-from tests.support import free_port, spawn, terminate, wait_for_page
+from tests.support import free_port, person_number, spawn, terminate, wait_for_page
 
 NURSE = "SE2321000016-SSK1"  # ASSIGN and SAMPLING at care unit A
 
@@ -79,6 +80,10 @@ def logged_in(web: Web, hsa_id: str = NURSE) -> requests.Session:
     return client
 
 
+def show(number: str) -> str:
+    return f"{number[:8]}-{number[8:]}"
+
+
 # ------------------------------------------------------------------ 1.5: a row at login only
 
 
@@ -128,3 +133,34 @@ def test_logging_out_leaves_no_session_row(web: Web) -> None:
     assert r.status_code == 302
     assert "Du är utloggad." in client.get(web.base_url + "/login", timeout=10).text
     assert web.rows() == before
+
+
+# ------------------------------------------------------------------ 1.6: no identity number stored
+
+
+def test_the_patient_found_is_not_in_the_session_table(web: Web) -> None:
+    number = person_number(date(1987, 6, 5))
+    client = logged_in(web)
+    r = post_form(client, web, "/patient", "/patient", number=show(number))
+    assert r.status_code == 302
+    page = client.get(web.base_url + "/patient", timeout=10)
+    assert show(number) in page.text  # the page still shows the patient found
+    stored = web.stored()
+    assert number not in stored
+    assert number[2:] not in stored
+    assert show(number) not in stored
+    assert number not in web.log_text()
+
+
+def test_the_desk_search_is_not_in_the_session_table(web: Web) -> None:
+    number = person_number(date(1991, 2, 3))
+    client = logged_in(web)
+    r = post_form(client, web, "/sampling", "/sampling", query=show(number))
+    assert r.status_code == 302
+    desk = client.get(web.base_url + "/sampling", timeout=10)
+    assert f"Beställningar för {show(number)}" in desk.text  # the desk still searches for that number
+    stored = web.stored()
+    assert number not in stored
+    assert number[2:] not in stored
+    assert show(number) not in stored
+    assert number not in web.log_text()
