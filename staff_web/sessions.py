@@ -2,6 +2,11 @@
 (under the token's digest). Every worker of every staff web process sees the same sessions;
 logging out removes the session for good; a session idle longer than the timeout is gone.
 
+A row is written at login only. Before it (the login page's CSRF token) and after logging out
+(the message that says so) the session is anonymous and lives in the cookie itself, signed
+with the staff web's key: the CSRF token and the messages only (``ANONYMOUS_KEYS``), never a
+logged-in member, so that a request without a cookie writes nothing to the database.
+
 The cookie is ``__Host-eph-staff`` (Secure, HttpOnly, SameSite=Lax) on TLS. On plain HTTP
 (development on this machine only) it is ``eph-staff-dev`` without Secure, and a session
 begun there is not the one a TLS request uses.
@@ -16,12 +21,17 @@ from typing import Any
 
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.datastructures import CallbackDict
 
 from .store import WebStore
 
 SECURE_COOKIE = "__Host-eph-staff"
 DEV_COOKIE = "eph-staff-dev"
+# what an anonymous session may hold: the login form's CSRF token and flashed messages
+ANONYMOUS_KEYS = frozenset({"csrf_token", "_flashes"})
+MAX_TOKEN_LENGTH = 128  # a database session's token: secrets.token_urlsafe(32), 43 characters
+MAX_COOKIE_LENGTH = 4000
 
 
 class DbSession(CallbackDict[str, Any], SessionMixin):
@@ -52,12 +62,36 @@ class DbSessionInterface(SessionInterface):
         self.clock = clock
         self._saves = 0
 
+    def _signer(self, app: Flask) -> URLSafeSerializer:
+        assert app.secret_key
+        return URLSafeSerializer(app.secret_key, salt="eph-staff-anonymous-session")
+
+    def _anonymous(self, app: Flask, value: str) -> dict[str, Any] | None:
+        """The data of an anonymous session's cookie: signed by this staff web, not idle too
+        long, and only what an anonymous session may hold."""
+        try:
+            payload = self._signer(app).loads(value)
+        except BadSignature:
+            return None
+        if not isinstance(payload, dict):
+            return None
+        data, seen = payload.get("d"), payload.get("t")
+        if not isinstance(data, dict) or not isinstance(seen, int):
+            return None
+        if seen < (self.clock() - self.idle).timestamp():
+            return None
+        return {k: v for k, v in data.items() if k in ANONYMOUS_KEYS}
+
     def open_session(self, app: Flask, request: Request) -> DbSession:
-        token = request.cookies.get(cookie_name(request))
-        if token and len(token) <= 128:
-            data = self.store.load_session(token, self.clock(), self.idle, self.lifetime)
+        value = request.cookies.get(cookie_name(request))
+        if value and len(value) <= MAX_TOKEN_LENGTH and "." not in value:  # a token has no dot, a signed value has
+            data = self.store.load_session(value, self.clock(), self.idle, self.lifetime)
             if data is not None:
-                return DbSession(data, token)
+                return DbSession(data, value)
+        elif value and len(value) <= MAX_COOKIE_LENGTH:
+            anonymous = self._anonymous(app, value)
+            if anonymous is not None:
+                return DbSession(anonymous)
         return DbSession()
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
@@ -67,9 +101,20 @@ class DbSessionInterface(SessionInterface):
         if request.endpoint == "static":
             return
         name = cookie_name(request)
-        if not session:
+        if not session.get("staff"):
+            # not logged in (any more): no row; what little there is goes in the signed cookie
             if session.token is not None:
                 self.store.delete_session(session.token)
+                session.token = None
+            data = {k: v for k, v in session.items() if k in ANONYMOUS_KEYS}
+            if data:
+                payload = {"d": data, "t": int(self.clock().timestamp())}
+                response.set_cookie(
+                    name, self._signer(app).dumps(payload), path="/", secure=request.is_secure,
+                    httponly=True, samesite="Lax",
+                )
+                response.headers.add("Vary", "Cookie")
+            elif name in request.cookies:
                 response.delete_cookie(name, path="/", secure=request.is_secure, httponly=True, samesite="Lax")
             return
         now = self.clock()

@@ -1,13 +1,24 @@
 """The staff web's own tables: sessions, failed logins and used uthopp tokens. They live in
-the project's database so that every worker of every server process sees the same."""
+the project's database so that every worker of every server process sees the same.
+
+A session's data (the staff member's current patient, the sampling desk's search: identity
+numbers) is stored encrypted with a key derived from the cookie's token. The database holds
+the token's SHA-256 only, so the table alone, a copy of it or a backup, reads as nothing."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
+import os
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import (
     Column,
     Engine,
@@ -77,6 +88,30 @@ def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def _data_key(token: str) -> bytes:
+    """The key of one session's data, from its token (never stored; the row's id is the token's
+    SHA-256, from which this key cannot be had)."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"eph staff web session data").derive(
+        token.encode()
+    )
+
+
+def seal(token: str, text: str) -> str:
+    """``text`` encrypted (AES-256-GCM) for the session of ``token``, bound to its row."""
+    nonce = os.urandom(12)
+    box = AESGCM(_data_key(token)).encrypt(nonce, text.encode(), digest(token).encode())
+    return base64.urlsafe_b64encode(nonce + box).decode("ascii")
+
+
+def unseal(token: str, stored: str) -> str | None:
+    """The text ``seal`` encrypted; None if it was not sealed for this token (or not at all)."""
+    try:
+        raw = base64.urlsafe_b64decode(stored.encode("ascii"))
+        return AESGCM(_data_key(token)).decrypt(raw[:12], raw[12:], digest(token).encode()).decode()
+    except (ValueError, binascii.Error, InvalidTag):
+        return None
+
+
 class WebStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -103,7 +138,11 @@ class WebStore:
         if row.last_seen < now - idle or row.created < now - lifetime:
             self.delete_session(token)
             return None
-        data = json.loads(row.data)
+        text = unseal(token, row.data)
+        if text is None:
+            self.delete_session(token)
+            return None
+        data = json.loads(text)
         return data if isinstance(data, dict) else None
 
     def save_session(self, token: str, data: dict[str, Any], now: datetime, hsa_id: str | None) -> None:
@@ -111,12 +150,13 @@ class WebStore:
         text = json.dumps(data, separators=(",", ":"))
         if len(text) > MAX_SESSION_BYTES:
             raise ValueError("session data too large")
+        sealed = seal(token, text)
         with self.engine.begin() as conn:
             done = conn.execute(
-                update(web_session).where(web_session.c.id == key).values(data=text, last_seen=now, hsa_id=hsa_id)
+                update(web_session).where(web_session.c.id == key).values(data=sealed, last_seen=now, hsa_id=hsa_id)
             )
             if not done.rowcount:
-                conn.execute(insert(web_session).values(id=key, data=text, created=now, last_seen=now, hsa_id=hsa_id))
+                conn.execute(insert(web_session).values(id=key, data=sealed, created=now, last_seen=now, hsa_id=hsa_id))
 
     def delete_session(self, token: str) -> None:
         with self.engine.begin() as conn:

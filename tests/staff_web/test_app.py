@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from flask.testing import FlaskClient
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
 from eph import demo
@@ -154,6 +155,22 @@ def test_idle_sessions_end_and_logging_out_ends_the_session_for_good(client: Fla
     with db.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(web_session).where(
             web_session.c.id == digest(stolen))).scalar_one() == 0
+
+
+def test_a_login_form_left_open_past_the_idle_timeout_has_gone_out(client: FlaskClient, clock: Clock) -> None:
+    token = csrf(client, "/login")  # the anonymous session, in the signed cookie
+    clock.offset = timedelta(minutes=16)
+    r = client.post("/login", data={"csrf_token": token, "hsa_id": "SE2321000016-SSK1", "password": PASSWORD})
+    assert r.status_code == 400
+    assert "Formuläret har gått ut" in r.text
+
+
+def test_an_anonymous_cookie_never_logs_anyone_in(client: FlaskClient, app: Any) -> None:
+    forged = URLSafeSerializer(app.secret_key, salt="eph-staff-anonymous-session").dumps(
+        {"d": {"staff": "SE2321000016-ADM1", "unit": demo.CARE_UNIT_A}, "t": int(utcnow().timestamp())})
+    client.set_cookie("eph-staff-dev", forged)  # signed with the staff web's own key, even
+    r = client.get("/")
+    assert r.headers["Location"].startswith("/login")
 
 
 def test_failed_logins_are_throttled(client: FlaskClient, db: Database) -> None:
