@@ -22,14 +22,19 @@ serve: $(STAMP)
 	$(BIN)/eph seed-demo --if-empty
 	EPH_STAFF_DEV_LOGIN=1 EPH_CITIZEN_WEB_DEV_LOGIN=1 $(BIN)/eph serve all
 
-# System packages the test suite uses: two non-Python SOAP stacks, PHP's SoapClient and
-# JAX-WS RI (wsimport) on Java 17; Debian's Chromium (with its Swedish locale, and a font) for the browser tests;
+# System packages the test suite uses: three non-Python SOAP stacks, PHP's SoapClient, JAX-WS RI
+# (wsimport) on Java 17 and gSOAP (wsdl2h, soapcpp2, libgsoap++ and g++ for its C++ client);
+# Debian's Chromium (with its Swedish locale, and a font) for the browser tests;
 # HAProxy for the scale-out tests, and wrk with it for the benchmark's own test.
-SYSDEPS := php-cli php-soap jaxws openjdk-17-jdk-headless chromium chromium-l10n fonts-dejavu-core wrk haproxy
+SYSDEPS := php-cli php-soap jaxws openjdk-17-jdk-headless gsoap libgsoap-dev g++ \
+	chromium chromium-l10n fonts-dejavu-core wrk haproxy
 sysdeps:
 	@if ! command -v php >/dev/null 2>&1 || ! php -m 2>/dev/null | grep -qi '^soap$$' \
 		|| ! command -v wsimport >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1 \
-		|| ! test -f /usr/share/java/jaxws-rt.jar || ! test -x /usr/bin/chromium \
+		|| ! test -f /usr/share/java/jaxws-rt.jar || ! command -v wsdl2h >/dev/null 2>&1 \
+		|| ! command -v soapcpp2 >/dev/null 2>&1 || ! test -d /usr/share/gsoap/import \
+		|| ! test -f /usr/include/stdsoap2.h || ! command -v g++ >/dev/null 2>&1 \
+		|| ! test -x /usr/bin/chromium \
 		|| ! test -f /usr/lib/chromium/locales/sv.pak \
 		|| ! test -d /usr/share/fonts/truetype/dejavu \
 		|| ! command -v wrk >/dev/null 2>&1 || ! command -v haproxy >/dev/null 2>&1; then \
