@@ -285,9 +285,19 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
     def order_detail(order_id: str) -> Any:
         return detail_page(my_order(order_id), new="ny" in request.args, cancelled="avbokad" in request.args)
 
+    @app.get("/bestallningar/<order_id>/avboka")
+    def confirm_cancel(order_id: str) -> Any:
+        """A cancellation is asked for, then confirmed: one tap on a phone is not enough."""
+        order = my_order(order_id)
+        if order.status not in texts.CANCELLABLE:
+            return redirect(url_for("order_detail", order_id=order.orderId))
+        return render_template("cancel_order.html", order=order)
+
     @app.post("/bestallningar/<order_id>/avboka")
     def cancel(order_id: str) -> Any:
         order = my_order(order_id)
+        if request.form.get("bekraftad") != "ja":
+            return redirect(url_for("confirm_cancel", order_id=order.orderId))
         try:
             service.cancel(order.orderId, me())
         except LogicalError as e:
