@@ -18,7 +18,9 @@ For each POST, in this order:
 Every reply carries x-skltp-correlation-id and x-skltp-prt, and the routing history once
 it is known; each call writes one JSON log line (never the message, and the caller's
 receiver and contract only once ``routing.redact`` let them through) and is counted in
-the metrics.
+the metrics. The correlation id is the caller's only when ``routing.redact`` takes it (at
+most 128 characters of letters, digits and ``-_.:``, no personal identity number), else a
+new UUID.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from .identity import CertificateRefused, load_trusted, serial_number_of_peercer
 from .lookup import Route
 from .message import RIVTABP20, RIVTABP21, Unreadable, read_routing_info, rewrite_receiver
 from .producer import ProducerAnswerTooLarge, ProducerCaller
-from .redact import MAX_SHOWN, shown
+from .redact import MAX_SHOWN, correlation_id_problem, shown
 from .state import CatalogueHolder
 
 events = logging.getLogger("eph.vp")
@@ -174,10 +176,22 @@ class Router:
             raise VpError("VP007", "Authorization missing for "
                                    f"{call_summary(shown(contract) or '', shown(receiver) or '', shown(sender))}")
 
+    @staticmethod
+    def record_of(request: web.Request) -> CallRecord:
+        """The call's record, with its correlation id: the caller's when it keeps to the rule of
+        ``routing.redact`` (at most 128 characters of letters, digits and ``-_.:``, no personal
+        identity number), else a new UUID, as when the caller sends none. That one id is logged,
+        returned and passed on; of a replaced id only why it was replaced is logged."""
+        given = request.headers.get(H_CORRELATION, "")
+        problem = correlation_id_problem(given) if given else None
+        if given and problem is None:
+            return CallRecord(given)
+        return CallRecord(str(uuid.uuid4()), correlation_id_replaced=problem)
+
     # ------------------------------------------------------------------ the handler
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        record = CallRecord(request.headers.get(H_CORRELATION) or str(uuid.uuid4()))
+        record = self.record_of(request)
         response: web.StreamResponse | None = None
         history: list[str] = []
         try:
