@@ -1,9 +1,9 @@
 """The router (VP): one HTTP endpoint under /vp/ that routes any RIV-TA call.
 
 For each POST, in this order:
- 1. the sender (client certificate on TLS; on plain HTTP only allow-listed callers, from
-    x-vp-sender-id + x-vp-instance-id, or from x-vp-auth-cert when a trusted TLS-terminating
-    proxy passed it on and the certificate verifies against the CA)   VP011, VP002
+ 1. the sender (client certificate on TLS; on plain HTTP from a trusted TLS-terminating proxy
+    only x-vp-auth-cert, once the certificate verifies against the CA, and from other
+    allow-listed callers x-vp-sender-id + x-vp-instance-id)           VP011, VP002
  2. loop protection on x-rivta-routing-history (sender#platform#...)    VP014
  3. the contract (namespace of the Body's first element) and the receiver
     (LogicalAddress, or To for RIVTABP20, in any namespace), by a pull parse
@@ -103,17 +103,22 @@ class Router:
             raise VpError("VP011", f"Caller was not on the white list of accepted IP-addresses. "
                                    f"IP-address: {request.remote}")
         pem = request.headers.get(H_AUTH_CERT)
-        if pem and proxy:
+        sender = request.headers.get(H_SENDER, "").strip()
+        if proxy:
+            # from a trusted proxy only the certificate it saw identifies the caller: it passes on
+            # what its own callers sent, x-vp-sender-id included, whatever the allow-list says
+            if not pem:
+                raise VpError("VP002", "From a trusted proxy (EPH_VP_TRUSTED_PROXIES) only a verified x-vp-auth-cert "
+                                       "identifies the caller; " + ("x-vp-sender-id is not believed from there."
+                                                                   if sender else "there was none."))
             if not self.trusted_cas:
                 raise VpError("VP002", "x-vp-auth-cert cannot be verified: the platform has no CA (EPH_VP_TLS_CA)")
             try:
                 return verified_sender(pem, self.trusted_cas)
             except CertificateRefused as e:
                 raise VpError("VP002", f"The certificate in x-vp-auth-cert was refused: {e}.") from None
-        sender = request.headers.get(H_SENDER, "").strip()
-        # x-vp-sender-id only from the allow-list: a proxy passes on what its own callers sent
-        if sender and request.headers.get(H_INSTANCE, "").strip() == self.config.instance_id \
-                and self.config.allows_plain(request.remote):
+        # not a proxy, so on the allow-list
+        if sender and request.headers.get(H_INSTANCE, "").strip() == self.config.instance_id:
             return sender
         if pem:
             raise VpError("VP002", "x-vp-auth-cert is believed only from the platform's trusted proxies "

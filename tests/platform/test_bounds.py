@@ -93,6 +93,38 @@ def test_a_trusted_proxy_cannot_pass_on_a_bad_certificate(behind_proxy: tuple[Pl
     assert_vp(r, "VP002", "Client", "The certificate in x-vp-auth-cert was refused")
 
 
+@pytest.fixture(scope="module")
+def proxy_on_the_allow_list(platform_db: str, catalogue: Catalogue,
+                            tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PlatformProcess, CertificateAuthority]]:
+    folder = Path(tmp_path_factory.mktemp("proxied-on-loopback"))
+    ca = CertificateAuthority(folder / "ca")
+    p = PlatformProcess(platform_db, folder / "p")
+    # the tests' own address is the proxy, and it is also on the plain-HTTP allow-list (loopback, the default)
+    p.start(EPH_VP_TRUSTED_PROXIES="127.0.0.1/32", EPH_VP_TLS_CA=str(ca.path))
+    yield p, ca
+    p.stop()
+
+
+def test_x_vp_sender_id_from_a_trusted_proxy_is_refused_though_it_is_on_the_allow_list(
+        proxy_on_the_allow_list: tuple[PlatformProcess, CertificateAuthority], producer: FakeProducer) -> None:
+    p, _ = proxy_on_the_allow_list
+    before = len(producer.received)
+    r = call(p, body_for("Ping"))  # x-vp-sender-id and this platform's x-vp-instance-id
+    assert_vp(r, "VP002", "Client", "x-vp-sender-id")
+    assert len(producer.received) == before
+
+
+def test_a_verified_certificate_from_a_trusted_proxy_on_the_allow_list_identifies_the_caller(
+        proxy_on_the_allow_list: tuple[PlatformProcess, CertificateAuthority], producer: FakeProducer) -> None:
+    p, ca = proxy_on_the_allow_list
+    pem = ca.issue("lab", "Lab system", serial_number=SENDER).pem()
+    before = len(producer.received)
+    # the certificate decides, not an x-vp-sender-id alongside it
+    r = call(p, body_for("Ping"), sender="SE2321000016-OTHER", headers={"x-vp-auth-cert": pem.replace("\n", " ")})
+    assert r.status_code == 200
+    assert producer.received[before].headers["x-vp-sender-id"] == SENDER
+
+
 # ------------------------------------------------------------------ what is taken in and passed on
 
 
