@@ -30,6 +30,8 @@ class CallRecord:
     """What one call's log line says."""
 
     correlation_id: str
+    # why the caller's own correlation id was replaced by correlation_id (never the id itself)
+    correlation_id_replaced: str | None = None
     started: float = field(default_factory=time.perf_counter)
     sender: str | None = None
     original_consumer: str | None = None
@@ -51,6 +53,7 @@ class CallRecord:
             {
                 "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
                 "correlationId": self.correlation_id,
+                "correlationIdReplaced": self.correlation_id_replaced,
                 "sender": shown(self.sender),
                 "originalConsumer": shown(self.original_consumer),
                 "receiver": shown(self.receiver),

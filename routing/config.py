@@ -68,7 +68,8 @@ class PlatformConfig:
         default_factory=lambda: _networks(_env("EPH_VP_HTTP_ALLOW", "127.0.0.0/8,::1/128"))
     )
     # TLS-terminating proxies whose x-vp-auth-cert (the client certificate they saw) is believed;
-    # none by default. The certificate is then verified against tls_ca.
+    # none by default. The certificate is then verified against tls_ca. From these addresses
+    # nothing else identifies a caller: x-vp-sender-id is refused even when they are on http_allow.
     trusted_proxies: tuple[IpNetwork, ...] = field(
         default_factory=lambda: _networks(_env("EPH_VP_TRUSTED_PROXIES", ""))
     )

@@ -1,9 +1,9 @@
 """The router (VP): one HTTP endpoint under /vp/ that routes any RIV-TA call.
 
 For each POST, in this order:
- 1. the sender (client certificate on TLS; on plain HTTP only allow-listed callers, from
-    x-vp-sender-id + x-vp-instance-id, or from x-vp-auth-cert when a trusted TLS-terminating
-    proxy passed it on and the certificate verifies against the CA)   VP011, VP002
+ 1. the sender (client certificate on TLS; on plain HTTP from a trusted TLS-terminating proxy
+    only x-vp-auth-cert, once the certificate verifies against the CA, and from other
+    allow-listed callers x-vp-sender-id + x-vp-instance-id)           VP011, VP002
  2. loop protection on x-rivta-routing-history (sender#platform#...)    VP014
  3. the contract (namespace of the Body's first element) and the receiver
     (LogicalAddress, or To for RIVTABP20, in any namespace), by a pull parse
@@ -18,7 +18,9 @@ For each POST, in this order:
 Every reply carries x-skltp-correlation-id and x-skltp-prt, and the routing history once
 it is known; each call writes one JSON log line (never the message, and the caller's
 receiver and contract only once ``routing.redact`` let them through) and is counted in
-the metrics.
+the metrics. The correlation id is the caller's only when ``routing.redact`` takes it (at
+most 128 characters of letters, digits and ``-_.:``, no personal identity number), else a
+new UUID.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from .identity import CertificateRefused, load_trusted, serial_number_of_peercer
 from .lookup import Route
 from .message import RIVTABP20, RIVTABP21, Unreadable, read_routing_info, rewrite_receiver
 from .producer import ProducerAnswerTooLarge, ProducerCaller
-from .redact import MAX_SHOWN, shown
+from .redact import MAX_SHOWN, correlation_id_problem, shown
 from .state import CatalogueHolder
 
 events = logging.getLogger("eph.vp")
@@ -101,17 +103,22 @@ class Router:
             raise VpError("VP011", f"Caller was not on the white list of accepted IP-addresses. "
                                    f"IP-address: {request.remote}")
         pem = request.headers.get(H_AUTH_CERT)
-        if pem and proxy:
+        sender = request.headers.get(H_SENDER, "").strip()
+        if proxy:
+            # from a trusted proxy only the certificate it saw identifies the caller: it passes on
+            # what its own callers sent, x-vp-sender-id included, whatever the allow-list says
+            if not pem:
+                raise VpError("VP002", "From a trusted proxy (EPH_VP_TRUSTED_PROXIES) only a verified x-vp-auth-cert "
+                                       "identifies the caller; " + ("x-vp-sender-id is not believed from there."
+                                                                   if sender else "there was none."))
             if not self.trusted_cas:
                 raise VpError("VP002", "x-vp-auth-cert cannot be verified: the platform has no CA (EPH_VP_TLS_CA)")
             try:
                 return verified_sender(pem, self.trusted_cas)
             except CertificateRefused as e:
                 raise VpError("VP002", f"The certificate in x-vp-auth-cert was refused: {e}.") from None
-        sender = request.headers.get(H_SENDER, "").strip()
-        # x-vp-sender-id only from the allow-list: a proxy passes on what its own callers sent
-        if sender and request.headers.get(H_INSTANCE, "").strip() == self.config.instance_id \
-                and self.config.allows_plain(request.remote):
+        # not a proxy, so on the allow-list
+        if sender and request.headers.get(H_INSTANCE, "").strip() == self.config.instance_id:
             return sender
         if pem:
             raise VpError("VP002", "x-vp-auth-cert is believed only from the platform's trusted proxies "
@@ -174,10 +181,22 @@ class Router:
             raise VpError("VP007", "Authorization missing for "
                                    f"{call_summary(shown(contract) or '', shown(receiver) or '', shown(sender))}")
 
+    @staticmethod
+    def record_of(request: web.Request) -> CallRecord:
+        """The call's record, with its correlation id: the caller's when it keeps to the rule of
+        ``routing.redact`` (at most 128 characters of letters, digits and ``-_.:``, no personal
+        identity number), else a new UUID, as when the caller sends none. That one id is logged,
+        returned and passed on; of a replaced id only why it was replaced is logged."""
+        given = request.headers.get(H_CORRELATION, "")
+        problem = correlation_id_problem(given) if given else None
+        if given and problem is None:
+            return CallRecord(given)
+        return CallRecord(str(uuid.uuid4()), correlation_id_replaced=problem)
+
     # ------------------------------------------------------------------ the handler
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        record = CallRecord(request.headers.get(H_CORRELATION) or str(uuid.uuid4()))
+        record = self.record_of(request)
         response: web.StreamResponse | None = None
         history: list[str] = []
         try:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import socket
+import string
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,13 +17,15 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from routing import store
 from routing.catalogue import Catalogue
+from routing.redact import MAX_CORRELATION_ID
 from tests.certs import CertificateAuthority
 from tests.fake_producer import OK_RESPONSE, FakeProducer
 from tests.platform.conftest import SENDER, contract, routed
 from tests.platform.test_router import assert_vp, body_for, call, vp_fault
-from tests.support import PlatformProcess, soap_envelope
+from tests.support import PlatformProcess, person_number, soap_envelope
 
 PERSON = "191212121212"
+COORDINATION = person_number(date(1990, 5, 17), 123, samordning=True)
 
 
 def log_lines(platform: PlatformProcess, correlation_id: str) -> list[str]:
@@ -87,6 +91,38 @@ def test_a_trusted_proxy_cannot_pass_on_a_bad_certificate(behind_proxy: tuple[Pl
     }
     r = call(p, body_for("Ping"), sender=None, instance=None, headers={"x-vp-auth-cert": make[kind]().pem().replace("\n", " ")})
     assert_vp(r, "VP002", "Client", "The certificate in x-vp-auth-cert was refused")
+
+
+@pytest.fixture(scope="module")
+def proxy_on_the_allow_list(platform_db: str, catalogue: Catalogue,
+                            tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PlatformProcess, CertificateAuthority]]:
+    folder = Path(tmp_path_factory.mktemp("proxied-on-loopback"))
+    ca = CertificateAuthority(folder / "ca")
+    p = PlatformProcess(platform_db, folder / "p")
+    # the tests' own address is the proxy, and it is also on the plain-HTTP allow-list (loopback, the default)
+    p.start(EPH_VP_TRUSTED_PROXIES="127.0.0.1/32", EPH_VP_TLS_CA=str(ca.path))
+    yield p, ca
+    p.stop()
+
+
+def test_x_vp_sender_id_from_a_trusted_proxy_is_refused_though_it_is_on_the_allow_list(
+        proxy_on_the_allow_list: tuple[PlatformProcess, CertificateAuthority], producer: FakeProducer) -> None:
+    p, _ = proxy_on_the_allow_list
+    before = len(producer.received)
+    r = call(p, body_for("Ping"))  # x-vp-sender-id and this platform's x-vp-instance-id
+    assert_vp(r, "VP002", "Client", "x-vp-sender-id")
+    assert len(producer.received) == before
+
+
+def test_a_verified_certificate_from_a_trusted_proxy_on_the_allow_list_identifies_the_caller(
+        proxy_on_the_allow_list: tuple[PlatformProcess, CertificateAuthority], producer: FakeProducer) -> None:
+    p, ca = proxy_on_the_allow_list
+    pem = ca.issue("lab", "Lab system", serial_number=SENDER).pem()
+    before = len(producer.received)
+    # the certificate decides, not an x-vp-sender-id alongside it
+    r = call(p, body_for("Ping"), sender="SE2321000016-OTHER", headers={"x-vp-auth-cert": pem.replace("\n", " ")})
+    assert r.status_code == 200
+    assert producer.received[before].headers["x-vp-sender-id"] == SENDER
 
 
 # ------------------------------------------------------------------ what is taken in and passed on
@@ -172,6 +208,63 @@ def test_the_contract_is_checked_before_it_is_echoed_or_logged(platform: Platfor
     assert_vp(r, "VP004", "Client", "(not shown: looks like a personal identity number)")
     assert PERSON not in r.text
     assert call_line(platform, correlation)["contract"] == "(not shown: looks like a personal identity number)"
+
+
+SAFE = string.ascii_letters + string.digits + "-_.:"
+
+
+def caller_id(length: int) -> str:
+    """A correlation id of ``length`` characters of the safe set, each kind of character in it."""
+    return (SAFE * (length // len(SAFE) + 1))[:length]
+
+
+@pytest.mark.parametrize("given", [caller_id(MAX_CORRELATION_ID), "1.3.1", str(uuid.uuid4())],
+                         ids=["the longest", "the national test suite's", "a UUID"])
+def test_a_correlation_id_of_the_safe_form_is_kept(platform: PlatformProcess, producer: FakeProducer,
+                                                  catalogue: Catalogue, given: str) -> None:
+    before = len(producer.received)
+    r = call(platform, body_for("Ping"), headers={"x-skltp-correlation-id": given})
+    assert r.headers["x-skltp-correlation-id"] == given
+    assert producer.received[before].headers["x-skltp-correlation-id"] == given
+    assert call_line(platform, given)["correlationIdReplaced"] is None
+
+
+BAD_CORRELATION_IDS = {
+    "too long": caller_id(MAX_CORRELATION_ID + 1),
+    "far too long": caller_id(7000),
+    "a space": "corr 1",
+    "markup": "<script>alert(1)</script>",
+    "quotes and a comma": 'corr-1","vpCode":null',
+    "a personal identity number": PERSON,
+    "a personal identity number within": f"order-{PERSON}-1",
+    "a coordination number, ten digits": f"corr-{COORDINATION[2:8]}-{COORDINATION[8:]}",
+}
+
+
+@pytest.mark.parametrize("given", BAD_CORRELATION_IDS.values(), ids=BAD_CORRELATION_IDS.keys())
+def test_a_correlation_id_too_long_or_of_a_bad_form_is_replaced(platform: PlatformProcess, producer: FakeProducer,
+                                                                catalogue: Catalogue, given: str) -> None:
+    logged_before = len(platform.log_text())
+    before = len(producer.received)
+    r = call(platform, body_for("Ping"), headers={"x-skltp-correlation-id": given})
+    assert r.status_code == 200
+    replaced = r.headers["x-skltp-correlation-id"]
+    assert replaced == str(uuid.UUID(replaced))  # a fresh UUID, as when the caller sends none
+    assert producer.received[before].headers["x-skltp-correlation-id"] == replaced
+    record = call_line(platform, replaced)
+    assert record["correlationIdReplaced"]  # the log line says so ...
+    assert given not in platform.log_text()[logged_before:]  # ... without echoing it
+    assert max(len(line) for line in platform.log_text()[logged_before:].splitlines()) < 1000
+
+
+def test_a_correlation_id_with_a_personal_identity_number_is_neither_logged_nor_returned(
+        platform: PlatformProcess, catalogue: Catalogue) -> None:
+    logged_before = len(platform.log_text())
+    r = call(platform, body_for("Ping", "SE2321000016-NONE"), headers={"x-skltp-correlation-id": f"corr-{PERSON}"})
+    _, text, detail = vp_fault(r)  # a fault (VP004): the headers and the fault too
+    assert PERSON not in r.headers["x-skltp-correlation-id"]
+    assert PERSON not in text + detail
+    assert PERSON not in platform.log_text()[logged_before:]
 
 
 # ------------------------------------------------------------------ /metrics
