@@ -1,0 +1,44 @@
+"""Where the two webs send a visitor (the acceptance test's findings, issue 17), against the real
+servers: after logging in, the staff web goes back only to a page of its own (over HTTP)."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+import requests
+from lxml import html
+
+from eph import demo
+
+from .conftest import StaffWebProcess
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+NURSE = "SE2321000016-SSK1"
+
+
+def _log_in_from(staff_web: StaffWebProcess, target: str) -> str:
+    """Open the login page with ``next`` as a link would carry it, log in with the form as the page
+    gave it, and say where the answer sends the browser. Over plain HTTP: Chromium itself keeps a
+    form's redirect to another site from going (the CSP's form-action), other browsers need not."""
+    with requests.Session() as http:
+        http.trust_env = False
+        page = http.get(f"{staff_web.base_url}/login", params={"next": target}, timeout=10)
+        (form,) = [f for f in html.fromstring(page.text).forms if "password" in f.fields]
+        fields = {**dict(form.form_values()), "hsa_id": NURSE, "password": demo.DEMO_STAFF_PASSWORD}
+        answer = http.post(f"{staff_web.base_url}/login", data=fields, allow_redirects=False, timeout=10)
+    assert answer.status_code == 302
+    return urljoin(answer.url, answer.headers["Location"])
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example", "/\n/evil.example", "//evil.example", "/\\evil.example",
+                                    "http://evil.example/"])
+def test_after_login_the_staff_web_stays_on_its_own_site(staff_web: StaffWebProcess, target: str) -> None:
+    landed = _log_in_from(staff_web, target)
+    assert urlsplit(landed).netloc == urlsplit(staff_web.base_url).netloc
+
+
+def test_after_login_the_staff_web_goes_back_to_the_page_asked_for(staff_web: StaffWebProcess) -> None:
+    landed = _log_in_from(staff_web, "/patient")
+    assert landed == f"{staff_web.base_url}/patient"
