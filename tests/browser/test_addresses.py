@@ -1,7 +1,8 @@
-"""Where the two webs send a visitor (the acceptance test's findings, issue 17), against the real
-servers: after logging in, the staff web goes back only to a page of its own (over HTTP); in
-Chromium, an unknown address on the 1177 stand-in is its Swedish 404 page whether or not the
-visitor is logged in."""
+"""Where the two webs send a visitor, and the words they share (the acceptance test's findings,
+issue 17), against the real servers: after logging in, the staff web goes back only to a page of
+its own (over HTTP); in Chromium, an unknown address on the 1177 stand-in is its Swedish 404 page
+whether or not the visitor is logged in, and the patient and the desk use the same word for a
+cancelled order."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import requests
 from lxml import html
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from consumers.citizen_web.app import ERRORS
 from eph import demo
 from tests.support import PlatformProcess
 
-from .citizen import CitizenWebProcess, adult, login
-from .conftest import StaffWebProcess, check_page
+from .citizen import CitizenWebProcess, adult, login, order_home_kit
+from .conftest import StaffWebProcess, check_page, dev_login
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -71,3 +72,27 @@ def test_an_unknown_address_is_the_swedish_404_page(page: Page, web: CitizenWebP
     assert page.url == address  # not sent to the login page
     expect(page.get_by_role("heading", level=1)).to_have_text(ERRORS[404][0])
     check_page(page, f"citizen-404-{'logged-in' if logged_in else 'not-logged-in'}")
+
+
+def test_the_patient_and_the_desk_use_one_word_for_a_cancelled_order(
+    browser: Browser, page: Page, web: CitizenWebProcess, staff_web: StaffWebProcess
+) -> None:
+    patient = adult()
+    login(page, web, patient)
+    _, referral = order_home_kit(page, web)
+    page.get_by_role("button", name="Avboka beställningen").click()
+    expect(page.locator(".message.success")).to_be_visible()
+    patients_word = page.locator("dd.status").inner_text()
+
+    desk = browser.new_context(locale="sv-SE", viewport={"width": 1200, "height": 900})
+    try:
+        staff = desk.new_page()
+        dev_login(staff, staff_web, NURSE, demo.DEMO_STAFF_PASSWORD)
+        staff.get_by_role("navigation").get_by_role("link", name="Patient").click()
+        staff.get_by_label("Personnummer eller samordningsnummer").fill(f"{patient[:8]}-{patient[8:]}")
+        staff.get_by_role("button", name="Sök patient").click()
+        order = staff.locator("article.order", has_text=referral)
+        desks_word = order.locator("xpath=.//dt[normalize-space()='Status']/following-sibling::dd[1]/strong").inner_text()
+    finally:
+        desk.close()
+    assert desks_word == patients_word
