@@ -83,10 +83,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only paths of this site: no other host, no scheme."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    r"""``target`` when it is a path of this site, else None: it starts with one slash and holds no
+    backslash and no control or other unprintable character. Browsers drop tabs and newlines from an
+    address and read a backslash as a slash, so "/\t/host" and "/\host" would name another host."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or not target.isprintable():
+        return None
+    return target
 
 
 def requires(*functions: StaffFunction) -> Callable[[F], F]:

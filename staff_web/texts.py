@@ -20,7 +20,7 @@ ORDER_STATUS = {
     OrderStatus.RECEIVED_BY_LAB: "Mottagen av laboratoriet",
     OrderStatus.PRELIMINARY_RESULT: "Preliminärt svar",
     OrderStatus.FINAL_RESULT: "Slutligt svar",
-    OrderStatus.CANCELLED: "Avbeställd",
+    OrderStatus.CANCELLED: "Avbokad",
     OrderStatus.REJECTED: "Avvisad",
     OrderStatus.EXPIRED: "Har gått ut",
 }

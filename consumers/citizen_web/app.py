@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, g, redirect, render_template, request, url_for
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from ..errors import ConsumerError, LogicalError
 from ..roles import CitizenService
@@ -58,6 +58,8 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
         if request.method == "POST" and not codec.csrf_ok(g.session, request.form.get("csrf_token")):
             log.info("csrf refused endpoint=%s", request.endpoint or "-")
             return error_page(400, "Formuläret har gått ut", "Gå tillbaka, ladda om sidan och försök igen.")
+        if isinstance(request.routing_exception, NotFound):
+            return None  # an unknown address is the 404 page, logged in or not
         if request.endpoint not in PUBLIC and not g.session.authenticated:
             return redirect(url_for("login_page"))
         return None
