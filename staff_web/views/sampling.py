@@ -4,13 +4,14 @@ register the specimen collected (its barcode from a hand scanner), print its lab
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, session, url_for
 
 from service_domain import commands, services
 from service_domain.clock import local_date
-from service_domain.model import Order, OrderStatus, Specimen
+from service_domain.model import Order, OrderStatus, SamplingMode, Specimen
 from service_domain.staff import StaffFunction
 from service_domain.status import is_allowed
 
@@ -30,6 +31,21 @@ def _sampling() -> Any:
 
 def collectable(order: Order) -> bool:
     return is_allowed(order.status, OrderStatus.SPECIMEN_COLLECTED, order.sampling_mode)
+
+
+def _where() -> Callable[[Order], str]:
+    """Where an order is to be sampled, in words: the chosen site's name from the care giver's
+    register (its HSA-id when the register does not know it), any site, or a home kit."""
+    names = {s.hsa_id.upper(): s.name for s in services.list_sampling_sites(uow(), g.member.care_giver)}
+
+    def where(order: Order) -> str:
+        if order.sampling_unit:
+            return names.get(order.sampling_unit.upper(), order.sampling_unit)
+        if order.sampling_mode is SamplingMode.SITE:
+            return "Valfri mottagning"
+        return "Hemkit, ingen mottagning"
+
+    return where
 
 
 def _find(query: dict[str, str]) -> list[Order]:
@@ -54,7 +70,8 @@ def _order(order_id: str) -> Order:
 def desk() -> Any:
     query = session.get("desk")
     orders = _find(query) if query else None
-    return render_template("sampling.html", form=DeskSearchForm(), orders=orders, query=query, collectable=collectable)
+    return render_template("sampling.html", form=DeskSearchForm(), orders=orders, query=query, collectable=collectable,
+                           where=_where())
 
 
 @bp.post("/sampling")
@@ -81,7 +98,8 @@ def search() -> Any:
 @_sampling()
 def order(order_id: str) -> Any:
     found = _order(order_id)
-    return render_template("sampling_order.html", order=found, form=SpecimenForm(), collectable=collectable(found))
+    return render_template("sampling_order.html", order=found, form=SpecimenForm(), collectable=collectable(found),
+                           where=_where())
 
 
 @bp.post("/sampling/order/<order_id>")
@@ -106,7 +124,8 @@ def register(order_id: str) -> Any:
                 flash("Provet är registrerat. Skriv ut etiketten och sätt den på provröret.", "success")
                 return redirect(url_for("sampling.label", order_id=order_id))
             return redirect(url_for("sampling.order", order_id=order_id))
-    return render_template("sampling_order.html", order=found, form=form, collectable=collectable(found)), 400
+    return render_template("sampling_order.html", order=found, form=form, collectable=collectable(found),
+                           where=_where()), 400
 
 
 @bp.get("/sampling/order/<order_id>/label")

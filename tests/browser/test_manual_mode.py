@@ -84,6 +84,9 @@ def test_the_manual_mode_story(page: Page, staff_web: StaffWebProcess, demo_plat
     search.fill(referral.lower())  # as typed; the referral code is found whatever the case
     search.press("Enter")
     expect(page.get_by_role("row", name=referral)).to_contain_text("Beställd")
+    # where the specimen goes: the site the patient chose (here any) and the performing lab
+    expect(page.get_by_role("row", name=referral)).to_contain_text("Valfri mottagning")
+    expect(page.get_by_role("row", name=referral)).to_contain_text(f"Lab {demo.LAB_A3}")
     check_page(page, "sampling-found")
     page.get_by_role("link", name=f"Ta prov för {referral}").click()
     expect(page.get_by_text(show(number))).to_be_visible()
