@@ -80,7 +80,8 @@ def test_the_patient_and_the_desk_use_one_word_for_a_cancelled_order(
     patient = adult()
     login(page, web, patient)
     _, referral = order_home_kit(page, web)
-    page.get_by_role("button", name="Avboka beställningen").click()
+    page.get_by_role("link", name="Avboka beställningen").click()
+    page.get_by_role("button", name="Ja, avboka beställningen").click()
     expect(page.locator(".message.success")).to_be_visible()
     patients_word = page.locator("dd.status").inner_text()
 
