@@ -60,13 +60,13 @@ REJECTION_REASONS = f"{EPH_OID_ROOT}.2"
 SNOMED_CT_SE = "1.2.752.116.2.1.1"
 
 SYSTEMS = (
-    ConnectedSystem(LAB_A, SystemKind.LAB, "Lab system, care giver A", frozenset({CARE_GIVER_A})),
-    ConnectedSystem(SAMPLING_A, SystemKind.SAMPLING, "Sampling site system, care giver A", frozenset({CARE_GIVER_A})),
-    ConnectedSystem(LAB_B, SystemKind.LAB, "Lab system, care giver B", frozenset({CARE_GIVER_B})),
-    ConnectedSystem(LAB_A2, SystemKind.LAB, "Lab system 2, care giver A", frozenset({CARE_GIVER_A})),
-    ConnectedSystem(EHR_A, SystemKind.EHR, "Journal system, care giver A", frozenset({CARE_GIVER_A})),
-    ConnectedSystem(CITIZEN_SERVICE, SystemKind.CITIZEN, "1177 e-service", all_care_givers=True),
-    ConnectedSystem(STAFF_WEB, SystemKind.STAFF_UI, "The service's staff web", all_care_givers=True),
+    ConnectedSystem(LAB_A, SystemKind.LAB, "Labbsystem, vårdgivare A", frozenset({CARE_GIVER_A})),
+    ConnectedSystem(SAMPLING_A, SystemKind.SAMPLING, "Provtagningssystem, vårdgivare A", frozenset({CARE_GIVER_A})),
+    ConnectedSystem(LAB_B, SystemKind.LAB, "Labbsystem, vårdgivare B", frozenset({CARE_GIVER_B})),
+    ConnectedSystem(LAB_A2, SystemKind.LAB, "Labbsystem 2, vårdgivare A", frozenset({CARE_GIVER_A})),
+    ConnectedSystem(EHR_A, SystemKind.EHR, "Journalsystem, vårdgivare A", frozenset({CARE_GIVER_A})),
+    ConnectedSystem(CITIZEN_SERVICE, SystemKind.CITIZEN, "1177 e-tjänst", all_care_givers=True),
+    ConnectedSystem(STAFF_WEB, SystemKind.STAFF_UI, "Tjänstens personalwebb", all_care_givers=True),
 )
 
 # Demo staff (fictitious) and the development-login password they all share.

@@ -97,3 +97,7 @@ def test_the_patient_and_the_desk_use_one_word_for_a_cancelled_order(
     finally:
         desk.close()
     assert desks_word == patients_word
+    # the patient reads the staff member's look in Swedish: the staff web by its registered name
+    page.goto(web.base_url + "/vem-har-tittat")
+    expect(page.locator("main")).to_contain_text("Tjänstens personalwebb")
+    expect(page.locator("main")).not_to_contain_text("staff web")

@@ -137,10 +137,10 @@ def test_two_patients_order_the_labs_report_and_each_reads_their_own(
     shot(page, "results-negative")
     page.get_by_role("link", name="Vem har tittat på mina uppgifter").click()
     log_text = facts(page)
-    assert "Lab system, care giver A" in log_text
+    assert "Labbsystem, vårdgivare A" in log_text
     assert "Uppdaterade en beställning" in log_text
-    assert "Lab system 2" not in log_text
-    assert "Sampling site system" not in log_text
+    assert "Labbsystem 2" not in log_text
+    assert "Provtagningssystem" not in log_text
     # her own order through 1177 is shown; 1177's reads for her only when asked for
     mine = page.locator("ol.log > li", has_text="Registrerade en beställning")
     expect(mine).to_have_count(1)
@@ -181,9 +181,9 @@ def test_two_patients_order_the_labs_report_and_each_reads_their_own(
     expect(page.locator("li.card", has_text=hba1c_referral).locator("dd.status")).to_have_text("Svar finns (rättat)")
     page.get_by_role("link", name="Vem har tittat på mina uppgifter").click()
     log_text = facts(page)
-    assert "Lab system 2, care giver A" in log_text
-    assert "Sampling site system, care giver A" in log_text
-    assert "Journal system, care giver A" in log_text
+    assert "Labbsystem 2, vårdgivare A" in log_text
+    assert "Provtagningssystem, vårdgivare A" in log_text
+    assert "Journalsystem, vårdgivare A" in log_text
     assert "Sara Provtagare" in log_text  # the offer was assigned
     # a lab's result reads like any other update of the order: nothing tells a held finding apart
     assert "provsvar" not in log_text.lower().replace("läste dina provsvar", "")

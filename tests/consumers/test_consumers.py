@@ -285,4 +285,4 @@ def test_the_patients_side_from_the_command_line(demo_platform: PlatformProcess)
     log = eph(demo_platform, "citizen", "access-log", number)
     assert log.returncode == 0
     assert "CreateOrder" in log.stdout
-    assert "Lab system 2" in log.stdout
+    assert "Labbsystem 2" in log.stdout

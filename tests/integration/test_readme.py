@@ -192,4 +192,4 @@ def test_the_patient_reads_the_negative_result(runs: list[subprocess.CompletedPr
 
 def test_the_patient_sees_who_changed_their_data(runs: list[subprocess.CompletedProcess[str]]) -> None:
     # the access log names the lab system that reported the result
-    assert re.search(r"WRITE\s+SetResult\s+Lab system, care giver A", _output(runs, python=False))
+    assert re.search(r"WRITE\s+SetResult\s+Labbsystem, vårdgivare A", _output(runs, python=False))

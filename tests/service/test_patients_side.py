@@ -183,8 +183,8 @@ def test_the_access_log_shows_who_did_what(db: Database) -> None:
     assert [(e.operation, e.action) for e in entries] == [
         ("GetResults", AuditAction.READ), ("GetOrders", AuditAction.READ), ("CreateOrder", AuditAction.WRITE)]
     results, orders, created = entries
-    assert (results.system_hsa_id, results.system_name) == (demo.EHR_A, "Journal system, care giver A")
-    assert orders.system_name == "Lab system, care giver A"
+    assert (results.system_hsa_id, results.system_name) == (demo.EHR_A, "Journalsystem, vårdgivare A")
+    assert orders.system_name == "Labbsystem, vårdgivare A"
     assert created.performed_by == Actor(ActorKind.PATIENT, p.id)
     assert created.care_giver == demo.CARE_GIVER_A
     # reading the log is itself recorded, and the next read shows it
