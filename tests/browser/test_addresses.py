@@ -19,7 +19,7 @@ from consumers.citizen_web.app import ERRORS
 from eph import demo
 from tests.support import PlatformProcess
 
-from .citizen import CitizenWebProcess, adult, login, order_home_kit
+from .citizen import CitizenWebProcess, adult, login, order_home_kit, running_web
 from .conftest import StaffWebProcess, check_page, dev_login
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -29,10 +29,7 @@ NURSE = "SE2321000016-SSK1"
 
 @pytest.fixture(scope="module")
 def web(demo_platform: PlatformProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CitizenWebProcess]:
-    process = CitizenWebProcess(demo_platform, Path(tmp_path_factory.mktemp("citizen-web-addresses"))).start()
-    yield process
-    process.stop()
-    assert "Traceback" not in process.log_text()
+    yield from running_web(demo_platform, Path(tmp_path_factory.mktemp("citizen-web-addresses")))
 
 
 def _log_in_from(staff_web: StaffWebProcess, target: str) -> str:
