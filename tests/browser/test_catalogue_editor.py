@@ -165,3 +165,15 @@ def test_the_editor_fits_a_phone(page: Page, staff_web: StaffWebProcess) -> None
     page.goto(staff_web.base_url + "/admin/catalogue/CTNG")
     check_page(page, "catalogue-editor-390")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_more_rows_keep_what_was_typed_and_save_nothing(page: Page, staff_web: StaffWebProcess, db: Database) -> None:
+    typed = _typed()
+    _open_editor(page, staff_web)
+    _fill(page, typed)
+    page.get_by_role("button", name="Fler tomma rader").click()
+    expect(page.get_by_role("group", name="Analys 2", exact=True)).to_be_visible()
+    expect(page.get_by_role("group", name="Analys 1", exact=True).get_by_role("group", name="Positivt fynd 2")).to_be_visible()
+    expect(page.get_by_role("group", name="Analys 1", exact=True).get_by_label("Namn som patienten ser")).to_have_value(
+        typed["analysis"][0]["displayName"])
+    assert _stored(db, typed["offerCode"]) is None
