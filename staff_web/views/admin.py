@@ -221,6 +221,9 @@ def _field(form: Any, path: tuple[Any, ...]) -> Any:
     return None if not path or isinstance(target, (FieldList, FormField)) else target
 
 
+_NOT_SAVED = "Inget sparades. Rätta det som är markerat."
+
+
 def _save_definition(form: DefinitionForm, existing: OfferDefinition | None) -> Any:
     if not form.validate_on_submit():
         return _definition_page(form, existing, 400, ["Formuläret gick inte att skicka. Ladda om sidan och försök igen."])
@@ -250,9 +253,6 @@ def _save_definition(form: DefinitionForm, existing: OfferDefinition | None) -> 
         flash(f"Erbjudandet ”{definition.display_name}” är sparat.", "success")
         return redirect(url_for("admin.catalogue_page"))
     return _definition_page(form, existing, 400)
-
-
-_NOT_SAVED = "Inget sparades. Rätta det som är markerat."
 
 
 @bp.post("/catalogue/<offer_code>/active")
