@@ -14,7 +14,16 @@ from eph import demo
 from service_domain import commands, services
 from service_domain.errors import RuleViolation, SubCode
 from service_domain.identity import PersonId
-from service_domain.model import Actor, ActorKind, FollowUpStatus, Interpretation, OrderStatus, SamplingMode
+from service_domain.model import (
+    Actor,
+    ActorKind,
+    ConnectedSystem,
+    FollowUpStatus,
+    Interpretation,
+    OrderStatus,
+    SamplingMode,
+    SystemKind,
+)
 from service_domain.persistence.database import Database
 from service_domain.staff import StaffMember
 from tests.service.conftest import NOW, STAFF, assign, ctx, lab_result, new_patient, order, set_result
@@ -184,3 +193,13 @@ def test_an_operator_may_not_close_a_case_as_another_care_givers_staff(db: Datab
 
 def test_an_operator_may_close_a_case_as_its_care_givers_staff(db: Database) -> None:
     assert services.close_follow_up(db.uow(), ctx("console"), held_case(db), STAFF, "reached by letter") >= 0
+
+
+def test_a_system_serving_two_care_givers_may_name_the_staff_of_either(db: Database) -> None:
+    """A shared system (a regional journal serving A and B) names staff of any care giver it serves."""
+    shared = "SE2321000016-EHR7"
+    services.register_systems(db.uow(), [ConnectedSystem(
+        shared, SystemKind.EHR, "Delat journalsystem", frozenset({demo.CARE_GIVER_A, demo.CARE_GIVER_B}))])
+    out = services.assign_offer(db.uow(), ctx(shared), commands.AssignOffer(
+        new_patient(), "CTNG", demo.CARE_GIVER_A, demo.CARE_UNIT_A, STAFF_B))
+    assert out.offer_id
