@@ -177,7 +177,10 @@ class AuditRepository(Protocol):
         self, patient: PersonId, before: int | None, limit: int, since: datetime | None = None,
         until: datetime | None = None,
     ) -> list[tuple[int, AuditRecord]]:
-        """The patient's audit records newest first, after the row ``before`` (exclusive), within the period."""
+        """The patient's accesses newest first, after the row ``before`` (exclusive), within the
+        period: one record per event, where an event is the records of one call or staff web
+        request (one log id) by one system and person. A write stands for the reads it made; the
+        other records stay stored."""
         ...
 
 
