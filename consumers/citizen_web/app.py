@@ -34,6 +34,8 @@ ERRORS = {
     413: ("För mycket information", "Formuläret innehöll för mycket information."),
     500: ("Något gick fel", texts.FAILED),
 }
+# entries of the access log on one page
+LOG_PAGE = 20
 PUBLIC = frozenset({"static", "login_page", "dev_login", "oidc_return"})
 POSTAL_CODE = re.compile(r"^[0-9]{3} ?[0-9]{2}$")
 PHONE = re.compile(r"^\+?[0-9 \-]{5,20}$")
@@ -318,12 +320,29 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
     @app.get("/vem-har-tittat")
     def access_log() -> Any:
         everything = "alla" in request.args
-        entries = list(service.access_log(me()))
+        number = request.args.get("sida", "1")
+        if not number.isdigit() or int(number) < 1:
+            abort(404)
+        entries = list(service.access_log(me(), page_size=1000))
         # the e-service's own reads for the logged-in patient (every page here makes some) are left
         # out unless asked for; its writes (the patient's orders and cancellations) are always shown
         others = [e for e in entries if not (e.systemHSAId == config.hsa_id and e.action == "READ")]
-        return render_template("access_log.html", entries=entries if everything else others, everything=everything,
-                               own_count=len(entries) - len(others), who=who, own_system=config.hsa_id)
+        shown = entries if everything else others
+        pages = max(1, -(-len(shown) // LOG_PAGE))
+        page = int(number)
+        if page > pages:
+            abort(404)
+        on_page = shown[(page - 1) * LOG_PAGE:page * LOG_PAGE]
+        return render_template("access_log.html", entries=on_page, everything=everything,
+                               own_count=len(entries) - len(others), who=who, own_system=config.hsa_id,
+                               page=page, pages=pages, total=len(shown), names=unit_names(on_page))
+
+    def unit_names(entries: list[Any]) -> dict[str, str]:
+        """The names of the care units that are sampling sites, by upper-case HSA-id: the sites of
+        the care givers these entries name and of the region's (the contract's entry has no names)."""
+        care_givers = {e.careGiverHSAId.upper() for e in entries if e.careGiverHSAId} | {config.care_giver.upper()}
+        return {s.samplingUnitHSAId.upper(): s.name for cg in sorted(care_givers)
+                for s in service.sites(me(), care_giver=cg)}
 
     def who(entry: Any) -> str:
         person = entry.performedBy
