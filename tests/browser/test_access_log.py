@@ -18,14 +18,23 @@ from consumers.citizen_web.app import LOG_PAGE
 from contracts.operations import Operation
 from eph import demo
 from service_domain import services
-from service_domain.commands import CallContext
 from service_domain.clock import utcnow
+from service_domain.commands import CallContext
 from service_domain.persistence.database import Database
 from service_domain.staff import StaffFunction
 from staff_web.auth import hash_password
 from tests.support import PlatformProcess
 
-from .citizen import CitizenWebProcess, adult, connection, login, no_horizontal_scroll, phone_context, running_web, shot
+from .citizen import (
+    CitizenWebProcess,
+    adult,
+    connection,
+    login,
+    no_horizontal_scroll,
+    phone_context,
+    running_web,
+    shot,
+)
 from .conftest import StaffWebProcess, dev_login
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
