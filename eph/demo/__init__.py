@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from service_domain import commands, manual_results, services
@@ -68,6 +69,33 @@ SYSTEMS = (
     ConnectedSystem(CITIZEN_SERVICE, SystemKind.CITIZEN, "1177 e-tjänst", all_care_givers=True),
     ConnectedSystem(STAFF_WEB, SystemKind.STAFF_UI, "Tjänstens personalwebb", all_care_givers=True),
 )
+
+# The English names the demo systems were first registered by: a database seeded with them is
+# given today's names by `eph seed-demo` (the patient's access log shows these names).
+FORMER_NAMES = {
+    LAB_A: "Lab system, care giver A",
+    SAMPLING_A: "Sampling site system, care giver A",
+    LAB_B: "Lab system, care giver B",
+    LAB_A2: "Lab system 2, care giver A",
+    EHR_A: "Journal system, care giver A",
+    CITIZEN_SERVICE: "1177 e-service",
+    STAFF_WEB: "The service's staff web",
+}
+
+
+def rename_systems(uow_factory: Callable[[], UnitOfWork]) -> int:
+    """Give the demo systems still registered by their former English names today's names; how many."""
+    with uow_factory() as uow:
+        registered = {s.hsa_id.upper(): s for s in uow.systems.list()}
+    renamed = []
+    for system in SYSTEMS:
+        now = registered.get(system.hsa_id.upper())
+        if now is not None and now.name == FORMER_NAMES[system.hsa_id]:
+            renamed.append(replace(now, name=system.name))
+    if renamed:
+        services.register_systems(uow_factory(), renamed)
+    return len(renamed)
+
 
 # Demo staff (fictitious) and the development-login password they all share.
 F = StaffFunction

@@ -1,13 +1,19 @@
 """The patient's access log in the 1177 stand-in, against the real platform, service and both
 webs (the acceptance test's findings, issue 17): a staff member's save at the sampling desk is
 one entry, not a read and a change; the care unit is named where the register of sampling sites
-knows it; the page is Swedish throughout, counts in the singular and the plural, and comes in
-pages of twenty with links between them, on a desktop and a 390 px phone."""
+knows it; the page is Swedish throughout (also on a database seeded when the demo systems had
+English names), counts in the singular and the plural, and comes in pages of twenty with links
+between them, on a desktop and a 390 px phone."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,7 +29,7 @@ from service_domain.commands import CallContext
 from service_domain.persistence.database import Database
 from service_domain.staff import StaffFunction
 from staff_web.auth import hash_password
-from tests.support import PlatformProcess
+from tests.support import ROOT, PlatformProcess
 
 from .citizen import (
     CitizenWebProcess,
@@ -43,6 +49,7 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 SITE_NURSE = "SE2321000016-SSK9"
 PASSWORD = "provtagning-9"
 STAFF_WEB_NAME = next(s.name for s in demo.SYSTEMS if s.hsa_id == demo.STAFF_WEB)
+SYSTEMS_REMEMBERED = 6  # seconds: a server process remembers a connected system for 5
 MORE = 5  # entries past the first page of the busy patient's log
 SITE_NAME = next(s.name for s in demo.SITES if s.hsa_id == demo.SITE_A_CENTRE)
 
@@ -131,6 +138,25 @@ def test_no_english_on_the_page(page: Page, web: CitizenWebProcess, desk_save: t
     text = page.locator("main").inner_text()
     codes = [*(o.value for o in Operation), "READ", "WRITE", "STAFF", "SYSTEM", "PATIENT", "staff", "web", "The "]
     assert [c for c in codes if re.search(rf"\b{re.escape(c)}", text)] == []
+
+
+def test_a_database_seeded_with_the_former_english_names_gets_the_swedish_ones(
+        page: Page, web: CitizenWebProcess, db: Database, database_url: str,
+        desk_save: tuple[str, list[str]]) -> None:
+    patient, _ = desk_save
+    system = next(s for s in demo.SYSTEMS if s.hsa_id == demo.STAFF_WEB)
+    services.register_systems(db.uow(), [replace(system, name=demo.FORMER_NAMES[demo.STAFF_WEB])])
+    try:
+        # what `make serve` runs on a database that already holds data
+        subprocess.run([sys.executable, "-m", "eph", "seed-demo", "--if-empty"], cwd=ROOT, check=True,
+                       env={**os.environ, "EPH_DATABASE_URL": database_url}, capture_output=True, timeout=120)
+        time.sleep(SYSTEMS_REMEMBERED)
+        open_log(page, web, patient)
+        text = page.locator("main").inner_text()
+    finally:
+        services.register_systems(db.uow(), [system])
+        time.sleep(SYSTEMS_REMEMBERED)
+    assert demo.FORMER_NAMES[demo.STAFF_WEB] not in text
 
 
 # ------------------------------------------------------------------ counted words
