@@ -163,6 +163,14 @@ class SamplingSiteRepository(Protocol):
     def put(self, site: SamplingSite) -> None: ...
 
 
+class UnitNameRepository(Protocol):
+    """The names of care givers and care units by HSA-id."""
+
+    def get(self, hsa_id: str) -> str | None: ...
+    def list(self) -> dict[str, str]: ...
+    def put(self, hsa_id: str, name: str) -> None: ...
+
+
 class ReserveNumberRepository(Protocol):
     def get(self, oid: str) -> ReserveNumberType | None: ...
     def list(self) -> list[ReserveNumberType]: ...
@@ -196,6 +204,7 @@ class UnitOfWork(Protocol):
     systems: SystemRepository
     reserve_numbers: ReserveNumberRepository
     sites: SamplingSiteRepository
+    unit_names: UnitNameRepository
     staff: StaffRepository
     audit: AuditRepository
 

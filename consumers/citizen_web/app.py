@@ -15,7 +15,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, NotFound
 
 from ..errors import ConsumerError, LogicalError
-from ..roles import CitizenService
+from ..roles import CitizenService, extension
 from . import texts
 from .auth import valid_personnummer
 from .config import CitizenWebConfig
@@ -335,14 +335,7 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
         on_page = shown[(page - 1) * LOG_PAGE:page * LOG_PAGE]
         return render_template("access_log.html", entries=on_page, everything=everything,
                                own_count=len(entries) - len(others), who=who, own_system=config.hsa_id,
-                               page=page, pages=pages, total=len(shown), names=unit_names(on_page))
-
-    def unit_names(entries: list[Any]) -> dict[str, str]:
-        """The names of the care units that are sampling sites, by upper-case HSA-id: the sites of
-        the care givers these entries name and of the region's (the contract's entry has no names)."""
-        care_givers = {e.careGiverHSAId.upper() for e in entries if e.careGiverHSAId} | {config.care_giver.upper()}
-        return {s.samplingUnitHSAId.upper(): s.name for cg in sorted(care_givers)
-                for s in service.sites(me(), care_giver=cg)}
+                               page=page, pages=pages, total=len(shown), extension=extension)
 
     def who(entry: Any) -> str:
         person = entry.performedBy

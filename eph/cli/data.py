@@ -34,7 +34,7 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
         print("the service's database already holds data; demo data not loaded")
         renamed = demo.rename_systems(db.uow)
         if renamed:
-            print(f"{renamed} demo systems given their Swedish names")
+            print(f"{renamed} demo systems, care givers and care units given their (Swedish) names")
     else:
         entries, orders = demo.seed(db.uow, utcnow(), hash_password)
         print(f"demo data loaded: {len(demo.SYSTEMS)} connected systems, {len(demo.DEMO_STAFF)} staff, "

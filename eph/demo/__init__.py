@@ -70,6 +70,14 @@ SYSTEMS = (
     ConnectedSystem(STAFF_WEB, SystemKind.STAFF_UI, "Tjänstens personalwebb", all_care_givers=True),
 )
 
+# The names of the demo care givers and care units (fictitious), as the HSA catalogue would have them
+UNIT_NAMES = {
+    CARE_GIVER_A: "Region Demo Öst",
+    CARE_UNIT_A: "Vårdcentralen Demo Öst",
+    CARE_GIVER_B: "Region Demo Väst",
+    CARE_UNIT_B: "Vårdcentralen Demo Väst",
+}
+
 # The English names the demo systems were first registered by: a database seeded with them is
 # given today's names by `eph seed-demo` (the patient's access log shows these names).
 FORMER_NAMES = {
@@ -84,7 +92,12 @@ FORMER_NAMES = {
 
 
 def rename_systems(uow_factory: Callable[[], UnitOfWork]) -> int:
-    """Give the demo systems still registered by their former English names today's names; how many."""
+    """Give the demo systems still registered by their former English names today's names, and the
+    demo care givers and units without a name theirs (a database seeded before either); how many."""
+    named = services.unit_names(uow_factory())
+    unnamed = {hsa_id: name for hsa_id, name in UNIT_NAMES.items() if hsa_id.upper() not in named}
+    if unnamed:
+        services.register_unit_names(uow_factory(), unnamed)
     with uow_factory() as uow:
         registered = {s.hsa_id.upper(): s for s in uow.systems.list()}
     renamed = []
@@ -94,7 +107,7 @@ def rename_systems(uow_factory: Callable[[], UnitOfWork]) -> int:
             renamed.append(replace(now, name=system.name))
     if renamed:
         services.register_systems(uow_factory(), renamed)
-    return len(renamed)
+    return len(renamed) + len(unnamed)
 
 
 # Demo staff (fictitious) and the development-login password they all share.
@@ -196,6 +209,7 @@ def seed(
     the service layer, as the journal system and the 1177 e-service would. With ``hash_password``
     the demo staff get the development-login password. Returns (catalogue entries, orders)."""
     services.register_systems(uow_factory(), SYSTEMS)
+    services.register_unit_names(uow_factory(), UNIT_NAMES)
     services.register_reserve_number_type(uow_factory(), RESERVE_NUMBERS_A)
     seed_staff(uow_factory, hash_password, now)
     added, updated = services.import_catalogue(uow_factory(), CallContext.operator(now), catalogue(), sites=SITES)

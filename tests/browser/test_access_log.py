@@ -1,7 +1,7 @@
 """The patient's access log in the 1177 stand-in, against the real platform, service and both
 webs (the acceptance test's findings, issue 17): a staff member's save at the sampling desk is
-one entry, not a read and a change; the care unit is named where the register of sampling sites
-knows it; the page is Swedish throughout (also on a database seeded when the demo systems had
+one entry, not a read and a change; care givers and units are named where the register of
+names or of sampling sites knows them; the page is Swedish throughout (also on a database seeded when the demo systems had
 English names), counts in the singular and the plural, and comes in pages of twenty with links
 between them, on a desktop and a 390 px phone."""
 
@@ -122,6 +122,34 @@ def test_the_care_unit_is_named_from_the_register_of_sampling_sites(
     patient, _ = desk_save
     open_log(page, web, patient)
     expect(page.locator("ol.log > li", has_text="Ändring").first).to_contain_text(SITE_NAME)
+
+
+def test_the_care_giver_is_named_from_the_register_of_names(
+        page: Page, web: CitizenWebProcess, desk_save: tuple[str, list[str]]) -> None:
+    patient, _ = desk_save
+    open_log(page, web, patient)
+    expect(page.locator("ol.log > li", has_text="Ändring").first).to_contain_text(demo.UNIT_NAMES[demo.CARE_GIVER_A])
+
+
+def test_a_staff_members_care_unit_is_named_from_the_register_of_names(
+        browser: Browser, page: Page, web: CitizenWebProcess, staff_web: StaffWebProcess,
+        demo_platform: PlatformProcess) -> None:
+    patient = adult()
+    CitizenService(connection(demo_platform, demo.CITIZEN_SERVICE)).order_site_sampling(
+        None, patient, demo.SITE_A_CENTRE, care_giver=demo.CARE_GIVER_A, offer_code="CTNG")
+    desk = browser.new_context(locale="sv-SE", viewport={"width": 1200, "height": 900})
+    try:
+        staff = desk.new_page()
+        dev_login(staff, staff_web, "SE2321000016-SSK1", demo.DEMO_STAFF_PASSWORD)  # at the demo's care unit A
+        staff.goto(staff_web.base_url + "/patient")
+        staff.get_by_label("Personnummer eller samordningsnummer").fill(f"{patient[:8]}-{patient[8:]}")
+        staff.get_by_role("button", name="Sök patient").click()
+        expect(staff.locator("article.order")).to_have_count(1)
+    finally:
+        desk.close()
+    open_log(page, web, patient)
+    expect(page.locator("ol.log > li", has_text=STAFF_WEB_NAME).first).to_contain_text(
+        demo.UNIT_NAMES[demo.CARE_UNIT_A])
 
 
 def test_a_named_care_unit_is_not_shown_as_its_hsa_id(

@@ -26,7 +26,7 @@ from service_domain.model import (
     Specimen,
 )
 from service_domain.persistence.database import Database
-from service_domain.staff import StaffActing
+from service_domain.staff import StaffActing, StaffFunction
 from tests.service.conftest import ADDRESS, NOW, ctx, lab_result, new_patient, set_result
 
 CITIZEN = demo.CITIZEN_SERVICE
@@ -250,6 +250,33 @@ def test_reads_of_other_requests_are_entries_of_their_own(db: Database) -> None:
     staff_entries = [e for e in access_log(db, p).entries if e.system_hsa_id == demo.STAFF_WEB]
     assert [(e.operation, e.action) for e in staff_entries] == [
         ("SetOrderStatus", AuditAction.WRITE), ("GetOrders", AuditAction.READ)]
+
+
+def test_the_access_log_names_the_care_unit(db: Database) -> None:
+    p = new_patient()
+    order_id = self_order(db, p, SamplingMode.SITE).order_id or ""
+    _sample(db, order_id, "desk-save-5")
+    assert access_log(db, p).entries[0].care_unit_name == demo.UNIT_NAMES[demo.CARE_UNIT_A]
+
+
+def test_the_access_log_names_the_care_giver(db: Database) -> None:
+    p = new_patient()
+    order_id = self_order(db, p, SamplingMode.SITE).order_id or ""
+    _sample(db, order_id, "desk-save-6")
+    assert access_log(db, p).entries[0].care_giver_name == demo.UNIT_NAMES[demo.CARE_GIVER_A]
+
+
+def test_a_sampling_site_is_named_by_the_register_of_sites(db: Database) -> None:
+    p = new_patient()
+    site = next(s for s in demo.SITES if s.hsa_id == demo.SITE_A_CENTRE)
+    operator = commands.CallContext.operator(NOW)
+    services.register_staff(db.uow(), operator, "SE2321000016-SSK8", "Petra Platsson", demo.CARE_GIVER_A)
+    services.grant_functions(db.uow(), operator, "SE2321000016-SSK8", site.hsa_id, frozenset({StaffFunction.SAMPLING}))
+    order_id = self_order(db, p, SamplingMode.SITE).order_id or ""
+    services.get_orders(db.uow(), commands.CallContext("desk-open-site", demo.STAFF_WEB, NOW,
+                                                       staff=StaffActing("SE2321000016-SSK8", site.hsa_id)),
+                        commands.GetOrders(order_ids=(order_id,)))
+    assert access_log(db, p).entries[0].care_unit_name == site.name
 
 
 def test_an_event_is_one_entry_across_pages(db: Database) -> None:
