@@ -224,7 +224,8 @@ def _sample(db: Database, order_id: str, log_id: str) -> None:
         order_id, OrderStatus.SPECIMEN_COLLECTED, NOW, sara, demo.CARE_UNIT_A, specimens=(Specimen("BC-1"),)))
 
 
-def test_a_save_that_reads_first_is_one_entry_of_the_access_log(db: Database) -> None:
+def test_a_save_that_reads_first_is_one_entry_of_the_access_log(backend_db: Database) -> None:
+    db = backend_db  # on PostgreSQL too with EPH_TEST_POSTGRES=1
     p = new_patient()
     order_id = self_order(db, p, SamplingMode.SITE).order_id or ""
     _sample(db, order_id, "desk-save-1")
@@ -232,7 +233,8 @@ def test_a_save_that_reads_first_is_one_entry_of_the_access_log(db: Database) ->
     assert [(e.operation, e.action) for e in staff_entries] == [("SetOrderStatus", AuditAction.WRITE)]
 
 
-def test_a_folded_read_stays_in_the_audit_records(db: Database) -> None:
+def test_a_folded_read_stays_in_the_audit_records(backend_db: Database) -> None:
+    db = backend_db  # on PostgreSQL too with EPH_TEST_POSTGRES=1
     p = new_patient()
     order_id = self_order(db, p, SamplingMode.SITE).order_id or ""
     _sample(db, order_id, "desk-save-2")
@@ -242,7 +244,8 @@ def test_a_folded_read_stays_in_the_audit_records(db: Database) -> None:
                                                         ("SetOrderStatus", AuditAction.WRITE)]
 
 
-def test_reads_of_other_requests_are_entries_of_their_own(db: Database) -> None:
+def test_reads_of_other_requests_are_entries_of_their_own(backend_db: Database) -> None:
+    db = backend_db  # on PostgreSQL too with EPH_TEST_POSTGRES=1
     p = new_patient()
     order_id = self_order(db, p, SamplingMode.SITE).order_id or ""
     services.get_orders(db.uow(), _desk("desk-open"), commands.GetOrders(order_ids=(order_id,)))
@@ -279,7 +282,8 @@ def test_a_sampling_site_is_named_by_the_register_of_sites(db: Database) -> None
     assert access_log(db, p).entries[0].care_unit_name == site.name
 
 
-def test_an_event_is_one_entry_across_pages(db: Database) -> None:
+def test_an_event_is_one_entry_across_pages(backend_db: Database) -> None:
+    db = backend_db  # on PostgreSQL too with EPH_TEST_POSTGRES=1
     p = new_patient()
     order_id = self_order(db, p, SamplingMode.SITE).order_id or ""
     _sample(db, order_id, "desk-save-4")
