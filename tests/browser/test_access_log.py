@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from consumers import CitizenService, EhrSystem
 from consumers.citizen_web.app import LOG_PAGE
+from consumers.roles import actor
 from contracts.operations import Operation
 from eph import demo
 from service_domain import services
@@ -203,6 +204,15 @@ def test_more_reads_are_counted_in_the_plural(page: Page, web: CitizenWebProcess
     count = re.search(r"(\d+) (\w+) som 1177 gjorde", page.locator("main").inner_text())
     assert count is not None
     assert (int(count[1]) > 1, count[2]) == (True, "läsningar")
+
+
+def test_an_offer_of_one_order_is_counted_in_the_singular(page: Page, web: CitizenWebProcess,
+                                                          demo_platform: PlatformProcess) -> None:
+    patient = adult()
+    ehr = EhrSystem(connection(demo_platform, demo.EHR_A), demo.CARE_GIVER_A, demo.CARE_UNIT_A)
+    ehr.assign(patient, "CTNG", actor("STAFF", "SE2321000016-SSK1"), max_orders=1)
+    login(page, web, patient)
+    expect(page.locator("li.card", has_text="Gäller till")).to_contain_text("0 av 1 beställning gjord")
 
 
 # ------------------------------------------------------------------ pages
