@@ -34,7 +34,7 @@ from . import metrics
 from .call import CallRecord, log
 from .faults import CLIENT, SoapFault, fault_document
 from .handlers import Handlers
-from .identity import peer_identity
+from .identity import CertificateRefused, peer_identity
 from .soap import open_request, response_envelope
 
 StartResponse = Callable[..., Any]
@@ -212,7 +212,10 @@ class ProducerApplication:
         content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if content_type not in XML_TYPES:
             raise SoapFault(CLIENT, "SOAP 1.1 requests are sent as text/xml (Content-Type)")
-        record.platform = peer_identity(environ)
+        try:
+            record.platform = peer_identity(environ)
+        except CertificateRefused as e:
+            raise SoapFault(CLIENT, f"the client certificate was refused: {e}") from None
         if record.platform is None or record.platform.upper() not in self.trusted:
             raise SoapFault(CLIENT, "the caller is not an authenticated service platform")
         if not record.consumer and interaction is not PING_FOR_CONFIGURATION:

@@ -37,7 +37,8 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{renamed} demo systems, care givers and care units given their (Swedish) names")
     else:
         entries, orders = demo.seed(db.uow, utcnow(), hash_password)
-        print(f"demo data loaded: {len(demo.SYSTEMS)} connected systems, {len(demo.DEMO_STAFF)} staff, "
+        staff = len(demo.DEMO_STAFF) + len(demo.CONNECTED_STAFF)
+        print(f"demo data loaded: {len(demo.SYSTEMS)} connected systems, {staff} staff, "
               f"{entries} catalogue entries, {orders} orders")
     with db.engine.begin() as conn:
         if routing_store.load(conn) is None:

@@ -123,6 +123,15 @@ DEMO_STAFF = (
                 {CARE_UNIT_B: frozenset({F.ASSIGN, F.SAMPLING, F.FOLLOW_UP})}),
 )
 
+# Staff of care giver A who work in its connected systems, not in the staff web: the journal
+# system names the doctor as assigning offers, the lab system the analyst as signing results.
+# A system may name only staff registered at a care giver it serves (``access.check_performer``),
+# so they are in the staff registry, at the care unit, without staff web functions or login.
+CONNECTED_STAFF = (
+    StaffMember("SE2321000016-ST01", "Doris Doktor", CARE_GIVER_A, {CARE_UNIT_A: frozenset()}),
+    StaffMember("SE2321000016-BMA1", "Berit Analytiker", CARE_GIVER_A, {CARE_UNIT_A: frozenset()}),
+)
+
 # NPU27300 is B-Hemoglobin A1c (IFCC), mmol/mol. For the chlamydia and gonorrhoea
 # nucleic-acid tests each lab uses its own NPU codes; the demo uses local codes in
 # the project's code system instead of guessing NPU numbers.
@@ -213,7 +222,8 @@ def seed(
     services.register_reserve_number_type(uow_factory(), RESERVE_NUMBERS_A)
     seed_staff(uow_factory, hash_password, now)
     added, updated = services.import_catalogue(uow_factory(), CallContext.operator(now), catalogue(), sites=SITES)
-    staff = Actor(ActorKind.STAFF, "SE2321000016-ST01", "Demo staff")
+    doctor = CONNECTED_STAFF[0]
+    staff = Actor(ActorKind.STAFF, doctor.hsa_id, doctor.name)
     orders = 0
     # care giver B has no connected journal system in the demo, so its patients have no orders yet
     for key, code, mode in (("A1", "CTNG", SamplingMode.HOME_KIT), ("A2", "HBA1C", SamplingMode.SITE)):
@@ -239,10 +249,10 @@ def seed_staff(
     uow_factory: Callable[[], UnitOfWork], hash_password: Callable[[str], str] | None = None, now: datetime | None = None
 ) -> None:
     operator = CallContext.operator(now or utcnow())
-    for member in DEMO_STAFF:
+    for member in DEMO_STAFF + CONNECTED_STAFF:
         if services.find_staff_member(uow_factory(), member.hsa_id) is None:
             services.register_staff(uow_factory(), operator, member.hsa_id, member.name, member.care_giver)
         for unit, functions in member.functions.items():
             services.grant_functions(uow_factory(), operator, member.hsa_id, unit, functions)
-        if hash_password is not None:
+        if hash_password is not None and member in DEMO_STAFF:
             services.set_dev_password(uow_factory(), operator, member.hsa_id, hash_password(DEMO_STAFF_PASSWORD))

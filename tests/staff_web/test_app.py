@@ -224,7 +224,8 @@ def test_catalogue_administration(client: FlaskClient) -> None:
     login(client, "SE2321000016-ADM1")
     code = f"T{uuid.uuid4().hex[:6].upper()}"
     form = {
-        "offer_code": code, "display_name": "Testerbjudande", "analyses": "NPU27300; HbA1c",
+        "offer_code": code, "display_name": "Testerbjudande",
+        "analyses-0-code-code": "NPU27300", "analyses-0-display_name": "HbA1c",
         "sampling_modes": "SITE", "result_release": "AFTER_REVIEW", "validity_days": "0", "max_orders": "1",
         "performing_lab": demo.LAB_A, "active": "y",
     }
