@@ -1,6 +1,6 @@
 """The patient's access log in the 1177 stand-in, against the real platform, service and both
-webs (the acceptance test's findings, issue 17): a staff member's save at the sampling desk is
-one entry, not a read and a change; care givers and units are named where the register of
+webs (the acceptance test's findings, issue 17): a staff member's save at the sampling desk or
+of a typed result is one entry, not a read and a change; care givers and units are named where the register of
 names or of sampling sites knows them; the page is Swedish throughout (also on a database seeded when the demo systems had
 English names), counts in the singular and the plural, and comes in pages of twenty with links
 between them, on a desktop and a 390 px phone."""
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from consumers import CitizenService, EhrSystem
+from consumers import CitizenService, EhrSystem, SamplingSystem
 from consumers.citizen_web.app import LOG_PAGE
 from consumers.roles import actor
 from contracts.operations import Operation
@@ -91,6 +91,35 @@ def desk_save(browser: Browser, db: Database, demo_platform: PlatformProcess,
     return patient, loaded
 
 
+@pytest.fixture(scope="module")
+def typed_result(browser: Browser, demo_platform: PlatformProcess, staff_web: StaffWebProcess) -> tuple[str, list[str]]:
+    """A result typed in on the staff web for an order whose lab is not connected: the patient,
+    and the staff web's pages (method and path) that the member's browser loaded for the order."""
+    patient = adult()
+    ehr = EhrSystem(connection(demo_platform, demo.EHR_A), demo.CARE_GIVER_A, demo.CARE_UNIT_A)
+    offer_id = ehr.assign(patient, "CTNG", actor("STAFF", "SE2321000016-SSK1")).offerId
+    citizen = CitizenService(connection(demo_platform, demo.CITIZEN_SERVICE))
+    order_id = citizen.order_site_sampling(offer_id, patient, performing_lab=demo.LAB_A3).orderId
+    SamplingSystem(connection(demo_platform, demo.SAMPLING_A)).register_collected(order_id, "LOG-" + order_id[:8])
+    desk = browser.new_context(locale="sv-SE", viewport={"width": 1200, "height": 900})
+    loaded: list[str] = []
+    try:
+        staff = desk.new_page()
+        dev_login(staff, staff_web, "SE2321000016-SSK2", demo.DEMO_STAFF_PASSWORD)  # RESULTS at care unit A
+        staff.on("request", lambda r: loaded.append(f"{r.method} {r.url}")
+                 if r.resource_type == "document" and order_id in r.url else None)
+        staff.goto(f"{staff_web.base_url}/results/{order_id}")
+        for name in ("Klamydia", "Gonorré"):
+            group = staff.get_by_role("group", name=name)
+            group.get_by_label("Fynd", exact=True).select_option(label="Ej påvisad")
+            group.get_by_label("Bedömning").select_option(label="Negativt")
+        staff.get_by_role("button", name="Spara svaret (version 1)").click()
+        expect(staff.locator(".message.success")).to_contain_text("Version 1 är sparad")
+    finally:
+        desk.close()
+    return patient, loaded
+
+
 def staff_entries(page: Page) -> list[str]:
     return [" ".join(t.split()) for t in page.locator("ol.log > li", has_text=STAFF_WEB_NAME).all_inner_texts()]
 
@@ -114,6 +143,13 @@ def test_a_save_at_the_desk_is_one_change(page: Page, web: CitizenWebProcess,
 def test_each_page_the_staff_member_loaded_is_one_entry(page: Page, web: CitizenWebProcess,
                                                         desk_save: tuple[str, list[str]]) -> None:
     patient, loaded = desk_save
+    open_log(page, web, patient)
+    assert len(staff_entries(page)) == len(loaded)
+
+
+def test_each_page_of_typing_a_result_is_one_entry(page: Page, web: CitizenWebProcess,
+                                                   typed_result: tuple[str, list[str]]) -> None:
+    patient, loaded = typed_result
     open_log(page, web, patient)
     assert len(staff_entries(page)) == len(loaded)
 
