@@ -59,8 +59,10 @@ from .registry import (
     register_reserve_number_type,
     register_sampling_sites,
     register_systems,
+    register_unit_names,
     remove_system_key,
     signing_keys,
+    unit_names,
 )
 from .results import (
     RECENT_FINAL,
@@ -139,6 +141,8 @@ __all__ = [
     "ping",
     "record_follow_up_step",
     "register_reserve_number_type",
+    "register_unit_names",
+    "unit_names",
     "register_sampling_sites",
     "register_staff",
     "register_systems",
