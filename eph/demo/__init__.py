@@ -106,7 +106,7 @@ def rename_systems(uow_factory: Callable[[], UnitOfWork]) -> int:
     renamed = []
     for system in SYSTEMS:
         now = registered.get(system.hsa_id.upper())
-        if now is not None and now.name == FORMER_NAMES[system.hsa_id]:
+        if now is not None and now.name == FORMER_NAMES.get(system.hsa_id):
             renamed.append(replace(now, name=system.name))
     if renamed:
         services.register_systems(uow_factory(), renamed)
