@@ -12,12 +12,16 @@ from .identity import PersonId
 from .model import (
     AuditRecord,
     ConnectedSystem,
+    EventKind,
+    EventState,
     FollowUpCase,
     FollowUpStep,
     Offer,
     OfferDefinition,
     Order,
     OrderStatus,
+    OutboxCounts,
+    OutboxEvent,
     ReserveNumberType,
     SamplingMode,
     SamplingSite,
@@ -181,6 +185,32 @@ class AuditRepository(Protocol):
         ...
 
 
+class OutboxRepository(Protocol):
+    def add(self, event: OutboxEvent) -> None: ...
+    def claim_due(
+        self, now: datetime, kinds: Sequence[EventKind], holder: str, lease_until: datetime, limit: int
+    ) -> list[OutboxEvent]:
+        """Pending events of these kinds due by ``now`` that nobody holds (or whose holder's lease
+        has run out), oldest due first, at most ``limit``, now held by ``holder`` until
+        ``lease_until``. Of workers claiming at once, each event goes to one."""
+        ...
+    def get(self, event_id: str, *, for_update: bool = False) -> OutboxEvent | None: ...
+    def save(self, event: OutboxEvent) -> None:
+        """Store the event's state and let go of any claim on it."""
+        ...
+    def list(self, state: EventState | None = None, limit: int = 100) -> list[OutboxEvent]:
+        """Events oldest first; every state but DELIVERED when ``state`` is None."""
+        ...
+    def counts(self) -> OutboxCounts: ...
+
+
+class Sender(Protocol):
+    """Delivers events of one kind; raises on failure (the event is tried again). Receivers
+    de-duplicate on ``event_id``: an event may arrive more than once."""
+
+    def send(self, event: OutboxEvent) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` begins it; ``commit()`` ends it; leaving the
     block without commit rolls everything back."""
@@ -195,6 +225,7 @@ class UnitOfWork(Protocol):
     sites: SamplingSiteRepository
     staff: StaffRepository
     audit: AuditRepository
+    outbox: OutboxRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, exc_type: object, error: BaseException | None, tb: object) -> None: ...

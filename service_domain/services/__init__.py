@@ -16,6 +16,7 @@ ResultType, the staff web into pages.
 - ``registry``: catalogues, sampling sites, connected systems, keys, reservnummer kinds;
 - ``access_log``: the patient's access log;
 - ``housekeeping``: expiry of offers and orders, and the storage's health;
+- ``outbox``: delivering the events written with results (imported as a module);
 - ``calls``: the call as performed, the caller's checks and the audit records.
 """
 

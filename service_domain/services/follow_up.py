@@ -9,7 +9,7 @@ from datetime import datetime
 from .. import access, checks, release, staff
 from ..enums import AuditAction, FollowUpStatus, FollowUpStepKind
 from ..errors import CallerRefused, InvalidRequest, RuleViolation, SubCode
-from ..model import Actor, ActorKind, FollowUpCase, FollowUpStep, Order, StoredResult
+from ..model import Actor, ActorKind, FollowUpCase, FollowUpStep, Order, OutboxEvent, StoredResult
 from ..operations import Operation
 from ..ports import UnitOfWork
 from .calls import Call, acting_member, as_staff_member, check_performer, performs, staff_caller
@@ -122,6 +122,8 @@ def close_follow_up(uow: UnitOfWork, call: Call, case_id: str, closed_by: Actor,
         released = 0
         if release.released_when_case_closes(order.result_release):
             released = uow.results.release(order.order_id, call.now)
+        if released:
+            uow.outbox.add(OutboxEvent.index_update(order, call.now))
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], closed_by, order.care_giver))
         uow.commit()
         return released
@@ -174,6 +176,8 @@ def release_results(uow: UnitOfWork, call: Call, order_id: str, released_by: Act
         if uow.follow_ups.open_for_order(order_id) is not None:
             raise RuleViolation(SubCode.WRONG_STATE, "close the order's follow-up case first")
         released = uow.results.release(order_id, call.now)
+        if released:
+            uow.outbox.add(OutboxEvent.index_update(order, call.now))
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], released_by, order.care_giver))
         uow.commit()
         return released

@@ -16,6 +16,7 @@ from ..model import (
     FollowUpCase,
     LaboratoryResult,
     Order,
+    OutboxEvent,
     StoredResult,
     SystemKind,
 )
@@ -90,6 +91,7 @@ def _store_result(uow: UnitOfWork, call: Call, result: LaboratoryResult) -> Writ
             uow.follow_ups.add(case)
         uow.results.add(StoredResult.received(result, call.now, decision.released, case.case_id if case else None))
         uow.orders.record_change(order, change)
+        uow.outbox.add(OutboxEvent.index_update(order, call.now))  # the index learns of it
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], actor, order.care_giver))
         uow.commit()
         return WriteOutcome()
