@@ -195,8 +195,13 @@ class OutboxRepository(Protocol):
         ``lease_until``. Of workers claiming at once, each event goes to one."""
         ...
     def get(self, event_id: str, *, for_update: bool = False) -> OutboxEvent | None: ...
-    def save(self, event: OutboxEvent) -> None:
-        """Store the event's state and let go of any claim on it."""
+    def save(self, event: OutboxEvent, holder: str | None = None) -> bool:
+        """Store the event's state and let go of any claim on it; with ``holder``, only while
+        that holder's claim stands (an operator's park or retry since, or another worker's claim
+        after the lease ran out, wins). Whether it was stored."""
+        ...
+    def forget_delivered(self, before: datetime, limit: int) -> int:
+        """Delete at most ``limit`` events delivered before ``before``; how many."""
         ...
     def list(self, state: EventState | None = None, limit: int = 100) -> list[OutboxEvent]:
         """Events oldest first; every state but DELIVERED when ``state`` is None."""

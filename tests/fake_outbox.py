@@ -34,9 +34,19 @@ class FakeOutboxRepository:
         e = self.events.get(event_id)
         return None if e is None else copy.copy(e)
 
-    def save(self, event: OutboxEvent) -> None:
+    def save(self, event: OutboxEvent, holder: str | None = None) -> bool:
+        if holder is not None and self.claims.get(event.event_id, (None,))[0] != holder:
+            return False
         self.events[event.event_id] = copy.copy(event)
         self.claims.pop(event.event_id, None)
+        return True
+
+    def forget_delivered(self, before: datetime, limit: int) -> int:
+        old = [i for i, e in self.events.items()
+               if e.state is EventState.DELIVERED and e.delivered_time and e.delivered_time < before][:limit]
+        for i in old:
+            del self.events[i]
+        return len(old)
 
     def list(self, state: EventState | None = None, limit: int = 100) -> list[OutboxEvent]:
         return [copy.copy(e) for e in self.events.values()

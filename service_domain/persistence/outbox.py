@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, true, update
 from sqlalchemy.engine import Row
 
 from ..identity import PersonId
@@ -107,10 +107,12 @@ class SqlOutboxRepository:
         row = self.conn.execute(q).first()
         return None if row is None else _event(row)
 
-    def save(self, event: OutboxEvent) -> None:
-        self.conn.execute(
+    def save(self, event: OutboxEvent, holder: str | None = None) -> bool:
+        e = outbox_event.c
+        held = e.claimed_by == holder if holder is not None else true()
+        done = self.conn.execute(
             update(outbox_event)
-            .where(outbox_event.c.event_id == event.event_id)
+            .where(e.event_id == event.event_id, held)
             .values(
                 state=event.state.value,
                 attempts=event.attempts,
@@ -121,6 +123,13 @@ class SqlOutboxRepository:
                 claim_expires=None,
             )
         )
+        return bool(done.rowcount)
+
+    def forget_delivered(self, before: datetime, limit: int) -> int:
+        e = outbox_event.c
+        old = (select(e.id).where(e.state == EventState.DELIVERED.value, e.delivered_time < before)
+               .order_by(e.id).limit(limit))
+        return self.conn.execute(delete(outbox_event).where(e.id.in_(old.scalar_subquery()))).rowcount or 0
 
     def list(self, state: EventState | None = None, limit: int = 100) -> list[OutboxEvent]:
         e = outbox_event.c

@@ -22,6 +22,8 @@ CLAIM_LEASE = timedelta(minutes=2)
 DELIVERY_BATCH = 50
 DEFAULT_POLICY = RetryPolicy()
 LIST_LIMIT = 100
+# how long a delivered event is kept (to answer what was sent when, in an investigation)
+KEEP_DELIVERED = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +65,7 @@ def deliver_due(
             event.delivered(clock() if clock else now)
             delivered += 1
         with uow:
-            uow.outbox.save(event)
+            uow.outbox.save(event, holder)  # not when an operator or another worker took it over
             uow.commit()
     return DeliveryRound(delivered, retried, parked)
 
@@ -93,6 +95,19 @@ def retry_event(uow: UnitOfWork, event_id: str, now: datetime) -> OutboxEvent:
 def park_event(uow: UnitOfWork, event_id: str, reason: str = "parked by an operator") -> OutboxEvent:
     """Stop delivering a pending event; it stays parked until retried."""
     return _change(uow, event_id, lambda e: e.park(reason))
+
+
+def forget_delivered(uow: UnitOfWork, now: datetime, keep: timedelta = KEEP_DELIVERED, batch: int = 500) -> int:
+    """Delete events delivered longer than ``keep`` ago (they hold patient data and are no
+    longer needed), in transactions of at most ``batch``; how many."""
+    done = 0
+    while True:
+        with uow:
+            gone = uow.outbox.forget_delivered(now - keep, batch)
+            uow.commit()
+        done += gone
+        if gone < batch:
+            return done
 
 
 def outbox_counts(uow: UnitOfWork) -> OutboxCounts:

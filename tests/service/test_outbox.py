@@ -228,3 +228,27 @@ def test_counts_show_queued_parked_and_the_oldest(backend_db: Database) -> None:
     outbox.park_event(backend_db.uow(), ids[0])
     counts = outbox.outbox_counts(backend_db.uow())
     assert (counts.pending, counts.parked, counts.oldest_pending) == (2, 1, NOW)
+
+
+def test_an_outcome_is_not_saved_over_another_holder_s_claim(backend_db: Database) -> None:
+    (event_id,) = fresh_outbox(backend_db, 1)
+    claim(backend_db, "second")
+    with backend_db.uow() as uow:
+        event = uow.outbox.get(event_id)
+        assert event is not None
+        event.delivered(NOW)
+        assert not uow.outbox.save(event, "first")
+
+
+def test_delivered_events_are_forgotten_in_batches(backend_db: Database) -> None:
+    fresh_outbox(backend_db, 0)  # every earlier event delivered
+    with backend_db.engine.begin() as conn:
+        conn.execute(outbox_event.update().values(delivered_time=NOW))
+        left = conn.execute(select(func.count()).select_from(outbox_event)).scalar()
+    assert outbox.forget_delivered(backend_db.uow(), NOW + outbox.KEEP_DELIVERED + timedelta(seconds=1), batch=2) == left
+
+
+def test_events_not_yet_delivered_are_never_forgotten(backend_db: Database) -> None:
+    ids = fresh_outbox(backend_db, 2)
+    outbox.forget_delivered(backend_db.uow(), NOW + timedelta(days=3650))
+    assert len(outbox.list_events(backend_db.uow())) == len(ids)

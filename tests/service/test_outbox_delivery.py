@@ -144,3 +144,36 @@ def test_an_event_claimed_by_a_worker_is_not_claimed_by_another_within_the_lease
     sender = FakeSender()
     deliver(uow, sender)
     assert sender.sent == []
+
+
+class ParksWhileSending(FakeSender):
+    """An operator parks the event while the worker is sending it."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        super().__init__(failures=1)
+        self.uow = uow
+
+    def send(self, event: OutboxEvent) -> None:
+        outbox.park_event(self.uow, event.event_id)  # type: ignore[arg-type]
+        super().send(event)
+
+
+def test_an_operator_s_park_during_delivery_wins_over_the_worker_s_outcome() -> None:
+    uow = FakeUnitOfWork()
+    event = written(uow)
+    deliver(uow, ParksWhileSending(uow))
+    assert uow.outbox.events[event.event_id].state is EventState.PARKED
+
+
+def test_delivered_events_are_forgotten_after_the_keeping_time() -> None:
+    uow = FakeUnitOfWork()
+    written(uow)
+    deliver(uow, FakeSender())
+    assert outbox.forget_delivered(uow, NOW + outbox.KEEP_DELIVERED + timedelta(seconds=1)) == 1  # type: ignore[arg-type]
+
+
+def test_delivered_events_are_kept_within_the_keeping_time() -> None:
+    uow = FakeUnitOfWork()
+    written(uow)
+    deliver(uow, FakeSender())
+    assert outbox.forget_delivered(uow, NOW + outbox.KEEP_DELIVERED - timedelta(seconds=1)) == 0  # type: ignore[arg-type]
