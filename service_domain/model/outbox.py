@@ -57,7 +57,7 @@ class RetryPolicy:
     base: timedelta = timedelta(seconds=10)
     cap: timedelta = timedelta(hours=1)
     jitter: float = 0.25  # at most this share of the delay is taken off at random
-    max_attempts: int = 12
+    max_attempts: int = 20  # the last some 9 to 11 hours after the first: a night's outage of a receiver
 
     def delay(self, attempts: int, rand: float) -> timedelta:
         """The wait after the ``attempts``-th failed attempt; ``rand`` in [0, 1)."""

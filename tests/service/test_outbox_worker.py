@@ -18,6 +18,7 @@ from producers.handlers import Handlers
 from service_domain.model import EventKind, EventState
 from service_domain.persistence.database import Database
 from service_domain.persistence.tables import outbox_event
+from service_domain.services.outbox import DEFAULT_POLICY
 from tests.conftest import seeded
 from tests.fake_outbox import FakeSender
 from tests.service.conftest import NOW, assign, lab_result, new_patient, order, set_result
@@ -82,7 +83,7 @@ def test_a_round_sets_the_age_of_the_oldest(db: Database) -> None:
 def test_a_round_counts_parked_events(db: Database) -> None:
     with_result(db)
     with db.engine.begin() as conn:
-        conn.execute(outbox_event.update().values(attempts=11))  # the next failure is the last
+        conn.execute(outbox_event.update().values(attempts=DEFAULT_POLICY.max_attempts - 1))  # the next failure is the last
     before = metric("eph_outbox_parked_total")
     worker(db, FakeSender(failures=1)).run_once()
     assert metric("eph_outbox_parked_total") == before + 1
