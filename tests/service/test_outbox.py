@@ -4,6 +4,7 @@ concurrent workers never overlap; a claim runs out with its lease."""
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from dataclasses import replace
 from datetime import timedelta
@@ -252,3 +253,21 @@ def test_events_not_yet_delivered_are_never_forgotten(backend_db: Database) -> N
     ids = fresh_outbox(backend_db, 2)
     outbox.forget_delivered(backend_db.uow(), NOW + timedelta(days=3650))
     assert len(outbox.list_events(backend_db.uow())) == len(ids)
+
+
+def claim_until_empty(url: str, holder: str) -> list[str]:
+    """A worker process of its own: claims until nothing is left (run by multiprocessing)."""
+    db = Database(url)
+    got: list[str] = []
+    while batch := claim(db, holder, limit=3):
+        got.extend(batch)
+    db.dispose()
+    return got
+
+
+def test_concurrent_worker_processes_never_claim_the_same_event(backend_db: Database) -> None:
+    ids = fresh_outbox(backend_db, 90)
+    url = backend_db.engine.url.render_as_string(hide_password=False)
+    with multiprocessing.get_context("spawn").Pool(3) as pool:
+        claimed = pool.starmap(claim_until_empty, [(url, f"process-{n}") for n in range(3)])
+    assert sorted(i for got in claimed for i in got) == sorted(ids)
