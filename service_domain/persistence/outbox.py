@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, true, update
+from sqlalchemy import Connection, Select, Update, delete, func, insert, or_, select, true, update
 from sqlalchemy.engine import Row
 
 from ..identity import PersonId
@@ -18,6 +18,7 @@ from ..model import EventKind, EventState, IndexUpdate, OutboxCounts, OutboxEven
 from .tables import outbox_event
 
 Json = dict[str, Any]
+_WAITING = (EventState.PENDING.value, EventState.PARKED.value)
 
 
 def _payload_to_json(p: IndexUpdate) -> Json:
@@ -57,6 +58,39 @@ def _event(r: Row[Any]) -> OutboxEvent:
     )
 
 
+def claim_statement(
+    now: datetime, kinds: Sequence[EventKind], holder: str, lease_until: datetime, limit: int
+) -> Update:
+    """Claim due events nobody holds: the rows are picked FOR UPDATE SKIP LOCKED (PostgreSQL;
+    SQLite leaves it out) and marked with the holder and its lease in the same statement."""
+    e = outbox_event.c
+    due = (
+        select(e.id)
+        .where(
+            e.state == EventState.PENDING.value,
+            e.next_attempt <= now,
+            e.kind.in_([k.value for k in kinds]),
+            or_(e.claim_expires.is_(None), e.claim_expires < now),
+        )
+        .order_by(e.next_attempt, e.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        update(outbox_event)
+        .where(e.id.in_(due.scalar_subquery()))
+        .values(claimed_by=holder, claim_expires=lease_until)
+        .returning(*outbox_event.c)
+    )
+
+
+def counts_statement() -> Select[Any]:
+    """Events per waiting state and the oldest written, through the state index (delivered
+    events, most of the rows, are not read)."""
+    e = outbox_event.c
+    return select(e.state, func.count(), func.min(e.created_time)).where(e.state.in_(_WAITING)).group_by(e.state)
+
+
 class SqlOutboxRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -79,25 +113,7 @@ class SqlOutboxRepository:
     ) -> list[OutboxEvent]:
         if not kinds:
             return []
-        e = outbox_event.c
-        due = (
-            select(e.id)
-            .where(
-                e.state == EventState.PENDING.value,
-                e.next_attempt <= now,
-                e.kind.in_([k.value for k in kinds]),
-                or_(e.claim_expires.is_(None), e.claim_expires < now),
-            )
-            .order_by(e.next_attempt, e.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite leaves it out
-        )
-        rows = self.conn.execute(
-            update(outbox_event)
-            .where(e.id.in_(due.scalar_subquery()))
-            .values(claimed_by=holder, claim_expires=lease_until)
-            .returning(*outbox_event.c)
-        ).all()
+        rows = self.conn.execute(claim_statement(now, kinds, holder, lease_until, limit)).all()
         return sorted((_event(r) for r in rows), key=lambda ev: ev.next_attempt)
 
     def get(self, event_id: str, *, for_update: bool = False) -> OutboxEvent | None:
@@ -133,18 +149,12 @@ class SqlOutboxRepository:
 
     def list(self, state: EventState | None = None, limit: int = 100) -> list[OutboxEvent]:
         e = outbox_event.c
-        where = e.state == state.value if state else e.state != EventState.DELIVERED.value
+        where = e.state == state.value if state else e.state.in_(_WAITING)
         q = select(outbox_event).where(where).order_by(e.id).limit(limit)
         return [_event(r) for r in self.conn.execute(q)]
 
     def counts(self) -> OutboxCounts:
-        e = outbox_event.c
-        rows = self.conn.execute(
-            select(e.state, func.count(), func.min(e.created_time))
-            .where(e.state != EventState.DELIVERED.value)
-            .group_by(e.state)
-        ).all()
-        by_state = {r[0]: (int(r[1]), r[2]) for r in rows}
+        by_state = {r[0]: (int(r[1]), r[2]) for r in self.conn.execute(counts_statement()).all()}
         pending, oldest = by_state.get(EventState.PENDING.value, (0, None))
         parked, _ = by_state.get(EventState.PARKED.value, (0, None))
         return OutboxCounts(pending, parked, oldest)
