@@ -15,7 +15,7 @@ is restated by hand, so the binding cannot drift from the contract.
   written, for a check against the XSD to judge.
 - ``write`` turns plain values (dicts keyed by element name, lists for repeating elements,
   ``None`` for absent ones) into the response element's XML text, elements in contract
-  order, with the responder namespace as ``tns`` and the core components as ``core``.
+  order, with the responder namespace as ``tns`` and the core components of its domain as ``core``.
 
 Strict writing: a key that is not an element of its complex type (a misspelt optional
 element) is not written. With ``EPH_STRICT_BINDING=1`` in the environment (or ``STRICT``
@@ -172,7 +172,9 @@ class Binding:
     def __init__(self, interaction: Interaction, schema: xmlschema.XMLSchema) -> None:
         self.interaction = interaction
         self._shapes: dict[Any, Shape] = {}
-        self.prefixes: dict[str, str] = {interaction.responder_ns: "tns", CORE_NS: "core"}
+        # "core" is the core components of the interaction's own domain (a national contract has its own)
+        core = CORE_NS if interaction in ALL_INTERACTIONS else f"urn:riv:{interaction.domain}:{interaction.major}"
+        self.prefixes: dict[str, str] = {interaction.responder_ns: "tns", core: "core"}
         request = schema.maps.elements[interaction.request_element]
         response = schema.maps.elements[f"{{{interaction.responder_ns}}}{interaction.name}Response"]
         self.request = self._shape(request.type)

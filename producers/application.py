@@ -29,7 +29,7 @@ from functools import lru_cache
 from typing import Any
 
 from contracts.binding import binding_for
-from contracts.interactions import ALL_INTERACTIONS, PING_FOR_CONFIGURATION, Interaction
+from contracts.interactions import PING_FOR_CONFIGURATION, SERVED_INTERACTIONS, Interaction
 from contracts.schema import documents, served_document
 
 from . import metrics
@@ -139,8 +139,8 @@ class ProducerApplication:
         self.metrics_page = metrics_page
         self.status_page = status_page
         self.handlers = handlers
-        self.routes: dict[str, Interaction] = {i.url_path: i for i in ALL_INTERACTIONS}
-        for i in ALL_INTERACTIONS:
+        self.routes: dict[str, Interaction] = {i.url_path: i for i in SERVED_INTERACTIONS}
+        for i in SERVED_INTERACTIONS:
             binding_for(i)  # a contract that cannot be bound fails at start, not on a call
         self.trusted = frozenset(p.upper() for p in self.config.trusted_platforms)
 

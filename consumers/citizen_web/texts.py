@@ -51,6 +51,7 @@ ACCESS: dict[Operation, str] = {
     Operation.GET_ORDERS: "Läste dina beställningar",
     Operation.CANCEL_ORDER: "Avbokade en beställning",
     Operation.GET_RESULTS: "Läste dina provsvar",
+    Operation.GET_LABORATORY_ORDER_OUTCOME: "Läste dina provsvar",
     Operation.GET_SAMPLING_SITES: "Läste vilka mottagningar du kan välja",
     Operation.GET_ACCESS_LOG: "Läste den här loggen",
     Operation.SET_ORDER_STATUS: _UPDATED,

@@ -22,7 +22,7 @@ def cmd_systems_list(args: argparse.Namespace, settings: Settings) -> int:
     for s in systems:
         served = "all care givers" if s.all_care_givers else ", ".join(sorted(s.care_givers)) or "-"
         units = f"  (reports for {', '.join(sorted(s.units))})" if s.units else ""
-        print(f"{s.hsa_id:<31} {s.kind:<9} {served:<40} {s.name}{units}")
+        print(f"{s.hsa_id:<31} {s.kind:<10} {served:<40} {s.name}{units}")
     return 0
 
 

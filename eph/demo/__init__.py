@@ -35,6 +35,8 @@ from service_domain.staff import StaffFunction, StaffMember
 SERVICE_ADDRESS = "SE5565594230-EPH"
 CITIZEN_SERVICE = "SE5565594230-1177"
 STAFF_WEB = "SE5565594230-STAFF"
+# a national aggregating service (as NPÖ and 1177 Journalen read results) over every care giver
+AGGREGATOR = "SE5565594230-AGP1"
 
 CARE_GIVER_A = "SE2321000016-CG01"
 CARE_UNIT_A = "SE2321000016-CU01"
@@ -67,6 +69,7 @@ SYSTEMS = (
     ConnectedSystem(EHR_A, SystemKind.EHR, "Journalsystem, vårdgivare A", frozenset({CARE_GIVER_A})),
     ConnectedSystem(CITIZEN_SERVICE, SystemKind.CITIZEN, "1177 e-tjänst", all_care_givers=True),
     ConnectedSystem(STAFF_WEB, SystemKind.STAFF_UI, "Tjänstens personalwebb", all_care_givers=True),
+    ConnectedSystem(AGGREGATOR, SystemKind.AGGREGATOR, "Nationell aggregerande tjänst", all_care_givers=True),
 )
 
 # Demo staff (fictitious) and the development-login password they all share.

@@ -15,6 +15,7 @@ ResultType, the staff web into pages.
 - ``staff``: the staff web's patient page and the staff registry;
 - ``registry``: catalogues, sampling sites, connected systems, keys, reservnummer kinds;
 - ``access_log``: the patient's access log;
+- ``outcomes``: released results for the national results contract (GetLaboratoryOrderOutcome);
 - ``housekeeping``: expiry of offers and orders, and the storage's health;
 - ``outbox``: delivering the events written with results (imported as a module);
 - ``calls``: the call as performed, the caller's checks and the audit records.
@@ -50,6 +51,7 @@ from .orders import (
     get_sampling_sites,
     set_order_status,
 )
+from .outcomes import LaboratoryOrderOutcomes, OutcomeView, get_laboratory_order_outcome
 from .registry import (
     add_system_key,
     export_catalogue,
@@ -97,6 +99,8 @@ __all__ = [
     "RESULT_WORKLIST_LIMIT",
     "STAFF_NAME_MAX",
     "AccessLogPage",
+    "LaboratoryOrderOutcomes",
+    "OutcomeView",
     "Call",
     "CaseEntry",
     "CaseView",
@@ -120,6 +124,7 @@ __all__ = [
     "follow_up_case",
     "follow_up_queue",
     "get_access_log",
+    "get_laboratory_order_outcome",
     "get_offer_catalog",
     "get_offers",
     "get_orders",
