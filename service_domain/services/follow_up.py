@@ -9,10 +9,11 @@ from datetime import datetime
 from .. import access, checks, release, staff
 from ..enums import AuditAction, FollowUpStatus, FollowUpStepKind
 from ..errors import CallerRefused, InvalidRequest, RuleViolation, SubCode
-from ..model import Actor, ActorKind, FollowUpCase, FollowUpStep, Order, OutboxEvent, StoredResult
+from ..model import Actor, ActorKind, FollowUpCase, FollowUpStep, Order, StoredResult
 from ..operations import Operation
 from ..ports import UnitOfWork
 from .calls import Call, acting_member, as_staff_member, check_performer, performs, staff_caller
+from .outbox import tell_index
 
 FOLLOW_UP_NOTE_MAX = 2000
 
@@ -123,7 +124,7 @@ def close_follow_up(uow: UnitOfWork, call: Call, case_id: str, closed_by: Actor,
         if release.released_when_case_closes(order.result_release):
             released = uow.results.release(order.order_id, call.now)
         if released:
-            uow.outbox.add(OutboxEvent.index_update(order, call.now))
+            tell_index(uow, order, call.now)
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], closed_by, order.care_giver))
         uow.commit()
         return released
@@ -177,7 +178,7 @@ def release_results(uow: UnitOfWork, call: Call, order_id: str, released_by: Act
             raise RuleViolation(SubCode.WRONG_STATE, "close the order's follow-up case first")
         released = uow.results.release(order_id, call.now)
         if released:
-            uow.outbox.add(OutboxEvent.index_update(order, call.now))
+            tell_index(uow, order, call.now)
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], released_by, order.care_giver))
         uow.commit()
         return released

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..errors import RuleViolation, SubCode
-from ..model import EventKind, EventState, OutboxCounts, OutboxEvent, RetryPolicy
+from ..model import EventKind, EventState, Order, OutboxCounts, OutboxEvent, RetryPolicy
 from ..ports import Sender, UnitOfWork
 
 CLAIM_LEASE = timedelta(minutes=2)
@@ -24,6 +24,14 @@ DEFAULT_POLICY = RetryPolicy()
 LIST_LIMIT = 100
 # how long a delivered event is kept (to answer what was sent when, in an investigation)
 KEEP_DELIVERED = timedelta(days=30)
+
+
+def tell_index(uow: UnitOfWork, order: Order, now: datetime) -> None:
+    """Write the event that tells the engagement index the order's result changed, within the
+    caller's transaction. The index knows patients by personnummer or samordningsnummer only
+    (its registeredResidentIdentification), so a patient with a reservnummer is not told of."""
+    if order.patient.is_national:
+        uow.outbox.add(OutboxEvent.index_update(order, now))
 
 
 @dataclass(frozen=True, slots=True)

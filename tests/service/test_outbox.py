@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import uuid
 from dataclasses import replace
 from datetime import timedelta
 
@@ -271,3 +272,13 @@ def test_concurrent_worker_processes_never_claim_the_same_event(backend_db: Data
     with multiprocessing.get_context("spawn").Pool(3) as pool:
         claimed = pool.starmap(claim_until_empty, [(url, f"process-{n}") for n in range(3)])
     assert sorted(i for got in claimed for i in got) == sorted(ids)
+
+
+def test_a_patient_with_a_reservnummer_is_not_told_to_the_index(backend_db: Database, reviewed: str) -> None:
+    # the index's registeredResidentIdentification holds a personnummer or samordningsnummer only
+    reserve = PersonId(f"99{uuid.uuid4().int % 10**10:010d}", demo.RESERVE_NUMBERS_A.oid)
+    oid = order(backend_db, reserve, assign(backend_db, reserve, reviewed)).order_id
+    assert oid
+    set_result(backend_db, a_result(oid, 1))
+    services.release_results(backend_db.uow(), ctx("staff"), oid, STAFF)
+    assert events_for(backend_db, oid) == []
