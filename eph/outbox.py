@@ -33,7 +33,14 @@ log = logging.getLogger("eph.outbox")
 class SoapIndexPush:
     """The engagement index's Update (urn:riv:itintegration:engagementindex:UpdateResponder:1)
     through the platform. Not written yet: it needs the national contract's schemas in wsdl/
-    and a routing for the index in the platform's catalogue."""
+    and a routing for the index in the platform's catalogue.
+
+    For whoever writes it, from the index's core components (EngagementType): the event gives
+    registeredResidentIdentification (the patient's id), businessObjectInstanceIdentifier (the
+    order id), mostRecentContent (as a TS, yyyyMMddHHmmss), sourceSystem, and the care giver,
+    whose organisation number is dataController (an OrgNoType, not the HSA-id); serviceDomain,
+    categorization, logicalAddress and clinicalProcessInterestId are the sender's constants for
+    the national results contract. deleteFlag is false: a withdrawn result is still a record."""
 
     def send(self, event: OutboxEvent) -> None:
         raise NotImplementedError("the engagement index Update contract is not part of the release yet")
