@@ -11,14 +11,16 @@ from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy import func, select
 
+from eph.housekeeping import Housekeeping
 from eph.outbox import OutboxWorker, outbox_status
 from producers.application import ProducerApplication
 from producers.handlers import Handlers
 from service_domain.model import EventKind, EventState
 from service_domain.persistence.database import Database
 from service_domain.persistence.tables import outbox_event
-from service_domain.services.outbox import DEFAULT_POLICY
+from service_domain.services.outbox import DEFAULT_POLICY, KEEP_DELIVERED
 from tests.conftest import seeded
 from tests.fake_outbox import FakeSender
 from tests.service.conftest import NOW, assign, lab_result, new_patient, order, set_result
@@ -120,3 +122,12 @@ def test_status_shows_parked_events(db: Database) -> None:
 def test_status_shows_no_patient_data(db: Database) -> None:
     patient = with_result(db)
     assert patient not in json.dumps(status(db))
+
+
+def test_housekeeping_deletes_events_delivered_long_ago(db: Database) -> None:
+    with_result(db)
+    worker(db, FakeSender()).run_once()
+    later = NOW + KEEP_DELIVERED + timedelta(days=1)
+    assert Housekeeping(db, 60, clock=lambda: later).run_once()
+    with db.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(outbox_event)).scalar() == 0
