@@ -77,6 +77,11 @@ def access(interaction: str, action: str) -> str:
 
 ACTION = {"READ": "Läsning", "WRITE": "Ändring"}
 
+
+def counted(n: int, one: str, many: str) -> str:
+    """A number with its word in the singular or the plural: 1 läsning, 2 läsningar, 0 läsningar."""
+    return f"{n} {one if n == 1 else many}"
+
 # What the service answers a refused write with (its own words are English, for logs), by sub-code
 # and, for the refusals a patient meets, by the start of its message.
 BY_MESSAGE = (

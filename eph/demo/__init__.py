@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from service_domain import commands, manual_results, services
@@ -71,6 +72,46 @@ SYSTEMS = (
     ConnectedSystem(STAFF_WEB, SystemKind.STAFF_UI, "Tjänstens personalwebb", all_care_givers=True),
     ConnectedSystem(AGGREGATOR, SystemKind.AGGREGATOR, "Nationell aggregerande tjänst", all_care_givers=True),
 )
+
+# The names of the demo care givers and care units (fictitious), as the HSA catalogue would have them
+UNIT_NAMES = {
+    CARE_GIVER_A: "Region Demo Öst",
+    CARE_UNIT_A: "Vårdcentralen Demo Öst",
+    CARE_GIVER_B: "Region Demo Väst",
+    CARE_UNIT_B: "Vårdcentralen Demo Väst",
+}
+
+# The English names the demo systems were first registered by: a database seeded with them is
+# given today's names by `eph seed-demo` (the patient's access log shows these names).
+FORMER_NAMES = {
+    LAB_A: "Lab system, care giver A",
+    SAMPLING_A: "Sampling site system, care giver A",
+    LAB_B: "Lab system, care giver B",
+    LAB_A2: "Lab system 2, care giver A",
+    EHR_A: "Journal system, care giver A",
+    CITIZEN_SERVICE: "1177 e-service",
+    STAFF_WEB: "The service's staff web",
+}
+
+
+def rename_systems(uow_factory: Callable[[], UnitOfWork]) -> int:
+    """Give the demo systems still registered by their former English names today's names, and the
+    demo care givers and units without a name theirs (a database seeded before either); how many."""
+    named = services.unit_names(uow_factory())
+    unnamed = {hsa_id: name for hsa_id, name in UNIT_NAMES.items() if hsa_id.upper() not in named}
+    if unnamed:
+        services.register_unit_names(uow_factory(), unnamed)
+    with uow_factory() as uow:
+        registered = {s.hsa_id.upper(): s for s in uow.systems.list()}
+    renamed = []
+    for system in SYSTEMS:
+        now = registered.get(system.hsa_id.upper())
+        if now is not None and now.name == FORMER_NAMES[system.hsa_id]:
+            renamed.append(replace(now, name=system.name))
+    if renamed:
+        services.register_systems(uow_factory(), renamed)
+    return len(renamed) + len(unnamed)
+
 
 # Demo staff (fictitious) and the development-login password they all share.
 F = StaffFunction
@@ -180,6 +221,7 @@ def seed(
     the service layer, as the journal system and the 1177 e-service would. With ``hash_password``
     the demo staff get the development-login password. Returns (catalogue entries, orders)."""
     services.register_systems(uow_factory(), SYSTEMS)
+    services.register_unit_names(uow_factory(), UNIT_NAMES)
     services.register_reserve_number_type(uow_factory(), RESERVE_NUMBERS_A)
     seed_staff(uow_factory, hash_password, now)
     added, updated = services.import_catalogue(uow_factory(), CallContext.operator(now), catalogue(), sites=SITES)

@@ -60,8 +60,10 @@ from .registry import (
     register_reserve_number_type,
     register_sampling_sites,
     register_systems,
+    register_unit_names,
     remove_system_key,
     signing_keys,
+    unit_names,
 )
 from .results import (
     RECENT_FINAL,
@@ -140,6 +142,8 @@ __all__ = [
     "ping",
     "record_follow_up_step",
     "register_reserve_number_type",
+    "register_unit_names",
+    "unit_names",
     "register_sampling_sites",
     "register_staff",
     "register_systems",

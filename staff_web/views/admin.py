@@ -18,7 +18,7 @@ from service_domain.identity import is_hsa_id
 from service_domain.model import OfferDefinition
 from service_domain.staff import StaffFunction, StaffMember
 
-from .. import auth, catalogue_form
+from .. import auth, catalogue_form, texts
 from ..auth import requires
 from ..forms import ButtonForm, DefinitionForm, FunctionsForm, ImportForm, PasswordForm, StaffForm
 from ..web import ctx, env, read, uow, write
@@ -293,8 +293,10 @@ def import_document() -> Any:
                     counts = write(services.import_catalogue, uow(), ctx(), definitions,
                                    replace_all=bool(form.replace_all.data), sites=sites)
                     if counts is not None:
-                        flash(f"Sortimentet är importerat: {counts[0]} nya, {counts[1]} ändrade, "
-                              f"{len(sites)} provtagningsställen.", "success")
+                        flash(f"Sortimentet är importerat: "
+                              f"{texts.counted(counts[0], 'nytt erbjudande', 'nya erbjudanden')}, "
+                              f"{texts.counted(counts[1], 'ändrat', 'ändrade')}, "
+                              f"{texts.counted(len(sites), 'provtagningsställe', 'provtagningsställen')}.", "success")
                         return redirect(url_for("admin.catalogue_page"))
     else:
         problems = [str(m) for errors in form.errors.values() for m in errors]

@@ -257,7 +257,7 @@ def test_catalogue_administration(client: FlaskClient) -> None:
         "document": (io.BytesIO(yaml.safe_dump({"offerDefinitions": [entry]}).encode()), "sortiment.yaml"),
     }, content_type="multipart/form-data")
     assert r.status_code == 302
-    assert "0 nya, 1 ändrade" in client.get("/admin/catalogue").text
+    assert "0 nya erbjudanden, 1 ändrat," in client.get("/admin/catalogue").text
 
 
 def test_results_held_for_review_are_released_from_the_review_queue(client: FlaskClient, db: Database) -> None:
