@@ -38,6 +38,7 @@ class Settings:
     workers: int = field(default_factory=lambda: int(_env("EPH_WORKERS", "2")))
     threads: int = field(default_factory=lambda: int(_env("EPH_THREADS", "8")))
     housekeeping_seconds: int = field(default_factory=lambda: int(_env("EPH_HOUSEKEEPING_SECONDS", "600")))
+    outbox_seconds: float = field(default_factory=lambda: float(_env("EPH_OUTBOX_SECONDS", "5")))
 
     def __post_init__(self) -> None:
         # the development PKI's files unless paths are configured

@@ -1,4 +1,5 @@
-"""Housekeeping in a running service: expire offers and orders past their time.
+"""Housekeeping in a running service: expire offers and orders past their time, and delete
+outbox events delivered long ago.
 
 Every worker process runs a thread that wakes every ``interval`` seconds and does the work
 only while it holds the database lease ``housekeeping``: of all the workers of all the
@@ -20,6 +21,7 @@ from datetime import datetime, timedelta
 from service_domain import services
 from service_domain.clock import utcnow
 from service_domain.persistence.database import Database
+from service_domain.services import outbox
 
 log = logging.getLogger("eph.housekeeping")
 LEASE = "housekeeping"
@@ -40,7 +42,8 @@ class Housekeeping:
         if not self.db.try_lease(LEASE, self.holder, now, timedelta(seconds=2 * self.interval)):
             return False
         offers, orders = services.expire_due(self.db.uow(), now)
-        log.info("housekeeping round: expired offers=%d orders=%d", offers, orders)
+        forgotten = outbox.forget_delivered(self.db.uow(), now)
+        log.info("housekeeping round: expired offers=%d orders=%d; outbox events forgotten=%d", offers, orders, forgotten)
         return True
 
     def _loop(self) -> None:

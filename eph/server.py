@@ -33,6 +33,7 @@ from .devpki import DevPki
 from .housekeeping import Housekeeping
 from .logs import JsonGunicornLogger, configure_logging
 from .metrics import exposition, gunicorn_hooks
+from .outbox import OutboxWorker, configured_senders, outbox_status
 
 log = logging.getLogger("eph.server")
 
@@ -43,10 +44,13 @@ def service_app(settings: Settings) -> ProducerApplication:
     db = Database(settings.database_url)
     if settings.housekeeping_seconds > 0:
         Housekeeping(db, settings.housekeeping_seconds).start()
+    if settings.outbox_seconds > 0:
+        OutboxWorker(db, settings.outbox_seconds, configured_senders()).start()
     return ProducerApplication(
         Handlers(db.uow, logical_address=settings.logical_address),
         ProducerConfig(public_base_url=settings.public_base_url, trusted_platforms=frozenset(settings.trusted_platforms)),
         metrics_page=exposition,
+        status_page=lambda: outbox_status(db),
     )
 
 

@@ -3,7 +3,8 @@
 Per request:
 - ``GET <endpoint>?wsdl`` and ``?xsd=<file>``: the hand-written contract documents, with
   ``soap:address`` and ``schemaLocation`` at the configured public address;
-  ``GET /metrics``: the service's metrics (Prometheus);
+  ``GET /metrics``: the service's metrics (Prometheus); ``GET /status``: the service's state
+  as JSON (no personal data);
 - ``POST <endpoint>``: the caller must be an authenticated service platform (the client
   certificate it showed on the TLS listener names one of the trusted platforms) and
   (except for PingForConfiguration) pass the original consumer in
@@ -19,6 +20,7 @@ fault. One JSON line is logged per call, never with the body.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -131,9 +133,11 @@ class ProducerApplication:
         handlers: Handlers,
         config: ProducerConfig | None = None,
         metrics_page: Callable[[], tuple[bytes, str]] | None = None,
+        status_page: Callable[[], dict[str, Any]] | None = None,
     ) -> None:
         self.config = config or ProducerConfig()
         self.metrics_page = metrics_page
+        self.status_page = status_page
         self.handlers = handlers
         self.routes: dict[str, Interaction] = {i.url_path: i for i in SERVED_INTERACTIONS}
         for i in SERVED_INTERACTIONS:
@@ -148,6 +152,10 @@ class ProducerApplication:
             if path == "/metrics" and method == "GET" and self.metrics_page is not None:
                 body, content_type = self.metrics_page()
                 start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+                return [body]
+            if path == "/status" and method == "GET" and self.status_page is not None:
+                body = json.dumps(self.status_page()).encode()
+                start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
                 return [body]
             return _plain(start_response, "404 Not Found", "no service at this address")
         if method in ("GET", "HEAD"):

@@ -12,12 +12,16 @@ from .identity import PersonId
 from .model import (
     AuditRecord,
     ConnectedSystem,
+    EventKind,
+    EventState,
     FollowUpCase,
     FollowUpStep,
     Offer,
     OfferDefinition,
     Order,
     OrderStatus,
+    OutboxCounts,
+    OutboxEvent,
     ReserveNumberType,
     SamplingMode,
     SamplingSite,
@@ -192,6 +196,37 @@ class AuditRepository(Protocol):
         ...
 
 
+class OutboxRepository(Protocol):
+    def add(self, event: OutboxEvent) -> None: ...
+    def claim_due(
+        self, now: datetime, kinds: Sequence[EventKind], holder: str, lease_until: datetime, limit: int
+    ) -> list[OutboxEvent]:
+        """Pending events of these kinds due by ``now`` that nobody holds (or whose holder's lease
+        has run out), oldest due first, at most ``limit``, now held by ``holder`` until
+        ``lease_until``. Of workers claiming at once, each event goes to one."""
+        ...
+    def get(self, event_id: str, *, for_update: bool = False) -> OutboxEvent | None: ...
+    def save(self, event: OutboxEvent, holder: str | None = None) -> bool:
+        """Store the event's state and let go of any claim on it; with ``holder``, only while
+        that holder's claim stands (an operator's park or retry since, or another worker's claim
+        after the lease ran out, wins). Whether it was stored."""
+        ...
+    def forget_delivered(self, before: datetime, limit: int) -> int:
+        """Delete at most ``limit`` events delivered before ``before``; how many."""
+        ...
+    def list(self, state: EventState | None = None, limit: int = 100) -> list[OutboxEvent]:
+        """Events oldest first; every state but DELIVERED when ``state`` is None."""
+        ...
+    def counts(self) -> OutboxCounts: ...
+
+
+class Sender(Protocol):
+    """Delivers events of one kind; raises on failure (the event is tried again). Receivers
+    de-duplicate on ``event_id``: an event may arrive more than once."""
+
+    def send(self, event: OutboxEvent) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``with uow:`` begins it; ``commit()`` ends it; leaving the
     block without commit rolls everything back."""
@@ -207,6 +242,7 @@ class UnitOfWork(Protocol):
     unit_names: UnitNameRepository
     staff: StaffRepository
     audit: AuditRepository
+    outbox: OutboxRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, exc_type: object, error: BaseException | None, tb: object) -> None: ...

@@ -10,6 +10,7 @@ from service_domain import services
 from service_domain.clock import utcnow
 from service_domain.commands import CallContext
 from service_domain.model import Actor, ActorKind, FollowUpStatus
+from service_domain.services import outbox
 
 from ..config import Settings
 from .common import database
@@ -42,7 +43,8 @@ def cmd_results_release(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_housekeeping(args: argparse.Namespace, settings: Settings) -> int:
     offers, orders = services.expire_due(database(settings).uow(), utcnow())
-    print(f"expired {offers} offer(s) and {orders} order(s)")
+    forgotten = outbox.forget_delivered(database(settings).uow(), utcnow())
+    print(f"expired {offers} offer(s) and {orders} order(s); deleted {forgotten} delivered outbox event(s)")
     return 0
 
 
@@ -66,4 +68,4 @@ def add_parsers(sub: Any) -> None:
     rel.add_argument("--by", required=True, help="HSA-id of the staff member")
     rel.set_defaults(func=cmd_results_release)
 
-    sub.add_parser("housekeeping", help="expire what is past validTo").set_defaults(func=cmd_housekeeping)
+    sub.add_parser("housekeeping", help="expire what is past validTo; delete outbox events delivered long ago").set_defaults(func=cmd_housekeeping)

@@ -29,6 +29,7 @@ from .definitions import Analysis, OfferDefinition, ReserveNumberType, SamplingS
 from .follow_up import FollowUpCase, FollowUpStep
 from .offers import Assignment, Offer, new_id
 from .orders import Order, SamplingChoice, StatusChange, StatusReport
+from .outbox import EventKind, EventState, IndexUpdate, OutboxCounts, OutboxEvent, RetryPolicy
 from .registry import AccessLogEntry, AuditRecord, ConnectedSystem, SystemKey
 from .results import AnalysisResult, LaboratoryResult, StoredResult
 from .values import Actor, Bound, Code, DeliveryAddress, Interval, Quantity, Specimen, Value
@@ -49,10 +50,13 @@ __all__ = [
     "Code",
     "ConnectedSystem",
     "DeliveryAddress",
+    "EventKind",
+    "EventState",
     "FollowUpCase",
     "FollowUpStatus",
     "FollowUpStep",
     "FollowUpStepKind",
+    "IndexUpdate",
     "Interpretation",
     "Interval",
     "LaboratoryResult",
@@ -61,10 +65,13 @@ __all__ = [
     "OfferStatus",
     "Order",
     "OrderStatus",
+    "OutboxCounts",
+    "OutboxEvent",
     "Quantity",
     "ReportStatus",
     "ReserveNumberType",
     "ResultRelease",
+    "RetryPolicy",
     "SamplingChoice",
     "SamplingMode",
     "SamplingSite",

@@ -23,6 +23,7 @@ from .audit import SqlAuditRepository
 from .follow_up import SqlFollowUpRepository
 from .offers import SqlOfferRepository
 from .orders import SqlOrderRepository
+from .outbox import SqlOutboxRepository
 from .registry import (
     SqlDefinitionRepository,
     SqlReserveNumberRepository,
@@ -167,6 +168,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.unit_names = SqlUnitNameRepository(conn)
         self.staff = SqlStaffRepository(conn)
         self.audit = SqlAuditRepository(conn)
+        self.outbox = SqlOutboxRepository(conn)
         return self
 
     def __exit__(self, exc_type: object, error: BaseException | None, tb: object) -> None:

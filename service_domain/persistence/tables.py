@@ -338,3 +338,23 @@ staff_dev_login = Table(
     Column("password_hash", String(255), nullable=False),
     Column("changed_time", UTCDateTime, nullable=False),
 )
+
+# The outbox: events written with the change they tell of, delivered by a worker (see
+# service_domain/model/outbox.py). A worker claims an event until ``claim_expires``.
+outbox_event = Table(
+    "outbox_event",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("event_id", ID, nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_time", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt", UTCDateTime, nullable=False),
+    Column("claimed_by", String(128)),
+    Column("claim_expires", UTCDateTime),
+    Column("last_error", String(200)),
+    Column("delivered_time", UTCDateTime),
+    Index("ix_outbox_event_state_next", "state", "next_attempt"),
+)

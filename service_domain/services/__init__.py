@@ -17,6 +17,7 @@ ResultType, the staff web into pages.
 - ``access_log``: the patient's access log;
 - ``outcomes``: released results for the national results contract (GetLaboratoryOrderOutcome);
 - ``housekeeping``: expiry of offers and orders, and the storage's health;
+- ``outbox``: delivering the events written with results (imported as a module);
 - ``calls``: the call as performed, the caller's checks and the audit records.
 """
 

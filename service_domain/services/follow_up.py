@@ -13,6 +13,7 @@ from ..model import Actor, ActorKind, FollowUpCase, FollowUpStep, Order, StoredR
 from ..operations import Operation
 from ..ports import UnitOfWork
 from .calls import Call, acting_member, as_staff_member, check_performer, performs, staff_caller
+from .outbox import tell_index
 
 FOLLOW_UP_NOTE_MAX = 2000
 
@@ -122,6 +123,8 @@ def close_follow_up(uow: UnitOfWork, call: Call, case_id: str, closed_by: Actor,
         released = 0
         if release.released_when_case_closes(order.result_release):
             released = uow.results.release(order.order_id, call.now)
+        if released:
+            tell_index(uow, order, call.now)
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], closed_by, order.care_giver))
         uow.commit()
         return released
@@ -174,6 +177,8 @@ def release_results(uow: UnitOfWork, call: Call, order_id: str, released_by: Act
         if uow.follow_ups.open_for_order(order_id) is not None:
             raise RuleViolation(SubCode.WRONG_STATE, "close the order's follow-up case first")
         released = uow.results.release(order_id, call.now)
+        if released:
+            tell_index(uow, order, call.now)
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], released_by, order.care_giver))
         uow.commit()
         return released

@@ -33,6 +33,7 @@ from .calls import (
     repeat,
 )
 from .orders import load_order_for_write
+from .outbox import tell_index
 
 RESULT_WORKLIST_LIMIT = 500
 # how long an order with a final result stays on the worklist, for a correction or a withdrawal
@@ -90,6 +91,7 @@ def _store_result(uow: UnitOfWork, call: Call, result: LaboratoryResult) -> Writ
             uow.follow_ups.add(case)
         uow.results.add(StoredResult.received(result, call.now, decision.released, case.case_id if case else None))
         uow.orders.record_change(order, change)
+        tell_index(uow, order, call.now)
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], actor, order.care_giver))
         uow.commit()
         return WriteOutcome()

@@ -1,0 +1,160 @@
+"""The outbox in SQL. A worker claims due events by writing its name and a lease time into
+their rows (one UPDATE … RETURNING, committed at once) and delivers them outside any
+transaction; a worker that dies lets its claims run out, and another takes them. On PostgreSQL
+the rows to claim are picked FOR UPDATE SKIP LOCKED, so workers claiming at once take different
+rows without waiting; on SQLite writers take turns anyway (BEGIN IMMEDIATE)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, Update, delete, func, insert, or_, select, true, update
+from sqlalchemy.engine import Row
+
+from ..identity import PersonId
+from ..model import EventKind, EventState, IndexUpdate, OutboxCounts, OutboxEvent
+from .tables import outbox_event
+
+Json = dict[str, Any]
+_WAITING = (EventState.PENDING.value, EventState.PARKED.value)
+
+
+def _payload_to_json(p: IndexUpdate) -> Json:
+    return {
+        "patientId": p.patient.id,
+        "patientType": p.patient.type,
+        "careGiver": p.care_giver,
+        "careUnit": p.care_unit,
+        "orderId": p.order_id,
+        "mostRecentContent": p.most_recent_content.isoformat(),
+        "sourceSystem": p.source_system,
+    }
+
+
+def _payload_from_json(d: Json) -> IndexUpdate:
+    return IndexUpdate(
+        PersonId(d["patientId"], d["patientType"]),
+        d["careGiver"],
+        d["careUnit"],
+        d["orderId"],
+        datetime.fromisoformat(d["mostRecentContent"]),
+        d["sourceSystem"],
+    )
+
+
+def _event(r: Row[Any]) -> OutboxEvent:
+    return OutboxEvent(
+        event_id=r.event_id,
+        kind=EventKind(r.kind),
+        payload=_payload_from_json(r.payload),
+        created_time=r.created_time,
+        next_attempt=r.next_attempt,
+        state=EventState(r.state),
+        attempts=r.attempts,
+        last_error=r.last_error,
+        delivered_time=r.delivered_time,
+    )
+
+
+def claim_statement(
+    now: datetime, kinds: Sequence[EventKind], holder: str, lease_until: datetime, limit: int
+) -> Update:
+    """Claim due events nobody holds: the rows are picked FOR UPDATE SKIP LOCKED (PostgreSQL;
+    SQLite leaves it out) and marked with the holder and its lease in the same statement."""
+    e = outbox_event.c
+    due = (
+        select(e.id)
+        .where(
+            e.state == EventState.PENDING.value,
+            e.next_attempt <= now,
+            e.kind.in_([k.value for k in kinds]),
+            or_(e.claim_expires.is_(None), e.claim_expires < now),
+        )
+        .order_by(e.next_attempt, e.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (
+        update(outbox_event)
+        .where(e.id.in_(due.scalar_subquery()))
+        .values(claimed_by=holder, claim_expires=lease_until)
+        .returning(*outbox_event.c)
+    )
+
+
+def counts_statement() -> Select[Any]:
+    """Events per waiting state and the oldest written, through the state index (delivered
+    events, most of the rows, are not read)."""
+    e = outbox_event.c
+    return select(e.state, func.count(), func.min(e.created_time)).where(e.state.in_(_WAITING)).group_by(e.state)
+
+
+class SqlOutboxRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, event: OutboxEvent) -> None:
+        self.conn.execute(
+            insert(outbox_event).values(
+                event_id=event.event_id,
+                kind=event.kind.value,
+                payload=_payload_to_json(event.payload),
+                created_time=event.created_time,
+                state=event.state.value,
+                attempts=event.attempts,
+                next_attempt=event.next_attempt,
+            )
+        )
+
+    def claim_due(
+        self, now: datetime, kinds: Sequence[EventKind], holder: str, lease_until: datetime, limit: int
+    ) -> list[OutboxEvent]:
+        if not kinds:
+            return []
+        rows = self.conn.execute(claim_statement(now, kinds, holder, lease_until, limit)).all()
+        return sorted((_event(r) for r in rows), key=lambda ev: ev.next_attempt)
+
+    def get(self, event_id: str, *, for_update: bool = False) -> OutboxEvent | None:
+        q = select(outbox_event).where(outbox_event.c.event_id == event_id)
+        if for_update:
+            q = q.with_for_update()
+        row = self.conn.execute(q).first()
+        return None if row is None else _event(row)
+
+    def save(self, event: OutboxEvent, holder: str | None = None) -> bool:
+        e = outbox_event.c
+        held = e.claimed_by == holder if holder is not None else true()
+        done = self.conn.execute(
+            update(outbox_event)
+            .where(e.event_id == event.event_id, held)
+            .values(
+                state=event.state.value,
+                attempts=event.attempts,
+                next_attempt=event.next_attempt,
+                last_error=event.last_error,
+                delivered_time=event.delivered_time,
+                claimed_by=None,
+                claim_expires=None,
+            )
+        )
+        return bool(done.rowcount)
+
+    def forget_delivered(self, before: datetime, limit: int) -> int:
+        e = outbox_event.c
+        old = (select(e.id).where(e.state == EventState.DELIVERED.value, e.delivered_time < before)
+               .order_by(e.id).limit(limit))
+        return self.conn.execute(delete(outbox_event).where(e.id.in_(old.scalar_subquery()))).rowcount or 0
+
+    def list(self, state: EventState | None = None, limit: int = 100) -> list[OutboxEvent]:
+        e = outbox_event.c
+        where = e.state == state.value if state else e.state.in_(_WAITING)
+        q = select(outbox_event).where(where).order_by(e.id).limit(limit)
+        return [_event(r) for r in self.conn.execute(q)]
+
+    def counts(self) -> OutboxCounts:
+        by_state = {r[0]: (int(r[1]), r[2]) for r in self.conn.execute(counts_statement()).all()}
+        pending, oldest = by_state.get(EventState.PENDING.value, (0, None))
+        parked, _ = by_state.get(EventState.PARKED.value, (0, None))
+        return OutboxCounts(pending, parked, oldest)

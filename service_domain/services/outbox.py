@@ -1,0 +1,123 @@
+"""Delivering the outbox: a worker claims due events, hands each to the sender of its kind and
+records how it went; operators list, retry and park events.
+
+A claim is a lease (``CLAIM_LEASE``): the worker holds its events only for that long, so the
+events of a worker that died go to another once the lease has run out, and delivery happens
+outside any transaction (a slow receiver holds no lock). An event is delivered at least once:
+a worker that dies after sending and before recording it sends it again later, and receivers
+de-duplicate on the event id."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..errors import RuleViolation, SubCode
+from ..model import EventKind, EventState, Order, OutboxCounts, OutboxEvent, RetryPolicy
+from ..ports import Sender, UnitOfWork
+
+CLAIM_LEASE = timedelta(minutes=2)
+DELIVERY_BATCH = 50
+DEFAULT_POLICY = RetryPolicy()
+LIST_LIMIT = 100
+# how long a delivered event is kept (to answer what was sent when, in an investigation)
+KEEP_DELIVERED = timedelta(days=30)
+
+
+def tell_index(uow: UnitOfWork, order: Order, now: datetime) -> None:
+    """Write the event that tells the engagement index the order's result changed, within the
+    caller's transaction. The index knows patients by personnummer or samordningsnummer only
+    (its registeredResidentIdentification), so a patient with a reservnummer is not told of."""
+    if order.patient.is_national:
+        uow.outbox.add(OutboxEvent.index_update(order, now))
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRound:
+    """What one round did: events delivered, to be tried again, parked."""
+
+    delivered: int = 0
+    retried: int = 0
+    parked: int = 0
+
+
+def deliver_due(
+    uow: UnitOfWork,
+    senders: Mapping[EventKind, Sender],
+    now: datetime,
+    holder: str,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    rand: Callable[[], float] = random.random,
+    batch: int = DELIVERY_BATCH,
+    clock: Callable[[], datetime] | None = None,
+) -> DeliveryRound:
+    """Claim up to ``batch`` due events of the kinds there is a sender for and deliver each.
+    Events of other kinds wait (queued, and counted as such). ``clock`` gives the time of each
+    outcome (default: ``now``)."""
+    with uow:
+        claimed = uow.outbox.claim_due(now, list(senders), holder, now + CLAIM_LEASE, batch)
+        uow.commit()
+    delivered = retried = parked = 0
+    for event in claimed:
+        try:
+            senders[event.kind].send(event)
+        except Exception as e:  # any failure is one failed attempt; its kind is all that is kept
+            event.failed(clock() if clock else now, type(e).__name__, policy, rand())
+            if event.state is EventState.PARKED:
+                parked += 1
+            else:
+                retried += 1
+        else:
+            event.delivered(clock() if clock else now)
+            delivered += 1
+        with uow:
+            uow.outbox.save(event, holder)  # not when an operator or another worker took it over
+            uow.commit()
+    return DeliveryRound(delivered, retried, parked)
+
+
+def list_events(uow: UnitOfWork, state: EventState | None = None, limit: int = LIST_LIMIT) -> list[OutboxEvent]:
+    """Events still to deliver and parked ones (or those in ``state``), oldest first."""
+    with uow:
+        return uow.outbox.list(state, limit)
+
+
+def _change(uow: UnitOfWork, event_id: str, change: Callable[[OutboxEvent], None]) -> OutboxEvent:
+    with uow:
+        event = uow.outbox.get(event_id, for_update=True)
+        if event is None:
+            raise RuleViolation(SubCode.UNKNOWN_ID, "no outbox event with that id")
+        change(event)
+        uow.outbox.save(event)
+        uow.commit()
+        return event
+
+
+def retry_event(uow: UnitOfWork, event_id: str, now: datetime) -> OutboxEvent:
+    """Send a parked event again, at once."""
+    return _change(uow, event_id, lambda e: e.retry(now))
+
+
+def park_event(uow: UnitOfWork, event_id: str, reason: str = "parked by an operator") -> OutboxEvent:
+    """Stop delivering a pending event; it stays parked until retried."""
+    return _change(uow, event_id, lambda e: e.park(reason))
+
+
+def forget_delivered(uow: UnitOfWork, now: datetime, keep: timedelta = KEEP_DELIVERED, batch: int = 500) -> int:
+    """Delete events delivered longer than ``keep`` ago (they hold patient data and are no
+    longer needed), in transactions of at most ``batch``; how many."""
+    done = 0
+    while True:
+        with uow:
+            gone = uow.outbox.forget_delivered(now - keep, batch)
+            uow.commit()
+        done += gone
+        if gone < batch:
+            return done
+
+
+def outbox_counts(uow: UnitOfWork) -> OutboxCounts:
+    with uow:
+        return uow.outbox.counts()

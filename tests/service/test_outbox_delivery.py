@@ -1,0 +1,179 @@
+"""Delivering the outbox with the fake unit of work: delivery, retries with backoff, parking
+after the last attempt, an operator's retry and park, kinds without a sender."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from service_domain.errors import RuleViolation
+from service_domain.identity import PersonId
+from service_domain.model import EventKind, EventState, IndexUpdate, OutboxEvent, RetryPolicy
+from service_domain.services import outbox
+from tests.fake_outbox import FakeSender, FakeUnitOfWork
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+POLICY = RetryPolicy(base=timedelta(seconds=10), cap=timedelta(minutes=5), jitter=0.0, max_attempts=3)
+
+
+def written(uow: FakeUnitOfWork, at: datetime = NOW) -> OutboxEvent:
+    payload = IndexUpdate(PersonId("191212121212"), "SE2321000016-CG01", "SE2321000016-CU01", "order-1", at)
+    event = OutboxEvent(f"event-{len(uow.outbox.events)}", EventKind.INDEX_UPDATE, payload, at, at)
+    uow.outbox.add(event)
+    return event
+
+
+def deliver(uow: FakeUnitOfWork, sender: FakeSender, at: datetime = NOW) -> outbox.DeliveryRound:
+    return outbox.deliver_due(uow, {EventKind.INDEX_UPDATE: sender}, at, "worker-1", POLICY, rand=lambda: 0.0)  # type: ignore[arg-type]
+
+
+def test_a_due_event_is_handed_to_its_sender() -> None:
+    uow, sender = FakeUnitOfWork(), FakeSender()
+    event = written(uow)
+    deliver(uow, sender)
+    assert sender.sent == [event.event_id]
+
+
+def test_a_delivered_event_is_recorded_as_delivered() -> None:
+    uow = FakeUnitOfWork()
+    event = written(uow)
+    deliver(uow, FakeSender())
+    assert uow.outbox.events[event.event_id].state is EventState.DELIVERED
+
+
+def test_a_delivered_event_is_not_sent_again() -> None:
+    uow, sender = FakeUnitOfWork(), FakeSender()
+    written(uow)
+    deliver(uow, sender)
+    deliver(uow, sender, NOW + timedelta(hours=1))
+    assert len(sender.sent) == 1
+
+
+def test_a_failed_attempt_is_tried_again_after_the_backoff() -> None:
+    uow = FakeUnitOfWork()
+    event = written(uow)
+    deliver(uow, FakeSender(failures=1))
+    assert uow.outbox.events[event.event_id].next_attempt == NOW + POLICY.delay(1, 0.0)
+
+
+def test_a_failed_event_is_not_due_before_its_next_attempt() -> None:
+    uow, sender = FakeUnitOfWork(), FakeSender(failures=1)
+    written(uow)
+    deliver(uow, sender)
+    deliver(uow, sender, NOW + POLICY.delay(1, 0.0) - timedelta(seconds=1))
+    assert sender.sent == []
+
+
+def test_a_failed_event_is_delivered_at_its_next_attempt() -> None:
+    uow, sender = FakeUnitOfWork(), FakeSender(failures=1)
+    event = written(uow)
+    deliver(uow, sender)
+    deliver(uow, sender, NOW + POLICY.delay(1, 0.0))
+    assert sender.sent == [event.event_id]
+
+
+def test_the_round_counts_what_it_did() -> None:
+    uow = FakeUnitOfWork()
+    written(uow)
+    written(uow)
+    assert deliver(uow, FakeSender(failures=1)) == outbox.DeliveryRound(delivered=1, retried=1, parked=0)
+
+
+def parked_after_every_attempt(uow: FakeUnitOfWork) -> tuple[OutboxEvent, FakeSender]:
+    event, sender = written(uow), FakeSender(failures=POLICY.max_attempts)
+    at = NOW
+    for attempt in range(1, POLICY.max_attempts + 1):
+        deliver(uow, sender, at)
+        at += POLICY.delay(attempt, 0.0)
+    return event, sender
+
+
+def test_an_event_failing_every_attempt_is_parked() -> None:
+    uow = FakeUnitOfWork()
+    event, _ = parked_after_every_attempt(uow)
+    assert uow.outbox.events[event.event_id].state is EventState.PARKED
+
+
+def test_a_parked_event_is_listed() -> None:
+    uow = FakeUnitOfWork()
+    event, _ = parked_after_every_attempt(uow)
+    assert [e.event_id for e in outbox.list_events(uow, EventState.PARKED)] == [event.event_id]  # type: ignore[arg-type]
+
+
+def test_a_parked_event_is_not_sent_again_by_itself() -> None:
+    uow = FakeUnitOfWork()
+    _, sender = parked_after_every_attempt(uow)
+    deliver(uow, sender, NOW + timedelta(days=7))
+    assert sender.sent == []
+
+
+def test_a_retried_parked_event_is_delivered() -> None:
+    uow = FakeUnitOfWork()
+    event, sender = parked_after_every_attempt(uow)
+    later = NOW + timedelta(days=1)
+    outbox.retry_event(uow, event.event_id, later)  # type: ignore[arg-type]
+    deliver(uow, sender, later)
+    assert sender.sent == [event.event_id]
+
+
+def test_an_event_parked_by_an_operator_is_not_delivered() -> None:
+    uow, sender = FakeUnitOfWork(), FakeSender()
+    event = written(uow)
+    outbox.park_event(uow, event.event_id)  # type: ignore[arg-type]
+    deliver(uow, sender)
+    assert sender.sent == []
+
+
+def test_an_unknown_event_cannot_be_retried() -> None:
+    with pytest.raises(RuleViolation):
+        outbox.retry_event(FakeUnitOfWork(), "no-such-event", NOW)  # type: ignore[arg-type]
+
+
+def test_an_event_without_a_sender_waits() -> None:
+    uow = FakeUnitOfWork()
+    event = written(uow)
+    outbox.deliver_due(uow, {}, NOW, "worker-1", POLICY)  # type: ignore[arg-type]
+    assert uow.outbox.events[event.event_id].attempts == 0
+
+
+def test_an_event_claimed_by_a_worker_is_not_claimed_by_another_within_the_lease() -> None:
+    uow = FakeUnitOfWork()
+    written(uow)
+    uow.outbox.claim_due(NOW, [EventKind.INDEX_UPDATE], "worker-0", NOW + outbox.CLAIM_LEASE, 10)
+    sender = FakeSender()
+    deliver(uow, sender)
+    assert sender.sent == []
+
+
+class ParksWhileSending(FakeSender):
+    """An operator parks the event while the worker is sending it."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        super().__init__(failures=1)
+        self.uow = uow
+
+    def send(self, event: OutboxEvent) -> None:
+        outbox.park_event(self.uow, event.event_id)  # type: ignore[arg-type]
+        super().send(event)
+
+
+def test_an_operator_s_park_during_delivery_wins_over_the_worker_s_outcome() -> None:
+    uow = FakeUnitOfWork()
+    event = written(uow)
+    deliver(uow, ParksWhileSending(uow))
+    assert uow.outbox.events[event.event_id].state is EventState.PARKED
+
+
+def test_delivered_events_are_forgotten_after_the_keeping_time() -> None:
+    uow = FakeUnitOfWork()
+    written(uow)
+    deliver(uow, FakeSender())
+    assert outbox.forget_delivered(uow, NOW + outbox.KEEP_DELIVERED + timedelta(seconds=1)) == 1  # type: ignore[arg-type]
+
+
+def test_delivered_events_are_kept_within_the_keeping_time() -> None:
+    uow = FakeUnitOfWork()
+    written(uow)
+    deliver(uow, FakeSender())
+    assert outbox.forget_delivered(uow, NOW + outbox.KEEP_DELIVERED - timedelta(seconds=1)) == 0  # type: ignore[arg-type]
