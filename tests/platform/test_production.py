@@ -197,6 +197,34 @@ def test_a_catalogue_is_put_in_force_through_the_database(tls_only: tuple[int, i
     assert _catalogue_over_tls(tls_only[0], pki)["routings"] == 2
 
 
+def test_the_staff_web_runs_on_its_tls_listener_alone(prod_env: dict[str, str], pki: dict[str, Issued | CertificateAuthority],
+                                                      tmp_path: Path) -> None:
+    server, lab = _cert(pki, "server"), _cert(pki, "lab")
+    tls_port, plain_port = free_port(), free_port()
+    env = {**prod_env, "EPH_STAFF_BIND": f"127.0.0.1:{plain_port}", "EPH_STAFF_TLS_BIND": f"127.0.0.1:{tls_port}",
+           "EPH_STAFF_TLS_CERT": str(server.cert), "EPH_STAFF_TLS_KEY": str(server.key), "EPH_STAFF_TLS_CA": _ca_path(pki)}
+    log = open(tmp_path / "staff.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "eph", "serve", "staff", "--bind", "none"], env=env, cwd=ROOT,
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline, status = time.monotonic() + 30, None
+        while status is None and proc.poll() is None and time.monotonic() < deadline:
+            try:
+                status = requests.get(f"https://127.0.0.1:{tls_port}/login", cert=(str(lab.cert), str(lab.key)),
+                                      verify=_ca_path(pki), timeout=2, allow_redirects=False).status_code
+            except requests.RequestException:
+                time.sleep(0.1)
+        assert status == 200, (tmp_path / "staff.log").read_text()[-2000:]
+        time.sleep(6)  # a listener that cannot be bound stops gunicorn after five tries, a second apart
+        assert proc.poll() is None, (tmp_path / "staff.log").read_text()[-2000:]
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", plain_port), timeout=2).close()
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        log.close()
+
+
 # ------------------------------------------------------------------ production refuses development settings
 
 DEV = session_pki()
