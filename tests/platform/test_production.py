@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import requests
 from cryptography.fernet import Fernet
+from lxml import etree
 
 from contracts.interactions import GET_ORDERS
 from eph import profile
@@ -170,6 +171,16 @@ def test_production_platform_routes_a_call_over_tls(tls_only: tuple[int, int],
     r = requests.post(f"https://127.0.0.1:{tls_only[0]}/vp/x", data=body_for("Ping"), cert=(str(lab.cert), str(lab.key)),
                       verify=_ca_path(pki), headers={"Content-Type": "text/xml"}, timeout=30)
     assert r.content == OK_RESPONSE
+
+
+def test_without_a_plain_listener_the_contracts_name_the_tls_address(tls_only: tuple[int, int],
+                                                                     pki: dict[str, Issued | CertificateAuthority]) -> None:
+    lab = _cert(pki, "lab")
+    r = requests.get(f"https://127.0.0.1:{tls_only[0]}/vp{GET_ORDERS.path}?wsdl", cert=(str(lab.cert), str(lab.key)),
+                     verify=_ca_path(pki), timeout=10)
+    address = etree.fromstring(r.content).find(".//{http://schemas.xmlsoap.org/wsdl/soap/}address")
+    assert address is not None, r.text[:500]
+    assert address.get("location", "").startswith(f"https://127.0.0.1:{tls_only[0]}/")
 
 
 def test_without_a_plain_listener_no_plain_connection_is_accepted(tls_only: tuple[int, int]) -> None:
