@@ -17,7 +17,7 @@ from typing import Any
 from . import output, result_files
 from .client import DEFAULT_INSTANCE_ID, DEFAULT_LOGICAL_ADDRESS, DEFAULT_PLATFORM, Connection, Identity
 from .errors import ConsumerError, LogicalError, VpFault
-from .roles import CitizenService, EhrSystem, LabSystem, SamplingSystem, actor
+from .roles import CitizenService, EhrSystem, LabSystem, SamplingSystem, actor, extension
 
 DEFAULT_SENDERS = {
     "lab": "SE2321000016-LAB1",
@@ -137,7 +137,8 @@ def citizen_cmd(args: argparse.Namespace) -> int:
         _emit(args, c.results(args.number), output.results_table)
     elif cmd == "access-log":
         _emit(args, list(c.access_log(args.number)), lambda entries: output.table(
-            [(e.time, e.action, e.interaction, e.systemName or e.systemHSAId or "-", e.careUnitHSAId or "-",
+            [(e.time, e.action, e.interaction, e.systemName or e.systemHSAId or "-",
+              extension(e, "careUnitName") or e.careUnitHSAId or "-",
               (e.performedBy.name or e.performedBy.id) if e.performedBy else "-") for e in entries],
             ("time", "action", "what", "system", "care unit", "by")))
     elif cmd == "self-service":

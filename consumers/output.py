@@ -8,12 +8,21 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from lxml import etree
 from zeep.helpers import serialize_object
+
+
+def _leaf(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return str(v)
+    if isinstance(v, etree._Element):  # an extension element (zeep's _value_1): its name and text
+        return {etree.QName(v).localname: v.text}
+    return None
 
 
 def plain(value: Any) -> Any:
     data = serialize_object(value, dict)
-    return json.loads(json.dumps(data, default=lambda v: str(v) if isinstance(v, Decimal) else None))
+    return json.loads(json.dumps(data, default=_leaf))
 
 
 def table(rows: Sequence[Sequence[Any]], header: Sequence[str], out: Any = None) -> None:

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from contracts.ns import EXTENSION_NS
+
 from .client import Connection
 
 SWEDISH_TZ = ZoneInfo("Europe/Stockholm")
@@ -41,6 +43,16 @@ def timestamp(moment: datetime | None = None) -> str:
     """TimeStampType: YYYYMMDDhhmmss in Swedish local time (now when not given)."""
     moment = moment or datetime.now(SWEDISH_TZ)
     return moment.astimezone(SWEDISH_TZ).strftime("%Y%m%d%H%M%S")
+
+
+def extension(value: Any, name: str) -> str | None:
+    """The text of the service's extension element ``name`` in an answer's element (zeep keeps
+    the elements of an ``##other`` wildcard in ``_value_1``), if it is there."""
+    found = getattr(value, "_value_1", None) or []
+    for element in found if isinstance(found, list) else [found]:
+        if getattr(element, "tag", None) == f"{{{EXTENSION_NS}}}{name}":
+            return str(element.text or "")
+    return None
 
 
 def actor(kind: str, id: str, name: str | None = None) -> dict[str, str]:

@@ -5,5 +5,7 @@
 - ``ns``: the XML namespaces, named once;
 - ``schema``: compiled validators and the documents a WSDL needs;
 - ``binding``: reading requests and writing responses, driven by the contract XSD;
-- ``xml``: parsing XML from outside, bounded and without resolving anything.
+- ``xml``: parsing XML from outside, bounded and without resolving anything;
+- ``certificates``: the one rule for a client certificate, which the platform, the service
+  and the staff web all apply (they may all import the contracts).
 """

@@ -15,7 +15,9 @@ is restated by hand, so the binding cannot drift from the contract.
   written, for a check against the XSD to judge.
 - ``write`` turns plain values (dicts keyed by element name, lists for repeating elements,
   ``None`` for absent ones) into the response element's XML text, elements in contract
-  order, with the responder namespace as ``tns`` and the core components as ``core``.
+  order, with the responder namespace as ``tns`` and the core components of its domain as ``core``.
+  A complex type with an ``##other`` wildcard also writes the ``Extension`` values under the
+  key ``EXTENSIONS`` (the service's own elements in its own namespace), after its elements.
 
 Strict writing: a key that is not an element of its complex type (a misspelt optional
 element) is not written. With ``EPH_STRICT_BINDING=1`` in the environment (or ``STRICT``
@@ -50,7 +52,7 @@ from xml.sax.saxutils import escape
 
 import xmlschema
 from lxml import etree
-from xmlschema.validators import XsdGroup
+from xmlschema.validators import XsdAnyElement, XsdGroup
 
 from .interactions import ALL_INTERACTIONS, Interaction
 from .ns import CORE_NS
@@ -90,6 +92,19 @@ def _kind(xsd_type: Any) -> str:
     return "str"
 
 
+# the key of a complex value under which its extension elements are written
+EXTENSIONS = "##other"
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """An element of a namespace other than the contract's, in an ``##other`` wildcard."""
+
+    namespace: str
+    name: str
+    text: str
+
+
 @dataclass(slots=True)
 class Field:
     """One element of a complex type."""
@@ -111,6 +126,7 @@ class Shape:
     fields: list[Field] = field(default_factory=list)
     by_tag: dict[str, Field] = field(default_factory=dict)
     names: frozenset[str] = frozenset()  # the element names: the keys it is written from
+    extensible: bool = False  # it ends in an ##other wildcard
 
 
 def _text(kind: str, value: Any) -> str:
@@ -172,7 +188,9 @@ class Binding:
     def __init__(self, interaction: Interaction, schema: xmlschema.XMLSchema) -> None:
         self.interaction = interaction
         self._shapes: dict[Any, Shape] = {}
-        self.prefixes: dict[str, str] = {interaction.responder_ns: "tns", CORE_NS: "core"}
+        # "core" is the core components of the interaction's own domain (a national contract has its own)
+        core = CORE_NS if interaction in ALL_INTERACTIONS else f"urn:riv:{interaction.domain}:{interaction.major}"
+        self.prefixes: dict[str, str] = {interaction.responder_ns: "tns", core: "core"}
         request = schema.maps.elements[interaction.request_element]
         response = schema.maps.elements[f"{{{interaction.responder_ns}}}{interaction.name}Response"]
         self.request = self._shape(request.type)
@@ -206,7 +224,9 @@ class Binding:
                 f.shape = self._shape(el.type)
             shape.fields.append(f)
             shape.by_tag[f.tag] = f
-        shape.names = frozenset(f.name for f in shape.fields)
+        shape.extensible = any(isinstance(p, XsdAnyElement)
+                               for p in xsd_type.content)
+        shape.names = frozenset(f.name for f in shape.fields) | ({EXTENSIONS} if shape.extensible else set())
         return shape
 
     # ------------------------------------------------------------------ reading
@@ -308,6 +328,13 @@ def _check(shape: Shape, values: Any) -> None:
 
 
 def _write(shape: Shape, values: Mapping[str, Any], out: list[str]) -> None:
+    _write_fields(shape, values, out)
+    if shape.extensible:
+        for e in values.get(EXTENSIONS) or ():
+            out.append(f'<x:{e.name} xmlns:x="{escape(e.namespace, {chr(34): "&quot;"})}">{escape(e.text)}</x:{e.name}>')
+
+
+def _write_fields(shape: Shape, values: Mapping[str, Any], out: list[str]) -> None:
     for f in shape.fields:
         value = values.get(f.name)
         if value is None:

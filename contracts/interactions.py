@@ -12,6 +12,10 @@ WSDL_ROOT = Path(os.environ.get("EPH_WSDL_DIR") or Path(__file__).resolve().pare
 SCHEMAS = WSDL_ROOT / "schemas"
 CORE_COMPONENTS = SCHEMAS / "core_components"
 INTERACTIONS_DIR = SCHEMAS / "interactions"
+# national contracts the service produces, each taken unchanged from its public release, in
+# the release's own folders (its core_components and interactions)
+NATIONAL = WSDL_ROOT / "national"
+ACTOUTCOME_SCHEMAS = NATIONAL / "clinicalprocess-healthcond-actoutcome"
 
 RIVTA_PROFILE = "rivtabp21"
 
@@ -22,6 +26,7 @@ class Interaction:
     domain: str  # "clinicalprocess:activity:selfsampling"
     write: bool  # writes answer with ResultType; reads answer faults
     major: int = 1
+    schemas: Path = SCHEMAS  # the release folder holding core_components/ and interactions/
 
     @property
     def responder_ns(self) -> str:
@@ -41,7 +46,11 @@ class Interaction:
 
     @property
     def folder(self) -> Path:
-        return INTERACTIONS_DIR / f"{self.name}Interaction"
+        return self.schemas / "interactions" / f"{self.name}Interaction"
+
+    @property
+    def core_components(self) -> Path:
+        return self.schemas / "core_components"
 
     @property
     def wsdl_path(self) -> Path:
@@ -102,5 +111,15 @@ GET_SUPPORTED_CONTRACTS = Interaction("GetSupportedServiceContracts", REGISTRY_V
 REGISTRY_INTERACTIONS: tuple[Interaction, ...] = (GET_LOGICAL_ADDRESSEES, GET_SUPPORTED_CONTRACTS)
 
 RELEASE: tuple[Interaction, ...] = ALL_INTERACTIONS + REGISTRY_INTERACTIONS
-BY_NAME: dict[str, Interaction] = {i.name: i for i in RELEASE}
-BY_RESPONDER_NS: dict[str, Interaction] = {i.responder_ns: i for i in RELEASE}
+
+# The national contract for laboratory results, which the service produces for released results.
+ACTOUTCOME = "clinicalprocess:healthcond:actoutcome"
+GET_LABORATORY_ORDER_OUTCOME = Interaction(
+    "GetLaboratoryOrderOutcome", ACTOUTCOME, write=False, major=4, schemas=ACTOUTCOME_SCHEMAS
+)
+NATIONAL_INTERACTIONS: tuple[Interaction, ...] = (GET_LABORATORY_ORDER_OUTCOME,)
+
+# every contract the service answers: its own domain's, the monitoring ping and the national ones
+SERVED_INTERACTIONS: tuple[Interaction, ...] = ALL_INTERACTIONS + NATIONAL_INTERACTIONS
+BY_NAME: dict[str, Interaction] = {i.name: i for i in RELEASE + NATIONAL_INTERACTIONS}
+BY_RESPONDER_NS: dict[str, Interaction] = {i.responder_ns: i for i in RELEASE + NATIONAL_INTERACTIONS}

@@ -16,3 +16,7 @@ REGISTRY_V2_NS = "urn:riv:infrastructure:itintegration:registry:2"
 
 # the service domain's core components
 CORE_NS = "urn:riv:clinicalprocess:activity:selfsampling:1"
+
+# the service's own extension elements, in the contract's ##other extension points (the names of
+# the care giver and care unit in an access log entry)
+EXTENSION_NS = "urn:eph:clinicalprocess:activity:selfsampling:extension:1"

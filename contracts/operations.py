@@ -31,6 +31,8 @@ class Operation(StrEnum):
     GET_RESULTS = "GetResults"
     GET_SAMPLING_SITES = "GetSamplingSites"
     GET_ACCESS_LOG = "GetAccessLog"
+    # the national contract for laboratory results (clinicalprocess:healthcond:actoutcome)
+    GET_LABORATORY_ORDER_OUTCOME = "GetLaboratoryOrderOutcome"
     # the staff web's own: the patient page, the worklists and what staff do on them
     PATIENT_VIEW = "PatientView"
     RESULT_WORKLIST = "ResultWorklist"
@@ -63,5 +65,6 @@ INTERACTIONS: frozenset[Operation] = frozenset(
         Operation.GET_RESULTS,
         Operation.GET_SAMPLING_SITES,
         Operation.GET_ACCESS_LOG,
+        Operation.GET_LABORATORY_ORDER_OUTCOME,
     }
 )

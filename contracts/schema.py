@@ -17,7 +17,7 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
-from .interactions import CORE_COMPONENTS, Interaction
+from .interactions import Interaction
 from .ns import REGISTRY_NS, WSDL_SOAP_NS, XS_NS
 
 _ELEMENT = re.compile(r"Element '(?:\{[^}]*\})?([^']+)'")
@@ -58,7 +58,7 @@ _COMPILING = threading.Lock()
 
 
 class ContractSchema:
-    """The compiled schemas of one interaction (its responder XSD and the registry XSD).
+    """The compiled schemas of one interaction (its responder XSD and its release's registry XSD).
 
     A compiled schema keeps the errors of its last validation in its own error log, so two
     threads validating with one schema could read each other's (empty) log and let an
@@ -70,7 +70,7 @@ class ContractSchema:
         self._wrapper = (
             f'<xs:schema xmlns:xs="{XS_NS}">'
             f'<xs:import namespace={quoteattr(interaction.responder_ns)} schemaLocation={quoteattr(interaction.xsd_path.as_uri())}/>'
-            f'<xs:import namespace={quoteattr(REGISTRY_NS)} schemaLocation={quoteattr((CORE_COMPONENTS / "itintegration_registry_1.0.xsd").as_uri())}/>'
+            f'<xs:import namespace={quoteattr(REGISTRY_NS)} schemaLocation={quoteattr((interaction.core_components / "itintegration_registry_1.0.xsd").as_uri())}/>'
             "</xs:schema>"
         )
         self._local = threading.local()

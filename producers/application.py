@@ -27,14 +27,14 @@ from functools import lru_cache
 from typing import Any
 
 from contracts.binding import binding_for
-from contracts.interactions import ALL_INTERACTIONS, PING_FOR_CONFIGURATION, Interaction
+from contracts.interactions import PING_FOR_CONFIGURATION, SERVED_INTERACTIONS, Interaction
 from contracts.schema import documents, served_document
 
 from . import metrics
 from .call import CallRecord, log
 from .faults import CLIENT, SoapFault, fault_document
 from .handlers import Handlers
-from .identity import peer_identity
+from .identity import CertificateRefused, peer_identity
 from .soap import open_request, response_envelope
 
 StartResponse = Callable[..., Any]
@@ -135,8 +135,8 @@ class ProducerApplication:
         self.config = config or ProducerConfig()
         self.metrics_page = metrics_page
         self.handlers = handlers
-        self.routes: dict[str, Interaction] = {i.url_path: i for i in ALL_INTERACTIONS}
-        for i in ALL_INTERACTIONS:
+        self.routes: dict[str, Interaction] = {i.url_path: i for i in SERVED_INTERACTIONS}
+        for i in SERVED_INTERACTIONS:
             binding_for(i)  # a contract that cannot be bound fails at start, not on a call
         self.trusted = frozenset(p.upper() for p in self.config.trusted_platforms)
 
@@ -212,7 +212,10 @@ class ProducerApplication:
         content_type = environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
         if content_type not in XML_TYPES:
             raise SoapFault(CLIENT, "SOAP 1.1 requests are sent as text/xml (Content-Type)")
-        record.platform = peer_identity(environ)
+        try:
+            record.platform = peer_identity(environ)
+        except CertificateRefused as e:
+            raise SoapFault(CLIENT, f"the client certificate was refused: {e}") from None
         if record.platform is None or record.platform.upper() not in self.trusted:
             raise SoapFault(CLIENT, "the caller is not an authenticated service platform")
         if not record.consumer and interaction is not PING_FOR_CONFIGURATION:

@@ -20,11 +20,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from contracts.interactions import (
-    ALL_INTERACTIONS,
     ASSIGN_OFFER,
     CANCEL_ORDER,
     CREATE_ORDER,
     GET_ACCESS_LOG,
+    GET_LABORATORY_ORDER_OUTCOME,
     GET_OFFER_CATALOG,
     GET_OFFERS,
     GET_ORDERS,
@@ -32,6 +32,7 @@ from contracts.interactions import (
     GET_SAMPLING_SITES,
     PING_FOR_CONFIGURATION,
     REVOKE_OFFER,
+    SERVED_INTERACTIONS,
     SET_ORDER_STATUS,
     SET_RESULT,
     Interaction,
@@ -42,7 +43,7 @@ from service_domain.commands import CallContext
 from service_domain.errors import CallerRefused, InvalidRequest, RuleViolation, SubCode
 from service_domain.ports import StorageUnavailable, UnitOfWork
 
-from . import mapping
+from . import mapping, national
 from .call import CallRecord
 from .faults import CLIENT, SERVER, UNAVAILABLE, SoapFault
 
@@ -63,9 +64,10 @@ class Handling:
     input is a fault) or a write (answered with ResultType) is the interaction's own
     ``write`` flag, the one source of it."""
 
-    command: Callable[[Any], Any]
+    command: Callable[..., Any]
     service: Callable[..., Any]
     response: Callable[[Any], Values] = lambda _: {}
+    with_address: bool = False  # the command also takes the service's logical address (its HSA-id)
 
 
 HANDLING: dict[Interaction, Handling] = {
@@ -113,6 +115,12 @@ HANDLING: dict[Interaction, Handling] = {
             "continuationToken": page.continuation_token,
         },
     ),
+    GET_LABORATORY_ORDER_OUTCOME: Handling(
+        national.get_laboratory_order_outcome,
+        services.get_laboratory_order_outcome,
+        national.laboratory_order_outcomes_out,
+        with_address=True,
+    ),
 }
 
 
@@ -123,7 +131,7 @@ class Handlers:
         self.uow = uow
         self.clock = clock
         self.logical_address = logical_address
-        unhandled = [i.name for i in ALL_INTERACTIONS if i not in HANDLING and i is not PING_FOR_CONFIGURATION]
+        unhandled = [i.name for i in SERVED_INTERACTIONS if i not in HANDLING and i is not PING_FOR_CONFIGURATION]
         if unhandled:  # at start, not on the first call
             raise RuntimeError(f"no handler for {', '.join(unhandled)}")
 
@@ -159,7 +167,8 @@ class Handlers:
 
     def _read(self, read: Handling, record: CallRecord, request: SimpleNamespace) -> Values:
         try:
-            answer = read.service(self.uow(), self._context(record), read.command(request))
+            command = read.command(request, self.logical_address) if read.with_address else read.command(request)
+            answer = read.service(self.uow(), self._context(record), command)
         except (InvalidRequest, CallerRefused) as e:
             record.outcome = CLIENT
             raise SoapFault(CLIENT, e.message) from None

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts.certificates import CertificateRefused, accepted_client_serial
 
-def serial_number(peercert: dict[str, Any] | None) -> str | None:
-    """The subject SERIALNUMBER (an HSA-id) of a certificate as ``getpeercert()`` returns it."""
-    for rdn in (peercert or {}).get("subject", ()):
-        for key, value in rdn:
-            if key == "serialNumber" and value:
-                return str(value)
-    return None
+__all__ = ["CertificateRefused", "peer_identity"]
 
 
 def peer_identity(environ: dict[str, Any]) -> str | None:
-    """The SERIALNUMBER of the client certificate the caller showed and the TLS listener
-    verified against its CA; None on plain HTTP or without a certificate."""
+    """The SERIALNUMBER of the client certificate the caller showed, once the TLS listener
+    verified it against its CA and it passes the rule for client certificates; None on plain
+    HTTP or without a certificate. Raises CertificateRefused when the rule refuses it."""
     getpeercert = getattr(environ.get("gunicorn.socket"), "getpeercert", None)
     if getpeercert is None:
         return None
     try:
-        return serial_number(getpeercert())
+        der = getpeercert(binary_form=True)
     except ValueError:  # not connected any more, or no handshake
         return None
+    return accepted_client_serial(der)

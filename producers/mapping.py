@@ -7,6 +7,8 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
+from contracts.binding import EXTENSIONS, Extension
+from contracts.ns import EXTENSION_NS
 from service_domain import commands, shapes
 from service_domain.clock import SWEDISH_TZ, NonexistentLocalTime, from_local
 from service_domain.errors import InvalidRequest
@@ -317,4 +319,6 @@ def access_log_entry_out(e: AccessLogEntry) -> dict[str, Any]:
         "careGiverHSAId": e.care_giver,
         "careUnitHSAId": e.care_unit,
         "performedBy": actor_out(e.performed_by),
+        EXTENSIONS: [Extension(EXTENSION_NS, element, name) for element, name in
+                     (("careGiverName", e.care_giver_name), ("careUnitName", e.care_unit_name)) if name],
     }

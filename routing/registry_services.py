@@ -26,6 +26,7 @@ from lxml import etree
 from contracts.interactions import (
     GET_LOGICAL_ADDRESSEES,
     GET_SUPPORTED_CONTRACTS,
+    NATIONAL_INTERACTIONS,
     REGISTRY_INTERACTIONS,
     RELEASE,
     Interaction,
@@ -147,7 +148,7 @@ def add_routes(app: web.Application) -> None:
         app.router.add_get(path, documents_handler(interaction, router.config.public_base))
 
     # ?wsdl of the contracts the platform routes: soap:address points at the router
-    for interaction in RELEASE:
+    for interaction in RELEASE + NATIONAL_INTERACTIONS:
         if interaction not in REGISTRY_INTERACTIONS:
             app.router.add_get("/vp" + interaction.path, documents_handler(interaction, router.config.public_base))
 

@@ -42,7 +42,7 @@ from . import metrics
 from .call_record import CallRecord, log
 from .config import PlatformConfig
 from .faults import VpError, call_summary, vp_fault
-from .identity import CertificateRefused, load_trusted, serial_number_of_peercert, verified_sender
+from .identity import CertificateRefused, accepted_client_serial, load_trusted, verified_sender
 from .lookup import Route
 from .message import RIVTABP20, RIVTABP21, Unreadable, read_routing_info, rewrite_receiver
 from .producer import ProducerAnswerTooLarge, ProducerCaller
@@ -93,8 +93,12 @@ class Router:
 
     def sender_of(self, request: web.Request) -> str:
         if request.secure:
-            peercert = request.transport.get_extra_info("peercert") if request.transport else None
-            sender = serial_number_of_peercert(peercert)
+            tls = request.transport.get_extra_info("ssl_object") if request.transport else None
+            try:
+                # the handshake verified the issuer; the rest of the rule is applied here
+                sender = accepted_client_serial(tls.getpeercert(binary_form=True) if tls else None)
+            except CertificateRefused as e:
+                raise VpError("VP002", f"The client certificate was refused: {e}.") from None
             if not sender:
                 raise VpError("VP002", "No sender ID (SERIALNUMBER) found in certificate.")
             return sender

@@ -5,8 +5,9 @@ may touch."""
 from __future__ import annotations
 
 from .errors import CallerRefused, RuleViolation, SubCode
-from .model import ConnectedSystem, OrderStatus, SystemKind
+from .model import Actor, ActorKind, ConnectedSystem, OrderStatus, SystemKind
 from .operations import Operation
+from .staff import StaffMember
 
 K = SystemKind
 
@@ -26,6 +27,8 @@ INTERACTIONS_BY_KIND: dict[Operation, frozenset[SystemKind]] = {
     Op.GET_RESULTS: frozenset({K.CITIZEN, K.EHR, K.STAFF_UI}),
     Op.GET_SAMPLING_SITES: frozenset({K.CITIZEN, K.EHR, K.STAFF_UI}),
     Op.GET_ACCESS_LOG: frozenset({K.CITIZEN}),
+    # the national results contract: journal systems and the national aggregating services
+    Op.GET_LABORATORY_ORDER_OUTCOME: frozenset({K.EHR, K.AGGREGATOR}),
 }
 
 S = OrderStatus
@@ -58,3 +61,41 @@ def check_may_report(system: ConnectedSystem, status: OrderStatus) -> None:
 def care_giver_scope(system: ConnectedSystem) -> frozenset[str] | None:
     """The care givers whose data a read may return; None means all of them."""
     return None if system.all_care_givers else system.care_givers
+
+
+def check_performer(
+    system: ConnectedSystem | None,
+    actor: Actor,
+    what: str,
+    care_giver: str,
+    member: StaffMember | None,
+    patient: str | None = None,
+) -> None:
+    """Whom a call may name as the one acting (the patient reads it in their access log).
+
+    A system names itself (its own HSA-id, never another system) or an active staff member
+    registered at a care giver it serves (``member``, from the staff registry). Only the
+    citizen e-service names a patient, and only ``patient``, the one the request is about;
+    it names nobody else. With no system (an operator at the console) the one named is an
+    active staff member of ``care_giver``, whose data it is. The refusal says which field
+    and why, never who was named."""
+    if actor.kind is ActorKind.PATIENT:
+        if system is None or system.kind is not SystemKind.CITIZEN:
+            raise RuleViolation(SubCode.NOT_PERMITTED, f"{what}: only the citizen e-service may name a patient")
+        if patient is None or actor.id != patient:
+            raise RuleViolation(SubCode.NOT_PERMITTED, f"{what}: the patient named is not the patient of the request")
+        return
+    if system is not None and system.kind is SystemKind.CITIZEN:
+        raise RuleViolation(SubCode.NOT_PERMITTED, f"{what}: the citizen e-service names the patient")
+    if actor.kind is ActorKind.SYSTEM:
+        if system is None or actor.id.upper() != system.hsa_id.upper():
+            raise RuleViolation(SubCode.NOT_PERMITTED, f"{what}: a system names itself (its own HSA-id), not another")
+        return
+    registered = member is not None and member.active and (
+        system.serves(member.care_giver) if system is not None else member.care_giver.upper() == care_giver.upper()
+    )
+    if not registered:
+        raise RuleViolation(
+            SubCode.NOT_PERMITTED,
+            f"{what}: no active staff member with that HSA-id is registered at a care giver the caller serves",
+        )

@@ -143,6 +143,23 @@ class GetResults:
 
 
 @dataclass(frozen=True, slots=True)
+class GetLaboratoryOrderOutcome:
+    """The national results contract's query: one patient's released results, narrowed by
+    every filter given (an empty tuple or None does not narrow). ``this_system`` is the
+    service's own HSA-id, the source system of every record it answers."""
+
+    patient: PersonId
+    this_system: str
+    care_units: tuple[str, ...] = ()
+    care_givers: tuple[str, ...] = ()
+    period_start: date | None = None
+    period_end: date | None = None
+    source_system: str | None = None
+    specimen_ids: tuple[str, ...] = ()
+    referral_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class GetSamplingSites:
     care_giver: str | None = None
     offer_id: str | None = None

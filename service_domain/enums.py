@@ -77,6 +77,7 @@ class SystemKind(StrEnum):
     CITIZEN = "CITIZEN"
     EHR = "EHR"
     STAFF_UI = "STAFF_UI"
+    AGGREGATOR = "AGGREGATOR"  # a national aggregating service (NPÖ, 1177 Journalen) reading results
 
 
 class FollowUpStatus(StrEnum):

@@ -163,6 +163,14 @@ class SamplingSiteRepository(Protocol):
     def put(self, site: SamplingSite) -> None: ...
 
 
+class UnitNameRepository(Protocol):
+    """The names of care givers and care units by HSA-id."""
+
+    def get(self, hsa_id: str) -> str | None: ...
+    def list(self) -> dict[str, str]: ...
+    def put(self, hsa_id: str, name: str) -> None: ...
+
+
 class ReserveNumberRepository(Protocol):
     def get(self, oid: str) -> ReserveNumberType | None: ...
     def list(self) -> list[ReserveNumberType]: ...
@@ -177,7 +185,10 @@ class AuditRepository(Protocol):
         self, patient: PersonId, before: int | None, limit: int, since: datetime | None = None,
         until: datetime | None = None,
     ) -> list[tuple[int, AuditRecord]]:
-        """The patient's audit records newest first, after the row ``before`` (exclusive), within the period."""
+        """The patient's accesses newest first, after the row ``before`` (exclusive), within the
+        period: one record per event, where an event is the records of one call or staff web
+        request (one log id) by one system and person. A write stands for the reads it made; the
+        other records stay stored."""
         ...
 
 
@@ -193,6 +204,7 @@ class UnitOfWork(Protocol):
     systems: SystemRepository
     reserve_numbers: ReserveNumberRepository
     sites: SamplingSiteRepository
+    unit_names: UnitNameRepository
     staff: StaffRepository
     audit: AuditRepository
 

@@ -62,7 +62,8 @@ def create_app(db: Database, config: StaffWebConfig, clock: Callable[[], datetim
         PROPAGATE_EXCEPTIONS=False,
     )
     app.session_interface = DbSessionInterface(
-        store, timedelta(minutes=config.idle_minutes), timedelta(hours=config.session_hours), clock
+        store, timedelta(minutes=config.idle_minutes), timedelta(hours=config.session_hours), clock,
+        dev_login=config.dev_login,
     )
     throttle = Throttle(config.failures_per_account, config.failures_per_address,
                         timedelta(minutes=config.failure_window_minutes))

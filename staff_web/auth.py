@@ -16,7 +16,7 @@ from flask import abort, g, redirect, request, session, url_for
 
 from service_domain.staff import StaffFunction, StaffMember
 
-from .sessions import DbSession
+from .sessions import WHERE, DbSession, where
 
 _hasher = PasswordHasher()
 # verified against when the account has no password, so that an unknown account takes as long
@@ -60,12 +60,14 @@ class Throttle:
 
 
 def log_in(member: StaffMember, method: str, care_unit: str | None = None) -> None:
-    """Start a new session (a new token: no fixation) for the member."""
+    """Start a new session (a new token: no fixation) for the member, valid only on this
+    request's listener and, on TLS, with this request's client certificate."""
     assert isinstance(session, DbSession)
     session.clear()
     session.regenerate()
     session["staff"] = member.hsa_id
     session["method"] = method
+    session[WHERE] = where(request)
     units = member.care_units
     if care_unit is not None and member.works_at(care_unit):
         session["unit"] = next(u for u in units if u.upper() == care_unit.upper())

@@ -9,7 +9,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    FieldList,
     Form,
+    FormField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -143,29 +145,54 @@ class PasswordForm(FlaskForm):
     submit = SubmitField("Spara lösenordet")
 
 
+class CodeForm(Form):
+    """A coded value (CVType). No rules here: the catalogue's reading checks the entry."""
+
+    code = StringField("Kod")
+    code_system = StringField("Kodsystem (OID)")
+    display_name = StringField("Kodens text")
+    code_system_name = StringField("Kodsystemets namn")
+    code_system_version = StringField("Kodsystemets version")
+    original_text = StringField("Fritext (okodat begrepp, i stället för kod)")
+
+
+class CatalogueAnalysisForm(Form):
+    code = FormField(CodeForm)
+    display_name = StringField("Namn som patienten ser")
+    positives = FieldList(FormField(CodeForm))
+
+
 class DefinitionForm(FlaskForm):
-    offer_code = StringField("Kod", validators=[DataRequired(REQUIRED), Length(max=64)],
-                             description="Bokstäver, siffror, _ . -")
-    display_name = StringField("Namn som patienten ser", validators=[DataRequired(REQUIRED), Length(max=255)])
-    analyses = TextAreaField(
-        "Analyser", validators=[DataRequired(REQUIRED), Length(max=4000)],
-        description="En per rad: kod; namn; kodsystem (OID, utelämnat: NPU).",
-    )
-    sampling_modes = Checkboxes("Provtagningssätt", choices=options((m.value, texts.SAMPLING_MODE[m]) for m in SamplingMode))
-    material_code = StringField("Provmaterial, kod", validators=[Optional(), Length(max=64)])
-    material_system = StringField("Provmaterial, kodsystem (OID)", validators=[Optional(), Length(max=64)])
-    material_name = StringField("Provmaterial, namn", validators=[Optional(), Length(max=255)])
+    """Every field of a catalogue entry. The fields take any text: the entry built from them is
+    read as an imported document is (staff_web.catalogue_form), and its problems are shown here."""
+
+    offer_code = StringField("Kod", description="Bokstäver, siffror, _ . -")
+    display_name = StringField("Namn som patienten ser")
+    analyses = FieldList(FormField(CatalogueAnalysisForm))
+    sampling_modes = Checkboxes("Provtagningssätt", choices=options((m.value, texts.SAMPLING_MODE[m]) for m in SamplingMode),
+                                validate_choice=False)
+    material = FormField(CodeForm)
     notifiable = BooleanField("Anmälningspliktig (smittskydd)")
     result_release = SelectField("Svaret släpps till patienten",
-                                 choices=options((r.value, texts.RESULT_RELEASE[r]) for r in ResultRelease))
-    validity_days = IntegerField("Giltighet i dagar", validators=[InputRequired(REQUIRED)])
-    max_orders = IntegerField("Antal beställningar per erbjudande", validators=[InputRequired(REQUIRED)])
-    performing_lab = StringField("Laboratorium (HSA-id)", validators=[DataRequired(REQUIRED), Length(max=31)])
-    min_age = IntegerField("Lägsta ålder", validators=[Optional()])
-    max_age = IntegerField("Högsta ålder", validators=[Optional()])
-    patient_instructions = TextAreaField("Instruktioner till patienten", validators=[Optional(), Length(max=4000)])
+                                 choices=options((r.value, texts.RESULT_RELEASE[r]) for r in ResultRelease),
+                                 validate_choice=False)
+    validity_days = StringField("Giltighet i dagar")
+    max_orders = StringField("Antal beställningar per erbjudande")
+    performing_lab = StringField("Laboratorium (HSA-id)")
+    min_age = StringField("Lägsta ålder", description="Frivillig.")
+    max_age = StringField("Högsta ålder", description="Frivillig.")
+    kit_return_days = StringField(
+        "Returtid för hemprov, dagar", description="Hur många dagar efter giltighetstidens slut ett "
+        "utskickat hemprov tas emot. Tomt: inga.")
+    patient_instructions = TextAreaField("Instruktioner till patienten")
+    self_service = BooleanField("Patienten kan beställa själv, utan vårdkontakt (egen beställning)")
+    self_service_orders_per_year = StringField(
+        "Högst antal egna beställningar per patient och tolv månader", description="Tomt: ingen gräns.")
+    accountable_care_unit = StringField("Ansvarig vårdenhet (HSA-id)",
+                                        description="Krävs för egen beställning.")
     active = BooleanField("Aktivt (patienter kan få det)", default=True)
     submit = SubmitField("Spara")
+    more = SubmitField("Fler tomma rader")
 
 
 class ImportForm(FlaskForm):

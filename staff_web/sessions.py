@@ -8,12 +8,20 @@ with the staff web's key: the CSRF token and the messages only (``ANONYMOUS_KEYS
 logged-in member, so that a request without a cookie writes nothing to the database.
 
 The cookie is ``__Host-eph-staff`` (Secure, HttpOnly, SameSite=Lax) on TLS. On plain HTTP
-(development on this machine only) it is ``eph-staff-dev`` without Secure, and a session
-begun there is not the one a TLS request uses.
+(development on this machine only) it is ``eph-staff-dev`` without Secure.
+
+A session holds only where it began (``where``, kept in its sealed data at login): on the same
+listener, told by the connection (the TLS listener's socket, never a header or the cookie's
+name), and on the TLS listener with the same client certificate (its SHA-256). A password
+login's session holds only while password login is on. A token shown anywhere else is not
+logged in; its row is left as it is, so the session goes on where it belongs, and the refusal
+is logged without whose it was.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -32,6 +40,9 @@ DEV_COOKIE = "eph-staff-dev"
 ANONYMOUS_KEYS = frozenset({"csrf_token", "_flashes"})
 MAX_TOKEN_LENGTH = 128  # a database session's token: secrets.token_urlsafe(32), 43 characters
 MAX_COOKIE_LENGTH = 4000
+WHERE = "_where"  # the key of a logged-in session's data that says where it began
+
+log = logging.getLogger("eph.staff_web.sessions")
 
 
 class DbSession(CallbackDict[str, Any], SessionMixin):
@@ -54,12 +65,38 @@ def cookie_name(request: Request) -> str:
     return SECURE_COOKIE if request.is_secure else DEV_COOKIE
 
 
+def where(request: Request) -> dict[str, str | None]:
+    """The listener a request came on and the SHA-256 of the client certificate its connection
+    showed. The TLS listener's socket has ``getpeercert``; the plain listener's has not."""
+    getpeercert = getattr(request.environ.get("gunicorn.socket"), "getpeercert", None)
+    if getpeercert is None:
+        return {"listener": "plain", "certificate": None}
+    der = getpeercert(binary_form=True)
+    return {"listener": "tls", "certificate": hashlib.sha256(der).hexdigest() if der else None}
+
+
+def mismatch(data: dict[str, Any], now: dict[str, str | None], dev_login: bool) -> str | None:
+    """Why a logged-in session's ``data`` does not hold for a request at ``now``; None if it does."""
+    began = data.get(WHERE)
+    if not isinstance(began, dict):
+        return "unbound"  # from before sessions recorded where they began
+    if data.get("method") == "dev" and not dev_login:
+        return "method"
+    if began.get("listener") != now["listener"]:
+        return "listener"
+    if began.get("certificate") != now["certificate"]:
+        return "certificate"
+    return None
+
+
 class DbSessionInterface(SessionInterface):
-    def __init__(self, store: WebStore, idle: timedelta, lifetime: timedelta, clock: Callable[[], datetime]) -> None:
+    def __init__(self, store: WebStore, idle: timedelta, lifetime: timedelta, clock: Callable[[], datetime],
+                 *, dev_login: bool = False) -> None:
         self.store = store
         self.idle = idle
         self.lifetime = lifetime
         self.clock = clock
+        self.dev_login = dev_login  # whether a password login's session holds
         self._saves = 0
 
     def _signer(self, app: Flask) -> URLSafeSerializer:
@@ -87,7 +124,12 @@ class DbSessionInterface(SessionInterface):
         if value and len(value) <= MAX_TOKEN_LENGTH and "." not in value:  # a token has no dot, a signed value has
             data = self.store.load_session(value, self.clock(), self.idle, self.lifetime)
             if data is not None:
-                return DbSession(data, value)
+                here = where(request)
+                reason = mismatch(data, here, self.dev_login)
+                if reason is None:
+                    return DbSession(data, value)
+                # not logged in here; a fresh session (no token) leaves the row alone
+                log.warning("session refused reason=%s listener=%s", reason, here["listener"])
         elif value and len(value) <= MAX_COOKIE_LENGTH:
             anonymous = self._anonymous(app, value)
             if anonymous is not None:

@@ -63,3 +63,8 @@ STEP = {
     FollowUpStepKind.CONTACT_TRACING_STARTED: "Smittspårning påbörjad",
     FollowUpStepKind.SMINET_REPORTED: "Anmäld i SmiNet",
 }
+
+
+def counted(n: int, one: str, many: str) -> str:
+    """A number with its words in the singular or the plural: 1 nytt erbjudande, 2 nya erbjudanden."""
+    return f"{n} {one if n == 1 else many}"

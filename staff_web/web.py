@@ -54,10 +54,14 @@ def now() -> datetime:
 
 
 def ctx() -> CallContext:
-    """A call as the staff web, for the member logged in, at the care unit they act at."""
+    """A call as the staff web, for the member logged in, at the care unit they act at. Every
+    call of one request shares its log id: the request is one event in the patient's access log
+    (the order a save reads first folds into the save)."""
     assert g.member is not None and g.unit is not None
+    if "log_id" not in g:
+        g.log_id = str(uuid.uuid4())
     return CallContext(
-        log_id=str(uuid.uuid4()),
+        log_id=g.log_id,
         consumer=env().config.hsa_id,
         now=now(),
         staff=StaffActing(g.member.hsa_id, g.unit),

@@ -1,6 +1,7 @@
 """Test certificates made with the cryptography package: a CA, the platform's server
 certificate, client certificates with and without SERIALNUMBER, a stranger's CA, and the
-certificates a platform must refuse: expired, not yet valid, self-signed, meant for a server."""
+certificates a platform must refuse: expired, not yet valid, self-signed, meant for a server,
+a CA certificate (an intermediate CA's, with a SERIALNUMBER), a key for key agreement only."""
 
 from __future__ import annotations
 
@@ -52,16 +53,33 @@ class CertificateAuthority:
         self.path = folder / f"{name.replace(' ', '-')}.pem"
         self.path.write_bytes(self.cert.public_bytes(serialization.Encoding.PEM))
 
-    def key_usage(self, *, digital_signature: bool) -> x509.KeyUsage:
-        return x509.KeyUsage(digital_signature=digital_signature, content_commitment=False, key_encipherment=True,
-                             data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-                             encipher_only=False, decipher_only=False)
+    @classmethod
+    def load(cls, folder: Path, cert: Path, key: Path) -> CertificateAuthority:
+        """An existing CA (the development PKI's, say) that issues into ``folder``."""
+        ca = cls.__new__(cls)
+        ca.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        loaded = serialization.load_pem_private_key(key.read_bytes(), password=None)
+        assert isinstance(loaded, ec.EllipticCurvePrivateKey)
+        ca.key = loaded
+        ca.cert = x509.load_pem_x509_certificate(cert.read_bytes())
+        ca.name = ca.cert.subject
+        ca.path = cert
+        return ca
+
+    def key_usage(self, *, digital_signature: bool, key_agreement: bool = False) -> x509.KeyUsage:
+        """Key usage for a leaf: for signing and key encipherment, or (``key_agreement``) for
+        key agreement instead of encipherment."""
+        return x509.KeyUsage(digital_signature=digital_signature, content_commitment=False,
+                             key_encipherment=not key_agreement, data_encipherment=False, key_agreement=key_agreement,
+                             key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False)
 
     def issue(self, filename: str, cn: str, *, serial_number: str | None = None, server: bool = False,
               valid_days: tuple[int, int] = (-1, 30), key_usage: x509.KeyUsage | None = None,
-              self_signed: bool = False) -> Issued:
+              self_signed: bool = False, ca: bool = False) -> Issued:
         """A certificate signed by this CA (or, ``self_signed``, by its own key but naming this CA as
-        issuer), valid from and to the given days from now."""
+        issuer), valid from and to the given days from now; ``ca``: an intermediate CA's certificate
+        (basicConstraints CA:TRUE, key usage for signing certificates and more, no extended key usage)."""
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.now(UTC)
         builder = (
@@ -72,11 +90,17 @@ class CertificateAuthority:
             .serial_number(x509.random_serial_number())
             .not_valid_before(now + timedelta(days=valid_days[0]))
             .not_valid_after(now + timedelta(days=valid_days[1]))
-            .add_extension(
+        )
+        if ca:
+            builder = builder.add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            key_usage = key_usage or x509.KeyUsage(
+                digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
+                key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False)
+        else:
+            builder = builder.add_extension(
                 x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH]),
                 critical=False,
             )
-        )
         if key_usage is not None:
             builder = builder.add_extension(key_usage, critical=True)
         if server:

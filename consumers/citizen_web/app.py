@@ -15,7 +15,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, NotFound
 
 from ..errors import ConsumerError, LogicalError
-from ..roles import CitizenService
+from ..roles import CitizenService, extension
 from . import texts
 from .auth import valid_personnummer
 from .config import CitizenWebConfig
@@ -34,6 +34,8 @@ ERRORS = {
     413: ("För mycket information", "Formuläret innehöll för mycket information."),
     500: ("Något gick fel", texts.FAILED),
 }
+# entries of the access log on one page
+LOG_PAGE = 20
 PUBLIC = frozenset({"static", "login_page", "dev_login", "oidc_return"})
 POSTAL_CODE = re.compile(r"^[0-9]{3} ?[0-9]{2}$")
 PHONE = re.compile(r"^\+?[0-9 \-]{5,20}$")
@@ -318,12 +320,22 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
     @app.get("/vem-har-tittat")
     def access_log() -> Any:
         everything = "alla" in request.args
-        entries = list(service.access_log(me()))
+        number = request.args.get("sida", "1")
+        if not number.isdigit() or int(number) < 1:
+            abort(404)
+        entries = list(service.access_log(me(), page_size=1000))
         # the e-service's own reads for the logged-in patient (every page here makes some) are left
         # out unless asked for; its writes (the patient's orders and cancellations) are always shown
         others = [e for e in entries if not (e.systemHSAId == config.hsa_id and e.action == "READ")]
-        return render_template("access_log.html", entries=entries if everything else others, everything=everything,
-                               own_count=len(entries) - len(others), who=who, own_system=config.hsa_id)
+        shown = entries if everything else others
+        pages = max(1, -(-len(shown) // LOG_PAGE))
+        page = int(number)
+        if page > pages:
+            abort(404)
+        on_page = shown[(page - 1) * LOG_PAGE:page * LOG_PAGE]
+        return render_template("access_log.html", entries=on_page, everything=everything,
+                               own_count=len(entries) - len(others), who=who, own_system=config.hsa_id,
+                               page=page, pages=pages, total=len(shown), extension=extension)
 
     def who(entry: Any) -> str:
         person = entry.performedBy

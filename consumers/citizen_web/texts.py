@@ -51,6 +51,7 @@ ACCESS: dict[Operation, str] = {
     Operation.GET_ORDERS: "Läste dina beställningar",
     Operation.CANCEL_ORDER: "Avbokade en beställning",
     Operation.GET_RESULTS: "Läste dina provsvar",
+    Operation.GET_LABORATORY_ORDER_OUTCOME: "Läste dina provsvar",
     Operation.GET_SAMPLING_SITES: "Läste vilka mottagningar du kan välja",
     Operation.GET_ACCESS_LOG: "Läste den här loggen",
     Operation.SET_ORDER_STATUS: _UPDATED,
@@ -75,6 +76,11 @@ def access(interaction: str, action: str) -> str:
 
 
 ACTION = {"READ": "Läsning", "WRITE": "Ändring"}
+
+
+def counted(n: int, one: str, many: str) -> str:
+    """A number with its word in the singular or the plural: 1 läsning, 2 läsningar, 0 läsningar."""
+    return f"{n} {one if n == 1 else many}"
 
 # What the service answers a refused write with (its own words are English, for logs), by sub-code
 # and, for the refusals a patient meets, by the start of its message.

@@ -25,15 +25,20 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     """The demo care givers, systems, catalogue and orders; and the demo routing catalogue when
-    the platform has none. With --if-empty a database that holds data keeps it as it is."""
+    the platform has none. With --if-empty a database that holds data keeps it as it is, but demo
+    systems registered by their former English names get their Swedish ones."""
     db = database(settings)
     with db.uow() as uow:
         empty = uow.is_empty()
     if args.if_empty and not empty:
         print("the service's database already holds data; demo data not loaded")
+        renamed = demo.rename_systems(db.uow)
+        if renamed:
+            print(f"{renamed} demo systems, care givers and care units given their (Swedish) names")
     else:
         entries, orders = demo.seed(db.uow, utcnow(), hash_password)
-        print(f"demo data loaded: {len(demo.SYSTEMS)} connected systems, {len(demo.DEMO_STAFF)} staff, "
+        staff = len(demo.DEMO_STAFF) + len(demo.CONNECTED_STAFF)
+        print(f"demo data loaded: {len(demo.SYSTEMS)} connected systems, {staff} staff, "
               f"{entries} catalogue entries, {orders} orders")
     with db.engine.begin() as conn:
         if routing_store.load(conn) is None:

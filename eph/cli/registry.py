@@ -22,7 +22,7 @@ def cmd_systems_list(args: argparse.Namespace, settings: Settings) -> int:
     for s in systems:
         served = "all care givers" if s.all_care_givers else ", ".join(sorted(s.care_givers)) or "-"
         units = f"  (reports for {', '.join(sorted(s.units))})" if s.units else ""
-        print(f"{s.hsa_id:<31} {s.kind:<9} {served:<40} {s.name}{units}")
+        print(f"{s.hsa_id:<31} {s.kind:<10} {served:<40} {s.name}{units}")
     return 0
 
 
@@ -63,6 +63,21 @@ def cmd_sites_retire(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     services.register_sampling_sites(db.uow(), [replace(found[0], active=False)])
     print(f"sampling site {args.hsa_id} retired: patients can no longer choose it")
+    return 0
+
+
+def cmd_units_list(args: argparse.Namespace, settings: Settings) -> int:
+    names = services.unit_names(database(settings).uow())
+    for hsa_id, name in names.items():
+        print(f"{hsa_id:<32} {name}")
+    if not names:
+        print("no names of care givers or care units")
+    return 0
+
+
+def cmd_units_add(args: argparse.Namespace, settings: Settings) -> int:
+    services.register_unit_names(database(settings).uow(), {args.hsa_id: args.name})
+    print(f"{args.hsa_id} named")
     return 0
 
 
@@ -118,6 +133,15 @@ def add_parsers(sub: Any) -> None:
     sr = sites.add_parser("retire", help="patients can no longer choose the site")
     sr.add_argument("hsa_id")
     sr.set_defaults(func=cmd_sites_retire)
+
+    units = sub.add_parser("units", help="the names of care givers and care units").add_subparsers(
+        dest="units_command", required=True
+    )
+    units.add_parser("list").set_defaults(func=cmd_units_list)
+    ua = units.add_parser("add", help="name a care giver or care unit (the patient's access log shows it)")
+    ua.add_argument("hsa_id")
+    ua.add_argument("--name", required=True)
+    ua.set_defaults(func=cmd_units_add)
 
     reserve = sub.add_parser("reservnummer", help="the care givers' reservnummer types").add_subparsers(
         dest="reservnummer_command", required=True

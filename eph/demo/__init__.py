@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from service_domain import commands, manual_results, services
@@ -35,6 +36,8 @@ from service_domain.staff import StaffFunction, StaffMember
 SERVICE_ADDRESS = "SE5565594230-EPH"
 CITIZEN_SERVICE = "SE5565594230-1177"
 STAFF_WEB = "SE5565594230-STAFF"
+# a national aggregating service (as NPÖ and 1177 Journalen read results) over every care giver
+AGGREGATOR = "SE5565594230-AGP1"
 
 CARE_GIVER_A = "SE2321000016-CG01"
 CARE_UNIT_A = "SE2321000016-CU01"
@@ -67,7 +70,48 @@ SYSTEMS = (
     ConnectedSystem(EHR_A, SystemKind.EHR, "Journalsystem, vårdgivare A", frozenset({CARE_GIVER_A})),
     ConnectedSystem(CITIZEN_SERVICE, SystemKind.CITIZEN, "1177 e-tjänst", all_care_givers=True),
     ConnectedSystem(STAFF_WEB, SystemKind.STAFF_UI, "Tjänstens personalwebb", all_care_givers=True),
+    ConnectedSystem(AGGREGATOR, SystemKind.AGGREGATOR, "Nationell aggregerande tjänst", all_care_givers=True),
 )
+
+# The names of the demo care givers and care units (fictitious), as the HSA catalogue would have them
+UNIT_NAMES = {
+    CARE_GIVER_A: "Region Demo Öst",
+    CARE_UNIT_A: "Vårdcentralen Demo Öst",
+    CARE_GIVER_B: "Region Demo Väst",
+    CARE_UNIT_B: "Vårdcentralen Demo Väst",
+}
+
+# The English names the demo systems were first registered by: a database seeded with them is
+# given today's names by `eph seed-demo` (the patient's access log shows these names).
+FORMER_NAMES = {
+    LAB_A: "Lab system, care giver A",
+    SAMPLING_A: "Sampling site system, care giver A",
+    LAB_B: "Lab system, care giver B",
+    LAB_A2: "Lab system 2, care giver A",
+    EHR_A: "Journal system, care giver A",
+    CITIZEN_SERVICE: "1177 e-service",
+    STAFF_WEB: "The service's staff web",
+}
+
+
+def rename_systems(uow_factory: Callable[[], UnitOfWork]) -> int:
+    """Give the demo systems still registered by their former English names today's names, and the
+    demo care givers and units without a name theirs (a database seeded before either); how many."""
+    named = services.unit_names(uow_factory())
+    unnamed = {hsa_id: name for hsa_id, name in UNIT_NAMES.items() if hsa_id.upper() not in named}
+    if unnamed:
+        services.register_unit_names(uow_factory(), unnamed)
+    with uow_factory() as uow:
+        registered = {s.hsa_id.upper(): s for s in uow.systems.list()}
+    renamed = []
+    for system in SYSTEMS:
+        now = registered.get(system.hsa_id.upper())
+        if now is not None and now.name == FORMER_NAMES.get(system.hsa_id):
+            renamed.append(replace(now, name=system.name))
+    if renamed:
+        services.register_systems(uow_factory(), renamed)
+    return len(renamed) + len(unnamed)
+
 
 # Demo staff (fictitious) and the development-login password they all share.
 F = StaffFunction
@@ -80,6 +124,15 @@ DEMO_STAFF = (
                 {CARE_UNIT_A: frozenset({F.FOLLOW_UP, F.RESULTS})}),
     StaffMember("SE2321000255-SSK1", "Bodil Bvårdare", CARE_GIVER_B,
                 {CARE_UNIT_B: frozenset({F.ASSIGN, F.SAMPLING, F.FOLLOW_UP})}),
+)
+
+# Staff of care giver A who work in its connected systems, not in the staff web: the journal
+# system names the doctor as assigning offers, the lab system the analyst as signing results.
+# A system may name only staff registered at a care giver it serves (``access.check_performer``),
+# so they are in the staff registry, at the care unit, without staff web functions or login.
+CONNECTED_STAFF = (
+    StaffMember("SE2321000016-ST01", "Doris Doktor", CARE_GIVER_A, {CARE_UNIT_A: frozenset()}),
+    StaffMember("SE2321000016-BMA1", "Berit Analytiker", CARE_GIVER_A, {CARE_UNIT_A: frozenset()}),
 )
 
 # NPU27300 is B-Hemoglobin A1c (IFCC), mmol/mol. For the chlamydia and gonorrhoea
@@ -168,10 +221,12 @@ def seed(
     the service layer, as the journal system and the 1177 e-service would. With ``hash_password``
     the demo staff get the development-login password. Returns (catalogue entries, orders)."""
     services.register_systems(uow_factory(), SYSTEMS)
+    services.register_unit_names(uow_factory(), UNIT_NAMES)
     services.register_reserve_number_type(uow_factory(), RESERVE_NUMBERS_A)
     seed_staff(uow_factory, hash_password, now)
     added, updated = services.import_catalogue(uow_factory(), CallContext.operator(now), catalogue(), sites=SITES)
-    staff = Actor(ActorKind.STAFF, "SE2321000016-ST01", "Demo staff")
+    doctor = CONNECTED_STAFF[0]
+    staff = Actor(ActorKind.STAFF, doctor.hsa_id, doctor.name)
     orders = 0
     # care giver B has no connected journal system in the demo, so its patients have no orders yet
     for key, code, mode in (("A1", "CTNG", SamplingMode.HOME_KIT), ("A2", "HBA1C", SamplingMode.SITE)):
@@ -197,10 +252,10 @@ def seed_staff(
     uow_factory: Callable[[], UnitOfWork], hash_password: Callable[[str], str] | None = None, now: datetime | None = None
 ) -> None:
     operator = CallContext.operator(now or utcnow())
-    for member in DEMO_STAFF:
+    for member in DEMO_STAFF + CONNECTED_STAFF:
         if services.find_staff_member(uow_factory(), member.hsa_id) is None:
             services.register_staff(uow_factory(), operator, member.hsa_id, member.name, member.care_giver)
         for unit, functions in member.functions.items():
             services.grant_functions(uow_factory(), operator, member.hsa_id, unit, functions)
-        if hash_password is not None:
+        if hash_password is not None and member in DEMO_STAFF:
             services.set_dev_password(uow_factory(), operator, member.hsa_id, hash_password(DEMO_STAFF_PASSWORD))

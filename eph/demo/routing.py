@@ -1,4 +1,5 @@
-"""The demo routing catalogue: the self-sampling service behind the platform, and what
+"""The demo routing catalogue: the self-sampling service behind the platform (its own contracts
+and the national GetLaboratoryOrderOutcome, at its logical address), and what
 each demo system may call (it fits the system's role in the service's own rules)."""
 
 from __future__ import annotations
@@ -7,9 +8,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from contracts.interactions import (
-    ALL_INTERACTIONS,
+    NATIONAL_INTERACTIONS,
     PING_FOR_CONFIGURATION,
     SELFSAMPLING_INTERACTIONS,
+    SERVED_INTERACTIONS,
     Interaction,
 )
 from routing import store
@@ -26,9 +28,10 @@ VALID_TO = datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 def roles() -> dict[str, tuple[Interaction, ...]]:
     """What each demo system may call: the interactions the service lets its kind of system
-    make (``service_domain.access``); lab systems also check that the service answers."""
+    make (``service_domain.access``), the national results contract included (journal systems
+    and the aggregating service); lab systems also check that the service answers."""
     return {
-        system.hsa_id: tuple(i for i in SELFSAMPLING_INTERACTIONS if system.kind in access.INTERACTIONS_BY_KIND[Operation(i.name)])
+        system.hsa_id: tuple(i for i in SELFSAMPLING_INTERACTIONS + NATIONAL_INTERACTIONS if system.kind in access.INTERACTIONS_BY_KIND[Operation(i.name)])
         + ((PING_FOR_CONFIGURATION,) if system.kind is SystemKind.LAB else ())
         for system in SYSTEMS
     }
@@ -38,7 +41,7 @@ def catalogue(service_url: str, now: datetime | None = None) -> Catalogue:
     """Routings from the service's logical address for every contract it serves, and the authorizations."""
     now = now or datetime.now(UTC)
     cat = store.empty()
-    for interaction in ALL_INTERACTIONS:
+    for interaction in SERVED_INTERACTIONS:
         cat, _ = store.with_routing(
             cat, interaction.responder_ns, SERVICE_ADDRESS, service_url.rstrip("/") + interaction.url_path,
             SERVICE_ADDRESS, "RIVTABP21", VALID_FROM, VALID_TO, now=now, who="eph seed-demo",

@@ -62,7 +62,8 @@ class AuditRecord:
 @dataclass(frozen=True, slots=True)
 class AccessLogEntry:
     """One access to a patient's data as the patient may read it: the audit record, with the
-    names of the system and the person where the registers know them."""
+    names of the system, the care giver, the care unit and the person where the registers know
+    them."""
 
     time: datetime
     action: AuditAction
@@ -72,3 +73,5 @@ class AccessLogEntry:
     care_giver: str | None
     care_unit: str | None
     performed_by: Actor | None
+    care_giver_name: str | None = None
+    care_unit_name: str | None = None

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select
+from sqlalchemy import Connection, and_, exists, insert, or_, select
 from sqlalchemy.engine import Row
 
 from ..identity import PersonId
@@ -38,6 +38,21 @@ def _audit(r: Row[Any]) -> AuditRecord:
         care_giver=r.care_giver,
         care_unit=r.care_unit,
         actor_kind=ActorKind(r.actor_kind) if r.actor_kind else None,
+    )
+
+
+def _outranks(other: Any, row: Any) -> Any:
+    """Whether ``other`` is a record of the same event as ``row`` (the patient, the call's log id,
+    the system and the person acting) that stands for it in the log rather than ``row``: a write
+    before a read (``'WRITE' > 'READ'``), else the later record."""
+    o, r = other.c, row.c
+    return and_(
+        o.patient_id == r.patient_id,
+        o.log_id == r.log_id,
+        o.consumer_hsa_id.is_not_distinct_from(r.consumer_hsa_id),
+        o.actor_id.is_not_distinct_from(r.actor_id),
+        o.id != r.id,
+        or_(o.action > r.action, and_(o.action == r.action, o.id > r.id)),
     )
 
 
@@ -79,7 +94,8 @@ class SqlAuditRepository:
         until: datetime | None = None,
     ) -> list[tuple[int, AuditRecord]]:
         c = audit_record.c
-        conditions = [c.patient_id == patient.id, or_(c.patient_type == patient.type, c.patient_type.is_(None))]
+        conditions = [c.patient_id == patient.id, or_(c.patient_type == patient.type, c.patient_type.is_(None)),
+                      ~exists().where(_outranks(audit_record.alias("other"), audit_record))]
         if before is not None:
             conditions.append(c.id < before)
         if since is not None:

@@ -28,6 +28,7 @@ from .registry import (
     SqlReserveNumberRepository,
     SqlSamplingSiteRepository,
     SqlSystemRepository,
+    SqlUnitNameRepository,
     SystemCache,
 )
 from .results import SqlResultRepository
@@ -163,6 +164,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.systems = SqlSystemRepository(conn, self.db.systems)
         self.reserve_numbers = SqlReserveNumberRepository(conn)
         self.sites = SqlSamplingSiteRepository(conn)
+        self.unit_names = SqlUnitNameRepository(conn)
         self.staff = SqlStaffRepository(conn)
         self.audit = SqlAuditRepository(conn)
         return self

@@ -31,6 +31,7 @@ from .tables import (
     offer_definition,
     reserve_number_type,
     sampling_site,
+    unit_name,
 )
 
 # ---------------------------------------------------------------- catalogue
@@ -275,6 +276,24 @@ class SqlReserveNumberRepository:
                 oid=kind.oid, care_giver=kind.care_giver.upper(), name=kind.name, pattern=kind.pattern
             )
         )
+
+
+class SqlUnitNameRepository:
+    """The names of care givers and care units by HSA-id (kept in upper case)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, hsa_id: str) -> str | None:
+        name = self.conn.execute(select(unit_name.c.name).where(unit_name.c.hsa_id == hsa_id.upper())).scalar()
+        return str(name) if name is not None else None
+
+    def list(self) -> dict[str, str]:
+        return {r.hsa_id: r.name for r in self.conn.execute(select(unit_name).order_by(unit_name.c.hsa_id))}
+
+    def put(self, hsa_id: str, name: str) -> None:
+        self.conn.execute(delete(unit_name).where(unit_name.c.hsa_id == hsa_id.upper()))
+        self.conn.execute(insert(unit_name).values(hsa_id=hsa_id.upper(), name=name))
 
 
 class SqlSamplingSiteRepository:

@@ -251,6 +251,14 @@ sampling_site = Table(
     Column("active", Boolean, nullable=False, server_default=text("true")),
 )
 
+# the names of care givers and care units, as the HSA catalogue has them (for the patient's access log)
+unit_name = Table(
+    "unit_name",
+    metadata,
+    Column("hsa_id", HSA, primary_key=True),
+    Column("name", String(255), nullable=False),
+)
+
 reserve_number_type = Table(
     "reserve_number_type",
     metadata,

@@ -15,6 +15,7 @@ ResultType, the staff web into pages.
 - ``staff``: the staff web's patient page and the staff registry;
 - ``registry``: catalogues, sampling sites, connected systems, keys, reservnummer kinds;
 - ``access_log``: the patient's access log;
+- ``outcomes``: released results for the national results contract (GetLaboratoryOrderOutcome);
 - ``housekeeping``: expiry of offers and orders, and the storage's health;
 - ``calls``: the call as performed, the caller's checks and the audit records.
 """
@@ -49,6 +50,7 @@ from .orders import (
     get_sampling_sites,
     set_order_status,
 )
+from .outcomes import LaboratoryOrderOutcomes, OutcomeView, get_laboratory_order_outcome
 from .registry import (
     add_system_key,
     export_catalogue,
@@ -57,8 +59,10 @@ from .registry import (
     register_reserve_number_type,
     register_sampling_sites,
     register_systems,
+    register_unit_names,
     remove_system_key,
     signing_keys,
+    unit_names,
 )
 from .results import (
     RECENT_FINAL,
@@ -96,6 +100,8 @@ __all__ = [
     "RESULT_WORKLIST_LIMIT",
     "STAFF_NAME_MAX",
     "AccessLogPage",
+    "LaboratoryOrderOutcomes",
+    "OutcomeView",
     "Call",
     "CaseEntry",
     "CaseView",
@@ -119,6 +125,7 @@ __all__ = [
     "follow_up_case",
     "follow_up_queue",
     "get_access_log",
+    "get_laboratory_order_outcome",
     "get_offer_catalog",
     "get_offers",
     "get_orders",
@@ -134,6 +141,8 @@ __all__ = [
     "ping",
     "record_follow_up_step",
     "register_reserve_number_type",
+    "register_unit_names",
+    "unit_names",
     "register_sampling_sites",
     "register_staff",
     "register_systems",

@@ -39,16 +39,18 @@ def get_access_log(uow: UnitOfWork, call: Call, cmd: commands.GetAccessLog) -> A
         rows = uow.audit.page_for_patient(patient, before, limit + 1, since, until)
         more = len(rows) > limit
         rows = rows[:limit]
-        entries = [_log_entry(uow, record) for _, record in rows]
+        names: dict[str, str | None] = {}  # each unit's name looked up once a call
+        entries = [_log_entry(uow, record, names) for _, record in rows]
         token = paging.encode(rows[-1][0], digest) if more else None
         uow.audit.add(call.audit(AuditAction.READ, [patient]))
         uow.commit()
         return AccessLogPage(entries, token)
 
 
-def _log_entry(uow: UnitOfWork, record: AuditRecord) -> AccessLogEntry:
-    """The audit record as the patient reads it: with the names of the system and the person
-    acting, where the registers know them."""
+def _log_entry(uow: UnitOfWork, record: AuditRecord, names: dict[str, str | None]) -> AccessLogEntry:
+    """The audit record as the patient reads it: with the names of the system, the care giver,
+    the care unit (the register of names, else of sampling sites) and the person acting, where
+    the registers know them."""
     system = uow.systems.get(record.consumer_hsa_id) if record.consumer_hsa_id else None
     performed_by = None
     if record.actor_id:
@@ -70,4 +72,18 @@ def _log_entry(uow: UnitOfWork, record: AuditRecord) -> AccessLogEntry:
         care_giver=record.care_giver,
         care_unit=record.care_unit,
         performed_by=performed_by,
+        care_giver_name=_unit_name(uow, record.care_giver, names) if record.care_giver else None,
+        care_unit_name=_unit_name(uow, record.care_unit, names) if record.care_unit else None,
     )
+
+
+def _unit_name(uow: UnitOfWork, hsa_id: str, names: dict[str, str | None]) -> str | None:
+    """A care giver's or unit's name: from the register of names, else a sampling site's."""
+    key = hsa_id.upper()
+    if key not in names:
+        name = uow.unit_names.get(key)
+        if name is None:
+            site = uow.sites.get(key)
+            name = site.name if site is not None else None
+        names[key] = name
+    return names[key]

@@ -160,6 +160,18 @@ def acting_member(uow: UnitOfWork, call: Call) -> tuple[ConnectedSystem, StaffMe
     return system, member, call.staff
 
 
+def check_performer(
+    uow: UnitOfWork, call: Call, system: ConnectedSystem | None, actor: Actor, what: str, care_giver: str,
+    patient: PersonId | None = None,
+) -> None:
+    """The one the request names as acting belongs to the caller (``access.check_performer``);
+    from the staff web it is the staff member logged in (``as_staff_member``)."""
+    if call.staff is not None:
+        return
+    member = uow.staff.get(actor.id) if actor.kind is ActorKind.STAFF else None
+    access.check_performer(system, actor, what, care_giver, member, patient.id if patient else None)
+
+
 def as_staff_member(call: Call, actor: Actor, what: str) -> None:
     """From the staff web, the person acting is the staff member who is logged in."""
     if call.staff is not None and (actor.kind is not ActorKind.STAFF or actor.id.upper() != call.staff.hsa_id.upper()):

@@ -12,7 +12,7 @@ from ..errors import CallerRefused, InvalidRequest, RuleViolation, SubCode
 from ..model import Actor, ActorKind, FollowUpCase, FollowUpStep, Order, StoredResult
 from ..operations import Operation
 from ..ports import UnitOfWork
-from .calls import Call, acting_member, as_staff_member, performs, staff_caller
+from .calls import Call, acting_member, as_staff_member, check_performer, performs, staff_caller
 
 FOLLOW_UP_NOTE_MAX = 2000
 
@@ -97,6 +97,7 @@ def record_follow_up_step(
         raise InvalidRequest(f"the note is longer than {FOLLOW_UP_NOTE_MAX} characters")
     with uow:
         case = _load_case(uow, call, case_id, for_update=True)
+        check_performer(uow, call, None, Actor(ActorKind.STAFF, performed_by), "performedBy", case.care_giver)
         step = FollowUpStep(kind, time, performed_by, call.now, note or None)
         case.record_step(step)
         order = _order_of(uow, case)
@@ -114,6 +115,7 @@ def close_follow_up(uow: UnitOfWork, call: Call, case_id: str, closed_by: Actor,
     as_staff_member(call, closed_by, "closedBy")
     with uow:
         case = _load_case(uow, call, case_id, for_update=True)
+        check_performer(uow, call, None, closed_by, "closedBy", case.care_giver)
         case.close(closed_by.id, call.now, note)
         order = _order_of(uow, case, for_update=True)
         uow.follow_ups.save(case)
@@ -168,6 +170,7 @@ def release_results(uow: UnitOfWork, call: Call, order_id: str, released_by: Act
         if system is not None:
             access.check_serves(system, order.care_giver)
             staff.check_unit(call.staff, order.care_unit)
+        check_performer(uow, call, None, released_by, "releasedBy", order.care_giver)
         if uow.follow_ups.open_for_order(order_id) is not None:
             raise RuleViolation(SubCode.WRONG_STATE, "close the order's follow-up case first")
         released = uow.results.release(order_id, call.now)

@@ -8,7 +8,16 @@ from ..errors import RuleViolation, SubCode
 from ..model import ActorKind, Offer, OfferDefinition
 from ..operations import Operation
 from ..ports import UnitOfWork
-from .calls import Call, WriteOutcome, as_staff_member, caller, checked_patient, performs, repeat
+from .calls import (
+    Call,
+    WriteOutcome,
+    as_staff_member,
+    caller,
+    check_performer,
+    checked_patient,
+    performs,
+    repeat,
+)
 
 
 @performs(Operation.GET_OFFER_CATALOG)
@@ -30,6 +39,7 @@ def assign_offer(uow: UnitOfWork, call: Call, cmd: commands.AssignOffer) -> Writ
         patient = checked_patient(uow, call, cmd.patient, cmd.care_giver)
         system = caller(uow, call)
         access.check_serves(system, cmd.care_giver)
+        check_performer(uow, call, system, cmd.assigned_by, "assignedBy", cmd.care_giver)
         staff.check_unit(call.staff, cmd.care_unit)
         definition = uow.definitions.get(cmd.care_giver, cmd.offer_code)
         if definition is None or not definition.active:
@@ -59,6 +69,7 @@ def revoke_offer(uow: UnitOfWork, call: Call, cmd: commands.RevokeOffer) -> Writ
         if offer is None:
             raise RuleViolation(SubCode.UNKNOWN_ID, "no offer with that offerId")
         access.check_serves(system, offer.care_giver)
+        check_performer(uow, call, system, cmd.revoked_by, "revokedBy", offer.care_giver)
         staff.check_unit(call.staff, offer.care_unit)
         if not offer.revoke(call.now):
             return repeat(uow, call, offer.patient, cmd.revoked_by, offer.care_giver, "the offer was already revoked")

@@ -27,7 +27,16 @@ from ..model import (
 from ..model.definitions import YEAR
 from ..operations import Operation
 from ..ports import ConcurrentWrite, OrderQuery, UnitOfWork
-from .calls import Call, WriteOutcome, as_staff_member, caller, checked_patient, performs, repeat
+from .calls import (
+    Call,
+    WriteOutcome,
+    as_staff_member,
+    caller,
+    check_performer,
+    checked_patient,
+    performs,
+    repeat,
+)
 
 REFERRAL_ALPHABET = "ACEFHJKMNPRTWXY3479"  # no look-alikes (0/O/D, 1/I/L, 2/Z, 5/S, 6/G, 8/B, U/V)
 REFERRAL_LENGTH = 8
@@ -175,6 +184,7 @@ def set_order_status(uow: UnitOfWork, call: Call, cmd: commands.SetOrderStatus) 
         order = load_order_for_write(uow, system, cmd.order_id)
         if system.kind is SystemKind.LAB and order.performing_lab and not system.acts_for(order.performing_lab):
             raise RuleViolation(SubCode.NOT_PERMITTED, "the order is addressed to another lab")
+        check_performer(uow, call, system, cmd.performed_by, "performedBy", order.care_giver)
         report = order.report_status(
             cmd.status, cmd.event_time, cmd.performed_by, cmd.performing_unit, cmd.specimens, cmd.reason, cmd.comment
         )
@@ -195,10 +205,7 @@ def cancel_order(uow: UnitOfWork, call: Call, cmd: commands.CancelOrder) -> Writ
     with uow:
         system = caller(uow, call)
         order = load_order_for_write(uow, system, cmd.order_id)
-        if system.kind is SystemKind.CITIZEN and (
-            cmd.cancelled_by.kind is not ActorKind.PATIENT or cmd.cancelled_by.id != order.patient.id
-        ):
-            raise RuleViolation(SubCode.NOT_PERMITTED, "through the citizen e-service only the patient may cancel")
+        check_performer(uow, call, system, cmd.cancelled_by, "cancelledBy", order.care_giver, order.patient)
         change = order.cancel(cmd.cancelled_by, call.now, cmd.reason)
         if change is None:
             return repeat(uow, call, order.patient, cmd.cancelled_by, order.care_giver, "the order was already cancelled")

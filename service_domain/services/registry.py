@@ -1,11 +1,12 @@
 """The registers behind the service: care givers' offer catalogues and sampling sites, the
-connected systems and their signing keys, and the kinds of reservnummer. Kept by an operator
+connected systems and their signing keys, the kinds of reservnummer, and the names of care
+givers and care units. Kept by an operator
 at the console; the catalogue also by a care giver's administrators on the staff web."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from .. import access, checks
@@ -96,6 +97,26 @@ def register_reserve_number_type(uow: UnitOfWork, kind: ReserveNumberType) -> No
     with uow:
         uow.reserve_numbers.put(kind)
         uow.commit()
+
+
+def register_unit_names(uow: UnitOfWork, names: Mapping[str, str]) -> None:
+    """Name care givers and care units by HSA-id (the patient's access log shows the names)."""
+    for hsa_id, name in names.items():
+        try:
+            check_hsa_id(hsa_id, "care giver or care unit")
+        except InvalidIdentity as e:
+            raise InvalidRequest(str(e)) from None
+        if not name.strip():
+            raise InvalidRequest("the name of a care giver or care unit is empty")
+    with uow:
+        for hsa_id, name in names.items():
+            uow.unit_names.put(hsa_id, name.strip())
+        uow.commit()
+
+
+def unit_names(uow: UnitOfWork) -> dict[str, str]:
+    with uow:
+        return uow.unit_names.list()
 
 
 # ------------------------------------------------------------------ journal systems' signing keys

@@ -27,6 +27,7 @@ from .calls import (
     acting_member,
     as_staff_member,
     caller,
+    check_performer,
     checked_patient,
     performs,
     repeat,
@@ -70,6 +71,8 @@ def _store_result(uow: UnitOfWork, call: Call, result: LaboratoryResult) -> Writ
         order.check_result_lab(result.performing_lab)
         if system.kind is SystemKind.LAB and not system.acts_for(result.performing_lab):
             raise RuleViolation(SubCode.NOT_PERMITTED, "the calling system does not report for this lab")
+        if result.signed_by is not None:
+            check_performer(uow, call, system, result.signed_by, "signedBy", order.care_giver)
         if call.staff is not None:  # typed in on the staff web: only where no lab system reports
             manual_results.check_staff_entry(call.staff, order, uow.systems.list())
         same, newest = uow.results.version_and_newest(order.order_id, result.version)

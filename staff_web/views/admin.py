@@ -11,13 +11,14 @@ from typing import Any
 import yaml
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
+from wtforms import FieldList, FormField
 
 from service_domain import catalogue, services
 from service_domain.identity import is_hsa_id
 from service_domain.model import OfferDefinition
 from service_domain.staff import StaffFunction, StaffMember
 
-from .. import auth
+from .. import auth, catalogue_form, texts
 from ..auth import requires
 from ..forms import ButtonForm, DefinitionForm, FunctionsForm, ImportForm, PasswordForm, StaffForm
 from ..web import ctx, env, read, uow, write
@@ -127,17 +128,14 @@ def password(hsa_id: str) -> Any:
 
 # ---------------------------------------------------------------- catalogue
 
-FIELDS = {
-    "offerCode": "offer_code", "displayName": "display_name", "analysis": "analyses",
-    "samplingMode": "sampling_modes", "specimenMaterial": "material_code", "resultRelease": "result_release",
-    "validityDays": "validity_days", "maxOrders": "max_orders", "performingLabHSAId": "performing_lab",
-    "minAge": "min_age", "maxAge": "max_age", "patientInstructions": "patient_instructions",
-}
 _PROBLEM = re.compile(r"entry (\d+)(?: \(offerCode ([^)]*)\))?: (?:field '([^']+)': )?(.*)")
 
 
 def swedish_problem(message: str) -> str:
+    """A problem of the catalogue's reading in Swedish; the editor and the file import show the same."""
     rules = (
+        (r"is required for a self-service entry", lambda m: "Ett erbjudande för egen beställning behöver en ansvarig vårdenhet."),
+        (r"code \(or originalText", lambda m: "Ange en kod (eller en fritext för ett okodat begrepp)."),
         (r"is required|must be a non-empty string", lambda m: "Fyll i fältet."),
         (r"is longer than (\d+) characters", lambda m: f"Högst {m.group(1)} tecken."),
         (r"must be an integer from (\d+) to (\d+)", lambda m: f"Ange ett heltal från {m.group(1)} till {m.group(2)}."),
@@ -145,10 +143,14 @@ def swedish_problem(message: str) -> str:
         (r"is not an HSA-id", lambda m: "Ange ett HSA-id (SE, tio siffror, bindestreck, lokal del)."),
         (r"wrong check digit", lambda m: "Kontrollsiffran i HSA-id:ts organisationsnummer stämmer inte."),
         (r"must be a non-empty list of SITE", lambda m: "Välj minst ett provtagningssätt."),
+        (r"is not SITE or HOME_KIT", lambda m: "Välj provtagningssätt bland alternativen."),
+        (r"must be one of", lambda m: "Välj ett av alternativen."),
         (r"must be a non-empty list", lambda m: "Ange minst en analys."),
+        (r"must be a list of coded values", lambda m: "Ange de positiva fynden som en lista med koder."),
+        (r"must be a mapping with code and codeSystem", lambda m: "Ange koden med kod och kodsystem."),
+        (r"must be true or false", lambda m: "Ange true eller false."),
         (r"codeSystem must be an OID", lambda m: "Kodsystemet ska vara en OID, till exempel 1.2.752.108.1."),
         (r"displayName is required", lambda m: "Varje analys behöver ett namn."),
-        (r"code is required", lambda m: "Varje analys behöver en kod."),
         (r"is below minAge", lambda m: "Högsta ålder är lägre än lägsta ålder."),
         (r"is also used by entry", lambda m: "Koden finns redan i samma fil."),
         (r"is not a field of OfferDefinitionType", lambda m: "Okänt fält."),
@@ -158,67 +160,6 @@ def swedish_problem(message: str) -> str:
         if m:
             return text(m)
     return message
-
-
-def _form_entry(form: DefinitionForm, offer_code: str) -> tuple[dict[str, Any], list[str]]:
-    bad_lines = []
-    analyses = []
-    for n, line in enumerate((form.analyses.data or "").splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = [p.strip() for p in line.split(";")]
-        if len(parts) not in (2, 3) or not all(parts):
-            bad_lines.append(f"Rad {n}: skriv kod; namn (och eventuellt kodsystem).")
-            continue
-        item = {"code": parts[0], "displayName": parts[1]}
-        if len(parts) == 3:
-            item["codeSystem"] = parts[2]
-        analyses.append(item)
-    entry: dict[str, Any] = {
-        "careGiverHSAId": g.member.care_giver,
-        "offerCode": offer_code,
-        "displayName": form.display_name.data,
-        "analysis": analyses,
-        "samplingMode": form.sampling_modes.data or [],
-        "notifiable": bool(form.notifiable.data),
-        "resultRelease": form.result_release.data,
-        "validityDays": form.validity_days.data,
-        "maxOrders": form.max_orders.data,
-        "performingLabHSAId": (form.performing_lab.data or "").strip(),
-        "active": bool(form.active.data),
-    }
-    if form.material_code.data:
-        entry["specimenMaterial"] = {"code": form.material_code.data.strip(),
-                                     "codeSystem": (form.material_system.data or "").strip(),
-                                     **({"displayName": form.material_name.data} if form.material_name.data else {})}
-    for key, value in (("minAge", form.min_age.data), ("maxAge", form.max_age.data),
-                       ("patientInstructions", form.patient_instructions.data or None)):
-        if value is not None:
-            entry[key] = value
-    return entry, bad_lines
-
-
-def _fill(form: DefinitionForm, d: OfferDefinition) -> None:
-    form.offer_code.data = d.offer_code
-    form.display_name.data = d.display_name
-    form.analyses.data = "\n".join(
-        f"{a.code.code}; {a.display_name}" + ("" if a.code.code_system == catalogue.NPU_CODE_SYSTEM else f"; {a.code.code_system}")
-        for a in d.analyses
-    )
-    form.sampling_modes.data = [m.value for m in d.sampling_modes]
-    if d.specimen_material:
-        form.material_code.data = d.specimen_material.code
-        form.material_system.data = d.specimen_material.code_system
-        form.material_name.data = d.specimen_material.display_name
-    form.notifiable.data = d.notifiable
-    form.result_release.data = d.result_release.value
-    form.validity_days.data = d.validity_days
-    form.max_orders.data = d.max_orders
-    form.performing_lab.data = d.performing_lab
-    form.min_age.data = d.min_age
-    form.max_age.data = d.max_age
-    form.patient_instructions.data = d.patient_instructions
-    form.active.data = d.active
 
 
 def _definitions() -> list[OfferDefinition]:
@@ -231,8 +172,20 @@ def catalogue_page() -> str:
     return render_template("admin_catalogue.html", definitions=_definitions(), button=ButtonForm(), upload=ImportForm())
 
 
-def _definition_page(form: DefinitionForm, existing: OfferDefinition | None, status: int = 200) -> tuple[str, int]:
-    return render_template("admin_definition.html", form=form, existing=existing), status
+def _spare_rows(form: DefinitionForm) -> None:
+    """One empty analysis at the end, and one empty positive value under each analysis."""
+    if not form.analyses.entries or not catalogue_form.blank(form.analyses.entries[-1].data):
+        form.analyses.append_entry()
+    for analysis in form.analyses.entries:
+        positives = analysis.form.positives
+        if not positives.entries or not catalogue_form.blank(positives.entries[-1].data):
+            positives.append_entry()
+
+
+def _definition_page(form: DefinitionForm, existing: OfferDefinition | None, status: int = 200,
+                     problems: list[str] | None = None) -> tuple[str, int]:
+    _spare_rows(form)
+    return render_template("admin_definition.html", form=form, existing=existing, problems=problems or []), status
 
 
 def _existing(offer_code: str) -> OfferDefinition:
@@ -245,44 +198,57 @@ def _existing(offer_code: str) -> OfferDefinition:
 @bp.route("/catalogue/new", methods=["GET", "POST"])
 @admin
 def new_definition() -> Any:
-    form = DefinitionForm()
     if request.method == "GET":
-        form.validity_days.data, form.max_orders.data = 60, 1
+        form = DefinitionForm(data={"validity_days": "60", "max_orders": "1", "active": True})
         return _definition_page(form, None)
-    return _save_definition(form, None)
+    return _save_definition(DefinitionForm(), None)
 
 
 @bp.route("/catalogue/<offer_code>", methods=["GET", "POST"])
 @admin
 def edit_definition(offer_code: str) -> Any:
     existing = _existing(offer_code)
-    form = DefinitionForm()
     if request.method == "GET":
-        _fill(form, existing)
-        return _definition_page(form, existing)
-    return _save_definition(form, existing)
+        return _definition_page(DefinitionForm(data=catalogue_form.form_data(existing)), existing)
+    return _save_definition(DefinitionForm(), existing)
+
+
+def _field(form: Any, path: tuple[Any, ...]) -> Any:
+    """The input at a path of catalogue_form.where, or None for the top of the form."""
+    target = form
+    for part in path:
+        target = target.entries[part] if isinstance(part, int) else target[part]
+    return None if not path or isinstance(target, (FieldList, FormField)) else target
+
+
+_NOT_SAVED = "Inget sparades. Rätta det som är markerat."
 
 
 def _save_definition(form: DefinitionForm, existing: OfferDefinition | None) -> Any:
     if not form.validate_on_submit():
-        return _definition_page(form, existing, 400)
-    code = existing.offer_code if existing else (form.offer_code.data or "").strip()
+        return _definition_page(form, existing, 400, ["Formuläret gick inte att skicka. Ladda om sidan och försök igen."])
+    if form.more.data:  # only more rows: nothing is saved
+        return _definition_page(form, existing)
+    data = dict(form.data)
+    if existing:
+        data["offer_code"] = existing.offer_code
+    code = (data.get("offer_code") or "").strip()
     if existing is None and any(d.offer_code == code for d in _definitions()):
         form.offer_code.errors = ["Det finns redan ett erbjudande med den koden."]
-        return _definition_page(form, existing, 400)
-    entry, bad_lines = _form_entry(form, code)
-    if bad_lines:
-        form.analyses.errors = bad_lines
-        return _definition_page(form, existing, 400)
+        return _definition_page(form, existing, 400, [_NOT_SAVED])
+    built = catalogue_form.build(data, g.member.care_giver)
     try:
-        (definition,) = catalogue.parse({"offerDefinitions": [entry]})
+        (definition,), _ = catalogue.parse_document({"offerDefinitions": [built.entry]})
     except catalogue.CatalogueError as e:
+        problems = [_NOT_SAVED]
         for problem in e.problems:
-            m = _PROBLEM.match(problem)
-            field = FIELDS.get(re.sub(r"\[.*", "", m.group(3) or "")) if m else None
-            target = getattr(form, field) if field else form.display_name
-            target.errors = [*target.errors, swedish_problem(m.group(4) if m else problem)]
-        return _definition_page(form, existing, 400)
+            path, message = catalogue_form.where(problem, built)
+            target = _field(form, path)
+            if target is None:
+                problems.append(("Analyser: " if path else "") + swedish_problem(message))
+            else:
+                target.errors = [*target.errors, swedish_problem(message)]
+        return _definition_page(form, existing, 400, problems)
     if write(services.import_catalogue, uow(), ctx(), [definition]) is not None:
         flash(f"Erbjudandet ”{definition.display_name}” är sparat.", "success")
         return redirect(url_for("admin.catalogue_page"))
@@ -327,8 +293,10 @@ def import_document() -> Any:
                     counts = write(services.import_catalogue, uow(), ctx(), definitions,
                                    replace_all=bool(form.replace_all.data), sites=sites)
                     if counts is not None:
-                        flash(f"Sortimentet är importerat: {counts[0]} nya, {counts[1]} ändrade, "
-                              f"{len(sites)} provtagningsställen.", "success")
+                        flash(f"Sortimentet är importerat: "
+                              f"{texts.counted(counts[0], 'nytt erbjudande', 'nya erbjudanden')}, "
+                              f"{texts.counted(counts[1], 'ändrat', 'ändrade')}, "
+                              f"{texts.counted(len(sites), 'provtagningsställe', 'provtagningsställen')}.", "success")
                         return redirect(url_for("admin.catalogue_page"))
     else:
         problems = [str(m) for errors in form.errors.values() for m in errors]

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from contracts.certificates import CertificateRefused, accepted_client_serial
 from service_domain import services
 from service_domain.identity import is_hsa_id
 from service_domain.staff import PATIENT_WORK
@@ -21,29 +22,41 @@ bp = Blueprint("login", __name__)
 log = logging.getLogger("eph.staff_web.login")
 
 
-def _card_serial() -> str | None:
-    """SERIALNUMBER of the client certificate (the staff member's HSA-id) on the TLS listener."""
+# why a card's certificate is refused, in the page's words (the keys of contracts.certificates.REASONS)
+CARD_REFUSALS = {
+    "unreadable": "Kortets certifikat kunde inte läsas.",
+    "validity": "Kortets certifikat är inte giltigt just nu.",
+    "ca": "Certifikatet är ett utfärdarcertifikat (CA), inte ett kort att logga in med.",
+    "key-usage": "Certifikatets nyckelanvändning tillåter inte digitala signaturer.",
+    "client-auth": "Certifikatet är inte avsett för inloggning (klientautentisering saknas).",
+}
+
+
+def _card() -> tuple[str | None, str | None]:
+    """The SERIALNUMBER of the client certificate on the TLS listener (the staff member's
+    HSA-id), or why the certificate is refused (in Swedish): the same rule as every other
+    client certificate."""
     sock: Any = request.environ.get("gunicorn.socket")
     getpeercert = getattr(sock, "getpeercert", None)
     if getpeercert is None:
-        return None
-    cert = getpeercert() or {}
-    for rdn in cert.get("subject", ()):
-        for key, value in rdn:
-            if key == "serialNumber":
-                return str(value)
-    return None
+        return None, None
+    try:
+        return accepted_client_serial(getpeercert(binary_form=True)), None
+    except CertificateRefused as e:
+        return None, "Kortets certifikat godtas inte. " + CARD_REFUSALS.get(e.reason, "Det uppfyller inte kraven för inloggning.")
 
 
 def _page(dev_form: DevLoginForm | None = None, status: int = 200, error: str | None = None) -> tuple[str, int]:
     nxt = auth.safe_next(request.values.get("next")) or ""
     dev_form = dev_form or DevLoginForm(next=nxt)
     card_form = CardLoginForm(next=nxt)
+    serial, refused = _card() if request.is_secure else (None, None)
     return render_template(
         "login.html",
         dev_form=dev_form,
         card_form=card_form,
-        card=request.is_secure and _card_serial() is not None,
+        card=serial is not None,
+        refused=refused,
         secure=request.is_secure,
         error=error,
     ), status
@@ -90,7 +103,10 @@ def card_login() -> Any:
     form = CardLoginForm()
     if not form.validate_on_submit():
         abort(400)
-    serial = _card_serial() if request.is_secure else None
+    serial, refused = _card() if request.is_secure else (None, None)
+    if refused is not None:
+        log.info("login failed method=card reason=certificate")
+        return _page(status=403, error=refused)
     if serial is None:
         return _page(status=401, error="Inget kort hittades. Sätt i kortet och logga in via den säkra adressen.")
     member = services.find_staff_member(env().db.uow(), serial) if is_hsa_id(serial) else None

@@ -21,6 +21,7 @@ from service_domain.clock import utcnow
 from service_domain.identity import PersonId
 from service_domain.model import SystemKey
 from service_domain.persistence.database import Database
+from staff_web.views.login import CARD_REFUSALS
 from tests.certs import CertificateAuthority
 
 from .conftest import StaffWebProcess, card_context, check_page, dev_login
@@ -143,6 +144,35 @@ def test_card_login(browser: Browser, staff_web: StaffWebProcess, ca: Certificat
         page.get_by_role("button", name="Logga in med kort").click()
         expect(page.locator(".message.error")).to_contain_text("inte registrerad som medarbetare")
         assert "__Host-eph-staff" not in {c["name"] for c in context.cookies() if "staff" in c.get("value", "x")}
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("kind", ["ca", "key-usage"])
+def test_card_login_refuses_what_the_handshake_lets_through(browser: Browser, staff_web: StaffWebProcess,
+                                                            ca: CertificateAuthority, kind: str) -> None:
+    """An intermediate CA's certificate, or one whose key is for key agreement only, with a
+    registered staff member's HSA-id: the TLS handshake accepts both, the login does not."""
+    card = {
+        "ca": lambda: ca.issue("card-ca", "Fredrik Uppföljare", serial_number="SE2321000016-SSK2", ca=True),
+        "key-usage": lambda: ca.issue("card-agreement", "Fredrik Uppföljare", serial_number="SE2321000016-SSK2",
+                                      key_usage=ca.key_usage(digital_signature=False, key_agreement=True)),
+    }[kind]()
+    context = card_context(browser, staff_web, card)
+    try:
+        page = context.new_page()
+        page.goto(staff_web.tls_url + "/login")
+        expect(page.get_by_text(CARD_REFUSALS[kind])).to_be_visible()
+        expect(page.get_by_role("button", name="Logga in med kort")).to_have_count(0)
+        check_page(page, f"login-card-refused-{kind}")
+        # posting the card form anyway (the session's CSRF token is the dev form's too) is refused
+        token = page.locator("input[name=csrf_token]").first.input_value()
+        answer = page.request.post(staff_web.tls_url + "/login/card", form={"csrf_token": token},
+                                   headers={"Referer": staff_web.tls_url + "/login"})
+        assert answer.status == 403
+        assert CARD_REFUSALS[kind] in answer.text()
+        page.goto(staff_web.tls_url + "/")
+        page.wait_for_url("**/login")
     finally:
         context.close()
 

@@ -1,6 +1,7 @@
 """The staff web's catalogue import reads a document as `eph catalog import` does: its sampling
-sites are registered (they were dropped without a word), and a site of another care giver is
-refused with a message, nothing imported."""
+sites are registered (they were dropped without a word) and counted in Swedish (1
+provtagningsställe), and a site of another care giver is refused with a message, nothing
+imported."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def test_the_sampling_sites_of_an_imported_document_are_registered(
         page: Page, staff_web: StaffWebProcess, db: Database, tmp_path: Path) -> None:
     path, site = _document(tmp_path, demo.CARE_GIVER_A)
     _import(page, staff_web, path)
-    expect(page.locator(".message.success")).to_contain_text("1 provtagningsställen")
+    expect(page.locator(".message.success")).to_contain_text("1 provtagningsställe.")
     assert _registered(db, site)
 
 

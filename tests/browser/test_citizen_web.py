@@ -145,7 +145,7 @@ def test_two_patients_order_the_labs_report_and_each_reads_their_own(
     mine = page.locator("ol.log > li", has_text="Registrerade en beställning")
     expect(mine).to_have_count(1)
     expect(mine).to_contain_text("1177, den här e-tjänsten")  # the e-service itself, in words the patient knows
-    expect(mine).to_contain_text("Vårdgivarens HSA-id")
+    expect(mine).to_contain_text("Vårdgivare")
     expect(mine).to_contain_text("Du själv")
     assert "Läste dina provsvar" not in log_text
     shot(page, "access-log-p1")

@@ -10,13 +10,17 @@ import ssl
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
 
+from contracts.certificates import REASONS
 from contracts.interactions import GET_ORDERS
 from contracts.ns import CORE_NS, SOAP11_ENV_NS
 from eph import demo
+from eph.devpki import PLATFORM_HSA_ID
+from tests.certs import CertificateAuthority
 from tests.support import ServiceProcess, patient, platform_tls_context, session_pki, soap_envelope
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -377,6 +381,46 @@ def test_a_certificate_of_another_ca_fails_the_handshake(service: ServiceProcess
     ctx.load_cert_chain(str(stranger.platform.cert), str(stranger.platform.key))  # the same SERIALNUMBER
     with pytest.raises((ssl.SSLError, ConnectionError)):
         post(service, soap_envelope(get_orders_body()), tls=ctx)
+
+
+def _showing(folder: Path, **issue: Any) -> ssl.SSLContext:
+    """A client TLS context showing a certificate the service's CA issued with the platform's
+    SERIALNUMBER, made as ``issue`` says."""
+    pki = session_pki()
+    issued = CertificateAuthority.load(folder, pki.ca.cert, pki.ca.key).issue(
+        "client", "posing as the platform", serial_number=PLATFORM_HSA_ID, **issue)
+    ctx = _no_certificate()
+    ctx.load_cert_chain(str(issued.cert), str(issued.key))
+    return ctx
+
+
+def test_a_ca_certificate_is_refused_as_a_client_certificate(service: ServiceProcess, tmp_path: Path) -> None:
+    """The handshake lets a CA certificate of the service's CA through; the rule refuses it."""
+    status, _, data = post(service, soap_envelope(get_orders_body()), tls=_showing(tmp_path, ca=True))
+    assert status == 500
+    code, text = fault_of(data)
+    assert code == "Client"
+    assert text.startswith(f"the client certificate was refused: {REASONS['ca']} (logId ")
+
+
+def test_a_certificate_whose_key_cannot_sign_is_refused(service: ServiceProcess, tmp_path: Path) -> None:
+    """Key agreement only passes the handshake's purpose check; the rule asks for signatures."""
+    pki = CertificateAuthority.load(tmp_path / "usage", session_pki().ca.cert, session_pki().ca.key)
+    usage = pki.key_usage(digital_signature=False, key_agreement=True)
+    status, _, data = post(service, soap_envelope(get_orders_body()), tls=_showing(tmp_path, key_usage=usage))
+    assert status == 500
+    code, text = fault_of(data)
+    assert code == "Client"
+    assert text.startswith(f"the client certificate was refused: {REASONS['key-usage']} (logId ")
+
+
+@pytest.mark.parametrize("issue", [{"valid_days": (-30, -1)}, {"valid_days": (1, 30)}, {"server": True}],
+                         ids=["expired", "not yet valid", "server certificate"])
+def test_out_of_date_and_server_certificates_fail_the_handshake(service: ServiceProcess, tmp_path: Path,
+                                                                issue: dict[str, Any]) -> None:
+    """These never reach the service: OpenSSL refuses them (the rule would too)."""
+    with pytest.raises((ssl.SSLError, ConnectionError)):
+        post(service, soap_envelope(get_orders_body()), tls=_showing(tmp_path, **issue))
 
 
 def test_plain_http_gets_no_answer(service: ServiceProcess) -> None:

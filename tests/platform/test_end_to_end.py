@@ -12,10 +12,10 @@ import zeep.exceptions
 from zeep.transports import Transport
 
 from contracts.interactions import (
-    ALL_INTERACTIONS,
     GET_LOGICAL_ADDRESSEES,
     GET_ORDERS,
     GET_SUPPORTED_CONTRACTS,
+    SERVED_INTERACTIONS,
     SET_RESULT,
     Interaction,
 )
@@ -90,7 +90,7 @@ def test_get_supported_service_contracts(demo_platform: PlatformProcess) -> None
     svc = _registry(demo_platform, GET_SUPPORTED_CONTRACTS, demo.LAB_A)
     everything = svc.GetSupportedServiceContracts(  # type: ignore[attr-defined]
         logicalAdress=demo.SERVICE_ADDRESS, _soapheaders={"LogicalAddress": "SE5565594230-TAK"})
-    assert len(everything.serviceContractNamespace) == len(ALL_INTERACTIONS)
+    assert len(everything.serviceContractNamespace) == len(SERVED_INTERACTIONS)
     for_sampling = svc.GetSupportedServiceContracts(  # type: ignore[attr-defined]
         serviceConsumerHsaId=demo.SAMPLING_A, logicalAdress=demo.SERVICE_ADDRESS,
         _soapheaders={"LogicalAddress": "SE5565594230-TAK"})

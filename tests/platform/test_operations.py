@@ -13,6 +13,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from contracts.certificates import REASONS
 from routing import store
 from tests.certs import CertificateAuthority
 from tests.fake_producer import OK_RESPONSE, FakeProducer
@@ -154,6 +155,46 @@ def test_mtls_untrusted_ca_is_refused_at_the_handshake(tls_platform: tuple[Platf
             tls.sendall(b"POST /vp/x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
             if not tls.recv(100):
                 raise ConnectionError("closed")
+
+
+# the rule for client certificates (contracts.certificates) on the TLS listener: what the
+# handshake lets through (it checks the issuer, validity and the purpose for client use, but
+# lets a CA certificate and a key for key agreement only pass) the platform refuses itself
+
+
+def test_mtls_ca_certificate_is_vp002(tls_platform: tuple[PlatformProcess, int, CertificateAuthority, Path],
+                                      producer: FakeProducer) -> None:
+    p, port, ca, folder = tls_platform
+    intermediate = ca.issue("intermediate", "An intermediate CA", serial_number=SENDER, ca=True)
+    before = len(producer.received)
+    r = _tls_call(port, ca, (str(intermediate.cert), str(intermediate.key)))
+    assert_vp(r, "VP002", "Client", "The client certificate was refused", REASONS["ca"])
+    assert len(producer.received) == before
+
+
+def test_mtls_certificate_whose_key_cannot_sign_is_vp002(
+        tls_platform: tuple[PlatformProcess, int, CertificateAuthority, Path], producer: FakeProducer) -> None:
+    p, port, ca, folder = tls_platform
+    agreement = ca.issue("agreement", "Lab system", serial_number=SENDER,
+                         key_usage=ca.key_usage(digital_signature=False, key_agreement=True))
+    before = len(producer.received)
+    r = _tls_call(port, ca, (str(agreement.cert), str(agreement.key)))
+    assert_vp(r, "VP002", "Client", "The client certificate was refused", REASONS["key-usage"])
+    assert len(producer.received) == before
+
+
+@pytest.mark.parametrize("kind", ["expired", "not yet valid", "server certificate"])
+def test_mtls_out_of_date_and_server_certificates_fail_the_handshake(
+        tls_platform: tuple[PlatformProcess, int, CertificateAuthority, Path], kind: str) -> None:
+    """These never reach the platform: OpenSSL refuses them (the rule would too)."""
+    p, port, ca, folder = tls_platform
+    issued = {
+        "expired": lambda: ca.issue("expired", "Lab", serial_number=SENDER, valid_days=(-30, -1)),
+        "not yet valid": lambda: ca.issue("future", "Lab", serial_number=SENDER, valid_days=(1, 30)),
+        "server certificate": lambda: ca.issue("server-only", "Lab", serial_number=SENDER, server=True),
+    }[kind]()
+    with pytest.raises((requests.exceptions.SSLError, requests.exceptions.ConnectionError)):
+        _tls_call(port, ca, (str(issued.cert), str(issued.key)))
 
 
 def test_plain_listener_still_answers_next_to_tls(tls_platform: tuple[PlatformProcess, int, CertificateAuthority, Path]) -> None:

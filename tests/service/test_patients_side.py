@@ -20,10 +20,13 @@ from service_domain.model import (
     AuditAction,
     Interpretation,
     OfferStatus,
+    OrderStatus,
     ReportStatus,
     SamplingMode,
+    Specimen,
 )
 from service_domain.persistence.database import Database
+from service_domain.staff import StaffActing, StaffFunction
 from tests.service.conftest import ADDRESS, NOW, ctx, lab_result, new_patient, set_result
 
 CITIZEN = demo.CITIZEN_SERVICE
@@ -206,6 +209,87 @@ def test_the_access_log_pages_and_keeps_to_one_patient(db: Database) -> None:
     with pytest.raises(InvalidRequest, match="continuationToken"):
         access_log(db, q, max_results=2, continuation_token=first.continuation_token)
     assert [e.operation for e in access_log(db, q).entries] == ["GetOffers"]
+
+
+def _desk(log_id: str) -> commands.CallContext:
+    """A call of the staff web's sampling desk, in the request ``log_id``, as Sara Provtagare."""
+    return commands.CallContext(log_id, demo.STAFF_WEB, NOW, staff=StaffActing("SE2321000016-SSK1", demo.CARE_UNIT_A))
+
+
+def _sample(db: Database, order_id: str, log_id: str) -> None:
+    """The desk's save: the request reads the order, then registers the specimen."""
+    services.get_orders(db.uow(), _desk(log_id), commands.GetOrders(order_ids=(order_id,)))
+    sara = Actor(ActorKind.STAFF, "SE2321000016-SSK1")
+    services.set_order_status(db.uow(), _desk(log_id), commands.SetOrderStatus(
+        order_id, OrderStatus.SPECIMEN_COLLECTED, NOW, sara, demo.CARE_UNIT_A, specimens=(Specimen("BC-1"),)))
+
+
+def test_a_save_that_reads_first_is_one_entry_of_the_access_log(backend_db: Database) -> None:
+    db = backend_db  # on PostgreSQL too with EPH_TEST_POSTGRES=1
+    p = new_patient()
+    order_id = self_order(db, p, SamplingMode.SITE).order_id or ""
+    _sample(db, order_id, "desk-save-1")
+    staff_entries = [e for e in access_log(db, p).entries if e.system_hsa_id == demo.STAFF_WEB]
+    assert [(e.operation, e.action) for e in staff_entries] == [("SetOrderStatus", AuditAction.WRITE)]
+
+
+def test_a_folded_read_stays_in_the_audit_records(backend_db: Database) -> None:
+    db = backend_db  # on PostgreSQL too with EPH_TEST_POSTGRES=1
+    p = new_patient()
+    order_id = self_order(db, p, SamplingMode.SITE).order_id or ""
+    _sample(db, order_id, "desk-save-2")
+    with db.uow() as uow:
+        stored = uow.audit.for_log_id("desk-save-2")
+    assert [(r.operation, r.action) for r in stored] == [("GetOrders", AuditAction.READ),
+                                                        ("SetOrderStatus", AuditAction.WRITE)]
+
+
+def test_reads_of_other_requests_are_entries_of_their_own(backend_db: Database) -> None:
+    db = backend_db  # on PostgreSQL too with EPH_TEST_POSTGRES=1
+    p = new_patient()
+    order_id = self_order(db, p, SamplingMode.SITE).order_id or ""
+    services.get_orders(db.uow(), _desk("desk-open"), commands.GetOrders(order_ids=(order_id,)))
+    _sample(db, order_id, "desk-save-3")
+    staff_entries = [e for e in access_log(db, p).entries if e.system_hsa_id == demo.STAFF_WEB]
+    assert [(e.operation, e.action) for e in staff_entries] == [
+        ("SetOrderStatus", AuditAction.WRITE), ("GetOrders", AuditAction.READ)]
+
+
+def test_the_access_log_names_the_care_unit(db: Database) -> None:
+    p = new_patient()
+    order_id = self_order(db, p, SamplingMode.SITE).order_id or ""
+    _sample(db, order_id, "desk-save-5")
+    assert access_log(db, p).entries[0].care_unit_name == demo.UNIT_NAMES[demo.CARE_UNIT_A]
+
+
+def test_the_access_log_names_the_care_giver(db: Database) -> None:
+    p = new_patient()
+    order_id = self_order(db, p, SamplingMode.SITE).order_id or ""
+    _sample(db, order_id, "desk-save-6")
+    assert access_log(db, p).entries[0].care_giver_name == demo.UNIT_NAMES[demo.CARE_GIVER_A]
+
+
+def test_a_sampling_site_is_named_by_the_register_of_sites(db: Database) -> None:
+    p = new_patient()
+    site = next(s for s in demo.SITES if s.hsa_id == demo.SITE_A_CENTRE)
+    operator = commands.CallContext.operator(NOW)
+    services.register_staff(db.uow(), operator, "SE2321000016-SSK8", "Petra Platsson", demo.CARE_GIVER_A)
+    services.grant_functions(db.uow(), operator, "SE2321000016-SSK8", site.hsa_id, frozenset({StaffFunction.SAMPLING}))
+    order_id = self_order(db, p, SamplingMode.SITE).order_id or ""
+    services.get_orders(db.uow(), commands.CallContext("desk-open-site", demo.STAFF_WEB, NOW,
+                                                       staff=StaffActing("SE2321000016-SSK8", site.hsa_id)),
+                        commands.GetOrders(order_ids=(order_id,)))
+    assert access_log(db, p).entries[0].care_unit_name == site.name
+
+
+def test_an_event_is_one_entry_across_pages(backend_db: Database) -> None:
+    db = backend_db  # on PostgreSQL too with EPH_TEST_POSTGRES=1
+    p = new_patient()
+    order_id = self_order(db, p, SamplingMode.SITE).order_id or ""
+    _sample(db, order_id, "desk-save-4")
+    first = access_log(db, p, max_results=1)
+    rest = access_log(db, p, continuation_token=first.continuation_token, max_results=1)
+    assert [e.operation for e in first.entries + rest.entries] == ["SetOrderStatus", "CreateOrder"]
 
 
 def test_only_the_citizen_service_reads_the_access_log(db: Database) -> None:

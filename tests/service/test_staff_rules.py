@@ -249,6 +249,6 @@ def test_the_migration_keeps_existing_data(tmp_path: Path) -> None:
         assert record.care_unit is None
         services.register_systems(db.uow(), demo.SYSTEMS)
         demo.seed_staff(db.uow)
-        assert len(services.list_staff(db.uow(), CallContext.operator(utcnow()))) == len(demo.DEMO_STAFF)
+        assert len(services.list_staff(db.uow(), CallContext.operator(utcnow()))) == len(demo.DEMO_STAFF + demo.CONNECTED_STAFF)
     finally:
         db.dispose()

@@ -385,8 +385,8 @@ class Project:
                                 "target": t.findtext("con:targetType", namespaces=NS) or "", "scope": scope})
         return out
 
-    def run_suite(self, suite: etree._Element) -> list[Outcome]:
+    def run_suite(self, suite: etree._Element, schema_check: SchemaCheck = envelope_only) -> list[Outcome]:
         outcomes: list[Outcome] = []
         for case in suite.findall("con:testCase", NS):
-            outcomes += Replayer(Scopes(project=self.properties)).run(self.steps(case))
+            outcomes += Replayer(Scopes(project=self.properties), schema_check=schema_check).run(self.steps(case))
         return outcomes

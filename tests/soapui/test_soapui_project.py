@@ -1,5 +1,6 @@
-"""The SoapUI project: it parses, covers the release, its requests follow the contract, and
-its test suites pass when replayed over plain HTTP against the platform and the service."""
+"""The SoapUI project: it parses, covers the release and the national GetLaboratoryOrderOutcome,
+its requests follow the contracts, and its test suites pass when replayed over plain HTTP against
+the platform and the service (Schema Compliance checked against the contracts' own schemas)."""
 
 from __future__ import annotations
 
@@ -9,20 +10,46 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from contracts.interactions import BY_RESPONDER_NS, RELEASE
+from contracts.interactions import BY_RESPONDER_NS, NATIONAL_INTERACTIONS, RELEASE
 from contracts.ns import SOAP11_ENV_NS
 from contracts.schema import schema_for
 from service_domain.clock import SWEDISH_TZ
-from tests.soapui.runner import FAULT_ID, NOT_FAULT_ID, NS, Exchange, Project, Replayer, Scopes
+from tests.soapui.runner import (
+    FAULT_ID,
+    NOT_FAULT_ID,
+    NS,
+    SOAP,
+    Exchange,
+    Project,
+    Replayer,
+    Scopes,
+    envelope_only,
+)
 from tests.support import PlatformProcess, patient
-from tools.soapui.build_project import NEGATIVE, PROJECT_FILE, SOAPUI_TYPE_IDS, STORY, build
+from tools.soapui.build_project import NATIONAL, NEGATIVE, PROJECT_FILE, SOAPUI_TYPE_IDS, STORY, build
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 XS = "{http://www.w3.org/2001/XMLSchema}"
 # SoapUI's own label of each assertion type id the project uses (from SoapUI's source: the
 # classes' ID and LABEL constants)
 SOAPUI_LABELS = {"SOAP Response": "SOAP Response", "SOAP Fault Assertion": "Not SOAP Fault",
-                 "Not SOAP Fault Assertion": "SOAP Fault", "XPath Match": "XPath Match"}
+                 "Not SOAP Fault Assertion": "SOAP Fault", "XPath Match": "XPath Match",
+                 "Schema Compliance": "Schema Compliance"}
+
+
+def contract_compliance(request: bytes, exchange: Exchange) -> str | None:
+    """SoapUI's Schema Compliance as the replay judges it: the envelope as ``envelope_only`` checks
+    it, and an answer that is not a fault valid by its own contract's schemas (SoapUI validates it
+    against the WSDL and schemas cached in the project, which are the contract's)."""
+    problem = envelope_only(request, exchange)
+    doc = exchange.document()
+    if problem is not None or doc is None:
+        return problem
+    answer = doc.find(f"{{{SOAP}}}Body")[0]
+    if answer.tag == f"{{{SOAP}}}Fault":
+        return None
+    errors = schema_for(BY_RESPONDER_NS[etree.QName(answer).namespace]).errors(answer)
+    return "; ".join(errors[:3]) or None
 
 
 def soapui_schema() -> etree.XMLSchema:
@@ -101,11 +128,36 @@ def test_the_runner_judges_fault_assertions_as_soapui_does() -> None:
     assert not passes(FAULT_ID, answer)
 
 
-def test_every_interaction_of_the_release_has_an_interface() -> None:
+def test_the_schema_compliance_check_catches_an_answer_the_contract_does_not_allow() -> None:
+    from requests.structures import CaseInsensitiveDict
+
+    (national,) = NATIONAL_INTERACTIONS
+    # a record without its required header and body
+    answer = (f'<s:Envelope xmlns:s="{SOAP}"><s:Body><r:GetLaboratoryOrderOutcomeResponse xmlns:r="{national.responder_ns}">'
+              "<r:laboratoryOrderOutcome/></r:GetLaboratoryOrderOutcomeResponse></s:Body></s:Envelope>").encode()
+    request = (f'<s:Envelope xmlns:s="{SOAP}"><s:Body><r:GetLaboratoryOrderOutcome xmlns:r="{national.responder_ns}"/>'
+               "</s:Body></s:Envelope>").encode()
+    exchange = Exchange(request, 200, CaseInsensitiveDict(), answer, 0.01)
+    assert contract_compliance(request, exchange) is not None
+
+
+def test_the_schema_compliance_check_passes_an_empty_national_answer() -> None:
+    from requests.structures import CaseInsensitiveDict
+
+    (national,) = NATIONAL_INTERACTIONS
+    answer = (f'<s:Envelope xmlns:s="{SOAP}"><s:Body><r:GetLaboratoryOrderOutcomeResponse xmlns:r="{national.responder_ns}"/>'
+              "</s:Body></s:Envelope>").encode()
+    request = (f'<s:Envelope xmlns:s="{SOAP}"><s:Body><r:GetLaboratoryOrderOutcome xmlns:r="{national.responder_ns}"/>'
+               "</s:Body></s:Envelope>").encode()
+    exchange = Exchange(request, 200, CaseInsensitiveDict(), answer, 0.01)
+    assert contract_compliance(request, exchange) is None
+
+
+def test_every_interaction_of_the_release_and_the_national_contract_has_an_interface() -> None:
     project = Project(PROJECT_FILE)
     assert project.tree.getroot().tag == "{http://eviware.com/soapui/config}soapui-project"
     bindings = {i.get("bindingName") for i in project.interfaces}
-    assert bindings == {f"{{{i.wsdl_ns}}}{i.name}ResponderBinding" for i in RELEASE}
+    assert bindings == {f"{{{i.wsdl_ns}}}{i.name}ResponderBinding" for i in RELEASE + NATIONAL_INTERACTIONS}
     for interface in project.interfaces:
         parts = interface.findall("con:definitionCache/con:part", NS)
         wsdl = next(p for p in parts if p.findtext("con:type", namespaces=NS) == "http://schemas.xmlsoap.org/wsdl/")
@@ -131,17 +183,18 @@ def test_every_request_in_the_project_follows_the_contract() -> None:
         assert headers["x-vp-sender-id"].startswith("SE")
         assert headers["x-vp-instance-id"]
         checked += 1
-    assert checked == len(RELEASE) + len(STORY) + len(NEGATIVE)  # a sample per interaction and every test step
+    # a sample per interaction and every test step
+    assert checked == len(RELEASE) + len(NATIONAL_INTERACTIONS) + len(STORY) + len(NEGATIVE) + len(NATIONAL)
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-@pytest.mark.parametrize("suite", ["Demo story", "Negative cases"])
+@pytest.mark.parametrize("suite", ["Demo story", "Negative cases", "National contract"])
 def test_the_test_suites_pass_when_replayed(demo_platform: PlatformProcess, suite: str) -> None:
     project = Project(PROJECT_FILE)
     project.properties.update(platform=demo_platform.base_url, instanceId=demo_platform.instance_id,
                               patient=patient()["id"], now=datetime.now(SWEDISH_TZ).strftime("%Y%m%d%H%M%S"))
     (found,) = [s for s in project.suites() if s.get("name") == suite]
-    outcomes = project.run_suite(found)
+    outcomes = project.run_suite(found, schema_check=contract_compliance)
     failed = [o for o in outcomes if not o.passed]
     assert failed == [], failed
     assert len(outcomes) >= 10

@@ -224,7 +224,8 @@ def test_catalogue_administration(client: FlaskClient) -> None:
     login(client, "SE2321000016-ADM1")
     code = f"T{uuid.uuid4().hex[:6].upper()}"
     form = {
-        "offer_code": code, "display_name": "Testerbjudande", "analyses": "NPU27300; HbA1c",
+        "offer_code": code, "display_name": "Testerbjudande",
+        "analyses-0-code-code": "NPU27300", "analyses-0-display_name": "HbA1c",
         "sampling_modes": "SITE", "result_release": "AFTER_REVIEW", "validity_days": "0", "max_orders": "1",
         "performing_lab": demo.LAB_A, "active": "y",
     }
@@ -256,7 +257,7 @@ def test_catalogue_administration(client: FlaskClient) -> None:
         "document": (io.BytesIO(yaml.safe_dump({"offerDefinitions": [entry]}).encode()), "sortiment.yaml"),
     }, content_type="multipart/form-data")
     assert r.status_code == 302
-    assert "0 nya, 1 ändrade" in client.get("/admin/catalogue").text
+    assert "0 nya erbjudanden, 1 ändrat," in client.get("/admin/catalogue").text
 
 
 def test_results_held_for_review_are_released_from_the_review_queue(client: FlaskClient, db: Database) -> None:

@@ -28,6 +28,8 @@ CALLERS: dict[str, set[SystemKind]] = {
     "GetResults": {K.CITIZEN, K.EHR, K.STAFF_UI},
     "GetSamplingSites": {K.CITIZEN, K.EHR, K.STAFF_UI},
     "GetAccessLog": {K.CITIZEN},  # the patient's own log, through the citizen e-service only
+    # the national results contract: journal systems and the national aggregating services
+    "GetLaboratoryOrderOutcome": {K.EHR, K.AGGREGATOR},
 }
 
 # kind -> the statuses its SetOrderStatus may report
@@ -37,6 +39,7 @@ REPORTS: dict[SystemKind, set[OrderStatus]] = {
     K.STAFF_UI: {S.KIT_SENT, S.SPECIMEN_COLLECTED, S.RECEIVED_BY_LAB, S.REJECTED},
     K.CITIZEN: set(),
     K.EHR: set(),
+    K.AGGREGATOR: set(),
 }
 
 

@@ -15,7 +15,7 @@ import xmlschema
 from lxml import etree
 
 from contracts import binding as binding_module
-from contracts.binding import Binding, NotInContract, UnsupportedSchema
+from contracts.binding import EXTENSIONS, Binding, Extension, NotInContract, UnsupportedSchema
 from contracts.interactions import Interaction
 
 SAMPLE = Interaction("Sample", "test:binding", write=False)
@@ -213,9 +213,20 @@ def test_comments_and_processing_instructions_are_skipped() -> None:
     assert request.mode == "SITE"
 
 
-def test_an_extension_cannot_be_written() -> None:
+def test_an_element_not_in_the_contract_cannot_be_written_by_its_name() -> None:
     with pytest.raises(NotInContract, match="SampleType has no element 'extra'"):
         BINDING.check({"id": "A1", "mode": "SITE", "extra": "1"})
+
+
+def test_an_extension_is_written_in_its_own_namespace_after_the_contracts_elements() -> None:
+    element = write({"id": "A1", "mode": "SITE", "comment": "c", EXTENSIONS: [Extension(OTHER, "name", "Nära")]})
+    assert [etree.QName(e).text for e in element] == [f"{{{NS}}}id", f"{{{NS}}}mode", f"{{{NS}}}comment",
+                                                      f"{{{OTHER}}}name"]
+
+
+def test_an_extension_in_a_nested_type_is_written_with_its_text_escaped() -> None:
+    element = write({"id": "A1", "mode": "SITE", "item": [{"code": "X", EXTENSIONS: [Extension(OTHER, "n", "<a&b>")]}]})
+    assert element.findtext(f"{{{NS}}}item/{{{OTHER}}}n") == "<a&b>"
 
 
 # ------------------------------------------------------------------ simple types

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from consumers.citizen_web import texts
-from contracts.interactions import SELFSAMPLING_INTERACTIONS
+from contracts.interactions import NATIONAL_INTERACTIONS, SELFSAMPLING_INTERACTIONS
 from service_domain import access, services, staff
 from service_domain.model import SystemKind
 from service_domain.operations import INTERACTIONS, Operation
@@ -28,7 +28,7 @@ NOT_IN_THE_PATIENTS_LOG = {
 
 
 def test_the_interactions_are_the_contracts() -> None:
-    assert {Operation(i.name) for i in SELFSAMPLING_INTERACTIONS} == INTERACTIONS
+    assert {Operation(i.name) for i in SELFSAMPLING_INTERACTIONS + NATIONAL_INTERACTIONS} == INTERACTIONS
 
 
 @pytest.mark.parametrize("operation", sorted(INTERACTIONS))

@@ -2,10 +2,13 @@
 
     .venv/bin/python -m tools.soapui.build_project [--output FILE]   # rewrites soapui/egen-provhantering-soapui-project.xml
 
-The project has one interface per interaction of the release (the WSDL and schemas cached
-in the project, as SoapUI does when it imports a WSDL), sample requests for every
-interaction addressed to the demo catalogue, and two test suites: the demo story, and
-negative cases (VP004, VP007, a validation fault, a VALIDATION_ERROR). Endpoints and
+The project has one interface per interaction of the release and of the national
+GetLaboratoryOrderOutcome (the WSDL and schemas cached in the project, as SoapUI does when
+it imports a WSDL; the national ones as the service serves them, unchanged but for their
+addresses), sample requests for every interaction addressed to the demo catalogue, and three
+test suites: the demo story, negative cases (VP004, VP007, a validation fault, a
+VALIDATION_ERROR), and the national contract (a released result read by the national
+aggregator and the journal system, and a lab system refused). Endpoints and
 identities are project properties (``platform``, ``instanceId``, ``patient``...), so the
 project runs against any platform; their defaults are the demo identities (``eph.demo``). A
 test checks that the committed file is what this script builds. The file stays in ``soapui/``,
@@ -21,7 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
-from contracts.interactions import REGISTRY_INTERACTIONS, RELEASE, Interaction
+from contracts.interactions import (
+    ACTOUTCOME,
+    NATIONAL_INTERACTIONS,
+    REGISTRY_INTERACTIONS,
+    RELEASE,
+    Interaction,
+)
 from contracts.ns import REGISTRY_NS, REGISTRY_V2_NS
 from contracts.schema import documents, served_document
 from eph import demo
@@ -31,6 +40,9 @@ PROJECT_FILE = ROOT / "soapui" / "egen-provhantering-soapui-project.xml"
 DEFAULT_PLATFORM = "http://127.0.0.1:8080"
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
 CORE = "urn:riv:clinicalprocess:activity:selfsampling:1"
+NATIONAL_CORE = f"urn:riv:{ACTOUTCOME}:4"  # the national contract's core components
+# every interaction with an interface in the project
+INTERFACES: tuple[Interaction, ...] = RELEASE + NATIONAL_INTERACTIONS
 NS_ID = uuid.UUID("7d1c7a83-3a5e-4f6e-9c55-0c0b6d4a1e21")
 
 PROPERTIES = {
@@ -40,6 +52,7 @@ PROPERTIES = {
     "lab": demo.LAB_A,
     "samplingSystem": demo.SAMPLING_A,
     "ehr": demo.EHR_A,
+    "aggregator": demo.AGGREGATOR,
     "citizenService": demo.CITIZEN_SERVICE,
     "careGiver": demo.CARE_GIVER_A,
     "careUnit": demo.CARE_UNIT_A,
@@ -60,9 +73,10 @@ def endpoint(interaction: Interaction) -> str:
 def envelope(interaction: Interaction, body: str, logical_address: str = "${#Project#logicalAddress}") -> str:
     # the registry look-ups v2 have their LogicalAddress header in their own core namespace
     header_ns = REGISTRY_V2_NS if interaction in REGISTRY_INTERACTIONS else REGISTRY_NS
+    core = NATIONAL_CORE if interaction in NATIONAL_INTERACTIONS else CORE
     return (
         f'<soapenv:Envelope xmlns:soapenv="{SOAP}" xmlns:urn="{header_ns}" '
-        f'xmlns:r="{interaction.responder_ns}" xmlns:c="{CORE}">\n'
+        f'xmlns:r="{interaction.responder_ns}" xmlns:c="{core}">\n'
         f"   <soapenv:Header>\n      <urn:LogicalAddress>{logical_address}</urn:LogicalAddress>\n   </soapenv:Header>\n"
         f"   <soapenv:Body>\n      {body}\n   </soapenv:Body>\n</soapenv:Envelope>"
     )
@@ -70,6 +84,11 @@ def envelope(interaction: Interaction, body: str, logical_address: str = "${#Pro
 
 def patient(prop: str = "patient") -> str:
     return f"<c:id>${{#Project#{prop}}}</c:id><c:type>1.2.752.129.2.1.3.1</c:type>"
+
+
+def national_patient() -> str:
+    """The patient in the national contract: an IIType, the OID of the kind of number and the number."""
+    return "<c:root>1.2.752.129.2.1.3.1</c:root><c:extension>${#Project#patient}</c:extension>"
 
 
 def staff() -> str:
@@ -122,6 +141,8 @@ SAMPLES: dict[str, tuple[str, str]] = {
     "GetSupportedServiceContracts": (
         "lab", "<r:GetSupportedServiceContracts><r:serviceConsumerHsaId>${#Project#lab}</r:serviceConsumerHsaId>"
                "<r:logicalAdress>${#Project#logicalAddress}</r:logicalAdress></r:GetSupportedServiceContracts>"),
+    "GetLaboratoryOrderOutcome": ("aggregator", f"<r:GetLaboratoryOrderOutcome><r:patientId>{national_patient()}</r:patientId>"
+                                                "</r:GetLaboratoryOrderOutcome>"),
 }
 
 
@@ -133,12 +154,14 @@ SOAPUI_TYPE_IDS = {
     "Not SOAP Fault": "SOAP Fault Assertion",
     "SOAP Fault": "Not SOAP Fault Assertion",
     "XPath Match": "XPath Match",
+    "Schema Compliance": "Schema Compliance",
 }
 
 
 @dataclass
 class Assertion:
-    kind: str  # what it checks, by SoapUI's label: "SOAP Response", "Not SOAP Fault", "SOAP Fault", "XPath Match"
+    kind: str  # what it checks, by SoapUI's label: "SOAP Response", "Schema Compliance", "Not SOAP Fault", "SOAP Fault",
+    # "XPath Match"
     name: str
     xpath: str | None = None
     expected: str | None = None
@@ -153,14 +176,20 @@ class Assertion:
         return f'<con:assertion type={quoteattr(soapui_type)} id="{_id(owner, self.name)}" name={quoteattr(self.name)}>{config}</con:assertion>'
 
 
+def answered() -> list[Assertion]:
+    """An answer that is not a fault: a SOAP envelope, valid by the contract's schemas (SoapUI checks
+    it against the WSDL and schemas cached in the interface), and not a fault."""
+    return [Assertion("SOAP Response", "SOAP Response"), Assertion("Schema Compliance", "Schema Compliance"),
+            Assertion("Not SOAP Fault", "Not SOAP Fault")]
+
+
 def ok(expected: str = "OK") -> list[Assertion]:
-    return [Assertion("SOAP Response", "SOAP Response"), Assertion("Not SOAP Fault", "Not SOAP Fault"),
-            Assertion("XPath Match", f"resultCode {expected}", f"declare namespace c='{CORE}'; //c:resultCode", expected)]
+    return answered() + [
+        Assertion("XPath Match", f"resultCode {expected}", f"declare namespace c='{CORE}'; //c:resultCode", expected)]
 
 
 def read_ok(xpath: str, expected: str, name: str) -> list[Assertion]:
-    return [Assertion("SOAP Response", "SOAP Response"), Assertion("Not SOAP Fault", "Not SOAP Fault"),
-            Assertion("XPath Match", name, xpath, expected)]
+    return answered() + [Assertion("XPath Match", name, xpath, expected)]
 
 
 def vp_fault(code: str) -> list[Assertion]:
@@ -234,9 +263,42 @@ NEGATIVE = [
     Step("VALIDATION_ERROR: home kit without an address", "CreateOrder", "citizenService",
          "<r:CreateOrder><r:offerId>no-such-offer</r:offerId><r:patientId>" + patient() + "</r:patientId>"
          "<r:samplingMode>HOME_KIT</r:samplingMode></r:CreateOrder>",
-         [Assertion("SOAP Response", "SOAP Response"), Assertion("Not SOAP Fault", "Not SOAP Fault"),
+         answered() + [
           Assertion("XPath Match", "errorCode VALIDATION_ERROR", f"declare namespace c='{CORE}'; //c:errorCode",
                     "VALIDATION_ERROR")]),
+]
+
+
+def outcome_of_order() -> str:
+    """The national answer's record of the project's order (header.record.id is the order id)."""
+    return (f"declare namespace r='{NATIONAL_INTERACTIONS[0].responder_ns}'; declare namespace ao='{NATIONAL_CORE}'; "
+            "//r:laboratoryOrderOutcome[ao:header/ao:record/ao:id/ao:extension='${#Project#orderId}']")
+
+
+def national_ok(*checks: tuple[str, str, str]) -> list[Assertion]:
+    """An answer of the national contract and XPath checks (name, XPath, expected) on it."""
+    return answered() + [Assertion("XPath Match", *c) for c in checks]
+
+
+# A self-contained case: the journal system assigns HbA1c, 1177 orders it, the lab reports it (an
+# HbA1c is released at once), and the national aggregator and the journal system read it in the
+# national contract; a lab system is not authorized for the contract.
+NATIONAL = [
+    Step("EHR assigns HbA1c", "AssignOffer", "ehr", SAMPLES["AssignOffer"][1], ok(), {"offerId": R("offerId")}),
+    Step("1177 orders site sampling", "CreateOrder", "citizenService", SAMPLES["CreateOrder"][1], ok(),
+         {"orderId": R("orderId")}),
+    Step("Lab reports HbA1c", "SetResult", "lab", SAMPLES["SetResult"][1], ok()),
+    Step("The national aggregator reads the result", "GetLaboratoryOrderOutcome", "aggregator",
+         SAMPLES["GetLaboratoryOrderOutcome"][1],
+         national_ok(("one record for the order", f"count({outcome_of_order()})", "1"),
+                     ("approved for the patient",
+                      f"string({outcome_of_order()}/ao:header/ao:accessControlHeader/ao:approvedForPatient)", "true"),
+                     ("the value as reported", f"string({outcome_of_order()}/ao:body/ao:groupOfAnalyses/ao:analysis"
+                                               "/ao:result/ao:value/ao:pq/ao:value)", "41"))),
+    Step("The journal system reads it too", "GetLaboratoryOrderOutcome", "ehr", SAMPLES["GetLaboratoryOrderOutcome"][1],
+         national_ok(("one record for the order", f"count({outcome_of_order()})", "1"))),
+    Step("VP007 a lab system may not read national results", "GetLaboratoryOrderOutcome", "lab",
+         SAMPLES["GetLaboratoryOrderOutcome"][1], vp_fault("VP007")),
 ]
 
 
@@ -288,7 +350,7 @@ def interface_xml(interaction: Interaction) -> str:
 
 
 def step_xml(suite: str, case: str, step: Step) -> str:
-    interaction = next(i for i in RELEASE if i.name == step.interaction)
+    interaction = next(i for i in INTERFACES if i.name == step.interaction)
     owner = f"{suite}/{case}/{step.name}"
     xml = (
         f'<con:testStep type="request" name={quoteattr(step.name)} id="{_id(owner)}"><con:settings/>'
@@ -331,9 +393,10 @@ def build() -> str:
         f'<con:soapui-project id="{_id("project")}" activeEnvironment="Default" name="Egen provhantering" '
         'resourceRoot="" soapui-version="5.7.0" abortOnError="false" runType="SEQUENTIAL" '
         'xmlns:con="http://eviware.com/soapui/config"><con:settings/>'
-        + "".join(interface_xml(i) for i in RELEASE)
+        + "".join(interface_xml(i) for i in INTERFACES)
         + suite_xml("Demo story", "Order, sample, report, read", STORY)
         + suite_xml("Negative cases", "Refusals", NEGATIVE)
+        + suite_xml("National contract", "Released results in GetLaboratoryOrderOutcome", NATIONAL)
         + f"<con:properties>{props}</con:properties><con:wssContainer/><con:oAuth2ProfileContainer/>"
         "<con:oAuth1ProfileContainer/><con:sensitiveInformation><con:configuration/></con:sensitiveInformation>"
         "</con:soapui-project>\n"

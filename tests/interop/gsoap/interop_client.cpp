@@ -1,7 +1,7 @@
 // A gSOAP client (C++; wsdl2h and soapcpp2 generated its types and call stubs from the WSDLs the
 // platform serves, see tests/interop/test_interop.py) that calls the service through the platform.
 // Prints one line per outcome for the test.
-// Usage: interop_client BASE ORDER-ID INSTANCE-ID PATIENT
+// Usage: interop_client BASE ORDER-ID INSTANCE-ID PATIENT NATIONAL-ENDPOINT
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -15,6 +15,7 @@ static const std::string LAB = "SE2321000016-LAB1";
 static const std::string SAMPLING = "SE2321000016-PT01";
 static const std::string CITIZEN = "SE5565594230-1177";
 static const std::string CARE_GIVER = "SE2321000016-CG01";
+static const std::string AGGREGATOR = "SE5565594230-AGP1";
 static const std::string PERSON_NUMBER = "1.2.752.129.2.1.3.1";
 
 static std::string base, instance;
@@ -22,14 +23,19 @@ static std::string base, instance;
 // Before every call (a call leaves both soap->http_extra_header and soap->header empty): the
 // development identity as HTTP headers and the RIV-TA LogicalAddress SOAP header, a member of
 // SOAP_ENV__Header from the binding's soap:header.
-static std::string endpoint(struct soap *soap, const std::string &interaction, const std::string &sender) {
+static std::string at(struct soap *soap, const std::string &url, const std::string &sender) {
     static std::string headers, address;
     headers = "x-vp-sender-id: " + sender + "\r\nx-vp-instance-id: " + instance;
     address = LOGICAL_ADDRESS;
     soap->http_extra_header = headers.c_str();
     soap->header = soap_new_SOAP_ENV__Header(soap);
     soap->header->itr__LogicalAddress = &address;
-    return base + "/" + interaction + "/1/rivtabp21";
+    return url;
+}
+
+// The same for an interaction of the project's own contracts, by its name.
+static std::string endpoint(struct soap *soap, const std::string &interaction, const std::string &sender) {
+    return at(soap, base + "/" + interaction + "/1/rivtabp21", sender);
 }
 
 // The call must succeed; otherwise the fault goes to stderr and the client stops.
@@ -103,14 +109,15 @@ static core__PersonIdType *person(struct soap *soap, const std::string &id) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 5) {
-        std::cerr << "usage: interop_client BASE ORDER-ID INSTANCE-ID PATIENT" << std::endl;
+    if (argc != 6) {
+        std::cerr << "usage: interop_client BASE ORDER-ID INSTANCE-ID PATIENT NATIONAL-ENDPOINT" << std::endl;
         return 2;
     }
     base = argv[1];
     const std::string orderId = argv[2];
     instance = argv[3];
     const std::string patient = argv[4];
+    const std::string national = argv[5];  // the national contract's endpoint on the platform
     // strict: what arrives must be valid by the schemas (required elements, patterns, enumerations)
     struct soap *soap = soap_new1(SOAP_XML_STRICT | SOAP_C_UTFSTRING);
 
@@ -163,6 +170,25 @@ int main(int argc, char **argv) {
         if (entry->systemHSAId && *entry->systemHSAId == LAB)
             labRead = true;
     std::cout << "ACCESSLOG labRead=" << (labRead ? "true" : "false") << std::endl;
+
+    // the national aggregator reads the patient's released results in the national contract
+    glor__GetLaboratoryOrderOutcomeType outcomeQuery;
+    outcomeQuery.patientId = soap_new_ao__IIType(soap);
+    outcomeQuery.patientId->root = PERSON_NUMBER;
+    outcomeQuery.patientId->extension = patient;
+    glor__GetLaboratoryOrderOutcomeResponseType outcomes;
+    ok(soap, soap_call___glo__GetLaboratoryOrderOutcome(soap, at(soap, national, AGGREGATOR).c_str(), nullptr,
+                                                        &outcomeQuery, outcomes), "GetLaboratoryOrderOutcome");
+    if (outcomes.laboratoryOrderOutcome.empty()) {
+        std::cout << "OUTCOME count=0" << std::endl;
+    } else {
+        const ao__LaboratoryOrderOutcomeType *first = outcomes.laboratoryOrderOutcome[0];
+        const ao__PQType *pq = first->body->groupOfAnalyses[0]->analysis[0]->result[0]->value->pq;
+        std::cout << "OUTCOME count=" << outcomes.laboratoryOrderOutcome.size()
+                  << " record=" << first->header->record->id->extension
+                  << " approved=" << (first->header->accessControlHeader->approvedForPatient ? "true" : "false")
+                  << " value=" << (pq ? pq->value + " " + pq->unit : std::string("-")) << std::endl;
+    }
 
     soap_destroy(soap);
     soap_end(soap);

@@ -20,6 +20,12 @@ import riv.clinicalprocess.activity.selfsampling.getaccesslog._1.rivtabp21.GetAc
 import riv.clinicalprocess.activity.selfsampling.getaccesslogresponder._1.GetAccessLogType;
 import riv.clinicalprocess.activity.selfsampling.getsamplingsites._1.rivtabp21.GetSamplingSitesResponderService;
 import riv.clinicalprocess.activity.selfsampling.getsamplingsitesresponder._1.GetSamplingSitesType;
+// the national results contract: its core components share some names with the project's (IIType,
+// CVType, PQType); the single-type imports below win over the wildcard import above
+import riv.clinicalprocess.healthcond.actoutcome._4.IIType;
+import riv.clinicalprocess.healthcond.actoutcome._4.LaboratoryOrderOutcomeType;
+import riv.clinicalprocess.healthcond.actoutcome.getlaboratoryorderoutcome._4.rivtabp21.GetLaboratoryOrderOutcomeResponderService;
+import riv.clinicalprocess.healthcond.actoutcome.getlaboratoryorderoutcomeresponder._4.GetLaboratoryOrderOutcomeType;
 
 public class InteropClient {
     static final String LOGICAL_ADDRESS = "SE5565594230-EPH";
@@ -27,6 +33,7 @@ public class InteropClient {
     static final String SAMPLING = "SE2321000016-PT01";
     static final String CITIZEN = "SE5565594230-1177";
     static final String CARE_GIVER = "SE2321000016-CG01";
+    static final String AGGREGATOR = "SE5565594230-AGP1";
 
     static <T> T as(T port, String sender, String instance) {
         ((BindingProvider) port).getRequestContext().put(MessageContext.HTTP_REQUEST_HEADERS,
@@ -68,6 +75,7 @@ public class InteropClient {
         String orderId = args[1];
         String instance = args[2];
         String patient = args[3];
+        String national = args[4];  // the national contract's endpoint on the platform
         var getOrders = new GetOrdersResponderService(new URL(base + "/GetOrders/1/rivtabp21?wsdl"));
         var setResult = new SetResultResponderService(new URL(base + "/SetResult/1/rivtabp21?wsdl"));
         var labOrders = as(getOrders.getGetOrdersResponderPort(), LAB, instance);
@@ -119,5 +127,29 @@ public class InteropClient {
         var entries = log.getAccessLog(LOGICAL_ADDRESS, logQuery).getAccessLogEntry();
         boolean labRead = entries.stream().anyMatch(e -> LAB.equals(e.getSystemHSAId()));
         System.out.println("ACCESSLOG labRead=" + labRead);
+
+        // the national aggregator reads the patient's released results in the national contract
+        var outcomes = as(new GetLaboratoryOrderOutcomeResponderService(new URL(national + "?wsdl"))
+            .getGetLaboratoryOrderOutcomeResponderPort(), AGGREGATOR, instance);
+        IIType who = new IIType();
+        who.setRoot("1.2.752.129.2.1.3.1");
+        who.setExtension(patient);
+        GetLaboratoryOrderOutcomeType outcomeQuery = new GetLaboratoryOrderOutcomeType();
+        outcomeQuery.setPatientId(who);
+        List<LaboratoryOrderOutcomeType> records = outcomes.getLaboratoryOrderOutcome(LOGICAL_ADDRESS, outcomeQuery)
+            .getLaboratoryOrderOutcome();
+        System.out.println(outcomeLine(records));
+    }
+
+    // One line for the test: how many records, and of the first its record id and first value.
+    static String outcomeLine(List<LaboratoryOrderOutcomeType> found) {
+        if (found.isEmpty()) {
+            return "OUTCOME count=0";
+        }
+        LaboratoryOrderOutcomeType first = found.get(0);
+        var pq = first.getBody().getGroupOfAnalyses().get(0).getAnalysis().get(0).getResult().get(0).getValue().getPq();
+        return "OUTCOME count=" + found.size() + " record=" + first.getHeader().getRecord().getId().getExtension()
+            + " approved=" + first.getHeader().getAccessControlHeader().isApprovedForPatient()
+            + " value=" + pq.getValue() + " " + pq.getUnit();
     }
 }

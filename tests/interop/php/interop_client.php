@@ -1,21 +1,26 @@
 <?php
 // A PHP SoapClient (ext-soap) client, built from the WSDLs the platform serves, calling the
 // service through the platform. Prints one line per outcome for the test.
-// Usage: php interop_client.php BASE ORDER-ID INSTANCE-ID
+// Usage: php interop_client.php BASE ORDER-ID INSTANCE-ID PATIENT NATIONAL-ENDPOINT
 const LOGICAL_ADDRESS = 'SE5565594230-EPH';
 const LAB = 'SE2321000016-LAB1';
 const SAMPLING = 'SE2321000016-PT01';
 
 const CITIZEN = 'SE5565594230-1177';
 const CARE_GIVER = 'SE2321000016-CG01';
+const AGGREGATOR = 'SE5565594230-AGP1';
 
-[$script, $base, $orderId, $instance, $patient] = $argv;
+[$script, $base, $orderId, $instance, $patient, $national] = $argv;
 
 function client(string $base, string $interaction, string $sender, string $instance): SoapClient {
+    return endpoint("$base/$interaction/1/rivtabp21", $sender, $instance);
+}
+
+function endpoint(string $url, string $sender, string $instance): SoapClient {
     $context = stream_context_create(['http' => [
         'header' => "x-vp-sender-id: $sender\r\nx-vp-instance-id: $instance\r\n",
     ]]);
-    $client = new SoapClient("$base/$interaction/1/rivtabp21?wsdl", [
+    $client = new SoapClient("$url?wsdl", [
         'soap_version' => SOAP_1_1,
         'stream_context' => $context,
         'cache_wsdl' => WSDL_CACHE_NONE,
@@ -83,3 +88,16 @@ foreach ($log->accessLogEntry ?? [] as $entry) {
     }
 }
 echo 'ACCESSLOG labRead=' . ($labRead ? 'true' : 'false') . "\n";
+
+// the national aggregator reads the patient's released results in the national contract
+$outcomes = endpoint($national, AGGREGATOR, $instance)->GetLaboratoryOrderOutcome(
+    ['patientId' => ['root' => '1.2.752.129.2.1.3.1', 'extension' => $patient]])->laboratoryOrderOutcome ?? [];
+if (count($outcomes) === 0) {
+    echo "OUTCOME count=0\n";
+} else {
+    $first = $outcomes[0];
+    $pq = $first->body->groupOfAnalyses[0]->analysis[0]->result[0]->value->pq;
+    echo 'OUTCOME count=' . count($outcomes) . ' record=' . $first->header->record->id->extension
+        . ' approved=' . ($first->header->accessControlHeader->approvedForPatient ? 'true' : 'false')
+        . ' value=' . $pq->value . ' ' . $pq->unit . "\n";
+}

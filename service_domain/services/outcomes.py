@@ -1,0 +1,79 @@
+"""Results for the national results contract (GetLaboratoryOrderOutcome): what journal systems
+and the national aggregating services (NPÖ, 1177 Journalen) may read of a patient's results.
+
+Every record answered is one an aggregator may show the patient, so only what the service has
+released to the patient is answered: per order, the newest version released to the patient.
+A version held for follow-up or review is never answered, nor is the fact that one is held (a
+held positive would be disclosed). A newer held correction leaves the earlier released version
+as the answer until it is released itself, as in the patient's own view. An order whose newest
+released version withdraws every value (all ENTERED_IN_ERROR) is not answered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import checks, commands
+from ..clock import local_date
+from ..enums import AuditAction
+from ..model import LaboratoryResult, Order
+from ..operations import Operation
+from ..ports import UnitOfWork
+from .calls import Call, caller, checked_patient, performs
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeView:
+    """One order's answer: the newest version released to the patient (every version
+    answered is approved for the patient)."""
+
+    order: Order
+    result: LaboratoryResult
+    source_system: str
+
+
+@dataclass(frozen=True, slots=True)
+class LaboratoryOrderOutcomes:
+    views: list[OutcomeView]
+
+
+def _wanted(cmd: commands.GetLaboratoryOrderOutcome, order: Order, result: LaboratoryResult) -> bool:
+    if cmd.care_units and order.care_unit not in cmd.care_units:
+        return False
+    if cmd.care_givers and order.care_giver not in cmd.care_givers:
+        return False
+    if cmd.referral_ids and order.referral_id not in cmd.referral_ids:
+        return False
+    if cmd.specimen_ids:
+        specimens = set(result.specimen_identifiers) | {s.identifier for s in order.specimens}
+        if specimens.isdisjoint(cmd.specimen_ids):
+            return False
+    day = local_date(result.report_time)
+    if cmd.period_start and day < cmd.period_start:
+        return False
+    return not (cmd.period_end and day > cmd.period_end)
+
+
+@performs(Operation.GET_LABORATORY_ORDER_OUTCOME)
+def get_laboratory_order_outcome(
+    uow: UnitOfWork, call: Call, cmd: commands.GetLaboratoryOrderOutcome
+) -> LaboratoryOrderOutcomes:
+    checks.period(cmd.period_start, cmd.period_end, "datePeriod")
+    with uow:
+        patient = checked_patient(uow, call, cmd.patient)
+        system = caller(uow, call)
+        views: list[OutcomeView] = []
+        # every record is this service's: another source system asked for has none here
+        if cmd.source_system is None or cmd.source_system.upper() == cmd.this_system.upper():
+            orders = [o for o in uow.orders.for_patient(patient) if system.serves(o.care_giver)]
+            released = uow.results.newest([o.order_id for o in orders], released_only=True)
+            for order in orders:
+                stored = released.get(order.order_id)
+                if stored is None or stored.result.is_withdrawal:
+                    continue
+                if _wanted(cmd, order, stored.result):
+                    views.append(OutcomeView(order, stored.result, cmd.this_system))
+        views.sort(key=lambda v: (v.result.report_time, v.order.order_id), reverse=True)
+        # the read is on record whatever it found, as GetResults is
+        uow.audit.add(call.audit(AuditAction.READ, [patient]))
+        uow.commit()
+        return LaboratoryOrderOutcomes(views)
