@@ -20,7 +20,7 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/eph db upgrade
 	$(BIN)/eph seed-demo --if-empty
-	EPH_STAFF_DEV_LOGIN=1 EPH_CITIZEN_WEB_DEV_LOGIN=1 $(BIN)/eph serve all
+	EPH_PROFILE=development EPH_STAFF_DEV_LOGIN=1 EPH_CITIZEN_WEB_DEV_LOGIN=1 $(BIN)/eph serve all
 
 # System packages the test suite uses: three non-Python SOAP stacks, PHP's SoapClient, JAX-WS RI
 # (wsimport) on Java 17 and gSOAP (wsdl2h, soapcpp2, libgsoap++ and g++ for its C++ client);

@@ -15,6 +15,12 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
 
 
+def _unless_set(name: str, default: str) -> str:
+    """The setting as given, empty included (an empty list means nobody); ``default`` when unset."""
+    value = os.environ.get(name)
+    return default if value is None else value
+
+
 def _list(value: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip())
 
@@ -31,9 +37,10 @@ class Settings:
     tls_cert: str = field(default_factory=lambda: os.environ.get("EPH_SERVICE_TLS_CERT", ""))
     tls_key: str = field(default_factory=lambda: os.environ.get("EPH_SERVICE_TLS_KEY", ""))
     tls_ca: str = field(default_factory=lambda: os.environ.get("EPH_SERVICE_TLS_CA", ""))
-    # the service platforms (certificate SERIALNUMBER) trusted to pass the original consumer
+    # the service platforms (certificate SERIALNUMBER) trusted to pass the original consumer; set
+    # but empty: none
     trusted_platforms: tuple[str, ...] = field(
-        default_factory=lambda: _list(_env("EPH_TRUSTED_PLATFORMS", PLATFORM_HSA_ID))
+        default_factory=lambda: _list(_unless_set("EPH_TRUSTED_PLATFORMS", PLATFORM_HSA_ID))
     )
     workers: int = field(default_factory=lambda: int(_env("EPH_WORKERS", "2")))
     threads: int = field(default_factory=lambda: int(_env("EPH_THREADS", "8")))

@@ -19,7 +19,7 @@ from producers.handlers import SERVICE_VERSION, Handlers
 from routing import store as routing_store
 from routing.call_record import configure_call_log
 from routing.catalogue import Catalogue
-from routing.config import PlatformConfig
+from routing.config import PlatformConfig, is_off
 from routing.hsa import load_hierarchy
 from routing.registry_services import add_routes as add_registry_routes
 from routing.router import build_app
@@ -170,7 +170,7 @@ def with_dev_producer_certificate(settings: Settings, config: PlatformConfig) ->
 def serve_platform(settings: Settings, config: PlatformConfig) -> None:
     configure_logging()
     config = with_dev_producer_certificate(settings, config)
-    binds = [config.bind]
+    binds = [config.bind] if config.plain_listener else []
     tls = None
     if config.tls_bind:
         if not (config.tls_cert and config.tls_key and config.tls_ca):
@@ -178,6 +178,8 @@ def serve_platform(settings: Settings, config: PlatformConfig) -> None:
         binds.append(config.tls_bind)
         host, port = _host_port(config.tls_bind)
         tls = ((socket.gethostbyname(host) if host else "0.0.0.0", port), tls_context(config.tls_cert, config.tls_key, config.tls_ca))
+    if not binds:
+        raise SystemExit("the platform has no listener: EPH_PLATFORM_BIND is none and EPH_VP_TLS_BIND is not set")
     options = gunicorn_options(binds[0], settings, "eph-platform")
     options.update(bind=binds, workers=config.workers, worker_class="routing.server.AiohttpWorker")
     options.pop("threads")
@@ -198,10 +200,14 @@ def serve_staff(settings: Settings, config: StaffWebConfig, bind: str | None = N
     """The staff web on its plain listener and, when configured, on a TLS listener that requires
     a client certificate from the configured CA (card login). The TLS listener is a second
     gunicorn server in a child process: gunicorn's TLS settings hold for all of a server's
-    listeners. Both share the database, so sessions work across them and their workers."""
+    listeners. Both share the database, so sessions work across them and their workers.
+    With the plain listener off (bind ``none``) the TLS server is the only one."""
     configure_logging()
+    plain = not is_off(bind or config.bind)
     options = gunicorn_options(bind or config.bind, settings, "eph-staff")
     options.update(workers=config.workers, threads=config.threads)
+    if not plain and not config.tls_bind:
+        raise SystemExit("the staff web has no listener: EPH_STAFF_BIND is none and EPH_STAFF_TLS_BIND is not set")
     if config.tls_bind:
         if not (config.tls_cert and config.tls_key and config.tls_ca):
             raise SystemExit("a TLS listener needs EPH_STAFF_TLS_CERT, EPH_STAFF_TLS_KEY and EPH_STAFF_TLS_CA")
@@ -209,6 +215,9 @@ def serve_staff(settings: Settings, config: StaffWebConfig, bind: str | None = N
             options, bind=config.tls_bind, proc_name="eph-staff-tls", certfile=config.tls_cert,
             keyfile=config.tls_key, ca_certs=config.tls_ca, cert_reqs=ssl.CERT_REQUIRED,
         )
+        if not plain:
+            GunicornServer(lambda: staff_app(settings, config), tls_options).run()
+            return
         child = os.fork()
         if child == 0:  # the TLS server
             try:

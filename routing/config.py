@@ -14,6 +14,20 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
 
 
+def _unless_set(name: str, default: str) -> str:
+    """The setting as given, empty included (an empty list means nobody); ``default`` when unset."""
+    value = os.environ.get(name)
+    return default if value is None else value
+
+
+# a bind address that turns a listener off
+NO_LISTENER = "none"
+
+
+def is_off(bind: str | None) -> bool:
+    return bind is not None and bind.strip().lower() == NO_LISTENER
+
+
 def _networks(value: str) -> tuple[IpNetwork, ...]:
     return tuple(ipaddress.ip_network(v.strip(), strict=False) for v in value.split(",") if v.strip())
 
@@ -58,14 +72,15 @@ class PlatformConfig:
     instance_id: str = field(default_factory=lambda: _env("EPH_VP_INSTANCE_ID", "eph-vp-dev"))
     # the platform's name in faultstrings ("VP004 [name] ..."); the instance id unless set
     instance_name: str = field(default_factory=lambda: _env("EPH_VP_INSTANCE_NAME", _env("EPH_VP_INSTANCE_ID", "eph-vp-dev")))
+    # the plain-HTTP listener; "none": no plain listener at all
     bind: str = field(default_factory=lambda: _env("EPH_PLATFORM_BIND", "127.0.0.1:8080"))
     tls_bind: str | None = field(default_factory=lambda: os.environ.get("EPH_VP_TLS_BIND") or None)
     tls_cert: str | None = field(default_factory=lambda: os.environ.get("EPH_VP_TLS_CERT") or None)
     tls_key: str | None = field(default_factory=lambda: os.environ.get("EPH_VP_TLS_KEY") or None)
     tls_ca: str | None = field(default_factory=lambda: os.environ.get("EPH_VP_TLS_CA") or None)
-    # callers that may use plain HTTP (and who may pass x-vp-sender-id there)
+    # callers that may use plain HTTP (and who may pass x-vp-sender-id there); set but empty: nobody
     http_allow: tuple[IpNetwork, ...] = field(
-        default_factory=lambda: _networks(_env("EPH_VP_HTTP_ALLOW", "127.0.0.0/8,::1/128"))
+        default_factory=lambda: _networks(_unless_set("EPH_VP_HTTP_ALLOW", "127.0.0.0/8,::1/128"))
     )
     # TLS-terminating proxies whose x-vp-auth-cert (the client certificate they saw) is believed;
     # none by default. The certificate is then verified against tls_ca. From these addresses
@@ -121,14 +136,19 @@ class PlatformConfig:
         return self._within(address, self.trusted_proxies)
 
     @property
+    def plain_listener(self) -> bool:
+        return not is_off(self.bind)
+
+    @property
     def public_base(self) -> str:
         if self.public_url:
             return self.public_url.rstrip("/")
-        host, _, port = self.bind.rpartition(":")
+        scheme, bind = ("http", self.bind) if self.plain_listener or not self.tls_bind else ("https", self.tls_bind)
+        host, _, port = bind.rpartition(":")
         host = host.strip("[]")
         if host in ("", "0.0.0.0", "::"):
             host = "127.0.0.1"
-        return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+        return f"{scheme}://{'[' + host + ']' if ':' in host else host}:{port}"
 
     def may_set_original_consumer(self, sender: str) -> bool:
         return "*" in self.original_consumer_senders or sender.lower() in self.original_consumer_senders

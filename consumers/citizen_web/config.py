@@ -21,9 +21,10 @@ def _flag(name: str) -> bool:
 
 def _platform_url() -> str:
     """``EPH_PLATFORM_URL``; else the platform's own plain listener when its bind is configured
-    (``eph serve all`` starts both with one environment)."""
+    (``eph serve all`` starts both with one environment) and not turned off (``none``)."""
     bind = os.environ.get("EPH_PLATFORM_BIND")
-    return os.environ.get("EPH_PLATFORM_URL") or (f"http://{bind}" if bind else DEFAULT_PLATFORM)
+    plain = f"http://{bind}" if bind and bind.strip().lower() != "none" else DEFAULT_PLATFORM
+    return os.environ.get("EPH_PLATFORM_URL") or plain
 
 
 def _opt(name: str) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 from routing.config import PlatformConfig
 from staff_web.config import StaffWebConfig
 
-from .. import metrics
+from .. import metrics, profile
 from ..config import Settings
 from ..devpki import PLATFORM_HSA_ID, DevPki
 
@@ -27,6 +27,7 @@ def cmd_certs_init(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    profile.check(args.what, settings)  # the production profile refuses development settings
     if args.what == "all":
         return serve_all(settings)
     # before anything imports prometheus-client: it picks multiprocess mode at import

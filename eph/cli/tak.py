@@ -146,6 +146,8 @@ def cmd_tak_end(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_tak_reload(args: argparse.Namespace, settings: Settings) -> int:
+    if args.database:
+        return _reload_through_database(settings)
     url = args.platform.rstrip("/") + "/reload"
     try:
         with urllib.request.urlopen(urllib.request.Request(url, method="POST", data=b""), timeout=30) as r:
@@ -161,6 +163,20 @@ def cmd_tak_reload(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     print(f"reload failed ({answer.get('error')}); the catalogue in force is unchanged", file=sys.stderr)
     return 1
+
+
+def _reload_through_database(settings: Settings) -> int:
+    """Record a reload in the database, as a platform node does after its own: every node sharing the
+    database follows it. For platforms whose /reload answers no one (EPH_VP_HTTP_ALLOW empty)."""
+    with database(settings).engine.begin() as conn:
+        cat = routing_store.load(conn)
+        if cat is None:
+            print("the database holds no catalogue: nothing to put in force", file=sys.stderr)
+            return 1
+        generation = routing_store.announce_reload(conn, cat.version, "eph tak reload --database", datetime.now(UTC))
+    print(f"reload {generation} recorded: every platform node on this database puts catalogue version "
+          f"{cat.version} in force within about a second")
+    return 0
 
 
 def add_parsers(sub: Any) -> None:
@@ -200,4 +216,6 @@ def add_parsers(sub: Any) -> None:
     tx.set_defaults(func=cmd_tak_end)
     tre = tak.add_parser("reload", help="make the running platform re-read the catalogue")
     tre.add_argument("--platform", default=f"http://{os.environ.get('EPH_PLATFORM_BIND', '127.0.0.1:8080')}")
+    tre.add_argument("--database", action="store_true",
+                     help="record the reload in the database instead; every platform node follows it")
     tre.set_defaults(func=cmd_tak_reload)

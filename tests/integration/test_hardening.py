@@ -324,6 +324,20 @@ def test_only_the_trusted_platform_may_call(untrusting_service: ServiceProcess) 
     assert "not an authenticated service platform" in text
 
 
+@pytest.fixture(scope="module")
+def trusting_nobody(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcess]:
+    """A service whose list of trusted platforms is set, and empty."""
+    proc = ServiceProcess(database_url, Path(tmp_path_factory.mktemp("trusting-nobody")) / "service.log")
+    proc.start(EPH_TRUSTED_PLATFORMS="")
+    yield proc
+    proc.stop()
+
+
+def test_an_empty_list_of_trusted_platforms_trusts_none(trusting_nobody: ServiceProcess) -> None:
+    status, _, data = post(trusting_nobody, soap_envelope(get_orders_body()))
+    assert (status, fault_of(data)[0]) == (500, "Client")
+
+
 def test_the_public_address_is_configured(untrusting_service: ServiceProcess) -> None:
     status, data = _get(untrusting_service, "wsdl", host="attacker.example")
     address = etree.fromstring(data).find(".//{http://schemas.xmlsoap.org/wsdl/soap/}address")
