@@ -50,11 +50,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def serve_all(settings: Settings) -> int:
-    """The service, the platform, the staff web, the 1177 stand-in and the engagement index stand-in, each
-    its own server process; when one stops, all stop."""
+    """The service, the platform, the staff web and the 1177 stand-in, each its own server process; when
+    one stops, all stop. The engagement index stand-in is not among them (``eph serve engagement-index``):
+    nothing in the service calls it yet."""
     if settings.uses_dev_pki:
         DevPki(settings.certs_dir).ensure()  # once, before the servers that use it start
-    procs = [subprocess.Popen([sys.executable, "-m", "eph", "serve", what]) for what in ("service", "platform", "staff", "citizen", "engagement-index")]
+    procs = [subprocess.Popen([sys.executable, "-m", "eph", "serve", what]) for what in ("service", "platform", "staff", "citizen")]
 
     def stop(*_: object) -> None:
         for p in procs:
