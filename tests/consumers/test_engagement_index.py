@@ -5,6 +5,7 @@ a subscriber (a small server of the test's own) gets ProcessNotification through
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Iterator
@@ -96,11 +97,20 @@ def index_log(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def servers(folder: Path, index_log: Path, subscriber: Subscriber) -> Iterator[str]:
+def index_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def index_url(index_port: int) -> str:
+    return f"http://127.0.0.1:{index_port}"
+
+
+@pytest.fixture(scope="module")
+def servers(folder: Path, index_log: Path, index_port: int, subscriber: Subscriber) -> Iterator[str]:
     """The platform (its URL is answered) and the index behind it, with the demo's routing of the index."""
     platform_db = f"sqlite:///{folder / 'platform.sqlite3'}"
     upgrade(platform_db)
-    index_port = free_port()
     now = datetime.now(UTC)
     cat = with_engagement_index(store.empty(), f"http://127.0.0.1:{index_port}", {SUBSCRIBER: subscriber.url}, now)
     engine = create_engine(platform_db)
@@ -268,3 +278,25 @@ def test_the_index_logs_no_personnummer(servers: str, index_log: Path) -> None:
     _update(servers, _engagement("EI-Q"))
     _find(servers, "EI-Q")
     assert RESIDENT not in index_log.read_text(encoding="utf-8", errors="replace")
+
+
+def test_the_index_serves_the_wsdl_as_released_through_the_platform(servers: str) -> None:
+    wsdl = requests.get(f"{servers}/vp{FIND_CONTENT.path}?wsdl", timeout=30,
+                        headers={"x-vp-sender-id": demo.AGGREGATOR, "x-vp-instance-id": "eph-vp-test"})
+    client = zeep.Client(io.BytesIO(wsdl.content), settings=zeep.Settings(strict=True))
+    assert client.wsdl.bindings[f"{{{FIND_CONTENT.wsdl_ns}}}FindContentResponderBinding"].get("FindContent").soapaction \
+        == FIND_CONTENT.soap_action
+
+
+def test_the_index_serves_the_wsdl_as_released(servers: str, index_url: str) -> None:
+    wsdl = requests.get(f"{index_url}/ei{UPDATE.path}?wsdl", timeout=30)
+    client = zeep.Client(io.BytesIO(wsdl.content), settings=zeep.Settings(strict=True))
+    assert client.wsdl.bindings[f"{{{UPDATE.wsdl_ns}}}UpdateResponderBinding"].get("Update").soapaction \
+        == UPDATE.soap_action
+
+
+def test_the_index_serves_the_core_components_as_released(servers: str, index_url: str) -> None:
+    name = "itintegration_engagementindex_1.0.xsd"
+    served = requests.get(f"{index_url}/ei{UPDATE.path}?xsd={name}", timeout=30).content
+    released = etree.parse(str(UPDATE.core_components / name)).getroot()
+    assert etree.tostring(etree.fromstring(served), method="c14n") == etree.tostring(released, method="c14n")
