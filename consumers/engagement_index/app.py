@@ -154,11 +154,11 @@ def find_content_response(found: Sequence[Engagement]) -> bytes:
     return _envelope(response)
 
 
-def fault_document(message: str, log_id: str) -> bytes:
+def fault_document(message: str, log_id: str, code: str = "Client") -> bytes:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
         f'<soap:Envelope xmlns:soap="{SOAP11_ENV_NS}"><soap:Body><soap:Fault>'
-        f"<faultcode>soap:Client</faultcode><faultstring>{escape(message)} (logId {log_id})</faultstring>"
+        f"<faultcode>soap:{code}</faultcode><faultstring>{escape(message)} (logId {log_id})</faultstring>"
         "</soap:Fault></soap:Body></soap:Envelope>"
     ).encode()
 
@@ -234,6 +234,9 @@ class EngagementIndexApp:
             if interaction is UPDATE:
                 return self._answer(start_response, "200 OK", update_response("ERROR", str(r)))
             return self._fault(start_response, str(r), log_id)
+        except Exception as e:  # noqa: BLE001  # the index's own trouble: a Server fault, the cause in the log
+            log.error("%s failed (logId %s): %s", interaction.name, log_id, type(e).__name__)
+            return self._fault(start_response, "internal error", log_id, code="Server")
         return self._answer(start_response, "200 OK", answer)
 
     def _update(self, body: etree._Element, log_id: str) -> bytes:
@@ -268,8 +271,8 @@ class EngagementIndexApp:
         start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
         return [body]
 
-    def _fault(self, start_response: Callable[..., Any], message: str, log_id: str) -> list[bytes]:
-        return self._answer(start_response, "500 Internal Server Error", fault_document(message, log_id))
+    def _fault(self, start_response: Callable[..., Any], message: str, log_id: str, code: str = "Client") -> list[bytes]:
+        return self._answer(start_response, "500 Internal Server Error", fault_document(message, log_id, code))
 
 
 def create_app(config: EngagementIndexConfig | None = None, store: EngagementStore | None = None) -> EngagementIndexApp:

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Column, Index, MetaData, String, Table, create_engine, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 metadata = MetaData()
 
@@ -120,11 +121,19 @@ class EngagementStore:
     def apply(self, transactions: Sequence[Transaction], now: str) -> list[Transaction]:
         """Store every transaction in one database transaction; the engagements as stored
         (deleted ones as they were), for the notification of subscribers."""
-        done: list[Transaction] = []
-        with self.engine.begin() as conn:
-            for t in transactions:
-                done.extend(self._apply(conn, t, now))
-        return done
+        for attempt in (1, 2):
+            try:
+                done: list[Transaction] = []
+                with self.engine.begin() as conn:
+                    for t in transactions:
+                        done.extend(self._apply(conn, t, now))
+                return done
+            except IntegrityError:
+                # another call stored one of these engagements between this one's look-up and
+                # its insert: once more, and the engagement is found and updated
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def _apply(self, conn: Connection, t: Transaction, now: str) -> Iterable[Transaction]:
         key = t.engagement.key

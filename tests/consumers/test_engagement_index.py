@@ -300,3 +300,11 @@ def test_the_index_serves_the_core_components_as_released(servers: str, index_ur
     served = requests.get(f"{index_url}/ei{UPDATE.path}?xsd={name}", timeout=30).content
     released = etree.parse(str(UPDATE.core_components / name)).getroot()
     assert etree.tostring(etree.fromstring(served), method="c14n") == etree.tostring(released, method="c14n")
+
+
+def test_an_update_for_another_logical_address_is_an_error_of_rule_ei003(servers: str, index_url: str) -> None:
+    index = zeep.Client(str(UPDATE.wsdl_path), settings=zeep.Settings(strict=True)).create_service(
+        f"{{{UPDATE.wsdl_ns}}}UpdateResponderBinding", f"{index_url}/ei{UPDATE.path}")
+    answer = index.Update(_soapheaders={"LogicalAddress": demo.SERVICE_ADDRESS},
+                          engagementTransaction=[{"deleteFlag": False, "engagement": _engagement("EI-R")}])
+    assert answer.comment.startswith("EI003")
