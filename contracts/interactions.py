@@ -16,6 +16,7 @@ INTERACTIONS_DIR = SCHEMAS / "interactions"
 # the release's own folders (its core_components and interactions)
 NATIONAL = WSDL_ROOT / "national"
 ACTOUTCOME_SCHEMAS = NATIONAL / "clinicalprocess-healthcond-actoutcome"
+ENGAGEMENTINDEX_SCHEMAS = NATIONAL / "itintegration-engagementindex"
 
 RIVTA_PROFILE = "rivtabp21"
 
@@ -123,3 +124,12 @@ NATIONAL_INTERACTIONS: tuple[Interaction, ...] = (GET_LABORATORY_ORDER_OUTCOME,)
 SERVED_INTERACTIONS: tuple[Interaction, ...] = ALL_INTERACTIONS + NATIONAL_INTERACTIONS
 BY_NAME: dict[str, Interaction] = {i.name: i for i in RELEASE + NATIONAL_INTERACTIONS}
 BY_RESPONDER_NS: dict[str, Interaction] = {i.responder_ns: i for i in RELEASE + NATIONAL_INTERACTIONS}
+
+# The national engagement index's contracts, which the index stand-in (consumers/engagement_index)
+# produces (Update, FindContent) and sends to its subscribers (ProcessNotification); the
+# self-sampling service neither serves nor routes them itself.
+ENGAGEMENTINDEX = "itintegration:engagementindex"
+UPDATE = Interaction("Update", ENGAGEMENTINDEX, write=True, schemas=ENGAGEMENTINDEX_SCHEMAS)
+FIND_CONTENT = Interaction("FindContent", ENGAGEMENTINDEX, write=False, schemas=ENGAGEMENTINDEX_SCHEMAS)
+PROCESS_NOTIFICATION = Interaction("ProcessNotification", ENGAGEMENTINDEX, write=True, schemas=ENGAGEMENTINDEX_SCHEMAS)
+ENGAGEMENTINDEX_INTERACTIONS: tuple[Interaction, ...] = (UPDATE, FIND_CONTENT, PROCESS_NOTIFICATION)

@@ -257,3 +257,26 @@ def serve_citizen(settings: Settings, bind: str | None = None) -> None:
     options = gunicorn_options(bind or config.bind, settings, "eph-citizen-web")
     options.update(workers=config.workers, threads=config.threads)
     GunicornServer(factory, options).run()
+
+
+# ------------------------------------------------------------------ the engagement index stand-in
+
+
+def serve_engagement_index(settings: Settings, bind: str | None = None) -> None:
+    """The national engagement index's stand-in: a producer of Update and FindContent behind the
+    platform, with a database of its own, and a consumer of its subscribers' ProcessNotification."""
+    from consumers.engagement_index.app import create_app
+    from consumers.engagement_index.config import EngagementIndexConfig
+    from consumers.engagement_index.store import EngagementStore
+
+    configure_logging()
+    config = EngagementIndexConfig()
+    EngagementStore(config.database_url).create()  # once, in the master, before the workers start
+
+    def factory() -> Any:
+        configure_logging()
+        return create_app(config)
+
+    options = gunicorn_options(bind or config.bind, settings, "eph-engagement-index")
+    options.update(workers=config.workers, threads=config.threads)
+    GunicornServer(factory, options).run()

@@ -24,6 +24,7 @@ from aiohttp import web
 from lxml import etree
 
 from contracts.interactions import (
+    ENGAGEMENTINDEX_INTERACTIONS,
     GET_LOGICAL_ADDRESSEES,
     GET_SUPPORTED_CONTRACTS,
     NATIONAL_INTERACTIONS,
@@ -148,7 +149,7 @@ def add_routes(app: web.Application) -> None:
         app.router.add_get(path, documents_handler(interaction, router.config.public_base))
 
     # ?wsdl of the contracts the platform routes: soap:address points at the router
-    for interaction in RELEASE + NATIONAL_INTERACTIONS:
+    for interaction in RELEASE + NATIONAL_INTERACTIONS + ENGAGEMENTINDEX_INTERACTIONS:
         if interaction not in REGISTRY_INTERACTIONS:
             app.router.add_get("/vp" + interaction.path, documents_handler(interaction, router.config.public_base))
 

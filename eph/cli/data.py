@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from consumers.engagement_index.config import EngagementIndexConfig
 from routing import store as routing_store
 from service_domain.clock import utcnow
 from staff_web.auth import hash_password
@@ -42,7 +43,8 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
               f"{entries} catalogue entries, {orders} orders")
     with db.engine.begin() as conn:
         if routing_store.load(conn) is None:
-            cat = demo_routing.catalogue(f"https://{settings.service_bind}")
+            cat = demo_routing.catalogue(f"https://{settings.service_bind}",
+                                         engagement_index_url=f"http://{EngagementIndexConfig().bind}")
             routing_store.save(conn, cat)
             print(f"demo routing catalogue loaded: {len(cat.routings)} routings, {len(cat.authorizations)} authorizations")
         else:
