@@ -233,6 +233,11 @@ def serve_staff(settings: Settings, config: StaffWebConfig, bind: str | None = N
                 pass
 
         options["on_exit"] = stop_tls
+        try:
+            GunicornServer(lambda: staff_app(settings, config), options).run()
+        finally:  # also when the plain listener cannot bind: the TLS server must not run on alone
+            stop_tls(None)
+        return
     GunicornServer(lambda: staff_app(settings, config), options).run()
 
 

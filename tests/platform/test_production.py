@@ -236,6 +236,25 @@ def test_the_staff_web_runs_on_its_tls_listener_alone(prod_env: dict[str, str], 
         log.close()
 
 
+def test_the_staff_webs_tls_server_stops_when_its_plain_listener_cannot_bind(
+        prod_env: dict[str, str], pki: dict[str, Issued | CertificateAuthority], tmp_path: Path) -> None:
+    server = _cert(pki, "server")
+    tls_port = free_port()
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    env = {**prod_env, "EPH_STAFF_BIND": f"127.0.0.1:{taken.getsockname()[1]}", "EPH_STAFF_TLS_BIND": f"127.0.0.1:{tls_port}",
+           "EPH_STAFF_TLS_CERT": str(server.cert), "EPH_STAFF_TLS_KEY": str(server.key), "EPH_STAFF_TLS_CA": _ca_path(pki)}
+    try:
+        with open(tmp_path / "staff.log", "wb") as log:
+            subprocess.run([sys.executable, "-m", "eph", "serve", "staff"], env=env, cwd=ROOT, stdout=log,
+                           stderr=subprocess.STDOUT, timeout=60)
+    finally:
+        taken.close()
+    with pytest.raises(ConnectionRefusedError):  # the TLS server did not run on alone
+        socket.create_connection(("127.0.0.1", tls_port), timeout=2).close()
+
+
 # ------------------------------------------------------------------ production refuses development settings
 
 DEV = session_pki()
