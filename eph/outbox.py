@@ -112,6 +112,12 @@ class SoapIndexPush:
             raise IndexRefused(f"the engagement index answered {answer.ResultCode}")
 
 
+def index_push_on(env: Mapping[str, str] | None = None) -> bool:
+    """Whether the service pushes to the engagement index (EPH_INDEX_PUSH 1, true, yes or on)."""
+    env = os.environ if env is None else env
+    return (env.get("EPH_INDEX_PUSH") or "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def index_push_connection(env: Mapping[str, str] | None = None) -> Connection | None:
     """How the service reaches the index, or None when the push is off (EPH_INDEX_PUSH unset):
     the platform's address (EPH_INDEX_PUSH_PLATFORM_URL; else the platform's plain listener
@@ -120,7 +126,7 @@ def index_push_connection(env: Mapping[str, str] | None = None) -> Connection | 
     (EPH_INDEX_PUSH_CERT/KEY/CA) or, in development, the identity headers with the platform's
     instance id (EPH_VP_INSTANCE_ID)."""
     env = os.environ if env is None else env
-    if (env.get("EPH_INDEX_PUSH") or "").strip().lower() not in ("1", "true", "yes", "on"):
+    if not index_push_on(env):
         return None
     bind = env.get("EPH_PLATFORM_BIND")
     plain = f"http://{bind}" if bind and bind.strip().lower() != "none" else DEFAULT_PLATFORM
