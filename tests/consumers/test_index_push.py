@@ -5,6 +5,7 @@ aggregator asks it."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +32,7 @@ from service_domain.persistence.database import Database
 from service_domain.services import outbox
 from tests.conftest import seeded
 from tests.service.conftest import assign, lab_result, new_patient, order, set_result
-from tests.support import PlatformProcess, free_port, spawn, terminate
+from tests.support import PlatformProcess, ServiceProcess, free_port, spawn, terminate
 
 # a second address of the same index, routed and authorized on the platform: the index answers
 # an Update sent to it with ERROR (EI003, not its own address)
@@ -221,3 +222,41 @@ def test_a_platform_fault_fails_the_send(platform: PlatformProcess, db: Database
 
 def test_without_the_switch_the_service_has_no_sender() -> None:
     assert configured_senders({}) == {}
+
+
+# ------------------------------------------------------------------ the push in a running service
+
+@pytest.fixture(scope="module")
+def running_service(platform: PlatformProcess, tmp_path_factory: pytest.TempPathFactory
+                    ) -> Iterator[tuple[ServiceProcess, Database]]:
+    """``eph serve service`` with the index push on (development identity headers), its outbox
+    worker delivering every 0.2 s; the test writes results straight to its database."""
+    folder = Path(tmp_path_factory.mktemp("push-running"))
+    url = seeded(f"sqlite:///{folder / 'eph.sqlite3'}")
+    service = ServiceProcess(url, folder / "service.log").start(
+        EPH_OUTBOX_SECONDS="0.2", EPH_INDEX_PUSH="1", EPH_INDEX_PUSH_PLATFORM_URL=platform.base_url,
+        EPH_VP_INSTANCE_ID=platform.instance_id)
+    database = Database(url)
+    yield service, database
+    database.dispose()
+    service.stop()
+
+
+@pytest.fixture(scope="module")
+def pushed(platform: PlatformProcess, running_service: tuple[ServiceProcess, Database]) -> tuple[PersonId, list[Any]]:
+    """A released result stored in the running service, and what FindContent finds of its patient
+    once the service's worker has pushed it (or 20 s have passed)."""
+    patient, _ = released_result(running_service[1])
+    deadline = time.monotonic() + 20
+    while not (found := find(platform, patient)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return patient, found
+
+
+def test_a_running_service_pushes_a_released_result_to_the_index(pushed: tuple[PersonId, list[Any]]) -> None:
+    assert [e.sourceSystem for e in pushed[1]] == [demo.SERVICE_ADDRESS]
+
+
+def test_the_running_service_logs_no_personnummer_of_the_push(pushed: tuple[PersonId, list[Any]],
+                                                              running_service: tuple[ServiceProcess, Database]) -> None:
+    assert pushed[0].id not in running_service[0].log_text()
