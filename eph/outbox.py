@@ -7,8 +7,8 @@ each round it sets the outbox's gauges. The thread starts in the worker after th
 housekeeping thread does.
 
 Senders: an event kind without a sender is not delivered; its events wait (counted as queued)
-until one is configured. The index push's SOAP adapter is not written yet (it comes with the
-engagement index contract), so no kind has a sender in a running service today.
+until one is configured. The one sender is the index push (``SoapIndexPush``), configured when
+``EPH_INDEX_PUSH`` is on (docs/operations.md, "outbox").
 """
 
 from __future__ import annotations
@@ -21,8 +21,15 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from service_domain.clock import utcnow
+import requests
+import zeep
+import zeep.exceptions
+
+from consumers.client import DEFAULT_INSTANCE_ID, DEFAULT_PLATFORM, Connection, Identity
+from contracts.interactions import UPDATE
+from service_domain.clock import SWEDISH_TZ, utcnow
 from service_domain.model import EventKind, OutboxEvent
+from service_domain.model.outbox import SERVICE_SYSTEM, IndexUpdate
 from service_domain.persistence.database import Database
 from service_domain.ports import Sender
 from service_domain.services import outbox
@@ -30,25 +37,111 @@ from service_domain.services import outbox
 log = logging.getLogger("eph.outbox")
 
 
-class SoapIndexPush:
-    """The engagement index's Update (urn:riv:itintegration:engagementindex:UpdateResponder:1)
-    through the platform. Not written yet: it needs the national contract's schemas in wsdl/
-    and a routing for the index in the platform's catalogue.
+# The engagement the service keeps in the index for a patient's results, by the national rules
+# for the domain clinicalprocess:healthcond:actoutcome (its service contract description, "Uppdatering
+# av engagemangsindex"): the domain; the categorization of GetLaboratoryOrderOutcome ("und-kkm-ure",
+# also what the national aggregating service GetAggregatedLaboratoryOrderOutcome asks FindContent
+# for); businessObjectInstanceIdentifier and clinicalProcessInterestId "NA" (not used in the
+# domain); logicalAddress the same as sourceSystem (the domain addresses source systems).
+SERVICE_DOMAIN = "riv:clinicalprocess:healthcond:actoutcome"
+CATEGORIZATION = "und-kkm-ure"
+NOT_APPLICABLE = "NA"
+DEFAULT_INDEX_ADDRESS = "SE5565594230-EI"
 
-    For whoever writes it, from the index's core components (EngagementType): the event gives
-    registeredResidentIdentification (the patient's id), businessObjectInstanceIdentifier (the
-    order id), mostRecentContent (as a TS, yyyyMMddHHmmss), sourceSystem, and the care giver,
-    whose organisation number is dataController (an OrgNoType, not the HSA-id); serviceDomain,
-    categorization, logicalAddress and clinicalProcessInterestId are the sender's constants for
-    the national results contract. deleteFlag is false: a withdrawn result is still a record."""
+
+class IndexRefused(Exception):
+    """The index answered an Update with ResultCode ERROR (its comment names a rule, no data)."""
+
+
+class IndexFault(Exception):
+    """The platform or the index answered the Update with a SOAP fault."""
+
+
+class IndexUnreachable(Exception):
+    """The platform could not be reached, or answered HTTP without a SOAP message."""
+
+
+def engagement(update: IndexUpdate) -> dict[str, object]:
+    """The EngagementType of an index update. One engagement per patient, source system and care
+    giver: the order is not part of it (the domain's businessObjectInstanceIdentifier is "NA"),
+    so every result of the patient's at the care giver moves the same engagement's
+    mostRecentContent (Swedish time, as TS)."""
+    return {
+        "registeredResidentIdentification": update.patient.id,
+        "serviceDomain": SERVICE_DOMAIN,
+        "categorization": CATEGORIZATION,
+        "logicalAddress": update.source_system,
+        "businessObjectInstanceIdentifier": NOT_APPLICABLE,
+        "clinicalProcessInterestId": NOT_APPLICABLE,
+        "mostRecentContent": update.most_recent_content.astimezone(SWEDISH_TZ).strftime("%Y%m%d%H%M%S"),
+        "sourceSystem": update.source_system,
+        "dataController": data_controller(update.care_giver),
+    }
+
+
+def data_controller(care_giver: str) -> str:
+    """"SE" and the care giver's organisation number (the domain's rule), from its HSA-id: the
+    HSA-id begins with SE and the organisation number of the directory's owner."""
+    return care_giver.split("-", 1)[0]
+
+
+class SoapIndexPush:
+    """The engagement index's Update (urn:riv:itintegration:engagementindex:UpdateResponder:1),
+    sent through the platform to the index's logical address as the service.
+
+    A send fails (the outbox tries again later, and parks the event in the end) when the index
+    answers ERROR, the platform or the index answers a SOAP fault, or the platform cannot be
+    reached. The exception says which, never the data. An event sent twice (at least once
+    delivery) stores nothing new in the index: the engagement's key is the same."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
 
     def send(self, event: OutboxEvent) -> None:
-        raise NotImplementedError("the engagement index Update contract is not part of the release yet")
+        service = self.connection.service(UPDATE)
+        try:
+            answer = service.Update(
+                _soapheaders={"LogicalAddress": self.connection.logical_address},
+                engagementTransaction=[{"deleteFlag": False, "engagement": engagement(event.payload)}])
+        except zeep.exceptions.Fault as f:  # the platform's (VP0xx) or the index's own
+            raise IndexFault(f"the Update was answered with a SOAP fault {f.code}") from None
+        except (requests.exceptions.RequestException, zeep.exceptions.TransportError) as e:
+            raise IndexUnreachable(f"the platform at {self.connection.platform} was not reached: "
+                                   f"{type(e).__name__}") from None
+        if answer.ResultCode != "OK":
+            raise IndexRefused(f"the engagement index answered {answer.ResultCode}")
 
 
-def configured_senders() -> dict[EventKind, Sender]:
-    """The senders of a running service: none yet (see SoapIndexPush)."""
-    return {}
+def index_push_on(env: Mapping[str, str] | None = None) -> bool:
+    """Whether the service pushes to the engagement index (EPH_INDEX_PUSH 1, true, yes or on)."""
+    env = os.environ if env is None else env
+    return (env.get("EPH_INDEX_PUSH") or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def index_push_connection(env: Mapping[str, str] | None = None) -> Connection | None:
+    """How the service reaches the index, or None when the push is off (EPH_INDEX_PUSH unset):
+    the platform's address (EPH_INDEX_PUSH_PLATFORM_URL; else the platform's plain listener
+    from EPH_PLATFORM_BIND, as ``eph serve all`` starts it; else 127.0.0.1:8080), the index's
+    logical address (EPH_INDEX_LOGICAL_ADDRESS), and who the service is: a client certificate
+    (EPH_INDEX_PUSH_CERT/KEY/CA) or, in development, the identity headers with the platform's
+    instance id (EPH_VP_INSTANCE_ID)."""
+    env = os.environ if env is None else env
+    if not index_push_on(env):
+        return None
+    bind = env.get("EPH_PLATFORM_BIND")
+    plain = f"http://{bind}" if bind and bind.strip().lower() != "none" else DEFAULT_PLATFORM
+    identity = Identity(SERVICE_SYSTEM, instance_id=env.get("EPH_VP_INSTANCE_ID") or DEFAULT_INSTANCE_ID,
+                        cert=env.get("EPH_INDEX_PUSH_CERT") or None, key=env.get("EPH_INDEX_PUSH_KEY") or None,
+                        ca=env.get("EPH_INDEX_PUSH_CA") or None)
+    return Connection(identity, env.get("EPH_INDEX_PUSH_PLATFORM_URL") or plain,
+                      env.get("EPH_INDEX_LOGICAL_ADDRESS") or DEFAULT_INDEX_ADDRESS, timeout=30)
+
+
+def configured_senders(env: Mapping[str, str] | None = None) -> dict[EventKind, Sender]:
+    """The senders of a running service: the index push when EPH_INDEX_PUSH is on, else none
+    (the events wait, counted as queued)."""
+    connection = index_push_connection(env)
+    return {} if connection is None else {EventKind.INDEX_UPDATE: SoapIndexPush(connection)}
 
 
 class OutboxWorker:

@@ -2,8 +2,9 @@
 
 In the production profile ``eph serve`` refuses to start while a development convenience is in
 effect: a development login, identities believed from headers, the development PKI (files in
-``EPH_CERTS_DIR`` or certificates of its CA), the development platform's identity, or a session
-key made at start. The message names each setting and never a value that could be a secret.
+``EPH_CERTS_DIR`` or certificates of its CA), the development platform's identity, a session
+key made at start, or (with the index push on) the service calling the platform by the
+development identity headers or over plain HTTP. The message names each setting and never a value that could be a secret.
 """
 
 from __future__ import annotations
@@ -78,6 +79,24 @@ def service_problems(settings: Settings) -> list[str]:
     out += _pki_problems(settings, {k: v for k, v in files.items() if not _unset(k)})
     if PLATFORM_HSA_ID in settings.trusted_platforms:
         out.append(f"EPH_TRUSTED_PLATFORMS names the development platform {PLATFORM_HSA_ID} (the default when unset)")
+    return out + index_push_problems(settings)
+
+
+def index_push_problems(settings: Settings) -> list[str]:
+    """With the index push on, the service calls the platform as a client: by certificate over TLS."""
+    from .outbox import index_push_on
+
+    if not index_push_on():
+        return []
+    out = []
+    if _unset("EPH_INDEX_PUSH_CERT"):
+        out.append("EPH_INDEX_PUSH_CERT is not set: the index push would call the platform with the development "
+                   "identity headers (x-vp-sender-id)")
+    if not (os.environ.get("EPH_INDEX_PUSH_PLATFORM_URL") or "").lower().startswith("https://"):
+        out.append("EPH_INDEX_PUSH_PLATFORM_URL is not an https:// address: the index push would call the "
+                   "platform's plain listener")
+    out += _pki_problems(settings, {name: os.environ.get(name) for name in
+                                    ("EPH_INDEX_PUSH_CERT", "EPH_INDEX_PUSH_KEY", "EPH_INDEX_PUSH_CA")})
     return out
 
 

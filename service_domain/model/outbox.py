@@ -39,8 +39,10 @@ class EventState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class IndexUpdate:
-    """What the engagement index is told of one order's result: an engagement of the patient at
-    the care unit, in the service, whose content changed at ``most_recent_content``."""
+    """What the engagement index is told of one order's result: the patient has results in the
+    service, at the care giver, whose content changed at ``most_recent_content``. (The index
+    push's engagement has no order: the domain's rules make it "NA"; the order, care unit and
+    event id serve the outbox and its operators.)"""
 
     patient: PersonId
     care_giver: str

@@ -1,5 +1,5 @@
 """The engagement index stand-in over real HTTP: ``eph serve engagement-index`` behind a running
-platform whose catalogue is the demo's routing of the index. The service (as the outbox will)
+platform whose catalogue is the demo's routing of the index. The service (as its outbox does)
 sends Update and the aggregator asks FindContent, with zeep clients from the national WSDL;
 a subscriber (a small server of the test's own) gets ProcessNotification through the platform."""
 

@@ -386,3 +386,37 @@ def test_production_service_starts_and_serves_over_tls(prod_env: dict[str, str],
         proc.terminate()
         proc.wait(15)
         log.close()
+
+
+# ------------------------------------------------------------------ the index push in production
+
+def _push_env(prod_env: dict[str, str], pki: dict[str, Issued | CertificateAuthority],
+              monkeypatch: pytest.MonkeyPatch, **changes: str | None) -> None:
+    """The production settings with the index push on, configured as production wants it, then ``changes``."""
+    server = _cert(pki, "server")
+    push = {"EPH_INDEX_PUSH": "1", "EPH_INDEX_PUSH_PLATFORM_URL": "https://127.0.0.1:9",
+            "EPH_INDEX_PUSH_CERT": str(server.cert), "EPH_INDEX_PUSH_KEY": str(server.key),
+            "EPH_INDEX_PUSH_CA": _ca_path(pki)}
+    for name in [k for k in os.environ if k.startswith("EPH_")]:
+        monkeypatch.delenv(name)
+    for name, value in _with({**prod_env, **push}, changes).items():
+        if name.startswith("EPH_"):
+            monkeypatch.setenv(name, value)
+
+
+def test_a_production_index_push_has_no_development_setting(prod_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+                                                            pki: dict[str, Issued | CertificateAuthority]) -> None:
+    _push_env(prod_env, pki, monkeypatch)
+    assert profile.problems("service", Settings()) == {}
+
+
+@pytest.mark.parametrize(("changes", "setting"), [
+    ({"EPH_INDEX_PUSH_CERT": None}, "EPH_INDEX_PUSH_CERT"),
+    ({"EPH_INDEX_PUSH_PLATFORM_URL": "http://127.0.0.1:8080"}, "EPH_INDEX_PUSH_PLATFORM_URL"),
+    ({"EPH_INDEX_PUSH_CA": str(DEV.ca.cert)}, "EPH_INDEX_PUSH_CA"),
+])
+def test_a_development_setting_of_the_index_push_is_found(prod_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+                                                          pki: dict[str, Issued | CertificateAuthority],
+                                                          changes: dict[str, str | None], setting: str) -> None:
+    _push_env(prod_env, pki, monkeypatch, **changes)  # type: ignore[arg-type]
+    assert [p.split(" ")[0] for p in profile.problems("service", Settings())["service"]] == [setting]

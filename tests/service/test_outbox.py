@@ -113,7 +113,15 @@ def test_closing_a_follow_up_that_releases_writes_an_event(backend_db: Database)
     set_result(backend_db, positive)
     (case,) = [c for c in services.list_follow_ups(backend_db.uow()) if c.order_id == oid]
     services.close_follow_up(backend_db.uow(), ctx("staff"), case.case_id, STAFF, "reached by letter only")
-    assert len(events_for(backend_db, oid)) == 2
+    assert len(events_for(backend_db, oid)) == 1
+
+
+def test_a_result_held_for_follow_up_writes_no_event(backend_db: Database) -> None:
+    _, oid = ordered(backend_db, "CTNG")
+    positive = replace(a_result(oid, 1), analysis_results=(
+        AnalysisResult(demo.CHLAMYDIA.code, "Positiv", AnalysisStatus.FINAL, interpretation=Interpretation.POSITIVE),))
+    set_result(backend_db, positive)
+    assert events_for(backend_db, oid) == []
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +139,13 @@ def test_a_release_by_staff_writes_an_event(backend_db: Database, reviewed: str)
     _, oid = ordered(backend_db, reviewed)
     set_result(backend_db, a_result(oid, 1))
     services.release_results(backend_db.uow(), ctx("staff"), oid, STAFF)
-    assert len(events_for(backend_db, oid)) == 2
+    assert len(events_for(backend_db, oid)) == 1
+
+
+def test_a_result_held_for_review_writes_no_event(backend_db: Database, reviewed: str) -> None:
+    _, oid = ordered(backend_db, reviewed)
+    set_result(backend_db, a_result(oid, 1))
+    assert events_for(backend_db, oid) == []
 
 
 class FailsAtCommit(SqlUnitOfWork):
