@@ -132,7 +132,8 @@ def test_the_whole_story(
 
     # --- the EHR reads the catalogue and assigns two offers
     catalogue = as_ehr("GetOfferCatalog", careGiverHSAId=demo.CARE_GIVER_A).offerDefinition
-    assert {d.offerCode for d in catalogue} == {"CTNG", "HBA1C"}
+    # the demo's two entries (the browser tests, on the same database, may have added their own)
+    assert {d.offerCode for d in catalogue} >= {"CTNG", "HBA1C"}
     ctng = next(d for d in catalogue if d.offerCode == "CTNG")
     assert (ctng.notifiable, ctng.resultRelease, ctng.samplingMode) == (
         True, "AFTER_FOLLOW_UP_IF_POSITIVE", ["HOME_KIT", "SITE"])
