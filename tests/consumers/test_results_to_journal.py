@@ -279,6 +279,47 @@ def test_two_engagements_at_one_address_give_the_record_once(
     assert [o.header.record.id.extension for o in two_engagements[2].outcomes] == [two_engagements[1]]
 
 
+@pytest.fixture(scope="module")
+def one_source_unrouted(servers: Servers) -> tuple[str, AggregatedOutcomes]:
+    """A patient with a released result and a second engagement at a logical address the platform
+    does not route: the aggregator's answer."""
+    patient = new_patient()
+    oid = released(servers.db, patient)
+    entries_when(servers, patient, bool)  # the push has reached the index
+    service = Connection.development(demo.SERVICE_ADDRESS, servers.platform.base_url, servers.platform.instance_id)
+    engagement = {
+        "registeredResidentIdentification": patient.id, "serviceDomain": "riv:clinicalprocess:healthcond:actoutcome",
+        "categorization": "und-kkm-ure", "logicalAddress": UNROUTED, "businessObjectInstanceIdentifier": "NA",
+        "clinicalProcessInterestId": "NA", "mostRecentContent": "20261201120000", "sourceSystem": UNROUTED,
+        "dataController": "SE2321000016",
+    }
+    answer = service.call_at(ENGAGEMENT_INDEX, UPDATE, engagementTransaction=[{"deleteFlag": False, "engagement": engagement}])
+    assert answer.ResultCode == "OK"
+    connection = Connection.development(demo.AGGREGATOR, servers.platform.base_url, servers.platform.instance_id)
+    return oid, Aggregator(connection).laboratory_outcomes(patient.id)
+
+
+UNROUTED = "SE2321000016-LIS9"
+
+
+def test_each_address_the_index_names_is_asked(one_source_unrouted: tuple[str, AggregatedOutcomes]) -> None:
+    assert sorted(s.logical_address for s in one_source_unrouted[1].sources) == sorted([demo.SERVICE_ADDRESS, UNROUTED])
+
+
+def test_a_source_that_fails_is_reported_with_the_platform_s_refusal(
+        one_source_unrouted: tuple[str, AggregatedOutcomes]) -> None:
+    (status,) = [s for s in one_source_unrouted[1].sources if s.logical_address == UNROUTED]
+    assert "VP004" in (status.error or "")
+
+
+def test_the_other_sources_records_are_answered_all_the_same(one_source_unrouted: tuple[str, AggregatedOutcomes]) -> None:
+    assert [o.header.record.id.extension for o in one_source_unrouted[1].outcomes] == [one_source_unrouted[0]]
+
+
+def test_an_answer_with_a_failed_source_is_not_complete(one_source_unrouted: tuple[str, AggregatedOutcomes]) -> None:
+    assert not one_source_unrouted[1].complete
+
+
 def test_a_patient_the_index_does_not_know_has_no_results(servers: Servers) -> None:
     connection = Connection.development(demo.AGGREGATOR, servers.platform.base_url, servers.platform.instance_id)
     assert Aggregator(connection).laboratory_outcomes(new_patient().id).sources == []
