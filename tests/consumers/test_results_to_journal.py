@@ -378,3 +378,12 @@ def test_a_request_that_is_not_a_notification_is_a_client_fault(servers: Servers
 
 def test_the_journal_system_serves_the_contract_s_wsdl(servers: Servers) -> None:
     assert "ProcessNotification" in requests.get(servers.journal_url + "?wsdl", timeout=10).text
+
+
+def test_the_aggregator_command_shows_a_table_of_the_records(servers: Servers,
+                                                             imported: tuple[PersonId, str, list[Entry]]) -> None:
+    shown = subprocess.run(
+        [sys.executable, "-m", "eph", "aggregator", "results", imported[0].id,
+         "--platform", servers.platform.base_url, "--instance-id", servers.platform.instance_id],
+        capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=60)
+    assert imported[1] in shown.stdout
