@@ -1,5 +1,5 @@
 """Command lines of the consumer systems, for a person at a terminal: ``eph lab``, ``eph sampling``,
-``eph citizen``, ``eph ehr`` and ``eph demo`` (``eph --help`` and each command's ``--help`` list
+``eph citizen``, ``eph ehr``, ``eph aggregator`` and ``eph demo`` (``eph --help`` and each command's ``--help`` list
 them). Every command takes --as HSA-ID (who calls), --platform URL, --json, and for TLS
 --cert/--key/--ca. Tables are for people; --json is for scripts.
 """
@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from . import output, result_files
+from .aggregator import Aggregator
 from .client import DEFAULT_INSTANCE_ID, DEFAULT_LOGICAL_ADDRESS, DEFAULT_PLATFORM, Connection, Identity
+from .engagement_index.config import ENGAGEMENT_INDEX
 from .errors import ConsumerError, LogicalError, VpFault
 from .roles import CitizenService, EhrSystem, LabSystem, SamplingSystem, actor, extension
 
@@ -24,6 +26,7 @@ DEFAULT_SENDERS = {
     "sampling": "SE2321000016-PT01",
     "citizen": "SE5565594230-1177",
     "ehr": "SE2321000016-EHR1",
+    "aggregator": "SE5565594230-AGP1",
 }
 SNOMED = "1.2.752.116.2.1.1"
 
@@ -189,6 +192,22 @@ def ehr_cmd(args: argparse.Namespace) -> int:
     return 0
 
 
+def aggregator_cmd(args: argparse.Namespace) -> int:
+    """The patient's laboratory results from every source the engagement index names, merged."""
+    found = Aggregator(_connection(args, "aggregator"), args.index).laboratory_outcomes(args.number)
+    if args.json:
+        json.dump({"laboratoryOrderOutcome": output.plain(found.outcomes),
+                   "sources": [{"logicalAddress": s.logical_address, "records": s.records, "error": s.error}
+                               for s in found.sources]}, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        output.outcomes_table(found.outcomes)
+        for s in found.sources:
+            print(f"source {s.logical_address}: " + (f"failed, {s.error}" if s.error else f"{s.records} records"),
+                  file=sys.stderr)
+    return 0 if found.complete else 6
+
+
 def demo_cmd(args: argparse.Namespace) -> int:
     from .demo import play
 
@@ -293,6 +312,14 @@ def add_parsers(sub: Any) -> None:
         p.add_argument("--care-unit", default="SE2321000016-CU01")
         p.add_argument("--staff", default="SE2321000016-ST01", help="HSA-id of the staff member acting")
         p.set_defaults(func=ehr_cmd)
+
+    aggregator = sub.add_parser("aggregator", help="act as a national aggregating service (NPÖ, 1177 Journalen)"
+                                ).add_subparsers(dest="aggregator_command", required=True)
+    agg = aggregator.add_parser("results", parents=[common], help="a patient's laboratory results from every source "
+                                "the engagement index names (FindContent, then GetLaboratoryOrderOutcome at each)")
+    agg.add_argument("number", help="the patient's personal identity number")
+    agg.add_argument("--index", default=ENGAGEMENT_INDEX, help="the engagement index's logical address")
+    agg.set_defaults(func=aggregator_cmd)
 
     demo = sub.add_parser("demo", parents=[common], help="play the whole story through the platform")
     demo.set_defaults(func=demo_cmd)

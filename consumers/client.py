@@ -136,12 +136,19 @@ class Connection:
 
     def call(self, name: str, **request: Any) -> Any:
         """Call an interaction; writes that come back with resultCode ERROR raise LogicalError."""
-        interaction = BY_NAME[name]
+        return self.call_at(self.logical_address, name, **request)
+
+    def call_at(self, logical_address: str, name: str | Interaction, **request: Any) -> Any:
+        """``call`` at another logical address than the connection's (an aggregating service, or a
+        journal system told of content by the engagement index, calls each source where it is);
+        ``name`` may be an interaction of another domain (the engagement index's FindContent)."""
+        interaction = BY_NAME[name] if isinstance(name, str) else name
+        name = interaction.name
         info = CallInfo(name)
         self._local.last = info
         operation = getattr(self.service(interaction), name)
         try:
-            response = operation(_soapheaders={"LogicalAddress": self.logical_address}, **request)
+            response = operation(_soapheaders={"LogicalAddress": logical_address}, **request)
         except zeep.exceptions.Fault as f:
             info.outcome = "fault"
             raise _fault(f, info) from None

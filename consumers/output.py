@@ -86,3 +86,28 @@ def analysis_text(a: Any) -> str:
     else:
         value = a.text or ""
     return f"{a.displayName or a.code.code} {value}" + (f" ({a.interpretation})" if a.interpretation else "")
+
+
+def outcome_value(r: Any) -> str:
+    """A national result's value (ResultType.value: pq, cv, intervalPQ or st) as text."""
+    v = r.value
+    if v.pq is not None:
+        return f"{v.pq.value} {v.pq.unit}"
+    if v.cv is not None:
+        return v.cv.displayName or v.cv.code or ""
+    if v.intervalPQ is not None:
+        return f"{v.intervalPQ.low}-{v.intervalPQ.high} {v.intervalPQ.unit}"
+    return v.st or ""
+
+
+def outcomes_table(outcomes: Iterable[Any]) -> None:
+    """National laboratory outcomes (GetLaboratoryOrderOutcome), one row a record."""
+    rows = []
+    for o in outcomes:
+        analyses = [a for g in (o.body.groupOfAnalyses or []) for a in (g.analysis or [])]
+        shown = "; ".join(f"{a.code.displayName or a.code.code} " + ", ".join(outcome_value(r) for r in (a.result or []))
+                          for a in analyses)
+        rows.append((o.header.record.id.extension, o.header.sourceSystemId.extension,
+                     o.header.accessControlHeader.accountableCareUnit.extension, o.header.record.timestamp,
+                     o.body.type.code, shown))
+    table(rows, ("record", "source", "care unit", "reported", "type", "result"))

@@ -19,6 +19,7 @@ from .client import Connection
 SWEDISH_TZ = ZoneInfo("Europe/Stockholm")
 PERSONNUMMER = "1.2.752.129.2.1.3.1"
 SAMORDNINGSNUMMER = "1.2.752.129.2.1.3.3"
+HSA_ID = "1.2.752.129.2.1.4.1"  # the OID of HSA-ids, as the national IIType's root
 
 
 def luhn_digit(digits: str) -> int:
@@ -222,7 +223,8 @@ class CitizenService(_Role):
 
 
 class EhrSystem(_Role):
-    """A journal system: reads the catalogue, assigns and revokes offers, reads orders and results."""
+    """A journal system: reads the catalogue, assigns and revokes offers, reads orders and results (its
+    own contract's GetResults, and the national GetLaboratoryOrderOutcome)."""
 
     def __init__(self, connection: Connection, care_giver: str, care_unit: str) -> None:
         super().__init__(connection)
@@ -251,3 +253,13 @@ class EhrSystem(_Role):
 
     def results(self, number: str) -> list[Any]:
         return list(self.connection.call("GetResults", patientId=person_id(number)).orderResult)
+
+    def laboratory_outcomes(self, number: str, at: str | None = None) -> list[Any]:
+        """The patient's laboratory results of this care giver in the national shape
+        (GetLaboratoryOrderOutcome), at the logical address ``at`` (the index names it) or the
+        connection's."""
+        p = person_id(number)
+        answer = self.connection.call_at(at or self.connection.logical_address, "GetLaboratoryOrderOutcome",
+                                         patientId={"root": p["type"], "extension": p["id"]},
+                                         careGiverHSAId=[{"root": HSA_ID, "extension": self.care_giver}])
+        return list(answer.laboratoryOrderOutcome or [])

@@ -285,3 +285,27 @@ def serve_engagement_index(settings: Settings, bind: str | None = None) -> None:
     options = gunicorn_options(bind or config.bind, settings, "eph-engagement-index")
     options.update(workers=config.workers, threads=config.threads)
     GunicornServer(factory, options).run()
+
+
+# ------------------------------------------------------------------ a journal system's notification subscriber
+
+
+def serve_ehr_subscriber(settings: Settings, bind: str | None = None) -> None:
+    """The demo journal system's side of the engagement index: a producer of ProcessNotification
+    behind the platform, with a journal database of its own, and a consumer of
+    GetLaboratoryOrderOutcome for what it is told of."""
+    from consumers.journal.app import create_app
+    from consumers.journal.config import JournalConfig
+    from consumers.journal.store import JournalStore
+
+    configure_logging()
+    config = JournalConfig()
+    JournalStore(config.database_url).create()  # once, in the master, before the workers start
+
+    def factory() -> Any:
+        configure_logging()
+        return create_app(config)
+
+    options = gunicorn_options(bind or config.bind, settings, "eph-ehr-subscriber")
+    options.update(workers=config.workers, threads=config.threads)
+    GunicornServer(factory, options).run()

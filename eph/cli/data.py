@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from consumers.engagement_index.config import EngagementIndexConfig
+from consumers.journal.config import JournalConfig
 from routing import store as routing_store
 from service_domain.clock import utcnow
 from staff_web.auth import hash_password
@@ -44,7 +45,8 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     with db.engine.begin() as conn:
         if routing_store.load(conn) is None:
             cat = demo_routing.catalogue(f"https://{settings.service_bind}",
-                                         engagement_index_url=f"http://{EngagementIndexConfig().bind}")
+                                         engagement_index_url=f"http://{EngagementIndexConfig().bind}",
+                                         subscribers=demo_routing.demo_subscribers(f"http://{JournalConfig().bind}"))
             routing_store.save(conn, cat)
             print(f"demo routing catalogue loaded: {len(cat.routings)} routings, {len(cat.authorizations)} authorizations")
         else:

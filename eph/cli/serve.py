@@ -32,7 +32,14 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         return serve_all(settings)
     # before anything imports prometheus-client: it picks multiprocess mode at import
     metrics.use_multiprocess_dir(args.what)
-    from ..server import serve_citizen, serve_engagement_index, serve_platform, serve_service, serve_staff
+    from ..server import (
+        serve_citizen,
+        serve_ehr_subscriber,
+        serve_engagement_index,
+        serve_platform,
+        serve_service,
+        serve_staff,
+    )
 
     if args.what == "service":
         serve_service(replace(settings, service_bind=args.bind) if args.bind else settings)
@@ -42,6 +49,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         serve_citizen(settings, args.bind)
     elif args.what == "engagement-index":
         serve_engagement_index(settings, args.bind)
+    elif args.what == "ehr-subscriber":
+        serve_ehr_subscriber(settings, args.bind)
     elif args.what == "platform":
         config = PlatformConfig()
         if args.bind:
@@ -52,8 +61,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def serve_all(settings: Settings) -> int:
     """The service, the platform, the staff web and the 1177 stand-in, each its own server process; when
-    one stops, all stop. The engagement index stand-in is not among them (``eph serve engagement-index``):
-    nothing in the service calls it yet."""
+    one stops, all stop. The engagement index stand-in and the journal system's notification subscriber
+    are not among them (``eph serve engagement-index``, ``eph serve ehr-subscriber``): the index push is
+    off in ``make serve``, so neither would be told of anything."""
     if settings.uses_dev_pki:
         DevPki(settings.certs_dir).ensure()  # once, before the servers that use it start
     procs = [subprocess.Popen([sys.executable, "-m", "eph", "serve", what]) for what in ("service", "platform", "staff", "citizen")]
@@ -82,8 +92,10 @@ def add_parsers(sub: Any) -> None:
     )
 
     serve = sub.add_parser("serve", help="start a server")
-    serve.add_argument("what", nargs="?", default="all", choices=["all", "service", "platform", "staff", "citizen", "engagement-index"])
+    serve.add_argument("what", nargs="?", default="all", choices=["all", "service", "platform", "staff", "citizen", "engagement-index",
+                                                                 "ehr-subscriber"])
     serve.add_argument("--bind", help="host:port (service: EPH_SERVICE_BIND, 127.0.0.1:8081; platform: EPH_PLATFORM_BIND, "
                        "127.0.0.1:8080; staff web: EPH_STAFF_BIND, 127.0.0.1:8082; citizen web: "
-                       "EPH_CITIZEN_WEB_BIND, 127.0.0.1:8083; engagement index: EPH_EI_BIND, 127.0.0.1:8084)")
+                       "EPH_CITIZEN_WEB_BIND, 127.0.0.1:8083; engagement index: EPH_EI_BIND, 127.0.0.1:8084; "
+                       "journal system's notification subscriber: EPH_EHR_BIND, 127.0.0.1:8085)")
     serve.set_defaults(func=cmd_serve)

@@ -52,6 +52,12 @@ ENGAGEMENT_INDEX_CALLERS: dict[Interaction, tuple[str, ...]] = {
 }
 
 
+def demo_subscribers(journal_url: str) -> dict[str, str]:
+    """The index's demo subscriber: the journal system of care giver A, notified at its own HSA-id
+    (``eph serve ehr-subscriber`` at ``journal_url``)."""
+    return {EHR_A: journal_url.rstrip("/") + "/ehr" + PROCESS_NOTIFICATION.path}
+
+
 def catalogue(service_url: str, now: datetime | None = None, *, engagement_index_url: str | None = None,
               subscribers: Mapping[str, str] | None = None) -> Catalogue:
     """Routings from the service's logical address for every contract it serves, and the authorizations;

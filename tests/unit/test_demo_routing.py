@@ -88,3 +88,38 @@ def test_the_demo_catalogue_routes_the_index_when_given_its_address() -> None:
 def test_the_demo_catalogue_leaves_the_index_out_without_its_address() -> None:
     table = RoutingTable.build(catalogue("https://127.0.0.1:8081", NOW))
     assert table.find_routes(UPDATE.responder_ns, ENGAGEMENT_INDEX, NOW) == []
+
+
+# ------------------------------------------------------------------ the demo journal system as the index's subscriber
+
+JOURNAL_URL = "http://127.0.0.1:8085"
+
+
+def _demo_table() -> RoutingTable:
+    from eph.demo.routing import demo_subscribers
+
+    return RoutingTable.build(catalogue("https://127.0.0.1:8081", NOW, engagement_index_url=INDEX_URL,
+                                        subscribers=demo_subscribers(JOURNAL_URL)))
+
+
+def test_process_notification_is_routed_to_the_journal_system_at_its_hsa_id() -> None:
+    [route] = _demo_table().find_routes(PROCESS_NOTIFICATION.responder_ns, demo.EHR_A, NOW)
+    assert route.url == JOURNAL_URL + "/ehr" + PROCESS_NOTIFICATION.path
+
+
+def test_the_index_may_notify_the_journal_system() -> None:
+    assert _demo_table().is_authorized(ENGAGEMENT_INDEX, PROCESS_NOTIFICATION.responder_ns, demo.EHR_A, NOW)
+
+
+def test_the_journal_system_may_read_the_results_it_is_told_of() -> None:
+    table = _demo_table()
+    assert table.is_authorized(demo.EHR_A, GET_LABORATORY_ORDER_OUTCOME.responder_ns, demo.SERVICE_ADDRESS, NOW)
+
+
+def test_the_aggregator_may_ask_the_index() -> None:
+    assert _demo_table().is_authorized(demo.AGGREGATOR, FIND_CONTENT.responder_ns, ENGAGEMENT_INDEX, NOW)
+
+
+def test_the_aggregator_may_read_the_results_the_index_names() -> None:
+    table = _demo_table()
+    assert table.is_authorized(demo.AGGREGATOR, GET_LABORATORY_ORDER_OUTCOME.responder_ns, demo.SERVICE_ADDRESS, NOW)

@@ -1,0 +1,389 @@
+"""Results to the journal and to the aggregating service the national way, over real HTTP with real
+servers started once for the module: the service (its outbox pushing to the index, EPH_INDEX_PUSH
+on), the platform with the demo catalogue (the service, the engagement index and the journal
+system's notification endpoint routed), ``eph serve engagement-index`` with the journal system as
+its subscriber, and ``eph serve ehr-subscriber``.
+
+A result released in the service -> the outbox's Update -> the index -> ProcessNotification to
+the journal system -> GetLaboratoryOrderOutcome -> the journal's own table. The aggregator asks the
+index (FindContent) and then the source it names (GetLaboratoryOrderOutcome)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import create_engine
+
+from consumers.aggregator import AggregatedOutcomes, Aggregator
+from consumers.client import Connection
+from consumers.engagement_index.config import ENGAGEMENT_INDEX
+from consumers.journal.store import Entry, JournalStore
+from contracts.interactions import PROCESS_NOTIFICATION, UPDATE
+from eph import demo
+from eph.demo import routing as demo_routing
+from eph.migrate import upgrade
+from eph.outbox import SoapIndexPush, configured_senders
+from routing import store
+from service_domain.enums import ReportStatus
+from service_domain.identity import PersonId
+from service_domain.model import EventKind, EventState, OutboxEvent
+from service_domain.persistence.database import Database
+from tests.conftest import seeded
+from tests.service.conftest import assign, lab_result, new_patient, order, set_result
+from tests.support import ROOT, PlatformProcess, ServiceProcess, free_port, soap_envelope, spawn, terminate
+
+WAIT = 30
+
+
+@dataclass
+class Servers:
+    platform: PlatformProcess
+    service: ServiceProcess
+    db: Database
+    journal: JournalStore
+    journal_log: Path
+    journal_url: str
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    folder = Path(tmp_path_factory.mktemp("journal"))
+    service_url = seeded(f"sqlite:///{folder / 'eph.sqlite3'}")
+    service = ServiceProcess(service_url, folder / "service.log")
+    index_port, journal_port = free_port(), free_port()
+    platform_db = f"sqlite:///{folder / 'platform.sqlite3'}"
+    upgrade(platform_db)
+    cat = demo_routing.catalogue(service.base_url, engagement_index_url=f"http://127.0.0.1:{index_port}",
+                                 subscribers=demo_routing.demo_subscribers(f"http://127.0.0.1:{journal_port}"))
+    engine = create_engine(platform_db)
+    with engine.begin() as conn:
+        store.save(conn, cat)
+    engine.dispose()
+    platform = PlatformProcess(platform_db, folder / "platform").start()
+    consumer_env = {"EPH_PLATFORM_URL": platform.base_url, "EPH_VP_INSTANCE_ID": platform.instance_id}
+    index, index_log = spawn("engagement-index", index_port, {
+        "EPH_EI_DATABASE_URL": f"sqlite:///{folder / 'index.sqlite3'}", "EPH_EI_SUBSCRIBERS": demo.EHR_A,
+        **consumer_env}, folder / "index.log")
+    journal_db = f"sqlite:///{folder / 'journal.sqlite3'}"
+    journal, journal_log = spawn("ehr-subscriber", journal_port, {"EPH_EHR_DATABASE_URL": journal_db, **consumer_env},
+                                 folder / "journal.log")
+    service.start(EPH_OUTBOX_SECONDS="0.2", EPH_INDEX_PUSH="1", EPH_INDEX_PUSH_PLATFORM_URL=platform.base_url,
+                  EPH_VP_INSTANCE_ID=platform.instance_id)
+    database = Database(service_url)
+    yield Servers(platform, service, database, JournalStore(journal_db), folder / "journal.log",
+                  f"http://127.0.0.1:{journal_port}/ehr{PROCESS_NOTIFICATION.path}")
+    database.dispose()
+    service.stop()
+    terminate(journal, journal_log)
+    terminate(index, index_log)
+    platform.stop()
+
+
+def released(db: Database, patient: PersonId) -> str:
+    """An order of the patient whose result is stored and released at once; its id."""
+    oid = order(db, patient, assign(db, patient, "HBA1C")).order_id
+    assert oid
+    set_result(db, lab_result(oid, 1))
+    return oid
+
+
+def entries_when(servers: Servers, patient: PersonId, ready: Any) -> list[Entry]:
+    """The journal's entries of the patient once ``ready(entries)`` holds (or the time is up)."""
+    deadline = time.monotonic() + WAIT
+    while not ready(found := servers.journal.entries(patient.id)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found
+
+
+def imports_logged(servers: Servers) -> int:
+    return servers.journal_log.read_text(encoding="utf-8", errors="replace").count("journal import:")
+
+
+def wait_for_imports(servers: Servers, count: int) -> None:
+    deadline = time.monotonic() + WAIT
+    while imports_logged(servers) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def event_of(db: Database, oid: str) -> OutboxEvent:
+    with db.uow() as uow:
+        (event,) = [e for e in uow.outbox.list(EventState.DELIVERED, 100_000) if e.payload.order_id == oid]
+    return event
+
+
+def push_again(servers: Servers, event: OutboxEvent) -> None:
+    """The service's index push of an event once more, as the outbox would on a retry."""
+    senders = configured_senders({"EPH_INDEX_PUSH": "1", "EPH_INDEX_PUSH_PLATFORM_URL": servers.platform.base_url,
+                                  "EPH_VP_INSTANCE_ID": servers.platform.instance_id})
+    sender = senders[EventKind.INDEX_UPDATE]
+    assert isinstance(sender, SoapIndexPush)
+    sender.send(event)
+
+
+# ------------------------------------------------------------------ the journal imports a released result
+
+
+@pytest.fixture(scope="module")
+def imported(servers: Servers) -> tuple[PersonId, str, list[Entry]]:
+    patient = new_patient()
+    oid = released(servers.db, patient)
+    return patient, oid, entries_when(servers, patient, bool)
+
+
+def test_the_journal_imports_the_released_result(imported: tuple[PersonId, str, list[Entry]]) -> None:
+    assert [e.record.record_id for e in imported[2]] == [imported[1]]
+
+
+def test_the_entry_names_the_service_as_its_source(imported: tuple[PersonId, str, list[Entry]]) -> None:
+    assert imported[2][0].record.source_system == demo.SERVICE_ADDRESS
+
+
+def test_the_entry_names_the_ordering_care_unit(imported: tuple[PersonId, str, list[Entry]]) -> None:
+    assert imported[2][0].record.care_unit == demo.CARE_UNIT_A
+
+
+def test_the_entry_keeps_the_value_as_reported(imported: tuple[PersonId, str, list[Entry]]) -> None:
+    content = json.loads(imported[2][0].record.content)
+    (analysis,) = content["body"]["groupOfAnalyses"][0]["analysis"]
+    assert analysis["result"][0]["value"]["pq"] == {"value": "41", "unit": "mmol/mol"}
+
+
+def test_the_entry_is_the_first_version(imported: tuple[PersonId, str, list[Entry]]) -> None:
+    assert imported[2][0].versions == 1
+
+
+def test_the_journal_system_logs_no_personnummer(imported: tuple[PersonId, str, list[Entry]], servers: Servers) -> None:
+    assert imported[0].id not in servers.journal_log.read_text(encoding="utf-8", errors="replace")
+
+
+# ------------------------------------------------------------------ the same notification twice
+
+
+@pytest.fixture(scope="module")
+def notified_twice(servers: Servers, imported: tuple[PersonId, str, list[Entry]]) -> list[Entry]:
+    """The journal's entries after the index was told of the same result again (and so notified the
+    journal system again) and the journal system's second import is done."""
+    patient, oid, _ = imported
+    before = imports_logged(servers)
+    push_again(servers, event_of(servers.db, oid))
+    wait_for_imports(servers, before + 1)
+    return servers.journal.entries(patient.id)
+
+
+def test_a_second_notification_is_imported_again(servers: Servers, notified_twice: list[Entry]) -> None:
+    assert "unchanged 1" in servers.journal_log.read_text(encoding="utf-8", errors="replace")
+
+
+def test_the_same_result_twice_is_one_journal_entry(notified_twice: list[Entry]) -> None:
+    assert len(notified_twice) == 1
+
+
+def test_the_same_result_twice_is_still_the_first_version(notified_twice: list[Entry]) -> None:
+    assert notified_twice[0].versions == 1
+
+
+# ------------------------------------------------------------------ a correction
+
+
+@pytest.fixture(scope="module")
+def corrected(servers: Servers) -> list[Entry]:
+    """A released result corrected by a second version, once the journal holds the correction."""
+    patient = new_patient()
+    oid = released(servers.db, patient)
+    entries_when(servers, patient, bool)
+    correction = lab_result(oid, 2, ReportStatus.CORRECTED, value="47")
+    set_result(servers.db, replace(correction, report_time=correction.report_time + timedelta(minutes=2)))
+    return entries_when(servers, patient, lambda found: bool(found) and found[0].versions == 2)
+
+
+def test_a_correction_keeps_one_journal_entry(corrected: list[Entry]) -> None:
+    assert len(corrected) == 1
+
+
+def test_a_correction_replaces_the_entry_s_value(corrected: list[Entry]) -> None:
+    content = json.loads(corrected[0].record.content)
+    assert content["body"]["groupOfAnalyses"][0]["analysis"][0]["result"][0]["value"]["pq"]["value"] == "47"
+
+
+def test_the_corrected_entry_says_it_is_corrected(corrected: list[Entry]) -> None:
+    assert corrected[0].record.report_type == "CORRECTED"
+
+
+# ------------------------------------------------------------------ the aggregator
+
+
+@pytest.fixture(scope="module")
+def aggregated(servers: Servers, imported: tuple[PersonId, str, list[Entry]]) -> AggregatedOutcomes:
+    connection = Connection.development(demo.AGGREGATOR, servers.platform.base_url, servers.platform.instance_id)
+    return Aggregator(connection).laboratory_outcomes(imported[0].id)
+
+
+def test_the_aggregator_finds_the_patient_s_result(aggregated: AggregatedOutcomes,
+                                                   imported: tuple[PersonId, str, list[Entry]]) -> None:
+    assert [o.header.record.id.extension for o in aggregated.outcomes] == [imported[1]]
+
+
+def test_the_aggregator_asked_the_source_the_index_named(aggregated: AggregatedOutcomes) -> None:
+    assert [s.logical_address for s in aggregated.sources] == [demo.SERVICE_ADDRESS]
+
+
+def test_the_aggregator_s_answer_is_complete(aggregated: AggregatedOutcomes) -> None:
+    assert aggregated.complete
+
+
+@pytest.fixture(scope="module")
+def two_engagements(servers: Servers) -> tuple[PersonId, str, AggregatedOutcomes]:
+    """A patient with a released result and a second engagement at the same logical address (another
+    data controller): the aggregator's answer."""
+    patient = new_patient()
+    oid = released(servers.db, patient)
+    entries_when(servers, patient, bool)  # the push has reached the index
+    service = Connection.development(demo.SERVICE_ADDRESS, servers.platform.base_url, servers.platform.instance_id)
+    event = event_of(servers.db, oid)
+    engagement = {
+        "registeredResidentIdentification": patient.id, "serviceDomain": "riv:clinicalprocess:healthcond:actoutcome",
+        "categorization": "und-kkm-ure", "logicalAddress": demo.SERVICE_ADDRESS,
+        "businessObjectInstanceIdentifier": "NA", "clinicalProcessInterestId": "NA",
+        "mostRecentContent": event.payload.most_recent_content.strftime("%Y%m%d%H%M%S"),
+        "sourceSystem": demo.SERVICE_ADDRESS, "dataController": "SE2321000255",
+    }
+    answer = service.call_at(ENGAGEMENT_INDEX, UPDATE, engagementTransaction=[{"deleteFlag": False, "engagement": engagement}])
+    assert answer.ResultCode == "OK"
+    connection = Connection.development(demo.AGGREGATOR, servers.platform.base_url, servers.platform.instance_id)
+    return patient, oid, Aggregator(connection).laboratory_outcomes(patient.id)
+
+
+def test_the_index_has_two_engagements_of_the_patient(servers: Servers,
+                                                      two_engagements: tuple[PersonId, str, AggregatedOutcomes]) -> None:
+    connection = Connection.development(demo.AGGREGATOR, servers.platform.base_url, servers.platform.instance_id)
+    assert len(Aggregator(connection).engagements(two_engagements[0].id)) == 2
+
+
+def test_two_engagements_at_one_address_are_one_call(two_engagements: tuple[PersonId, str, AggregatedOutcomes]) -> None:
+    assert len(two_engagements[2].sources) == 1
+
+
+def test_two_engagements_at_one_address_give_the_record_once(
+        two_engagements: tuple[PersonId, str, AggregatedOutcomes]) -> None:
+    assert [o.header.record.id.extension for o in two_engagements[2].outcomes] == [two_engagements[1]]
+
+
+@pytest.fixture(scope="module")
+def one_source_unrouted(servers: Servers) -> tuple[str, AggregatedOutcomes]:
+    """A patient with a released result and a second engagement at a logical address the platform
+    does not route: the aggregator's answer."""
+    patient = new_patient()
+    oid = released(servers.db, patient)
+    entries_when(servers, patient, bool)  # the push has reached the index
+    service = Connection.development(demo.SERVICE_ADDRESS, servers.platform.base_url, servers.platform.instance_id)
+    engagement = {
+        "registeredResidentIdentification": patient.id, "serviceDomain": "riv:clinicalprocess:healthcond:actoutcome",
+        "categorization": "und-kkm-ure", "logicalAddress": UNROUTED, "businessObjectInstanceIdentifier": "NA",
+        "clinicalProcessInterestId": "NA", "mostRecentContent": "20261201120000", "sourceSystem": UNROUTED,
+        "dataController": "SE2321000016",
+    }
+    answer = service.call_at(ENGAGEMENT_INDEX, UPDATE, engagementTransaction=[{"deleteFlag": False, "engagement": engagement}])
+    assert answer.ResultCode == "OK"
+    connection = Connection.development(demo.AGGREGATOR, servers.platform.base_url, servers.platform.instance_id)
+    return oid, Aggregator(connection).laboratory_outcomes(patient.id)
+
+
+UNROUTED = "SE2321000016-LIS9"
+
+
+def test_each_address_the_index_names_is_asked(one_source_unrouted: tuple[str, AggregatedOutcomes]) -> None:
+    assert sorted(s.logical_address for s in one_source_unrouted[1].sources) == sorted([demo.SERVICE_ADDRESS, UNROUTED])
+
+
+def test_a_source_that_fails_is_reported_with_the_platform_s_refusal(
+        one_source_unrouted: tuple[str, AggregatedOutcomes]) -> None:
+    (status,) = [s for s in one_source_unrouted[1].sources if s.logical_address == UNROUTED]
+    assert "VP004" in (status.error or "")
+
+
+def test_the_other_sources_records_are_answered_all_the_same(one_source_unrouted: tuple[str, AggregatedOutcomes]) -> None:
+    assert [o.header.record.id.extension for o in one_source_unrouted[1].outcomes] == [one_source_unrouted[0]]
+
+
+def test_an_answer_with_a_failed_source_is_not_complete(one_source_unrouted: tuple[str, AggregatedOutcomes]) -> None:
+    assert not one_source_unrouted[1].complete
+
+
+def test_a_patient_the_index_does_not_know_has_no_results(servers: Servers) -> None:
+    connection = Connection.development(demo.AGGREGATOR, servers.platform.base_url, servers.platform.instance_id)
+    assert Aggregator(connection).laboratory_outcomes(new_patient().id).sources == []
+
+
+@pytest.fixture(scope="module")
+def command(servers: Servers, imported: tuple[PersonId, str, list[Entry]]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "eph", "aggregator", "results", imported[0].id, "--json",
+         "--platform", servers.platform.base_url, "--instance-id", servers.platform.instance_id],
+        capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=60)
+
+
+def test_the_aggregator_command_succeeds(command: subprocess.CompletedProcess[str]) -> None:
+    assert command.returncode == 0, command.stderr
+
+
+def test_the_aggregator_command_prints_the_record(command: subprocess.CompletedProcess[str],
+                                                  imported: tuple[PersonId, str, list[Entry]]) -> None:
+    answer = json.loads(command.stdout)
+    assert [o["header"]["record"]["id"]["extension"] for o in answer["laboratoryOrderOutcome"]] == [imported[1]]
+
+
+# ------------------------------------------------------------------ the journal system's endpoint itself
+
+
+def _notify(servers: Servers, address: str) -> requests.Response:
+    body = (f'<r:ProcessNotification xmlns:r="{PROCESS_NOTIFICATION.responder_ns}" '
+            'xmlns:c="urn:riv:itintegration:engagementindex:1"><r:engagementTransaction>'
+            "<c:deleteFlag>true</c:deleteFlag><c:engagement>"
+            "<c:registeredResidentIdentification>199001012384</c:registeredResidentIdentification>"
+            "<c:serviceDomain>riv:clinicalprocess:healthcond:actoutcome</c:serviceDomain>"
+            "<c:categorization>und-kkm-ure</c:categorization><c:logicalAddress>SE5565594230-EPH</c:logicalAddress>"
+            "<c:businessObjectInstanceIdentifier>NA</c:businessObjectInstanceIdentifier>"
+            "<c:clinicalProcessInterestId>NA</c:clinicalProcessInterestId>"
+            "<c:sourceSystem>SE5565594230-EPH</c:sourceSystem><c:dataController>SE2321000016</c:dataController>"
+            "<c:owner>SE5565594230-EI</c:owner></c:engagement></r:engagementTransaction></r:ProcessNotification>")
+    return requests.post(servers.journal_url, data=soap_envelope(body, (
+        f'<la:LogicalAddress xmlns:la="urn:riv:itintegration:registry:1">{address}</la:LogicalAddress>')),
+        headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=10)
+
+
+def test_a_notification_to_the_journal_system_s_address_is_answered_ok(servers: Servers) -> None:
+    assert "<r:ResultCode>OK</r:ResultCode>" in _notify(servers, demo.EHR_A).text
+
+
+def test_a_notification_to_another_address_is_answered_error(servers: Servers) -> None:
+    assert "<r:ResultCode>ERROR</r:ResultCode>" in _notify(servers, "SE2321000016-EHR9").text
+
+
+def test_a_request_that_is_not_a_notification_is_a_client_fault(servers: Servers) -> None:
+    answer = requests.post(servers.journal_url, data=soap_envelope("<x/>"), headers={"Content-Type": "text/xml"},
+                           timeout=10)
+    assert "faultcode>soap:Client<" in answer.text
+
+
+def test_the_journal_system_serves_the_contract_s_wsdl(servers: Servers) -> None:
+    assert "ProcessNotification" in requests.get(servers.journal_url + "?wsdl", timeout=10).text
+
+
+def test_the_aggregator_command_shows_a_table_of_the_records(servers: Servers,
+                                                             imported: tuple[PersonId, str, list[Entry]]) -> None:
+    shown = subprocess.run(
+        [sys.executable, "-m", "eph", "aggregator", "results", imported[0].id,
+         "--platform", servers.platform.base_url, "--instance-id", servers.platform.instance_id],
+        capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=60)
+    assert imported[1] in shown.stdout
