@@ -4,7 +4,8 @@ In the production profile ``eph serve`` refuses to start while a development con
 effect: a development login, identities believed from headers, the development PKI (files in
 ``EPH_CERTS_DIR`` or certificates of its CA), the development platform's identity, a session
 key made at start, or (with the index push on) the service calling the platform by the
-development identity headers or over plain HTTP. The message names each setting and never a value that could be a secret.
+development identity headers or over plain HTTP; and the stand-ins of national systems start
+not at all. The message names each setting and never a value that could be a secret.
 """
 
 from __future__ import annotations
@@ -148,12 +149,21 @@ def citizen_problems(settings: Settings) -> list[str]:
     return out
 
 
+# stand-ins of national systems: in production the national systems themselves are used
+STAND_INS = {
+    "engagement-index": "the engagement index stand-in stands in for the national engagement index",
+    "ehr-subscriber": "the journal system's subscriber is a stand-in for a care giver's own journal system",
+}
+
+
 def problems(what: str, settings: Settings) -> dict[str, list[str]]:
     """The development settings in effect for ``eph serve <what>``, by server."""
     servers = ("service", "platform", "staff", "citizen") if what == "all" else (what,)
     found = {}
     for server in servers:
-        if server == "service":
+        if server in STAND_INS:
+            found[server] = [f"eph serve {server}: {STAND_INS[server]}, not a production server"]
+        elif server == "service":
             found[server] = service_problems(settings)
         elif server == "platform":
             found[server] = platform_problems(settings, PlatformConfig())

@@ -356,6 +356,17 @@ def test_a_copied_development_certificate_is_found(prod_env: dict[str, str], mon
     assert [p.split(" ")[0] for p in profile.problems("service", Settings())["service"]] == ["EPH_SERVICE_TLS_CERT"]
 
 
+@pytest.mark.parametrize("what", ["engagement-index", "ehr-subscriber"])
+def test_a_stand_in_of_a_national_system_is_refused_in_production(prod_env: dict[str, str],
+                                                                 monkeypatch: pytest.MonkeyPatch, what: str) -> None:
+    for name in [k for k in os.environ if k.startswith("EPH_")]:
+        monkeypatch.delenv(name)
+    for name, value in prod_env.items():
+        if name.startswith("EPH_"):
+            monkeypatch.setenv(name, value)
+    assert "not a production server" in " ".join(profile.problems(what, Settings()).get(what, []))
+
+
 def test_a_proper_production_configuration_has_no_development_setting(prod_env: dict[str, str],
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     for name in [k for k in os.environ if k.startswith("EPH_")]:
