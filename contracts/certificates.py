@@ -13,6 +13,7 @@ certificate holds.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -73,12 +74,28 @@ def subject_serial_number(cert: x509.Certificate) -> str | None:
     return str(values[0].value) if values and values[0].value else None
 
 
+@lru_cache(maxsize=1024)
+def _verdict(der: bytes) -> tuple[x509.Certificate, str | None]:
+    """The certificate and the reason the rule refuses it whatever the time (None: none), once per
+    certificate: a caller shows the same one on every call of a connection, and of the next."""
+    cert = from_der(der)
+    try:
+        check_client_certificate(cert, cert.not_valid_before_utc)  # a time within its validity
+    except CertificateRefused as e:
+        return cert, e.reason
+    return cert, None
+
+
 def accepted_client_serial(der: bytes | None, now: datetime | None = None) -> str | None:
     """The SERIALNUMBER of a client certificate the TLS layer verified (DER, as
     ``getpeercert(binary_form=True)`` gives it) once the rule accepts it; None without a
     certificate or without a SERIALNUMBER. Raises CertificateRefused."""
     if not der:
         return None
-    cert = from_der(der)
-    check_client_certificate(cert, now)
+    cert, reason = _verdict(der)
+    now = now or datetime.now(UTC)
+    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        raise CertificateRefused("validity")
+    if reason is not None:
+        raise CertificateRefused(reason)
     return subject_serial_number(cert)

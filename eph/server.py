@@ -267,6 +267,22 @@ def serve_citizen(settings: Settings, bind: str | None = None) -> None:
 # ------------------------------------------------------------------ the engagement index stand-in
 
 
+def _serve_stand_in(settings: Settings, bind: str, workers: int, threads: int, name: str,
+                    create_store: Callable[[], None], create_app: Callable[[], Any]) -> None:
+    """A stand-in with a database of its own: the database made once, in the master, before the
+    workers start (each worker then only opens it)."""
+    configure_logging()
+    create_store()
+
+    def factory() -> Any:
+        configure_logging()
+        return create_app()
+
+    options = gunicorn_options(bind, settings, name)
+    options.update(workers=workers, threads=threads)
+    GunicornServer(factory, options).run()
+
+
 def serve_engagement_index(settings: Settings, bind: str | None = None) -> None:
     """The national engagement index's stand-in: a producer of Update and FindContent behind the
     platform, with a database of its own, and a consumer of its subscribers' ProcessNotification."""
@@ -274,17 +290,9 @@ def serve_engagement_index(settings: Settings, bind: str | None = None) -> None:
     from consumers.engagement_index.config import EngagementIndexConfig
     from consumers.engagement_index.store import EngagementStore
 
-    configure_logging()
     config = EngagementIndexConfig()
-    EngagementStore(config.database_url).create()  # once, in the master, before the workers start
-
-    def factory() -> Any:
-        configure_logging()
-        return create_app(config)
-
-    options = gunicorn_options(bind or config.bind, settings, "eph-engagement-index")
-    options.update(workers=config.workers, threads=config.threads)
-    GunicornServer(factory, options).run()
+    _serve_stand_in(settings, bind or config.bind, config.workers, config.threads, "eph-engagement-index",
+                    EngagementStore(config.database_url).create, lambda: create_app(config))
 
 
 # ------------------------------------------------------------------ a journal system's notification subscriber
@@ -298,14 +306,6 @@ def serve_ehr_subscriber(settings: Settings, bind: str | None = None) -> None:
     from consumers.journal.config import JournalConfig
     from consumers.journal.store import JournalStore
 
-    configure_logging()
     config = JournalConfig()
-    JournalStore(config.database_url).create()  # once, in the master, before the workers start
-
-    def factory() -> Any:
-        configure_logging()
-        return create_app(config)
-
-    options = gunicorn_options(bind or config.bind, settings, "eph-ehr-subscriber")
-    options.update(workers=config.workers, threads=config.threads)
-    GunicornServer(factory, options).run()
+    _serve_stand_in(settings, bind or config.bind, config.workers, config.threads, "eph-ehr-subscriber",
+                    JournalStore(config.database_url).create, lambda: create_app(config))

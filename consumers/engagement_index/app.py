@@ -18,17 +18,25 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs
-from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from lxml import etree
 
 from contracts.interactions import FIND_CONTENT, PROCESS_NOTIFICATION, UPDATE, Interaction
-from contracts.ns import REGISTRY_NS, SOAP11_ENV_NS
-from contracts.schema import documents, schema_for, served_document
-from contracts.xml import UnsafeMessage, parse_message
 
+from ..endpoint import (
+    Fault,
+    answer,
+    child_values,
+    document,
+    envelope,
+    fault,
+    not_allowed,
+    not_found,
+    open_request,
+    q,
+    request_body,
+)
 from .config import EngagementIndexConfig
 from .store import FIELDS, KEY, MAX_LENGTH, Engagement, EngagementStore, Transaction
 
@@ -36,13 +44,8 @@ log = logging.getLogger("eph.engagement_index")
 
 CORE = "urn:riv:itintegration:engagementindex:1"
 MAX_TRANSACTIONS = 1000
-MAX_BODY = 4 * 1024 * 1024
 SWEDEN = ZoneInfo("Europe/Stockholm")
 ENDPOINTS: dict[str, Interaction] = {"/ei" + i.path: i for i in (UPDATE, FIND_CONTENT)}
-
-
-class Fault(Exception):
-    """A request refused with a SOAP fault ``Client``; the message names no value."""
 
 
 class RuleBroken(Exception):
@@ -56,55 +59,16 @@ def _now() -> str:
     return datetime.now(SWEDEN).strftime("%Y%m%d%H%M%S")
 
 
-def _q(ns: str, name: str) -> str:
-    return f"{{{ns}}}{name}"
-
-
-def open_request(data: bytes, interaction: Interaction) -> tuple[str, etree._Element]:
-    """The LogicalAddress and the request element, both valid against the contract."""
-    try:
-        root = parse_message(data)
-    except UnsafeMessage as e:
-        raise Fault(str(e)) from None
-    if root.tag != _q(SOAP11_ENV_NS, "Envelope"):
-        raise Fault("the request is not a SOAP 1.1 Envelope")
-    body = root.find(_q(SOAP11_ENV_NS, "Body"))
-    header = root.find(_q(SOAP11_ENV_NS, "Header"))
-    entries = [c for c in body if isinstance(c.tag, str)] if body is not None else []
-    if len(entries) != 1 or entries[0].tag != interaction.request_element:
-        raise Fault(f"the SOAP Body must hold exactly one {interaction.name} element")
-    addresses = header.findall(_q(REGISTRY_NS, "LogicalAddress")) if header is not None else []
-    if len(addresses) != 1:
-        raise Fault("the SOAP Header must hold exactly one LogicalAddress")
-    for entry in header if header is not None else ():
-        understood = entry.tag == _q(REGISTRY_NS, "LogicalAddress")
-        if not understood and (entry.get(_q(SOAP11_ENV_NS, "mustUnderstand")) or "").strip() in ("1", "true"):
-            raise Fault("a header that must be understood is not")
-    address = addresses[0]
-    for name in [a for a in address.attrib if str(a).startswith(f"{{{SOAP11_ENV_NS}}}")]:
-        del address.attrib[name]
-    schema = schema_for(interaction)
-    errors = schema.errors(address) + schema.errors(entries[0])
-    if errors:
-        raise Fault("the request does not follow the contract: " + "; ".join(errors[:3]))
-    return (address.text or "").strip(), entries[0]
-
-
-def _values(element: etree._Element, ns: str) -> dict[str, str]:
-    """The element's children of namespace ``ns`` by local name (others, ##other, are ignored)."""
-    return {etree.QName(c).localname: c.text or "" for c in element if isinstance(c.tag, str) and etree.QName(c).namespace == ns}
-
-
 def read_update(body: etree._Element, owner: str) -> list[Transaction]:
     """The Update's transactions under the national rules, the owner set to the index (R6)."""
-    transactions = body.findall(_q(UPDATE.responder_ns, "engagementTransaction"))
+    transactions = body.findall(q(UPDATE.responder_ns, "engagementTransaction"))
     if len(transactions) > MAX_TRANSACTIONS:
         raise RuleBroken("EI000", f"at most {MAX_TRANSACTIONS} engagements in one request")
     read: list[Transaction] = []
     seen: dict[str, int] = {}
     for position, t in enumerate(transactions, 1):
-        element = t.find(_q(CORE, "engagement"))
-        values = _values(element, CORE) if element is not None else {}
+        element = t.find(q(CORE, "engagement"))
+        values = child_values(element, CORE) if element is not None else {}
         for name in KEY:
             if name == "owner":
                 continue
@@ -121,7 +85,7 @@ def read_update(body: etree._Element, owner: str) -> list[Transaction]:
         other = seen.setdefault(engagement.key, position)
         if other != position:
             raise RuleBroken("EI002", f"engagements {other} and {position} are the same engagement")
-        delete = (t.findtext(_q(CORE, "deleteFlag")) or "").strip() in ("true", "1")
+        delete = (t.findtext(q(CORE, "deleteFlag")) or "").strip() in ("true", "1")
         read.append(Transaction(delete, engagement))
     return read
 
@@ -129,38 +93,23 @@ def read_update(body: etree._Element, owner: str) -> list[Transaction]:
 def _engagement_xml(parent: etree._Element, tag: str, e: Engagement) -> None:
     node = etree.SubElement(parent, tag)
     for name, value in e.as_contract().items():
-        etree.SubElement(node, _q(CORE, name)).text = value
-
-
-def _envelope(response: etree._Element) -> bytes:
-    envelope = etree.Element(_q(SOAP11_ENV_NS, "Envelope"), nsmap={"soap": SOAP11_ENV_NS})
-    etree.SubElement(envelope, _q(SOAP11_ENV_NS, "Body")).append(response)
-    return etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+        etree.SubElement(node, q(CORE, name)).text = value
 
 
 def update_response(code: str, comment: str | None = None) -> bytes:
-    response = etree.Element(_q(UPDATE.responder_ns, "UpdateResponse"), nsmap={"r": UPDATE.responder_ns})
-    etree.SubElement(response, _q(UPDATE.responder_ns, "ResultCode")).text = code
+    response = etree.Element(q(UPDATE.responder_ns, "UpdateResponse"), nsmap={"r": UPDATE.responder_ns})
+    etree.SubElement(response, q(UPDATE.responder_ns, "ResultCode")).text = code
     if comment:
-        etree.SubElement(response, _q(UPDATE.responder_ns, "comment")).text = comment
-    return _envelope(response)
+        etree.SubElement(response, q(UPDATE.responder_ns, "comment")).text = comment
+    return envelope(response)
 
 
 def find_content_response(found: Sequence[Engagement]) -> bytes:
     ns = FIND_CONTENT.responder_ns
-    response = etree.Element(_q(ns, "FindContentResponse"), nsmap={"r": ns, "core": CORE})
+    response = etree.Element(q(ns, "FindContentResponse"), nsmap={"r": ns, "core": CORE})
     for e in found:
-        _engagement_xml(response, _q(ns, "engagement"), e)
-    return _envelope(response)
-
-
-def fault_document(message: str, log_id: str, code: str = "Client") -> bytes:
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        f'<soap:Envelope xmlns:soap="{SOAP11_ENV_NS}"><soap:Body><soap:Fault>'
-        f"<faultcode>soap:{code}</faultcode><faultstring>{escape(message)} (logId {log_id})</faultstring>"
-        "</soap:Fault></soap:Body></soap:Envelope>"
-    ).encode()
+        _engagement_xml(response, q(ns, "engagement"), e)
+    return envelope(response)
 
 
 class Notifier:
@@ -205,39 +154,32 @@ class EngagementIndexApp:
         path = environ.get("PATH_INFO", "")
         interaction = ENDPOINTS.get(path)
         if interaction is None:
-            return self._answer(start_response, "404 Not Found", b"not found", "text/plain")
+            return not_found(start_response)
         if environ["REQUEST_METHOD"] == "GET":
-            return self._document(environ, start_response, interaction)
+            return document(environ, start_response, interaction)
         if environ["REQUEST_METHOD"] != "POST":
-            return self._answer(start_response, "405 Method Not Allowed", b"POST or GET", "text/plain")
+            return not_allowed(start_response)
         log_id = str(uuid.uuid4())
         try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if not 0 < length <= MAX_BODY:
-            return self._fault(start_response, "the request needs a Content-Length of at most 4 MiB", log_id)
-        data = environ["wsgi.input"].read(length)
-        try:
-            address, body = open_request(data, interaction)
+            address, body = open_request(request_body(environ), interaction)
             if address != self.config.hsa_id:
                 raise RuleBroken("EI003", "the LogicalAddress is not the engagement index's own")
             if interaction is UPDATE:
-                answer = self._update(body, log_id)
+                result = self._update(body, log_id)
             else:
-                answer = self._find(body, log_id)
+                result = self._find(body, log_id)
         except Fault as f:
             log.info("%s refused (logId %s): %s", interaction.name, log_id, f)
-            return self._fault(start_response, str(f), log_id)
+            return fault(start_response, str(f), log_id)
         except RuleBroken as r:
             log.info("%s refused (logId %s): %s", interaction.name, log_id, r)
             if interaction is UPDATE:
-                return self._answer(start_response, "200 OK", update_response("ERROR", str(r)))
-            return self._fault(start_response, str(r), log_id)
+                return answer(start_response, "200 OK", update_response("ERROR", str(r)))
+            return fault(start_response, str(r), log_id)
         except Exception as e:  # noqa: BLE001  # the index's own trouble: a Server fault, the cause in the log
             log.error("%s failed (logId %s): %s", interaction.name, log_id, type(e).__name__)
-            return self._fault(start_response, "internal error", log_id, code="Server")
-        return self._answer(start_response, "200 OK", answer)
+            return fault(start_response, "internal error", log_id, code="Server")
+        return answer(start_response, "200 OK", result)
 
     def _update(self, body: etree._Element, log_id: str) -> bytes:
         changes = self.store.apply(read_update(body, self.config.hsa_id), self.clock())
@@ -246,37 +188,16 @@ class EngagementIndexApp:
         return update_response("OK")
 
     def _find(self, body: etree._Element, log_id: str) -> bytes:
-        values = _values(body, FIND_CONTENT.responder_ns)
+        values = child_values(body, FIND_CONTENT.responder_ns)
         filters = {name: values.get(name) for name, _ in FIELDS
                    if name not in ("registeredResidentIdentification", "serviceDomain", "creationTime", "updateTime")}
         found = self.store.find(values["registeredResidentIdentification"], values["serviceDomain"], **filters)
         log.info("FindContent found %d engagements (logId %s)", len(found), log_id)
         return find_content_response(found)
 
-    def _document(self, environ: dict[str, Any], start_response: Callable[..., Any], interaction: Interaction) -> Iterable[bytes]:
-        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        scheme = environ.get("wsgi.url_scheme", "http")
-        base = f"{scheme}://{environ.get('HTTP_HOST') or environ.get('SERVER_NAME')}{environ.get('PATH_INFO', '')}"
-        if "wsdl" in query:
-            name = interaction.wsdl_path.name
-        elif query.get("xsd", [""])[0] in documents(interaction):
-            name = query["xsd"][0]
-        else:
-            return self._answer(start_response, "404 Not Found", b"not found", "text/plain")
-        return self._answer(start_response, "200 OK", served_document(interaction, name, base))
-
-    @staticmethod
-    def _answer(start_response: Callable[..., Any], status: str, body: bytes,
-                content_type: str = "text/xml; charset=utf-8") -> list[bytes]:
-        start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
-        return [body]
-
-    def _fault(self, start_response: Callable[..., Any], message: str, log_id: str, code: str = "Client") -> list[bytes]:
-        return self._answer(start_response, "500 Internal Server Error", fault_document(message, log_id, code))
-
 
 def create_app(config: EngagementIndexConfig | None = None, store: EngagementStore | None = None) -> EngagementIndexApp:
+    """The application on a database already made (`eph serve` makes it once, before the workers)."""
     config = config or EngagementIndexConfig()
     store = store or EngagementStore(config.database_url)
-    store.create()
     return EngagementIndexApp(store, config)

@@ -24,26 +24,27 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qs
 
 from lxml import etree
 
 from contracts.interactions import PROCESS_NOTIFICATION
-from contracts.schema import documents, served_document
 
 from .. import output
 from ..aggregator import CATEGORIZATION, SERVICE_DOMAIN
-from ..engagement_index.app import (
-    CORE,
-    MAX_BODY,
-    SWEDEN,
+from ..endpoint import (
     Fault,
-    _envelope,
-    _q,
-    _values,
-    fault_document,
+    answer,
+    child_values,
+    document,
+    envelope,
+    fault,
+    not_allowed,
+    not_found,
     open_request,
+    q,
+    request_body,
 )
+from ..engagement_index.app import CORE, SWEDEN
 from ..errors import ConsumerError
 from ..roles import EhrSystem
 from .config import JournalConfig
@@ -60,22 +61,22 @@ def _now() -> str:
 
 def notification_response(code: str, comment: str | None = None) -> bytes:
     ns = PROCESS_NOTIFICATION.responder_ns
-    response = etree.Element(_q(ns, "ProcessNotificationResponse"), nsmap={"r": ns})
-    etree.SubElement(response, _q(ns, "ResultCode")).text = code
+    response = etree.Element(q(ns, "ProcessNotificationResponse"), nsmap={"r": ns})
+    etree.SubElement(response, q(ns, "ResultCode")).text = code
     if comment:
-        etree.SubElement(response, _q(ns, "comment")).text = comment
-    return _envelope(response)
+        etree.SubElement(response, q(ns, "comment")).text = comment
+    return envelope(response)
 
 
 def wanted(body: etree._Element, organisation: str) -> list[tuple[str, str]]:
     """The (logical address, patient) pairs to fetch: the engagements of laboratory outcomes of
     the journal's care giver that were stored (not deleted), each pair once."""
     pairs: dict[tuple[str, str], None] = {}
-    for t in body.findall(_q(PROCESS_NOTIFICATION.responder_ns, "engagementTransaction")):
-        if (t.findtext(_q(CORE, "deleteFlag")) or "").strip() in ("true", "1"):
+    for t in body.findall(q(PROCESS_NOTIFICATION.responder_ns, "engagementTransaction")):
+        if (t.findtext(q(CORE, "deleteFlag")) or "").strip() in ("true", "1"):
             continue
-        element = t.find(_q(CORE, "engagement"))
-        e = _values(element, CORE) if element is not None else {}
+        element = t.find(q(CORE, "engagement"))
+        e = child_values(element, CORE) if element is not None else {}
         if (e.get("serviceDomain"), e.get("categorization"), e.get("dataController")) != (
                 SERVICE_DOMAIN, CATEGORIZATION, organisation):
             continue
@@ -135,26 +136,20 @@ class JournalApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "") != PATH:
-            return self._answer(start_response, "404 Not Found", b"not found", "text/plain")
+            return not_found(start_response)
         if environ["REQUEST_METHOD"] == "GET":
-            return self._document(environ, start_response)
+            return document(environ, start_response, PROCESS_NOTIFICATION)
         if environ["REQUEST_METHOD"] != "POST":
-            return self._answer(start_response, "405 Method Not Allowed", b"POST or GET", "text/plain")
+            return not_allowed(start_response)
         log_id = str(uuid.uuid4())
         try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if not 0 < length <= MAX_BODY:
-            return self._fault(start_response, "the request needs a Content-Length of at most 4 MiB", log_id)
-        try:
-            address, body = open_request(environ["wsgi.input"].read(length), PROCESS_NOTIFICATION)
+            address, body = open_request(request_body(environ), PROCESS_NOTIFICATION)
         except Fault as f:
             log.info("ProcessNotification refused (logId %s): %s", log_id, f)
-            return self._fault(start_response, str(f), log_id)
+            return fault(start_response, str(f), log_id)
         if address != self.config.hsa_id:
             log.info("ProcessNotification to another logical address refused (logId %s)", log_id)
-            return self._answer(start_response, "200 OK", notification_response(
+            return answer(start_response, "200 OK", notification_response(
                 "ERROR", "the LogicalAddress is not this journal system's own"))
         pairs = wanted(body, self.config.organisation)
         log.info("ProcessNotification received (logId %s): %d patient sources to fetch", log_id, len(pairs))
@@ -162,32 +157,12 @@ class JournalApp:
             thread = threading.Thread(target=self.journal.fetch_and_import, args=(pairs,), daemon=True, name="ehr-import")
             thread.start()
             self.threads = [t for t in self.threads if t.is_alive()] + [thread]
-        return self._answer(start_response, "200 OK", notification_response("OK"))
-
-    def _document(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        base = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST') or environ.get('SERVER_NAME')}{PATH}"
-        if "wsdl" in query:
-            name = PROCESS_NOTIFICATION.wsdl_path.name
-        elif query.get("xsd", [""])[0] in documents(PROCESS_NOTIFICATION):
-            name = query["xsd"][0]
-        else:
-            return self._answer(start_response, "404 Not Found", b"not found", "text/plain")
-        return self._answer(start_response, "200 OK", served_document(PROCESS_NOTIFICATION, name, base))
-
-    @staticmethod
-    def _answer(start_response: Callable[..., Any], status: str, body: bytes,
-                content_type: str = "text/xml; charset=utf-8") -> list[bytes]:
-        start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
-        return [body]
-
-    def _fault(self, start_response: Callable[..., Any], message: str, log_id: str) -> list[bytes]:
-        return self._answer(start_response, "500 Internal Server Error", fault_document(message, log_id))
+        return answer(start_response, "200 OK", notification_response("OK"))
 
 
 def create_app(config: JournalConfig | None = None, store: JournalStore | None = None) -> JournalApp:
+    """The application on a database already made (`eph serve` makes it once, before the workers)."""
     config = config or JournalConfig()
     store = store or JournalStore(config.database_url)
-    store.create()
     ehr = EhrSystem(config.connection(), config.care_giver, config.care_unit)
     return JournalApp(Journal(store, ehr), config)
