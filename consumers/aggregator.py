@@ -20,17 +20,11 @@ from contracts.interactions import FIND_CONTENT, GET_LABORATORY_ORDER_OUTCOME
 from .client import Connection
 from .engagement_index.config import ENGAGEMENT_INDEX
 from .errors import ConsumerError
-from .roles import person_id
+from .roles import patient_ii, person_id
 
 SERVICE_DOMAIN = "riv:clinicalprocess:healthcond:actoutcome"
 # the domain's categorization of GetLaboratoryOrderOutcome's content
 CATEGORIZATION = "und-kkm-ure"
-
-
-def patient_ii(number: str) -> dict[str, str]:
-    """The patient as the national contract's IIType: the kind of number's OID and the number."""
-    p = person_id(number)
-    return {"root": p["type"], "extension": p["id"]}
 
 
 @dataclass

@@ -40,6 +40,12 @@ def person_id(number: str, type_oid: str | None = None) -> dict[str, str]:
     return {"id": digits, "type": kind}
 
 
+def patient_ii(number: str) -> dict[str, str]:
+    """The patient as the national contracts' IIType: the kind of number's OID and the number."""
+    p = person_id(number)
+    return {"root": p["type"], "extension": p["id"]}
+
+
 def timestamp(moment: datetime | None = None) -> str:
     """TimeStampType: YYYYMMDDhhmmss in Swedish local time (now when not given)."""
     moment = moment or datetime.now(SWEDISH_TZ)
@@ -258,8 +264,7 @@ class EhrSystem(_Role):
         """The patient's laboratory results of this care giver in the national shape
         (GetLaboratoryOrderOutcome), at the logical address ``at`` (the index names it) or the
         connection's."""
-        p = person_id(number)
         answer = self.connection.call_at(at or self.connection.logical_address, "GetLaboratoryOrderOutcome",
-                                         patientId={"root": p["type"], "extension": p["id"]},
+                                         patientId=patient_ii(number),
                                          careGiverHSAId=[{"root": HSA_ID, "extension": self.care_giver}])
         return list(answer.laboratoryOrderOutcome or [])

@@ -61,20 +61,21 @@ class IndexUnreachable(Exception):
     """The platform could not be reached, or answered HTTP without a SOAP message."""
 
 
-def engagement(update: IndexUpdate) -> dict[str, object]:
+def engagement(update: IndexUpdate, source_system: str = SERVICE_SYSTEM) -> dict[str, object]:
     """The EngagementType of an index update. One engagement per patient, source system and care
     giver: the order is not part of it (the domain's businessObjectInstanceIdentifier is "NA"),
     so every result of the patient's at the care giver moves the same engagement's
-    mostRecentContent (Swedish time, as TS)."""
+    mostRecentContent (Swedish time, as TS). The source system, where GetLaboratoryOrderOutcome
+    is asked, is the service's logical address as configured (EPH_LOGICAL_ADDRESS)."""
     return {
         "registeredResidentIdentification": update.patient.id,
         "serviceDomain": SERVICE_DOMAIN,
         "categorization": CATEGORIZATION,
-        "logicalAddress": update.source_system,
+        "logicalAddress": source_system,
         "businessObjectInstanceIdentifier": NOT_APPLICABLE,
         "clinicalProcessInterestId": NOT_APPLICABLE,
         "mostRecentContent": update.most_recent_content.astimezone(SWEDISH_TZ).strftime("%Y%m%d%H%M%S"),
-        "sourceSystem": update.source_system,
+        "sourceSystem": source_system,
         "dataController": data_controller(update.care_giver),
     }
 
@@ -94,15 +95,16 @@ class SoapIndexPush:
     reached. The exception says which, never the data. An event sent twice (at least once
     delivery) stores nothing new in the index: the engagement's key is the same."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, source_system: str = SERVICE_SYSTEM) -> None:
         self.connection = connection
+        self.source_system = source_system  # the service's logical address
 
     def send(self, event: OutboxEvent) -> None:
         service = self.connection.service(UPDATE)
         try:
             answer = service.Update(
                 _soapheaders={"LogicalAddress": self.connection.logical_address},
-                engagementTransaction=[{"deleteFlag": False, "engagement": engagement(event.payload)}])
+                engagementTransaction=[{"deleteFlag": False, "engagement": engagement(event.payload, self.source_system)}])
         except zeep.exceptions.Fault as f:  # the platform's (VP0xx) or the index's own
             raise IndexFault(f"the Update was answered with a SOAP fault {f.code}") from None
         except (requests.exceptions.RequestException, zeep.exceptions.TransportError) as e:
@@ -137,11 +139,12 @@ def index_push_connection(env: Mapping[str, str] | None = None) -> Connection | 
                       env.get("EPH_INDEX_LOGICAL_ADDRESS") or DEFAULT_INDEX_ADDRESS, timeout=30)
 
 
-def configured_senders(env: Mapping[str, str] | None = None) -> dict[EventKind, Sender]:
+def configured_senders(env: Mapping[str, str] | None = None,
+                       source_system: str = SERVICE_SYSTEM) -> dict[EventKind, Sender]:
     """The senders of a running service: the index push when EPH_INDEX_PUSH is on, else none
-    (the events wait, counted as queued)."""
+    (the events wait, counted as queued); ``source_system`` the service's logical address."""
     connection = index_push_connection(env)
-    return {} if connection is None else {EventKind.INDEX_UPDATE: SoapIndexPush(connection)}
+    return {} if connection is None else {EventKind.INDEX_UPDATE: SoapIndexPush(connection, source_system)}
 
 
 class OutboxWorker:

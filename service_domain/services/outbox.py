@@ -65,16 +65,19 @@ def deliver_due(
             senders[event.kind].send(event)
         except Exception as e:  # any failure is one failed attempt; its kind is all that is kept
             event.failed(clock() if clock else now, type(e).__name__, policy, rand())
-            if event.state is EventState.PARKED:
-                parked += 1
-            else:
-                retried += 1
         else:
             event.delivered(clock() if clock else now)
-            delivered += 1
         with uow:
-            uow.outbox.save(event, holder)  # not when an operator or another worker took it over
+            saved = uow.outbox.save(event, holder)  # not when an operator or another worker took it over
             uow.commit()
+        if not saved:  # the outcome is not this worker's to count
+            continue
+        if event.state is EventState.PARKED:
+            parked += 1
+        elif event.state is EventState.DELIVERED:
+            delivered += 1
+        else:
+            retried += 1
     return DeliveryRound(delivered, retried, parked)
 
 

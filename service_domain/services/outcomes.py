@@ -37,9 +37,10 @@ class LaboratoryOrderOutcomes:
 
 
 def _wanted(cmd: commands.GetLaboratoryOrderOutcome, order: Order, result: LaboratoryResult) -> bool:
-    if cmd.care_units and order.care_unit not in cmd.care_units:
+    # HSA-ids compare without regard to case, as everywhere in the service
+    if cmd.care_units and order.care_unit.upper() not in {u.upper() for u in cmd.care_units}:
         return False
-    if cmd.care_givers and order.care_giver not in cmd.care_givers:
+    if cmd.care_givers and order.care_giver.upper() not in {g.upper() for g in cmd.care_givers}:
         return False
     if cmd.referral_ids and order.referral_id not in cmd.referral_ids:
         return False

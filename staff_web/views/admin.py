@@ -150,7 +150,6 @@ def swedish_problem(message: str) -> str:
         (r"must be a mapping with code and codeSystem", lambda m: "Ange koden med kod och kodsystem."),
         (r"must be true or false", lambda m: "Ange true eller false."),
         (r"codeSystem must be an OID", lambda m: "Kodsystemet ska vara en OID, till exempel 1.2.752.108.1."),
-        (r"displayName is required", lambda m: "Varje analys behöver ett namn."),
         (r"is below minAge", lambda m: "Högsta ålder är lägre än lägsta ålder."),
         (r"is also used by entry", lambda m: "Koden finns redan i samma fil."),
         (r"is not a field of OfferDefinitionType", lambda m: "Okänt fält."),

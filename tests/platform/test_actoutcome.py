@@ -163,12 +163,14 @@ def _patient(number: str) -> str:
 
 def test_a_request_without_a_patient_is_a_client_fault(demo_platform: PlatformProcess) -> None:
     answer = _post(demo_platform, _request(""))
-    assert (answer.status_code, b"<faultcode>soap:Client</faultcode>" in answer.content) == (500, True)
+    assert answer.status_code == 500
+    assert b"<faultcode>soap:Client</faultcode>" in answer.content
 
 
 def test_a_fault_does_not_echo_the_patient(demo_platform: PlatformProcess) -> None:
     answer = _post(demo_platform, _request(_patient("191212121213")))  # a wrong check digit
-    assert (answer.status_code, b"191212121213" in answer.content) == (500, False)
+    assert answer.status_code == 500
+    assert b"191212121213" not in answer.content
 
 
 def test_a_wrong_check_digit_is_a_client_fault_saying_so(demo_platform: PlatformProcess) -> None:
@@ -181,4 +183,5 @@ def test_an_extension_of_another_namespace_is_accepted(demo_platform: PlatformPr
     patient = person_number(date(1980, 5, 5))
     _hba1c_result(demo_platform, patient)
     answer = _post(demo_platform, _request(_patient(patient) + '<x:hint xmlns:x="urn:example:extension">any</x:hint>'))
-    assert (answer.status_code, answer.content.count(b"laboratoryOrderOutcome>")) == (200, 2)
+    assert answer.status_code == 200
+    assert answer.content.count(b"laboratoryOrderOutcome>") == 2

@@ -165,6 +165,12 @@ def test_an_operator_s_park_during_delivery_wins_over_the_worker_s_outcome() -> 
     assert uow.outbox.events[event.event_id].state is EventState.PARKED
 
 
+def test_an_outcome_the_worker_could_not_save_is_not_counted() -> None:
+    uow = FakeUnitOfWork()
+    written(uow)
+    assert deliver(uow, ParksWhileSending(uow)).delivered == 0
+
+
 def test_delivered_events_are_forgotten_after_the_keeping_time() -> None:
     uow = FakeUnitOfWork()
     written(uow)

@@ -127,8 +127,10 @@ def test_an_order_without_a_result_is_not_answered(db: Database) -> None:
 
 @pytest.mark.parametrize(("filters", "found"), [
     ({"care_units": (demo.CARE_UNIT_A,)}, True),
+    ({"care_units": (demo.CARE_UNIT_A.lower(),)}, True),
     ({"care_units": (demo.CARE_UNIT_B,)}, False),
     ({"care_givers": (demo.CARE_GIVER_A,)}, True),
+    ({"care_givers": (demo.CARE_GIVER_A.lower(),)}, True),
     ({"care_givers": (demo.CARE_GIVER_B,)}, False),
     ({"source_system": SERVICE}, True),
     ({"source_system": SERVICE.lower()}, True),

@@ -48,10 +48,16 @@ def test_a_stored_entry_fills_a_form_that_saves_it_unchanged(definition: OfferDe
     assert _parse(data, definition.care_giver) == definition
 
 
-def test_the_form_holds_the_self_service_settings() -> None:
-    data = _typed()
-    assert (data["self_service"], data["self_service_orders_per_year"], data["accountable_care_unit"]) == (
-        True, str(_every_field().self_service_orders_per_year), _every_field().accountable_care_unit)
+def test_the_form_holds_the_self_service_flag() -> None:
+    assert _typed()["self_service"] is True
+
+
+def test_the_form_holds_the_self_service_limit() -> None:
+    assert _typed()["self_service_orders_per_year"] == str(_every_field().self_service_orders_per_year)
+
+
+def test_the_form_holds_the_accountable_care_unit() -> None:
+    assert _typed()["accountable_care_unit"] == _every_field().accountable_care_unit
 
 
 def test_the_form_holds_the_kit_return_window() -> None:
