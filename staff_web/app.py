@@ -136,9 +136,13 @@ def create_app(db: Database, config: StaffWebConfig, clock: Callable[[], datetim
     def page_globals() -> dict[str, Any]:
         member = g.get("member")
         unit = g.get("unit")
+        names = services.unit_names(db.uow()) if member else {}
         return {
             "member": member,
             "unit": unit,
+            # care units and care givers by name where the register of names knows them (eph units)
+            "unit_label": (names.get(unit.upper()) or unit) if unit else None,
+            "care_giver_label": (names.get(member.care_giver.upper()) or member.care_giver) if member else None,
             "F": StaffFunction,
             "may": (lambda *fns: bool(member and unit and member.may(unit, *fns))),
             "may_patient": bool(member and unit and member.may(unit, *PATIENT_WORK)),

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from eph import demo
 from service_domain import commands, services
@@ -288,3 +288,23 @@ def test_results_held_for_review_are_released_from_the_review_queue(client: Flas
     citizen = services.get_results(db.uow(), commands.CallContext("x", demo.CITIZEN_SERVICE, utcnow()),
                                    commands.GetResults(p))
     assert citizen[0].released_to_patient
+
+
+def test_the_header_names_the_unit_by_its_registered_name(client: FlaskClient) -> None:
+    login(client, "SE2321000016-SSK1")
+    assert f'<span class="unit">{demo.UNIT_NAMES[demo.CARE_UNIT_A]}</span>' in client.get("/").text
+
+
+def test_a_unit_without_a_registered_name_is_shown_by_its_hsa_id(client: FlaskClient, db: Database) -> None:
+    with db.engine.begin() as conn:
+        conn.execute(text("DELETE FROM unit_name"))
+    try:
+        login(client, "SE2321000016-SSK1")
+        assert f'<span class="unit">Vårdenhet {demo.CARE_UNIT_A}</span>' in client.get("/").text
+    finally:
+        services.register_unit_names(db.uow(), demo.UNIT_NAMES)
+
+
+def test_the_start_page_names_the_care_giver_by_its_registered_name(client: FlaskClient) -> None:
+    login(client, "SE2321000016-SSK1")
+    assert f"hos {demo.UNIT_NAMES[demo.CARE_GIVER_A]}." in client.get("/").text
