@@ -27,6 +27,7 @@ from ..enums import (
 )
 from .definitions import Analysis, OfferDefinition, ReserveNumberType, SamplingSite
 from .follow_up import FollowUpCase, FollowUpStep
+from .notices import NoticeChannel, NoticeDue, NoticeKind, NoticeSettings, OutgoingNotice
 from .offers import Assignment, Offer, new_id
 from .orders import Order, SamplingChoice, StatusChange, StatusReport
 from .outbox import EventKind, EventState, IndexUpdate, OutboxCounts, OutboxEvent, RetryPolicy
@@ -66,7 +67,12 @@ __all__ = [
     "Order",
     "OrderStatus",
     "OutboxCounts",
+    "NoticeChannel",
+    "NoticeDue",
+    "NoticeKind",
+    "NoticeSettings",
     "OutboxEvent",
+    "OutgoingNotice",
     "Quantity",
     "ReportStatus",
     "ReserveNumberType",

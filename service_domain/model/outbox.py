@@ -29,6 +29,7 @@ ERROR_MAX = 200  # characters of a delivery error kept with an event
 
 class EventKind(StrEnum):
     INDEX_UPDATE = "INDEX_UPDATE"  # urn:riv:itintegration:engagementindex:UpdateResponder:1
+    NOTICE = "NOTICE"  # a notice to the patient (model.notices)
 
 
 class EventState(StrEnum):
