@@ -3,9 +3,16 @@ to and from the domain: the request's filters as a command, and each released re
 contract's shape. Nothing here decides what is answered (``services.outcomes`` does).
 
 Identifiers are IIType (``root`` + ``extension``). A patient's ``root`` is the OID of the kind
-of number (as ``PersonIdType.type``); for HSA-ids the ``extension`` is the HSA-id and the
-service writes the HSA OID as ``root`` (a request's ``root`` for an HSA-id is not checked:
-consumers write it differently). Codes the contract leaves to the producer's own code systems
+of number (as ``PersonIdType.type``). An HSA-id field (care giver, care unit, source system, a
+signing staff member, a unit's ``id``) has the HSA OID as ``root`` and the HSA-id as
+``extension`` (a request's ``root`` for an HSA-id is not checked: consumers write it
+differently). An id of the source system's own objects (the record, the order, the referral) has
+the source system's HSA-id as ``root`` and the local id as ``extension``, as the contract's
+description has it for ids that are not HSA-ids ("root sätts till källsystemets HSA-id och
+extension till lokalt id i källsystemet"); the lab's own ids (its laboratory id, specimen
+barcodes) likewise have the lab's HSA-id as ``root``. Name fields carry names: a unit's name
+from the register of names (``eph units``), the HSA-id only where none is registered (the
+contract requires the name). Codes the contract leaves to the producer's own code systems
 (the report's type, the analysis status) are the service's enumerations under the project's OID
 arc; interpretations are HL7 ObservationInterpretation codes."""
 
@@ -14,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from service_domain import commands
-from service_domain.enums import AnalysisStatus, Interpretation
+from service_domain.enums import ActorKind, AnalysisStatus, Interpretation
 from service_domain.identity import PersonId
 from service_domain.model import AnalysisResult, Code, Interval, Quantity, Specimen
 from service_domain.services import LaboratoryOrderOutcomes, OutcomeView
@@ -64,6 +71,25 @@ def get_laboratory_order_outcome(r: Any, this_system: str) -> commands.GetLabora
 
 def _hsa(hsa_id: str) -> dict[str, Any]:
     return {"root": HSA_OID, "extension": hsa_id}
+
+
+def _local(system: str, local_id: str) -> dict[str, Any]:
+    """An id of ``system``'s own: its HSA-id as root, the id it gave as extension."""
+    return {"root": system, "extension": local_id}
+
+
+def _unit(v: OutcomeView, hsa_id: str) -> dict[str, Any]:
+    """OrgUnitType: the unit's HSA-id, and its registered name (the HSA-id if none is registered)."""
+    return {"id": _hsa(hsa_id), "name": v.name(hsa_id) or hsa_id}
+
+
+def _author(v: OutcomeView, reported: str) -> dict[str, Any] | None:
+    """The staff member who signed the version, when the lab named one; else no author (a lab
+    system or unit is not a person)."""
+    signer = v.result.signed_by
+    if signer is None or signer.kind is not ActorKind.STAFF:
+        return None
+    return {"id": _hsa(signer.id), "name": v.name(signer.id) or signer.name, "timestamp": reported}
 
 
 def _cv(c: Code) -> dict[str, Any]:
@@ -153,6 +179,8 @@ def laboratory_order_outcome_out(v: OutcomeView) -> dict[str, Any]:
         _analysis(a, specimens) for a in result.analysis_results if a.status is not AnalysisStatus.ENTERED_IN_ERROR
     ]
     recipient = order.result_recipient_unit or order.care_unit
+    source = v.source_system
+    care_unit = _unit(v, order.care_unit)
     return {
         "header": {
             "accessControlHeader": {
@@ -162,26 +190,27 @@ def laboratory_order_outcome_out(v: OutcomeView) -> dict[str, Any]:
                 # only versions released to the patient are answered (services.outcomes)
                 "approvedForPatient": True,
             },
-            "sourceSystemId": _hsa(v.source_system),
+            "sourceSystemId": _hsa(source),
             # one record an order: a newer version replaces the one answered before
-            "record": {"id": {"root": HSA_OID, "extension": order.order_id}, "timestamp": reported},
-            "author": {"id": _hsa(result.performing_lab), "timestamp": reported},
+            "record": {"id": _local(source, order.order_id), "timestamp": reported},
+            "author": _author(v, reported),
         },
         "body": {
-            "identifier": {"root": HSA_OID, "extension": order.order_id},
+            "identifier": _local(source, order.order_id),
             "laboratoryIdentifier": (
-                {"root": HSA_OID, "extension": result.laboratory_id} if result.laboratory_id else None
+                _local(result.performing_lab, result.laboratory_id) if result.laboratory_id else None
             ),
             "type": {"code": result.report_status.value, "codeSystem": REPORT_STATUS_SYSTEM},
             "text": result.comment,
             "referral": {
-                "identifier": {"root": HSA_OID, "extension": order.referral_id},
+                "identifier": _local(source, order.referral_id),
                 "timestamp": ts(order.created_time),
-                "requester": {"id": _hsa(order.care_unit), "name": order.care_unit},
+                # the order is the patient's own on the care unit's offer: the unit requests
+                "requester": {"name": care_unit["name"], "orgUnit": care_unit},
             },
             # withdrawn analyses (ENTERED_IN_ERROR) are left out; a group needs one analysis
             "groupOfAnalyses": [{"name": order.display_name, "analysis": analyses}] if analyses else [],
-            "recipientUnit": {"id": _hsa(recipient), "name": recipient},
+            "recipientUnit": _unit(v, recipient),
         },
     }
 

@@ -209,3 +209,10 @@ def test_the_read_shows_in_the_patients_access_log(db: Database) -> None:
     outcome(db, p)
     page = services.get_access_log(db.uow(), ctx(demo.CITIZEN_SERVICE), commands.GetAccessLog(p))
     assert [e.operation for e in page.entries if e.system_hsa_id == demo.AGGREGATOR] == ["GetLaboratoryOrderOutcome"]
+
+
+def test_the_answer_carries_the_care_unit_s_registered_name(db: Database) -> None:
+    patient = new_patient()
+    hba1c_with_result(db, patient)
+    (view,) = outcome(db, patient)
+    assert view.name(demo.CARE_UNIT_A) == demo.UNIT_NAMES[demo.CARE_UNIT_A]

@@ -16,6 +16,8 @@ from eph import demo
 from producers import national
 from service_domain.identity import PersonId
 from service_domain.model import (
+    Actor,
+    ActorKind,
     AnalysisResult,
     AnalysisStatus,
     Bound,
@@ -48,10 +50,15 @@ def _order() -> Order:
     )
 
 
-def _view(*analyses: AnalysisResult, laboratory_id: str | None = None) -> OutcomeView:
+SIGNER = "SE2321000016-BMA1"
+NAMES = {demo.CARE_UNIT_A.upper(): "Vårdcentralen Demo Öst", SIGNER: "Berit Analytiker"}
+
+
+def _view(*analyses: AnalysisResult, laboratory_id: str | None = None, names: dict[str, str] | None = None,
+          signed_by: Actor | None = None) -> OutcomeView:
     result = LaboratoryResult("order-1", demo.LAB_A, 2, ReportStatus.CORRECTED, REPORTED, tuple(analyses),
-                              laboratory_id=laboratory_id, comment="corrected")
-    return OutcomeView(_order(), result, demo.SERVICE_ADDRESS)
+                              laboratory_id=laboratory_id, comment="corrected", signed_by=signed_by)
+    return OutcomeView(_order(), result, demo.SERVICE_ADDRESS, NAMES if names is None else names)
 
 
 def _written(view: OutcomeView) -> etree._Element:
@@ -152,3 +159,101 @@ def test_an_impossible_date_is_refused() -> None:
 def test_codes_keep_their_code_system() -> None:
     answer = _written(_view(_analysis(Code("X1", "1.2.3", display_name="x"))))
     assert _find(answer, "//c:result/c:value/c:cv/c:codeSystem/text()") == ["1.2.3"]
+
+
+# ------------------------------------------------------------------ which id goes under which root
+
+HSA_OID = "1.2.752.129.2.1.4.1"
+
+
+def _one(path: str, view: OutcomeView | None = None) -> list[str]:
+    return _find(_written(view or _view(VALUES["quantity"], laboratory_id="LAB-9")), path)
+
+
+def test_the_record_id_s_root_is_the_source_system() -> None:
+    assert _one("//c:header/c:record/c:id/c:root/text()") == [demo.SERVICE_ADDRESS]
+
+
+def test_the_record_id_is_not_under_the_hsa_oid() -> None:
+    assert HSA_OID not in _one("//c:header/c:record/c:id/c:root/text()")
+
+
+def test_the_body_identifier_is_the_order_id() -> None:
+    assert _one("//c:body/c:identifier/c:extension/text()") == ["order-1"]
+
+
+def test_the_body_identifier_s_root_is_the_source_system() -> None:
+    assert _one("//c:body/c:identifier/c:root/text()") == [demo.SERVICE_ADDRESS]
+
+
+def test_the_referral_identifier_is_the_referral_id() -> None:
+    assert _one("//c:referral/c:identifier/c:extension/text()") == ["REF123"]
+
+
+def test_the_referral_identifier_s_root_is_the_source_system() -> None:
+    assert _one("//c:referral/c:identifier/c:root/text()") == [demo.SERVICE_ADDRESS]
+
+
+def test_the_laboratory_identifier_s_root_is_the_lab() -> None:
+    assert _one("//c:body/c:laboratoryIdentifier/c:root/text()") == [demo.LAB_A]
+
+
+def test_the_source_system_is_under_the_hsa_oid() -> None:
+    assert _one("//c:sourceSystemId/c:root/text()") == [HSA_OID]
+
+
+def test_the_accountable_care_unit_is_an_hsa_id() -> None:
+    assert _one("//c:accountableCareUnit/c:root/text()") == [HSA_OID]
+
+
+def test_the_requester_s_unit_is_the_care_unit_s_hsa_id() -> None:
+    assert _one("//c:referral/c:requester/c:orgUnit/c:id/c:extension/text()") == [demo.CARE_UNIT_A]
+
+
+def test_the_requester_s_unit_id_is_under_the_hsa_oid() -> None:
+    assert _one("//c:referral/c:requester/c:orgUnit/c:id/c:root/text()") == [HSA_OID]
+
+
+def test_the_requester_s_unit_is_named_by_its_registered_name() -> None:
+    assert _one("//c:referral/c:requester/c:orgUnit/c:name/text()") == ["Vårdcentralen Demo Öst"]
+
+
+def test_the_requester_is_named_by_the_unit_s_name() -> None:
+    assert _one("//c:referral/c:requester/c:name/text()") == ["Vårdcentralen Demo Öst"]
+
+
+def test_the_requester_has_no_person_id() -> None:
+    assert _one("//c:referral/c:requester/c:id/c:extension/text()") == []
+
+
+def test_the_recipient_unit_is_named_by_its_registered_name() -> None:
+    assert _one("//c:body/c:recipientUnit/c:name/text()") == ["Vårdcentralen Demo Öst"]
+
+
+def test_the_recipient_unit_id_is_its_hsa_id() -> None:
+    assert _one("//c:body/c:recipientUnit/c:id/c:extension/text()") == [demo.CARE_UNIT_A]
+
+
+def test_a_unit_without_a_registered_name_is_named_by_its_hsa_id() -> None:
+    view = _view(VALUES["quantity"], names={})
+    assert _one("//c:body/c:recipientUnit/c:name/text()", view) == [demo.CARE_UNIT_A]
+
+
+def test_a_version_signed_by_a_system_has_no_author() -> None:
+    view = _view(VALUES["quantity"], signed_by=Actor(ActorKind.SYSTEM, demo.LAB_A))
+    assert _one("//c:header/c:author", view) == []
+
+
+def test_the_author_is_the_staff_member_who_signed() -> None:
+    view = _view(VALUES["quantity"], signed_by=Actor(ActorKind.STAFF, SIGNER))
+    assert _one("//c:header/c:author/c:id/c:extension/text()", view) == [SIGNER]
+
+
+def test_the_author_is_named_by_the_staff_register() -> None:
+    view = _view(VALUES["quantity"], signed_by=Actor(ActorKind.STAFF, SIGNER))
+    assert _one("//c:header/c:author/c:name/text()", view) == ["Berit Analytiker"]
+
+
+def test_an_answer_with_an_author_follows_the_national_schema() -> None:
+    view = _view(VALUES["quantity"], signed_by=Actor(ActorKind.STAFF, SIGNER))
+    assert schema_for(GLOO).errors(_written(view)) == []
