@@ -83,7 +83,7 @@ def _unit(v: OutcomeView, hsa_id: str) -> dict[str, Any]:
     return {"id": _hsa(hsa_id), "name": v.name(hsa_id) or hsa_id}
 
 
-def _author(v: OutcomeView, reported: str) -> dict[str, Any] | None:
+def _author(v: OutcomeView, reported: str | None) -> dict[str, Any] | None:
     """The staff member who signed the version, when the lab named one; else no author (a lab
     system or unit is not a person)."""
     signer = v.result.signed_by
