@@ -1,13 +1,15 @@
 """The outbox worker in a running service, and the senders it delivers with.
 
-Every service worker process runs a thread that wakes every ``interval`` seconds and delivers
-the due events (``service_domain.services.outbox``). Unlike housekeeping it needs no lease:
+Every service worker process with a sender configured runs a thread that wakes every
+``interval`` seconds and delivers the due events (``service_domain.services.outbox``). Unlike housekeeping it needs no lease:
 each event is claimed by one worker at a time, so workers of every node share the work. After
 each round it sets the outbox's gauges. The thread starts in the worker after the fork, as the
 housekeeping thread does.
 
 Senders: an event kind without a sender is not delivered; its events wait (counted as queued)
-until one is configured. The one sender is the index push (``SoapIndexPush``), configured when
+until one is configured. With no sender at all no thread is started (``configured_senders`` is
+the one place that decides which senders there are; the service's /status still counts the
+queue). The one sender is the index push (``SoapIndexPush``), configured when
 ``EPH_INDEX_PUSH`` is on (docs/operations.md, "outbox").
 """
 
@@ -181,7 +183,11 @@ class OutboxWorker:
             except Exception as e:  # keep the loop alive; the text may quote data
                 log.error("outbox round failed: %s", type(e).__name__)
 
-    def start(self) -> threading.Thread:
+    def start(self) -> threading.Thread | None:
+        """The delivery thread; none when there is no sender (nothing could be delivered, and a
+        thread would only wake to count)."""
+        if not self.senders:
+            return None
         thread = threading.Thread(target=self._loop, daemon=True, name="outbox")
         thread.start()
         return thread

@@ -131,3 +131,14 @@ def test_housekeeping_deletes_events_delivered_long_ago(db: Database) -> None:
     assert Housekeeping(db, 60, clock=lambda: later).run_once()
     with db.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(outbox_event)).scalar() == 0
+
+
+def test_a_worker_without_senders_starts_no_thread(db: Database) -> None:
+    assert OutboxWorker(db, 0.01, {}).start() is None
+
+
+def test_a_worker_with_a_sender_starts_its_thread(db: Database) -> None:
+    w = worker(db, FakeSender())
+    thread = w.start()
+    w.stop()
+    assert getattr(thread, "name", None) == "outbox"
