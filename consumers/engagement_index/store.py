@@ -106,6 +106,14 @@ def _engagement(row: Any) -> Engagement:
     return Engagement(**{name: getattr(row, column) for name, column in FIELDS})
 
 
+def _newer(stored: str | None, given: str | None) -> str | None:
+    """The later of two mostRecentContent values (TS, yyyyMMddHHmmss, compares as text); one
+    not given leaves the other."""
+    if stored is None or given is None:
+        return given or stored
+    return max(stored, given)
+
+
 class EngagementStore:
     def __init__(self, url_or_engine: str | Engine) -> None:
         self.engine = create_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
@@ -147,7 +155,8 @@ class EngagementStore:
             stored = replace(t.engagement, creationTime=now, updateTime=now)
             conn.execute(engagement.insert().values(**_row(stored)))
         else:
-            stored = replace(_engagement(found), mostRecentContent=t.engagement.mostRecentContent, updateTime=now)
+            stored = replace(_engagement(found), mostRecentContent=_newer(found.most_recent_content,
+                                                                          t.engagement.mostRecentContent), updateTime=now)
             conn.execute(engagement.update().where(engagement.c.id == key).values(
                 most_recent_content=stored.mostRecentContent, update_time=now))
         yield Transaction(False, stored)

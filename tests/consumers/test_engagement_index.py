@@ -177,6 +177,17 @@ def test_a_repeated_update_keeps_one_engagement_with_the_newer_content(servers: 
     assert [e.mostRecentContent for e in _find(servers, "EI-D")] == ["20261203080000"]
 
 
+def test_an_older_update_arriving_late_keeps_the_newer_content(servers: str) -> None:
+    _update(servers, _engagement("EI-LATE1", mostRecentContent="20261203080000"))
+    _update(servers, _engagement("EI-LATE1", mostRecentContent="20261201120000"))
+    assert [e.mostRecentContent for e in _find(servers, "EI-LATE1")] == ["20261203080000"]
+
+
+def test_an_older_update_arriving_late_is_answered_ok(servers: str) -> None:
+    _update(servers, _engagement("EI-LATE2", mostRecentContent="20261203080000"))
+    assert _update(servers, _engagement("EI-LATE2", mostRecentContent="20261201120000")).ResultCode == "OK"
+
+
 def test_a_delete_removes_the_engagement(servers: str) -> None:
     _update(servers, _engagement("EI-E"))
     _update(servers, _engagement("EI-E"), delete=True)
