@@ -10,9 +10,17 @@ actoutcome, categorization und-kkm-ure, dataController the care giver's organisa
 deleted) are fetched afterwards, in the background, one ``GetLaboratoryOrderOutcome`` per patient
 and logical address, through the platform as the journal system, and each record answered is
 imported into the journal (``JournalStore``: the same version twice is one entry, a newer
-version replaces it). A fetch that fails is logged; the next notification of the patient fetches
-every record of theirs again, so nothing is lost for good. No answer or log line carries a value
-of the notification (the first field of every engagement is a personnummer).
+version replaces it). A record the source no longer answers (withdrawn, entered in error) is
+marked withdrawn in the journal.
+
+A fetch that fails (the platform down when notified, the source unreachable or answering a
+fault) is kept in the journal's pending list and tried again in the background, after
+``EPH_EHR_RETRY_SECONDS`` (30), doubling to at most an hour, until a fetch of the pair succeeds
+(a later notification's fetch clears it too). The notification itself was answered OK: it was
+received, and what it told of is the journal's to fetch (answering ERROR would leave the retry
+to the index, which the stand-in does not do, and the index's call would wait on the fetch).
+No answer or log line carries a value of the notification (the first field of every engagement
+is a personnummer).
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -105,25 +114,65 @@ def record_of(outcome: Any, patient: str) -> Record:
 
 
 class Journal:
-    """Fetches what a notification tells of and imports it."""
+    """Fetches what a notification tells of and imports it; keeps the fetches that failed and
+    tries them again."""
 
-    def __init__(self, store: JournalStore, ehr: EhrSystem, clock: Callable[[], str] = _now) -> None:
+    def __init__(self, store: JournalStore, ehr: EhrSystem, clock: Callable[[], str] = _now,
+                 retry_seconds: float = 30.0) -> None:
         self.store = store
         self.ehr = ehr
         self.clock = clock
+        self.retry_seconds = retry_seconds
+        self._stop = threading.Event()
 
     def fetch_and_import(self, pairs: Sequence[tuple[str, str]]) -> dict[Imported, int]:
         counts = dict.fromkeys(Imported, 0)
+        failed = 0
         for address, patient in pairs:
             try:
                 outcomes = self.ehr.laboratory_outcomes(patient, at=address)
             except (ConsumerError, ValueError) as e:
-                log.warning("GetLaboratoryOrderOutcome at %s failed: %s", address, type(e).__name__)
+                pending = self.store.fetch_failed(address, patient, type(e).__name__, time.time(), self.retry_seconds)
+                log.warning("GetLaboratoryOrderOutcome at %s failed: %s; attempt %d, tried again in %.0f s",
+                            address, type(e).__name__, pending.attempts, pending.next_attempt - time.time())
+                failed += 1
                 continue
+            answered = set()
             for outcome in outcomes:
-                counts[self.store.import_record(record_of(outcome, patient), self.clock())] += 1
-        log.info("journal import: %s", ", ".join(f"{k.value} {n}" for k, n in counts.items()))
+                record = record_of(outcome, patient)
+                answered.add(record.key)
+                counts[self.store.import_record(record, self.clock(), fetched_from=address)] += 1
+            counts[Imported.WITHDRAWN] += self.store.withdraw_missing(patient, address, answered, self.clock())
+            self.store.fetch_done(address, patient)
+        log.info("journal import: %s%s", ", ".join(f"{k.value} {n}" for k, n in counts.items()),
+                 f"; {failed} fetches failed, kept to try again" if failed else "")
         return counts
+
+    def retry_due(self) -> int:
+        """Fetch again what failed and is due; how many fetches were tried."""
+        due = self.store.pending(due_by=time.time())
+        if due:
+            self.fetch_and_import([(p.logical_address, p.patient_id) for p in due])
+        return len(due)
+
+    def _retry_loop(self) -> None:
+        interval = min(self.retry_seconds, 5.0)
+        while not self._stop.wait(interval):
+            try:
+                self.retry_due()
+            except Exception as e:  # noqa: BLE001  # keep the loop alive; the text may quote data
+                log.error("journal retry round failed: %s", type(e).__name__)
+
+    def start_retries(self) -> threading.Thread | None:
+        """The background thread that tries failed fetches again (none with retry_seconds 0)."""
+        if self.retry_seconds <= 0:
+            return None
+        thread = threading.Thread(target=self._retry_loop, daemon=True, name="ehr-retry")
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 class JournalApp:
@@ -165,4 +214,6 @@ def create_app(config: JournalConfig | None = None, store: JournalStore | None =
     config = config or JournalConfig()
     store = store or JournalStore(config.database_url)
     ehr = EhrSystem(config.connection(), config.care_giver, config.care_unit)
-    return JournalApp(Journal(store, ehr), config)
+    journal = Journal(store, ehr, retry_seconds=config.retry_seconds)
+    journal.start_retries()
+    return JournalApp(journal, config)

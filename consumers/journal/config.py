@@ -30,6 +30,8 @@ class JournalConfig:
     cert: str | None = field(default_factory=lambda: _opt("EPH_EHR_CERT"))
     key: str | None = field(default_factory=lambda: _opt("EPH_EHR_KEY"))
     ca: str | None = field(default_factory=lambda: _opt("EPH_EHR_CA"))
+    # the first delay before a failed fetch is tried again (doubling to an hour); 0: never again
+    retry_seconds: float = field(default_factory=lambda: float(_env("EPH_EHR_RETRY_SECONDS", "30")))
     workers: int = field(default_factory=lambda: int(_env("EPH_EHR_WORKERS", "1")))
     threads: int = field(default_factory=lambda: int(_env("EPH_EHR_THREADS", "4")))
 

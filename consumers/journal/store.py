@@ -6,6 +6,15 @@ the self-sampling service) are its key, and the record's time (``header.record.t
 answered version's report time) is its version. Importing the same version again changes
 nothing; a newer version (a correction) replaces the entry; an older one (a notification that
 arrived late) is left out, so the journal never goes back to a replaced version.
+
+Each entry remembers the logical address it was fetched from. A record that a later successful
+fetch at that address no longer answers (the source withdrew it: entered in error) is marked
+withdrawn, with the time (``withdrawn_time``), not deleted: the journal keeps what it was shown,
+and says it no longer holds. Answered again (a new version released), it is current once more.
+
+Fetches that failed (the platform or the source could not be reached) wait in
+``ehr_pending_fetch``, one row per logical address and patient, until a later fetch of the pair
+succeeds.
 """
 
 from __future__ import annotations
@@ -16,7 +25,19 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine, select
+from sqlalchemy import (
+    Column,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -36,6 +57,20 @@ journal_entry = Table(
     Column("imported_time", String(14), nullable=False),
     Column("updated_time", String(14), nullable=False),
     Column("versions", Integer, nullable=False),  # how many versions this entry has held
+    Column("fetched_from", String(64), nullable=True),  # the logical address answered it
+    Column("withdrawn_time", String(14), nullable=True),  # no longer answered there since
+)
+# columns added after the table was first made: added to a journal made before them
+_ADDED = {"fetched_from": "VARCHAR(64)", "withdrawn_time": "VARCHAR(14)"}
+
+pending_fetch = Table(
+    "ehr_pending_fetch", metadata,
+    Column("id", String(64), primary_key=True),  # SHA-256 of logical address and patient
+    Column("logical_address", String(64), nullable=False),
+    Column("patient_id", String(32), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt", Float, nullable=False),  # seconds since the epoch
+    Column("error", String(64), nullable=False),  # the kind of the last error, never its text
 )
 
 
@@ -44,6 +79,7 @@ class Imported(Enum):
     UPDATED = "updated"
     UNCHANGED = "unchanged"
     OLDER = "older"
+    WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True)
@@ -73,12 +109,33 @@ class Entry:
     imported_time: str
     updated_time: str
     versions: int
+    fetched_from: str | None = None
+    withdrawn_time: str | None = None
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_time is not None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A fetch to try again."""
+
+    logical_address: str
+    patient_id: str
+    attempts: int
+    next_attempt: float
+    error: str
 
 
 def _entry(row: Any) -> Entry:
     record = Record(row.source_system, row.record_id, row.version_time, row.patient_id, row.care_unit,
                     row.report_type, row.content)
-    return Entry(record, row.imported_time, row.updated_time, row.versions)
+    return Entry(record, row.imported_time, row.updated_time, row.versions, row.fetched_from, row.withdrawn_time)
+
+
+def _pair_key(address: str, patient: str) -> str:
+    return hashlib.sha256(f"{address}\x1f{patient}".encode()).hexdigest()
 
 
 class JournalStore:
@@ -90,12 +147,17 @@ class JournalStore:
         if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            have = {c["name"] for c in inspect(conn).get_columns("ehr_journal_entry")}
+            for name, kind in _ADDED.items():
+                if name not in have:
+                    conn.execute(text(f"ALTER TABLE ehr_journal_entry ADD COLUMN {name} {kind}"))
 
-    def import_record(self, record: Record, now: str) -> Imported:
+    def import_record(self, record: Record, now: str, fetched_from: str | None = None) -> Imported:
         for attempt in (1, 2):
             try:
                 with self.engine.begin() as conn:
-                    return self._import(conn, record, now)
+                    return self._import(conn, record, now, fetched_from)
             except IntegrityError:
                 # two notifications imported the same new record at once: the second finds it
                 if attempt == 2:
@@ -103,23 +165,70 @@ class JournalStore:
         raise AssertionError("unreachable")
 
     @staticmethod
-    def _import(conn: Any, record: Record, now: str) -> Imported:
+    def _import(conn: Any, record: Record, now: str, fetched_from: str | None) -> Imported:
         found = conn.execute(select(journal_entry).where(journal_entry.c.id == record.key)).first()
         values = {"version_time": record.version_time, "patient_id": record.patient_id, "care_unit": record.care_unit,
                   "report_type": record.report_type, "content": record.content,
-                  "content_sha256": record.content_sha256, "updated_time": now}
+                  "content_sha256": record.content_sha256, "updated_time": now, "fetched_from": fetched_from,
+                  "withdrawn_time": None}
         if found is None:
             conn.execute(journal_entry.insert().values(
                 id=record.key, source_system=record.source_system, record_id=record.record_id,
                 imported_time=now, versions=1, **values))
             return Imported.NEW
-        if record.version_time < found.version_time:
+        if found.withdrawn_time is None and record.version_time < found.version_time:
             return Imported.OLDER
-        if record.version_time == found.version_time and record.content_sha256 == found.content_sha256:
+        if (found.withdrawn_time is None and record.version_time == found.version_time
+                and record.content_sha256 == found.content_sha256):
+            if fetched_from and found.fetched_from is None:
+                conn.execute(journal_entry.update().where(journal_entry.c.id == record.key).values(fetched_from=fetched_from))
             return Imported.UNCHANGED
         conn.execute(journal_entry.update().where(journal_entry.c.id == record.key).values(
             versions=found.versions + 1, **values))
         return Imported.UPDATED
+
+    def withdraw_missing(self, patient_id: str, fetched_from: str, answered: set[str], now: str) -> int:
+        """Mark withdrawn the patient's current entries fetched from ``fetched_from`` whose keys
+        the successful fetch there did not answer; how many."""
+        with self.engine.begin() as conn:
+            rows = conn.execute(select(journal_entry.c.id).where(
+                journal_entry.c.patient_id == patient_id, journal_entry.c.fetched_from == fetched_from,
+                journal_entry.c.withdrawn_time.is_(None))).all()
+            gone = [r.id for r in rows if r.id not in answered]
+            if gone:
+                conn.execute(journal_entry.update().where(journal_entry.c.id.in_(gone)).values(
+                    withdrawn_time=now, updated_time=now))
+            return len(gone)
+
+    # ------------------------------------------------------------------ fetches to try again
+
+    def fetch_failed(self, address: str, patient: str, error: str, now: float, first_delay: float) -> Pending:
+        """Keep (or keep again) a fetch that failed, to be tried after a delay doubling with each
+        attempt, at most an hour."""
+        key = _pair_key(address, patient)
+        with self.engine.begin() as conn:
+            found = conn.execute(select(pending_fetch).where(pending_fetch.c.id == key)).first()
+            attempts = (found.attempts if found is not None else 0) + 1
+            pending = Pending(address, patient, attempts, now + min(first_delay * 2 ** (attempts - 1), 3600.0), error)
+            values = {"attempts": pending.attempts, "next_attempt": pending.next_attempt, "error": error}
+            if found is None:
+                conn.execute(pending_fetch.insert().values(id=key, logical_address=address, patient_id=patient, **values))
+            else:
+                conn.execute(pending_fetch.update().where(pending_fetch.c.id == key).values(**values))
+            return pending
+
+    def fetch_done(self, address: str, patient: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(pending_fetch.delete().where(pending_fetch.c.id == _pair_key(address, patient)))
+
+    def pending(self, due_by: float | None = None) -> list[Pending]:
+        """The fetches waiting (those due by ``due_by``, when given), the longest due first."""
+        query = select(pending_fetch).order_by(pending_fetch.c.next_attempt)
+        if due_by is not None:
+            query = query.where(pending_fetch.c.next_attempt <= due_by)
+        with self.engine.connect() as conn:
+            return [Pending(r.logical_address, r.patient_id, r.attempts, r.next_attempt, r.error)
+                    for r in conn.execute(query)]
 
     def entries(self, patient_id: str | None = None) -> list[Entry]:
         query = select(journal_entry)

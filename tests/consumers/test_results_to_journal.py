@@ -14,10 +14,12 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,7 @@ from sqlalchemy import create_engine
 from consumers.aggregator import AggregatedOutcomes, Aggregator
 from consumers.client import Connection
 from consumers.engagement_index.config import ENGAGEMENT_INDEX
-from consumers.journal.store import Entry, JournalStore
+from consumers.journal.store import Entry, JournalStore, Pending
 from contracts.interactions import PROCESS_NOTIFICATION, UPDATE
 from eph import demo
 from eph.demo import routing as demo_routing
@@ -37,7 +39,7 @@ from eph.outbox import SoapIndexPush, configured_senders
 from routing import store
 from service_domain.enums import ReportStatus
 from service_domain.identity import PersonId
-from service_domain.model import EventKind, EventState, OutboxEvent
+from service_domain.model import AnalysisResult, AnalysisStatus, EventKind, EventState, OutboxEvent
 from service_domain.persistence.database import Database
 from tests.conftest import seeded
 from tests.service.conftest import assign, lab_result, new_patient, order, set_result
@@ -218,6 +220,169 @@ def test_a_correction_replaces_the_entry_s_value(corrected: list[Entry]) -> None
 
 def test_the_corrected_entry_says_it_is_corrected(corrected: list[Entry]) -> None:
     assert corrected[0].record.report_type == "CORRECTED"
+
+
+# ------------------------------------------------------------------ a withdrawal
+
+
+@pytest.fixture(scope="module")
+def withdrawn(servers: Servers) -> list[Entry]:
+    """A released result withdrawn by a second version (entered in error), once the journal has
+    marked its entry withdrawn."""
+    patient = new_patient()
+    oid = released(servers.db, patient)
+    entries_when(servers, patient, bool)
+    withdrawal = replace(lab_result(oid, 2, ReportStatus.CORRECTED), analysis_results=(
+        AnalysisResult(demo.HBA1C.code, None, AnalysisStatus.ENTERED_IN_ERROR),))
+    set_result(servers.db, replace(withdrawal, report_time=withdrawal.report_time + timedelta(minutes=3)))
+    return entries_when(servers, patient, lambda found: bool(found) and found[0].withdrawn)
+
+
+def test_a_withdrawn_result_is_marked_withdrawn_in_the_journal(withdrawn: list[Entry]) -> None:
+    assert withdrawn[0].withdrawn
+
+
+def test_a_withdrawn_result_keeps_its_one_journal_entry(withdrawn: list[Entry]) -> None:
+    assert len(withdrawn) == 1
+
+
+def test_the_withdrawn_entry_keeps_the_content_it_was_shown(withdrawn: list[Entry]) -> None:
+    content = json.loads(withdrawn[0].record.content)
+    assert content["body"]["groupOfAnalyses"][0]["analysis"][0]["result"][0]["value"]["pq"]["value"] == "41"
+
+
+def test_an_entry_still_answered_is_not_withdrawn(imported: tuple[PersonId, str, list[Entry]], servers: Servers) -> None:
+    assert [e.withdrawn for e in servers.journal.entries(imported[0].id)] == [False]
+
+
+# ------------------------------------------------------------------ the platform down when notified
+
+
+class Relay:
+    """A plain HTTP relay to the platform that can be switched on later (the platform "comes back")."""
+
+    def __init__(self, target: str) -> None:
+        self.port = free_port()
+        self.target = target
+        self.server: ThreadingHTTPServer | None = None
+
+    def start(self) -> None:
+        target = self.target
+
+        class Handler(BaseHTTPRequestHandler):
+            def _relay(self, method: str) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                answer = requests.request(method, target + self.path, data=body, headers=headers, timeout=30)
+                self.send_response(answer.status_code)
+                for k, v in answer.headers.items():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection", "content-encoding"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._relay("POST")
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._relay("GET")
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+
+def _notification(patient: str, address: str = demo.EHR_A) -> bytes:
+    body = (f'<r:ProcessNotification xmlns:r="{PROCESS_NOTIFICATION.responder_ns}" '
+            'xmlns:c="urn:riv:itintegration:engagementindex:1"><r:engagementTransaction>'
+            "<c:deleteFlag>false</c:deleteFlag><c:engagement>"
+            f"<c:registeredResidentIdentification>{patient}</c:registeredResidentIdentification>"
+            "<c:serviceDomain>riv:clinicalprocess:healthcond:actoutcome</c:serviceDomain>"
+            "<c:categorization>und-kkm-ure</c:categorization><c:logicalAddress>SE5565594230-EPH</c:logicalAddress>"
+            "<c:businessObjectInstanceIdentifier>NA</c:businessObjectInstanceIdentifier>"
+            "<c:clinicalProcessInterestId>NA</c:clinicalProcessInterestId>"
+            "<c:sourceSystem>SE5565594230-EPH</c:sourceSystem><c:dataController>SE2321000016</c:dataController>"
+            "<c:owner>SE5565594230-EI</c:owner></c:engagement></r:engagementTransaction></r:ProcessNotification>")
+    return soap_envelope(body, (
+        f'<la:LogicalAddress xmlns:la="urn:riv:itintegration:registry:1">{address}</la:LogicalAddress>'))
+
+
+@dataclass
+class Outage:
+    answer: requests.Response
+    pending: list[Pending]
+    entries_while_down: list[Entry]
+    entries_after: list[Entry]
+    pending_after: list[Pending]
+    log: str
+    patient: PersonId
+
+
+@pytest.fixture(scope="module")
+def outage(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outage]:
+    """A second journal subscriber whose platform (a relay to the real one) is down when it is
+    notified of a patient with a released result, and comes back afterwards."""
+    folder = Path(tmp_path_factory.mktemp("outage"))
+    patient = new_patient()
+    released(servers.db, patient)
+    entries_when(servers, patient, bool)  # released and pushed
+    relay = Relay(servers.platform.base_url)
+    port = free_port()
+    store_url = f"sqlite:///{folder / 'journal.sqlite3'}"
+    proc, log_file = spawn("ehr-subscriber", port, {
+        "EPH_EHR_DATABASE_URL": store_url, "EPH_PLATFORM_URL": f"http://127.0.0.1:{relay.port}",
+        "EPH_VP_INSTANCE_ID": servers.platform.instance_id, "EPH_EHR_RETRY_SECONDS": "0.5"}, folder / "journal.log")
+    store = JournalStore(store_url)
+    try:
+        answer = requests.post(f"http://127.0.0.1:{port}/ehr{PROCESS_NOTIFICATION.path}", data=_notification(patient.id),
+                               headers={"Content-Type": "text/xml; charset=utf-8"}, timeout=10)
+        deadline = time.monotonic() + WAIT
+        while not (pending := store.pending()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        while_down = store.entries(patient.id)
+        relay.start()
+        deadline = time.monotonic() + WAIT
+        while not (after := store.entries(patient.id)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.3)
+        yield Outage(answer, pending, while_down, after, store.pending(),
+                     (folder / "journal.log").read_text(encoding="utf-8", errors="replace"), patient)
+    finally:
+        terminate(proc, log_file)
+        relay.stop()
+        store.engine.dispose()
+
+
+def test_a_notification_while_the_platform_is_down_is_answered_ok(outage: Outage) -> None:
+    assert "<r:ResultCode>OK</r:ResultCode>" in outage.answer.text
+
+
+def test_the_failed_fetch_is_kept_to_try_again(outage: Outage) -> None:
+    assert [p.logical_address for p in outage.pending] == [demo.SERVICE_ADDRESS]
+
+
+def test_nothing_is_imported_while_the_platform_is_down(outage: Outage) -> None:
+    assert outage.entries_while_down == []
+
+
+def test_the_fetch_is_tried_again_once_the_platform_is_back(outage: Outage) -> None:
+    assert len(outage.entries_after) == 1
+
+
+def test_a_fetch_that_succeeded_is_no_longer_pending(outage: Outage) -> None:
+    assert outage.pending_after == []
+
+
+def test_the_failed_fetch_is_logged_without_the_personnummer(outage: Outage) -> None:
+    assert outage.patient.id not in outage.log
 
 
 # ------------------------------------------------------------------ the aggregator

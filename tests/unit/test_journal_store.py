@@ -131,3 +131,82 @@ def test_another_service_domain_is_not_fetched() -> None:
 def test_two_engagements_of_one_patient_and_source_are_one_fetch() -> None:
     twice = _notification((False, _engagement()), (False, _engagement(businessObjectInstanceIdentifier="x")))
     assert len(wanted(twice, ORG)) == 1
+
+
+# ------------------------------------------------------------------ withdrawn records
+
+EPH = "SE5565594230-EPH"
+
+
+def test_a_record_no_longer_answered_is_marked_withdrawn(journal: JournalStore) -> None:
+    journal.import_record(FIRST, "20261201120500", fetched_from=EPH)
+    journal.withdraw_missing(FIRST.patient_id, EPH, set(), "20261203100000")
+    assert journal.entries()[0].withdrawn_time == "20261203100000"
+
+
+def test_a_record_still_answered_is_not_withdrawn(journal: JournalStore) -> None:
+    journal.import_record(FIRST, "20261201120500", fetched_from=EPH)
+    journal.withdraw_missing(FIRST.patient_id, EPH, {FIRST.key}, "20261203100000")
+    assert not journal.entries()[0].withdrawn
+
+
+def test_a_fetch_from_another_address_withdraws_nothing(journal: JournalStore) -> None:
+    journal.import_record(FIRST, "20261201120500", fetched_from=EPH)
+    assert journal.withdraw_missing(FIRST.patient_id, "SE2321000016-LIS9", set(), "20261203100000") == 0
+
+
+def test_a_withdrawn_record_keeps_its_entry(journal: JournalStore) -> None:
+    journal.import_record(FIRST, "20261201120500", fetched_from=EPH)
+    journal.withdraw_missing(FIRST.patient_id, EPH, set(), "20261203100000")
+    assert len(journal.entries()) == 1
+
+
+def test_a_withdrawn_record_answered_again_is_current_again(journal: JournalStore) -> None:
+    journal.import_record(FIRST, "20261201120500", fetched_from=EPH)
+    journal.withdraw_missing(FIRST.patient_id, EPH, set(), "20261203100000")
+    journal.import_record(CORRECTED, "20261204090500", fetched_from=EPH)
+    assert not journal.entries()[0].withdrawn
+
+
+def test_a_journal_made_before_the_withdrawal_columns_gets_them() -> None:
+    from sqlalchemy import create_engine, inspect, text
+
+    engine = create_engine("sqlite://")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE ehr_journal_entry (id VARCHAR(64) PRIMARY KEY)"))
+    JournalStore(engine).create()
+    assert {"fetched_from", "withdrawn_time"} <= {c["name"] for c in inspect(engine).get_columns("ehr_journal_entry")}
+
+
+# ------------------------------------------------------------------ fetches to try again
+
+
+def test_a_failed_fetch_is_kept(journal: JournalStore) -> None:
+    journal.fetch_failed(EPH, FIRST.patient_id, "ConsumerError", 1000.0, 30.0)
+    assert [(p.logical_address, p.patient_id) for p in journal.pending()] == [(EPH, FIRST.patient_id)]
+
+
+def test_a_failed_fetch_is_due_after_the_first_delay(journal: JournalStore) -> None:
+    assert journal.fetch_failed(EPH, FIRST.patient_id, "ConsumerError", 1000.0, 30.0).next_attempt == 1030.0
+
+
+def test_each_further_failure_doubles_the_delay(journal: JournalStore) -> None:
+    journal.fetch_failed(EPH, FIRST.patient_id, "ConsumerError", 1000.0, 30.0)
+    assert journal.fetch_failed(EPH, FIRST.patient_id, "ConsumerError", 1000.0, 30.0).next_attempt == 1060.0
+
+
+def test_the_delay_is_at_most_an_hour(journal: JournalStore) -> None:
+    for _ in range(12):
+        pending = journal.fetch_failed(EPH, FIRST.patient_id, "ConsumerError", 1000.0, 30.0)
+    assert pending.next_attempt == 1000.0 + 3600.0
+
+
+def test_a_fetch_not_yet_due_is_not_listed_as_due(journal: JournalStore) -> None:
+    journal.fetch_failed(EPH, FIRST.patient_id, "ConsumerError", 1000.0, 30.0)
+    assert journal.pending(due_by=1029.0) == []
+
+
+def test_a_fetch_that_succeeds_is_no_longer_pending(journal: JournalStore) -> None:
+    journal.fetch_failed(EPH, FIRST.patient_id, "ConsumerError", 1000.0, 30.0)
+    journal.fetch_done(EPH, FIRST.patient_id)
+    assert journal.pending() == []
