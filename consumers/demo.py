@@ -6,21 +6,29 @@ offers, and a fourth chooses a sampling site whose lab then finds the order; the
 the sampling site finds its order by referral id and registers the specimen; the lab receives
 everything and reports a negative chlamydia result, a positive one, and an HbA1c with a
 reference interval; the patients read what is released and who has looked at their data; the
-positive result waits for follow-up. Each step prints the system, the interaction, the
-platform's correlation id and the outcome; the run fails (exit 1) when a step does not behave
-as the story says.
+positive result waits for follow-up. Then the released results leave the service the national
+way: the service's outbox has told the engagement index (its FindContent shows the patient's
+engagement), the national aggregator reads them with GetLaboratoryOrderOutcome at the source the
+index names, and the ordering unit's journal system, notified by the index, has imported them
+(its own journal database, ``EPH_EHR_DATABASE_URL``, read as the journal system's user would).
+Each step prints the system, the interaction, the platform's correlation id and the outcome; the
+run fails (exit 1) when a step does not behave as the story says. The national part needs the
+engagement index and the journal system's subscriber, which ``make serve`` starts, with the index
+push on.
 """
 
 from __future__ import annotations
 
 import random
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TextIO
 
+from .aggregator import Aggregator
 from .client import Connection
 from .errors import ConsumerError, VpFault
 from .roles import CitizenService, EhrSystem, LabSystem, SamplingSystem, actor, luhn_digit, timestamp
@@ -31,6 +39,11 @@ SITE_SOUTH = "SE2321000016-PT02"
 SAMPLING = "SE2321000016-PT01"
 EHR = "SE2321000016-EHR1"
 CITIZEN = "SE5565594230-1177"
+AGGREGATOR = "SE5565594230-AGP1"  # the national aggregating service (NPÖ, 1177 Journalen)
+SOURCE = "SE5565594230-EPH"  # the service's logical address: the source the index names
+# how long the national steps wait for the outbox, the index and the journal (the outbox delivers
+# every EPH_OUTBOX_SECONDS, 5 s by default)
+NATIONAL_WAIT = 45.0
 CARE_GIVER = "SE2321000016-CG01"
 CARE_UNIT = "SE2321000016-CU01"
 STAFF = actor("STAFF", "SE2321000016-ST01", "Doris Doktor")
@@ -61,7 +74,7 @@ class Story:
     out: TextIO = sys.stdout
     steps: list[Step] = field(default_factory=list)
 
-    def run(self, system: str, connection: Connection, interaction: str, story: str,
+    def run(self, system: str, connection: Connection | None, interaction: str, story: str,
             action: Callable[[], Any], check: Callable[[Any], bool] = lambda _: True,
             expect_vp: str | None = None) -> Any:
         step = Step(system, interaction, story)
@@ -70,14 +83,14 @@ class Story:
         try:
             answer = action()
             step.ok = expect_vp is None and bool(check(answer))
-            last = connection.last
+            last = connection.last if connection is not None else None
             step.outcome = (last.outcome if last else "OK") if step.ok else "not as the story says"
         except VpFault as e:
             step.ok = e.code == expect_vp
             step.outcome = e.code + ("" if step.ok else f": {e.message}")
         except ConsumerError as e:
             step.outcome = f"{type(e).__name__}: {e}"
-        last = connection.last
+        last = connection.last if connection is not None else None
         step.correlation_id = last.correlation_id if last else None
         mark = "ok " if step.ok else "FAIL"
         self.out.write(f"[{mark}] {len(self.steps):>2} {system:<10} {interaction:<16} "
@@ -192,7 +205,61 @@ def play(platform: str = "http://127.0.0.1:8080", instance_id: str = "eph-vp-dev
     story.run("EHR", ehr_c, "GetResults", "the journal sees B's result waits for follow-up",
               lambda: ehr.results(bo),
               lambda rs: len(rs) == 1 and rs[0].followUpRequired and rs[0].result.analysisResult[0].interpretation == "POSITIVE")
+    released = {kit_a.orderId, site_a.orderId}  # (1) patient A's results, released at once
+    national(story, connect(AGGREGATOR), anna, released)
+    # (5) the patient gets a notice that a result is ready: a later part of the story (the notices
+    # to the patient, 1177/SMS/e-mail) is told here, after the journal step
     return story.summary()
+
+
+def _until(fetch: Callable[[], Any], ready: Callable[[Any], bool], wait: float) -> Any:
+    """``fetch()`` again until ``ready`` holds of its answer or ``wait`` seconds have passed; the last answer."""
+    deadline = time.monotonic() + wait
+    while True:
+        answer = fetch()
+        if ready(answer) or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.5)
+
+
+def national(story: Story, aggregator_c: Connection, patient: str, released: set[str],
+             wait: float = NATIONAL_WAIT) -> None:
+    """Released results leave the service: (2) the engagement index has the patient's engagement,
+    (3) the aggregator reads the results at the source it names, (4) the ordering unit's journal
+    system has imported them."""
+    aggregator = Aggregator(aggregator_c)
+
+    def has_engagement(found: list[Any]) -> bool:
+        return any(e.logicalAddress == SOURCE for e in found)
+
+    def show(found: list[Any]) -> bool:
+        for e in found:
+            story.out.write(f"       engagement: {e.serviceDomain} {e.categorization} at {e.logicalAddress}, "
+                            f"data controller {e.dataController}, most recent content {e.mostRecentContent}\n")
+        return has_engagement(found)
+
+    story.run("aggregator", aggregator_c, "FindContent", "the index has patient A's engagement (the outbox told it)",
+              lambda: _until(lambda: aggregator.engagements(patient), has_engagement, wait), show)
+    story.run("aggregator", aggregator_c, "GetLaboratoryOrderOutcome", "the aggregator reads patient A's results",
+              lambda: aggregator.laboratory_outcomes(patient),
+              lambda found: found.complete and released <= {o.header.record.id.extension for o in found.outcomes})
+    story.run("journal", None, "(import)", "the ordering unit's journal has imported patient A's results",
+              lambda: _until(lambda: _journal_entries(patient), lambda ids: released <= ids, wait),
+              lambda ids: released <= ids)
+
+
+def _journal_entries(patient: str) -> set[str]:
+    """The record ids the demo journal system holds of the patient (its own database)."""
+    from .journal.config import JournalConfig
+    from .journal.store import JournalStore
+
+    store = JournalStore(JournalConfig().database_url)
+    try:
+        return {e.record.record_id for e in store.entries(patient) if not e.withdrawn}
+    except Exception:  # noqa: BLE001  # no journal yet (the subscriber has not started): nothing imported
+        return set()
+    finally:
+        store.engine.dispose()
 
 
 def _bind(f: Callable[..., Any], *args: Any) -> Callable[[], Any]:

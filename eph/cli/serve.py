@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import replace
+from collections.abc import Mapping
 from typing import Any
 
-from routing.config import PlatformConfig
+from routing.config import PlatformConfig, is_off
 from staff_web.config import StaffWebConfig
 
 from .. import metrics, profile
@@ -59,14 +61,43 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# what `eph serve all` starts in every profile, and in development also the stand-ins of the
+# national engagement index and of the demo journal system's subscriber
+SERVERS = ("service", "platform", "staff", "citizen")
+STAND_INS = ("engagement-index", "ehr-subscriber")
+
+
+def serve_all_plan(env: Mapping[str, str], production: bool) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The servers ``eph serve all`` starts and the environment they start with.
+
+    In development the engagement index stand-in and the journal system's subscriber start too
+    (each unless its bind, ``EPH_EI_BIND`` or ``EPH_EHR_BIND``, is ``none``), so that a released
+    result travels the national way: with the index started the index push is on unless
+    ``EPH_INDEX_PUSH`` is set (``0`` keeps it off), and the index's subscribers are the journal
+    system unless ``EPH_EI_SUBSCRIBERS`` is set. In production neither starts (the national systems
+    are used) and nothing is changed."""
+    child = dict(env)
+    if production:
+        return SERVERS, child
+    stand_ins = tuple(s for s, bind in zip(STAND_INS, ("EPH_EI_BIND", "EPH_EHR_BIND"), strict=True)
+                      if not is_off(env.get(bind)))
+    if "engagement-index" in stand_ins and "EPH_INDEX_PUSH" not in env:
+        child["EPH_INDEX_PUSH"] = "1"
+    if "ehr-subscriber" in stand_ins and "EPH_EI_SUBSCRIBERS" not in env:
+        from consumers.journal.config import JournalConfig
+
+        child["EPH_EI_SUBSCRIBERS"] = JournalConfig().hsa_id
+    return SERVERS + stand_ins, child
+
+
 def serve_all(settings: Settings) -> int:
-    """The service, the platform, the staff web and the 1177 stand-in, each its own server process; when
-    one stops, all stop. The engagement index stand-in and the journal system's notification subscriber
-    are not among them (``eph serve engagement-index``, ``eph serve ehr-subscriber``): the index push is
-    off in ``make serve``, so neither would be told of anything."""
+    """The service, the platform, the staff web and the 1177 stand-in and, in development, the
+    engagement index stand-in and the journal system's notification subscriber (``serve_all_plan``),
+    each its own server process; when one stops, all stop."""
     if settings.uses_dev_pki:
         DevPki(settings.certs_dir).ensure()  # once, before the servers that use it start
-    procs = [subprocess.Popen([sys.executable, "-m", "eph", "serve", what]) for what in ("service", "platform", "staff", "citizen")]
+    servers, env = serve_all_plan(os.environ, profile.current() == "production")
+    procs = [subprocess.Popen([sys.executable, "-m", "eph", "serve", what], env=env) for what in servers]
 
     def stop(*_: object) -> None:
         for p in procs:

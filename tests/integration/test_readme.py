@@ -19,12 +19,14 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from consumers.journal.store import JournalStore
 from tests.support import ROOT, free_port, session_pki, wait_for_page, wait_for_port
 
 README = ROOT / "README.md"
@@ -108,6 +110,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "EPH_CITIZEN_WEB_BIND": f"127.0.0.1:{ports[3]}",
         "EPH_CERTS_DIR": str(session_pki().folder),
         "EPH_VP_LOCAL_COPY": str(folder / "tak-local-copy.json"),
+        # the engagement index and the journal system's subscriber, which `eph serve all` starts in
+        # development: on free ports (the demo catalogue routes to them), their databases here
+        "EPH_EI_BIND": f"127.0.0.1:{free_port()}",
+        "EPH_EHR_BIND": f"127.0.0.1:{free_port()}",
+        "EPH_EI_DATABASE_URL": f"sqlite:///{folder / 'index.sqlite3'}",
+        "EPH_EHR_DATABASE_URL": f"sqlite:///{folder / 'journal.sqlite3'}",
     })
     # the steps of `make serve`
     _eph("db", "upgrade", env=env)
@@ -119,7 +127,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         start_new_session=True,  # its own process group, so that every server it starts can be stopped
     )
     try:
-        for port in ports:
+        for port in ports + tuple(int(env[b].rsplit(":", 1)[1]) for b in ("EPH_EI_BIND", "EPH_EHR_BIND")):
             wait_for_port(port, proc, timeout=START_SECONDS)
         wait_for_page(f"http://127.0.0.1:{ports[0]}/status", "platform")
         wait_for_page(f"http://127.0.0.1:{ports[3]}/logga-in", "1177 stand-in")
@@ -193,3 +201,15 @@ def test_the_patient_reads_the_negative_result(runs: list[subprocess.CompletedPr
 def test_the_patient_sees_who_changed_their_data(runs: list[subprocess.CompletedProcess[str]]) -> None:
     # the access log names the lab system that reported the result
     assert re.search(r"WRITE\s+SetResult\s+Labbsystem, vårdgivare A", _output(runs, python=False))
+
+
+def test_the_ordering_unit_s_journal_imports_the_walkthrough_s_result(
+        runs: list[subprocess.CompletedProcess[str]], stack: Stack) -> None:
+    # `make serve` pushes to the engagement index, which notifies the journal system, which fetches
+    # the released result with GetLaboratoryOrderOutcome through the platform
+    journal = JournalStore(stack.env["EPH_EHR_DATABASE_URL"])
+    deadline = time.monotonic() + 60
+    while not (found := [e for e in journal.entries("191212121212") if "CT-NAAT" in e.record.content]) \
+            and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert found

@@ -1,0 +1,51 @@
+"""What `eph serve all` starts: in development also the stand-ins of the engagement index and of the
+demo journal system's subscriber, with the index push on by default; in production neither."""
+
+from __future__ import annotations
+
+from eph import demo
+from eph.cli.serve import serve_all_plan
+
+
+def test_development_starts_the_engagement_index() -> None:
+    assert "engagement-index" in serve_all_plan({}, production=False)[0]
+
+
+def test_development_starts_the_journal_subscriber() -> None:
+    assert "ehr-subscriber" in serve_all_plan({}, production=False)[0]
+
+
+def test_production_starts_no_stand_in() -> None:
+    assert serve_all_plan({}, production=True)[0] == ("service", "platform", "staff", "citizen")
+
+
+def test_development_turns_the_index_push_on() -> None:
+    assert serve_all_plan({}, production=False)[1]["EPH_INDEX_PUSH"] == "1"
+
+
+def test_an_explicit_index_push_off_stays_off() -> None:
+    assert serve_all_plan({"EPH_INDEX_PUSH": "0"}, production=False)[1]["EPH_INDEX_PUSH"] == "0"
+
+
+def test_production_leaves_the_index_push_as_configured() -> None:
+    assert "EPH_INDEX_PUSH" not in serve_all_plan({}, production=True)[1]
+
+
+def test_the_index_s_subscriber_is_the_journal_system() -> None:
+    assert serve_all_plan({}, production=False)[1]["EPH_EI_SUBSCRIBERS"] == demo.EHR_A
+
+
+def test_configured_subscribers_are_kept() -> None:
+    assert serve_all_plan({"EPH_EI_SUBSCRIBERS": "X"}, production=False)[1]["EPH_EI_SUBSCRIBERS"] == "X"
+
+
+def test_an_index_bind_of_none_leaves_the_index_out() -> None:
+    assert "engagement-index" not in serve_all_plan({"EPH_EI_BIND": "none"}, production=False)[0]
+
+
+def test_without_the_index_the_push_stays_off() -> None:
+    assert "EPH_INDEX_PUSH" not in serve_all_plan({"EPH_EI_BIND": "none"}, production=False)[1]
+
+
+def test_a_journal_bind_of_none_leaves_the_subscriber_out() -> None:
+    assert "ehr-subscriber" not in serve_all_plan({"EPH_EHR_BIND": "none"}, production=False)[0]
