@@ -8,8 +8,8 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from routing.config import PlatformConfig, is_off

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -552,3 +553,53 @@ def test_the_aggregator_command_shows_a_table_of_the_records(servers: Servers,
          "--platform", servers.platform.base_url, "--instance-id", servers.platform.instance_id],
         capture_output=True, text=True, cwd=ROOT, env=dict(os.environ), timeout=60)
     assert imported[1] in shown.stdout
+
+
+# ------------------------------------------------------------------ eph demo: the whole story, the national way too
+
+
+@pytest.fixture(scope="module")
+def demo_run(servers: Servers) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "eph", "demo", "--platform", servers.platform.base_url,
+         "--instance-id", servers.platform.instance_id],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        env={**os.environ, "EPH_EHR_DATABASE_URL": str(servers.journal.engine.url)})
+
+
+def _ok_steps(run: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in run.stdout.splitlines() if line.startswith("[ok ]")]
+
+
+def test_eph_demo_succeeds(demo_run: subprocess.CompletedProcess[str]) -> None:
+    assert demo_run.returncode == 0, demo_run.stdout + demo_run.stderr
+
+
+def test_eph_demo_plays_every_step_as_the_story_says(demo_run: subprocess.CompletedProcess[str]) -> None:
+    assert "34 of 34 steps as the story says" in demo_run.stdout
+
+
+def test_eph_demo_shows_the_platform_s_refusal(demo_run: subprocess.CompletedProcess[str]) -> None:
+    assert "VP007" in demo_run.stdout  # the sampling system's refused SetResult
+
+
+def test_each_call_of_the_demo_has_a_correlation_id(demo_run: subprocess.CompletedProcess[str]) -> None:
+    uuid = re.compile(r" [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} ")
+    calls = [line for line in _ok_steps(demo_run) if " journal " not in line]
+    assert [line for line in calls if not uuid.search(line)] == []
+
+
+def test_the_demo_finds_the_engagement_in_the_index(demo_run: subprocess.CompletedProcess[str]) -> None:
+    assert any("FindContent" in line and "the index has patient A's engagement" in line for line in _ok_steps(demo_run))
+
+
+def test_the_demo_shows_the_engagement(demo_run: subprocess.CompletedProcess[str]) -> None:
+    assert "engagement: riv:clinicalprocess:healthcond:actoutcome und-kkm-ure at SE5565594230-EPH" in demo_run.stdout
+
+
+def test_the_demo_s_aggregator_reads_the_results(demo_run: subprocess.CompletedProcess[str]) -> None:
+    assert any("GetLaboratoryOrderOutcome" in line and "aggregator reads" in line for line in _ok_steps(demo_run))
+
+
+def test_the_demo_s_journal_has_imported_the_results(demo_run: subprocess.CompletedProcess[str]) -> None:
+    assert any("journal has imported" in line for line in _ok_steps(demo_run))
