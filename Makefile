@@ -16,7 +16,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 # Migrate, load the demo data into an empty database, start the service (8081), the platform (8080),
-# the staff web (8082) and the 1177 stand-in (8083), both with the development logins of the demo.
+# the staff web (8082) and the 1177 stand-in (8083), both with the development logins of the demo,
+# and (development only) the engagement index (8084) and the journal system's subscriber (8085),
+# the service pushing to the index.
 serve: $(STAMP)
 	$(BIN)/eph db upgrade
 	$(BIN)/eph seed-demo --if-empty
