@@ -185,3 +185,17 @@ def test_an_extension_of_another_namespace_is_accepted(demo_platform: PlatformPr
     answer = _post(demo_platform, _request(_patient(patient) + '<x:hint xmlns:x="urn:example:extension">any</x:hint>'))
     assert answer.status_code == 200
     assert answer.content.count(b"laboratoryOrderOutcome>") == 2
+
+
+def test_the_referral_id_is_under_the_service_s_hsa_id(demo_platform: PlatformProcess) -> None:
+    patient = person_number(date(1980, 5, 5))
+    _hba1c_result(demo_platform, patient)
+    (outcome,) = _outcomes(demo_platform, patient)
+    assert outcome.body.referral.identifier.root == demo.SERVICE_ADDRESS
+
+
+def test_the_recipient_unit_is_named_over_http(demo_platform: PlatformProcess) -> None:
+    patient = person_number(date(1980, 5, 5))
+    _hba1c_result(demo_platform, patient)
+    (outcome,) = _outcomes(demo_platform, patient)
+    assert outcome.body.recipientUnit.name == demo.UNIT_NAMES[demo.CARE_UNIT_A]
