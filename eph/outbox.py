@@ -1,7 +1,11 @@
 """The outbox worker in a running service, and the senders it delivers with.
 
-Every service worker process runs a thread that wakes every ``interval`` seconds and delivers
-the due events (``service_domain.services.outbox``). Unlike housekeeping it needs no lease:
+Every service worker process runs a thread that delivers the due events
+(``service_domain.services.outbox``). It wakes as soon as a unit of work of its own process
+that wrote an event has committed (``Nudge``, set by ``OutboxUnitOfWork.commit``), and every
+``interval`` seconds in any case: the poll is the safety net for events written by other
+processes (the staff web's releases, another node) and for retries that fall due. A round
+that claimed a whole batch is followed by another at once. Unlike housekeeping it needs no lease:
 each event is claimed by one worker at a time, so workers of every node share the work. After
 each round it sets the outbox's gauges. The thread starts in the worker after the fork, as the
 housekeeping thread does.
@@ -20,6 +24,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 import requests
 import zeep
@@ -30,7 +35,8 @@ from contracts.interactions import UPDATE
 from service_domain.clock import SWEDISH_TZ, utcnow
 from service_domain.model import EventKind, OutboxEvent
 from service_domain.model.outbox import SERVICE_SYSTEM, IndexUpdate
-from service_domain.persistence.database import Database
+from service_domain.persistence.database import Database, SqlUnitOfWork
+from service_domain.persistence.outbox import SqlOutboxRepository
 from service_domain.ports import Sender
 from service_domain.services import outbox
 
@@ -147,6 +153,81 @@ def configured_senders(env: Mapping[str, str] | None = None,
     return {} if connection is None else {EventKind.INDEX_UPDATE: SoapIndexPush(connection, source_system)}
 
 
+def outbox_events_on(env: Mapping[str, str] | None = None) -> bool:
+    """Whether the service writes outbox events (EPH_OUTBOX_EVENTS; on unless 0, false, no or
+    off). Off only to measure what the outbox costs (`make bench`): the results stored meanwhile
+    are never told of. With the index push off the events are still written, and wait: a push
+    turned off for a while (maintenance, a certificate being renewed) delivers them once it is
+    on again, where events not written would be index updates lost for good."""
+    env = os.environ if env is None else env
+    return (env.get("EPH_OUTBOX_EVENTS") or "").strip().lower() not in ("0", "false", "no", "off")
+
+
+class Nudge:
+    """Wakes a process's delivery thread: set after a commit that wrote an event. A set between
+    the thread's waking and its clearing is not lost: the round that follows claims every event
+    committed before it."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def wait(self, timeout: float) -> bool:
+        """Until set or ``timeout`` seconds; whether it was set. Cleared for the next wait."""
+        woken = self._event.wait(timeout)
+        self._event.clear()
+        return woken
+
+
+class _WatchedOutbox(SqlOutboxRepository):
+    """The outbox repository of an ``OutboxUnitOfWork``: counts the events added, or with
+    ``write`` off adds none."""
+
+    def __init__(self, conn: Any, write: bool) -> None:
+        super().__init__(conn)
+        self.write = write
+        self.added = 0
+
+    def add(self, event: OutboxEvent) -> None:
+        if self.write:
+            super().add(event)
+            self.added += 1
+
+
+class OutboxUnitOfWork(SqlUnitOfWork):
+    """The service's unit of work as the composition root builds it: after a commit that wrote
+    an event it calls ``on_event_committed`` (the process's ``Nudge``), so that the event is
+    delivered at once rather than at the next poll; with ``write_events`` off it writes no event
+    (EPH_OUTBOX_EVENTS=0). The domain does not know of either."""
+
+    def __init__(self, db: Database, on_event_committed: Callable[[], None] | None = None,
+                 write_events: bool = True) -> None:
+        super().__init__(db)
+        self.on_event_committed = on_event_committed
+        self.write_events = write_events
+        self._watched: _WatchedOutbox | None = None
+
+    def __enter__(self) -> OutboxUnitOfWork:
+        super().__enter__()
+        self._watched = _WatchedOutbox(self.conn, self.write_events)
+        self.outbox = self._watched
+        return self
+
+    def commit(self) -> None:
+        super().commit()
+        if self._watched is not None and self._watched.added:
+            self._watched.added = 0
+            if self.on_event_committed is not None:
+                self.on_event_committed()
+
+
+def more_due(done: outbox.DeliveryRound, batch: int = outbox.DELIVERY_BATCH) -> bool:
+    """Whether a round claimed a whole batch (so more events may be due at once)."""
+    return done.delivered + done.retried + done.parked >= batch
+
+
 class OutboxWorker:
     def __init__(
         self,
@@ -154,11 +235,13 @@ class OutboxWorker:
         interval: float,
         senders: Mapping[EventKind, Sender],
         clock: Callable[[], datetime] = utcnow,
+        nudge: Nudge | None = None,
     ) -> None:
         self.db = db
         self.interval = interval
         self.senders = senders
         self.clock = clock
+        self.nudge = nudge or Nudge()
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
 
@@ -175,11 +258,16 @@ class OutboxWorker:
         return done
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
+        while True:
+            self.nudge.wait(self.interval)
+            if self._stop.is_set():
+                return
             try:
-                self.run_once()
+                if more_due(self.run_once()):
+                    self.nudge.set()
             except Exception as e:  # keep the loop alive; the text may quote data
                 log.error("outbox round failed: %s", type(e).__name__)
+                self._stop.wait(min(self.interval, 1.0))  # not at once again: the database may be down
 
     def start(self) -> threading.Thread:
         thread = threading.Thread(target=self._loop, daemon=True, name="outbox")
@@ -188,6 +276,7 @@ class OutboxWorker:
 
     def stop(self) -> None:
         self._stop.set()
+        self.nudge.set()
 
 
 def outbox_status(db: Database, clock: Callable[[], datetime] = utcnow) -> dict[str, object]:
