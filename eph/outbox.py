@@ -2,7 +2,8 @@
 
 Every service worker process runs a thread that delivers the due events
 (``service_domain.services.outbox``). It wakes as soon as a unit of work of its own process
-that wrote an event has committed (``Nudge``, set by ``OutboxUnitOfWork.commit``), and every
+that wrote an event has committed (``Nudge``, set by ``OutboxUnitOfWork.commit``), lingers a
+moment (``LINGER_SECONDS``) so that the events committed meanwhile go in the same Update, and every
 ``interval`` seconds in any case: the poll is the safety net for events written by other
 processes (the staff web's releases, another node) and for retries that fall due. A round
 that claimed a whole batch is followed by another at once. Unlike housekeeping it needs no lease:
@@ -22,7 +23,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -53,6 +54,11 @@ SERVICE_DOMAIN = "riv:clinicalprocess:healthcond:actoutcome"
 CATEGORIZATION = "und-kkm-ure"
 NOT_APPLICABLE = "NA"
 DEFAULT_INDEX_ADDRESS = "SE5565594230-EI"
+# engagements in one Update (the national index takes at most 1000; a round claims fewer)
+MAX_ENGAGEMENTS = 100
+# after a nudge, how long the delivery thread waits for more commits before it claims: the events
+# of that time go in one Update rather than one each
+LINGER_SECONDS = 0.2
 
 
 class IndexRefused(Exception):
@@ -106,11 +112,25 @@ class SoapIndexPush:
         self.source_system = source_system  # the service's logical address
 
     def send(self, event: OutboxEvent) -> None:
+        self.send_batch([event])
+
+    def send_batch(self, events: Sequence[OutboxEvent]) -> None:
+        """The events of a round in Updates of at most ``MAX_ENGAGEMENTS`` engagements each (one
+        request rather than one an event: each Update is a synchronous call through the platform),
+        an engagement told of twice sent once, as its latest (the index refuses the same
+        engagement twice in one request). All delivered, or the exception of the first Update that
+        failed (the outbox tries every event of the round again; the index stores nothing new for
+        an engagement it already holds)."""
+        told = latest_engagements([e.payload for e in events], self.source_system)
+        for i in range(0, len(told), MAX_ENGAGEMENTS):
+            self._update(told[i:i + MAX_ENGAGEMENTS])
+
+    def _update(self, engagements: list[dict[str, object]]) -> None:
         service = self.connection.service(UPDATE)
         try:
             answer = service.Update(
                 _soapheaders={"LogicalAddress": self.connection.logical_address},
-                engagementTransaction=[{"deleteFlag": False, "engagement": engagement(event.payload, self.source_system)}])
+                engagementTransaction=[{"deleteFlag": False, "engagement": e} for e in engagements])
         except zeep.exceptions.Fault as f:  # the platform's (VP0xx) or the index's own
             raise IndexFault(f"the Update was answered with a SOAP fault {f.code}") from None
         except (requests.exceptions.RequestException, zeep.exceptions.TransportError) as e:
@@ -118,6 +138,18 @@ class SoapIndexPush:
                                    f"{type(e).__name__}") from None
         if answer.ResultCode != "OK":
             raise IndexRefused(f"the engagement index answered {answer.ResultCode}")
+
+
+def latest_engagements(updates: Sequence[IndexUpdate], source_system: str = SERVICE_SYSTEM) -> list[dict[str, object]]:
+    """The engagements of these updates, each engagement (its key: every field but
+    mostRecentContent) once, with the latest mostRecentContent told of; in the order first told."""
+    latest: dict[tuple[object, ...], dict[str, object]] = {}
+    for update in updates:
+        e = engagement(update, source_system)
+        key = tuple(v for k, v in e.items() if k != "mostRecentContent")
+        if key not in latest or str(e["mostRecentContent"]) > str(latest[key]["mostRecentContent"]):
+            latest[key] = e
+    return list(latest.values())
 
 
 def index_push_on(env: Mapping[str, str] | None = None) -> bool:
@@ -236,12 +268,15 @@ class OutboxWorker:
         senders: Mapping[EventKind, Sender],
         clock: Callable[[], datetime] = utcnow,
         nudge: Nudge | None = None,
+        linger: float = LINGER_SECONDS,
     ) -> None:
         self.db = db
         self.interval = interval
         self.senders = senders
         self.clock = clock
         self.nudge = nudge or Nudge()
+        self.linger = linger
+        self.batch = MAX_ENGAGEMENTS  # a round's events, at most one Update
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
 
@@ -249,7 +284,8 @@ class OutboxWorker:
         """One round: deliver what is due, then update the gauges."""
         from producers.metrics import observe_outbox  # after the metrics directory is chosen
 
-        done = outbox.deliver_due(self.db.uow(), self.senders, self.clock(), self.holder, clock=self.clock)
+        done = outbox.deliver_due(self.db.uow(), self.senders, self.clock(), self.holder, clock=self.clock,
+                                  batch=self.batch)
         counts = outbox.outbox_counts(self.db.uow())
         observe_outbox(done.delivered, done.retried, done.parked, counts.pending, counts.parked,
                        counts.oldest_age(self.clock()))
@@ -258,14 +294,16 @@ class OutboxWorker:
         return done
 
     def _loop(self) -> None:
+        more = False  # the last round claimed a whole batch: go on at once
         while True:
-            self.nudge.wait(self.interval)
+            if not more and self.nudge.wait(self.interval) and self.linger > 0:
+                self._stop.wait(self.linger)  # the commits of the next moments go in the same round
             if self._stop.is_set():
                 return
             try:
-                if more_due(self.run_once()):
-                    self.nudge.set()
+                more = more_due(self.run_once(), self.batch)
             except Exception as e:  # keep the loop alive; the text may quote data
+                more = False
                 log.error("outbox round failed: %s", type(e).__name__)
                 self._stop.wait(min(self.interval, 1.0))  # not at once again: the database may be down
 
