@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,10 @@ import pytest
 from sqlalchemy import func, select
 
 from eph import demo
-from eph.outbox import Nudge, OutboxUnitOfWork, OutboxWorker, more_due, outbox_events_on
+from eph.outbox import Nudge, OutboxUnitOfWork, OutboxWorker, latest_engagements, more_due, outbox_events_on
 from service_domain import commands, services
-from service_domain.model import EventKind
+from service_domain.identity import PersonId
+from service_domain.model import EventKind, IndexUpdate
 from service_domain.persistence.database import Database
 from service_domain.persistence.tables import outbox_event
 from service_domain.services.outbox import DELIVERY_BATCH, DeliveryRound
@@ -157,3 +159,33 @@ def test_stopping_a_worker_ends_its_thread(db: Database) -> None:
     worker.stop()
     thread.join(5)
     assert not thread.is_alive()
+
+
+# ------------------------------------------------------------------ a round's engagements
+
+
+def update(patient: str, care_giver: str, minute: int) -> IndexUpdate:
+    return IndexUpdate(PersonId(patient), care_giver, demo.CARE_UNIT_A, f"order-{minute}",
+                       datetime(2026, 12, 7, 12, minute, tzinfo=UTC))
+
+
+def test_an_engagement_told_of_twice_is_sent_once() -> None:
+    told = latest_engagements([update("191212121212", demo.CARE_GIVER_A, 1),
+                               update("191212121212", demo.CARE_GIVER_A, 2)])
+    assert len(told) == 1
+
+
+def test_an_engagement_told_of_twice_is_sent_with_the_latest_content() -> None:
+    (told,) = latest_engagements([update("191212121212", demo.CARE_GIVER_A, 3),
+                                  update("191212121212", demo.CARE_GIVER_A, 2)])
+    assert told["mostRecentContent"] == "20261207130300"  # Swedish time
+
+
+def test_engagements_of_two_patients_are_both_sent() -> None:
+    assert len(latest_engagements([update("191212121212", demo.CARE_GIVER_A, 1),
+                                   update("199001012384", demo.CARE_GIVER_A, 1)])) == 2
+
+
+def test_engagements_of_two_care_givers_of_another_organisation_are_both_sent() -> None:
+    assert len(latest_engagements([update("191212121212", "SE2321000016-CG01", 1),
+                                   update("191212121212", "SE2321000255-CG01", 1)])) == 2

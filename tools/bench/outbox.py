@@ -8,7 +8,7 @@ by `make bench` on PostgreSQL, routed, with the index push on to the index stand
    apart differ by as much as the target allows); the ratio of the medians. The runs with events
    include the delivery going on meanwhile (what is still queued at the end of a run is
    reported, with how long the backlog took to drain after it).
-2. releases at a fixed rate (default 100/s, open loop: wrk paced) for ``release_seconds``; for
+2. releases at a fixed rate (default 100/s, open loop: tools/bench/load.py) for ``release_seconds``; for
    each event written in that run, the time from its creation (the SetResult call's time) to
    its delivery (the index answered the Update OK), read from the service's outbox table;
    p50 and p99.
@@ -19,19 +19,23 @@ from __future__ import annotations
 import statistics
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, func, select
 
+from contracts.interactions import SET_RESULT
 from eph import demo
 from service_domain.model import EventState
 from service_domain.persistence.tables import outbox_event
+from tools.bench import load as loadgen
 from tools.bench.cases import OK_ANSWER, PEAK_CONNECTIONS, Inputs, cpu_text, set_result
+from tools.bench.envelopes import set_result as set_result_envelope
 from tools.bench.harness import WATCH, Load, Server, lua_script, start, wrk
 
 PAIRS = 3
+CPU_PARTS = ("service", "platform", "engagement index")
 DRAIN_TIMEOUT_S = 180
 
 
@@ -46,8 +50,9 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def ratio(numerator: list[float], denominator: list[float]) -> float | None:
-    """The median of ``numerator`` over the median of ``denominator`` (None without both)."""
-    if not numerator or not denominator:
+    """The median of ``numerator`` over the median of ``denominator`` (None without both, or
+    over a median of 0)."""
+    if not numerator or not denominator or not statistics.median(denominator):
         return None
     return statistics.median(numerator) / statistics.median(denominator)
 
@@ -77,6 +82,7 @@ class OutboxFigures:
     release_p50_ms: float | None = None
     release_p99_ms: float | None = None
     release_max_ms: float | None = None
+    release_late_ms: float = 0.0  # how far the load generator ever fell behind its schedule
 
     def rps(self, events_on: bool) -> list[float]:
         return [r.load.rps for r in self.runs if r.events_on is events_on]
@@ -84,6 +90,18 @@ class OutboxFigures:
     @property
     def cost_ratio(self) -> float | None:
         return ratio(self.rps(True), self.rps(False))
+
+    def cpu_ms(self, events_on: bool) -> list[float]:
+        """CPU ms per call of the parts the outbox loads (the service, the platform, the index
+        stand-in) in each run. PostgreSQL is left out: its figure is every cluster process on the
+        machine, other users' too."""
+        return [sum(r.load.cpu_ms.get(k, 0.0) for k in CPU_PARTS) for r in self.runs if r.events_on is events_on]
+
+    @property
+    def cpu_ratio(self) -> float | None:
+        """The calls/s ratio the CPU per call implies on a machine the parts have to themselves
+        (without over with: a call that costs more CPU lets fewer through)."""
+        return ratio(self.cpu_ms(False), self.cpu_ms(True))
 
     def latencies(self, values_ms: list[float]) -> None:
         """The release latencies measured: their percentiles (the values themselves are not kept)."""
@@ -100,7 +118,8 @@ class OutboxFigures:
             "release_load": self.release_load.as_dict() if self.release_load else None,
             "released_events": self.released_events, "delivered": self.delivered, "parked": self.parked,
             "release_p50_ms": self.release_p50_ms, "release_p99_ms": self.release_p99_ms,
-            "release_max_ms": self.release_max_ms,
+            "release_max_ms": self.release_max_ms, "release_late_ms": self.release_late_ms,
+            "cpu_ratio": self.cpu_ratio,
         }
 
     @classmethod
@@ -108,7 +127,8 @@ class OutboxFigures:
         runs = [OutboxRun(r["events_on"], Load(**r["load"]), r["queued_at_end"], r["drain_seconds"]) for r in d["runs"]]
         return cls(runs, d["release_rate"], d["release_seconds"],
                    Load(**d["release_load"]) if d.get("release_load") else None, d["released_events"],
-                   d["delivered"], d["parked"], d["release_p50_ms"], d["release_p99_ms"], d["release_max_ms"])
+                   d["delivered"], d["parked"], d["release_p50_ms"], d["release_p99_ms"], d["release_max_ms"],
+                   d.get("release_late_ms", 0.0))
 
     def text(self) -> str:
         """The section of the report: each run, then the release latency."""
@@ -122,13 +142,41 @@ class OutboxFigures:
         on, off = self.rps(True), self.rps(False)
         cost = self.cost_ratio
         summary = (f"Median calls/s: with events {statistics.median(on):.0f}, without {statistics.median(off):.0f}; "
-                   f"ratio {cost:.3f}." if cost is not None else "")
+                   f"ratio {cost:.3f}. CPU ms per call of the service, the platform and the index stand-in "
+                   f"(medians): with events {statistics.median(self.cpu_ms(True)):.2f}, without "
+                   f"{statistics.median(self.cpu_ms(False)):.2f}; the calls/s ratio that implies on a machine of "
+                   f"their own {self.cpu_ratio:.3f}." if cost is not None and self.cpu_ratio is not None else "")
         p50, p99 = self.release_p50_ms, self.release_p99_ms
-        release = (f"Releases at {self.release_rate:g}/s for {self.release_seconds:g} s (routed SetResult, paced; "
-                   f"{self.release_load.rps:.1f} calls/s achieved): {self.released_events} events written, "
+        release = (f"Releases at {self.release_rate:g}/s for {self.release_seconds:g} s (routed SetResult, open loop; "
+                   f"{self.release_load.rps:.1f} calls/s sent, the load generator at most "
+                   f"{self.release_late_ms:.0f} ms behind its schedule): {self.released_events} events written, "
                    f"{self.delivered} delivered, {self.parked} parked; from the call to the index's OK: "
                    f"p50 {_ms(p50)}, p99 {_ms(p99)}, the slowest {_ms(self.release_max_ms)}." if self.release_load else "")
         return "\n".join(lines) + "\n\n" + summary + ("\n\n" + release if release else "")
+
+
+class Releases(loadgen.Mix):
+    """Routed SetResult of HbA1c results (released at once), open loop at a fixed rate
+    (tools/bench/load.py), the versions from ``base`` on (above those stored before)."""
+
+    def __init__(self, orders: list[str], base: int) -> None:
+        super().__init__(loadgen.Inputs([], [], orders, []), {"result": 1})
+        self.base = base
+
+    def _next(self) -> tuple[str, str, str, bytes, str]:
+        n = self.counts["result"]
+        self.counts["result"] += 1
+        orders = self.data.result_orders
+        order_id, version = orders[n % len(orders)], self.base + n // len(orders) + 1
+        return ("result", SET_RESULT.path, demo.LAB_A2, set_result_envelope(order_id, version, self.report_time),
+                f"{order_id}#{version}")
+
+
+def _as_load(run: loadgen.Run, seconds: float) -> Load:
+    """The open-loop run as a Load: calls/s sent, latency, calls not answered OK."""
+    ms = [c.ms for c in run.calls if c.done]
+    return Load(0, seconds, len(run.calls) / seconds, percentile(ms, 50) or 0.0, percentile(ms, 90) or 0.0,
+                percentile(ms, 99) or 0.0, len(run.calls), sum(not c.good for c in run.calls))
 
 
 def _ms(v: float | None) -> str:
@@ -174,7 +222,8 @@ def _latencies(url: str, since: datetime) -> list[float]:
 
 
 def run(pg_url: str, data: Inputs, certs: dict[str, str], platform: Server, service_port: int, index_port: int,
-        folder: Path, seconds: float, release_rate: float = 100, release_seconds: float = 25) -> OutboxFigures:
+        folder: Path, seconds: float, release_rate: float = 100, release_seconds: float = 25,
+        pairs: int = PAIRS) -> OutboxFigures:
     """The runs above. The platform must route the service's address to ``service_port`` (each
     service started here takes it; none may be listening on it) and the index's Update to
     ``index_port`` (the index stand-in is started here)."""
@@ -202,7 +251,7 @@ def run(pg_url: str, data: Inputs, certs: dict[str, str], platform: Server, serv
             return start("service-outbox", ["-m", "eph", "serve", "service", "--bind", f"127.0.0.1:{port}"], env,
                          folder, port)
 
-        for n in range(PAIRS):
+        for n in range(pairs):
             for events_on in pair_order(n):
                 s = service(events_on)
                 try:
@@ -220,22 +269,27 @@ def run(pg_url: str, data: Inputs, certs: dict[str, str], platform: Server, serv
                       f"p99 {load.p99_ms:7.2f} ms" + (f"  queued at the end {queued}, drained in "
                       + (f"{drained:.1f} s" if drained is not None else "(not drained)") if events_on else "")
                       + (f"  ERRORS {load.errors}" if load.errors else ""), flush=True)
-        print(f"  with events / without (medians): {figures.cost_ratio:.3f}", flush=True)
+        print(f"  with events / without (medians): {figures.cost_ratio:.3f}; implied by CPU per call: "
+              f"{figures.cpu_ratio:.3f}", flush=True)
 
         s = service(True)
         try:
+            WATCH["service"] = s.pids
             wrk(url, script("release-warm"), 4, 2)
+            _drain(pg_url, datetime.now(UTC) - timedelta(seconds=10))
             time.sleep(1)
             since = datetime.now(UTC)
-            connections = 16
-            figures.release_load = wrk(url, script("release", release_rate, connections), connections, release_seconds)
+            releases = Releases(data.result_orders, base + 1000)
+            run_ = loadgen.drive(platform.url, releases, release_rate, release_seconds)
+            figures.release_load, figures.release_late_ms = _as_load(run_, release_seconds), run_.late_ms_max
             _drain(pg_url, since)
             total, _pending, parked = _counts(pg_url, since)
             figures.released_events, figures.parked = total, parked
             figures.latencies(_latencies(pg_url, since))
         finally:
             s.stop()
-        print(f"  releases at {release_rate:g}/s for {release_seconds:g} s ({figures.release_load.rps:.1f}/s achieved): "
+        print(f"  releases at {release_rate:g}/s for {release_seconds:g} s ({figures.release_load.rps:.1f}/s sent, "
+              f"at most {figures.release_late_ms:.0f} ms behind): "
               f"{figures.released_events} events, {figures.delivered} delivered; to the index's OK p50 "
               f"{_ms(figures.release_p50_ms)}, p99 {_ms(figures.release_p99_ms)}", flush=True)
     finally:
