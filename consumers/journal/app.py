@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -51,6 +52,9 @@ from .config import JournalConfig
 from .store import Imported, JournalStore, Record
 
 log = logging.getLogger("eph.journal")
+# how long the journal waits before it asks a source again after a failed call (about half a
+# minute in all: a service restarting or a database failing over)
+RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0)
 
 PATH = "/ehr" + PROCESS_NOTIFICATION.path
 
@@ -107,18 +111,34 @@ def record_of(outcome: Any, patient: str) -> Record:
 class Journal:
     """Fetches what a notification tells of and imports it."""
 
-    def __init__(self, store: JournalStore, ehr: EhrSystem, clock: Callable[[], str] = _now) -> None:
+    def __init__(self, store: JournalStore, ehr: EhrSystem, clock: Callable[[], str] = _now,
+                 retry_delays: Sequence[float] = RETRY_DELAYS, sleep: Callable[[float], None] = time.sleep) -> None:
         self.store = store
         self.ehr = ehr
         self.clock = clock
+        self.retry_delays = retry_delays
+        self.sleep = sleep
+
+    def _outcomes(self, address: str, patient: str) -> list[Any] | None:
+        """The patient's outcomes at the source, asked again after each delay while the call
+        fails (the source restarting, the platform's connection to it broken: the notification is
+        not sent again); None when every attempt failed."""
+        for delay in (*self.retry_delays, None):
+            try:
+                return list(self.ehr.laboratory_outcomes(patient, at=address))
+            except (ConsumerError, ValueError) as e:
+                log.warning("GetLaboratoryOrderOutcome at %s failed: %s%s", address, type(e).__name__,
+                            f"; again in {delay:g} s" if delay is not None else "; given up")
+                if delay is None:
+                    return None
+                self.sleep(delay)
+        return None
 
     def fetch_and_import(self, pairs: Sequence[tuple[str, str]]) -> dict[Imported, int]:
         counts = dict.fromkeys(Imported, 0)
         for address, patient in pairs:
-            try:
-                outcomes = self.ehr.laboratory_outcomes(patient, at=address)
-            except (ConsumerError, ValueError) as e:
-                log.warning("GetLaboratoryOrderOutcome at %s failed: %s", address, type(e).__name__)
+            outcomes = self._outcomes(address, patient)
+            if outcomes is None:
                 continue
             for outcome in outcomes:
                 counts[self.store.import_record(record_of(outcome, patient), self.clock())] += 1

@@ -4,11 +4,14 @@ tools/bench/faults.py, its targets in tools/bench/report.py): pure functions, no
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 from consumers.journal.store import Entry, Record
 from eph import demo
-from tools.bench.faults import journal_check, journal_imports, outbox_verdicts
+from service_domain.identity import PersonId
+from service_domain.model import EventKind, EventState, IndexUpdate, OutboxEvent
+from tools.bench.faults import journal_check, journal_imports, outbox_verdicts, overwritten
 from tools.bench.harness import Load
 from tools.bench.outbox import OutboxFigures, OutboxRun, pair_order, percentile, ratio
 from tools.bench.report import evaluate
@@ -184,3 +187,20 @@ def test_a_result_missing_from_the_journal_is_not_met() -> None:
 
 def test_a_report_without_the_outbox_has_no_outbox_verdicts() -> None:
     assert outbox_verdicts(None) == []
+
+
+def delivered_event(event_id: str, changed_minute: int, delivered_minute: int, patient: str = "191212121212") -> OutboxEvent:
+    payload = IndexUpdate(PersonId(patient), demo.CARE_GIVER_A, demo.CARE_UNIT_A, f"order-{event_id}",
+                          datetime(2026, 12, 7, 12, changed_minute, tzinfo=UTC))
+    e = OutboxEvent(event_id, EventKind.INDEX_UPDATE, payload, payload.most_recent_content, payload.most_recent_content)
+    e.state, e.delivered_time = EventState.DELIVERED, datetime(2026, 12, 7, 12, delivered_minute, tzinfo=UTC)
+    return e
+
+
+def test_an_update_put_back_by_an_older_one_delivered_after_it_is_found() -> None:
+    newer, older_late = delivered_event("new", 5, 6), delivered_event("old", 1, 9)
+    assert overwritten([newer, older_late], {"new"}) == ["new"]
+
+
+def test_an_update_whose_engagement_ended_newer_is_not_put_back() -> None:
+    assert overwritten([delivered_event("old", 1, 2), delivered_event("new", 5, 6)], {"old"}) == []

@@ -9,7 +9,8 @@ from dataclasses import replace
 import pytest
 from lxml import etree
 
-from consumers.journal.app import wanted
+from consumers.errors import ConsumerError
+from consumers.journal.app import Journal, wanted
 from consumers.journal.store import Imported, JournalStore, Record
 from contracts.interactions import PROCESS_NOTIFICATION
 
@@ -131,3 +132,48 @@ def test_another_service_domain_is_not_fetched() -> None:
 def test_two_engagements_of_one_patient_and_source_are_one_fetch() -> None:
     twice = _notification((False, _engagement()), (False, _engagement(businessObjectInstanceIdentifier="x")))
     assert len(wanted(twice, ORG)) == 1
+
+
+# ------------------------------------------------------------------ a source that fails for a while
+
+
+class FlakySource:
+    """An EhrSystem whose GetLaboratoryOrderOutcome fails ``failures`` times, then answers no outcomes."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+
+    def laboratory_outcomes(self, patient: str, at: str) -> list[object]:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise ConsumerError("the service is temporarily unavailable")
+        return []
+
+
+def importing(source: FlakySource, journal: JournalStore, waits: list[float]) -> Journal:
+    return Journal(journal, source, retry_delays=(1.0, 2.0), sleep=waits.append)  # type: ignore[arg-type]
+
+
+def test_a_failed_fetch_is_asked_again(journal: JournalStore) -> None:
+    source = FlakySource(failures=1)
+    importing(source, journal, []).fetch_and_import([("SE5565594230-EPH", "191212121212")])
+    assert source.calls == 2
+
+
+def test_a_fetch_is_asked_again_after_each_delay_in_turn(journal: JournalStore) -> None:
+    waits: list[float] = []
+    importing(FlakySource(failures=2), journal, waits).fetch_and_import([("SE5565594230-EPH", "191212121212")])
+    assert waits == [1.0, 2.0]
+
+
+def test_a_fetch_failing_every_attempt_is_given_up(journal: JournalStore) -> None:
+    source = FlakySource(failures=99)
+    importing(source, journal, []).fetch_and_import([("SE5565594230-EPH", "191212121212")])
+    assert source.calls == 3
+
+
+def test_a_fetch_that_succeeds_is_not_asked_again(journal: JournalStore) -> None:
+    source = FlakySource(failures=0)
+    importing(source, journal, []).fetch_and_import([("SE5565594230-EPH", "191212121212")])
+    assert source.calls == 1

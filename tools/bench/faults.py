@@ -261,6 +261,22 @@ def journal_imports(log_text: str) -> dict[str, int]:
     return dict(total)
 
 
+def overwritten(delivered: Sequence[OutboxEvent], missing: set[str]) -> list[str]:
+    """Of the ``missing`` events (delivered, yet the index holds an older content), those of an
+    engagement whose last update delivered was older than they: an update delivered late (a
+    killed worker's claim, sent again once its lease ran out) put the engagement back."""
+    last: dict[tuple[str, str], OutboxEvent] = {}
+    for e in sorted(delivered, key=lambda e: e.delivered_time or e.created_time):
+        last[(e.payload.patient.id, e.payload.care_giver)] = e
+    out = []
+    for e in delivered:
+        if e.event_id in missing:
+            final = last[(e.payload.patient.id, e.payload.care_giver)]
+            if final.payload.most_recent_content < e.payload.most_recent_content:
+                out.append(e.event_id)
+    return out
+
+
 def outbox_report(s: System, since: datetime, stored: Sequence[tuple[str, int]]) -> dict[str, Any]:
     """Once the outbox has drained: every event delivered, in the index, and the journal's imports."""
     assert s.index_url and s.journal_url and s.journal
@@ -281,6 +297,8 @@ def outbox_report(s: System, since: datetime, stored: Sequence[tuple[str, int]])
         time.sleep(1)
     journal.engine.dispose()
     delays = sorted((e.delivered_time - e.created_time).total_seconds() for e in delivered if e.delivered_time)
+    journal_log = s.journal.log.read_text(errors="replace")
+    index_log = s.index.log.read_text(errors="replace") if s.index else ""
     return {
         "drained_after_s": drained, "events": len(events), "delivered": len(delivered),
         "pending": sum(e.state is EventState.PENDING for e in events),
@@ -289,7 +307,11 @@ def outbox_report(s: System, since: datetime, stored: Sequence[tuple[str, int]])
         "delivery_p50_s": round(delays[len(delays) // 2], 2) if delays else None,
         "delivery_max_s": round(delays[-1], 2) if delays else None,
         "not_in_index": not_in_index[:20], "not_in_index_count": len(not_in_index),
-        "journal": check, "journal_imports": journal_imports(s.journal.log.read_text(errors="replace")),
+        "not_in_index_overwritten_by_an_older_update": len(overwritten(delivered, set(not_in_index))),
+        "journal": check, "journal_imports": journal_imports(journal_log),
+        "journal_fetches_failed": journal_log.count("GetLaboratoryOrderOutcome at"),
+        "journal_fetches_given_up": journal_log.count("given up"),
+        "index_notifications_failed": index_log.count("ProcessNotification to"),
     }
 
 
@@ -396,11 +418,16 @@ def outbox_markdown(o: dict[str, Any]) -> str:
             + (f"{o['drained_after_s']:g} s" if o["drained_after_s"] is not None else "more than the time allowed")
             + f": {o['delivered']} delivered ({attempts or 'none'}), {o['pending']} pending, {o['parked']} parked; "
             f"from written to delivered p50 {o['delivery_p50_s']} s, the slowest {o['delivery_max_s']} s. "
-            f"The index holds {o['delivered'] - o['not_in_index_count']} of them. The journal (care giver A's "
+            f"The index holds {o['delivered'] - o['not_in_index_count']} of them"
+            + (f" ({o['not_in_index_overwritten_by_an_older_update']} of the others overwritten by an older update "
+               "of the same engagement delivered after them)" if o["not_in_index_count"] else "")
+            + f"; its notifications that failed: {o.get('index_notifications_failed', 0)}. The journal (care giver A's "
             f"results, {j['expected']} orders): {j['imported']} imported, {len(j['missing'])} missing, "
             f"{len(j['more_than_one_entry'])} with more than one entry, {len(j['versions_differ'])} whose versions "
             f"differ from those stored; its imports added up to "
-            + (", ".join(f"{k} {n}" for k, n in sorted(imports.items())) or "nothing") + ".")
+            + (", ".join(f"{k} {n}" for k, n in sorted(imports.items())) or "nothing")
+            + f"; its calls for the results that failed: {o.get('journal_fetches_failed', 0)}, given up after every "
+            f"attempt: {o.get('journal_fetches_given_up', 0)}.")
 
 
 def main() -> int:
