@@ -177,12 +177,12 @@ def test_no_events_at_all_is_not_met() -> None:
 
 
 def test_an_update_missing_from_the_index_is_not_met() -> None:
-    assert not outbox_verdicts(outbox(not_in_index_count=1))[1][1]
+    assert not outbox_verdicts(outbox(not_in_index_count=1))[2][1]
 
 
 def test_a_result_missing_from_the_journal_is_not_met() -> None:
     journal = {"expected": 5, "missing": ["o1"], "more_than_one_entry": [], "versions_differ": []}
-    assert not outbox_verdicts(outbox(journal=journal))[2][1]
+    assert not outbox_verdicts(outbox(journal=journal))[1][1]
 
 
 def test_a_report_without_the_outbox_has_no_outbox_verdicts() -> None:

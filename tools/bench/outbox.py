@@ -199,6 +199,10 @@ def _counts(url: str, since: datetime) -> tuple[int, int, int]:
     return sum(by.values()), by.get(EventState.PENDING.value, 0), by.get(EventState.PARKED.value, 0)
 
 
+def _pending_all(url: str) -> int:
+    return _counts(url, datetime(2000, 1, 1, tzinfo=UTC))[1]
+
+
 def _drain(url: str, since: datetime, timeout: float = DRAIN_TIMEOUT_S) -> float | None:
     """Seconds until no event written since ``since`` is pending (None: not within ``timeout``)."""
     begin = time.monotonic()
@@ -251,6 +255,16 @@ def run(pg_url: str, data: Inputs, certs: dict[str, str], platform: Server, serv
             return start("service-outbox", ["-m", "eph", "serve", "service", "--bind", f"127.0.0.1:{port}"], env,
                          folder, port)
 
+        # what earlier cases queued (the service cases run with the push off: their events wait)
+        # delivered first, so that no run of the pairs delivers more than its own events
+        s = service(True)
+        try:
+            backlog = _pending_all(pg_url)
+            drained = _drain(pg_url, datetime(2000, 1, 1, tzinfo=UTC))
+        finally:
+            s.stop()
+        print(f"  {backlog} events queued by the cases before, delivered first in "
+              + (f"{drained:.1f} s" if drained is not None else "(not drained)"), flush=True)
         for n in range(pairs):
             for events_on in pair_order(n):
                 s = service(events_on)
