@@ -83,6 +83,7 @@ class OutboxFigures:
     release_p99_ms: float | None = None
     release_max_ms: float | None = None
     release_late_ms: float = 0.0  # how far the load generator ever fell behind its schedule
+    written_only: list[Load] = field(default_factory=list)  # events written, none delivered (optional runs)
 
     def rps(self, events_on: bool) -> list[float]:
         return [r.load.rps for r in self.runs if r.events_on is events_on]
@@ -119,7 +120,7 @@ class OutboxFigures:
             "released_events": self.released_events, "delivered": self.delivered, "parked": self.parked,
             "release_p50_ms": self.release_p50_ms, "release_p99_ms": self.release_p99_ms,
             "release_max_ms": self.release_max_ms, "release_late_ms": self.release_late_ms,
-            "cpu_ratio": self.cpu_ratio,
+            "cpu_ratio": self.cpu_ratio, "written_only": [w.as_dict() for w in self.written_only],
         }
 
     @classmethod
@@ -128,7 +129,7 @@ class OutboxFigures:
         return cls(runs, d["release_rate"], d["release_seconds"],
                    Load(**d["release_load"]) if d.get("release_load") else None, d["released_events"],
                    d["delivered"], d["parked"], d["release_p50_ms"], d["release_p99_ms"], d["release_max_ms"],
-                   d.get("release_late_ms", 0.0))
+                   d.get("release_late_ms", 0.0), [Load(**w) for w in d.get("written_only", [])])
 
     def text(self) -> str:
         """The section of the report: each run, then the release latency."""
@@ -152,7 +153,11 @@ class OutboxFigures:
                    f"{self.release_late_ms:.0f} ms behind its schedule): {self.released_events} events written, "
                    f"{self.delivered} delivered, {self.parked} parked; from the call to the index's OK: "
                    f"p50 {_ms(p50)}, p99 {_ms(p99)}, the slowest {_ms(self.release_max_ms)}." if self.release_load else "")
-        return "\n".join(lines) + "\n\n" + summary + ("\n\n" + release if release else "")
+        written = ("Events written, none delivered (`EPH_OUTBOX_SECONDS=0`): "
+                   + "; ".join(f"{w.rps:.0f} calls/s, CPU per call {cpu_text(w)}" for w in self.written_only) + "."
+                   if self.written_only else "")
+        return ("\n".join(lines) + "\n\n" + summary + ("\n\n" + written if written else "")
+                + ("\n\n" + release if release else ""))
 
 
 class Releases(loadgen.Mix):
@@ -227,7 +232,7 @@ def _latencies(url: str, since: datetime) -> list[float]:
 
 def run(pg_url: str, data: Inputs, certs: dict[str, str], platform: Server, service_port: int, index_port: int,
         folder: Path, seconds: float, release_rate: float = 100, release_seconds: float = 25,
-        pairs: int = PAIRS) -> OutboxFigures:
+        pairs: int = PAIRS, written_only: int = 0) -> OutboxFigures:
     """The runs above. The platform must route the service's address to ``service_port`` (each
     service started here takes it; none may be listening on it) and the index's Update to
     ``index_port`` (the index stand-in is started here)."""
@@ -247,11 +252,11 @@ def run(pg_url: str, data: Inputs, certs: dict[str, str], platform: Server, serv
             return lua_script(folder, f"outbox-{tag}", set_result(), headers, orders, versions=True,
                               version_base=base, rate=rate, connections=connections, expect=OK_ANSWER)
 
-        def service(events_on: bool) -> Server:
+        def service(events_on: bool, deliver: bool = True) -> Server:
             port = service_port
             env = {**certs, "EPH_DATABASE_URL": pg_url, "EPH_INDEX_PUSH": "1",
                    "EPH_INDEX_PUSH_PLATFORM_URL": platform.url, "EPH_VP_INSTANCE_ID": "eph-vp-dev",
-                   "EPH_OUTBOX_EVENTS": "1" if events_on else "0"}
+                   "EPH_OUTBOX_EVENTS": "1" if events_on else "0", **({} if deliver else {"EPH_OUTBOX_SECONDS": "0"})}
             return start("service-outbox", ["-m", "eph", "serve", "service", "--bind", f"127.0.0.1:{port}"], env,
                          folder, port)
 
@@ -285,6 +290,23 @@ def run(pg_url: str, data: Inputs, certs: dict[str, str], platform: Server, serv
                       + (f"  ERRORS {load.errors}" if load.errors else ""), flush=True)
         print(f"  with events / without (medians): {figures.cost_ratio:.3f}; implied by CPU per call: "
               f"{figures.cpu_ratio:.3f}", flush=True)
+        for n in range(written_only):  # the write's share of the cost: events written, none delivered
+            s = service(True, deliver=False)
+            try:
+                WATCH["service"] = s.pids
+                wrk(url, script(f"warm-written-{n}"), 4, 2)
+                load = wrk(url, script(f"peak-written-{n}"), PEAK_CONNECTIONS, seconds)
+            finally:
+                s.stop()
+            figures.written_only.append(load)
+            print(f"  SetResult routed, events written, none delivered (EPH_OUTBOX_SECONDS=0): {load.rps:8.0f}/s  "
+                  f"CPU per call: {cpu_text(load)}", flush=True)
+        if written_only:  # what they wrote, delivered before the release run
+            s = service(True)
+            try:
+                _drain(pg_url, datetime(2000, 1, 1, tzinfo=UTC))
+            finally:
+                s.stop()
 
         s = service(True)
         try:
