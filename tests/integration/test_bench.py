@@ -67,8 +67,11 @@ def test_a_short_bench_run_measures_every_case_and_reports_the_targets(tmp_path:
     targets = {t["target"]: t for t in report["targets"]}
     assert any(name.startswith("routed GetOrders by lab") for name in targets)
     assert all(t["measured"] is not None for t in targets.values()), targets
-    assert all(t["met"] == (t["measured"] >= t["goal"] if "calls/s" in name or "/ canned" in name
-                            or "routed / direct" in name else t["measured"] <= t["goal"])
+    assert all(t["met"] == (t["measured"] >= t["goal"] if t["higher_is_better"] else t["measured"] <= t["goal"])
+               for t in targets.values())
+    # each target's direction: a rate or a ratio of rates higher, a time or a count lower
+    assert all(t["higher_is_better"] == ("calls/s" in name or "/ canned" in name or "routed / direct" in name
+                                         or "ratio" in name or "releases/s sent" in name)
                for name, t in targets.items())
     assert targets["calls not answered as expected (all cases: faults, refused writes, socket errors)"]["met"]
     # the tables between the markers of the performance document (the text around them kept), the

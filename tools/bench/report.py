@@ -33,7 +33,8 @@ def evaluate(results: dict[str, Case], grown: Sequence[scale.Size] = (),
 
     def target(what: str, figure: float | None, goal: float, higher_is_better: bool = True, unit: str = "") -> None:
         met = figure is not None and (figure >= goal if higher_is_better else figure <= goal)
-        targets.append({"target": what, "measured": figure, "goal": goal, "unit": unit, "met": met})
+        targets.append({"target": what, "measured": figure, "goal": goal, "unit": unit, "met": met,
+                        "higher_is_better": higher_is_better})
         shown = "not measured" if figure is None else f"{shown_figure(figure, goal, met)}{unit}"
         print(f"  {'met    ' if met else 'NOT MET'}  {what}: {shown} (goal {'>=' if higher_is_better else '<='} "
               f"{goal}{unit})")
