@@ -1,7 +1,12 @@
 """The outbox worker in a running service, and the senders it delivers with.
 
-Every service worker process with a sender configured runs a thread that wakes every
-``interval`` seconds and delivers the due events (``service_domain.services.outbox``). Unlike housekeeping it needs no lease:
+Every service worker process with a sender configured runs a thread that delivers the due events
+(``service_domain.services.outbox``). It wakes as soon as a unit of work of its own process
+that wrote an event has committed (``Nudge``, set by ``OutboxUnitOfWork.commit``), lingers a
+moment (``LINGER_SECONDS``) so that the events committed meanwhile go in the same Update, and every
+``interval`` seconds in any case: the poll is the safety net for events written by other
+processes (the staff web's releases, another node) and for retries that fall due. A round
+that claimed a whole batch is followed by another at once. Unlike housekeeping it needs no lease:
 each event is claimed by one worker at a time, so workers of every node share the work. After
 each round it sets the outbox's gauges. The thread starts in the worker after the fork, as the
 housekeeping thread does.
@@ -20,8 +25,9 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 import requests
 import zeep
@@ -32,7 +38,8 @@ from contracts.interactions import UPDATE
 from service_domain.clock import SWEDISH_TZ, utcnow
 from service_domain.model import EventKind, OutboxEvent
 from service_domain.model.outbox import SERVICE_SYSTEM, IndexUpdate
-from service_domain.persistence.database import Database
+from service_domain.persistence.database import Database, SqlUnitOfWork
+from service_domain.persistence.outbox import SqlOutboxRepository
 from service_domain.ports import Sender
 from service_domain.services import outbox
 
@@ -49,6 +56,11 @@ SERVICE_DOMAIN = "riv:clinicalprocess:healthcond:actoutcome"
 CATEGORIZATION = "und-kkm-ure"
 NOT_APPLICABLE = "NA"
 DEFAULT_INDEX_ADDRESS = "SE5565594230-EI"
+# engagements in one Update (the national index takes at most 1000; a round claims fewer)
+MAX_ENGAGEMENTS = 100
+# after a nudge, how long the delivery thread waits for more commits before it claims: the events
+# of that time go in one Update rather than one each
+LINGER_SECONDS = 0.2
 
 
 class IndexRefused(Exception):
@@ -102,11 +114,25 @@ class SoapIndexPush:
         self.source_system = source_system  # the service's logical address
 
     def send(self, event: OutboxEvent) -> None:
+        self.send_batch([event])
+
+    def send_batch(self, events: Sequence[OutboxEvent]) -> None:
+        """The events of a round in Updates of at most ``MAX_ENGAGEMENTS`` engagements each (one
+        request rather than one an event: each Update is a synchronous call through the platform),
+        an engagement told of twice sent once, as its latest (the index refuses the same
+        engagement twice in one request). All delivered, or the exception of the first Update that
+        failed (the outbox tries every event of the round again; the index stores nothing new for
+        an engagement it already holds)."""
+        told = latest_engagements([e.payload for e in events], self.source_system)
+        for i in range(0, len(told), MAX_ENGAGEMENTS):
+            self._update(told[i:i + MAX_ENGAGEMENTS])
+
+    def _update(self, engagements: list[dict[str, object]]) -> None:
         service = self.connection.service(UPDATE)
         try:
             answer = service.Update(
                 _soapheaders={"LogicalAddress": self.connection.logical_address},
-                engagementTransaction=[{"deleteFlag": False, "engagement": engagement(event.payload, self.source_system)}])
+                engagementTransaction=[{"deleteFlag": False, "engagement": e} for e in engagements])
         except zeep.exceptions.Fault as f:  # the platform's (VP0xx) or the index's own
             raise IndexFault(f"the Update was answered with a SOAP fault {f.code}") from None
         except (requests.exceptions.RequestException, zeep.exceptions.TransportError) as e:
@@ -114,6 +140,18 @@ class SoapIndexPush:
                                    f"{type(e).__name__}") from None
         if answer.ResultCode != "OK":
             raise IndexRefused(f"the engagement index answered {answer.ResultCode}")
+
+
+def latest_engagements(updates: Sequence[IndexUpdate], source_system: str = SERVICE_SYSTEM) -> list[dict[str, object]]:
+    """The engagements of these updates, each engagement (its key: every field but
+    mostRecentContent) once, with the latest mostRecentContent told of; in the order first told."""
+    latest: dict[tuple[object, ...], dict[str, object]] = {}
+    for update in updates:
+        e = engagement(update, source_system)
+        key = tuple(v for k, v in e.items() if k != "mostRecentContent")
+        if key not in latest or str(e["mostRecentContent"]) > str(latest[key]["mostRecentContent"]):
+            latest[key] = e
+    return list(latest.values())
 
 
 def index_push_on(env: Mapping[str, str] | None = None) -> bool:
@@ -149,6 +187,81 @@ def configured_senders(env: Mapping[str, str] | None = None,
     return {} if connection is None else {EventKind.INDEX_UPDATE: SoapIndexPush(connection, source_system)}
 
 
+def outbox_events_on(env: Mapping[str, str] | None = None) -> bool:
+    """Whether the service writes outbox events (EPH_OUTBOX_EVENTS; on unless 0, false, no or
+    off). Off only to measure what the outbox costs (`make bench`): the results stored meanwhile
+    are never told of. With the index push off the events are still written, and wait: a push
+    turned off for a while (maintenance, a certificate being renewed) delivers them once it is
+    on again, where events not written would be index updates lost for good."""
+    env = os.environ if env is None else env
+    return (env.get("EPH_OUTBOX_EVENTS") or "").strip().lower() not in ("0", "false", "no", "off")
+
+
+class Nudge:
+    """Wakes a process's delivery thread: set after a commit that wrote an event. A set between
+    the thread's waking and its clearing is not lost: the round that follows claims every event
+    committed before it."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def wait(self, timeout: float) -> bool:
+        """Until set or ``timeout`` seconds; whether it was set. Cleared for the next wait."""
+        woken = self._event.wait(timeout)
+        self._event.clear()
+        return woken
+
+
+class _WatchedOutbox(SqlOutboxRepository):
+    """The outbox repository of an ``OutboxUnitOfWork``: counts the events added, or with
+    ``write`` off adds none."""
+
+    def __init__(self, conn: Any, write: bool) -> None:
+        super().__init__(conn)
+        self.write = write
+        self.added = 0
+
+    def add(self, event: OutboxEvent) -> None:
+        if self.write:
+            super().add(event)
+            self.added += 1
+
+
+class OutboxUnitOfWork(SqlUnitOfWork):
+    """The service's unit of work as the composition root builds it: after a commit that wrote
+    an event it calls ``on_event_committed`` (the process's ``Nudge``), so that the event is
+    delivered at once rather than at the next poll; with ``write_events`` off it writes no event
+    (EPH_OUTBOX_EVENTS=0). The domain does not know of either."""
+
+    def __init__(self, db: Database, on_event_committed: Callable[[], None] | None = None,
+                 write_events: bool = True) -> None:
+        super().__init__(db)
+        self.on_event_committed = on_event_committed
+        self.write_events = write_events
+        self._watched: _WatchedOutbox | None = None
+
+    def __enter__(self) -> OutboxUnitOfWork:
+        super().__enter__()
+        self._watched = _WatchedOutbox(self.conn, self.write_events)
+        self.outbox = self._watched
+        return self
+
+    def commit(self) -> None:
+        super().commit()
+        if self._watched is not None and self._watched.added:
+            self._watched.added = 0
+            if self.on_event_committed is not None:
+                self.on_event_committed()
+
+
+def more_due(done: outbox.DeliveryRound, batch: int = outbox.DELIVERY_BATCH) -> bool:
+    """Whether a round claimed a whole batch (so more events may be due at once)."""
+    return done.delivered + done.retried + done.parked >= batch
+
+
 class OutboxWorker:
     def __init__(
         self,
@@ -156,11 +269,16 @@ class OutboxWorker:
         interval: float,
         senders: Mapping[EventKind, Sender],
         clock: Callable[[], datetime] = utcnow,
+        nudge: Nudge | None = None,
+        linger: float = LINGER_SECONDS,
     ) -> None:
         self.db = db
         self.interval = interval
         self.senders = senders
         self.clock = clock
+        self.nudge = nudge or Nudge()
+        self.linger = linger
+        self.batch = MAX_ENGAGEMENTS  # a round's events, at most one Update
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
 
@@ -168,7 +286,8 @@ class OutboxWorker:
         """One round: deliver what is due, then update the gauges."""
         from producers.metrics import observe_outbox  # after the metrics directory is chosen
 
-        done = outbox.deliver_due(self.db.uow(), self.senders, self.clock(), self.holder, clock=self.clock)
+        done = outbox.deliver_due(self.db.uow(), self.senders, self.clock(), self.holder, clock=self.clock,
+                                  batch=self.batch)
         counts = outbox.outbox_counts(self.db.uow())
         observe_outbox(done.delivered, done.retried, done.parked, counts.pending, counts.parked,
                        counts.oldest_age(self.clock()))
@@ -177,11 +296,18 @@ class OutboxWorker:
         return done
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
+        more = False  # the last round claimed a whole batch: go on at once
+        while True:
+            if not more and self.nudge.wait(self.interval) and self.linger > 0:
+                self._stop.wait(self.linger)  # the commits of the next moments go in the same round
+            if self._stop.is_set():
+                return
             try:
-                self.run_once()
+                more = more_due(self.run_once(), self.batch)
             except Exception as e:  # keep the loop alive; the text may quote data
+                more = False
                 log.error("outbox round failed: %s", type(e).__name__)
+                self._stop.wait(min(self.interval, 1.0))  # not at once again: the database may be down
 
     def start(self) -> threading.Thread | None:
         """The delivery thread; none when there is no sender (nothing could be delivered, and a
@@ -194,6 +320,7 @@ class OutboxWorker:
 
     def stop(self) -> None:
         self._stop.set()
+        self.nudge.set()
 
 
 def outbox_status(db: Database, clock: Callable[[], datetime] = utcnow) -> dict[str, object]:

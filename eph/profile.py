@@ -3,9 +3,9 @@
 In the production profile ``eph serve`` refuses to start while a development convenience is in
 effect: a development login, identities believed from headers, the development PKI (files in
 ``EPH_CERTS_DIR`` or certificates of its CA), the development platform's identity, a session
-key made at start, or (with the index push on) the service calling the platform by the
-development identity headers or over plain HTTP; and the stand-ins of national systems start
-not at all. The message names each setting and never a value that could be a secret.
+key made at start, outbox events turned off (``EPH_OUTBOX_EVENTS=0``, for measuring), or (with
+the index push on) the service calling the platform by the development identity headers or over
+plain HTTP; and the stand-ins of national systems start not at all. The message names each setting and never a value that could be a secret.
 """
 
 from __future__ import annotations
@@ -80,6 +80,11 @@ def service_problems(settings: Settings) -> list[str]:
     out += _pki_problems(settings, {k: v for k, v in files.items() if not _unset(k)})
     if PLATFORM_HSA_ID in settings.trusted_platforms:
         out.append(f"EPH_TRUSTED_PLATFORMS names the development platform {PLATFORM_HSA_ID} (the default when unset)")
+    from .outbox import outbox_events_on
+
+    if not outbox_events_on():
+        out.append("EPH_OUTBOX_EVENTS is off: the service would write no outbox events (for measuring only), and "
+                   "the index would never be told of the results stored")
     return out + index_push_problems(settings)
 
 

@@ -33,7 +33,7 @@ from .devpki import DevPki
 from .housekeeping import Housekeeping
 from .logs import JsonGunicornLogger, configure_logging
 from .metrics import exposition, gunicorn_hooks
-from .outbox import OutboxWorker, configured_senders, outbox_status
+from .outbox import Nudge, OutboxUnitOfWork, OutboxWorker, configured_senders, outbox_events_on, outbox_status
 
 log = logging.getLogger("eph.server")
 
@@ -44,10 +44,15 @@ def service_app(settings: Settings) -> ProducerApplication:
     db = Database(settings.database_url)
     if settings.housekeeping_seconds > 0:
         Housekeeping(db, settings.housekeeping_seconds).start()
+    nudge: Nudge | None = None
     if settings.outbox_seconds > 0:
-        OutboxWorker(db, settings.outbox_seconds, configured_senders(source_system=settings.logical_address)).start()
+        nudge = Nudge()
+        OutboxWorker(db, settings.outbox_seconds, configured_senders(source_system=settings.logical_address),
+                     nudge=nudge).start()
+    write_events = outbox_events_on()
+    on_commit = nudge.set if nudge is not None else None
     return ProducerApplication(
-        Handlers(db.uow, logical_address=settings.logical_address),
+        Handlers(lambda: OutboxUnitOfWork(db, on_commit, write_events), logical_address=settings.logical_address),
         ProducerConfig(public_base_url=settings.public_base_url, trusted_platforms=frozenset(settings.trusted_platforms)),
         metrics_page=exposition,
         status_page=lambda: outbox_status(db),

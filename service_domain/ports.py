@@ -222,7 +222,9 @@ class OutboxRepository(Protocol):
 
 class Sender(Protocol):
     """Delivers events of one kind; raises on failure (the event is tried again). Receivers
-    de-duplicate on ``event_id``: an event may arrive more than once."""
+    de-duplicate on ``event_id``: an event may arrive more than once. A sender that can deliver
+    several events in one request also has ``send_batch(events)``, which delivers all or raises
+    (then each is tried again); the outbox uses it for the events of a round."""
 
     def send(self, event: OutboxEvent) -> None: ...
 

@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..errors import RuleViolation, SubCode
 from ..model import EventKind, EventState, Order, OutboxCounts, OutboxEvent, RetryPolicy
@@ -60,25 +61,53 @@ def deliver_due(
         claimed = uow.outbox.claim_due(now, list(senders), holder, now + CLAIM_LEASE, batch)
         uow.commit()
     delivered = retried = parked = 0
+    by_kind: dict[EventKind, list[OutboxEvent]] = {}
     for event in claimed:
-        try:
-            senders[event.kind].send(event)
-        except Exception as e:  # any failure is one failed attempt; its kind is all that is kept
-            event.failed(clock() if clock else now, type(e).__name__, policy, rand())
-        else:
-            event.delivered(clock() if clock else now)
-        with uow:
-            saved = uow.outbox.save(event, holder)  # not when an operator or another worker took it over
-            uow.commit()
-        if not saved:  # the outcome is not this worker's to count
-            continue
-        if event.state is EventState.PARKED:
-            parked += 1
-        elif event.state is EventState.DELIVERED:
-            delivered += 1
-        else:
-            retried += 1
+        by_kind.setdefault(event.kind, []).append(event)
+    for kind, events in by_kind.items():
+        sender = senders[kind]
+        send_batch = getattr(sender, "send_batch", None)
+        if send_batch is not None:  # one request for all; its outcome is each event's
+            outcome = _attempt(send_batch, events)
+            done = [(e, outcome) for e in events]
+            saved = _record(uow, done, holder, policy, rand, clock() if clock else now)
+        else:  # one request an event, each outcome saved as soon as it is known
+            saved = []
+            for event in events:
+                outcome = _attempt(sender.send, event)
+                saved += _record(uow, [(event, outcome)], holder, policy, rand, clock() if clock else now)
+        for event in saved:
+            if event.state is EventState.PARKED:
+                parked += 1
+            elif event.state is EventState.DELIVERED:
+                delivered += 1
+            else:
+                retried += 1
     return DeliveryRound(delivered, retried, parked)
+
+
+def _attempt(send: Callable[[Any], None], what: Any) -> str | None:
+    """None when ``send(what)`` succeeded, else the kind of its failure (all that is kept of it)."""
+    try:
+        send(what)
+    except Exception as e:  # any failure is one failed attempt
+        return type(e).__name__
+    return None
+
+
+def _record(uow: UnitOfWork, done: list[tuple[OutboxEvent, str | None]], holder: str, policy: RetryPolicy,
+            rand: Callable[[], float], when: datetime) -> list[OutboxEvent]:
+    """Each event's outcome, saved in one transaction; the events whose outcome was this worker's
+    to save (not those an operator or another worker took over)."""
+    for event, failure in done:
+        if failure is None:
+            event.delivered(when)
+        else:
+            event.failed(when, failure, policy, rand())
+    with uow:
+        saved = [event for event, _ in done if uow.outbox.save(event, holder)]
+        uow.commit()
+    return saved
 
 
 def list_events(uow: UnitOfWork, state: EventState | None = None, limit: int = LIST_LIMIT) -> list[OutboxEvent]:

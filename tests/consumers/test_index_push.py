@@ -261,3 +261,33 @@ def test_a_running_service_pushes_a_released_result_to_the_index(pushed: tuple[P
 def test_the_running_service_logs_no_personnummer_of_the_push(pushed: tuple[PersonId, list[Any]],
                                                               running_service: tuple[ServiceProcess, Database]) -> None:
     assert pushed[0].id not in running_service[0].log_text()
+
+
+# ------------------------------------------------------------------ a round in one Update
+
+
+@pytest.fixture(scope="module")
+def one_update(platform: PlatformProcess, db: Database) -> tuple[list[PersonId], list[OutboxEvent]]:
+    """Three released results (two patients, one of them twice) sent as one round's batch."""
+    deliver(db, push(platform))  # what earlier tests left
+    first, a = released_result(db)
+    second, b = released_result(db)
+    oid = order(db, first, assign(db, first, "HBA1C")).order_id
+    assert oid
+    set_result(db, lab_result(oid, 1))
+    with db.uow() as uow:
+        (c,) = [e for e in uow.outbox.list(EventState.PENDING, 100_000) if e.payload.order_id == oid]
+    push(platform).send_batch([a, b, c])
+    return [first, second], [a, b, c]
+
+
+def test_a_batch_reaches_the_index_for_every_patient(platform: PlatformProcess,
+                                                     one_update: tuple[list[PersonId], list[OutboxEvent]]) -> None:
+    assert [len(find(platform, p)) for p in one_update[0]] == [1, 1]
+
+
+def test_two_events_of_one_engagement_in_a_batch_are_one_engagement_with_the_latest_content(
+        platform: PlatformProcess, one_update: tuple[list[PersonId], list[OutboxEvent]]) -> None:
+    latest = max(one_update[1][0].payload.most_recent_content, one_update[1][2].payload.most_recent_content)
+    (found,) = find(platform, one_update[0][0])
+    assert found.mostRecentContent == latest.astimezone(SWEDISH_TZ).strftime("%Y%m%d%H%M%S")

@@ -24,7 +24,7 @@ def test_a_short_bench_run_measures_every_case_and_reports_the_targets(tmp_path:
         # enough orders that no order gets two result versions in flight at once (a later version
         # overtaking an earlier one is refused, as it should be, and would count as an error)
         [sys.executable, "-m", "tools.bench.run", "--seconds", "1", "--orders", "3000", "--no-sqlite",
-         "--sizes", "300,600", "--no-scaleout", "--output", str(out),
+         "--sizes", "300,600", "--no-scaleout", "--release-rate", "20", "--release-seconds", "3", "--output", str(out),
          "--docs", str(doc)],
         cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -57,11 +57,21 @@ def test_a_short_bench_run_measures_every_case_and_reports_the_targets(tmp_path:
         assert all(plan["index"] for plan in grown["plans"].values()), grown["plans"]
         assert grown["loads"]["by lab, paged"]["peak"]["rps"] > 0
         assert grown["loads"]["by patient"]["peak"]["rps"] > 0
+    # the outbox: three runs with events and three without, and the release run's events all delivered
+    outbox = report["outbox"]
+    assert sorted(r["events_on"] for r in outbox["runs"]) == [False, False, False, True, True, True]
+    assert outbox["cost_ratio"] > 0
+    assert outbox["released_events"] > 0
+    assert outbox["delivered"] == outbox["released_events"]
+    assert outbox["release_p99_ms"] is not None
     targets = {t["target"]: t for t in report["targets"]}
     assert any(name.startswith("routed GetOrders by lab") for name in targets)
     assert all(t["measured"] is not None for t in targets.values()), targets
-    assert all(t["met"] == (t["measured"] >= t["goal"] if "calls/s" in name or "/ canned" in name
-                            or "routed / direct" in name else t["measured"] <= t["goal"])
+    assert all(t["met"] == (t["measured"] >= t["goal"] if t["higher_is_better"] else t["measured"] <= t["goal"])
+               for t in targets.values())
+    # each target's direction: a rate or a ratio of rates higher, a time or a count lower
+    assert all(t["higher_is_better"] == ("calls/s" in name or "/ canned" in name or "routed / direct" in name
+                                         or "ratio" in name or "releases/s sent" in name)
                for name, t in targets.items())
     assert targets["calls not answered as expected (all cases: faults, refused writes, socket errors)"]["met"]
     # the tables between the markers of the performance document (the text around them kept), the
@@ -75,6 +85,7 @@ def test_a_short_bench_run_measures_every_case_and_reports_the_targets(tmp_path:
     assert "| postgresql: GetOrders by lab, paged (10 a page), routed |" in block
     assert "| 600 |" in block
     assert "calls not answered as expected" in block
+    assert "The outbox: routed SetResult" in block
     links = ["bench/postgresql--getorders-by-lab--paged--10-a-page.png", "bench/postgresql--getorders-by-patient.png",
              "bench/postgresql--setresult.png"]
     assert all(f"]({link})" in block for link in links), block

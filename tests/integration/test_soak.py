@@ -66,6 +66,9 @@ def test_a_killed_worker_and_a_restarted_database_under_load() -> None:
     assert restart["unavailable"] > 0, restart
     assert accounting["result"]["asked"] > 0
     assert accounting["status"]["asked"] > 0
+    # the outbox was part of it: results released, their index updates delivered, the journal told
+    assert report["outbox"]["events"] > 0
+    assert report["outbox"]["journal"]["expected"] > 0
     verdicts = dict(faults.verdicts(report))
     assert all(verdicts.values()), (verdicts, kill, restart, accounting, report["service_log_errors"])
 

@@ -276,6 +276,7 @@ ALONE = [(what, {setting: value}, setting) for what, changes in CONVENIENCES.ite
     ("platform", {"EPH_VP_PRODUCER_CERT": str(DEV.platform.cert)}, "EPH_VP_PRODUCER_CERT"),
     ("service", {"EPH_SERVICE_TLS_KEY": str(DEV.service.key)}, "EPH_SERVICE_TLS_KEY"),
     ("staff", {"EPH_STAFF_DEV_LOGIN": "yes"}, "EPH_STAFF_DEV_LOGIN"),
+    ("service", {"EPH_OUTBOX_EVENTS": "0"}, "EPH_OUTBOX_EVENTS"),
 ]
 
 

@@ -183,3 +183,66 @@ def test_delivered_events_are_kept_within_the_keeping_time() -> None:
     written(uow)
     deliver(uow, FakeSender())
     assert outbox.forget_delivered(uow, NOW + outbox.KEEP_DELIVERED - timedelta(seconds=1)) == 0  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ a sender of whole rounds
+
+
+class FakeBatchSender(FakeSender):
+    """Delivers a round's events in one request (``send_batch``); fails while ``failures`` is above zero."""
+
+    def __init__(self, failures: int = 0) -> None:
+        super().__init__(failures)
+        self.requests: list[list[str]] = []
+
+    def send_batch(self, events: list[OutboxEvent]) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionError("the receiver did not answer")
+        self.requests.append([e.event_id for e in events])
+
+
+def test_a_batch_sender_gets_the_round_s_events_in_one_request() -> None:
+    uow = FakeUnitOfWork()
+    for _ in range(3):
+        written(uow)
+    sender = FakeBatchSender()
+    deliver(uow, sender)
+    assert [len(r) for r in sender.requests] == [3]
+
+
+def test_a_batch_sender_is_not_asked_one_event_at_a_time() -> None:
+    uow = FakeUnitOfWork()
+    written(uow)
+    sender = FakeBatchSender()
+    deliver(uow, sender)
+    assert sender.sent == []
+
+
+def test_a_delivered_batch_counts_each_event() -> None:
+    uow = FakeUnitOfWork()
+    for _ in range(3):
+        written(uow)
+    assert deliver(uow, FakeBatchSender()).delivered == 3
+
+
+def test_a_failed_batch_is_a_failed_attempt_of_each_event() -> None:
+    uow = FakeUnitOfWork()
+    for _ in range(3):
+        written(uow)
+    assert deliver(uow, FakeBatchSender(failures=1)).retried == 3
+
+
+def test_a_failed_batch_leaves_each_event_pending() -> None:
+    uow = FakeUnitOfWork()
+    events = [written(uow) for _ in range(2)]
+    deliver(uow, FakeBatchSender(failures=1))
+    assert [uow.outbox.events[e.event_id].state for e in events] == [EventState.PENDING, EventState.PENDING]
+
+
+def test_a_batch_s_outcomes_are_saved_in_one_transaction() -> None:
+    uow = FakeUnitOfWork()
+    for _ in range(3):
+        written(uow)
+    deliver(uow, FakeBatchSender())
+    assert uow.commits == 2  # the claim, and the outcomes

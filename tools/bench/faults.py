@@ -18,6 +18,14 @@ platform at a fixed rate while, in turn:
    system would (the same result version; the same status), and must then be answered OK,
    or INFO when the first attempt had been stored. Then the database is read: every result
    version and status step asked for is stored exactly once, and nothing else.
+4. the outbox (issue 18): the index push is on throughout, to the engagement index stand-in,
+   which notifies the demo journal system's subscriber (care giver A); both run beside the
+   service. After the accounting the outbox is left to drain, then: every INDEX_UPDATE event
+   committed in the runs is delivered (none pending, none parked), the index holds each (the
+   patient's engagement at the care giver, its mostRecentContent at or after the event's),
+   and the journal holds each released result of care giver A stored in the runs exactly once
+   (one entry an order, as many versions as the service stored, however often it was
+   notified).
 
 JSON in bench-results/faults.json, Markdown in bench-results/faults.md (with --docs also in
 docs/soak.md between the faults markers).
@@ -36,12 +44,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from consumers.engagement_index.store import EngagementStore
+from consumers.journal.store import Entry, JournalStore
+from eph import demo
+from eph.outbox import engagement
+from service_domain.model import EventKind, EventState, OutboxEvent
+from service_domain.persistence.database import Database
 from tests.support import ROOT
 from tools.bench import figures, load
 from tools.bench.cluster import Cluster, own_cluster
@@ -166,7 +181,139 @@ def verdicts(report: dict[str, Any]) -> list[tuple[str, bool]]:
         ("accounting: every result and status step asked for stored exactly once, nothing else stored on those orders",
          all(not a[w][x] for w in ("result", "status") for x in ("lost", "stored_twice", "stored_unasked", "ok_twice"))
          and all(a[w]["stored"] == a[w]["asked"] for w in ("result", "status"))),
+        *outbox_verdicts(report.get("outbox")),
     ]
+
+
+def outbox_verdicts(o: dict[str, Any] | None) -> list[tuple[str, bool]]:
+    if o is None:  # a run recorded before the outbox was part of it
+        return []
+    j = o["journal"]
+    return [
+        ("outbox: every index update committed was delivered, the index answering OK (none pending, none parked)",
+         o["events"] > 0 and o["delivered"] == o["events"] and o["pending"] == 0 and o["parked"] == 0),
+        ("outbox: the journal imported every released result of its care giver exactly once (one entry, its versions "
+         "as stored)", j["expected"] > 0 and not j["missing"] and not j["more_than_one_entry"]
+         and not j["versions_differ"]),
+        ("outbox: the index ends with every engagement's newest content (no update put back by an older one "
+         "delivered after it)", o["not_in_index_count"] == 0),
+    ]
+
+
+DRAIN_TIMEOUT_S = 300.0
+
+
+def _run_events(url: str, since: datetime) -> list[OutboxEvent]:
+    """Every INDEX_UPDATE event written since ``since``, whatever its state."""
+    db = Database(url)
+    try:
+        with db.uow() as uow:
+            found = [e for state in EventState for e in uow.outbox.list(state, 10_000_000)]
+    finally:
+        db.dispose()
+    return [e for e in found if e.kind is EventKind.INDEX_UPDATE and e.created_time >= since]
+
+
+def wait_for_outbox(url: str, since: datetime, timeout: float = DRAIN_TIMEOUT_S) -> float | None:
+    """Seconds until no event written since ``since`` is pending (None: not within ``timeout``)."""
+    begin = time.monotonic()
+    while time.monotonic() - begin < timeout:
+        if not any(e.state is EventState.PENDING for e in _run_events(url, since)):
+            return round(time.monotonic() - begin, 1)
+        time.sleep(1)
+    return None
+
+
+def in_index(index: EngagementStore, event: OutboxEvent) -> bool:
+    """Whether the index holds the engagement the event told it of, as recent as the event or more."""
+    told = engagement(event.payload, demo.SERVICE_ADDRESS)
+    return bool(index.find(str(told["registeredResidentIdentification"]), str(told["serviceDomain"]),
+                           sourceSystem=str(told["sourceSystem"]), dataController=str(told["dataController"]),
+                           categorization=str(told["categorization"]),
+                           mostRecentContent=str(told["mostRecentContent"])))
+
+
+def journal_check(expected: Counter[str], entries: Sequence[Entry]) -> dict[str, Any]:
+    """The journal's entries of the service against the result versions it should hold
+    (``expected``: order id -> versions stored): missing orders, orders imported as more than
+    one entry, and orders whose entry went through another number of versions."""
+    found = Counter(e.record.record_id for e in entries if e.record.source_system == demo.SERVICE_ADDRESS)
+    versions = {e.record.record_id: e.versions for e in entries if e.record.source_system == demo.SERVICE_ADDRESS}
+    return {
+        "expected": len(expected),
+        "imported": sum(1 for o in expected if found[o]),
+        "missing": sorted(o for o in expected if not found[o])[:20],
+        "more_than_one_entry": sorted(o for o in expected if found[o] > 1)[:20],
+        "versions_differ": sorted(o for o, n in expected.items() if found[o] and versions[o] != n)[:20],
+    }
+
+
+def journal_imports(log_text: str) -> dict[str, int]:
+    """What the journal's import log lines add up to (new, updated, unchanged, older)."""
+    total: Counter[str] = Counter()
+    for line in log_text.splitlines():
+        if "journal import:" not in line:
+            continue
+        tail = line.split("journal import:", 1)[1].split('"', 1)[0].split(";", 1)[0]
+        for part in tail.split(","):
+            word, _, n = part.strip().partition(" ")
+            if n.isdigit():
+                total[word] += int(n)
+    return dict(total)
+
+
+def overwritten(delivered: Sequence[OutboxEvent], missing: set[str]) -> list[str]:
+    """Of the ``missing`` events (delivered, yet the index holds an older content), those of an
+    engagement whose last update delivered was older than they: an update delivered late (a
+    killed worker's claim, sent again once its lease ran out) put the engagement back."""
+    last: dict[tuple[str, str], OutboxEvent] = {}
+    for e in sorted(delivered, key=lambda e: e.delivered_time or e.created_time):
+        last[(e.payload.patient.id, e.payload.care_giver)] = e
+    out = []
+    for e in delivered:
+        if e.event_id in missing:
+            final = last[(e.payload.patient.id, e.payload.care_giver)]
+            if final.payload.most_recent_content < e.payload.most_recent_content:
+                out.append(e.event_id)
+    return out
+
+
+def outbox_report(s: System, since: datetime, stored: Sequence[tuple[str, int]]) -> dict[str, Any]:
+    """Once the outbox has drained: every event delivered, in the index, and the journal's imports."""
+    assert s.index_url and s.journal_url and s.journal
+    drained = wait_for_outbox(s.url, since)
+    events = _run_events(s.url, since)
+    index = EngagementStore(s.index_url)
+    delivered = [e for e in events if e.state is EventState.DELIVERED]
+    not_in_index = [e.event_id for e in delivered if not in_index(index, e)]
+    index.engine.dispose()
+    of_journal = {e.payload.order_id for e in delivered if e.payload.care_giver == demo.CARE_GIVER_A}
+    expected = Counter(o for o, _v in stored if o in of_journal)
+    journal = JournalStore(s.journal_url)
+    deadline = time.monotonic() + 120  # the index notifies in the background; the journal then asks
+    while True:
+        check = journal_check(expected, journal.entries())
+        if not check["missing"] or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    journal.engine.dispose()
+    delays = sorted((e.delivered_time - e.created_time).total_seconds() for e in delivered if e.delivered_time)
+    journal_log = s.journal.log.read_text(errors="replace")
+    index_log = s.index.log.read_text(errors="replace") if s.index else ""
+    return {
+        "drained_after_s": drained, "events": len(events), "delivered": len(delivered),
+        "pending": sum(e.state is EventState.PENDING for e in events),
+        "parked": sum(e.state is EventState.PARKED for e in events),
+        "delivered_after_attempts": dict(Counter(str(e.attempts) for e in delivered)),
+        "delivery_p50_s": round(delays[len(delays) // 2], 2) if delays else None,
+        "delivery_max_s": round(delays[-1], 2) if delays else None,
+        "not_in_index": not_in_index[:20], "not_in_index_count": len(not_in_index),
+        "not_in_index_overwritten_by_an_older_update": len(overwritten(delivered, set(not_in_index))),
+        "journal": check, "journal_imports": journal_imports(journal_log),
+        "journal_fetches_failed": journal_log.count("GetLaboratoryOrderOutcome at"),
+        "journal_fetches_given_up": journal_log.count("given up"),
+        "index_notifications_failed": index_log.count("ProcessNotification to"),
+    }
 
 
 def faults(rate: float, seconds: float, orders: int = 10_000) -> dict[str, Any]:
@@ -176,7 +323,7 @@ def faults(rate: float, seconds: float, orders: int = 10_000) -> dict[str, Any]:
         cluster = stack.enter_context(own_cluster())
         url = cluster.database("eph_faults")
         status_orders = int(2.2 * seconds * rate * load.DEFAULT_MIX["status"]) + 200
-        s = stack.enter_context(system(url, orders, status_orders, folder))
+        s = stack.enter_context(system(url, orders, status_orders, folder, index_push=True))
         if len(s.data.result_orders) < 2 * seconds * rate * load.DEFAULT_MIX["result"] * 1.5:
             raise RuntimeError("too few orders to report results on for this rate and length; seed more (--orders)")
         warm_up(s)
@@ -206,6 +353,8 @@ def faults(rate: float, seconds: float, orders: int = 10_000) -> dict[str, Any]:
         accounting["retries_outcomes"] = figures.outcomes(retries)
         accounting["retries_not_good"] = sum(not c.good for c in retries)
         report["accounting"] = accounting
+        results_asked = [c.key.split("#")[0] for c in calls if c.kind == "result" and c.key]
+        report["outbox"] = outbox_report(s, since, figures.stored_results(url, results_asked, since))
         logs = s.service.log.read_text(errors="replace")
         report["service_log_storage_unavailable_lines"] = logs.count("storage unavailable")
         report["service_log_errors"] = [line[:400] for line in logs.splitlines() if '"level":"ERROR"' in line][:20]
@@ -254,10 +403,32 @@ def markdown(report: dict[str, Any]) -> str:
         f"{a['result']['answered_info']} INFO (stored by an attempt whose answer was lost), "
         f"{a['result']['stored']} stored; status steps: {a['status']['asked']} asked for, "
         f"{a['status']['answered_ok']} OK, {a['status']['answered_info']} INFO, {a['status']['stored']} stored.",
+        *([outbox_markdown(report["outbox"])] if report.get("outbox") else []),
         "",
         *[f"- {'met' if ok else '**not met**'}: {what}" for what, ok in verdicts(report)],
     ]
     return "\n".join(lines)
+
+
+def outbox_markdown(o: dict[str, Any]) -> str:
+    j, imports = o["journal"], o["journal_imports"]
+    attempts = ", ".join(f"{n} after {a} attempt{'s' if a != '1' else ''}"
+                         for a, n in sorted(o["delivered_after_attempts"].items(), key=lambda kv: int(kv[0])))
+    return (f"- **The outbox** (index push on, to the index stand-in, which notifies the journal system): "
+            f"{o['events']} index updates committed in the two runs; after the accounting the outbox drained in "
+            + (f"{o['drained_after_s']:g} s" if o["drained_after_s"] is not None else "more than the time allowed")
+            + f": {o['delivered']} delivered ({attempts or 'none'}), {o['pending']} pending, {o['parked']} parked; "
+            f"from written to delivered p50 {o['delivery_p50_s']} s, the slowest {o['delivery_max_s']} s. "
+            f"The index holds {o['delivered'] - o['not_in_index_count']} of them"
+            + (f" ({o['not_in_index_overwritten_by_an_older_update']} of the others overwritten by an older update "
+               "of the same engagement delivered after them)" if o["not_in_index_count"] else "")
+            + f"; its notifications that failed: {o.get('index_notifications_failed', 0)}. The journal (care giver A's "
+            f"results, {j['expected']} orders): {j['imported']} imported, {len(j['missing'])} missing, "
+            f"{len(j['more_than_one_entry'])} with more than one entry, {len(j['versions_differ'])} whose versions "
+            f"differ from those stored; its imports added up to "
+            + (", ".join(f"{k} {n}" for k, n in sorted(imports.items())) or "nothing")
+            + f"; its calls for the results that failed: {o.get('journal_fetches_failed', 0)}, given up after every "
+            f"attempt: {o.get('journal_fetches_given_up', 0)}.")
 
 
 def main() -> int:

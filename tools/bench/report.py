@@ -17,12 +17,14 @@ from tests.support import ROOT
 from tools.bench import scale
 from tools.bench.cases import Case, cpu_text
 from tools.bench.harness import Load
+from tools.bench.outbox import OutboxFigures
 
 PERFORMANCE_DOC = ROOT / "docs" / "performance.md"
 BENCH_START, BENCH_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
-def evaluate(results: dict[str, Case], grown: Sequence[scale.Size] = ()) -> list[dict[str, Any]]:
+def evaluate(results: dict[str, Case], grown: Sequence[scale.Size] = (),
+             outbox: OutboxFigures | None = None) -> list[dict[str, Any]]:
     """Each target of the issue with the figure measured and whether it is met."""
     def get(name: str) -> Case | None:
         return results.get(name)
@@ -31,7 +33,8 @@ def evaluate(results: dict[str, Case], grown: Sequence[scale.Size] = ()) -> list
 
     def target(what: str, figure: float | None, goal: float, higher_is_better: bool = True, unit: str = "") -> None:
         met = figure is not None and (figure >= goal if higher_is_better else figure <= goal)
-        targets.append({"target": what, "measured": figure, "goal": goal, "unit": unit, "met": met})
+        targets.append({"target": what, "measured": figure, "goal": goal, "unit": unit, "met": met,
+                        "higher_is_better": higher_is_better})
         shown = "not measured" if figure is None else f"{shown_figure(figure, goal, met)}{unit}"
         print(f"  {'met    ' if met else 'NOT MET'}  {what}: {shown} (goal {'>=' if higher_is_better else '<='} "
               f"{goal}{unit})")
@@ -67,8 +70,21 @@ def evaluate(results: dict[str, Case], grown: Sequence[scale.Size] = ()) -> list
         unindexed = [f"{g.orders}: {name}" for g in grown for name, p in g.plans.items() if p["full_scans"] or not p["index"]]
         target("GetOrders selectors that read a whole table (EXPLAIN, every size)", float(len(unindexed)), 0,
                higher_is_better=False)
+    if outbox is not None:
+        target(f"the outbox: routed SetResult calls/s with events written and delivered / with none written "
+               f"(medians of {len(outbox.rps(True))} runs each)", outbox.cost_ratio, 0.9)
+        target("the outbox: the same ratio implied by CPU per call (service, platform, index stand-in)",
+               outbox.cpu_ratio, 0.9)
+        target(f"release to index Update delivered (the index answered OK), p99 at {outbox.release_rate:g} "
+               f"releases/s asked", outbox.release_p99_ms, 5000, higher_is_better=False, unit=" ms")
+        target("releases/s sent in the release run (open loop)",
+               outbox.release_load.rps if outbox.release_load else None, 0.95 * outbox.release_rate, unit="/s")
+        target("events of the release run not delivered or parked", float(outbox.released_events - outbox.delivered),
+               0, higher_is_better=False)
     errors = sum(c.peak.errors + c.single.errors + (c.half.errors if c.half else 0) for c in results.values())
     errors += sum(load.errors for g in grown for loads in g.loads.values() for load in loads.values())
+    if outbox is not None:
+        errors += sum(r.load.errors for r in outbox.runs) + (outbox.release_load.errors if outbox.release_load else 0)
     target("calls not answered as expected (all cases: faults, refused writes, socket errors)", float(errors), 0,
            higher_is_better=False)
     return targets
@@ -114,7 +130,7 @@ def shown_figure(figure: float, goal: float, met: bool) -> str:
 
 
 def write_docs(doc: Path, results: dict[str, Case], grown: list[scale.Size], report: list[dict[str, Any]],
-               scaleout_table: str | None = None, when: str | None = None) -> None:
+               scaleout_table: str | None = None, when: str | None = None, outbox: OutboxFigures | None = None) -> None:
     """The tables, the targets and links to the charts (``bench/<name>.png``, beside ``doc``),
     written into ``doc`` between the bench markers."""
     targets = "\n".join(
@@ -130,6 +146,9 @@ def write_docs(doc: Path, results: dict[str, Case], grown: list[scale.Size], rep
              + (f"GetOrders as the data grows:\n\n{scale_table(grown)}\n\n" if grown else "")
              + (f"Routed GetOrders by lab through HAProxy, 1+1 and 2+2 nodes (docs/scaleout.md):\n\n"
                 f"{scaleout_table}\n\n" if scaleout_table else "")
+             + (f"The outbox: routed SetResult (HbA1c, released at once) with the index push on to the index "
+                f"stand-in, events written against none written, the service restarted for each run, in turn "
+                f"(tools/bench/outbox.py):\n\n{outbox.text()}\n\n" if outbox else "")
              + targets)
     write_between(doc, BENCH_START, BENCH_END, block)
 
@@ -196,6 +215,7 @@ def rerender(path: Path, doc: Path) -> int:
     grown = [scale.Size(g["orders"], g["seed_seconds"], g["plans"],
                         {k: {how: Load(**d) for how, d in v.items()} for k, v in g["loads"].items()})
              for g in data["scale"]]
-    write_docs(doc, results, grown, data["targets"], data.get("scaleout_table"), when=data["when"][:10])
+    outbox = OutboxFigures.from_dict(data["outbox"]) if data.get("outbox") else None
+    write_docs(doc, results, grown, data["targets"], data.get("scaleout_table"), when=data["when"][:10], outbox=outbox)
     charts(results, doc.parent / "bench")
     return 0

@@ -42,6 +42,7 @@ from eph import demo
 from eph.demo import routing as demo_routing
 from routing import store
 from tests.support import ROOT, free_port
+from tools.bench import outbox as bench_outbox
 from tools.bench import scale
 from tools.bench.cases import PEAK_CONNECTIONS, Case, Inputs, fixed, inputs, measure, run_service_cases
 from tools.bench.harness import (
@@ -73,6 +74,17 @@ def main() -> int:
                         help="write the tables between the bench markers of docs/performance.md (or FILE) and the "
                              "charts to bench/ beside it")
     parser.add_argument("--no-scaleout", action="store_true", help="leave out 2+2 nodes against 1+1 behind HAProxy")
+    parser.add_argument("--no-outbox", action="store_true",
+                        help="leave out the outbox's cost and the release-to-index latency (tools/bench/outbox.py)")
+    parser.add_argument("--only-outbox", action="store_true",
+                        help="of the service's cases measure only the outbox's (with the limits; no SQLite, sizes or "
+                             "scale-out)")
+    parser.add_argument("--release-rate", type=float, default=100, help="releases/s for the index latency")
+    parser.add_argument("--release-seconds", type=float, default=25)
+    parser.add_argument("--outbox-pairs", type=int, default=bench_outbox.PAIRS,
+                        help="pairs of SetResult runs with and without outbox events")
+    parser.add_argument("--outbox-written-only", type=int, default=0,
+                        help="runs with events written and none delivered (the write's share of the cost)")
     parser.add_argument("--from-json", metavar="PATH",
                         help="measure nothing: write the tables and charts of an earlier run's JSON (into --docs)")
     args = parser.parse_args()
@@ -86,6 +98,7 @@ def main() -> int:
     pki = bench_pki()
     certs = {"EPH_CERTS_DIR": str(pki.folder)}
     results: dict[str, Case] = {}
+    outbox_figures: bench_outbox.OutboxFigures | None = None
     with ExitStack() as stack:
         stack.callback(shutil.rmtree, folder, True)
         stack.callback(shutil.rmtree, pki.folder, True)
@@ -97,7 +110,7 @@ def main() -> int:
         data = inputs(pg_url)
 
         # the service and the platform, on PostgreSQL, as make serve starts them
-        service_port, platform_port = free_port(), free_port()
+        service_port, platform_port, index_port = free_port(), free_port(), free_port()
         service = start("service", ["-m", "eph", "serve", "service", "--bind", f"127.0.0.1:{service_port}"],
                         {**certs, "EPH_DATABASE_URL": pg_url}, folder, service_port)
         stack.callback(service.stop)
@@ -107,7 +120,9 @@ def main() -> int:
         stack.callback(producer.stop)
         engine = create_engine(pg_url)
         now = datetime.now(UTC)
-        cat = demo_routing.catalogue(f"https://127.0.0.1:{service_port}")
+        # the engagement index stand-in at its logical address, for the outbox's runs (no subscribers)
+        cat = demo_routing.catalogue(f"https://127.0.0.1:{service_port}",
+                                     engagement_index_url=f"http://127.0.0.1:{index_port}")
         cat, _ = store.with_routing(cat, GET_ORDERS.responder_ns, BENCH_ADDRESS, f"{producer.url}/canned", BENCH_ADDRESS,
                                     "RIVTABP21", now - timedelta(days=1), store.FOREVER, now=now, who="bench")
         cat, _ = store.with_authorization(cat, demo.LAB_A2, GET_ORDERS.responder_ns, BENCH_ADDRESS,
@@ -152,10 +167,18 @@ def main() -> int:
             "router over a canned producer", f"{platform.url}/vp/bench",
             fixed(lua_script(folder, "router", bench_page, {"x-vp-sender-id": demo.LAB_A2,
                                                             "x-vp-instance-id": "eph-vp-dev"})), args.seconds)
-        print("\nthe service on PostgreSQL", flush=True)
-        results.update(run_service_cases("postgresql", data, f"http://127.0.0.1:{service_hop}", platform.url,
-                                         "eph-vp-dev", folder, args.seconds))
+        if not args.only_outbox:
+            print("\nthe service on PostgreSQL", flush=True)
+            results.update(run_service_cases("postgresql", data, f"http://127.0.0.1:{service_hop}", platform.url,
+                                             "eph-vp-dev", folder, args.seconds))
         service.stop()
+        if not args.no_outbox:
+            print("\nthe outbox (PostgreSQL, routed SetResult, the index push on to the index stand-in)", flush=True)
+            outbox_figures = bench_outbox.run(pg_url, data, certs, platform, service_port, index_port, folder,
+                                              args.seconds, args.release_rate, args.release_seconds,
+                                              args.outbox_pairs, args.outbox_written_only)
+        if args.only_outbox:
+            args.no_sqlite, args.sizes, args.no_scaleout = True, "", True
 
         if not args.no_sqlite:
             sqlite_url = f"sqlite:///{folder / 'bench.sqlite3'}"
@@ -180,7 +203,7 @@ def main() -> int:
 
             print("\nscale-out: routed GetOrders by lab through HAProxy, 1+1 and 2+2 nodes", flush=True)
             spread = scaleout.run(args.seconds, args.orders, pki, folder)
-    report = evaluate(results, grown)
+    report = evaluate(results, grown, outbox_figures)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"when": datetime.now(UTC).isoformat(), "cores": os.cpu_count(),
@@ -188,13 +211,14 @@ def main() -> int:
                                "results": {k: v.as_dict() for k, v in results.items()},
                                "scale": [g.as_dict() for g in grown], "targets": report,
                                "scaleout": spread.as_dict() if spread else None,
+                               "outbox": outbox_figures.as_dict() if outbox_figures else None,
                                "scaleout_table": spread.table() if spread else None}, indent=2))
     print(f"\nresults in {out}")
     if spread:
         print(f"\n{spread.table()}")
     if args.docs:
         doc = Path(args.docs)
-        write_docs(doc, results, grown, report, spread.table() if spread else None)
+        write_docs(doc, results, grown, report, spread.table() if spread else None, outbox=outbox_figures)
         charts(results, doc.parent / "bench")
     # a target not met is a finding, printed and recorded; a call that went wrong is a failed run
     return 0 if report[-1]["met"] else 1

@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
+from eph import demo
 from eph.demo import routing as demo_routing
 from routing import store
 from tests.support import ROOT, free_port
@@ -52,6 +53,12 @@ class System:
     service: Server
     platform: Server
     data: load.Inputs
+    # with the index push on: the engagement index stand-in and the journal system subscribed to it,
+    # and their databases (SQLite)
+    index: Server | None = None
+    journal: Server | None = None
+    index_url: str | None = None
+    journal_url: str | None = None
 
     @property
     def servers(self) -> dict[str, Server]:
@@ -59,28 +66,51 @@ class System:
 
 
 @contextmanager
-def system(url: str, orders: int, status_orders: int, folder: Path, result_orders: int = 5000) -> Iterator[System]:
+def system(url: str, orders: int, status_orders: int, folder: Path, result_orders: int = 5000,
+           index_push: bool = False) -> Iterator[System]:
     """Migrate and seed ``url`` (demo data and ``orders`` bulk orders), then start the service and
-    the platform on free ports with production defaults, the platform routing to the service."""
+    the platform on free ports with production defaults, the platform routing to the service.
+    With ``index_push``, the service pushes its outbox's index updates through the platform to the
+    engagement index stand-in, which notifies the journal system's subscriber (the demo journal
+    system, care giver A), started too, as tests/consumers/test_results_to_journal.py does."""
     pki = bench_pki()
     certs = {"EPH_CERTS_DIR": str(pki.folder)}
     with ExitStack() as stack:
         stack.callback(shutil.rmtree, pki.folder, True)
         prepare(url, orders, certs)
         data = load.inputs(url, status_orders, result_orders)
-        service_port, platform_port = free_port(), free_port()
+        service_port, platform_port, index_port, journal_port = free_port(), free_port(), free_port(), free_port()
+        platform_url = f"http://127.0.0.1:{platform_port}"
+        push = {"EPH_INDEX_PUSH": "1", "EPH_INDEX_PUSH_PLATFORM_URL": platform_url,
+                "EPH_VP_INSTANCE_ID": "eph-vp-dev"} if index_push else {}
         service = start("service", ["-m", "eph", "serve", "service", "--bind", f"127.0.0.1:{service_port}"],
-                        {**certs, "EPH_DATABASE_URL": url}, folder, service_port)
+                        {**certs, "EPH_DATABASE_URL": url, **push}, folder, service_port)
         stack.callback(service.stop)
         engine = create_engine(url)
         with engine.begin() as conn:
-            store.save(conn, demo_routing.catalogue(f"https://127.0.0.1:{service_port}"))
+            store.save(conn, demo_routing.catalogue(
+                f"https://127.0.0.1:{service_port}",
+                engagement_index_url=f"http://127.0.0.1:{index_port}" if index_push else None,
+                subscribers=demo_routing.demo_subscribers(f"http://127.0.0.1:{journal_port}") if index_push else None))
         engine.dispose()
         platform = start("platform", ["-m", "eph", "serve", "platform", "--bind", f"127.0.0.1:{platform_port}"],
                          {**certs, "EPH_DATABASE_URL": url, "EPH_VP_LOCAL_COPY": str(folder / "tak.json")}, folder,
-                         platform_port, ready=f"http://127.0.0.1:{platform_port}/status")
+                         platform_port, ready=f"{platform_url}/status")
         stack.callback(platform.stop)
-        yield System(url, service, platform, data)
+        out = System(url, service, platform, data)
+        if index_push:
+            consumer = {"EPH_PLATFORM_URL": platform_url, "EPH_VP_INSTANCE_ID": "eph-vp-dev"}
+            out.index_url, out.journal_url = f"sqlite:///{folder / 'index.sqlite3'}", f"sqlite:///{folder / 'journal.sqlite3'}"
+            out.index = start("engagement-index", ["-m", "eph", "serve", "engagement-index", "--bind",
+                                                   f"127.0.0.1:{index_port}"],
+                              {"EPH_EI_DATABASE_URL": out.index_url, "EPH_EI_SUBSCRIBERS": demo.EHR_A, **consumer},
+                              folder, index_port)
+            stack.callback(out.index.stop)
+            out.journal = start("ehr-subscriber", ["-m", "eph", "serve", "ehr-subscriber", "--bind",
+                                                   f"127.0.0.1:{journal_port}"],
+                                {"EPH_EHR_DATABASE_URL": out.journal_url, "EPH_EHR_RETRY_SECONDS": "2", **consumer}, folder, journal_port)
+            stack.callback(out.journal.stop)
+        yield out
 
 
 def warm_up(s: System, seconds: float = 3, rate: float = 50) -> None:
