@@ -100,6 +100,8 @@ class SoapIndexPush:
         self.source_system = source_system  # the service's logical address
 
     def send(self, event: OutboxEvent) -> None:
+        if not isinstance(event.payload, IndexUpdate):
+            raise TypeError(f"the index push sends INDEX_UPDATE events, not {event.kind}")
         service = self.connection.service(UPDATE)
         try:
             answer = service.Update(
