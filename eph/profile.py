@@ -153,6 +153,7 @@ def citizen_problems(settings: Settings) -> list[str]:
 STAND_INS = {
     "engagement-index": "the engagement index stand-in stands in for the national engagement index",
     "ehr-subscriber": "the journal system's subscriber is a stand-in for a care giver's own journal system",
+    "sms-gateway": "the SMS gateway stand-in keeps the notices' SMS instead of sending them",
 }
 
 
