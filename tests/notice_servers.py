@@ -74,3 +74,39 @@ class GatewayServer:
 
     def stop(self) -> None:
         self.server.shutdown()
+
+
+class Logins:
+    """aiosmtpd's authenticator: one user and password."""
+
+    def __init__(self, user: str, password: str) -> None:
+        self.user, self.password = user.encode(), password.encode()
+
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (self.user, self.password)
+        return AuthResult(success=ok, handled=False)  # aiosmtpd answers 535 itself
+
+
+class TlsMailServer(MailServer):
+    """A mail server that requires STARTTLS (a certificate of the test session's development CA)
+    and a login over it."""
+
+    def __init__(self, user: str, password: str) -> None:
+        import ssl
+
+        from tests.support import session_pki
+
+        self.mailbox = Mailbox()
+        self.port = free_port()
+        self.pki = session_pki()
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(self.pki.service.cert), str(self.pki.service.key))
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port, tls_context=context,
+                                     require_starttls=True, authenticator=Logins(user, password),
+                                     auth_require_tls=True)
+
+    @property
+    def ca(self) -> str:
+        return str(self.pki.ca.cert)

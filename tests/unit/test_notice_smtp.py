@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 
+from eph.devpki import DevPki
 from eph.notices import NoticeRefused, NoticeUnreachable, SmtpConfig, SmtpTransport
 from eph.notices.texts import email_text
 from service_domain.model.notices import NoticeChannel, NoticeKind, OutgoingNotice
-from tests.notice_servers import MailServer
+from tests.notice_servers import MailServer, TlsMailServer
 from tests.support import free_port
 
 ADDRESS = "tolvan.tolvansson@example.se"
@@ -139,3 +141,43 @@ def test_no_host_is_no_email() -> None:
 
 def test_the_default_domain_is_invalid() -> None:
     assert SmtpConfig("mail.example").domain == "eph.invalid"
+
+
+# ------------------------------------------------------------------ STARTTLS and a login
+
+
+@pytest.fixture(scope="module")
+def tls_mail() -> Iterator[TlsMailServer]:
+    server = TlsMailServer("eph", "the-password").start()
+    yield server
+    server.stop()
+
+
+def over_tls(server: TlsMailServer, password: str = "the-password", ca: str | None = None) -> SmtpTransport:
+    server.mailbox.received.clear()
+    return SmtpTransport(SmtpConfig("127.0.0.1", server.port, starttls=True, user="eph", password=password,
+                                    timeout=5, ca=ca or server.ca))
+
+
+def test_a_message_goes_over_starttls_with_a_login(tls_mail: TlsMailServer) -> None:
+    over_tls(tls_mail).send(NOTICE)
+    assert len(tls_mail.mailbox.received) == 1
+
+
+def test_a_wrong_password_is_refused(tls_mail: TlsMailServer) -> None:
+    with pytest.raises(NoticeRefused, match="login"):
+        over_tls(tls_mail, password="wrong").send(NOTICE)
+
+
+def test_a_server_of_another_ca_is_not_trusted(tls_mail: TlsMailServer, tmp_path: Path) -> None:
+    other = DevPki(tmp_path / "other")
+    other.ensure()
+    with pytest.raises(NoticeUnreachable, match="TLS"):
+        over_tls(tls_mail, ca=str(other.ca.cert)).send(NOTICE)
+
+
+def test_without_starttls_the_server_takes_nothing(tls_mail: TlsMailServer) -> None:
+    tls_mail.mailbox.received.clear()
+    with pytest.raises(NoticeRefused):
+        SmtpTransport(SmtpConfig("127.0.0.1", tls_mail.port, timeout=5)).send(NOTICE)
+    assert tls_mail.mailbox.received == []
