@@ -96,7 +96,10 @@ class SmtpTransport:
 
     def send(self, notice: OutgoingNotice) -> None:
         config = self.config
-        msg = self.message(notice)
+        try:
+            msg = self.message(notice)
+        except (ValueError, TypeError):  # an address the e-mail headers cannot hold (a line break)
+            raise NoticeRefused("the address cannot be written in an e-mail header") from None
         try:
             with smtplib.SMTP(config.host, config.port, timeout=config.timeout) as smtp:
                 smtp.ehlo()
@@ -115,7 +118,7 @@ class SmtpTransport:
         except smtplib.SMTPAuthenticationError as e:
             raise NoticeRefused(f"the mail server refused the login (SMTP {e.smtp_code})") from None
         except smtplib.SMTPNotSupportedError:
-            raise NoticeRefused("the mail server does not offer what is configured (STARTTLS or login)") from None
+            raise NoticeRefused("the mail server does not offer what is needed (STARTTLS, a login or SMTPUTF8)") from None
         except smtplib.SMTPResponseException as e:
             kind = NoticeUnreachable if 400 <= e.smtp_code < 500 else NoticeRefused
             raise kind(f"the mail server answered SMTP {e.smtp_code}") from None

@@ -181,3 +181,16 @@ def test_without_starttls_the_server_takes_nothing(tls_mail: TlsMailServer) -> N
     with pytest.raises(NoticeRefused):
         SmtpTransport(SmtpConfig("127.0.0.1", tls_mail.port, timeout=5)).send(NOTICE)
     assert tls_mail.mailbox.received == []
+
+
+def test_an_address_with_a_line_break_is_refused(transport: SmtpTransport) -> None:
+    notice = OutgoingNotice("ev-0009", NoticeKind.NEW_RESULT, NoticeChannel.EMAIL, "a@example.se\r\nBcc: b@example.se")
+    with pytest.raises(NoticeRefused, match="header"):
+        transport.send(notice)
+
+
+def test_an_address_with_a_line_break_sends_nothing(mail: MailServer, transport: SmtpTransport) -> None:
+    notice = OutgoingNotice("ev-0009", NoticeKind.NEW_RESULT, NoticeChannel.EMAIL, "a@example.se\nBcc: b@example.se")
+    with pytest.raises(NoticeRefused):
+        transport.send(notice)
+    assert mail.mailbox.received == []
