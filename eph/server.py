@@ -309,3 +309,16 @@ def serve_ehr_subscriber(settings: Settings, bind: str | None = None) -> None:
     config = JournalConfig()
     _serve_stand_in(settings, bind or config.bind, config.workers, config.threads, "eph-ehr-subscriber",
                     JournalStore(config.database_url).create, lambda: create_app(config))
+
+
+# ------------------------------------------------------------------ the SMS gateway stand-in
+
+
+def serve_sms_gateway(settings: Settings, bind: str | None = None) -> None:
+    """An SMS gateway's stand-in for the notices: keeps what it is sent in memory (one worker)."""
+    from consumers.sms_gateway.app import create_app
+    from consumers.sms_gateway.config import SmsGatewayStandInConfig
+
+    config = SmsGatewayStandInConfig()
+    _serve_stand_in(settings, bind or config.bind, 1, config.threads, "eph-sms-gateway",
+                    lambda: None, lambda: create_app(config))
