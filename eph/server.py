@@ -45,7 +45,7 @@ def service_app(settings: Settings) -> ProducerApplication:
     if settings.housekeeping_seconds > 0:
         Housekeeping(db, settings.housekeeping_seconds).start()
     if settings.outbox_seconds > 0:
-        OutboxWorker(db, settings.outbox_seconds, configured_senders(source_system=settings.logical_address)).start()
+        OutboxWorker(db, settings.outbox_seconds, configured_senders(source_system=settings.logical_address, db=db)).start()
     return ProducerApplication(
         Handlers(db.uow, logical_address=settings.logical_address),
         ProducerConfig(public_base_url=settings.public_base_url, trusted_platforms=frozenset(settings.trusted_platforms)),
