@@ -9,8 +9,10 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from eph import demo
+from eph.cli.outbox import _line as outbox_line
 from service_domain import commands, services
 from service_domain.clock import utcnow
 from service_domain.commands import CallContext
@@ -32,6 +34,7 @@ from service_domain.model import (
     SamplingMode,
 )
 from service_domain.persistence.database import Database
+from service_domain.persistence.tables import outbox_event
 from service_domain.services import notices
 from tests.service.conftest import NOW, STAFF, assign, ctx, new_patient, order, set_result, status
 from tests.service.conftest import lab_result as a_result
@@ -388,3 +391,31 @@ def test_a_non_notice_event_is_not_prepared(backend_db: Database) -> None:
 
 def test_notice_events_are_of_their_own_kind(backend_db: Database) -> None:
     assert due_event(backend_db, with_email(backend_db)).kind is EventKind.NOTICE
+
+
+def stored_payload(db: Database, event_id: str) -> dict[str, object]:
+    with db.engine.connect() as conn:
+        payload = conn.execute(select(outbox_event.c.payload).where(outbox_event.c.event_id == event_id)).scalar_one()
+    return dict(payload)
+
+
+def test_the_stored_notice_event_holds_whom_which_kind_and_order(backend_db: Database) -> None:
+    p = with_email(backend_db)
+    event = due_event(backend_db, p, NoticeKind.ORDER_EXPIRING)
+    assert set(stored_payload(backend_db, event.event_id)) == {"patientId", "patientType", "notice", "orderId"}
+
+
+def test_the_stored_notice_event_holds_no_address(backend_db: Database) -> None:
+    p = with_email(backend_db)
+    event = due_event(backend_db, p)
+    assert EMAIL not in str(stored_payload(backend_db, event.event_id))
+
+
+def test_the_outbox_list_names_the_notice_s_kind(backend_db: Database) -> None:
+    event = due_event(backend_db, with_email(backend_db), NoticeKind.KIT_RETURN_REMINDER)
+    assert "notice KIT_RETURN_REMINDER" in outbox_line(event)
+
+
+def test_the_outbox_list_names_no_patient(backend_db: Database) -> None:
+    p = with_email(backend_db)
+    assert p.id not in outbox_line(due_event(backend_db, p))
