@@ -85,7 +85,7 @@ ACCESS: dict[Operation, str] = {
     Operation.GET_ACCESS_LOG: "Läste den här loggen",
     Operation.GET_NOTICE_SETTINGS: "Läste dina val för aviseringar",
     Operation.SET_NOTICE_SETTINGS: "Ändrade dina val för aviseringar",
-    Operation.SEND_NOTICE: "Skickade en avisering till dig",
+    Operation.SEND_NOTICE: "Läste din adress för att skicka en avisering",
     Operation.SET_ORDER_STATUS: _UPDATED,
     Operation.SET_RESULT: _UPDATED,
     Operation.RECORD_FOLLOW_UP_STEP: _UPDATED,

@@ -32,7 +32,7 @@ from ..model import (
 )
 from ..operations import Operation
 from ..ports import UnitOfWork
-from .calls import Call, WriteOutcome, caller, check_performer, checked_patient, performs, repeat
+from .calls import Call, WriteOutcome, caller, check_performer, checked_patient, performs
 
 POLICY = NoticePolicy()
 # how long before it closes a kit's return window, or an unsampled order's validity, the
@@ -68,8 +68,10 @@ def set_notice_settings(uow: UnitOfWork, call: Call, cmd: commands.SetNoticeSett
         check_performer(uow, call, system, cmd.changed_by, "changedBy", "", patient)
         chosen = NoticeSettings.chosen(patient, cmd.channel, cmd.email, cmd.mobile, call.now)
         current = uow.notices.settings(patient)
-        if current is not None and current.same_choice(chosen):
-            return repeat(uow, call, patient, cmd.changed_by, "", "the notice settings were already so")
+        if current is not None and current.same_choice(chosen):  # a repeat: nothing changes, the data was read
+            uow.audit.add(call.audit(AuditAction.WRITE, [patient], cmd.changed_by))
+            uow.commit()
+            return WriteOutcome(info=True, message="the notice settings were already so")
         uow.notices.put_settings(chosen)
         uow.audit.add(call.audit(AuditAction.WRITE, [patient], cmd.changed_by))
         uow.commit()

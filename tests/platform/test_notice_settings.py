@@ -5,13 +5,16 @@ both."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 import zeep.exceptions
 
 from eph import demo
-from tests.support import PlatformProcess, Soap, patient
+from tests.support import ROOT, PlatformProcess, Soap, patient
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -65,3 +68,31 @@ def test_the_access_log_shows_the_change_and_the_read(demo_platform: PlatformPro
     log = citizen(demo_platform)("GetAccessLog", patientId=p)
     assert [(e.interaction, e.action) for e in log.accessLogEntry][:2] == [
         ("GetNoticeSettings", "READ"), ("SetNoticeSettings", "WRITE")]
+
+
+def test_the_same_choice_again_answers_info(demo_platform: PlatformProcess) -> None:
+    p = patient()
+    set_notices(demo_platform, p, "EMAIL", emailAddress="tolvan@example.se")
+    assert set_notices(demo_platform, p, "EMAIL", emailAddress="tolvan@example.se").resultCode == "INFO"
+
+
+def test_the_repeat_reads_back_in_the_access_log(demo_platform: PlatformProcess) -> None:
+    # every entry the repeat leaves validates against the contract (the autouse check)
+    p = patient()
+    set_notices(demo_platform, p, "NONE")
+    set_notices(demo_platform, p, "NONE")
+    log = citizen(demo_platform)("GetAccessLog", patientId=p)
+    assert [e.interaction for e in log.accessLogEntry] == ["SetNoticeSettings", "SetNoticeSettings"]
+
+
+def eph_citizen(platform: PlatformProcess, *args: str) -> str:
+    done = subprocess.run([str(Path(sys.executable).parent / "eph"), "citizen", *args, "--platform", platform.base_url,
+                           "--instance-id", platform.instance_id], capture_output=True, text=True, check=True,
+                          cwd=ROOT, timeout=60)
+    return done.stdout
+
+
+def test_eph_citizen_sets_and_shows_the_choice(demo_platform: PlatformProcess) -> None:
+    number = patient()["id"]
+    eph_citizen(demo_platform, "set-notices", number, "SMS", "--mobile", "0701234567")
+    assert "+46701234567" in eph_citizen(demo_platform, "notices", number)
