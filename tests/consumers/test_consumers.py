@@ -218,11 +218,11 @@ def test_a_bad_result_file_sends_nothing(demo_platform: PlatformProcess, tmp_pat
 def test_eph_demo(demo_platform: PlatformProcess) -> None:
     done = eph(demo_platform, "demo", "--platform", demo_platform.base_url)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "31 of 31 steps as the story says" in done.stdout
+    assert "33 of 33 steps as the story says" in done.stdout
     assert "VP007" in done.stdout  # the sampling system's refused SetResult
     steps = [line for line in done.stdout.splitlines() if line.startswith("[ok ]")]
     uuid = re.compile(r" [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} ")
-    assert len(steps) == 31
+    assert len(steps) == 33
     assert all(uuid.search(line) for line in steps)  # a correlation id on each step
 
 
