@@ -2,7 +2,8 @@
 reports a negative result through the platform, the service releases it and writes the NOTICE
 event in the same transaction; the outbox, with the senders a running service configures from
 EPH_NOTICE_SMTP_HOST, delivers it to a real SMTP server (aiosmtpd) with the fixed, content-free
-text; and the same event delivered again (at least once delivery) sends nothing twice."""
+text; and the same event delivered again (at least once delivery) sends nothing twice. Likewise a
+kit sent reaches the SMS gateway stand-in over HTTP as the fixed SMS."""
 
 from __future__ import annotations
 
@@ -17,13 +18,13 @@ from consumers import CitizenService, EhrSystem, LabSystem
 from consumers.roles import actor, timestamp
 from eph import demo
 from eph.notices import NoticeSender
-from eph.notices.texts import email_text
+from eph.notices.texts import email_text, sms_text
 from eph.outbox import configured_senders
 from service_domain.model import EventKind, EventState, NoticeDue, NoticeKind, OutboxEvent
 from service_domain.persistence.database import Database
 from service_domain.services import outbox
 from tests.browser.citizen import adult, connection
-from tests.notice_servers import MailServer
+from tests.notice_servers import GATEWAY_TOKEN, GatewayServer, MailServer
 from tests.support import PlatformProcess
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -120,3 +121,42 @@ def test_the_same_event_delivered_again_sends_nothing(delivered: dict[str, Any],
     event: OutboxEvent = delivered["event"]
     delivered["sender"].send(event)  # at least once: a worker that died before saving the outcome
     assert len(mail.mailbox.received) == delivered["before"] + 1
+
+
+@pytest.fixture(scope="module")
+def gateway() -> Iterator[GatewayServer]:
+    server = GatewayServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def texted(demo_platform: PlatformProcess, database_url: str, gateway: GatewayServer) -> Iterator[list[Any]]:
+    """A patient who chose SMS, whose home kit the lab reports sent through the platform; the
+    outbox delivers the KIT_SENT notice to the SMS gateway stand-in over HTTP."""
+    db = Database(database_url)
+    number = adult()
+    citizen = CitizenService(connection(demo_platform, demo.CITIZEN_SERVICE))
+    citizen.set_notice_settings(number, "SMS", mobile="070-765 43 21")
+    ehr = EhrSystem(connection(demo_platform, demo.EHR_A), demo.CARE_GIVER_A, demo.CARE_UNIT_A)
+    offer_id = ehr.assign(number, "CTNG", actor("STAFF", "SE2321000016-ST01")).offerId
+    order_id = citizen.order_home_kit(offer_id, number, {"name": "Tolvan", "street": "Gatan 1",
+                                                         "postalCode": "111 22", "city": "Stockholm"}).orderId
+    LabSystem(connection(demo_platform, demo.LAB_A), demo.LAB_A).kit_sent(order_id)
+    senders = configured_senders({"EPH_NOTICE_SMS_URL": gateway.url, "EPH_NOTICE_SMS_TOKEN": GATEWAY_TOKEN}, db=db)
+    before = len(gateway.inbox.messages)
+    outbox.deliver_due(db.uow(), {EventKind.NOTICE: senders[EventKind.NOTICE]}, datetime.now(UTC), "e2e-sms")
+    yield gateway.inbox.messages[before:]
+    db.dispose()
+
+
+def test_a_kit_sent_reaches_the_sms_gateway_once(texted: list[Any]) -> None:
+    assert len(texted) == 1
+
+
+def test_the_sms_goes_to_the_number_in_e164(texted: list[Any]) -> None:
+    assert texted[0].to == "+46707654321"
+
+
+def test_the_sms_is_the_fixed_kit_sent_text(texted: list[Any]) -> None:
+    assert texted[0].text == sms_text(NoticeKind.KIT_SENT)
