@@ -87,7 +87,8 @@ def site_ordered(db: Database, patient: PersonId) -> str:
 def test_the_patient_s_choice_is_kept(backend_db: Database) -> None:
     p = with_email(backend_db)
     settings = get_settings(backend_db, p)
-    assert settings is not None and (settings.channel, settings.email) == (NoticeChannel.EMAIL, EMAIL)
+    assert settings is not None
+    assert (settings.channel, settings.email) == (NoticeChannel.EMAIL, EMAIL)
 
 
 def test_a_patient_who_never_chose_has_no_settings(backend_db: Database) -> None:
@@ -98,21 +99,24 @@ def test_a_mobile_number_is_kept_in_e164(backend_db: Database) -> None:
     p = new_patient()
     set_settings(backend_db, p, NoticeChannel.SMS, mobile="070-123 45 67")
     settings = get_settings(backend_db, p)
-    assert settings is not None and settings.mobile == "+46701234567"
+    assert settings is not None
+    assert settings.mobile == "+46701234567"
 
 
 def test_sms_keeps_no_e_mail_address(backend_db: Database) -> None:
     p = with_email(backend_db)
     set_settings(backend_db, p, NoticeChannel.SMS, EMAIL, "+46701234567")
     settings = get_settings(backend_db, p)
-    assert settings is not None and settings.email is None
+    assert settings is not None
+    assert settings.email is None
 
 
 def test_turning_notices_off_keeps_no_address(backend_db: Database) -> None:
     p = with_email(backend_db)
     set_settings(backend_db, p, NoticeChannel.NONE)
     settings = get_settings(backend_db, p)
-    assert settings is not None and (settings.channel, settings.email, settings.mobile) == (NoticeChannel.NONE, None, None)
+    assert settings is not None
+    assert (settings.channel, settings.email, settings.mobile) == (NoticeChannel.NONE, None, None)
 
 
 def test_the_same_choice_again_is_info(backend_db: Database) -> None:
@@ -302,14 +306,16 @@ def due_event(db: Database, patient: PersonId, kind: NoticeKind = NoticeKind.NEW
 def test_a_notice_goes_to_the_address_chosen(backend_db: Database) -> None:
     p = with_email(backend_db)
     outgoing = services.prepare_notice(backend_db.uow(), due_event(backend_db, p), NOW)
-    assert outgoing is not None and (outgoing.channel, outgoing.address) == (NoticeChannel.EMAIL, EMAIL)
+    assert outgoing is not None
+    assert (outgoing.channel, outgoing.address) == (NoticeChannel.EMAIL, EMAIL)
 
 
 def test_the_outgoing_notice_is_keyed_by_the_event(backend_db: Database) -> None:
     p = with_email(backend_db)
     event = due_event(backend_db, p)
     outgoing = services.prepare_notice(backend_db.uow(), event, NOW)
-    assert outgoing is not None and outgoing.event_id == event.event_id
+    assert outgoing is not None
+    assert outgoing.event_id == event.event_id
 
 
 def test_a_notice_sent_is_not_sent_again(backend_db: Database) -> None:
