@@ -167,6 +167,13 @@ def citizen_cmd(args: argparse.Namespace) -> int:
         else:
             response = c.order_site_sampling(offer_id, args.number, args.unit, performing_lab=args.lab, **entry)
         _result_line(args, response, "order")
+    elif cmd == "notices":
+        settings = c.notice_settings(args.number)
+        _emit(args, settings, lambda s: output.table(
+            [(s.channel, s.emailAddress or s.mobileNumber or "-", s.changedTime)] if s else [],
+            ("channel", "address", "changed")))
+    elif cmd == "set-notices":
+        _result_line(args, c.set_notice_settings(args.number, args.channel, args.email, args.mobile), "notices")
     else:
         _result_line(args, c.cancel(args.order_id, args.number), f"cancel {args.order_id}")
     return 0
@@ -269,7 +276,7 @@ def add_parsers(sub: Any) -> None:
 
     citizen = sub.add_parser("citizen", help="act as the 1177 e-service").add_subparsers(
         dest="citizen_command", required=True)
-    for name in ("offers", "orders", "results", "access-log"):
+    for name in ("offers", "orders", "results", "access-log", "notices"):
         p = citizen.add_parser(name, parents=[common])
         p.add_argument("number", help="the patient's personal identity number")
         p.set_defaults(func=citizen_cmd)
@@ -288,6 +295,13 @@ def add_parsers(sub: Any) -> None:
     for field in ("name", "street", "postal-code", "city"):
         order.add_argument(f"--{field}")
     order.set_defaults(func=citizen_cmd)
+    notices = citizen.add_parser("set-notices", parents=[common],
+                                 help="choose notices by e-mail, SMS or none (as the patient)")
+    notices.add_argument("number")
+    notices.add_argument("channel", choices=("NONE", "EMAIL", "SMS"))
+    notices.add_argument("--email", help="the e-mail address (EMAIL)")
+    notices.add_argument("--mobile", help="the mobile number, 07… or +467… (SMS)")
+    notices.set_defaults(func=citizen_cmd)
     cancel = citizen.add_parser("cancel", parents=[common])
     cancel.add_argument("order_id")
     cancel.add_argument("number")

@@ -202,6 +202,10 @@ def play(platform: str = "http://127.0.0.1:8080", instance_id: str = "eph-vp-dev
     story.run("1177", citizen_c, "GetAccessLog", "patient A sees who has looked at their data",
               lambda: list(citizen.access_log(anna)),
               lambda log: {e.systemHSAId for e in log} >= {LAB, SAMPLING, EHR, CITIZEN})
+    story.run("1177", citizen_c, "SetNoticeSettings", "patient A chooses notices by SMS",
+              lambda: citizen.set_notice_settings(anna, "SMS", mobile="070-123 45 67"))
+    story.run("1177", citizen_c, "GetNoticeSettings", "patient A reads the choice back",
+              lambda: citizen.notice_settings(anna), lambda s: s.channel == "SMS" and s.mobileNumber == "+46701234567")
     story.run("EHR", ehr_c, "GetResults", "the journal sees B's result waits for follow-up",
               lambda: ehr.results(bo),
               lambda rs: len(rs) == 1 and rs[0].followUpRequired and rs[0].result.analysisResult[0].interpretation == "POSITIVE")

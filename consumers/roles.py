@@ -227,6 +227,17 @@ class CitizenService(_Role):
             if not token:
                 return
 
+    def notice_settings(self, number: str) -> Any | None:
+        """The patient's choice of notices (channel, address, when changed); None if never chosen."""
+        return self.connection.call("GetNoticeSettings", patientId=person_id(number)).noticeSettings
+
+    def set_notice_settings(self, number: str, channel: str, email: str | None = None,
+                            mobile: str | None = None) -> Any:
+        """Choose notices by EMAIL (with ``email``), SMS (with ``mobile``) or NONE, as the patient."""
+        patient = person_id(number)
+        return self.connection.call("SetNoticeSettings", patientId=patient, channel=channel, emailAddress=email,
+                                    mobileNumber=mobile, changedBy=actor("PATIENT", patient["id"]))
+
 
 class EhrSystem(_Role):
     """A journal system: reads the catalogue, assigns and revokes offers, reads orders and results (its

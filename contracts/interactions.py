@@ -87,6 +87,8 @@ SET_RESULT = Interaction("SetResult", SELFSAMPLING, write=True)
 GET_RESULTS = Interaction("GetResults", SELFSAMPLING, write=False)
 GET_SAMPLING_SITES = Interaction("GetSamplingSites", SELFSAMPLING, write=False)
 GET_ACCESS_LOG = Interaction("GetAccessLog", SELFSAMPLING, write=False)
+GET_NOTICE_SETTINGS = Interaction("GetNoticeSettings", SELFSAMPLING, write=False)
+SET_NOTICE_SETTINGS = Interaction("SetNoticeSettings", SELFSAMPLING, write=True)
 PING_FOR_CONFIGURATION = Interaction("PingForConfiguration", MONITORING, write=False)
 
 SELFSAMPLING_INTERACTIONS: tuple[Interaction, ...] = (
@@ -102,6 +104,8 @@ SELFSAMPLING_INTERACTIONS: tuple[Interaction, ...] = (
     GET_RESULTS,
     GET_SAMPLING_SITES,
     GET_ACCESS_LOG,
+    GET_NOTICE_SETTINGS,
+    SET_NOTICE_SETTINGS,
 )
 ALL_INTERACTIONS: tuple[Interaction, ...] = SELFSAMPLING_INTERACTIONS + (PING_FOR_CONFIGURATION,)
 

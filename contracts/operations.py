@@ -31,6 +31,8 @@ class Operation(StrEnum):
     GET_RESULTS = "GetResults"
     GET_SAMPLING_SITES = "GetSamplingSites"
     GET_ACCESS_LOG = "GetAccessLog"
+    GET_NOTICE_SETTINGS = "GetNoticeSettings"
+    SET_NOTICE_SETTINGS = "SetNoticeSettings"
     # the national contract for laboratory results (clinicalprocess:healthcond:actoutcome)
     GET_LABORATORY_ORDER_OUTCOME = "GetLaboratoryOrderOutcome"
     # the staff web's own: the patient page, the worklists and what staff do on them
@@ -48,6 +50,12 @@ class Operation(StrEnum):
     MANAGE_STAFF = "ManageStaff"
     # the service's own: offers and orders expired when their time is up
     HOUSEKEEPING = "Housekeeping"
+    # the service's own: a notice sent to the patient (it read the address the patient chose)
+    SEND_NOTICE = "SendNotice"
+
+
+# The service's own operations: no system calls them, no staff function allows them.
+SERVICE_OWN: frozenset[Operation] = frozenset({Operation.HOUSEKEEPING, Operation.SEND_NOTICE})
 
 
 # The operations that are contract interactions (a system calls them through the platform).
@@ -65,6 +73,8 @@ INTERACTIONS: frozenset[Operation] = frozenset(
         Operation.GET_RESULTS,
         Operation.GET_SAMPLING_SITES,
         Operation.GET_ACCESS_LOG,
+        Operation.GET_NOTICE_SETTINGS,
+        Operation.SET_NOTICE_SETTINGS,
         Operation.GET_LABORATORY_ORDER_OUTCOME,
     }
 )

@@ -1,4 +1,5 @@
-"""Housekeeping in a running service: expire offers and orders past their time, and delete
+"""Housekeeping in a running service: expire offers and orders past their time, write the
+patients' reminders (a kit's return window or an order's validity about to end), and delete
 outbox events delivered long ago.
 
 Every worker process runs a thread that wakes every ``interval`` seconds and does the work
@@ -42,8 +43,10 @@ class Housekeeping:
         if not self.db.try_lease(LEASE, self.holder, now, timedelta(seconds=2 * self.interval)):
             return False
         offers, orders = services.expire_due(self.db.uow(), now)
+        reminders = services.remind_due(self.db.uow(), now)
         forgotten = outbox.forget_delivered(self.db.uow(), now)
-        log.info("housekeeping round: expired offers=%d orders=%d; outbox events forgotten=%d", offers, orders, forgotten)
+        log.info("housekeeping round: expired offers=%d orders=%d; reminders=%d; outbox events forgotten=%d",
+                 offers, orders, reminders, forgotten)
         return True
 
     def _loop(self) -> None:

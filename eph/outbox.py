@@ -13,9 +13,10 @@ housekeeping thread does.
 
 Senders: an event kind without a sender is not delivered; its events wait (counted as queued)
 until one is configured. With no sender at all no thread is started (``configured_senders`` is
-the one place that decides which senders there are; the service's /status still counts the
-queue). The one sender is the index push (``SoapIndexPush``), configured when
-``EPH_INDEX_PUSH`` is on (docs/operations.md, "outbox").
+the one place that decides which senders there are; the service's /status and /metrics still
+count the queue). The index push (``SoapIndexPush``) is configured when ``EPH_INDEX_PUSH`` is on
+(docs/operations.md, "outbox"); the notices (``eph.notices.NoticeSender``) when
+``EPH_NOTICE_SMTP_HOST`` or ``EPH_NOTICE_SMS_URL`` is set (docs/operations.md, "Notices").
 """
 
 from __future__ import annotations
@@ -180,11 +181,21 @@ def index_push_connection(env: Mapping[str, str] | None = None) -> Connection | 
 
 
 def configured_senders(env: Mapping[str, str] | None = None,
-                       source_system: str = SERVICE_SYSTEM) -> dict[EventKind, Sender]:
-    """The senders of a running service: the index push when EPH_INDEX_PUSH is on, else none
-    (the events wait, counted as queued); ``source_system`` the service's logical address."""
+                       source_system: str = SERVICE_SYSTEM, db: Database | None = None) -> dict[EventKind, Sender]:
+    """The senders of a running service: the index push when EPH_INDEX_PUSH is on; the notices
+    (``eph.notices.NoticeSender``, with the database ``db``) when EPH_NOTICE_SMTP_HOST or
+    EPH_NOTICE_SMS_URL is set. A kind without its sender waits (its events counted as queued);
+    ``source_system`` is the service's logical address."""
+    from .notices import notice_sender_from_env  # its transports load only where the service runs
+
+    senders: dict[EventKind, Sender] = {}
     connection = index_push_connection(env)
-    return {} if connection is None else {EventKind.INDEX_UPDATE: SoapIndexPush(connection, source_system)}
+    if connection is not None:
+        senders[EventKind.INDEX_UPDATE] = SoapIndexPush(connection, source_system)
+    notices = notice_sender_from_env(db, env) if db is not None else None
+    if notices is not None:
+        senders[EventKind.NOTICE] = notices
+    return senders
 
 
 def outbox_events_on(env: Mapping[str, str] | None = None) -> bool:

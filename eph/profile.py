@@ -3,9 +3,11 @@
 In the production profile ``eph serve`` refuses to start while a development convenience is in
 effect: a development login, identities believed from headers, the development PKI (files in
 ``EPH_CERTS_DIR`` or certificates of its CA), the development platform's identity, a session
-key made at start, outbox events turned off (``EPH_OUTBOX_EVENTS=0``, for measuring), or (with
-the index push on) the service calling the platform by the development identity headers or over
-plain HTTP; and the stand-ins of national systems start not at all. The message names each setting and never a value that could be a secret.
+key made at start, outbox events turned off (``EPH_OUTBOX_EVENTS=0``, for measuring), (with the
+index push on) the service calling the platform by the development identity headers or over
+plain HTTP, or (with notices on) a mail login without STARTTLS or an SMS gateway over plain HTTP
+or with the stand-in's token; and the stand-ins of national systems start not at all. The
+message names each setting and never a value that could be a secret.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ def service_problems(settings: Settings) -> list[str]:
     if not outbox_events_on():
         out.append("EPH_OUTBOX_EVENTS is off: the service would write no outbox events (for measuring only), and "
                    "the index would never be told of the results stored")
-    return out + index_push_problems(settings)
+    return out + index_push_problems(settings) + notice_problems()
 
 
 def index_push_problems(settings: Settings) -> list[str]:
@@ -103,6 +105,24 @@ def index_push_problems(settings: Settings) -> list[str]:
                    "platform's plain listener")
     out += _pki_problems(settings, {name: os.environ.get(name) for name in
                                     ("EPH_INDEX_PUSH_CERT", "EPH_INDEX_PUSH_KEY", "EPH_INDEX_PUSH_CA")})
+    return out
+
+
+def notice_problems() -> list[str]:
+    """Notices (docs/operations.md, "Notices"): a mail login only over STARTTLS, the SMS gateway over
+    https:// and not with the stand-in's development token."""
+    from consumers.sms_gateway.config import DEV_TOKEN
+
+    out = []
+    starttls = (os.environ.get("EPH_NOTICE_SMTP_STARTTLS") or "").strip().lower() in ("1", "true", "yes", "on")
+    if os.environ.get("EPH_NOTICE_SMTP_HOST") and os.environ.get("EPH_NOTICE_SMTP_USER") and not starttls:
+        out.append("EPH_NOTICE_SMTP_USER is set without EPH_NOTICE_SMTP_STARTTLS: the mail login would be sent "
+                   "in the clear")
+    url = os.environ.get("EPH_NOTICE_SMS_URL") or ""
+    if url and not url.lower().startswith("https://"):
+        out.append("EPH_NOTICE_SMS_URL is not an https:// address: numbers and the token would be sent in the clear")
+    if url and os.environ.get("EPH_NOTICE_SMS_TOKEN") == DEV_TOKEN:
+        out.append("EPH_NOTICE_SMS_TOKEN is the SMS gateway stand-in's development token")
     return out
 
 
@@ -158,6 +178,7 @@ def citizen_problems(settings: Settings) -> list[str]:
 STAND_INS = {
     "engagement-index": "the engagement index stand-in stands in for the national engagement index",
     "ehr-subscriber": "the journal system's subscriber is a stand-in for a care giver's own journal system",
+    "sms-gateway": "the SMS gateway stand-in keeps the notices' SMS instead of sending them",
 }
 
 

@@ -47,7 +47,7 @@ def service_app(settings: Settings) -> ProducerApplication:
     nudge: Nudge | None = None
     if settings.outbox_seconds > 0:
         nudge = Nudge()
-        OutboxWorker(db, settings.outbox_seconds, configured_senders(source_system=settings.logical_address),
+        OutboxWorker(db, settings.outbox_seconds, configured_senders(source_system=settings.logical_address, db=db),
                      nudge=nudge).start()
     write_events = outbox_events_on()
     on_commit = nudge.set if nudge is not None else None
@@ -314,3 +314,16 @@ def serve_ehr_subscriber(settings: Settings, bind: str | None = None) -> None:
     config = JournalConfig()
     _serve_stand_in(settings, bind or config.bind, config.workers, config.threads, "eph-ehr-subscriber",
                     JournalStore(config.database_url).create, lambda: create_app(config))
+
+
+# ------------------------------------------------------------------ the SMS gateway stand-in
+
+
+def serve_sms_gateway(settings: Settings, bind: str | None = None) -> None:
+    """An SMS gateway's stand-in for the notices: keeps what it is sent in memory (one worker)."""
+    from consumers.sms_gateway.app import create_app
+    from consumers.sms_gateway.config import SmsGatewayStandInConfig
+
+    config = SmsGatewayStandInConfig()
+    _serve_stand_in(settings, bind or config.bind, 1, config.threads, "eph-sms-gateway",
+                    lambda: None, lambda: create_app(config))

@@ -25,6 +25,7 @@ from contracts.interactions import (
     CREATE_ORDER,
     GET_ACCESS_LOG,
     GET_LABORATORY_ORDER_OUTCOME,
+    GET_NOTICE_SETTINGS,
     GET_OFFER_CATALOG,
     GET_OFFERS,
     GET_ORDERS,
@@ -33,6 +34,7 @@ from contracts.interactions import (
     PING_FOR_CONFIGURATION,
     REVOKE_OFFER,
     SERVED_INTERACTIONS,
+    SET_NOTICE_SETTINGS,
     SET_ORDER_STATUS,
     SET_RESULT,
     Interaction,
@@ -115,6 +117,12 @@ HANDLING: dict[Interaction, Handling] = {
             "continuationToken": page.continuation_token,
         },
     ),
+    GET_NOTICE_SETTINGS: Handling(
+        mapping.get_notice_settings,
+        services.get_notice_settings,
+        lambda settings: {"noticeSettings": mapping.notice_settings_out(settings)},
+    ),
+    SET_NOTICE_SETTINGS: Handling(mapping.set_notice_settings, services.set_notice_settings),
     GET_LABORATORY_ORDER_OUTCOME: Handling(
         national.get_laboratory_order_outcome,
         services.get_laboratory_order_outcome,

@@ -19,6 +19,8 @@ from service_domain.model import (
     Code,
     DeliveryAddress,
     LaboratoryResult,
+    NoticeChannel,
+    NoticeSettings,
     Offer,
     OfferDefinition,
     OfferStatus,
@@ -191,6 +193,16 @@ def get_access_log(r: Any) -> commands.GetAccessLog:
     return commands.GetAccessLog(person(r.patientId), start, end, r.maxResults, r.continuationToken)
 
 
+def get_notice_settings(r: Any) -> commands.GetNoticeSettings:
+    return commands.GetNoticeSettings(person(r.patientId))
+
+
+def set_notice_settings(r: Any) -> commands.SetNoticeSettings:
+    return commands.SetNoticeSettings(
+        person(r.patientId), NoticeChannel(r.channel), r.emailAddress, r.mobileNumber, actor(r.changedBy)
+    )
+
+
 # ------------------------------------------------------------------ outgoing
 # Plain values for contracts.binding: a dict per complex type, keyed by element name.
 
@@ -322,3 +334,9 @@ def access_log_entry_out(e: AccessLogEntry) -> dict[str, Any]:
         EXTENSIONS: [Extension(EXTENSION_NS, element, name) for element, name in
                      (("careGiverName", e.care_giver_name), ("careUnitName", e.care_unit_name)) if name],
     }
+
+
+def notice_settings_out(s: NoticeSettings | None) -> dict[str, Any] | None:
+    if s is None:
+        return None
+    return {"channel": s.channel.value, "emailAddress": s.email, "mobileNumber": s.mobile, "changedTime": ts(s.changed_time)}

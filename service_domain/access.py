@@ -27,6 +27,9 @@ INTERACTIONS_BY_KIND: dict[Operation, frozenset[SystemKind]] = {
     Op.GET_RESULTS: frozenset({K.CITIZEN, K.EHR, K.STAFF_UI}),
     Op.GET_SAMPLING_SITES: frozenset({K.CITIZEN, K.EHR, K.STAFF_UI}),
     Op.GET_ACCESS_LOG: frozenset({K.CITIZEN}),
+    # the patient's notice settings: the citizen e-service, for the patient it names
+    Op.GET_NOTICE_SETTINGS: frozenset({K.CITIZEN}),
+    Op.SET_NOTICE_SETTINGS: frozenset({K.CITIZEN}),
     # the national results contract: journal systems and the national aggregating services
     Op.GET_LABORATORY_ORDER_OUTCOME: frozenset({K.EHR, K.AGGREGATOR}),
 }

@@ -16,6 +16,7 @@ from .model import (
     Code,
     DeliveryAddress,
     LaboratoryResult,
+    NoticeChannel,
     OfferStatus,
     OrderStatus,
     SamplingMode,
@@ -174,3 +175,17 @@ class GetAccessLog:
     period_end: date | None = None
     max_results: int | None = None
     continuation_token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GetNoticeSettings:
+    patient: PersonId
+
+
+@dataclass(frozen=True, slots=True)
+class SetNoticeSettings:
+    patient: PersonId
+    channel: NoticeChannel
+    email: str | None
+    mobile: str | None
+    changed_by: Actor

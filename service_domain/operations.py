@@ -6,6 +6,6 @@ function pins the one it performs (``services.calls.performs``); the access rule
 
 from __future__ import annotations
 
-from contracts.operations import INTERACTIONS, Operation
+from contracts.operations import INTERACTIONS, SERVICE_OWN, Operation
 
-__all__ = ["INTERACTIONS", "Operation"]
+__all__ = ["INTERACTIONS", "SERVICE_OWN", "Operation"]

@@ -16,6 +16,9 @@ from .model import (
     EventState,
     FollowUpCase,
     FollowUpStep,
+    NoticeChannel,
+    NoticeKind,
+    NoticeSettings,
     Offer,
     OfferDefinition,
     Order,
@@ -25,6 +28,7 @@ from .model import (
     ReserveNumberType,
     SamplingMode,
     SamplingSite,
+    SentNotice,
     Specimen,
     StatusChange,
     StoredResult,
@@ -103,6 +107,12 @@ class OrderRepository(Protocol):
     ) -> None: ...
     def due_to_expire(self, now: datetime, after: int = 0, limit: int | None = None) -> list[tuple[int, Order]]:
         """Orders past validTo still ORDERED or KIT_SENT, as ``OfferRepository.due_to_expire``."""
+        ...
+    def open_valid_before(
+        self, status: OrderStatus, before: datetime, after: int = 0, limit: int | None = None
+    ) -> list[tuple[int, Order]]:
+        """Orders in ``status`` whose validTo is before ``before``, with their row numbers, after
+        row ``after``, in row order, at most ``limit`` (not locked: for reminders)."""
         ...
     def with_held_results(self, care_giver: str, care_unit: str) -> list[Order]: ...
     def for_result_entry(
@@ -220,6 +230,26 @@ class OutboxRepository(Protocol):
     def counts(self) -> OutboxCounts: ...
 
 
+class NoticeRepository(Protocol):
+    """The patients' notice settings (personal data: the address), the log of notices sent (no
+    address, no content) and the reminders written."""
+
+    def settings(self, patient: PersonId) -> NoticeSettings | None: ...
+    def notices_on(self, patient: PersonId) -> bool: ...
+    def put_settings(self, settings: NoticeSettings) -> None: ...
+    def was_sent(self, event_id: str) -> bool: ...
+    def sent_since(self, patient: PersonId, since: datetime) -> list[SentNotice]: ...
+    def record_sent(
+        self, event_id: str, patient: PersonId, kind: NoticeKind, order_id: str, channel: NoticeChannel, time: datetime
+    ) -> bool:
+        """False (nothing recorded) when the event was recorded already."""
+        ...
+
+    def reminder_written(self, order_id: str, kind: NoticeKind) -> bool: ...
+    def remember_reminder(self, order_id: str, kind: NoticeKind, time: datetime) -> bool: ...
+    def forget_patient(self, patient: PersonId) -> None: ...
+
+
 class Sender(Protocol):
     """Delivers events of one kind; raises on failure (the event is tried again). Receivers
     de-duplicate on ``event_id``: an event may arrive more than once. A sender that can deliver
@@ -245,6 +275,7 @@ class UnitOfWork(Protocol):
     staff: StaffRepository
     audit: AuditRepository
     outbox: OutboxRepository
+    notices: NoticeRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, exc_type: object, error: BaseException | None, tb: object) -> None: ...

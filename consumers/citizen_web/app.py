@@ -317,6 +317,50 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
         ready = sorted(shown.values(), key=lambda v: v.result.reportTime, reverse=True)
         return render_template("results.html", ready=ready, waiting=waiting)
 
+    # ------------------------------------------------------------------ notices
+
+    def notices_page(settings: Any, form: dict[str, str], errors: dict[str, str], status: int = 200,
+                     **extra: Any) -> tuple[str, int]:
+        return render_template("notices.html", current=texts.notice_choice(settings), form=form, errors=errors,
+                               **extra), status
+
+    def settings_form(settings: Any) -> dict[str, str]:
+        if settings is None:
+            return {"channel": "NONE"}
+        return {"channel": settings.channel, "email": settings.emailAddress or "",
+                "mobile": texts.mobile(settings.mobileNumber)}
+
+    @app.get("/aviseringar")
+    def notices() -> Any:
+        settings = service.notice_settings(me())
+        saved = {"sparat": texts.NOTICES_SAVED, "av": texts.NOTICES_TURNED_OFF}.get(request.args.get("klart", ""))
+        return notices_page(settings, settings_form(settings), {}, saved=saved)
+
+    @app.post("/aviseringar")
+    def save_notices() -> Any:
+        form = {k: request.form.get(k, "").strip() for k in ("channel", "email", "mobile")}
+        channel = form["channel"]
+        errors: dict[str, str] = {}
+        if channel not in ("NONE", "EMAIL", "SMS"):
+            errors["channel"] = texts.NOTICE_ERRORS["channel"]
+        elif channel == "EMAIL" and (not form["email"] or len(form["email"]) > 254 or "@" not in form["email"]):
+            errors["email"] = texts.NOTICE_ERRORS["email"]
+        elif channel == "SMS" and (not form["mobile"] or not PHONE.match(form["mobile"])):
+            errors["mobile"] = texts.NOTICE_ERRORS["mobile"]
+        if errors:
+            return notices_page(service.notice_settings(me()), form, errors, 400)
+        try:
+            service.set_notice_settings(me(), channel, form["email"] if channel == "EMAIL" else None,
+                                        form["mobile"] if channel == "SMS" else None)
+        except LogicalError as e:
+            # the service names the field it refused (never the value): the page says which, in Swedish
+            log.info("notice settings refused error=%s", e.sub_code or e.error_code or "-")
+            field = {"emailAddress": "email", "mobileNumber": "mobile"}.get(e.message.split(" ", 1)[0])
+            if e.error_code == "VALIDATION_ERROR" and field:
+                return notices_page(service.notice_settings(me()), form, {field: texts.NOTICE_ERRORS[field]}, 400)
+            return notices_page(service.notice_settings(me()), form, {}, 409, refused=texts.refusal(e))
+        return redirect(url_for("notices", klart="av" if channel == "NONE" else "sparat"))
+
     @app.get("/vem-har-tittat")
     def access_log() -> Any:
         everything = "alla" in request.args

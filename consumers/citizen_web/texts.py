@@ -30,6 +30,35 @@ WITH_RESULT = {"PRELIMINARY": "Preliminärt svar finns", "PARTIAL": "Delsvar fin
 CANCELLABLE = frozenset({"ORDERED", "KIT_SENT"})
 WAITING = frozenset({"SPECIMEN_COLLECTED", "RECEIVED_BY_LAB", "PRELIMINARY_RESULT", "FINAL_RESULT"})
 
+# notices: the patient's choices, in the order the page offers them, and what the page says
+NOTICE_CHOICES = (("EMAIL", "E-post"), ("SMS", "Sms"), ("NONE", "Inga aviseringar"))
+NOTICES_OFF = "Du får inga aviseringar."
+NOTICES_SAVED = "Ditt val är sparat."
+NOTICES_TURNED_OFF = "Aviseringarna är avstängda."
+NOTICE_ERRORS = {
+    "channel": "Välj hur du vill bli aviserad.",
+    "email": "Skriv en e-postadress, till exempel namn@exempel.se.",
+    "mobile": "Skriv ett svenskt mobilnummer, till exempel 070-123 45 67.",
+}
+
+
+def notice_choice(settings: Any) -> str:
+    """The patient's current choice in a sentence (the address shown to the patient only)."""
+    if settings is None or settings.channel == "NONE":
+        return NOTICES_OFF
+    if settings.channel == "EMAIL":
+        return f"Du får aviseringar med e-post till {settings.emailAddress}."
+    return f"Du får aviseringar med sms till {mobile(settings.mobileNumber)}."
+
+
+def mobile(number: str | None) -> str:
+    """+46701234567 as 070-123 45 67."""
+    if not number or not number.startswith("+46") or len(number) != 12:
+        return number or ""
+    n = "0" + number[3:]
+    return f"{n[:3]}-{n[3:6]} {n[6:8]} {n[8:]}"
+
+
 MODE = {"SITE": "Provtagning på mottagning", "HOME_KIT": "Provtagningskit hem"}
 OFFER_STATUS = {"ACTIVE": "Kan beställas", "USED": "Använt", "REVOKED": "Återkallat", "EXPIRED": "Har gått ut"}
 REPORT = {"PRELIMINARY": "Preliminärt svar", "PARTIAL": "Delsvar", "FINAL": "Slutligt svar", "CORRECTED": "Rättat svar"}
@@ -54,6 +83,9 @@ ACCESS: dict[Operation, str] = {
     Operation.GET_LABORATORY_ORDER_OUTCOME: "Läste dina provsvar",
     Operation.GET_SAMPLING_SITES: "Läste vilka mottagningar du kan välja",
     Operation.GET_ACCESS_LOG: "Läste den här loggen",
+    Operation.GET_NOTICE_SETTINGS: "Läste dina val för aviseringar",
+    Operation.SET_NOTICE_SETTINGS: "Ändrade dina val för aviseringar",
+    Operation.SEND_NOTICE: "Läste din adress för att skicka en avisering",
     Operation.SET_ORDER_STATUS: _UPDATED,
     Operation.SET_RESULT: _UPDATED,
     Operation.RECORD_FOLLOW_UP_STEP: _UPDATED,

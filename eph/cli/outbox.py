@@ -1,4 +1,5 @@
-"""``eph outbox``: the events waiting to tell other systems of results (list, retry, park).
+"""``eph outbox``: the events waiting to tell other systems of results, and the patients of notices
+(list, retry, park).
 What it prints names events by id, kind and state, never the patient or the data they carry."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ import argparse
 from typing import Any
 
 from service_domain.clock import utcnow
-from service_domain.model import EventState, OutboxEvent
+from service_domain.model import EventState, NoticeDue, OutboxEvent
 from service_domain.services import outbox
 
 from ..config import Settings
@@ -17,8 +18,10 @@ from .common import database
 def _line(e: OutboxEvent) -> str:
     due = f"next {e.next_attempt:%Y-%m-%d %H:%M:%S}" if e.state is EventState.PENDING else ""
     error = f"  last error {e.last_error}" if e.last_error else ""
+    # a notice by its kind only: never its patient, channel or address (looked up at delivery)
+    notice = f"  notice {e.payload.kind}" if isinstance(e.payload, NoticeDue) else ""
     return (f"{e.event_id}  {e.kind:<12} {e.state:<9} attempts {e.attempts:<3} "
-            f"written {e.created_time:%Y-%m-%d %H:%M:%S}  {due}{error}").rstrip()
+            f"written {e.created_time:%Y-%m-%d %H:%M:%S}  {due}{notice}{error}").rstrip()
 
 
 def cmd_outbox_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -44,7 +47,7 @@ def cmd_outbox_park(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def add_parsers(sub: Any) -> None:
-    ob = sub.add_parser("outbox", help="events to other systems (the engagement index)").add_subparsers(
+    ob = sub.add_parser("outbox", help="events to other systems (the engagement index) and notices to patients").add_subparsers(
         dest="outbox_command", required=True
     )
     ls = ob.add_parser("list", help="queued and parked events, oldest first")

@@ -1,5 +1,5 @@
 """``eph followup`` (cases of positive notifiable results), ``eph results release`` (held results)
-and ``eph housekeeping`` (expiring what is past validTo)."""
+and ``eph housekeeping`` (expiring what is past validTo, writing the patients' reminders)."""
 
 from __future__ import annotations
 
@@ -43,8 +43,10 @@ def cmd_results_release(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_housekeeping(args: argparse.Namespace, settings: Settings) -> int:
     offers, orders = services.expire_due(database(settings).uow(), utcnow())
+    reminders = services.remind_due(database(settings).uow(), utcnow())
     forgotten = outbox.forget_delivered(database(settings).uow(), utcnow())
-    print(f"expired {offers} offer(s) and {orders} order(s); deleted {forgotten} delivered outbox event(s)")
+    print(f"expired {offers} offer(s) and {orders} order(s); wrote {reminders} reminder(s); "
+          f"deleted {forgotten} delivered outbox event(s)")
     return 0
 
 
@@ -68,4 +70,4 @@ def add_parsers(sub: Any) -> None:
     rel.add_argument("--by", required=True, help="HSA-id of the staff member")
     rel.set_defaults(func=cmd_results_release)
 
-    sub.add_parser("housekeeping", help="expire what is past validTo; delete outbox events delivered long ago").set_defaults(func=cmd_housekeeping)
+    sub.add_parser("housekeeping", help="expire what is past validTo; write the patients' reminders; delete outbox events delivered long ago").set_defaults(func=cmd_housekeeping)

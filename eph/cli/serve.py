@@ -40,6 +40,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         serve_engagement_index,
         serve_platform,
         serve_service,
+        serve_sms_gateway,
         serve_staff,
     )
 
@@ -53,6 +54,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         serve_engagement_index(settings, args.bind)
     elif args.what == "ehr-subscriber":
         serve_ehr_subscriber(settings, args.bind)
+    elif args.what == "sms-gateway":
+        serve_sms_gateway(settings, args.bind)
     elif args.what == "platform":
         config = PlatformConfig()
         if args.bind:
@@ -124,9 +127,10 @@ def add_parsers(sub: Any) -> None:
 
     serve = sub.add_parser("serve", help="start a server")
     serve.add_argument("what", nargs="?", default="all", choices=["all", "service", "platform", "staff", "citizen", "engagement-index",
-                                                                 "ehr-subscriber"])
+                                                                 "ehr-subscriber", "sms-gateway"])
     serve.add_argument("--bind", help="host:port (service: EPH_SERVICE_BIND, 127.0.0.1:8081; platform: EPH_PLATFORM_BIND, "
                        "127.0.0.1:8080; staff web: EPH_STAFF_BIND, 127.0.0.1:8082; citizen web: "
                        "EPH_CITIZEN_WEB_BIND, 127.0.0.1:8083; engagement index: EPH_EI_BIND, 127.0.0.1:8084; "
-                       "journal system's notification subscriber: EPH_EHR_BIND, 127.0.0.1:8085)")
+                       "journal system's notification subscriber: EPH_EHR_BIND, 127.0.0.1:8085; "
+                       "SMS gateway stand-in: EPH_SMS_GATEWAY_BIND, 127.0.0.1:8086)")
     serve.set_defaults(func=cmd_serve)

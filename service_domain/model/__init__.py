@@ -27,7 +27,15 @@ from ..enums import (
 )
 from .definitions import Analysis, OfferDefinition, ReserveNumberType, SamplingSite
 from .follow_up import FollowUpCase, FollowUpStep
-from .notices import NoticeChannel, NoticeDue, NoticeKind, NoticeSettings, OutgoingNotice
+from .notices import (
+    NoticeChannel,
+    NoticeDue,
+    NoticeKind,
+    NoticePolicy,
+    NoticeSettings,
+    OutgoingNotice,
+    SentNotice,
+)
 from .offers import Assignment, Offer, new_id
 from .orders import Order, SamplingChoice, StatusChange, StatusReport
 from .outbox import EventKind, EventState, IndexUpdate, OutboxCounts, OutboxEvent, RetryPolicy
@@ -70,9 +78,11 @@ __all__ = [
     "NoticeChannel",
     "NoticeDue",
     "NoticeKind",
+    "NoticePolicy",
     "NoticeSettings",
     "OutboxEvent",
     "OutgoingNotice",
+    "SentNotice",
     "Quantity",
     "ReportStatus",
     "ReserveNumberType",

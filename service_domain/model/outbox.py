@@ -19,6 +19,7 @@ from enum import StrEnum
 
 from ..errors import RuleViolation, SubCode
 from ..identity import PersonId
+from .notices import NoticeDue, NoticeKind
 from .offers import new_id
 from .orders import Order
 
@@ -72,7 +73,7 @@ class RetryPolicy:
 class OutboxEvent:
     event_id: str  # stable over every attempt: receivers de-duplicate on it
     kind: EventKind
-    payload: IndexUpdate
+    payload: IndexUpdate | NoticeDue
     created_time: datetime
     next_attempt: datetime
     state: EventState = EventState.PENDING
@@ -86,6 +87,12 @@ class OutboxEvent:
         or released) at ``now``."""
         payload = IndexUpdate(order.patient, order.care_giver, order.care_unit, order.order_id, now)
         return cls(new_id(), EventKind.INDEX_UPDATE, payload, now, now)
+
+    @classmethod
+    def notice(cls, patient: PersonId, kind: NoticeKind, order_id: str, now: datetime) -> OutboxEvent:
+        """The patient is to be told (by the channel they chose) that something about the order
+        waits in the e-service."""
+        return cls(new_id(), EventKind.NOTICE, NoticeDue(patient, kind, order_id), now, now)
 
     def delivered(self, now: datetime) -> None:
         self.attempts += 1

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from ..ports import StorageUnavailable, UnitOfWork
 from .audit import SqlAuditRepository
 from .follow_up import SqlFollowUpRepository
+from .notices import SqlNoticeRepository
 from .offers import SqlOfferRepository
 from .orders import SqlOrderRepository
 from .outbox import SqlOutboxRepository
@@ -169,6 +170,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.staff = SqlStaffRepository(conn)
         self.audit = SqlAuditRepository(conn)
         self.outbox = SqlOutboxRepository(conn)
+        self.notices = SqlNoticeRepository(conn)
         return self
 
     def __exit__(self, exc_type: object, error: BaseException | None, tb: object) -> None:

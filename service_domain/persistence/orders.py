@@ -254,6 +254,18 @@ class SqlOrderRepository:
         )
         return self._load(self.conn.execute(q).all())
 
+    def open_valid_before(
+        self, status: OrderStatus, before: datetime, after: int = 0, limit: int | None = None
+    ) -> list[tuple[int, Order]]:
+        q = (
+            select(patient_order)
+            .where(patient_order.c.status == status.value, patient_order.c.valid_to < before,
+                   patient_order.c.seq > after)
+            .order_by(patient_order.c.seq)
+            .limit(limit)
+        )
+        return self._load(self.conn.execute(q).all())
+
     def with_held_results(self, care_giver: str, care_unit: str) -> list[Order]:
         """Orders of a care unit released only after review whose results wait for it."""
         held = select(lab_result.c.order_id).where(lab_result.c.released.is_(False))

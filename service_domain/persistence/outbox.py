@@ -14,14 +14,16 @@ from sqlalchemy import Connection, Select, Update, delete, func, insert, or_, se
 from sqlalchemy.engine import Row
 
 from ..identity import PersonId
-from ..model import EventKind, EventState, IndexUpdate, OutboxCounts, OutboxEvent
+from ..model import EventKind, EventState, IndexUpdate, NoticeDue, NoticeKind, OutboxCounts, OutboxEvent
 from .tables import outbox_event
 
 Json = dict[str, Any]
 _WAITING = (EventState.PENDING.value, EventState.PARKED.value)
 
 
-def _payload_to_json(p: IndexUpdate) -> Json:
+def _payload_to_json(p: IndexUpdate | NoticeDue) -> Json:
+    if isinstance(p, NoticeDue):  # whom, which kind, which order: never an address
+        return {"patientId": p.patient.id, "patientType": p.patient.type, "notice": p.kind.value, "orderId": p.order_id}
     return {
         "patientId": p.patient.id,
         "patientType": p.patient.type,
@@ -33,7 +35,9 @@ def _payload_to_json(p: IndexUpdate) -> Json:
     }
 
 
-def _payload_from_json(d: Json) -> IndexUpdate:
+def _payload_from_json(kind: EventKind, d: Json) -> IndexUpdate | NoticeDue:
+    if kind is EventKind.NOTICE:
+        return NoticeDue(PersonId(d["patientId"], d["patientType"]), NoticeKind(d["notice"]), d["orderId"])
     return IndexUpdate(
         PersonId(d["patientId"], d["patientType"]),
         d["careGiver"],
@@ -45,10 +49,11 @@ def _payload_from_json(d: Json) -> IndexUpdate:
 
 
 def _event(r: Row[Any]) -> OutboxEvent:
+    kind = EventKind(r.kind)
     return OutboxEvent(
         event_id=r.event_id,
-        kind=EventKind(r.kind),
-        payload=_payload_from_json(r.payload),
+        kind=kind,
+        payload=_payload_from_json(kind, r.payload),
         created_time=r.created_time,
         next_attempt=r.next_attempt,
         state=EventState(r.state),

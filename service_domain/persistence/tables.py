@@ -358,3 +358,40 @@ outbox_event = Table(
     Column("delivered_time", UTCDateTime),
     Index("ix_outbox_event_state_next", "state", "next_attempt"),
 )
+
+# Notices to the patient (service_domain/model/notices.py). The settings hold personal data (the
+# e-mail address or mobile number): read and written through the service's audited functions
+# only. The sent log keeps no address and no content: which event, whom, which kind, when; the
+# rate limit counts it and a retry of a recorded event sends nothing. A reminder written is
+# remembered per order and kind, so housekeeping writes each reminder once.
+notice_settings = Table(
+    "notice_settings",
+    metadata,
+    Column("patient_id", String(32), primary_key=True),
+    Column("patient_type", String(64), primary_key=True),
+    Column("channel", String(8), nullable=False),
+    Column("email", String(254)),
+    Column("mobile", String(16)),
+    Column("changed_time", UTCDateTime, nullable=False),
+)
+
+notice_sent = Table(
+    "notice_sent",
+    metadata,
+    Column("event_id", ID, primary_key=True),
+    Column("patient_id", String(32), nullable=False),
+    Column("patient_type", String(64), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("order_id", ID, nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("sent_time", UTCDateTime, nullable=False),
+    Index("ix_notice_sent_patient_time", "patient_id", "sent_time"),
+)
+
+notice_reminder = Table(
+    "notice_reminder",
+    metadata,
+    Column("order_id", ID, primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("written_time", UTCDateTime, nullable=False),
+)

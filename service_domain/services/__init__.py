@@ -18,6 +18,7 @@ ResultType, the staff web into pages.
 - ``outcomes``: released results for the national results contract (GetLaboratoryOrderOutcome);
 - ``housekeeping``: expiry of offers and orders, and the storage's health;
 - ``outbox``: delivering the events written with results (imported as a module);
+- ``notices``: the patient's notice settings, the notice events, the decisions at delivery;
 - ``calls``: the call as performed, the caller's checks and the audit records.
 """
 
@@ -40,6 +41,7 @@ from .follow_up import (
     review_queue,
 )
 from .housekeeping import EXPIRY_BATCH, HOUSEKEEPING_ACTOR, expire_due, ping
+from .notices import get_notice_settings, prepare_notice, record_notice_sent, remind_due, set_notice_settings
 from .offers import assign_offer, get_offer_catalog, get_offers, revoke_offer
 from .orders import (
     REFERRAL_ALPHABET,
@@ -127,6 +129,7 @@ __all__ = [
     "follow_up_queue",
     "get_access_log",
     "get_laboratory_order_outcome",
+    "get_notice_settings",
     "get_offer_catalog",
     "get_offers",
     "get_orders",
@@ -134,6 +137,10 @@ __all__ = [
     "get_sampling_sites",
     "grant_functions",
     "import_catalogue",
+    "prepare_notice",
+    "record_notice_sent",
+    "remind_due",
+    "set_notice_settings",
     "list_follow_ups",
     "list_sampling_sites",
     "list_staff",

@@ -9,10 +9,11 @@ from datetime import datetime
 from .. import access, checks, release, staff
 from ..enums import AuditAction, FollowUpStatus, FollowUpStepKind
 from ..errors import CallerRefused, InvalidRequest, RuleViolation, SubCode
-from ..model import Actor, ActorKind, FollowUpCase, FollowUpStep, Order, StoredResult
+from ..model import Actor, ActorKind, FollowUpCase, FollowUpStep, NoticeKind, Order, StoredResult
 from ..operations import Operation
 from ..ports import UnitOfWork
 from .calls import Call, acting_member, as_staff_member, check_performer, performs, staff_caller
+from .notices import notice_due
 from .outbox import tell_index
 
 FOLLOW_UP_NOTE_MAX = 2000
@@ -125,6 +126,7 @@ def close_follow_up(uow: UnitOfWork, call: Call, case_id: str, closed_by: Actor,
             released = uow.results.release(order.order_id, call.now)
         if released:
             tell_index(uow, order, call.now)
+            notice_due(uow, order, NoticeKind.NEW_RESULT, call.now)
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], closed_by, order.care_giver))
         uow.commit()
         return released
@@ -179,6 +181,7 @@ def release_results(uow: UnitOfWork, call: Call, order_id: str, released_by: Act
         released = uow.results.release(order_id, call.now)
         if released:
             tell_index(uow, order, call.now)
+            notice_due(uow, order, NoticeKind.NEW_RESULT, call.now)
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], released_by, order.care_giver))
         uow.commit()
         return released

@@ -16,9 +16,11 @@ from ..model import (
     Actor,
     ActorKind,
     ConnectedSystem,
+    NoticeKind,
     Offer,
     OfferDefinition,
     Order,
+    OrderStatus,
     SamplingChoice,
     SamplingMode,
     SamplingSite,
@@ -37,6 +39,7 @@ from .calls import (
     performs,
     repeat,
 )
+from .notices import notice_due
 
 REFERRAL_ALPHABET = "ACEFHJKMNPRTWXY3479"  # no look-alikes (0/O/D, 1/I/L, 2/Z, 5/S, 6/G, 8/B, U/V)
 REFERRAL_LENGTH = 8
@@ -185,6 +188,7 @@ def set_order_status(uow: UnitOfWork, call: Call, cmd: commands.SetOrderStatus) 
         if system.kind is SystemKind.LAB and order.performing_lab and not system.acts_for(order.performing_lab):
             raise RuleViolation(SubCode.NOT_PERMITTED, "the order is addressed to another lab")
         check_performer(uow, call, system, cmd.performed_by, "performedBy", order.care_giver)
+        before = order.status
         report = order.report_status(
             cmd.status, cmd.event_time, cmd.performed_by, cmd.performing_unit, cmd.specimens, cmd.reason, cmd.comment
         )
@@ -193,6 +197,8 @@ def set_order_status(uow: UnitOfWork, call: Call, cmd: commands.SetOrderStatus) 
                 uow, call, order.patient, cmd.performed_by, order.care_giver, f"the order already has status {cmd.status}"
             )
         uow.orders.record_change(order, report.change, report.new_specimens)
+        if report.change.status is OrderStatus.KIT_SENT and before is not OrderStatus.KIT_SENT:
+            notice_due(uow, order, NoticeKind.KIT_SENT, call.now)
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], cmd.performed_by, order.care_giver))
         uow.commit()
         return WriteOutcome()

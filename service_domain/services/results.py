@@ -15,6 +15,7 @@ from ..model import (
     ActorKind,
     FollowUpCase,
     LaboratoryResult,
+    NoticeKind,
     Order,
     StoredResult,
     SystemKind,
@@ -32,6 +33,7 @@ from .calls import (
     performs,
     repeat,
 )
+from .notices import notice_due
 from .orders import load_order_for_write
 from .outbox import tell_index
 
@@ -93,6 +95,7 @@ def _store_result(uow: UnitOfWork, call: Call, result: LaboratoryResult) -> Writ
         uow.orders.record_change(order, change)
         if decision.released:  # a held version is told of when it is released (follow_up.py)
             tell_index(uow, order, call.now)
+            notice_due(uow, order, NoticeKind.NEW_RESULT, call.now)
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], actor, order.care_giver))
         uow.commit()
         return WriteOutcome()

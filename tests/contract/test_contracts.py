@@ -28,7 +28,7 @@ def test_the_release_has_every_interaction_of_the_spec() -> None:
     assert {i.name for i in RELEASE} == {
         "GetOfferCatalog", "AssignOffer", "RevokeOffer", "GetOffers", "CreateOrder", "GetOrders",
         "SetOrderStatus", "CancelOrder", "SetResult", "GetResults", "GetSamplingSites", "GetAccessLog",
-        "PingForConfiguration", "GetLogicalAddresseesByServiceContract", "GetSupportedServiceContracts",
+        "GetNoticeSettings", "SetNoticeSettings", "PingForConfiguration", "GetLogicalAddresseesByServiceContract", "GetSupportedServiceContracts",
     }
 
 

@@ -357,7 +357,7 @@ def test_a_copied_development_certificate_is_found(prod_env: dict[str, str], mon
     assert [p.split(" ")[0] for p in profile.problems("service", Settings())["service"]] == ["EPH_SERVICE_TLS_CERT"]
 
 
-@pytest.mark.parametrize("what", ["engagement-index", "ehr-subscriber"])
+@pytest.mark.parametrize("what", ["engagement-index", "ehr-subscriber", "sms-gateway"])
 def test_a_stand_in_of_a_national_system_is_refused_in_production(prod_env: dict[str, str],
                                                                  monkeypatch: pytest.MonkeyPatch, what: str) -> None:
     for name in [k for k in os.environ if k.startswith("EPH_")]:

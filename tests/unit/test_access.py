@@ -28,6 +28,8 @@ CALLERS: dict[str, set[SystemKind]] = {
     "GetResults": {K.CITIZEN, K.EHR, K.STAFF_UI},
     "GetSamplingSites": {K.CITIZEN, K.EHR, K.STAFF_UI},
     "GetAccessLog": {K.CITIZEN},  # the patient's own log, through the citizen e-service only
+    "GetNoticeSettings": {K.CITIZEN},  # the patient's own notice settings, likewise
+    "SetNoticeSettings": {K.CITIZEN},
     # the national results contract: journal systems and the national aggregating services
     "GetLaboratoryOrderOutcome": {K.EHR, K.AGGREGATOR},
 }

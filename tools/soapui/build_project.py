@@ -131,6 +131,11 @@ SAMPLES: dict[str, tuple[str, str]] = {
                                            "</r:GetSamplingSites>"),
     "GetAccessLog": ("citizenService", f"<r:GetAccessLog><r:patientId>{patient()}</r:patientId><r:maxResults>20</r:maxResults>"
                                        "</r:GetAccessLog>"),
+    "GetNoticeSettings": ("citizenService", f"<r:GetNoticeSettings><r:patientId>{patient()}</r:patientId></r:GetNoticeSettings>"),
+    "SetNoticeSettings": ("citizenService", f"<r:SetNoticeSettings><r:patientId>{patient()}</r:patientId>"
+                                            "<r:channel>SMS</r:channel><r:mobileNumber>070-123 45 67</r:mobileNumber>"
+                                            "<r:changedBy><c:actorType>PATIENT</c:actorType><c:id>${#Project#patient}</c:id>"
+                                            "</r:changedBy></r:SetNoticeSettings>"),
     "PingForConfiguration": ("lab", "<r:PingForConfiguration><r:logicalAddress>${#Project#logicalAddress}</r:logicalAddress>"
                                     "</r:PingForConfiguration>"),
     "GetLogicalAddresseesByServiceContract": (
@@ -244,6 +249,10 @@ STORY = [
     Step("Patient reads who has looked", "GetAccessLog", "citizenService", SAMPLES["GetAccessLog"][1],
          read_ok(f"count({R('accessLogEntry')}[*[local-name()='systemHSAId']='${{#Project#lab}}']) > 0", "true",
                  "the lab's reads are there")),
+    Step("Patient chooses notices by SMS", "SetNoticeSettings", "citizenService", SAMPLES["SetNoticeSettings"][1], ok()),
+    Step("Patient reads the choice of notices", "GetNoticeSettings", "citizenService", SAMPLES["GetNoticeSettings"][1],
+         read_ok(f"string({R('noticeSettings')}/*[local-name()='mobileNumber'])", "+46701234567",
+                 "the number as E.164")),
     Step("Platform pings the service", "PingForConfiguration", "lab", SAMPLES["PingForConfiguration"][1],
          read_ok(f"string({R('configuration')}[*[local-name()='name']='logicalAddress']/*[local-name()='value'])",
                  "${#Project#logicalAddress}", "the service's logical address")),

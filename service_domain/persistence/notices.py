@@ -1,0 +1,87 @@
+"""Notices in SQL: the patient's settings, the log of notices sent and the reminders written.
+Recording a sent notice or a reminder twice is a no-op (INSERT … ON CONFLICT DO NOTHING, on
+PostgreSQL and SQLite alike)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Insert, Table, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..identity import PersonId
+from ..model import NoticeChannel, NoticeKind, NoticeSettings, SentNotice
+from .tables import notice_reminder, notice_sent, notice_settings
+
+
+class SqlNoticeRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def _insert(self, table: Table, values: dict[str, Any]) -> Insert:
+        make = postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert
+        return make(table).values(**values).on_conflict_do_nothing()
+
+    @staticmethod
+    def _of(patient: PersonId) -> Any:
+        c = notice_settings.c
+        return (c.patient_id == patient.id) & (c.patient_type == patient.type)
+
+    def settings(self, patient: PersonId) -> NoticeSettings | None:
+        r = self.conn.execute(select(notice_settings).where(self._of(patient))).first()
+        if r is None:
+            return None
+        return NoticeSettings(patient, NoticeChannel(r.channel), r.email, r.mobile, r.changed_time)
+
+    def notices_on(self, patient: PersonId) -> bool:
+        """Whether the patient chose a channel (reads the channel only, not the address)."""
+        c = notice_settings.c
+        channel = self.conn.execute(select(c.channel).where(self._of(patient))).scalar_one_or_none()
+        return channel is not None and channel != NoticeChannel.NONE.value
+
+    def put_settings(self, s: NoticeSettings) -> None:
+        self.conn.execute(delete(notice_settings).where(self._of(s.patient)))
+        self.conn.execute(
+            notice_settings.insert().values(
+                patient_id=s.patient.id, patient_type=s.patient.type, channel=s.channel.value,
+                email=s.email, mobile=s.mobile, changed_time=s.changed_time,
+            )
+        )
+
+    def was_sent(self, event_id: str) -> bool:
+        found = self.conn.execute(select(notice_sent.c.event_id).where(notice_sent.c.event_id == event_id)).first()
+        return found is not None
+
+    def sent_since(self, patient: PersonId, since: datetime) -> list[SentNotice]:
+        c = notice_sent.c
+        q = (select(c.kind, c.sent_time)
+             .where(c.patient_id == patient.id, c.patient_type == patient.type, c.sent_time >= since)
+             .order_by(c.sent_time))
+        return [SentNotice(NoticeKind(r.kind), r.sent_time) for r in self.conn.execute(q)]
+
+    def record_sent(
+        self, event_id: str, patient: PersonId, kind: NoticeKind, order_id: str, channel: NoticeChannel, time: datetime
+    ) -> bool:
+        """Record a notice sent; False (and nothing changes) when the event was recorded already."""
+        done = self.conn.execute(self._insert(notice_sent, {
+            "event_id": event_id, "patient_id": patient.id, "patient_type": patient.type, "kind": kind.value,
+            "order_id": order_id, "channel": channel.value, "sent_time": time,
+        }))
+        return bool(done.rowcount)
+
+    def reminder_written(self, order_id: str, kind: NoticeKind) -> bool:
+        c = notice_reminder.c
+        return self.conn.execute(select(c.order_id).where(c.order_id == order_id, c.kind == kind.value)).first() is not None
+
+    def remember_reminder(self, order_id: str, kind: NoticeKind, time: datetime) -> bool:
+        """Remember that the reminder of ``kind`` for the order was written; False if it was already."""
+        done = self.conn.execute(self._insert(notice_reminder, {"order_id": order_id, "kind": kind.value,
+                                                                "written_time": time}))
+        return bool(done.rowcount)
+
+    def forget_patient(self, patient: PersonId) -> None:
+        """Delete the patient's settings and notice log (with the rest of their data)."""
+        self.conn.execute(delete(notice_settings).where(self._of(patient)))
+        c = notice_sent.c
+        self.conn.execute(delete(notice_sent).where(c.patient_id == patient.id, c.patient_type == patient.type))
