@@ -216,9 +216,10 @@ def aggregator_cmd(args: argparse.Namespace) -> int:
 
 
 def demo_cmd(args: argparse.Namespace) -> int:
-    from .demo import play
+    from .demo import SmsGatewayInbox, play
 
-    return 0 if play(args.platform, args.instance_id) else 1
+    inbox = SmsGatewayInbox(args.sms_gateway, args.sms_token) if args.sms_gateway else None
+    return 0 if play(args.platform, args.instance_id, sms_gateway=inbox) else 1
 
 
 # ------------------------------------------------------------------ parsers
@@ -336,6 +337,11 @@ def add_parsers(sub: Any) -> None:
     agg.set_defaults(func=aggregator_cmd)
 
     demo = sub.add_parser("demo", parents=[common], help="play the whole story through the platform")
+    demo.add_argument("--sms-gateway", metavar="URL",
+                      help="the SMS gateway stand-in's message list, where the patient's notice is looked for "
+                           "(default: http://EPH_SMS_GATEWAY_BIND/messages, as eph serve all starts it)")
+    demo.add_argument("--sms-token", default=os.environ.get("EPH_SMS_GATEWAY_TOKEN") or "eph-sms-dev",
+                      help="its bearer token (EPH_SMS_GATEWAY_TOKEN; default the development token)")
     demo.set_defaults(func=demo_cmd)
 
 

@@ -24,9 +24,11 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TextIO
+
+import requests
 
 from .aggregator import Aggregator
 from .client import Connection
@@ -44,6 +46,8 @@ SOURCE = "SE5565594230-EPH"  # the service's logical address: the source the ind
 # how long the national steps wait for the outbox, the index and the journal (the outbox delivers
 # every EPH_OUTBOX_SECONDS, 5 s by default)
 NATIONAL_WAIT = 45.0
+DEMO_MOBILE_TYPED = "070-174 06 05"  # of the series PTS sets aside for fiction (070-1740605 to -699)
+DEMO_MOBILE = "+46701740605"
 CARE_GIVER = "SE2321000016-CG01"
 CARE_UNIT = "SE2321000016-CU01"
 STAFF = actor("STAFF", "SE2321000016-ST01", "Doris Doktor")
@@ -114,7 +118,9 @@ def _only(orders: list[Any], order_id: str) -> Any:
     return next((o for o in orders if o.orderId == order_id), None)
 
 
-def play(platform: str = "http://127.0.0.1:8080", instance_id: str = "eph-vp-dev", out: TextIO = sys.stdout) -> bool:
+def play(platform: str = "http://127.0.0.1:8080", instance_id: str = "eph-vp-dev", out: TextIO = sys.stdout,
+         sms_gateway: SmsGatewayInbox | None = None) -> bool:
+    started = datetime.now(UTC).isoformat(timespec="seconds")  # as the gateway stamps what it receives
     def connect(sender: str) -> Connection:
         return Connection.development(sender, platform, instance_id)
 
@@ -168,6 +174,10 @@ def play(platform: str = "http://127.0.0.1:8080", instance_id: str = "eph-vp-dev
     if site_d:
         story.run("lab 2", lab2_c, "GetOrders", "the site's own lab finds patient D's order",
                   lambda: {o.orderId for o in lab2.poll_orders(["ORDERED"])}, lambda ids: site_d.orderId in ids)
+    story.run("1177", citizen_c, "SetNoticeSettings", "patient A chooses notices by SMS",
+              lambda: citizen.set_notice_settings(anna, "SMS", mobile=DEMO_MOBILE_TYPED))
+    story.run("1177", citizen_c, "GetNoticeSettings", "patient A reads the choice back",
+              lambda: citizen.notice_settings(anna), lambda s: s.channel == "SMS" and s.mobileNumber == DEMO_MOBILE)
     for who, kit in (("A", kit_a), ("B", kit_b)):
         story.run("lab", lab_c, "SetOrderStatus", f"the lab sends patient {who}'s kit", _bind(lab.kit_sent, kit.orderId))
     story.run("sampling", sampling_c, "GetOrders", f"the site finds the order by referral id {site_a.referralId}",
@@ -202,17 +212,12 @@ def play(platform: str = "http://127.0.0.1:8080", instance_id: str = "eph-vp-dev
     story.run("1177", citizen_c, "GetAccessLog", "patient A sees who has looked at their data",
               lambda: list(citizen.access_log(anna)),
               lambda log: {e.systemHSAId for e in log} >= {LAB, SAMPLING, EHR, CITIZEN})
-    story.run("1177", citizen_c, "SetNoticeSettings", "patient A chooses notices by SMS",
-              lambda: citizen.set_notice_settings(anna, "SMS", mobile="070-123 45 67"))
-    story.run("1177", citizen_c, "GetNoticeSettings", "patient A reads the choice back",
-              lambda: citizen.notice_settings(anna), lambda s: s.channel == "SMS" and s.mobileNumber == "+46701234567")
     story.run("EHR", ehr_c, "GetResults", "the journal sees B's result waits for follow-up",
               lambda: ehr.results(bo),
               lambda rs: len(rs) == 1 and rs[0].followUpRequired and rs[0].result.analysisResult[0].interpretation == "POSITIVE")
     released = {kit_a.orderId, site_a.orderId}  # (1) patient A's results, released at once
     national(story, connect(AGGREGATOR), anna, released)
-    # (5) the patient gets a notice that a result is ready: a later part of the story (the notices
-    # to the patient, 1177/SMS/e-mail) is told here, after the journal step
+    notice(story, sms_gateway or SmsGatewayInbox.development(), started)
     return story.summary()
 
 
@@ -250,6 +255,51 @@ def national(story: Story, aggregator_c: Connection, patient: str, released: set
     story.run("journal", None, "(import)", "the ordering unit's journal has imported patient A's results",
               lambda: _until(lambda: _journal_entries(patient), lambda ids: released <= ids, wait),
               lambda ids: released <= ids)
+
+
+@dataclass(frozen=True)
+class SmsGatewayInbox:
+    """Where the demo reads what the SMS gateway received: the stand-in's message list (in
+    development ``eph serve all`` starts it and sends the notices there)."""
+
+    url: str
+    token: str
+
+    @classmethod
+    def development(cls) -> SmsGatewayInbox:
+        from .sms_gateway.config import SmsGatewayStandInConfig
+
+        config = SmsGatewayStandInConfig()
+        return cls(f"http://{config.bind}/messages", config.token)
+
+    def messages(self, to: str, since: str) -> list[dict[str, Any]]:
+        """The messages to ``to`` received since ``since`` (ISO time); none when the gateway
+        cannot be reached (not started)."""
+        try:
+            answer = requests.get(self.url, headers={"Authorization": f"Bearer {self.token}"}, timeout=10)
+            answer.raise_for_status()
+        except requests.RequestException:
+            return []
+        return [m for m in answer.json()["messages"] if m["to"] == to and m["received"] >= since]
+
+
+# what the demo's notices must never say: the analyses and findings of its results
+NOT_IN_A_NOTICE = ("klamydia", "chlamydia", "gonorr", "hba1c", "positiv", "negativ", "mmol")
+
+
+def notice(story: Story, inbox: SmsGatewayInbox, since: str, wait: float = NATIONAL_WAIT) -> None:
+    """(5) The patient who chose SMS is told, content-free, that a result waits in 1177: the
+    outbox's notice reached the SMS gateway (the stand-in's list of what it received)."""
+    def told(found: list[dict[str, Any]]) -> bool:
+        return any("provsvar" in m["text"] for m in found)
+
+    def show(found: list[dict[str, Any]]) -> bool:
+        for m in found:
+            story.out.write(f"       sms to {m['to']}: {m['text']}\n")
+        return told(found) and not any(w in m["text"].lower() for m in found for w in NOT_IN_A_NOTICE)
+
+    story.run("sms", None, "(notice)", "patient A gets an SMS that a result waits, and nothing of it",
+              lambda: _until(lambda: inbox.messages(DEMO_MOBILE, since), told, wait), show)
 
 
 def _journal_entries(patient: str) -> set[str]:

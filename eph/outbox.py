@@ -124,7 +124,7 @@ class SoapIndexPush:
         engagement twice in one request). All delivered, or the exception of the first Update that
         failed (the outbox tries every event of the round again; the index stores nothing new for
         an engagement it already holds)."""
-        told = latest_engagements([e.payload for e in events], self.source_system)
+        told = latest_engagements([e.index for e in events], self.source_system)
         for i in range(0, len(told), MAX_ENGAGEMENTS):
             self._update(told[i:i + MAX_ENGAGEMENTS])
 
@@ -332,6 +332,14 @@ class OutboxWorker:
     def stop(self) -> None:
         self._stop.set()
         self.nudge.set()
+
+
+def observe_queue(db: Database, clock: Callable[[], datetime] = utcnow) -> None:
+    """Set the outbox's queue gauges from the database (when /metrics is read)."""
+    from producers.metrics import observe_outbox_queue  # after the metrics directory is chosen
+
+    counts = outbox.outbox_counts(db.uow())
+    observe_outbox_queue(counts.pending, counts.parked, counts.oldest_age(clock()))
 
 
 def outbox_status(db: Database, clock: Callable[[], datetime] = utcnow) -> dict[str, object]:

@@ -33,7 +33,15 @@ from .devpki import DevPki
 from .housekeeping import Housekeeping
 from .logs import JsonGunicornLogger, configure_logging
 from .metrics import exposition, gunicorn_hooks
-from .outbox import Nudge, OutboxUnitOfWork, OutboxWorker, configured_senders, outbox_events_on, outbox_status
+from .outbox import (
+    Nudge,
+    OutboxUnitOfWork,
+    OutboxWorker,
+    configured_senders,
+    observe_queue,
+    outbox_events_on,
+    outbox_status,
+)
 
 log = logging.getLogger("eph.server")
 
@@ -50,11 +58,16 @@ def service_app(settings: Settings) -> ProducerApplication:
         OutboxWorker(db, settings.outbox_seconds, configured_senders(source_system=settings.logical_address, db=db),
                      nudge=nudge).start()
     write_events = outbox_events_on()
+
+    def metrics_page() -> tuple[bytes, str]:
+        observe_queue(db)  # the queue as it is when read, with or without a delivery thread
+        return exposition()
+
     on_commit = nudge.set if nudge is not None else None
     return ProducerApplication(
         Handlers(lambda: OutboxUnitOfWork(db, on_commit, write_events), logical_address=settings.logical_address),
         ProducerConfig(public_base_url=settings.public_base_url, trusted_platforms=frozenset(settings.trusted_platforms)),
-        metrics_page=exposition,
+        metrics_page=metrics_page,
         status_page=lambda: outbox_status(db),
     )
 

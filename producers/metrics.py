@@ -38,6 +38,12 @@ def observe_outbox(delivered: int, retried: int, parked: int, queued: int, parke
     OUTBOX_DELIVERED.inc(delivered)
     OUTBOX_RETRIED.inc(retried)
     OUTBOX_PARKED.inc(parked)
+    observe_outbox_queue(queued, parked_now, oldest)
+
+
+def observe_outbox_queue(queued: int, parked_now: int, oldest: float) -> None:
+    """The queue's gauges (also set when /metrics is read: a service with no sender has no
+    delivery thread to set them)."""
     OUTBOX_QUEUED.set(queued)
     OUTBOX_PARKED_NOW.set(parked_now)
     OUTBOX_OLDEST.set(oldest)

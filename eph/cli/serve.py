@@ -65,37 +65,47 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # what `eph serve all` starts in every profile, and in development also the stand-ins of the
-# national engagement index and of the demo journal system's subscriber
+# national engagement index, of the demo journal system's subscriber and of an SMS gateway
 SERVERS = ("service", "platform", "staff", "citizen")
-STAND_INS = ("engagement-index", "ehr-subscriber")
+STAND_INS = ("engagement-index", "ehr-subscriber", "sms-gateway")
+STAND_IN_BINDS = ("EPH_EI_BIND", "EPH_EHR_BIND", "EPH_SMS_GATEWAY_BIND")
 
 
 def serve_all_plan(env: Mapping[str, str], production: bool) -> tuple[tuple[str, ...], dict[str, str]]:
     """The servers ``eph serve all`` starts and the environment they start with.
 
-    In development the engagement index stand-in and the journal system's subscriber start too
-    (each unless its bind, ``EPH_EI_BIND`` or ``EPH_EHR_BIND``, is ``none``), so that a released
-    result travels the national way: with the index started the index push is on unless
-    ``EPH_INDEX_PUSH`` is set (``0`` keeps it off), and the index's subscribers are the journal
-    system unless ``EPH_EI_SUBSCRIBERS`` is set. In production neither starts (the national systems
-    are used) and nothing is changed."""
+    In development the engagement index stand-in, the journal system's subscriber and the SMS
+    gateway stand-in start too (each unless its bind, ``EPH_EI_BIND``, ``EPH_EHR_BIND`` or
+    ``EPH_SMS_GATEWAY_BIND``, is ``none``), so that a released result travels the national way and
+    the patient is told: with the index started the index push is on unless ``EPH_INDEX_PUSH`` is
+    set (``0`` keeps it off), and the index's subscribers are the journal system unless
+    ``EPH_EI_SUBSCRIBERS`` is set; with the SMS gateway started the notices go to it unless a
+    notice transport (``EPH_NOTICE_SMS_URL`` or ``EPH_NOTICE_SMTP_HOST``) is configured. In
+    production none starts (the national systems and a real gateway are used) and nothing is
+    changed."""
     child = dict(env)
     if production:
         return SERVERS, child
-    stand_ins = tuple(s for s, bind in zip(STAND_INS, ("EPH_EI_BIND", "EPH_EHR_BIND"), strict=True)
-                      if not is_off(env.get(bind)))
+    stand_ins = tuple(s for s, bind in zip(STAND_INS, STAND_IN_BINDS, strict=True) if not is_off(env.get(bind)))
     if "engagement-index" in stand_ins and "EPH_INDEX_PUSH" not in env:
         child["EPH_INDEX_PUSH"] = "1"
     if "ehr-subscriber" in stand_ins and "EPH_EI_SUBSCRIBERS" not in env:
         from consumers.journal.config import JournalConfig
 
         child["EPH_EI_SUBSCRIBERS"] = JournalConfig().hsa_id
+    if "sms-gateway" in stand_ins and not (env.get("EPH_NOTICE_SMS_URL") or env.get("EPH_NOTICE_SMTP_HOST")):
+        from consumers.sms_gateway.config import SmsGatewayStandInConfig
+
+        gateway = SmsGatewayStandInConfig()
+        child["EPH_NOTICE_SMS_URL"] = f"http://{env.get('EPH_SMS_GATEWAY_BIND') or gateway.bind}/sms"
+        child["EPH_NOTICE_SMS_TOKEN"] = env.get("EPH_SMS_GATEWAY_TOKEN") or gateway.token
     return SERVERS + stand_ins, child
 
 
 def serve_all(settings: Settings) -> int:
     """The service, the platform, the staff web and the 1177 stand-in and, in development, the
-    engagement index stand-in and the journal system's notification subscriber (``serve_all_plan``),
+    engagement index stand-in, the journal system's notification subscriber and the SMS gateway
+    stand-in (``serve_all_plan``),
     each its own server process; when one stops, all stop."""
     if settings.uses_dev_pki:
         DevPki(settings.certs_dir).ensure()  # once, before the servers that use it start

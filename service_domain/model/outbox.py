@@ -94,6 +94,13 @@ class OutboxEvent:
         waits in the e-service."""
         return cls(new_id(), EventKind.NOTICE, NoticeDue(patient, kind, order_id), now, now)
 
+    @property
+    def index(self) -> IndexUpdate:
+        """The payload of an INDEX_UPDATE event (TypeError for another kind)."""
+        if not isinstance(self.payload, IndexUpdate):
+            raise TypeError(f"a {self.kind.value} event has no index update")
+        return self.payload
+
     def delivered(self, now: datetime) -> None:
         self.attempts += 1
         self.state = EventState.DELIVERED

@@ -47,6 +47,7 @@ from tests.service.conftest import assign, lab_result, new_patient, order, set_r
 from tests.support import ROOT, PlatformProcess, ServiceProcess, free_port, soap_envelope, spawn, terminate
 
 WAIT = 30
+SMS_TOKEN = "sms-test-token"
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Servers:
     journal: JournalStore
     journal_log: Path
     journal_url: str
+    sms_messages: str  # the SMS gateway stand-in's list of what it received
 
 
 @pytest.fixture(scope="module")
@@ -81,13 +83,18 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     journal_db = f"sqlite:///{folder / 'journal.sqlite3'}"
     journal, journal_log = spawn("ehr-subscriber", journal_port, {"EPH_EHR_DATABASE_URL": journal_db, **consumer_env},
                                  folder / "journal.log")
+    sms_port = free_port()
+    gateway, gateway_log = spawn("sms-gateway", sms_port, {"EPH_SMS_GATEWAY_TOKEN": SMS_TOKEN}, folder / "sms.log")
     service.start(EPH_OUTBOX_SECONDS="0.2", EPH_INDEX_PUSH="1", EPH_INDEX_PUSH_PLATFORM_URL=platform.base_url,
-                  EPH_VP_INSTANCE_ID=platform.instance_id)
+                  EPH_VP_INSTANCE_ID=platform.instance_id, EPH_NOTICE_SMS_URL=f"http://127.0.0.1:{sms_port}/sms",
+                  EPH_NOTICE_SMS_TOKEN=SMS_TOKEN)
     database = Database(service_url)
     yield Servers(platform, service, database, JournalStore(journal_db), folder / "journal.log",
-                  f"http://127.0.0.1:{journal_port}/ehr{PROCESS_NOTIFICATION.path}")
+                  f"http://127.0.0.1:{journal_port}/ehr{PROCESS_NOTIFICATION.path}",
+                  f"http://127.0.0.1:{sms_port}/messages")
     database.dispose()
     service.stop()
+    terminate(gateway, gateway_log)
     terminate(journal, journal_log)
     terminate(index, index_log)
     platform.stop()
@@ -562,7 +569,7 @@ def test_the_aggregator_command_shows_a_table_of_the_records(servers: Servers,
 def demo_run(servers: Servers) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "eph", "demo", "--platform", servers.platform.base_url,
-         "--instance-id", servers.platform.instance_id],
+         "--instance-id", servers.platform.instance_id, "--sms-gateway", servers.sms_messages, "--sms-token", SMS_TOKEN],
         capture_output=True, text=True, cwd=ROOT, timeout=300,
         env={**os.environ, "EPH_EHR_DATABASE_URL": str(servers.journal.engine.url)})
 
@@ -576,7 +583,7 @@ def test_eph_demo_succeeds(demo_run: subprocess.CompletedProcess[str]) -> None:
 
 
 def test_eph_demo_plays_every_step_as_the_story_says(demo_run: subprocess.CompletedProcess[str]) -> None:
-    assert "34 of 34 steps as the story says" in demo_run.stdout
+    assert "35 of 35 steps as the story says" in demo_run.stdout
 
 
 def test_eph_demo_shows_the_platform_s_refusal(demo_run: subprocess.CompletedProcess[str]) -> None:
@@ -585,7 +592,7 @@ def test_eph_demo_shows_the_platform_s_refusal(demo_run: subprocess.CompletedPro
 
 def test_each_call_of_the_demo_has_a_correlation_id(demo_run: subprocess.CompletedProcess[str]) -> None:
     uuid = re.compile(r" [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12} ")
-    calls = [line for line in _ok_steps(demo_run) if " journal " not in line]
+    calls = [line for line in _ok_steps(demo_run) if " journal " not in line and " sms " not in line]
     assert [line for line in calls if not uuid.search(line)] == []
 
 
@@ -603,3 +610,11 @@ def test_the_demo_s_aggregator_reads_the_results(demo_run: subprocess.CompletedP
 
 def test_the_demo_s_journal_has_imported_the_results(demo_run: subprocess.CompletedProcess[str]) -> None:
     assert any("journal has imported" in line for line in _ok_steps(demo_run))
+
+
+def test_the_demo_s_patient_gets_a_notice(demo_run: subprocess.CompletedProcess[str]) -> None:
+    assert any("(notice)" in line and "patient A gets an SMS" in line for line in _ok_steps(demo_run))
+
+
+def test_the_demo_s_notice_is_the_fixed_text(demo_run: subprocess.CompletedProcess[str]) -> None:
+    assert "sms to +46701740605: Du har ett nytt provsvar att läsa i 1177." in demo_run.stdout

@@ -1,5 +1,6 @@
 """What `eph serve all` starts: in development also the stand-ins of the engagement index and of the
-demo journal system's subscriber, with the index push on by default; in production neither."""
+demo journal system's subscriber and of an SMS gateway, with the index push and the notices on by
+default; in production none."""
 
 from __future__ import annotations
 
@@ -49,3 +50,29 @@ def test_without_the_index_the_push_stays_off() -> None:
 
 def test_a_journal_bind_of_none_leaves_the_subscriber_out() -> None:
     assert "ehr-subscriber" not in serve_all_plan({"EPH_EHR_BIND": "none"}, production=False)[0]
+
+
+def test_development_starts_the_sms_gateway() -> None:
+    assert "sms-gateway" in serve_all_plan({}, production=False)[0]
+
+
+def test_development_sends_notices_to_the_sms_gateway() -> None:
+    plan = serve_all_plan({"EPH_SMS_GATEWAY_BIND": "127.0.0.1:9999"}, production=False)[1]
+    assert plan["EPH_NOTICE_SMS_URL"] == "http://127.0.0.1:9999/sms"
+
+
+def test_development_gives_the_notices_the_gateway_s_token() -> None:
+    plan = serve_all_plan({"EPH_SMS_GATEWAY_TOKEN": "t0ken"}, production=False)[1]
+    assert plan["EPH_NOTICE_SMS_TOKEN"] == "t0ken"
+
+
+def test_a_configured_mail_server_keeps_the_notices_off_the_stand_in() -> None:
+    assert "EPH_NOTICE_SMS_URL" not in serve_all_plan({"EPH_NOTICE_SMTP_HOST": "mail"}, production=False)[1]
+
+
+def test_a_gateway_bind_of_none_leaves_the_gateway_out() -> None:
+    assert "sms-gateway" not in serve_all_plan({"EPH_SMS_GATEWAY_BIND": "none"}, production=False)[0]
+
+
+def test_production_sends_no_notice_to_a_stand_in() -> None:
+    assert "EPH_NOTICE_SMS_URL" not in serve_all_plan({}, production=True)[1]

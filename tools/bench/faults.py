@@ -226,7 +226,7 @@ def wait_for_outbox(url: str, since: datetime, timeout: float = DRAIN_TIMEOUT_S)
 
 def in_index(index: EngagementStore, event: OutboxEvent) -> bool:
     """Whether the index holds the engagement the event told it of, as recent as the event or more."""
-    told = engagement(event.payload, demo.SERVICE_ADDRESS)
+    told = engagement(event.index, demo.SERVICE_ADDRESS)
     return bool(index.find(str(told["registeredResidentIdentification"]), str(told["serviceDomain"]),
                            sourceSystem=str(told["sourceSystem"]), dataController=str(told["dataController"]),
                            categorization=str(told["categorization"]),
@@ -268,12 +268,12 @@ def overwritten(delivered: Sequence[OutboxEvent], missing: set[str]) -> list[str
     killed worker's claim, sent again once its lease ran out) put the engagement back."""
     last: dict[tuple[str, str], OutboxEvent] = {}
     for e in sorted(delivered, key=lambda e: e.delivered_time or e.created_time):
-        last[(e.payload.patient.id, e.payload.care_giver)] = e
+        last[(e.index.patient.id, e.index.care_giver)] = e
     out = []
     for e in delivered:
         if e.event_id in missing:
-            final = last[(e.payload.patient.id, e.payload.care_giver)]
-            if final.payload.most_recent_content < e.payload.most_recent_content:
+            final = last[(e.index.patient.id, e.index.care_giver)]
+            if final.index.most_recent_content < e.index.most_recent_content:
                 out.append(e.event_id)
     return out
 
@@ -287,7 +287,7 @@ def outbox_report(s: System, since: datetime, stored: Sequence[tuple[str, int]])
     delivered = [e for e in events if e.state is EventState.DELIVERED]
     not_in_index = [e.event_id for e in delivered if not in_index(index, e)]
     index.engine.dispose()
-    of_journal = {e.payload.order_id for e in delivered if e.payload.care_giver == demo.CARE_GIVER_A}
+    of_journal = {e.index.order_id for e in delivered if e.index.care_giver == demo.CARE_GIVER_A}
     expected = Counter(o for o, _v in stored if o in of_journal)
     journal = JournalStore(s.journal_url)
     deadline = time.monotonic() + 120  # the index notifies in the background; the journal then asks
