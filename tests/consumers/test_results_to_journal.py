@@ -583,7 +583,7 @@ def test_eph_demo_succeeds(demo_run: subprocess.CompletedProcess[str]) -> None:
 
 
 def test_eph_demo_plays_every_step_as_the_story_says(demo_run: subprocess.CompletedProcess[str]) -> None:
-    assert "35 of 35 steps as the story says" in demo_run.stdout
+    assert "37 of 37 steps as the story says" in demo_run.stdout
 
 
 def test_eph_demo_shows_the_platform_s_refusal(demo_run: subprocess.CompletedProcess[str]) -> None:
