@@ -190,6 +190,31 @@ int main(int argc, char **argv) {
                   << " value=" << (pq ? pq->value + " " + pq->unit : std::string("-")) << std::endl;
     }
 
+    // RC4: 1177 sets the patient's notices to SMS (as the patient), then reads them back
+    snsr__SetNoticeSettingsType choice;
+    choice.patientId = person(soap, patient);
+    choice.channel = core__NoticeChannelType__SMS;
+    choice.mobileNumber = soap_new_std__string(soap);
+    *choice.mobileNumber = "070-174 06 05";
+    choice.changedBy = soap_new_core__ActorType(soap);
+    choice.changedBy->actorType = core__ActorCodeType__PATIENT;
+    choice.changedBy->id = patient;
+    snsr__SetNoticeSettingsResponseType set;
+    ok(soap, soap_call___sns__SetNoticeSettings(soap, endpoint(soap, "SetNoticeSettings", CITIZEN).c_str(), nullptr,
+                                                &choice, set), "SetNoticeSettings");
+    gnsr__GetNoticeSettingsType noticesQuery;
+    noticesQuery.patientId = person(soap, patient);
+    gnsr__GetNoticeSettingsResponseType notices;
+    ok(soap, soap_call___gns__GetNoticeSettings(soap, endpoint(soap, "GetNoticeSettings", CITIZEN).c_str(), nullptr,
+                                                &noticesQuery, notices), "GetNoticeSettings");
+    std::cout << "NOTICES set=" << soap_core__ResultCodeType2s(soap, set.result->resultCode);
+    if (notices.noticeSettings)
+        std::cout << " channel=" << soap_core__NoticeChannelType2s(soap, notices.noticeSettings->channel)
+                  << " mobile=" << (notices.noticeSettings->mobileNumber ? *notices.noticeSettings->mobileNumber : "-");
+    else
+        std::cout << " channel=-";
+    std::cout << std::endl;
+
     soap_destroy(soap);
     soap_end(soap);
     soap_free(soap);

@@ -20,6 +20,10 @@ import riv.clinicalprocess.activity.selfsampling.getaccesslog._1.rivtabp21.GetAc
 import riv.clinicalprocess.activity.selfsampling.getaccesslogresponder._1.GetAccessLogType;
 import riv.clinicalprocess.activity.selfsampling.getsamplingsites._1.rivtabp21.GetSamplingSitesResponderService;
 import riv.clinicalprocess.activity.selfsampling.getsamplingsitesresponder._1.GetSamplingSitesType;
+import riv.clinicalprocess.activity.selfsampling.setnoticesettings._1.rivtabp21.SetNoticeSettingsResponderService;
+import riv.clinicalprocess.activity.selfsampling.setnoticesettingsresponder._1.SetNoticeSettingsType;
+import riv.clinicalprocess.activity.selfsampling.getnoticesettings._1.rivtabp21.GetNoticeSettingsResponderService;
+import riv.clinicalprocess.activity.selfsampling.getnoticesettingsresponder._1.GetNoticeSettingsType;
 // the national results contract: its core components share some names with the project's (IIType,
 // CVType, PQType); the single-type imports below win over the wildcard import above
 import riv.clinicalprocess.healthcond.actoutcome._4.IIType;
@@ -139,6 +143,27 @@ public class InteropClient {
         List<LaboratoryOrderOutcomeType> records = outcomes.getLaboratoryOrderOutcome(LOGICAL_ADDRESS, outcomeQuery)
             .getLaboratoryOrderOutcome();
         System.out.println(outcomeLine(records));
+
+        // RC4: 1177 sets the patient's notices to SMS (as the patient), then reads them back
+        var setNotices = as(new SetNoticeSettingsResponderService(new URL(base + "/SetNoticeSettings/1/rivtabp21?wsdl"))
+            .getSetNoticeSettingsResponderPort(), CITIZEN, instance);
+        ActorType byPatient = new ActorType();
+        byPatient.setActorType(ActorCodeType.PATIENT);
+        byPatient.setId(patient);
+        SetNoticeSettingsType choice = new SetNoticeSettingsType();
+        choice.setPatientId(me);
+        choice.setChannel(NoticeChannelType.SMS);
+        choice.setMobileNumber("070-174 06 05");
+        choice.setChangedBy(byPatient);
+        ResultType set = setNotices.setNoticeSettings(LOGICAL_ADDRESS, choice).getResult();
+        var getNotices = as(new GetNoticeSettingsResponderService(new URL(base + "/GetNoticeSettings/1/rivtabp21?wsdl"))
+            .getGetNoticeSettingsResponderPort(), CITIZEN, instance);
+        GetNoticeSettingsType noticesQuery = new GetNoticeSettingsType();
+        noticesQuery.setPatientId(me);
+        NoticeSettingsType notices = getNotices.getNoticeSettings(LOGICAL_ADDRESS, noticesQuery).getNoticeSettings();
+        System.out.println("NOTICES set=" + set.getResultCode().value()
+            + (notices == null ? " channel=-" : " channel=" + notices.getChannel().value()
+               + " mobile=" + notices.getMobileNumber()));
     }
 
     // One line for the test: how many records, and of the first its record id and first value.

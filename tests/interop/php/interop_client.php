@@ -101,3 +101,17 @@ if (count($outcomes) === 0) {
         . ' approved=' . ($first->header->accessControlHeader->approvedForPatient ? 'true' : 'false')
         . ' value=' . $pq->value . ' ' . $pq->unit . "\n";
 }
+
+// RC4: 1177 sets the patient's notices to SMS (as the patient), then reads them back
+$me = ['id' => $patient, 'type' => '1.2.752.129.2.1.3.1'];
+$set = client($base, 'SetNoticeSettings', CITIZEN, $instance)->SetNoticeSettings([
+    'patientId' => $me,
+    'channel' => 'SMS',
+    'mobileNumber' => '070-174 06 05',
+    'changedBy' => ['actorType' => 'PATIENT', 'id' => $patient],
+])->result;
+$notices = client($base, 'GetNoticeSettings', CITIZEN, $instance)->GetNoticeSettings(['patientId' => $me])
+    ->noticeSettings ?? null;
+echo 'NOTICES set=' . $set->resultCode
+    . ($notices === null ? ' channel=-' : ' channel=' . $notices->channel . ' mobile=' . ($notices->mobileNumber ?? '-'))
+    . "\n";
