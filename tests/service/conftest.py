@@ -133,3 +133,14 @@ def status(db: Database, order_id: str, s: OrderStatus, consumer: str = demo.LAB
         commands.SetOrderStatus(order_id, s, NOW - timedelta(hours=1), Actor(ActorKind.SYSTEM, consumer),
                                 demo.LAB_A, specimens=specimens, **kw),  # type: ignore[arg-type]
     )
+
+
+@pytest.fixture(scope="module")
+def reviewed(backend_db: Database) -> str:
+    """A catalogue entry without age limits whose results staff release (AFTER_REVIEW); its code."""
+    services.import_catalogue(backend_db.uow(), CallContext.operator(utcnow()), [
+        OfferDefinition(care_giver=demo.CARE_GIVER_A, offer_code="REVIEWED", display_name="Reviewed test",
+                        analyses=(demo.HBA1C,), sampling_modes=(SamplingMode.SITE,), notifiable=False,
+                        result_release=ResultRelease.AFTER_REVIEW, validity_days=10, max_orders=1,
+                        performing_lab=demo.LAB_A)])
+    return "REVIEWED"

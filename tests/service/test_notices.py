@@ -14,8 +14,6 @@ from sqlalchemy import select
 from eph import demo
 from eph.cli.outbox import _line as outbox_line
 from service_domain import commands, services
-from service_domain.clock import utcnow
-from service_domain.commands import CallContext
 from service_domain.errors import CallerRefused, InvalidRequest, RuleViolation
 from service_domain.identity import PersonId
 from service_domain.model import (
@@ -27,10 +25,8 @@ from service_domain.model import (
     NoticeDue,
     NoticeKind,
     NoticeSettings,
-    OfferDefinition,
     OrderStatus,
     OutboxEvent,
-    ResultRelease,
     SamplingMode,
 )
 from service_domain.persistence.database import Database
@@ -229,16 +225,6 @@ def test_a_kit_sent_reported_again_writes_no_second_notice(backend_db: Database)
     status(backend_db, oid, OrderStatus.KIT_SENT)
     assert len(notice_events(backend_db, p)) == 1
 
-
-@pytest.fixture(scope="module")
-def reviewed(backend_db: Database) -> str:
-    """A catalogue entry without age limits whose results staff release."""
-    services.import_catalogue(backend_db.uow(), CallContext.operator(utcnow()), [
-        OfferDefinition(care_giver=demo.CARE_GIVER_A, offer_code="REVIEWED", display_name="Reviewed test",
-                        analyses=(demo.HBA1C,), sampling_modes=(SamplingMode.SITE,), notifiable=False,
-                        result_release=ResultRelease.AFTER_REVIEW, validity_days=10, max_orders=1,
-                        performing_lab=demo.LAB_A)])
-    return "REVIEWED"
 
 
 def test_a_result_held_for_review_writes_no_notice(backend_db: Database, reviewed: str) -> None:

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from eph import demo
 from service_domain import commands, services
 from service_domain.clock import utcnow
-from service_domain.commands import CallContext
 from service_domain.errors import RuleViolation
 from service_domain.identity import PersonId
 from service_domain.model import (
@@ -26,10 +25,8 @@ from service_domain.model import (
     EventState,
     IndexUpdate,
     Interpretation,
-    OfferDefinition,
     OutboxEvent,
     ReportStatus,
-    ResultRelease,
     SamplingMode,
 )
 from service_domain.persistence.database import Database, SqlUnitOfWork
@@ -123,16 +120,6 @@ def test_a_result_held_for_follow_up_writes_no_event(backend_db: Database) -> No
     set_result(backend_db, positive)
     assert events_for(backend_db, oid) == []
 
-
-@pytest.fixture(scope="module")
-def reviewed(backend_db: Database) -> str:
-    """A catalogue entry whose results staff release."""
-    services.import_catalogue(backend_db.uow(), CallContext.operator(utcnow()), [
-        OfferDefinition(care_giver=demo.CARE_GIVER_A, offer_code="REVIEWED", display_name="Reviewed test",
-                        analyses=(demo.HBA1C,), sampling_modes=(SamplingMode.SITE,), notifiable=False,
-                        result_release=ResultRelease.AFTER_REVIEW, validity_days=10, max_orders=1,
-                        performing_lab=demo.LAB_A)])
-    return "REVIEWED"
 
 
 def test_a_release_by_staff_writes_an_event(backend_db: Database, reviewed: str) -> None:
