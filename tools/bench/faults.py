@@ -296,6 +296,7 @@ def outbox_report(s: System, since: datetime, stored: Sequence[tuple[str, int]])
         if not check["missing"] or time.monotonic() > deadline:
             break
         time.sleep(1)
+    still_pending = len(journal.pending())  # fetches that failed and wait to be tried again
     journal.engine.dispose()
     delays = sorted((e.delivered_time - e.created_time).total_seconds() for e in delivered if e.delivered_time)
     journal_log = s.journal.log.read_text(errors="replace")
@@ -311,7 +312,7 @@ def outbox_report(s: System, since: datetime, stored: Sequence[tuple[str, int]])
         "not_in_index_overwritten_by_an_older_update": len(overwritten(delivered, set(not_in_index))),
         "journal": check, "journal_imports": journal_imports(journal_log),
         "journal_fetches_failed": journal_log.count("GetLaboratoryOrderOutcome at"),
-        "journal_fetches_given_up": journal_log.count("given up"),
+        "journal_fetches_pending": still_pending,
         "index_notifications_failed": index_log.count("ProcessNotification to"),
     }
 
@@ -427,8 +428,8 @@ def outbox_markdown(o: dict[str, Any]) -> str:
             f"{len(j['more_than_one_entry'])} with more than one entry, {len(j['versions_differ'])} whose versions "
             f"differ from those stored; its imports added up to "
             + (", ".join(f"{k} {n}" for k, n in sorted(imports.items())) or "nothing")
-            + f"; its calls for the results that failed: {o.get('journal_fetches_failed', 0)}, given up after every "
-            f"attempt: {o.get('journal_fetches_given_up', 0)}.")
+            + f"; its calls for the results that failed: {o.get('journal_fetches_failed', 0)}, still waiting to be "
+            f"tried again: {o.get('journal_fetches_pending', 0)}.")
 
 
 def main() -> int:
