@@ -20,6 +20,7 @@ from .client import DEFAULT_INSTANCE_ID, DEFAULT_LOGICAL_ADDRESS, DEFAULT_PLATFO
 from .engagement_index.config import ENGAGEMENT_INDEX
 from .errors import ConsumerError, LogicalError, VpFault
 from .roles import CitizenService, EhrSystem, LabSystem, SamplingSystem, actor, extension
+from .sms_gateway.config import DEV_TOKEN as DEV_SMS_TOKEN
 
 DEFAULT_SENDERS = {
     "lab": "SE2321000016-LAB1",
@@ -340,7 +341,7 @@ def add_parsers(sub: Any) -> None:
     demo.add_argument("--sms-gateway", metavar="URL",
                       help="the SMS gateway stand-in's message list, where the patient's notice is looked for "
                            "(default: http://EPH_SMS_GATEWAY_BIND/messages, as eph serve all starts it)")
-    demo.add_argument("--sms-token", default=os.environ.get("EPH_SMS_GATEWAY_TOKEN") or "eph-sms-dev",
+    demo.add_argument("--sms-token", default=os.environ.get("EPH_SMS_GATEWAY_TOKEN") or DEV_SMS_TOKEN,
                       help="its bearer token (EPH_SMS_GATEWAY_TOKEN; default the development token)")
     demo.set_defaults(func=demo_cmd)
 

@@ -109,15 +109,17 @@ def index_push_problems(settings: Settings) -> list[str]:
 
 
 def notice_problems() -> list[str]:
-    """Notices (docs/operations.md, "Notices"): a mail login only over STARTTLS, the SMS gateway over
-    https:// and not with the stand-in's development token."""
+    """Notices (docs/operations.md, "Notices"): mail only over STARTTLS (the addresses are personal
+    data, and a login would be sent too), the SMS gateway over https:// and not with the
+    stand-in's development token."""
     from consumers.sms_gateway.config import DEV_TOKEN
 
+    from .notices.smtp import _on
+
     out = []
-    starttls = (os.environ.get("EPH_NOTICE_SMTP_STARTTLS") or "").strip().lower() in ("1", "true", "yes", "on")
-    if os.environ.get("EPH_NOTICE_SMTP_HOST") and os.environ.get("EPH_NOTICE_SMTP_USER") and not starttls:
-        out.append("EPH_NOTICE_SMTP_USER is set without EPH_NOTICE_SMTP_STARTTLS: the mail login would be sent "
-                   "in the clear")
+    if os.environ.get("EPH_NOTICE_SMTP_HOST") and not _on(os.environ.get("EPH_NOTICE_SMTP_STARTTLS")):
+        out.append("EPH_NOTICE_SMTP_HOST is set without EPH_NOTICE_SMTP_STARTTLS: the patients' addresses (and a "
+                   "mail login) would be sent in the clear")
     url = os.environ.get("EPH_NOTICE_SMS_URL") or ""
     if url and not url.lower().startswith("https://"):
         out.append("EPH_NOTICE_SMS_URL is not an https:// address: numbers and the token would be sent in the clear")

@@ -37,10 +37,11 @@ class Transport(Protocol):
     def send(self, notice: OutgoingNotice) -> None: ...
 
 
-def _prepare(uow: Any, event: OutboxEvent, now: datetime) -> OutgoingNotice | None:
-    from service_domain.services.notices import prepare_notice  # the service layer's (issue 18)
+def _prepare_for(channels: frozenset[NoticeChannel]) -> Prepare:
+    """The service layer's ``prepare_notice`` for a sender that has transports for ``channels``."""
+    from service_domain.services.notices import prepare_notice
 
-    return prepare_notice(uow, event, now)
+    return lambda uow, event, now: prepare_notice(uow, event, now, channels)
 
 
 def _record(uow: Any, event: OutboxEvent, outgoing: OutgoingNotice, now: datetime) -> None:
@@ -59,7 +60,7 @@ class NoticeSender:
         email: Transport | None,
         sms: Transport | None,
         clock: Callable[[], datetime] = utcnow,
-        prepare: Prepare = _prepare,
+        prepare: Prepare | None = None,
         record: Record = _record,
     ) -> None:
         self.db = db
@@ -69,7 +70,7 @@ class NoticeSender:
         if sms is not None:
             self.transports[NoticeChannel.SMS] = sms
         self.clock = clock
-        self.prepare = prepare
+        self.prepare = prepare if prepare is not None else _prepare_for(frozenset(self.transports))
         self.record = record
 
     def send(self, event: OutboxEvent) -> None:

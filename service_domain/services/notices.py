@@ -15,12 +15,14 @@ too often (``NoticePolicy``)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from .. import checks, commands
 from ..enums import ActorKind, AuditAction
 from ..model import (
     Actor,
+    NoticeChannel,
     NoticeDue,
     NoticeKind,
     NoticePolicy,
@@ -117,10 +119,18 @@ def remind_due(uow: UnitOfWork, now: datetime, batch: int = REMINDER_BATCH) -> i
     return written
 
 
-def prepare_notice(uow: UnitOfWork, event: OutboxEvent, now: datetime) -> OutgoingNotice | None:
+class ChannelUnavailable(Exception):
+    """The patient's channel has no transport where the notice is delivered (it waits)."""
+
+
+def prepare_notice(uow: UnitOfWork, event: OutboxEvent, now: datetime,
+                   channels: Collection[NoticeChannel] = tuple(NoticeChannel)) -> OutgoingNotice | None:
     """What to send for a NOTICE event, or None when nothing is to be sent: the event was sent
     already (a retry), the patient has no channel (never chose, or turned notices off), or the
-    rate limit folds it. Reading the address is recorded in the patient's access log."""
+    rate limit folds it. Reading the address is recorded in the patient's access log, but only
+    when the patient's channel is among ``channels`` (those the sender can use): otherwise
+    ``ChannelUnavailable``, before the address is read, so that the attempts of a notice that
+    cannot go out do not fill the patient's access log."""
     due = event.payload
     if not isinstance(due, NoticeDue):
         raise TypeError(f"a {event.kind} event is not a notice")
@@ -131,6 +141,8 @@ def prepare_notice(uow: UnitOfWork, event: OutboxEvent, now: datetime) -> Outgoi
         address = settings.address if settings is not None else None
         if settings is None or address is None:
             return None
+        if settings.channel not in channels:
+            raise ChannelUnavailable(f"notices by {settings.channel.value} cannot be sent here")
         if not POLICY.allows(due.kind, uow.notices.sent_since(due.patient, now - POLICY.day), now):
             return None
         call = Call(Operation.SEND_NOTICE, str(uuid.uuid4()), None, now)

@@ -56,7 +56,13 @@ def deliver_due(
 ) -> DeliveryRound:
     """Claim up to ``batch`` due events of the kinds there is a sender for and deliver each.
     Events of other kinds wait (queued, and counted as such). ``clock`` gives the time of each
-    outcome (default: ``now``)."""
+    outcome (default: ``now``).
+
+    A sender with ``send_batch`` gets a kind's events in one request; when that fails and there
+    were several, each is sent alone, so that one event the receiver refuses is retried (and in
+    the end parked) by itself, not with the rest. Events sent one by one stop once half the
+    claim's lease has passed (a slow receiver): the rest are given back unsent, for the next
+    round, before the lease could run out and another worker send them a second time."""
     with uow:
         claimed = uow.outbox.claim_due(now, list(senders), holder, now + CLAIM_LEASE, batch)
         uow.commit()
@@ -64,16 +70,21 @@ def deliver_due(
     by_kind: dict[EventKind, list[OutboxEvent]] = {}
     for event in claimed:
         by_kind.setdefault(event.kind, []).append(event)
+    send_until = now + CLAIM_LEASE / 2
     for kind, events in by_kind.items():
         sender = senders[kind]
         send_batch = getattr(sender, "send_batch", None)
-        if send_batch is not None:  # one request for all; its outcome is each event's
-            outcome = _attempt(send_batch, events)
-            done = [(e, outcome) for e in events]
-            saved = _record(uow, done, holder, policy, rand, clock() if clock else now)
+        outcome = _attempt(send_batch, events) if send_batch is not None else "not sent together"
+        if outcome is None:  # one request for all, delivered
+            saved = _record(uow, [(e, None) for e in events], holder, policy, rand, clock() if clock else now)
+        elif send_batch is not None and len(events) == 1:
+            saved = _record(uow, [(events[0], outcome)], holder, policy, rand, clock() if clock else now)
         else:  # one request an event, each outcome saved as soon as it is known
             saved = []
-            for event in events:
+            for n, event in enumerate(events):
+                if (clock() if clock else now) >= send_until:
+                    _give_back(uow, events[n:], holder)
+                    break
                 outcome = _attempt(sender.send, event)
                 saved += _record(uow, [(event, outcome)], holder, policy, rand, clock() if clock else now)
         for event in saved:
@@ -93,6 +104,14 @@ def _attempt(send: Callable[[Any], None], what: Any) -> str | None:
     except Exception as e:  # any failure is one failed attempt
         return type(e).__name__
     return None
+
+
+def _give_back(uow: UnitOfWork, events: list[OutboxEvent], holder: str) -> None:
+    """Release the claim on events not sent this round, unchanged (due again at once)."""
+    with uow:
+        for event in events:
+            uow.outbox.save(event, holder)
+        uow.commit()
 
 
 def _record(uow: UnitOfWork, done: list[tuple[OutboxEvent, str | None]], holder: str, policy: RetryPolicy,

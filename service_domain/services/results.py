@@ -95,7 +95,8 @@ def _store_result(uow: UnitOfWork, call: Call, result: LaboratoryResult) -> Writ
         uow.orders.record_change(order, change)
         if decision.released:  # a held version is told of when it is released (follow_up.py)
             tell_index(uow, order, call.now)
-            notice_due(uow, order, NoticeKind.NEW_RESULT, call.now)
+            if not result.is_withdrawal:  # a withdrawal leaves nothing new to read
+                notice_due(uow, order, NoticeKind.NEW_RESULT, call.now)
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], actor, order.care_giver))
         uow.commit()
         return WriteOutcome()

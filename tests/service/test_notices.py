@@ -6,6 +6,7 @@ address; NOTICE events written with a released result, a kit sent and housekeepi
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -19,6 +20,8 @@ from service_domain.identity import PersonId
 from service_domain.model import (
     Actor,
     ActorKind,
+    AnalysisResult,
+    AnalysisStatus,
     EventKind,
     EventState,
     NoticeChannel,
@@ -27,6 +30,7 @@ from service_domain.model import (
     NoticeSettings,
     OrderStatus,
     OutboxEvent,
+    ReportStatus,
     SamplingMode,
 )
 from service_domain.persistence.database import Database
@@ -191,6 +195,16 @@ def test_a_released_result_writes_a_new_result_notice(backend_db: Database) -> N
     p = with_email(backend_db)
     set_result(backend_db, a_result(site_ordered(backend_db, p), 1))
     assert kinds(backend_db, p) == [NoticeKind.NEW_RESULT]
+
+
+def test_a_withdrawal_writes_no_notice(backend_db: Database) -> None:
+    p = with_email(backend_db)
+    oid = site_ordered(backend_db, p)
+    set_result(backend_db, a_result(oid, 1))
+    withdrawal = replace(a_result(oid, 2, ReportStatus.CORRECTED), analysis_results=(
+        AnalysisResult(demo.HBA1C.code, None, AnalysisStatus.ENTERED_IN_ERROR),))
+    set_result(backend_db, replace(withdrawal, report_time=withdrawal.report_time + timedelta(minutes=3)))
+    assert kinds(backend_db, p) == [NoticeKind.NEW_RESULT]  # the first version's alone
 
 
 def test_the_notice_event_carries_no_address(backend_db: Database) -> None:
@@ -369,6 +383,21 @@ def test_sending_reads_the_address_into_the_access_log(backend_db: Database) -> 
     with backend_db.uow() as uow:
         records = uow.audit.for_patient(p.id)
     assert [(r.operation, r.action) for r in records][-1] == ("SendNotice", "READ")
+
+
+def test_a_channel_the_sender_cannot_use_is_refused(backend_db: Database) -> None:
+    p = with_email(backend_db)
+    with pytest.raises(notices.ChannelUnavailable):
+        services.prepare_notice(backend_db.uow(), due_event(backend_db, p), NOW, channels=(NoticeChannel.SMS,))
+
+
+def test_a_channel_the_sender_cannot_use_reads_no_address(backend_db: Database) -> None:
+    p = with_email(backend_db)
+    with pytest.raises(notices.ChannelUnavailable):
+        services.prepare_notice(backend_db.uow(), due_event(backend_db, p), NOW, channels=(NoticeChannel.SMS,))
+    with backend_db.uow() as uow:
+        records = uow.audit.for_patient(p.id)
+    assert "SendNotice" not in [r.operation for r in records]
 
 
 def test_a_non_notice_event_is_not_prepared(backend_db: Database) -> None:

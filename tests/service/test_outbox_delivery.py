@@ -226,18 +226,72 @@ def test_a_delivered_batch_counts_each_event() -> None:
     assert deliver(uow, FakeBatchSender()).delivered == 3
 
 
-def test_a_failed_batch_is_a_failed_attempt_of_each_event() -> None:
+def test_a_receiver_that_is_down_is_a_failed_attempt_of_each_event() -> None:
     uow = FakeUnitOfWork()
     for _ in range(3):
         written(uow)
-    assert deliver(uow, FakeBatchSender(failures=1)).retried == 3
+    assert deliver(uow, FakeBatchSender(failures=4)).retried == 3  # the batch, then each alone
 
 
-def test_a_failed_batch_leaves_each_event_pending() -> None:
+def test_a_receiver_that_is_down_leaves_each_event_pending() -> None:
     uow = FakeUnitOfWork()
     events = [written(uow) for _ in range(2)]
-    deliver(uow, FakeBatchSender(failures=1))
+    deliver(uow, FakeBatchSender(failures=3))
     assert [uow.outbox.events[e.event_id].state for e in events] == [EventState.PENDING, EventState.PENDING]
+
+
+def test_a_failed_batch_is_sent_again_one_event_at_a_time() -> None:
+    uow = FakeUnitOfWork()
+    events = [written(uow) for _ in range(3)]
+    sender = FakeBatchSender(failures=1)
+    deliver(uow, sender)
+    assert sender.sent == [e.event_id for e in events]
+
+
+class RefusingBatchSender(FakeBatchSender):
+    """Refuses every request that holds one event (as an index refuses a bad engagement)."""
+
+    def __init__(self, refused: str) -> None:
+        super().__init__()
+        self.refused = refused
+
+    def send_batch(self, events: list[OutboxEvent]) -> None:
+        if any(e.event_id == self.refused for e in events):
+            raise ValueError("refused")
+        super().send_batch(events)
+
+    def send(self, event: OutboxEvent) -> None:
+        self.send_batch([event])
+
+
+def test_one_refused_event_does_not_hold_back_the_rest_of_its_batch() -> None:
+    uow = FakeUnitOfWork()
+    events = [written(uow) for _ in range(3)]
+    deliver(uow, RefusingBatchSender(events[1].event_id))
+    assert [uow.outbox.events[e.event_id].state for e in events] == [
+        EventState.DELIVERED, EventState.PENDING, EventState.DELIVERED]
+
+
+def test_a_slow_receiver_s_events_are_given_back_before_the_lease_runs_out() -> None:
+    uow = FakeUnitOfWork()
+    events = [written(uow) for _ in range(3)]
+    times = iter([NOW + outbox.CLAIM_LEASE / 4 * n for n in range(10)])  # each send takes a quarter lease
+    sender = FakeSender()
+    outbox.deliver_due(uow, {EventKind.INDEX_UPDATE: sender}, NOW, "worker-1", POLICY,  # type: ignore[arg-type]
+                       rand=lambda: 0.0, clock=lambda: next(times))
+    assert sender.sent == [events[0].event_id]
+
+
+def test_events_given_back_unsent_are_due_again_unclaimed() -> None:
+    uow = FakeUnitOfWork()
+    for _ in range(3):
+        written(uow)
+    times = iter([NOW + outbox.CLAIM_LEASE / 4 * n for n in range(10)])
+    outbox.deliver_due(uow, {EventKind.INDEX_UPDATE: FakeSender()}, NOW, "worker-1", POLICY,  # type: ignore[arg-type]
+                       rand=lambda: 0.0, clock=lambda: next(times))
+    again = outbox.deliver_due(uow, {EventKind.INDEX_UPDATE: FakeSender()}, NOW, "worker-2", POLICY,  # type: ignore[arg-type]
+                               rand=lambda: 0.0)
+    assert again.delivered == 2
 
 
 def test_a_batch_s_outcomes_are_saved_in_one_transaction() -> None:
