@@ -45,8 +45,9 @@ class Housekeeping:
         offers, orders = services.expire_due(self.db.uow(), now)
         reminders = services.remind_due(self.db.uow(), now)
         forgotten = outbox.forget_delivered(self.db.uow(), now)
-        log.info("housekeeping round: expired offers=%d orders=%d; reminders=%d; outbox events forgotten=%d",
-                 offers, orders, reminders, forgotten)
+        notices_forgotten = services.forget_sent(self.db.uow(), now)
+        log.info("housekeeping round: expired offers=%d orders=%d; reminders=%d; outbox events forgotten=%d; "
+                 "notices sent forgotten=%d", offers, orders, reminders, forgotten, notices_forgotten)
         return True
 
     def _loop(self) -> None:

@@ -80,6 +80,12 @@ class SqlNoticeRepository:
                                                                 "written_time": time}))
         return bool(done.rowcount)
 
+    def forget_sent(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` records of notices sent before ``before``; how many."""
+        c = notice_sent.c
+        old = select(c.event_id).where(c.sent_time < before).order_by(c.sent_time).limit(limit)
+        return self.conn.execute(delete(notice_sent).where(c.event_id.in_(old.scalar_subquery()))).rowcount or 0
+
     def forget_patient(self, patient: PersonId) -> None:
         """Delete the patient's settings and notice log (with the rest of their data)."""
         self.conn.execute(delete(notice_settings).where(self._of(patient)))

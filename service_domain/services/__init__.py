@@ -41,7 +41,14 @@ from .follow_up import (
     review_queue,
 )
 from .housekeeping import EXPIRY_BATCH, HOUSEKEEPING_ACTOR, expire_due, ping
-from .notices import get_notice_settings, prepare_notice, record_notice_sent, remind_due, set_notice_settings
+from .notices import (
+    forget_sent,
+    get_notice_settings,
+    prepare_notice,
+    record_notice_sent,
+    remind_due,
+    set_notice_settings,
+)
 from .offers import assign_offer, get_offer_catalog, get_offers, revoke_offer
 from .orders import (
     REFERRAL_ALPHABET,
@@ -129,6 +136,7 @@ __all__ = [
     "follow_up_queue",
     "get_access_log",
     "get_laboratory_order_outcome",
+    "forget_sent",
     "get_notice_settings",
     "get_offer_catalog",
     "get_offers",

@@ -44,6 +44,8 @@ ORDER_EXPIRY_NOTICE = timedelta(days=3)
 REMINDER_BATCH = 500
 # the one the patient's access log names as reading the address when a notice is sent
 NOTICE_ACTOR = Actor(ActorKind.SYSTEM, "SE5565594230-EPH", "notices")
+# the one the patient's access log names as writing a reminder (housekeeping)
+REMINDER_ACTOR = Actor(ActorKind.SYSTEM, "SE5565594230-EPH", "housekeeping")
 
 
 @performs(Operation.GET_NOTICE_SETTINGS)
@@ -95,8 +97,11 @@ def remind_due(uow: UnitOfWork, now: datetime, batch: int = REMINDER_BATCH) -> i
     window closes within ``KIT_RETURN_NOTICE`` and for orders not yet sampled (nor a kit sent)
     whose validity ends within ``ORDER_EXPIRY_NOTICE``; each is remembered, so later rounds do
     not write it again. A patient without notices gets none (and nothing is remembered: one
-    who turns notices on before the window closes is reminded). How many were written."""
+    who turns notices on before the window closes is reminded). Each reminder written is in the
+    patient's access log (housekeeping read the order and wrote the notice). How many were
+    written."""
     written = 0
+    call = Call(Operation.HOUSEKEEPING, str(uuid.uuid4()), None, now)
     for status, kind, ahead in (
         (OrderStatus.KIT_SENT, NoticeKind.KIT_RETURN_REMINDER, KIT_RETURN_NOTICE),
         (OrderStatus.ORDERED, NoticeKind.ORDER_EXPIRING, ORDER_EXPIRY_NOTICE),
@@ -111,6 +116,7 @@ def remind_due(uow: UnitOfWork, now: datetime, batch: int = REMINDER_BATCH) -> i
                         continue
                     if notice_due(uow, order, kind, now):
                         uow.notices.remember_reminder(order.order_id, kind, now)
+                        uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], REMINDER_ACTOR, order.care_giver))
                         written += 1
                 uow.commit()
             if len(found) < batch:
@@ -149,6 +155,25 @@ def prepare_notice(uow: UnitOfWork, event: OutboxEvent, now: datetime,
         uow.audit.add(call.audit(AuditAction.READ, [due.patient], NOTICE_ACTOR))
         uow.commit()
         return OutgoingNotice(event.event_id, due.kind, settings.channel, address)
+
+
+# how long the record of a notice sent is kept: the rate limit looks a day back, and a retry of a
+# sent event (a worker that died between recording it and saving the event's outcome) comes
+# within a claim's lease; the records name patients, so they go after that
+KEEP_SENT = timedelta(days=2)
+
+
+def forget_sent(uow: UnitOfWork, now: datetime, keep: timedelta = KEEP_SENT, batch: int = REMINDER_BATCH) -> int:
+    """Housekeeping: delete the records of notices sent longer than ``keep`` ago, in transactions
+    of at most ``batch``; how many."""
+    done = 0
+    while True:
+        with uow:
+            gone = uow.notices.forget_sent(now - keep, batch)
+            uow.commit()
+        done += gone
+        if gone < batch:
+            return done
 
 
 def record_notice_sent(uow: UnitOfWork, event: OutboxEvent, outgoing: OutgoingNotice, now: datetime) -> None:

@@ -272,6 +272,17 @@ def test_an_order_about_to_expire_gets_one_reminder(backend_db: Database) -> Non
     assert kinds(backend_db, p) == [NoticeKind.ORDER_EXPIRING]
 
 
+def test_a_reminder_written_shows_in_the_access_log(backend_db: Database) -> None:
+    p = with_email(backend_db)
+    oid = site_ordered(backend_db, p)
+    with backend_db.uow() as uow:
+        valid_to = uow.orders.get(oid).valid_to  # type: ignore[union-attr]
+    services.remind_due(backend_db.uow(), valid_to - timedelta(days=1))
+    with backend_db.uow() as uow:
+        records = uow.audit.for_patient(p.id)
+    assert [(r.operation, r.action) for r in records][-1] == ("Housekeeping", "WRITE")
+
+
 def test_an_order_far_from_expiry_gets_no_reminder(backend_db: Database) -> None:
     p = with_email(backend_db)
     oid = site_ordered(backend_db, p)
@@ -440,3 +451,24 @@ def test_the_outbox_list_names_the_notice_s_kind(backend_db: Database) -> None:
 def test_the_outbox_list_names_no_patient(backend_db: Database) -> None:
     p = with_email(backend_db)
     assert p.id not in outbox_line(due_event(backend_db, p))
+
+
+# ------------------------------------------------------------------ forgetting
+
+
+def test_records_of_notices_sent_are_forgotten_after_two_days(backend_db: Database) -> None:
+    p = with_email(backend_db)
+    event = due_event(backend_db, p)
+    assert send(backend_db, event)
+    services.forget_sent(backend_db.uow(), NOW + notices.KEEP_SENT + timedelta(seconds=1))
+    with backend_db.uow() as uow:
+        assert not uow.notices.was_sent(event.event_id)
+
+
+def test_records_of_notices_sent_are_kept_for_two_days(backend_db: Database) -> None:
+    p = with_email(backend_db)
+    event = due_event(backend_db, p)
+    assert send(backend_db, event)
+    services.forget_sent(backend_db.uow(), NOW + notices.KEEP_SENT - timedelta(seconds=1))
+    with backend_db.uow() as uow:
+        assert uow.notices.was_sent(event.event_id)
