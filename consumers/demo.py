@@ -12,9 +12,11 @@ engagement), the national aggregator reads them with GetLaboratoryOrderOutcome a
 index names, and the ordering unit's journal system, notified by the index, has imported them
 (its own journal database, ``EPH_EHR_DATABASE_URL``, read as the journal system's user would).
 Each step prints the system, the interaction, the platform's correlation id and the outcome; the
-run fails (exit 1) when a step does not behave as the story says. The national part needs the
-engagement index and the journal system's subscriber, which ``make serve`` starts, with the index
-push on.
+run fails (exit 1) when a step does not behave as the story says. Last, the patient who chose
+notices by SMS has been told, content-free, that a result waits (the SMS gateway stand-in's list
+of what it received). The national part and the notice need the engagement index, the journal
+system's subscriber and the SMS gateway stand-in, which ``make serve`` starts in development,
+with the index push and the notices on.
 """
 
 from __future__ import annotations
