@@ -221,6 +221,10 @@ class OutboxRepository(Protocol):
         that holder's claim stands (an operator's park or retry since, or another worker's claim
         after the lease ran out, wins). Whether it was stored."""
         ...
+    def save_delivered(self, event_ids: Sequence[str], holder: str, when: datetime) -> set[str]:
+        """Record these events delivered at ``when`` (one more attempt, no error) in one statement,
+        letting go of the claims; only those ``holder`` still holds. The ids stored."""
+        ...
     def forget_delivered(self, before: datetime, limit: int) -> int:
         """Delete at most ``limit`` events delivered before ``before``; how many."""
         ...

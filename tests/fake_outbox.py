@@ -41,6 +41,15 @@ class FakeOutboxRepository:
         self.claims.pop(event.event_id, None)
         return True
 
+    def save_delivered(self, event_ids: Sequence[str], holder: str, when: datetime) -> set[str]:
+        stored = set()
+        for i in event_ids:
+            if self.claims.get(i, (None,))[0] == holder:
+                self.events[i].delivered(when)
+                self.claims.pop(i)
+                stored.add(i)
+        return stored
+
     def forget_delivered(self, before: datetime, limit: int) -> int:
         old = [i for i, e in self.events.items()
                if e.state is EventState.DELIVERED and e.delivered_time and e.delivered_time < before][:limit]

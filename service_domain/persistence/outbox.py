@@ -146,6 +146,19 @@ class SqlOutboxRepository:
         )
         return bool(done.rowcount)
 
+    def save_delivered(self, event_ids: Sequence[str], holder: str, when: datetime) -> set[str]:
+        if not event_ids:
+            return set()
+        e = outbox_event.c
+        done = self.conn.execute(
+            update(outbox_event)
+            .where(e.event_id.in_(list(event_ids)), e.claimed_by == holder)
+            .values(state=EventState.DELIVERED.value, attempts=e.attempts + 1, delivered_time=when,
+                    last_error=None, claimed_by=None, claim_expires=None)
+            .returning(e.event_id)
+        )
+        return {r[0] for r in done}
+
     def forget_delivered(self, before: datetime, limit: int) -> int:
         e = outbox_event.c
         old = (select(e.id).where(e.state == EventState.DELIVERED.value, e.delivered_time < before)
