@@ -243,6 +243,24 @@ def test_an_outcome_is_not_saved_over_another_holder_s_claim(backend_db: Databas
         assert not uow.outbox.save(event, "first")
 
 
+def test_delivered_outcomes_are_not_saved_over_another_holder_s_claim(backend_db: Database) -> None:
+    ids = fresh_outbox(backend_db, 2)
+    claim(backend_db, "second")
+    with backend_db.uow() as uow:
+        assert uow.outbox.save_delivered(ids, "first", NOW) == set()
+
+
+def test_delivered_outcomes_of_the_holder_are_saved_in_one_call(backend_db: Database) -> None:
+    ids = fresh_outbox(backend_db, 2)
+    claim(backend_db, "first")
+    with backend_db.uow() as uow:
+        uow.outbox.save_delivered(ids, "first", NOW)
+        uow.commit()
+    with backend_db.uow() as uow:
+        events = [uow.outbox.get(i) for i in ids]
+    assert [(e.state, e.attempts) for e in events if e] == [(EventState.DELIVERED, 1)] * 2
+
+
 def test_delivered_events_are_forgotten_in_batches(backend_db: Database) -> None:
     fresh_outbox(backend_db, 0)  # every earlier event delivered
     with backend_db.engine.begin() as conn:
