@@ -68,6 +68,19 @@ def _in_batches(
         after = found[-1][0]
 
 
+def delete_in_batches(uow: UnitOfWork, delete: Callable[[UnitOfWork], int], batch: int) -> int:
+    """Run ``delete`` (which removes at most ``batch`` rows and says how many) in a transaction
+    of its own until it removes fewer than ``batch``; how many in all."""
+    done = 0
+    while True:
+        with uow:
+            gone = delete(uow)
+            uow.commit()
+        done += gone
+        if gone < batch:
+            return done
+
+
 def ping(uow: UnitOfWork) -> str:
     """The storage's kind, once it has answered (PingForConfiguration)."""
     return uow.ping()

@@ -35,6 +35,7 @@ from ..model import (
 from ..operations import Operation
 from ..ports import UnitOfWork
 from .calls import Call, WriteOutcome, caller, check_performer, checked_patient, performs
+from .housekeeping import HOUSEKEEPING_ACTOR, delete_in_batches
 
 POLICY = NoticePolicy()
 # how long before it closes a kit's return window, or an unsampled order's validity, the
@@ -44,8 +45,6 @@ ORDER_EXPIRY_NOTICE = timedelta(days=3)
 REMINDER_BATCH = 500
 # the one the patient's access log names as reading the address when a notice is sent
 NOTICE_ACTOR = Actor(ActorKind.SYSTEM, "SE5565594230-EPH", "notices")
-# the one the patient's access log names as writing a reminder (housekeeping)
-REMINDER_ACTOR = Actor(ActorKind.SYSTEM, "SE5565594230-EPH", "housekeeping")
 
 
 @performs(Operation.GET_NOTICE_SETTINGS)
@@ -116,7 +115,7 @@ def remind_due(uow: UnitOfWork, now: datetime, batch: int = REMINDER_BATCH) -> i
                         continue
                     if notice_due(uow, order, kind, now):
                         uow.notices.remember_reminder(order.order_id, kind, now)
-                        uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], REMINDER_ACTOR, order.care_giver))
+                        uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], HOUSEKEEPING_ACTOR, order.care_giver))
                         written += 1
                 uow.commit()
             if len(found) < batch:
@@ -166,14 +165,7 @@ KEEP_SENT = timedelta(days=2)
 def forget_sent(uow: UnitOfWork, now: datetime, keep: timedelta = KEEP_SENT, batch: int = REMINDER_BATCH) -> int:
     """Housekeeping: delete the records of notices sent longer than ``keep`` ago, in transactions
     of at most ``batch``; how many."""
-    done = 0
-    while True:
-        with uow:
-            gone = uow.notices.forget_sent(now - keep, batch)
-            uow.commit()
-        done += gone
-        if gone < batch:
-            return done
+    return delete_in_batches(uow, lambda u: u.notices.forget_sent(now - keep, batch), batch)
 
 
 def record_notice_sent(uow: UnitOfWork, event: OutboxEvent, outgoing: OutgoingNotice, now: datetime) -> None:

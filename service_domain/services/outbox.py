@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import RuleViolation, SubCode
 from ..model import EventKind, EventState, Order, OutboxCounts, OutboxEvent, RetryPolicy
 from ..ports import Sender, UnitOfWork
+from .housekeeping import delete_in_batches
 
 CLAIM_LEASE = timedelta(minutes=2)
 DELIVERY_BATCH = 50
@@ -163,14 +164,7 @@ def park_event(uow: UnitOfWork, event_id: str, reason: str = "parked by an opera
 def forget_delivered(uow: UnitOfWork, now: datetime, keep: timedelta = KEEP_DELIVERED, batch: int = 500) -> int:
     """Delete events delivered longer than ``keep`` ago (they hold patient data and are no
     longer needed), in transactions of at most ``batch``; how many."""
-    done = 0
-    while True:
-        with uow:
-            gone = uow.outbox.forget_delivered(now - keep, batch)
-            uow.commit()
-        done += gone
-        if gone < batch:
-            return done
+    return delete_in_batches(uow, lambda u: u.outbox.forget_delivered(now - keep, batch), batch)
 
 
 def outbox_counts(uow: UnitOfWork) -> OutboxCounts:
