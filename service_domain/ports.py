@@ -25,6 +25,7 @@ from .model import (
     OrderStatus,
     OutboxCounts,
     OutboxEvent,
+    PersonRecord,
     ReserveNumberType,
     SamplingMode,
     SamplingSite,
@@ -253,6 +254,14 @@ class NoticeRepository(Protocol):
     def remember_reminder(self, order_id: str, kind: NoticeKind, time: datetime) -> bool: ...
     def forget_sent(self, before: datetime, limit: int) -> int: ...
     def forget_patient(self, patient: PersonId) -> None: ...
+
+
+class PopulationRegister(Protocol):
+    """The population register (in production the national person service; in development a
+    stand-in): what it says of a person, or None when it does not know them (a reservnummer,
+    say). Raises ``StorageUnavailable`` when the register cannot be reached."""
+
+    def lookup(self, person: PersonId) -> PersonRecord | None: ...
 
 
 class Sender(Protocol):

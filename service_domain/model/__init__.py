@@ -38,6 +38,7 @@ from .notices import (
 )
 from .offers import Assignment, Offer, new_id
 from .orders import Order, SamplingChoice, StatusChange, StatusReport
+from .population import PersonRecord
 from .outbox import EventKind, EventState, IndexUpdate, OutboxCounts, OutboxEvent, RetryPolicy
 from .registry import AccessLogEntry, AuditRecord, ConnectedSystem, SystemKey
 from .results import AnalysisResult, LaboratoryResult, StoredResult
@@ -81,6 +82,7 @@ __all__ = [
     "NoticePolicy",
     "NoticeSettings",
     "OutboxEvent",
+    "PersonRecord",
     "OutgoingNotice",
     "SentNotice",
     "Quantity",
