@@ -13,8 +13,7 @@ from ..model import Actor, ActorKind, FollowUpCase, FollowUpStep, NoticeKind, Or
 from ..operations import Operation
 from ..ports import UnitOfWork
 from .calls import Call, acting_member, as_staff_member, check_performer, performs, staff_caller
-from .notices import notice_due
-from .outbox import tell_index
+from .outbox import tell_of_change
 
 FOLLOW_UP_NOTE_MAX = 2000
 
@@ -125,8 +124,7 @@ def close_follow_up(uow: UnitOfWork, call: Call, case_id: str, closed_by: Actor,
         if release.released_when_case_closes(order.result_release):
             released = uow.results.release(order.order_id, call.now)
         if released:
-            tell_index(uow, order, call.now)
-            notice_due(uow, order, NoticeKind.NEW_RESULT, call.now)
+            tell_of_change(uow, order, call.now, NoticeKind.NEW_RESULT)
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], closed_by, order.care_giver))
         uow.commit()
         return released
@@ -180,8 +178,7 @@ def release_results(uow: UnitOfWork, call: Call, order_id: str, released_by: Act
             raise RuleViolation(SubCode.WRONG_STATE, "close the order's follow-up case first")
         released = uow.results.release(order_id, call.now)
         if released:
-            tell_index(uow, order, call.now)
-            notice_due(uow, order, NoticeKind.NEW_RESULT, call.now)
+            tell_of_change(uow, order, call.now, NoticeKind.NEW_RESULT)
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], released_by, order.care_giver))
         uow.commit()
         return released

@@ -24,6 +24,7 @@ from service_domain.model import (
     AnalysisStatus,
     EventKind,
     EventState,
+    IndexUpdate,
     NoticeChannel,
     NoticeDue,
     NoticeKind,
@@ -224,6 +225,33 @@ def test_notices_turned_off_write_no_event(backend_db: Database) -> None:
     set_settings(backend_db, p, NoticeChannel.NONE)
     set_result(backend_db, a_result(site_ordered(backend_db, p), 1))
     assert notice_events(backend_db, p) == []
+
+
+def added(db: Database, *events: OutboxEvent) -> int:
+    with db.uow() as uow:
+        written = uow.outbox.add(*events)
+        uow.commit()
+    return written
+
+
+def index_and_notice(patient: PersonId) -> tuple[OutboxEvent, OutboxEvent]:
+    update = IndexUpdate(patient, demo.CARE_GIVER_A, demo.CARE_UNIT_A, str(uuid.uuid4()), NOW)
+    index = OutboxEvent(str(uuid.uuid4()), EventKind.INDEX_UPDATE, update, NOW, NOW)
+    return index, OutboxEvent.notice(patient, NoticeKind.NEW_RESULT, update.order_id, NOW)
+
+
+def test_the_outbox_writes_a_notice_with_its_index_event_in_one_add(backend_db: Database) -> None:
+    assert added(backend_db, *index_and_notice(with_email(backend_db))) == 2
+
+
+def test_the_outbox_writes_the_index_event_alone_for_a_patient_without_notices(backend_db: Database) -> None:
+    assert added(backend_db, *index_and_notice(new_patient())) == 1
+
+
+def test_the_outbox_leaves_out_the_notice_of_a_patient_who_turned_them_off(backend_db: Database) -> None:
+    p = with_email(backend_db)
+    set_settings(backend_db, p, NoticeChannel.NONE)
+    assert added(backend_db, index_and_notice(p)[1]) == 0
 
 
 def test_a_kit_sent_writes_a_kit_sent_notice(backend_db: Database) -> None:
