@@ -277,6 +277,19 @@ def test_a_result_held_for_review_writes_no_notice(backend_db: Database, reviewe
     assert notice_events(backend_db, p) == []
 
 
+def test_a_withdrawal_released_after_review_writes_no_notice(backend_db: Database, reviewed: str) -> None:
+    p = with_email(backend_db)
+    oid = order(backend_db, p, assign(backend_db, p, reviewed)).order_id
+    assert oid
+    set_result(backend_db, a_result(oid, 1))
+    services.release_results(backend_db.uow(), ctx("staff"), oid, STAFF)
+    withdrawal = replace(a_result(oid, 2, ReportStatus.CORRECTED), analysis_results=(
+        AnalysisResult(demo.HBA1C.code, None, AnalysisStatus.ENTERED_IN_ERROR),))
+    set_result(backend_db, replace(withdrawal, report_time=withdrawal.report_time + timedelta(minutes=3)))
+    services.release_results(backend_db.uow(), ctx("staff"), oid, STAFF)
+    assert kinds(backend_db, p) == [NoticeKind.NEW_RESULT]  # the first release's alone
+
+
 def test_a_patient_with_a_reservnummer_is_told_of_a_released_result(backend_db: Database, reviewed: str) -> None:
     # unlike the engagement index, a notice goes to every patient who chose one
     reserve = PersonId(f"99{uuid.uuid4().int % 10**10:010d}", demo.RESERVE_NUMBERS_A.oid)
