@@ -278,21 +278,15 @@ def _day(iso_time: str | None, with_time: bool = False) -> str:
 
 
 def _offers(doc: dict[str, Any]) -> list[Flowable]:
-    part: list[Flowable] = [_p("Erbjudanden", "h2")]
-    if not doc["offers"]:
-        return part + [_p("Du har inga erbjudanden.")]
-    part.append(_p("Prov som din vårdgivare har erbjudit dig.", "text"))
     rows = [[o["name"], o["statusText"], _day(o["assignedTime"]), _day(o["validTo"]),
              f"{o['ordersPlaced']} av {o['maxOrders']}", " eller ".join(o["samplingModesText"]).capitalize()
              + (f"\n{o['comment']}" if o["comment"] else "")] for o in doc["offers"]]
-    return part + [_table(["Prov", "Status", "Erbjudet", "Gäller till", "Beställda", "Sätt och kommentar"], rows,
-                          [3, 2, 1.9, 1.9, 1.4, 3.6])]
+    return [_p("Prov som din vårdgivare har erbjudit dig."),
+            _table(["Prov", "Status", "Erbjudet", "Gäller till", "Beställda", "Sätt och kommentar"], rows,
+                   [3, 2, 1.9, 1.9, 1.4, 3.6])]
 
 
 def _orders(doc: dict[str, Any]) -> list[Flowable]:
-    part: list[Flowable] = [_p("Beställningar", "h2")]
-    if not doc["orders"]:
-        return part + [_p("Du har inga beställningar.")]
     rows = []
     for o in doc["orders"]:
         how = o["samplingModeText"]
@@ -300,7 +294,7 @@ def _orders(doc: dict[str, Any]) -> list[Flowable]:
         if a:
             how += f"\n{a['name']}, {a['street']}, {a['postalCode']} {a['city']}"
         rows.append([o["name"], o["referralId"], _day(o["createdTime"], True), how, o["statusText"]])
-    return part + [_table(["Prov", "Remisskod", "Beställd", "Sätt", "Status"], rows, [3, 2, 2.1, 3.6, 2.6])]
+    return [_table(["Prov", "Remisskod", "Beställd", "Sätt", "Status"], rows, [3, 2, 2.1, 3.6, 2.6])]
 
 
 def _analyses(report: dict[str, Any]) -> list[Flowable]:
@@ -317,9 +311,7 @@ def _analyses(report: dict[str, Any]) -> list[Flowable]:
 
 
 def _results(doc: dict[str, Any]) -> list[Flowable]:
-    part: list[Flowable] = [_p("Provsvar", "h2")]
-    if not doc["results"]:
-        return part + [_p("Du har inga provsvar att läsa än.")]
+    part: list[Flowable] = []
     for r in doc["results"]:
         head = [_p(r["name"], "h3"),
                 _p(f"Remisskod {r['referralId']}" + (f" · svaret kom {_day(r['releaseTime'], True)}"
@@ -333,22 +325,29 @@ def _results(doc: dict[str, Any]) -> list[Flowable]:
 
 def _notices(doc: dict[str, Any]) -> list[Flowable]:
     s = doc["noticeSettings"]
-    part: list[Flowable] = [_p("Aviseringar", "h2"), _p(s["text"])]
+    part: list[Flowable] = [_p(s["text"])]
     if s["changedTime"]:
         part.append(_p(f"Senast ändrat {_day(s['changedTime'], True)}.", "meta"))
     return part
 
 
 def _access_log(doc: dict[str, Any]) -> list[Flowable]:
-    part: list[Flowable] = [_p("Vem har tittat på mina uppgifter", "h2")]
-    if not doc["accessLog"]:
-        return part + [_p("Ingen har läst eller ändrat dina uppgifter.")]
-    part.append(_p("Vilka system och vilken personal som har läst eller ändrat dina uppgifter i tjänsten, "
-                   f"det senaste först ({texts.counted(len(doc['accessLog']), 'händelse', 'händelser')}).", "text"))
+    part: list[Flowable] = [_p("Vilka system och vilken personal som har läst eller ändrat dina uppgifter i "
+                               f"tjänsten, det senaste först ({texts.counted(len(doc['accessLog']), 'händelse', 'händelser')}).")]
     rows = [[_day(e["time"], True), f"{e['actionText']}: {e['what']}", e["system"],
              "\n".join(x for x in (e["careUnit"], e["careGiver"]) if x), e["person"] or ""] for e in doc["accessLog"]]
     return part + [_table(["Tid", "Händelse", "System", "Vårdenhet och vårdgivare", "Person"], rows,
                           [2, 3.2, 2.6, 3.2, 2])]
+
+
+# the PDF's sections: heading, the structure's part, what is said when it is empty, and the layout
+SECTIONS = (
+    ("Erbjudanden", "offers", "Du har inga erbjudanden.", _offers),
+    ("Beställningar", "orders", "Du har inga beställningar.", _orders),
+    ("Provsvar", "results", "Du har inga provsvar att läsa än.", _results),
+    ("Aviseringar", "noticeSettings", "", _notices),
+    ("Vem har tittat på mina uppgifter", "accessLog", "Ingen har läst eller ändrat dina uppgifter.", _access_log),
+)
 
 
 def _page_number(canvas: Any, doc: Any) -> None:
@@ -372,8 +371,8 @@ def as_pdf(doc: dict[str, Any]) -> bytes:
         _p(f"Personnummer {doc['patient']['personnummer']} · skapad {_day(doc['createdTime'], True)}", "meta"),
         Spacer(1, 4),
     ]
-    for section in (_offers, _orders, _results, _notices, _access_log):
-        story += section(doc)
+    for heading, key, empty, layout in SECTIONS:
+        story += [_p(heading, "h2")] + (layout(doc) if doc[key] else [_p(empty)])
     pdf.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
     return out.getvalue()
 

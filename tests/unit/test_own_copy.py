@@ -264,3 +264,10 @@ def test_every_page_of_the_orders_is_read() -> None:
     connection = PagedConnection(7)
     orders = CitizenService(connection).orders(PATIENT, page_size=3)  # type: ignore[arg-type]
     assert [o.orderId for o in orders] == [f"order-{n}" for n in range(7)]
+
+
+def test_an_empty_copy_says_so_in_each_section() -> None:
+    bare = own_copy.document(own_copy.Sources([], [], [], None, []), PATIENT, OWN, NOW)
+    text = pdf_text(bare)
+    said = [empty for _, _, empty, _ in own_copy.SECTIONS if empty]
+    assert [s for s in said if s not in text] == []
