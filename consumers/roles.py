@@ -202,6 +202,11 @@ class CitizenService(_Role):
         return list(self.connection.call("GetSamplingSites", careGiverHSAId=care_giver, offerId=offer_id,
                                          orderId=order_id, patientId=patient).samplingSite)
 
+    def sites_of(self, number: str, orders: Sequence[Any]) -> dict[str, Any]:
+        """The sampling sites of the care givers of these site orders, by HSA-id (for their names)."""
+        care_givers = {o.accountableCareGiver for o in orders if o.samplingMode == "SITE" and o.samplingUnitHSAId}
+        return {s.samplingUnitHSAId: s for cg in sorted(care_givers) for s in self.sites(number, care_giver=cg)}
+
     def order_site_sampling(self, offer_id: str | None, number: str, sampling_unit: str | None = None, *,
                             care_giver: str | None = None, offer_code: str | None = None,
                             performing_lab: str | None = None) -> Any:

@@ -261,9 +261,7 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
         return texts.STATUS.get(order.status, texts.NOT_YET)
 
     def sites_by_id(orders: list[Any]) -> dict[str, Any]:
-        """The sampling sites of the care givers of these site orders, by HSA-id (for their names)."""
-        care_givers = {o.accountableCareGiver for o in orders if o.samplingMode == "SITE" and o.samplingUnitHSAId}
-        return {s.samplingUnitHSAId: s for cg in sorted(care_givers) for s in service.sites(me(), care_giver=cg)}
+        return service.sites_of(me(), orders)
 
     @app.get("/bestallningar")
     def orders() -> Any:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from io import BytesIO
@@ -51,6 +51,7 @@ class Sources:
     results: list[Any]
     notice_settings: Any | None
     access_log: list[Any]
+    sites: dict[str, Any] = field(default_factory=dict)  # the orders' sampling sites, by HSA-id
 
 
 def fetch(service: CitizenService, number: str) -> Sources:
@@ -59,8 +60,9 @@ def fetch(service: CitizenService, number: str) -> Sources:
     orders = service.orders(number, page_size=ORDER_PAGE_SIZE)
     results = service.results(number, history=True)
     settings = service.notice_settings(number)
+    sites = service.sites_of(number, orders)
     log = list(service.access_log(number, page_size=LOG_PAGE_SIZE))
-    return Sources(offers, orders, results, settings, log)
+    return Sources(offers, orders, results, settings, log, sites)
 
 
 # ------------------------------------------------------------------ the structure (the JSON shape)
@@ -102,18 +104,22 @@ def _offer(o: Any) -> dict[str, Any]:
     }
 
 
-def _order(o: Any, released: dict[str, Any]) -> dict[str, Any]:
+def _address(a: Any, name: str) -> dict[str, Any]:
+    return {"name": name, "street": a.street, "postalCode": a.postalCode, "city": a.city}
+
+
+def _order(o: Any, released: dict[str, Any], sites: dict[str, Any]) -> dict[str, Any]:
     status, status_text = _order_status(o, released)
-    address = o.deliveryAddress
+    address, site = o.deliveryAddress, sites.get(o.samplingUnitHSAId or "")
     return {
         "orderId": o.orderId, "referralId": o.referralId, "offerCode": o.offerCode, "name": o.displayName,
         "status": status, "statusText": status_text,
         "samplingMode": o.samplingMode, "samplingModeText": texts.MODE.get(o.samplingMode, o.samplingMode),
         "samplingUnitHSAId": o.samplingUnitHSAId,
+        "samplingSite": None if site is None else _address(site.address, site.name),
         "careGiverHSAId": o.accountableCareGiver, "careUnitHSAId": o.accountableCareUnit,
         "createdTime": iso(o.createdTime), "validTo": iso(o.validTo),
-        "deliveryAddress": None if address is None else {
-            "name": address.name, "street": address.street, "postalCode": address.postalCode, "city": address.city},
+        "deliveryAddress": None if address is None else _address(address, address.name),
     }
 
 
@@ -186,7 +192,7 @@ def document(sources: Sources, number: str, own_system: str, now: datetime) -> d
         "createdTime": now.astimezone(SWEDISH_TZ).replace(microsecond=0).isoformat(),
         "patient": {"personnummer": texts.personnummer(patient)},
         "offers": [_offer(o) for o in sorted(sources.offers, key=lambda o: o.assignedTime, reverse=True)],
-        "orders": [_order(o, released) for o in orders],
+        "orders": [_order(o, released, sources.sites) for o in orders],
         "results": [_result(v) for v in shown],
         "noticeSettings": _settings(sources.notice_settings),
         "accessLog": [_entry(e, patient, own_system) for e in sources.access_log],
@@ -290,7 +296,7 @@ def _orders(doc: dict[str, Any]) -> list[Flowable]:
     rows = []
     for o in doc["orders"]:
         how = o["samplingModeText"]
-        a = o["deliveryAddress"]
+        a = o["deliveryAddress"] or o["samplingSite"]
         if a:
             how += f"\n{a['name']}, {a['street']}, {a['postalCode']} {a['city']}"
         rows.append([o["name"], o["referralId"], _day(o["createdTime"], True), how, o["statusText"]])

@@ -65,6 +65,12 @@ def test_the_held_order_reads_as_at_the_lab(web: FlaskClient, story: ResultStory
     assert held["statusText"] == texts.NOT_YET
 
 
+def test_a_site_order_names_its_site(web: FlaskClient, story: ResultStory) -> None:
+    data = json.loads(download(web, "json").data)
+    [held] = [o for o in data["orders"] if o["referralId"] == story.held_referral]
+    assert held["samplingSite"]["name"] == "Provtagningen Centrum"
+
+
 def test_the_pdf_copy_has_the_corrected_result_and_no_finding(web: FlaskClient, story: ResultStory) -> None:
     text = " ".join(pdf_text(download(web, "pdf").data).split())
     assert "46 mmol/mol" in text

@@ -84,7 +84,10 @@ def sources(log_size: int = 3, comment: str = "Ta provet på morgonen.") -> own_
            log_entry(2, "GetAccessLog", system=OWN, by=Obj(actorType="PATIENT", id=PATIENT, name=None))]
     log += [log_entry(n) for n in range(3, log_size)]
     settings = Obj(channel="SMS", emailAddress=None, mobileNumber="+46701234567", changedTime="20261102080000")
-    return own_copy.Sources([offer], [released_order, held_order, waiting_order], results, settings, log)
+    site = Obj(samplingUnitHSAId="SE-SITE1", name="Provtagningen Gärdet",
+               address=Obj(street="Värtavägen 1", postalCode="115 53", city="Stockholm"))
+    return own_copy.Sources([offer], [released_order, held_order, waiting_order], results, settings, log,
+                            {"SE-SITE1": site})
 
 
 def build(**kwargs: Any) -> dict[str, Any]:
@@ -189,6 +192,10 @@ def test_the_pdf_has_the_sections_in_order(text: str) -> None:
 
 def test_the_pdf_writes_swedish_letters(text: str) -> None:
     assert "Åsa Öberg, Ängsvägen 3, 111 22 Göteborg" in " ".join(text.split())
+
+
+def test_the_pdf_names_the_site_of_a_site_order(text: str) -> None:
+    assert "Provtagningen Gärdet, Värtavägen 1, 115 53 Stockholm" in " ".join(text.split())
 
 
 def test_the_pdf_has_no_held_result(text: str) -> None:
