@@ -324,8 +324,8 @@ def _results(doc: dict[str, Any]) -> list[Flowable]:
                                                      if r["releaseTime"] else ""), "meta")]
         part.append(KeepTogether(head + _analyses(r["result"])))
         for older in r["earlierVersions"]:
-            part.append(KeepTogether([_p(f"Tidigare version {older['resultVersion']} (rättad av laboratoriet)", "meta")]
-                                     + _analyses(older)))
+            earlier = _p(f"Tidigare version {older['resultVersion']} (rättad av laboratoriet)", "meta")
+            part.append(KeepTogether([Spacer(1, 5), earlier] + _analyses(older)))
     return part
 
 
