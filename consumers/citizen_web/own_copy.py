@@ -369,6 +369,7 @@ def as_pdf(doc: dict[str, Any]) -> bytes:
     out = BytesIO()
     pdf = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=18 * mm,
                             bottomMargin=18 * mm, title="Mina uppgifter", author="1177 – Egen provhantering",
+                            creator="1177 – Egen provhantering", subject="Kopia av dina uppgifter",
                             lang="sv-SE")
     story: list[Flowable] = [
         _p("Mina uppgifter", "title"),

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from consumers import CitizenService, Connection, EhrSystem, LabSystem
@@ -80,6 +81,16 @@ def running_web(platform: PlatformProcess, folder: Path) -> Iterator[CitizenWebP
     assert "Traceback" not in log
     leaked = [n for n in ISSUED_PERSON_IDS if n in log or f"{n[:8]}-{n[8:]}" in log]
     assert leaked == [], "personal identity numbers in the citizen web's log"
+
+
+def web_fixture(folder: str) -> Any:
+    """A module's citizen web fixture, ``web``, its log kept in a folder of that name."""
+
+    @pytest.fixture(scope="module")
+    def web(demo_platform: PlatformProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CitizenWebProcess]:
+        yield from running_web(demo_platform, Path(tmp_path_factory.mktemp(folder)))
+
+    return web
 
 
 def connection(platform: PlatformProcess, sender: str) -> Connection:

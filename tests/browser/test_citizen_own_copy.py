@@ -25,16 +25,13 @@ from .citizen import (
     no_horizontal_scroll,
     phone_context,
     released_and_held,
-    running_web,
     shot,
+    web_fixture,
 )
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
-
-@pytest.fixture(scope="module")
-def web(demo_platform: PlatformProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CitizenWebProcess]:
-    yield from running_web(demo_platform, Path(tmp_path_factory.mktemp("citizen-web-own-copy")))
+web = web_fixture("citizen-web-own-copy")
 
 
 @pytest.fixture(scope="module")
