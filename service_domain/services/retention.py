@@ -1,0 +1,177 @@
+"""Retention: delete (or anonymise) what has outlived its period, in batches, and write the
+deletion record.
+
+The rules are the model's (``model.retention``): this module hands them what the storage finds
+and has the storage remove what they let go, a transaction per batch. Every order, offer and
+contact detail removed is recorded in the audit log as a write by housekeeping, as expiry is. A
+kind whose data lives outside the service domain (the staff web's sessions) is handed over as a
+function that deletes up to a batch of what ended before a moment.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import TypeVar
+
+from ..enums import AuditAction
+from ..identity import PersonId
+from ..model import (
+    DEFAULT_POLICY,
+    DeletionRecord,
+    NoticeSettings,
+    Offer,
+    Order,
+    RetentionKind,
+    RetentionPolicy,
+)
+from ..model.retention import contact_expired, logistics_expired, offer_expired, order_expired
+from ..operations import Operation
+from ..ports import UnitOfWork
+from .calls import Call
+from .housekeeping import HOUSEKEEPING_ACTOR
+
+RETENTION_BATCH = 500
+K = TypeVar("K")
+T = TypeVar("T")
+
+# deletes up to ``limit`` rows of data that ended before ``cutoff``; how many
+Forget = Callable[[datetime, int], int]
+
+
+class _Run:
+    """One retention run: the batches it does while ``keep_going`` allows (the lease it runs
+    under is still held), and the counts per kind."""
+
+    def __init__(self, uow: UnitOfWork, now: datetime, policy: RetentionPolicy, batch: int,
+                 keep_going: Callable[[], bool]) -> None:
+        self.uow, self.now, self.policy, self.batch, self.keep_going = uow, now, policy, batch, keep_going
+        self.call = Call(Operation.HOUSEKEEPING, str(uuid.uuid4()), None, now)
+        self.counts: Counter[RetentionKind] = Counter()
+        self.stopped = False
+
+    def cutoff(self, kind: RetentionKind) -> datetime:
+        return self.policy.cutoff(kind, self.now)
+
+    def audit(self, patient: PersonId, care_giver: str | None) -> None:
+        self.uow.audit.add(self.call.audit(AuditAction.WRITE, [patient], HOUSEKEEPING_ACTOR, care_giver))
+
+    def sweep(self, fetch: Callable[[UnitOfWork, K | None], list[tuple[K, T]]],
+              act: Callable[[UnitOfWork, list[tuple[K, T]]], None]) -> None:
+        """Hand ``act`` every batch (key, item) ``fetch`` finds after the last key seen, a
+        transaction each, until a batch comes short (rows that stay never stall it)."""
+        after: K | None = None
+        while self.keep_going():
+            with self.uow:
+                found = fetch(self.uow, after)
+                act(self.uow, found)
+                self.uow.commit()
+            if len(found) < self.batch:
+                return
+            after = found[-1][0]
+        self.stopped = True
+
+    def forget(self, kind: RetentionKind, delete: Forget) -> None:
+        """Delete by age alone, a batch a transaction, until a batch comes short."""
+        while self.keep_going():
+            with self.uow:
+                gone = delete(self.cutoff(kind), self.batch)
+                self.uow.commit()
+            self.counts[kind] += gone
+            if gone < self.batch:
+                return
+        self.stopped = True
+
+    # ------------------------------------------------------------ the kinds
+
+    def orders(self) -> None:
+        created_before = max(self.cutoff(RetentionKind.RESULTS), self.cutoff(RetentionKind.UNFULFILLED))
+
+        def act(u: UnitOfWork, found: list[tuple[int, Order]]) -> None:
+            ids = [o.order_id for _, o in found]
+            newest, cases = u.results.newest(ids), u.retention.cases_of(ids)
+            going = []
+            for seq, o in found:
+                kind = order_expired(o, newest.get(o.order_id), cases.get(o.order_id, ()), self.policy, self.now)
+                if kind is not None:
+                    going.append((seq, o.order_id))
+                    self.counts[kind] += 1
+                    self.audit(o.patient, o.care_giver)
+            u.retention.delete_orders(going)
+
+        self.sweep(lambda u, after: u.retention.finished_orders(created_before, after or 0, self.batch), act)
+
+    def logistics(self) -> None:
+        cutoff = self.cutoff(RetentionKind.LOGISTICS)
+
+        def act(u: UnitOfWork, found: list[tuple[int, Order]]) -> None:
+            going = [(seq, o) for seq, o in found if logistics_expired(o, self.policy, self.now)]
+            for _, o in going:
+                self.audit(o.patient, o.care_giver)
+            self.counts[RetentionKind.LOGISTICS] += u.retention.clear_logistics([seq for seq, _ in going])
+
+        self.sweep(lambda u, after: u.retention.finished_orders(cutoff, after or 0, self.batch, with_logistics=True),
+                   act)
+
+    def offers(self) -> None:
+        cutoff = self.cutoff(RetentionKind.UNFULFILLED)
+
+        def act(u: UnitOfWork, found: list[tuple[int, Offer]]) -> None:
+            going = [(seq, o) for seq, o in found if offer_expired(o, self.policy, self.now)]
+            for _, o in going:
+                self.audit(o.patient, o.care_giver)
+            self.counts[RetentionKind.UNFULFILLED] += u.retention.delete_offers([seq for seq, _ in going])
+
+        self.sweep(lambda u, after: u.retention.unordered_offers(cutoff, after or 0, self.batch), act)
+
+    def contacts(self) -> None:
+        cutoff = self.cutoff(RetentionKind.NOTICES)
+
+        def act(u: UnitOfWork, found: list[tuple[PersonId, NoticeSettings]]) -> None:
+            for p, settings in found:
+                if contact_expired(settings, u.offers.for_patient(p), u.orders.for_patient(p), self.policy, self.now):
+                    u.notices.forget_patient(p)
+                    self.audit(p, None)
+                    self.counts[RetentionKind.NOTICES] += 1
+
+        self.sweep(lambda u, after: [(s.patient, s) for s in u.retention.contacts(cutoff, after, self.batch)], act)
+
+
+def apply_retention(
+    uow: UnitOfWork,
+    now: datetime,
+    node: str,
+    policy: RetentionPolicy = DEFAULT_POLICY,
+    *,
+    external: Mapping[RetentionKind, Forget] | None = None,
+    batch: int = RETENTION_BATCH,
+    keep_going: Callable[[], bool] = lambda: True,
+) -> list[DeletionRecord]:
+    """Remove what has outlived its period, kind by kind, in transactions of at most ``batch``
+    rows, while ``keep_going`` says so (asked before each: housekeeping renews its lease there,
+    and stops when another process has it). Then write (and return) the deletion record: one
+    entry per kind, with how many went, also when none did."""
+    run = _Run(uow, now, policy, batch, keep_going)
+    run.orders()
+    run.logistics()
+    run.offers()
+    run.forget(RetentionKind.FOLLOW_UP, lambda cutoff, limit: uow.retention.forget_cases(cutoff, limit))
+    run.contacts()
+    for kind, forget in (external or {}).items():
+        run.forget(kind, forget)
+    run.forget(RetentionKind.AUDIT, lambda cutoff, limit: uow.retention.forget_audit(cutoff, limit))
+    kinds = [k for k in RetentionKind if k is not RetentionKind.STAFF_SESSIONS or k in (external or {})]
+    records = [DeletionRecord(k, run.cutoff(k), run.counts[k], now, node) for k in kinds]
+    with uow:
+        for r in records:
+            uow.retention.record(r)
+        uow.commit()
+    return records
+
+
+def deletion_records(uow: UnitOfWork, limit: int = 100) -> list[DeletionRecord]:
+    """The newest entries of the deletion record first."""
+    with uow:
+        return uow.retention.runs(limit)
