@@ -186,7 +186,7 @@ def test_a_closed_case_is_kept_until_the_result_it_released_is_due(db: Database)
 def test_an_order_goes_with_its_specimens_history_results_and_events(db: Database) -> None:
     oid = with_result(db, new_patient())
     with db.uow() as uow:
-        seq = uow.orders._seq_of(oid)  # type: ignore[attr-defined]
+        seq = uow.orders._seq_of(oid)
     run(db, NOW + RESULTS + DAY)
     left = (rows(db, specimen, specimen.c.order_seq == seq), rows(db, order_status_change, order_status_change.c.order_seq == seq),
             rows(db, lab_result, lab_result.c.order_id == oid),
