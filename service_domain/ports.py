@@ -263,8 +263,11 @@ class RetentionRepository(Protocol):
     deletes of what they let go, and the deletion record."""
 
     def finished_orders(
-        self, created_before: datetime, after: int, limit: int, *, with_logistics: bool = False
-    ) -> list[tuple[int, Order]]: ...
+        self, created_before: datetime, after: int, limit: int, *, statuses: Sequence[OrderStatus] = (),
+        with_logistics: bool = False,
+    ) -> list[tuple[int, Order]]:
+        """Finished orders (in ``statuses``; empty: any closed status) made before ``created_before``."""
+        ...
     def cases_of(self, order_ids: Sequence[str]) -> dict[str, list[FollowUpCase]]: ...
     def delete_orders(self, orders: Sequence[tuple[int, str]]) -> int:
         """Delete these orders (row number, order id) and every row tied to them; how many."""

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Delete, delete, exists, insert, or_, select, update
 
-from ..enums import CLOSED_ORDER_STATUSES, FollowUpStatus
+from ..enums import CLOSED_ORDER_STATUSES, FollowUpStatus, OrderStatus
 from ..identity import PersonId
 from ..model import DeletionRecord, FollowUpCase, NoticeChannel, NoticeSettings, Offer, Order, RetentionKind
 from .follow_up import _case
@@ -45,13 +45,16 @@ class SqlRetentionRepository:
     # ------------------------------------------------------------ orders
 
     def finished_orders(
-        self, created_before: datetime, after: int, limit: int, *, with_logistics: bool = False
+        self, created_before: datetime, after: int, limit: int, *, statuses: Sequence[OrderStatus] = (),
+        with_logistics: bool = False,
     ) -> list[tuple[int, Order]]:
-        """Finished orders created before ``created_before`` (an order ends after it was made), after
-        row ``after`` in row order, at most ``limit``; with ``with_logistics`` only those that still
-        hold a delivery address or contact phone. Locked, skipping any another transaction holds."""
+        """Finished orders (in ``statuses``, or any closed status) created before ``created_before``
+        (an order ends after it was made), after row ``after`` in row order, at most ``limit``; with
+        ``with_logistics`` only those that still hold a delivery address or contact phone. Locked,
+        skipping any another transaction holds."""
         o = patient_order.c
-        where = [o.status.in_(_CLOSED), o.created_time < created_before, o.seq > after]
+        wanted = [s.value for s in statuses] or _CLOSED
+        where = [o.status.in_(wanted), o.created_time < created_before, o.seq > after]
         if with_logistics:
             where.append(or_(o.delivery_address.is_not(None), o.contact_phone.is_not(None)))
         q = select(patient_order).where(*where).order_by(o.seq).limit(limit).with_for_update(skip_locked=True)

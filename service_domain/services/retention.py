@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from ..enums import AuditAction
+from ..enums import AuditAction, OrderStatus
 from ..identity import PersonId
 from ..model import (
     DEFAULT_POLICY,
@@ -34,6 +34,8 @@ from .calls import Call
 from .housekeeping import HOUSEKEEPING_ACTOR
 
 RETENTION_BATCH = 500
+# the statuses an order may end in without a result (kept as UNFULFILLED when it has none)
+UNFULFILLED_STATUSES = (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED)
 K = TypeVar("K")
 T = TypeVar("T")
 
@@ -87,7 +89,10 @@ class _Run:
     # ------------------------------------------------------------ the kinds
 
     def orders(self) -> None:
-        created_before = max(self.cutoff(RetentionKind.RESULTS), self.cutoff(RetentionKind.UNFULFILLED))
+        """Two sweeps, so a daily run does not walk every order within the results period: any
+        finished order made before the results cutoff, then orders that ended without a result
+        (by status) made before the shorter cutoff of their own. The rules decide each order's
+        kind either way."""
 
         def act(u: UnitOfWork, found: list[tuple[int, Order]]) -> None:
             ids = [o.order_id for _, o in found]
@@ -101,7 +106,12 @@ class _Run:
                     self.audit(o.patient, o.care_giver)
             u.retention.delete_orders(going)
 
-        self.sweep(lambda u, after: u.retention.finished_orders(created_before, after or 0, self.batch), act)
+        def finished(before: datetime, statuses: Sequence[OrderStatus]) -> Callable[
+                [UnitOfWork, int | None], list[tuple[int, Order]]]:
+            return lambda u, after: u.retention.finished_orders(before, after or 0, self.batch, statuses=statuses)
+
+        self.sweep(finished(self.cutoff(RetentionKind.RESULTS), ()), act)
+        self.sweep(finished(self.cutoff(RetentionKind.UNFULFILLED), UNFULFILLED_STATUSES), act)
 
     def logistics(self) -> None:
         cutoff = self.cutoff(RetentionKind.LOGISTICS)

@@ -409,3 +409,14 @@ def test_eph_retention_run_writes_the_deletion_record(db: Database, monkeypatch:
     before = len(services.deletion_records(db.uow(), limit=10_000))
     assert main(["retention", "run"]) == 0
     assert len(services.deletion_records(db.uow(), limit=10_000)) == before + len(RetentionKind)
+
+
+def test_a_backlog_goes_in_batches_past_orders_that_stay(db: Database) -> None:
+    run(db, FAR)  # a clean slate
+    kept = []
+    for _ in range(3):  # orders held by an open case between those due, so every batch meets some
+        with_result(db, new_patient())
+        kept.append(positive(db, new_patient()))
+    records = services.apply_retention(db.uow(), FAR, "node-test", batch=2)
+    assert [r.count for r in records if r.kind is RetentionKind.RESULTS] == [3]
+    assert all(exists(db, oid) for oid in kept)
