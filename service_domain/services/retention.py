@@ -38,6 +38,7 @@ RETENTION_BATCH = 500
 UNFULFILLED_STATUSES = (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED)
 K = TypeVar("K")
 T = TypeVar("T")
+Held = TypeVar("Held", Order, Offer)
 
 # deletes up to ``limit`` rows of data that ended before ``cutoff``; how many
 Forget = Callable[[datetime, int], int]
@@ -113,28 +114,30 @@ class _Run:
         self.sweep(finished(self.cutoff(RetentionKind.RESULTS), ()), act)
         self.sweep(finished(self.cutoff(RetentionKind.UNFULFILLED), UNFULFILLED_STATUSES), act)
 
+    def let_go(self, kind: RetentionKind, expired: Callable[[Held], bool],
+               remove: Callable[[UnitOfWork, list[int]], int]) -> Callable[[UnitOfWork, list[tuple[int, Held]]], None]:
+        """A batch's action: ``remove`` (by row number) those the rule ``expired`` lets go,
+        auditing each, counted as ``kind``."""
+
+        def act(u: UnitOfWork, found: list[tuple[int, Held]]) -> None:
+            going = [(seq, x) for seq, x in found if expired(x)]
+            for _, x in going:
+                self.audit(x.patient, x.care_giver)
+            self.counts[kind] += remove(u, [seq for seq, _ in going])
+
+        return act
+
     def logistics(self) -> None:
         cutoff = self.cutoff(RetentionKind.LOGISTICS)
-
-        def act(u: UnitOfWork, found: list[tuple[int, Order]]) -> None:
-            going = [(seq, o) for seq, o in found if logistics_expired(o, self.policy, self.now)]
-            for _, o in going:
-                self.audit(o.patient, o.care_giver)
-            self.counts[RetentionKind.LOGISTICS] += u.retention.clear_logistics([seq for seq, _ in going])
-
         self.sweep(lambda u, after: u.retention.finished_orders(cutoff, after or 0, self.batch, with_logistics=True),
-                   act)
+                   self.let_go(RetentionKind.LOGISTICS, lambda o: logistics_expired(o, self.policy, self.now),
+                               lambda u, seqs: u.retention.clear_logistics(seqs)))
 
     def offers(self) -> None:
         cutoff = self.cutoff(RetentionKind.UNFULFILLED)
-
-        def act(u: UnitOfWork, found: list[tuple[int, Offer]]) -> None:
-            going = [(seq, o) for seq, o in found if offer_expired(o, self.policy, self.now)]
-            for _, o in going:
-                self.audit(o.patient, o.care_giver)
-            self.counts[RetentionKind.UNFULFILLED] += u.retention.delete_offers([seq for seq, _ in going])
-
-        self.sweep(lambda u, after: u.retention.unordered_offers(cutoff, after or 0, self.batch), act)
+        self.sweep(lambda u, after: u.retention.unordered_offers(cutoff, after or 0, self.batch),
+                   self.let_go(RetentionKind.UNFULFILLED, lambda o: offer_expired(o, self.policy, self.now),
+                               lambda u, seqs: u.retention.delete_offers(seqs)))
 
     def contacts(self) -> None:
         cutoff = self.cutoff(RetentionKind.NOTICES)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -21,12 +20,9 @@ from service_domain.model import (
     DEFAULT_POLICY,
     Actor,
     ActorKind,
-    AnalysisResult,
-    AnalysisStatus,
     DeletionRecord,
     FollowUpStatus,
     FollowUpStepKind,
-    Interpretation,
     NoticeChannel,
     OrderStatus,
     RetentionKind,
@@ -44,7 +40,17 @@ from service_domain.persistence.tables import (
     specimen,
 )
 from staff_web.store import WebStore
-from tests.service.conftest import NOW, STAFF, assign, ctx, new_patient, order, set_result, status
+from tests.service.conftest import (
+    NOW,
+    STAFF,
+    assign,
+    ctx,
+    new_patient,
+    order,
+    positive_ctng,
+    set_result,
+    status,
+)
 from tests.service.conftest import lab_result as a_result
 
 RESULTS = DEFAULT_POLICY[RetentionKind.RESULTS].period
@@ -83,14 +89,6 @@ def with_result(db: Database, p: PersonId) -> str:
     assert oid
     status(db, oid, OrderStatus.SPECIMEN_COLLECTED)
     set_result(db, a_result(oid, 1))
-    return oid
-
-
-def positive(db: Database, p: PersonId) -> str:
-    oid = order(db, p, assign(db, p), SamplingMode.HOME_KIT).order_id
-    assert oid
-    set_result(db, replace(a_result(oid, 1), analysis_results=(
-        AnalysisResult(demo.CHLAMYDIA.code, demo.DETECTED, AnalysisStatus.FINAL, interpretation=Interpretation.POSITIVE),)))
     return oid
 
 
@@ -153,27 +151,27 @@ def test_a_result_held_for_review_is_kept_whatever_its_age(db: Database, reviewe
 
 
 def test_a_result_of_an_open_follow_up_case_is_kept_whatever_its_age(db: Database) -> None:
-    oid = positive(db, new_patient())
+    oid = positive_ctng(db, new_patient())
     run(db, FAR)
     with db.uow() as uow:
         assert uow.results.versions(oid)
 
 
 def test_once_its_case_is_closed_the_result_goes_after_its_period(db: Database) -> None:
-    oid = positive(db, new_patient())
+    oid = positive_ctng(db, new_patient())
     close_case(db, oid, NOW + DAY)
     run(db, NOW + DAY + RESULTS + DAY)
     assert not exists(db, oid)
 
 
 def test_a_closed_case_goes_with_its_steps_after_its_period(db: Database) -> None:
-    case_id = close_case(db, positive(db, new_patient()), NOW + DAY)
+    case_id = close_case(db, positive_ctng(db, new_patient()), NOW + DAY)
     run(db, NOW + DAY + RESULTS + DAY)
     assert rows(db, follow_up_step, follow_up_step.c.case_id == case_id) == 0
 
 
 def test_a_closed_case_is_kept_until_the_result_it_released_is_due(db: Database) -> None:
-    oid = positive(db, new_patient())
+    oid = positive_ctng(db, new_patient())
     case_id = close_case(db, oid, NOW + DAY)
     run(db, NOW + RESULTS)  # the result was released at the case's closing, a day later
     with db.uow() as uow:
@@ -416,7 +414,7 @@ def test_a_backlog_goes_in_batches_past_orders_that_stay(db: Database) -> None:
     kept = []
     for _ in range(3):  # orders held by an open case between those due, so every batch meets some
         with_result(db, new_patient())
-        kept.append(positive(db, new_patient()))
+        kept.append(positive_ctng(db, new_patient()))
     records = services.apply_retention(db.uow(), FAR, "node-test", batch=2)
     assert [r.count for r in records if r.kind is RetentionKind.RESULTS] == [3]
     assert all(exists(db, oid) for oid in kept)
