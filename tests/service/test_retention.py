@@ -35,6 +35,7 @@ from service_domain.persistence.tables import (
     lab_result,
     order_status_change,
     outbox_event,
+    patient_order,
     retention_run,
     service_lease,
     specimen,
@@ -418,3 +419,17 @@ def test_a_backlog_goes_in_batches_past_orders_that_stay(db: Database) -> None:
     records = services.apply_retention(db.uow(), FAR, "node-test", batch=2)
     assert [r.count for r in records if r.kind is RetentionKind.RESULTS] == [3]
     assert all(exists(db, oid) for oid in kept)
+
+
+def test_retention_skips_an_order_another_transaction_holds(db: Database) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's (SQLite writers take turns for the whole database)")
+    held, free = with_result(db, new_patient()), with_result(db, new_patient())
+    later = NOW + RESULTS + 5 * DAY
+    done = threading.Event()
+    with db.engine.connect() as other:
+        other.execute(select(patient_order.c.seq).where(patient_order.c.order_id == held).with_for_update())
+        threading.Thread(target=lambda: (run(db, later), done.set()), daemon=True).start()
+        assert done.wait(20), "retention waited for a row another transaction holds"
+        assert (exists(db, held), exists(db, free)) == (True, False)
+        other.rollback()
