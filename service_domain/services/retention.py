@@ -31,7 +31,7 @@ from ..model.retention import contact_expired, logistics_expired, offer_expired,
 from ..operations import Operation
 from ..ports import UnitOfWork
 from .calls import Call
-from .housekeeping import HOUSEKEEPING_ACTOR
+from .housekeeping import HOUSEKEEPING_ACTOR, delete_in_batches
 
 RETENTION_BATCH = 500
 # the statuses an order may end in without a result (kept as UNFULFILLED when it has none)
@@ -46,14 +46,14 @@ Forget = Callable[[datetime, int], int]
 
 class _Run:
     """One retention run: the batches it does while ``keep_going`` allows (the lease it runs
-    under is still held), and the counts per kind."""
+    under is still held), and the counts per kind. A run stopped midway leaves the rest for the
+    next; what it removed is counted all the same."""
 
     def __init__(self, uow: UnitOfWork, now: datetime, policy: RetentionPolicy, batch: int,
                  keep_going: Callable[[], bool]) -> None:
         self.uow, self.now, self.policy, self.batch, self.keep_going = uow, now, policy, batch, keep_going
         self.call = Call(Operation.HOUSEKEEPING, str(uuid.uuid4()), None, now)
         self.counts: Counter[RetentionKind] = Counter()
-        self.stopped = False
 
     def cutoff(self, kind: RetentionKind) -> datetime:
         return self.policy.cutoff(kind, self.now)
@@ -74,18 +74,12 @@ class _Run:
             if len(found) < self.batch:
                 return
             after = found[-1][0]
-        self.stopped = True
 
     def forget(self, kind: RetentionKind, delete: Forget) -> None:
         """Delete by age alone, a batch a transaction, until a batch comes short."""
-        while self.keep_going():
-            with self.uow:
-                gone = delete(self.cutoff(kind), self.batch)
-                self.uow.commit()
-            self.counts[kind] += gone
-            if gone < self.batch:
-                return
-        self.stopped = True
+        cutoff = self.cutoff(kind)
+        self.counts[kind] += delete_in_batches(self.uow, lambda _: delete(cutoff, self.batch), self.batch,
+                                               self.keep_going)
 
     # ------------------------------------------------------------ the kinds
 
