@@ -145,9 +145,21 @@ class SqlRetentionRepository:
 
     # ------------------------------------------------------------ the deletion record
 
-    def record(self, entry: DeletionRecord) -> None:
-        self.conn.execute(insert(retention_run).values(kind=entry.kind.value, cutoff=entry.cutoff, count=entry.count,
-                                                       time=entry.time, node=entry.node))
+    def open_records(self, entries: Sequence[DeletionRecord]) -> dict[RetentionKind, int]:
+        """Write a run's deletion record, a row per kind; the row ids by kind."""
+        ids = {}
+        for e in entries:
+            done = self.conn.execute(insert(retention_run).values(kind=e.kind.value, cutoff=e.cutoff, count=e.count,
+                                                                  time=e.time, node=e.node))
+            key = done.inserted_primary_key
+            assert key is not None
+            ids[e.kind] = int(key[0])
+        return ids
+
+    def add_to_record(self, record_id: int, count: int) -> None:
+        """Count ``count`` more in a deletion record's row (in the transaction that removed them)."""
+        r = retention_run.c
+        self.conn.execute(update(retention_run).where(r.id == record_id).values(count=r.count + count))
 
     def runs(self, limit: int = 100) -> list[DeletionRecord]:
         """The newest deletion records first."""

@@ -50,10 +50,19 @@ class _Run:
     next; what it removed is counted all the same."""
 
     def __init__(self, uow: UnitOfWork, now: datetime, policy: RetentionPolicy, batch: int,
-                 keep_going: Callable[[], bool]) -> None:
+                 keep_going: Callable[[], bool], records: dict[RetentionKind, int]) -> None:
         self.uow, self.now, self.policy, self.batch, self.keep_going = uow, now, policy, batch, keep_going
         self.call = Call(Operation.HOUSEKEEPING, str(uuid.uuid4()), None, now)
         self.counts: Counter[RetentionKind] = Counter()
+        self.records = records
+
+    def tally(self, u: UnitOfWork, kind: RetentionKind, count: int) -> int:
+        """Count what a batch removed, in its deletion record's row too (in the batch's own
+        transaction: the record never counts what a failed batch left); ``count``."""
+        self.counts[kind] += count
+        if count:
+            u.retention.add_to_record(self.records[kind], count)
+        return count
 
     def cutoff(self, kind: RetentionKind) -> datetime:
         return self.policy.cutoff(kind, self.now)
@@ -78,8 +87,8 @@ class _Run:
     def forget(self, kind: RetentionKind, delete: Forget) -> None:
         """Delete by age alone, a batch a transaction, until a batch comes short."""
         cutoff = self.cutoff(kind)
-        self.counts[kind] += delete_in_batches(self.uow, lambda _: delete(cutoff, self.batch), self.batch,
-                                               self.keep_going)
+        delete_in_batches(self.uow, lambda u: self.tally(u, kind, delete(cutoff, self.batch)), self.batch,
+                          self.keep_going)
 
     # ------------------------------------------------------------ the kinds
 
@@ -92,14 +101,16 @@ class _Run:
         def act(u: UnitOfWork, found: list[tuple[int, Order]]) -> None:
             ids = [o.order_id for _, o in found]
             newest, cases = u.results.newest(ids), u.retention.cases_of(ids)
-            going = []
+            going, kinds = [], Counter[RetentionKind]()
             for seq, o in found:
                 kind = order_expired(o, newest.get(o.order_id), cases.get(o.order_id, ()), self.policy, self.now)
                 if kind is not None:
                     going.append((seq, o.order_id))
-                    self.counts[kind] += 1
+                    kinds[kind] += 1
                     self.audit(o.patient, o.care_giver)
             u.retention.delete_orders(going)
+            for kind, count in kinds.items():
+                self.tally(u, kind, count)
 
         def finished(before: datetime, statuses: Sequence[OrderStatus]) -> Callable[
                 [UnitOfWork, int | None], list[tuple[int, Order]]]:
@@ -117,7 +128,7 @@ class _Run:
             going = [(seq, x) for seq, x in found if expired(x)]
             for _, x in going:
                 self.audit(x.patient, x.care_giver)
-            self.counts[kind] += remove(u, [seq for seq, _ in going])
+            self.tally(u, kind, remove(u, [seq for seq, _ in going]))
 
         return act
 
@@ -141,7 +152,7 @@ class _Run:
                 if contact_expired(settings, u.offers.for_patient(p), u.orders.for_patient(p), self.policy, self.now):
                     u.notices.forget_patient(p)
                     self.audit(p, None)
-                    self.counts[RetentionKind.NOTICES] += 1
+                    self.tally(u, RetentionKind.NOTICES, 1)
 
         self.sweep(lambda u, after: [(s.patient, s) for s in u.retention.contacts(cutoff, after, self.batch)], act)
 
@@ -158,9 +169,14 @@ def apply_retention(
 ) -> list[DeletionRecord]:
     """Remove what has outlived its period, kind by kind, in transactions of at most ``batch``
     rows, while ``keep_going`` says so (asked before each: housekeeping renews its lease there,
-    and stops when another process has it). Then write (and return) the deletion record: one
-    entry per kind, with how many went, also when none did."""
-    run = _Run(uow, now, policy, batch, keep_going)
+    and stops when another process has it). The deletion record is written first, a row per kind
+    (also for a kind of which nothing goes), and each batch counts in it what it removed in its
+    own transaction; returned as it ends."""
+    kinds = [k for k in RetentionKind if k is not RetentionKind.STAFF_SESSIONS or k in (external or {})]
+    with uow:
+        ids = uow.retention.open_records([DeletionRecord(k, policy.cutoff(k, now), 0, now, node) for k in kinds])
+        uow.commit()
+    run = _Run(uow, now, policy, batch, keep_going, ids)
     run.orders()
     run.logistics()
     run.offers()
@@ -169,13 +185,7 @@ def apply_retention(
     for kind, forget in (external or {}).items():
         run.forget(kind, forget)
     run.forget(RetentionKind.AUDIT, lambda cutoff, limit: uow.retention.forget_audit(cutoff, limit))
-    kinds = [k for k in RetentionKind if k is not RetentionKind.STAFF_SESSIONS or k in (external or {})]
-    records = [DeletionRecord(k, run.cutoff(k), run.counts[k], now, node) for k in kinds]
-    with uow:
-        for r in records:
-            uow.retention.record(r)
-        uow.commit()
-    return records
+    return [DeletionRecord(k, run.cutoff(k), run.counts[k], now, node) for k in kinds]
 
 
 def deletion_records(uow: UnitOfWork, limit: int = 100) -> list[DeletionRecord]:

@@ -325,6 +325,17 @@ def test_the_deletion_record_counts_each_kind(db: Database) -> None:
     assert counts[RetentionKind.RESULTS] == 2
 
 
+def test_the_stored_deletion_record_counts_what_went(db: Database) -> None:
+    later = FAR + 5 * DAY
+    run(db, later)  # a clean slate
+    for _ in range(2):
+        with_result(db, new_patient())
+    again = later + DAY
+    run(db, again)
+    stored = [r.count for r in services.deletion_records(db.uow()) if r.time == again and r.kind is RetentionKind.RESULTS]
+    assert stored == [2]
+
+
 def test_the_deletion_record_holds_no_personal_data(db: Database) -> None:
     p = new_patient()
     oid = with_result(db, p)
