@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
+from service_domain.model import RetentionPolicy
 from service_domain.persistence.database import database_url
 
 from .devpki import PLATFORM_HSA_ID, certs_dir
+from .retention import every_from_env, policy_from_env
 
 
 def _env(name: str, default: str) -> str:
@@ -46,6 +49,10 @@ class Settings:
     threads: int = field(default_factory=lambda: int(_env("EPH_THREADS", "8")))
     housekeeping_seconds: int = field(default_factory=lambda: int(_env("EPH_HOUSEKEEPING_SECONDS", "600")))
     outbox_seconds: float = field(default_factory=lambda: float(_env("EPH_OUTBOX_SECONDS", "5")))
+    # how long each kind of data is kept (EPH_RETENTION_<KIND>, eph/retention.py), and how often
+    # housekeeping deletes what has outlived it
+    retention: RetentionPolicy = field(default_factory=policy_from_env)
+    retention_every: timedelta = field(default_factory=every_from_env)
 
     def __post_init__(self) -> None:
         # the development PKI's files unless paths are configured

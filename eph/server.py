@@ -51,7 +51,8 @@ def service_app(settings: Settings) -> ProducerApplication:
     configure_logging()
     db = Database(settings.database_url)
     if settings.housekeeping_seconds > 0:
-        Housekeeping(db, settings.housekeeping_seconds).start()
+        Housekeeping(db, settings.housekeeping_seconds, retention=settings.retention,
+                     retention_every=settings.retention_every).start()
     nudge: Nudge | None = None
     if settings.outbox_seconds > 0:
         nudge = Nudge()

@@ -12,6 +12,7 @@ from .identity import PersonId
 from .model import (
     AuditRecord,
     ConnectedSystem,
+    DeletionRecord,
     EventKind,
     EventState,
     FollowUpCase,
@@ -27,6 +28,7 @@ from .model import (
     OutboxEvent,
     PersonRecord,
     ReserveNumberType,
+    RetentionKind,
     SamplingMode,
     SamplingSite,
     SentNotice,
@@ -260,6 +262,34 @@ class NoticeRepository(Protocol):
     def forget_patient(self, patient: PersonId) -> None: ...
 
 
+class RetentionRepository(Protocol):
+    """What retention asks of storage: the rows its rules are asked about, in batches of at most
+    ``limit`` after a row number (locked, skipping rows another transaction holds), the batched
+    deletes of what they let go, and the deletion record."""
+
+    def finished_orders(
+        self, created_before: datetime, after: int, limit: int, *, statuses: Sequence[OrderStatus] = (),
+        with_logistics: bool = False,
+    ) -> list[tuple[int, Order]]:
+        """Finished orders (in ``statuses``; empty: any closed status) made before ``created_before``."""
+        ...
+    def cases_of(self, order_ids: Sequence[str]) -> dict[str, list[FollowUpCase]]: ...
+    def delete_orders(self, orders: Sequence[tuple[int, str]]) -> int:
+        """Delete these orders (row number, order id) and every row tied to them; how many."""
+        ...
+    def clear_logistics(self, seqs: Sequence[int]) -> int: ...
+    def unordered_offers(self, valid_before: datetime, after: int, limit: int) -> list[tuple[int, Offer]]: ...
+    def delete_offers(self, seqs: Sequence[int]) -> int: ...
+    def contacts(self, changed_before: datetime, after: PersonId | None, limit: int) -> list[NoticeSettings]: ...
+    def forget_cases(self, closed_before: datetime, limit: int) -> int: ...
+    def forget_audit(self, before: datetime, limit: int) -> int: ...
+    def open_records(self, entries: Sequence[DeletionRecord]) -> dict[RetentionKind, int]:
+        """Write a run's deletion record, a row per kind; the row ids by kind."""
+        ...
+    def add_to_record(self, record_id: int, count: int) -> None: ...
+    def runs(self, limit: int = 100) -> list[DeletionRecord]: ...
+
+
 class PopulationRegister(Protocol):
     """The population register (in production the national person service; in development a
     stand-in): what it says of a person, or None when it does not know them (a reservnummer,
@@ -294,6 +324,7 @@ class UnitOfWork(Protocol):
     audit: AuditRepository
     outbox: OutboxRepository
     notices: NoticeRepository
+    retention: RetentionRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, exc_type: object, error: BaseException | None, tb: object) -> None: ...

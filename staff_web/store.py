@@ -169,6 +169,14 @@ class WebStore:
             conn.execute(delete(login_failure).where(login_failure.c.time < now - timedelta(days=1)))
             conn.execute(delete(used_token).where(used_token.c.expires < now - timedelta(minutes=10)))
 
+    def forget_sessions(self, last_seen_before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` sessions last used before ``last_seen_before``; how many (for
+        retention, which runs whether or not anyone uses the staff web)."""
+        s = web_session.c
+        old = select(s.id).where(s.last_seen < last_seen_before).order_by(s.last_seen).limit(limit)
+        with self.engine.begin() as conn:
+            return conn.execute(delete(web_session).where(s.id.in_(old.scalar_subquery()))).rowcount or 0
+
     # ------------------------------------------------------------ failed logins
 
     def failures(self, key: str, since: datetime) -> int:

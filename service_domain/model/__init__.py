@@ -42,10 +42,28 @@ from .outbox import EventKind, EventState, IndexUpdate, OutboxCounts, OutboxEven
 from .population import PersonRecord
 from .registry import AccessLogEntry, AuditRecord, ConnectedSystem, SystemKey
 from .results import AnalysisResult, LaboratoryResult, StoredResult
+from .retention import (
+    DEFAULT_POLICY,
+    DEFAULT_RETENTION,
+    DeletionRecord,
+    Retention,
+    RetentionAction,
+    RetentionError,
+    RetentionKind,
+    RetentionPolicy,
+)
 from .values import Actor, Bound, Code, DeliveryAddress, Interval, Quantity, Specimen, Value
 
 __all__ = [
     "CLOSED_ORDER_STATUSES",
+    "DEFAULT_POLICY",
+    "DEFAULT_RETENTION",
+    "DeletionRecord",
+    "Retention",
+    "RetentionAction",
+    "RetentionError",
+    "RetentionKind",
+    "RetentionPolicy",
     "OPEN_ORDER_STATUSES",
     "AccessLogEntry",
     "Actor",

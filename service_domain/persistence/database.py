@@ -34,6 +34,7 @@ from .registry import (
     SystemCache,
 )
 from .results import SqlResultRepository
+from .retention import SqlRetentionRepository
 from .staff import SqlStaffRepository
 from .tables import connected_system, offer_definition, service_lease, service_setting
 
@@ -171,6 +172,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.audit = SqlAuditRepository(conn)
         self.outbox = SqlOutboxRepository(conn)
         self.notices = SqlNoticeRepository(conn)
+        self.retention = SqlRetentionRepository(conn)
         return self
 
     def __exit__(self, exc_type: object, error: BaseException | None, tb: object) -> None:

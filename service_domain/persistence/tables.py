@@ -395,3 +395,17 @@ notice_reminder = Table(
     Column("kind", String(32), primary_key=True),
     Column("written_time", UTCDateTime, nullable=False),
 )
+
+# The deletion record: what each retention run removed of each kind (service_domain/model/retention.py).
+# No personal data: a kind, the moment before which its data had ended, how many, when, which node.
+retention_run = Table(
+    "retention_run",
+    metadata,
+    Column("id", SeqType, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("cutoff", UTCDateTime, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("time", UTCDateTime, nullable=False),
+    Column("node", String(128), nullable=False),
+    Index("ix_retention_run_time", "time"),
+)

@@ -17,6 +17,7 @@ ResultType, the staff web into pages.
 - ``access_log``: the patient's access log;
 - ``outcomes``: released results for the national results contract (GetLaboratoryOrderOutcome);
 - ``housekeeping``: expiry of offers and orders, and the storage's health;
+- ``retention``: deleting or anonymising what has outlived its retention period;
 - ``outbox``: delivering the events written with results (imported as a module);
 - ``notices``: the patient's notice settings, the notice events, the decisions at delivery;
 - ``calls``: the call as performed, the caller's checks and the audit records.
@@ -86,6 +87,7 @@ from .results import (
     result_worklist,
     set_result,
 )
+from .retention import RETENTION_BATCH, apply_retention, deletion_records
 from .staff import (
     STAFF_NAME_MAX,
     PatientView,
@@ -100,6 +102,9 @@ from .staff import (
 )
 
 __all__ = [
+    "RETENTION_BATCH",
+    "apply_retention",
+    "deletion_records",
     "EXPIRY_BATCH",
     "FOLLOW_UP_NOTE_MAX",
     "HOUSEKEEPING_ACTOR",

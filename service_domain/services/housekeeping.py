@@ -68,17 +68,21 @@ def _in_batches(
         after = found[-1][0]
 
 
-def delete_in_batches(uow: UnitOfWork, delete: Callable[[UnitOfWork], int], batch: int) -> int:
+def delete_in_batches(
+    uow: UnitOfWork, delete: Callable[[UnitOfWork], int], batch: int, keep_going: Callable[[], bool] = lambda: True
+) -> int:
     """Run ``delete`` (which removes at most ``batch`` rows and says how many) in a transaction
-    of its own until it removes fewer than ``batch``; how many in all."""
+    of its own until it removes fewer than ``batch``, or ``keep_going`` (asked before each) says
+    to stop; how many in all."""
     done = 0
-    while True:
+    while keep_going():
         with uow:
             gone = delete(uow)
             uow.commit()
         done += gone
         if gone < batch:
             return done
+    return done
 
 
 def ping(uow: UnitOfWork) -> str:

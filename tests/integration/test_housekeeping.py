@@ -9,10 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select, update
 
+from eph import demo
 from eph.housekeeping import LEASE, Housekeeping
 from eph.migrate import upgrade
+from service_domain.model import RetentionKind
 from service_domain.persistence.database import Database
-from service_domain.persistence.tables import patient_order
+from service_domain.persistence.tables import patient_order, retention_run
 from tests.conftest import seeded
 from tests.support import ServiceProcess
 
@@ -28,11 +30,29 @@ def test_the_server_expires_unsampled_orders_past_valid_to(tmp_path: Path) -> No
         while time.monotonic() < deadline:
             with engine.connect() as conn:
                 statuses = set(conn.execute(select(patient_order.c.status)).scalars())
-            if statuses == {"EXPIRED"}:
+            # the round's log line follows its commits: wait for both
+            if statuses == {"EXPIRED"} and "housekeeping round:" in service.log_text():
                 break
             time.sleep(0.3)
         assert statuses == {"EXPIRED"}
         assert "housekeeping round: expired offers=0 orders=2" in service.log_text()
+    finally:
+        service.stop()
+        engine.dispose()
+
+
+def test_the_server_runs_retention_and_logs_counts_only(tmp_path: Path) -> None:
+    url = seeded(f"sqlite:///{tmp_path / 'rt.sqlite3'}")
+    engine = create_engine(url)
+    service = ServiceProcess(url, tmp_path / "service.log").start(EPH_HOUSEKEEPING_SECONDS="1")
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and "retention run:" not in service.log_text():
+            time.sleep(0.3)
+        with engine.connect() as conn:
+            kinds = set(conn.execute(select(retention_run.c.kind)).scalars())
+        assert kinds == {k.value for k in RetentionKind}
+        assert not any(p in service.log_text() for p in demo.DEMO_PATIENTS.values())
     finally:
         service.stop()
         engine.dispose()

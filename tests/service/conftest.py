@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -123,6 +124,15 @@ def lab_result(order_id: str, version: int, report: ReportStatus = ReportStatus.
 
 def set_result(db: Database, r: LaboratoryResult) -> services.WriteOutcome:
     return services.set_result(db.uow(), ctx(demo.LAB_A), commands.SetResult(r))
+
+
+def positive_ctng(db: Database, patient: PersonId) -> str:
+    """A home kit order of the chlamydia offer with a positive result: held, a follow-up case open."""
+    oid = order(db, patient, assign(db, patient), SamplingMode.HOME_KIT).order_id
+    assert oid
+    set_result(db, replace(lab_result(oid, 1), analysis_results=(
+        AnalysisResult(demo.CHLAMYDIA.code, demo.DETECTED, AnalysisStatus.FINAL, interpretation=Interpretation.POSITIVE),)))
+    return oid
 
 
 def status(db: Database, order_id: str, s: OrderStatus, consumer: str = demo.LAB_A, **kw: object) -> services.WriteOutcome:

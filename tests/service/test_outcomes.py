@@ -17,10 +17,8 @@ from service_domain.model import (
     AnalysisResult,
     AnalysisStatus,
     FollowUpStatus,
-    Interpretation,
     OrderStatus,
     ReportStatus,
-    SamplingMode,
 )
 from service_domain.persistence.database import Database
 from tests.service.conftest import (
@@ -31,6 +29,7 @@ from tests.service.conftest import (
     lab_result,
     new_patient,
     order,
+    positive_ctng,
     set_result,
     status,
 )
@@ -47,14 +46,6 @@ def hba1c_with_result(db: Database, patient: PersonId, version: int = 1) -> str:
     oid = order(db, patient, assign(db, patient, "HBA1C")).order_id
     assert oid
     set_result(db, lab_result(oid, version))
-    return oid
-
-
-def positive_ctng(db: Database, patient: PersonId) -> str:
-    oid = order(db, patient, assign(db, patient), SamplingMode.HOME_KIT).order_id
-    assert oid
-    set_result(db, replace(lab_result(oid, 1), analysis_results=(
-        AnalysisResult(demo.CHLAMYDIA.code, demo.DETECTED, AnalysisStatus.FINAL, interpretation=Interpretation.POSITIVE),)))
     return oid
 
 
