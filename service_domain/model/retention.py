@@ -69,8 +69,8 @@ DEFAULT_RETENTION: Mapping[RetentionKind, Retention] = {
         Retention(RetentionKind.STAFF_SESSIONS, timedelta(hours=12), RetentionAction.DELETE,
                   "Dataskyddsförordningen art. 32 (säkerhet i behandlingen): en session behövs bara medan den används"),
         Retention(RetentionKind.AUDIT, 4380 * _DAY, RetentionAction.DELETE,
-                  "Patientdatalagen (2008:355) 4 kap. 3 § och HSLF-FS 2016:40 4 kap. 9 § (kontroll av åtkomst): "
-                  "loggen sparas längre än uppgifterna den loggar, så att åtkomst kan granskas under hela deras tid"),
+                  "Patientdatalagen (2008:355) 4 kap. 3 § och HSLF-FS 2016:40 4 kap. 9 § 7 (loggarna sparas minst "
+                  "fem år): loggen sparas längre än uppgifterna den loggar, så att åtkomst kan granskas under hela deras tid"),
     )
 }
 
