@@ -38,8 +38,8 @@ from .notices import (
 )
 from .offers import Assignment, Offer, new_id
 from .orders import Order, SamplingChoice, StatusChange, StatusReport
-from .population import PersonRecord
 from .outbox import EventKind, EventState, IndexUpdate, OutboxCounts, OutboxEvent, RetryPolicy
+from .population import PICKUP_POINT_ONLY, PersonRecord, RegisterAnswer
 from .registry import AccessLogEntry, AuditRecord, ConnectedSystem, SystemKey
 from .results import AnalysisResult, LaboratoryResult, StoredResult
 from .values import Actor, Bound, Code, DeliveryAddress, Interval, Quantity, Specimen, Value
@@ -82,7 +82,9 @@ __all__ = [
     "NoticePolicy",
     "NoticeSettings",
     "OutboxEvent",
+    "PICKUP_POINT_ONLY",
     "PersonRecord",
+    "RegisterAnswer",
     "OutgoingNotice",
     "SentNotice",
     "Quantity",

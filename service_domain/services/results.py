@@ -34,7 +34,7 @@ from .calls import (
     repeat,
 )
 from .notices import notice_due
-from .orders import load_order_for_write
+from .orders import load_order_for_write, sampling_desk, shown_to
 from .outbox import tell_index
 
 RESULT_WORKLIST_LIMIT = 500
@@ -109,7 +109,9 @@ def get_results(uow: UnitOfWork, call: Call, cmd: commands.GetResults) -> list[O
         patient = checked_patient(uow, call, cmd.patient)
         system = caller(uow, call)
         citizen = system.kind is SystemKind.CITIZEN
-        orders = [o for o in uow.orders.for_patient(patient, cmd.order_ids) if system.serves(o.care_giver)]
+        desk = sampling_desk(uow, call)
+        orders = [shown_to(system, o, desk)
+                  for o in uow.orders.for_patient(patient, cmd.order_ids) if system.serves(o.care_giver)]
         ids = [o.order_id for o in orders]
         newest = uow.results.newest(ids)
         held: set[str] = set()
