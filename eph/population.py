@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import requests
 
@@ -23,26 +23,18 @@ from service_domain.identity import PersonId
 from service_domain.model import PersonRecord
 from service_domain.ports import StorageUnavailable
 
+from .bearer import BearerApi
+
 
 @dataclass(frozen=True)
-class PopulationRegisterConfig:
-    url: str
-    token: str = field(repr=False)
+class PopulationRegisterConfig(BearerApi):
     timeout: float = 3.0
-    ca: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> PopulationRegisterConfig | None:
         """The settings, or None when EPH_POPULATION_URL is not set; ValueError when it is set
         without the token."""
-        env = os.environ if env is None else env
-        url = (env.get("EPH_POPULATION_URL") or "").strip().rstrip("/")
-        if not url:
-            return None
-        token = env.get("EPH_POPULATION_TOKEN") or ""
-        if not token:
-            raise ValueError("EPH_POPULATION_URL is set but EPH_POPULATION_TOKEN is not: the register's bearer token")
-        return cls(url, token, float(env.get("EPH_POPULATION_TIMEOUT") or 3), env.get("EPH_POPULATION_CA") or None)
+        return cls.read(os.environ if env is None else env, "EPH_POPULATION", "the register's")
 
 
 class HttpPopulationRegister:
@@ -58,7 +50,7 @@ class HttpPopulationRegister:
         config = self.config
         try:
             answer = self.session.post(
-                f"{config.url}/lookup", json={"personId": person.id},
+                f"{config.url.rstrip('/')}/lookup", json={"personId": person.id},
                 headers={"Authorization": f"Bearer {config.token}"},
                 timeout=config.timeout, verify=config.ca or True, allow_redirects=False,
             )

@@ -22,15 +22,15 @@ Nothing of a person is logged.
 
 from __future__ import annotations
 
-import hmac
 import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, jsonify, request
 
+from ..stand_in_http import error, faults_asked, require_bearer
 from .config import PopulationRegisterStandInConfig
 
 PERSON_ID = re.compile(r"[0-9]{12}")
@@ -87,10 +87,6 @@ class Register:
             return self.faults.pop(0) if self.faults else None
 
 
-def _error(status: int, message: str) -> tuple[Response, int]:
-    return jsonify({"error": message}), status
-
-
 def _person_id(body: Any) -> str | None:
     value = body.get("personId") if isinstance(body, dict) else None
     return value if isinstance(value, str) and PERSON_ID.fullmatch(value) else None
@@ -122,26 +118,19 @@ def create_app(config: PopulationRegisterStandInConfig | None = None, register: 
     app = Flask("eph-population-register")
     app.config["POPULATION_REGISTER"] = register
 
-    @app.before_request
-    def _token() -> Any:
-        given = request.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {config.token}".encode()):
-            response, status = _error(401, "a bearer token is required, and this one is not it")
-            response.headers["WWW-Authenticate"] = 'Bearer realm="population-register"'
-            return response, status
-        return None
+    require_bearer(app, config.token, "population-register")
 
     @app.post("/lookup")
     def lookup() -> Any:
         person_id = _person_id(request.get_json(silent=True))
         if person_id is None:
-            return _error(400, "the body is to be {\"personId\": \"<12 digits>\"}")
+            return error(400, "the body is to be {\"personId\": \"<12 digits>\"}")
         fault = register.take_fault()
         if fault is not None:
-            return _error(fault, "a fault asked for at /faults")
+            return error(fault, "a fault asked for at /faults")
         person = register.get(person_id)
         if person is None:
-            return _error(404, "the register does not know this person")
+            return error(404, "the register does not know this person")
         return jsonify(person.__dict__)
 
     @app.post("/admin/protected")
@@ -150,31 +139,27 @@ def create_app(config: PopulationRegisterStandInConfig | None = None, register: 
         person_id = _person_id(body)
         protected = body.get("protected") if isinstance(body, dict) else None
         if person_id is None or not isinstance(protected, bool):
-            return _error(400, "the body is to be {\"personId\": \"<12 digits>\", \"protected\": true|false}")
+            return error(400, "the body is to be {\"personId\": \"<12 digits>\", \"protected\": true|false}")
         person = register.protect(person_id, protected)
         if person is None:
-            return _error(404, "the register does not know this person")
+            return error(404, "the register does not know this person")
         return jsonify(person.__dict__)
 
     @app.put("/admin/person")
     def put_person() -> Any:
         person = _person(request.get_json(silent=True))
         if isinstance(person, str):
-            return _error(400, person)
+            return error(400, person)
         register.put(person)
         return jsonify(person.__dict__)
 
     @app.post("/faults")
     def faults() -> Any:
-        body = request.get_json(silent=True)
-        status = body.get("status") if isinstance(body, dict) else None
-        count = body.get("count", 1) if isinstance(body, dict) else None
-        if not isinstance(status, int) or not 500 <= status <= 599:
-            return _error(400, "'status' is to be 5xx")
-        if not isinstance(count, int) or not 0 <= count <= 1000:
-            return _error(400, "'count' is to be 0 to 1000")
+        asked = faults_asked(request.get_json(silent=True), throttle=False)
+        if isinstance(asked, tuple):
+            return asked
         with register.lock:
-            register.faults = [status] * count
+            register.faults = asked
         return "", 204
 
     return app

@@ -24,7 +24,7 @@ from service_domain.identity import PersonId
 from service_domain.model import Actor, ActorKind, SamplingMode
 from service_domain.persistence.database import Database
 from tests.conftest import seeded
-from tests.support import free_port, person_number, spawn, terminate, wait_for_page
+from tests.support import person_number, serving, wait_for_page
 
 from .conftest import ARTIFACTS, check_page
 
@@ -45,15 +45,10 @@ class Web:
 def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     folder = Path(tmp_path_factory.mktemp("protected-web"))
     url = seeded(f"sqlite:///{folder / 'eph.sqlite3'}")
-    register_port, web_port = free_port(), free_port()
-    register_url = f"http://127.0.0.1:{register_port}"
-    register, register_log = spawn("population-register", register_port, {"EPH_POPULATION_REGISTER_TOKEN": TOKEN},
-                                   folder / "register.log")
-    staff, staff_log = spawn("staff", web_port, {
-        "EPH_DATABASE_URL": url, "EPH_STAFF_DEV_LOGIN": "1", "EPH_POPULATION_URL": register_url,
-        "EPH_POPULATION_TOKEN": TOKEN}, folder / "staff.log")
-    try:
-        wait_for_page(f"http://127.0.0.1:{web_port}/login", "staff web")
+    with serving("population-register", {"EPH_POPULATION_REGISTER_TOKEN": TOKEN}, folder / "register.log") as register_url, \
+            serving("staff", {"EPH_DATABASE_URL": url, "EPH_STAFF_DEV_LOGIN": "1", "EPH_POPULATION_URL": register_url,
+                              "EPH_POPULATION_TOKEN": TOKEN}, folder / "staff.log") as web_url:
+        wait_for_page(web_url + "/login", "staff web")
         patient = PersonId(person_number(date(1990, 1, 1)))
         answer = requests.put(register_url + "/admin/person", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5,
                               json={"personId": patient.id, "givenName": "Testa", "surname": "Testsson",
@@ -71,10 +66,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
                                  contact_phone=PHONE_NUMBER))
         db.dispose()
         assert order.order_id is not None and order.referral_id is not None
-        yield Web(f"http://127.0.0.1:{web_port}", patient, order.order_id, order.referral_id)
-    finally:
-        terminate(staff, staff_log)
-        terminate(register, register_log)
+        yield Web(web_url, patient, order.order_id, order.referral_id)
 
 
 @pytest.fixture()

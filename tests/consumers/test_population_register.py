@@ -4,9 +4,7 @@ marking a person."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,44 +16,30 @@ from eph.cli import main
 from eph.population import HttpPopulationRegister, PopulationRegisterConfig, configured_register
 from service_domain.identity import PersonId
 from service_domain.ports import StorageUnavailable
-from tests.support import free_port, spawn, terminate
+from tests.support import free_port, serving
 
 TOKEN = "population-test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 TOLVAN = "191212121212"
 
 
-@dataclass
-class Register:
-    base: str
-    log_path: Path
+@pytest.fixture(scope="module")
+def log_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return Path(tmp_path_factory.mktemp("population")) / "register.log"
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Register]:
-    port = free_port()
-    log_path = Path(tmp_path_factory.mktemp("population")) / "register.log"
-    proc, log_file = spawn("population-register", port,
-                           {"EPH_POPULATION_REGISTER_TOKEN": TOKEN, "EPH_PROFILE": "development"}, log_path)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if requests.post(base + "/lookup", json={"personId": TOLVAN}, headers=AUTH, timeout=2).ok:
-                    break
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        yield Register(base, log_path)
-    finally:
-        terminate(proc, log_file)
+def running(log_path: Path) -> Iterator[str]:
+    with serving("population-register", {"EPH_POPULATION_REGISTER_TOKEN": TOKEN, "EPH_PROFILE": "development"},
+                 log_path) as base:
+        yield base
 
 
 @pytest.fixture
-def base(running: Register) -> Iterator[str]:
-    yield running.base
-    requests.post(running.base + "/admin/protected", json={"personId": TOLVAN, "protected": False}, headers=AUTH,
-                  timeout=5)
+def base(running: str) -> Iterator[str]:
+    """The stand-in's address; Tolvan unmarked again after the test."""
+    yield running
+    requests.post(running + "/admin/protected", json={"personId": TOLVAN, "protected": False}, headers=AUTH, timeout=5)
 
 
 def post(base: str, path: str, body: Any, headers: dict[str, str] = AUTH) -> requests.Response:
@@ -100,9 +84,9 @@ def test_a_person_is_added_whole(base: str) -> None:
     assert post(base, "/lookup", {"personId": "200001012388"}).json()["protected"] is True
 
 
-def test_the_access_log_holds_no_number(base: str, running: Register) -> None:
+def test_the_access_log_holds_no_number(base: str, log_path: Path) -> None:
     post(base, "/lookup", {"personId": TOLVAN})
-    assert TOLVAN not in running.log_path.read_text()
+    assert TOLVAN not in log_path.read_text()
 
 
 # ------------------------------------------------------------------ the adapter

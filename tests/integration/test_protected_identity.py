@@ -15,7 +15,7 @@ import requests
 from eph import demo
 from service_domain.model import PICKUP_POINT_ONLY
 from tests.conftest import seeded
-from tests.support import ServiceProcess, Soap, free_port, person_number, spawn, terminate
+from tests.support import ServiceProcess, Soap, person_number, serving
 
 TOKEN = "protected-identity-test"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -24,13 +24,9 @@ ADDRESS = {"name": "Skyddad Person", "street": "Hemliga gatan 7", "postalCode": 
 
 @pytest.fixture(scope="module")
 def register(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
     log_path = Path(tmp_path_factory.mktemp("population")) / "register.log"
-    proc, log_file = spawn("population-register", port, {"EPH_POPULATION_REGISTER_TOKEN": TOKEN}, log_path)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        terminate(proc, log_file)
+    with serving("population-register", {"EPH_POPULATION_REGISTER_TOKEN": TOKEN}, log_path) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,9 @@ that is audited)."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,11 +20,11 @@ from service_domain.identity import PersonId
 from service_domain.model import Actor, ActorKind, SamplingMode
 from service_domain.persistence.database import Database
 from service_domain.persistence.tables import audit_record
-from staff_web.app import create_app
-from staff_web.config import StaffWebConfig
-from tests.conftest import seeded
 from tests.fake_population import FakePopulationRegister
 from tests.support import person_number
+
+from .clients import dev_client, web_database
+from .test_app import csrf, login
 
 PHONE = "+46701234567"
 MARKING = "Skyddad identitet"
@@ -40,27 +37,18 @@ def register() -> FakePopulationRegister:
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory, register: FakePopulationRegister) -> Iterator[Database]:
-    database = Database(seeded(f"sqlite:///{Path(tmp_path_factory.mktemp('web')) / 'eph.sqlite3'}"), population=register)
+    database = web_database(tmp_path_factory, register)
     yield database
     database.dispose()
 
 
 @pytest.fixture()
 def client(db: Database) -> FlaskClient:
-    app = create_app(db, replace(StaffWebConfig(), dev_login=True))
-    app.config["TESTING"] = True
-    return app.test_client()
-
-
-def _csrf(client: FlaskClient, path: str) -> str:
-    m = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(path).text)
-    assert m
-    return m.group(1)
+    return dev_client(db)
 
 
 def logged_in(client: FlaskClient, hsa_id: str = "SE2321000016-SSK1") -> FlaskClient:
-    client.post("/login", data={"csrf_token": _csrf(client, "/login"), "hsa_id": hsa_id,
-                                "password": demo.DEMO_STAFF_PASSWORD})
+    login(client, hsa_id)
     return client
 
 
@@ -81,12 +69,12 @@ def patient_with_order(db: Database, register: FakePopulationRegister, protected
 
 
 def open_patient(client: FlaskClient, patient: PersonId) -> Any:
-    client.post("/patient", data={"csrf_token": _csrf(client, "/patient"), "number": patient.id})
+    client.post("/patient", data={"csrf_token": csrf(client, "/patient"), "number": patient.id})
     return client.get("/patient")
 
 
 def desk(client: FlaskClient, patient: PersonId) -> Any:
-    client.post("/sampling", data={"csrf_token": _csrf(client, "/sampling"), "query": patient.id})
+    client.post("/sampling", data={"csrf_token": csrf(client, "/sampling"), "query": patient.id})
     return client.get("/sampling")
 
 
