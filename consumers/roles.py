@@ -80,6 +80,17 @@ class _Role:
     def _system(self) -> dict[str, str]:
         return actor("SYSTEM", self.hsa_id)
 
+    def _pages(self, contract: str, items: str, **request: Any) -> Iterator[Any]:
+        """The ``items`` of every page of a paged read: the request again with each answer's
+        continuationToken until an answer has none."""
+        token = None
+        while True:
+            page = self.connection.call(contract, continuationToken=token, **request)
+            yield from getattr(page, items)
+            token = page.continuationToken
+            if not token:
+                return
+
 
 class LabSystem(_Role):
     """A laboratory information system: polls its orders, registers what happens, reports results."""
@@ -191,6 +202,11 @@ class CitizenService(_Role):
         return list(self.connection.call("GetSamplingSites", careGiverHSAId=care_giver, offerId=offer_id,
                                          orderId=order_id, patientId=patient).samplingSite)
 
+    def sites_of(self, number: str, orders: Sequence[Any]) -> dict[str, Any]:
+        """The sampling sites of the care givers of these site orders, by HSA-id (for their names)."""
+        care_givers = {o.accountableCareGiver for o in orders if o.samplingMode == "SITE" and o.samplingUnitHSAId}
+        return {s.samplingUnitHSAId: s for cg in sorted(care_givers) for s in self.sites(number, care_giver=cg)}
+
     def order_site_sampling(self, offer_id: str | None, number: str, sampling_unit: str | None = None, *,
                             care_giver: str | None = None, offer_code: str | None = None,
                             performing_lab: str | None = None) -> Any:
@@ -208,8 +224,9 @@ class CitizenService(_Role):
                                     samplingUnitHSAId=pickup_point,
                                     deliveryAddress=dict(address) if address is not None else None, contactPhone=phone)
 
-    def orders(self, number: str) -> list[Any]:
-        return list(self.connection.call("GetOrders", patientId=person_id(number)).order)
+    def orders(self, number: str, page_size: int = 100) -> list[Any]:
+        """Every order of the patient, all pages."""
+        return list(self._pages("GetOrders", "order", patientId=person_id(number), maxResults=page_size))
 
     def cancel(self, order_id: str, number: str) -> Any:
         return self.connection.call("CancelOrder", orderId=order_id,
@@ -222,14 +239,7 @@ class CitizenService(_Role):
 
     def access_log(self, number: str, page_size: int = 100) -> Iterator[Any]:
         """Who has accessed the patient's data, newest first, page by page."""
-        token = None
-        while True:
-            page = self.connection.call("GetAccessLog", patientId=person_id(number), maxResults=page_size,
-                                        continuationToken=token)
-            yield from page.accessLogEntry
-            token = page.continuationToken
-            if not token:
-                return
+        return self._pages("GetAccessLog", "accessLogEntry", patientId=person_id(number), maxResults=page_size)
 
     def notice_settings(self, number: str) -> Any | None:
         """The patient's choice of notices (channel, address, when changed); None if never chosen."""

@@ -235,10 +235,12 @@ class _WatchedOutbox(SqlOutboxRepository):
         self.write = write
         self.added = 0
 
-    def add(self, event: OutboxEvent) -> None:
-        if self.write:
-            super().add(event)
-            self.added += 1
+    def add(self, *events: OutboxEvent) -> int:
+        if not self.write:
+            return 0
+        written = super().add(*events)
+        self.added += written
+        return written
 
 
 class OutboxUnitOfWork(SqlUnitOfWork):
@@ -294,14 +296,12 @@ class OutboxWorker:
         self._stop = threading.Event()
 
     def run_once(self) -> outbox.DeliveryRound:
-        """One round: deliver what is due, then update the gauges."""
+        """One round: deliver what is due, then count what it did."""
         from producers.metrics import observe_outbox  # after the metrics directory is chosen
 
         done = outbox.deliver_due(self.db.uow(), self.senders, self.clock(), self.holder, clock=self.clock,
                                   batch=self.batch)
-        counts = outbox.outbox_counts(self.db.uow())
-        observe_outbox(done.delivered, done.retried, done.parked, counts.pending, counts.parked,
-                       counts.oldest_age(self.clock()))
+        observe_outbox(done.delivered, done.retried, done.parked)
         if done.retried or done.parked:  # counts only: events hold patient data
             log.warning("outbox round: delivered=%d retried=%d parked=%d", done.delivered, done.retried, done.parked)
         return done

@@ -34,16 +34,16 @@ OUTBOX_OLDEST = Gauge(
 )
 
 
-def observe_outbox(delivered: int, retried: int, parked: int, queued: int, parked_now: int, oldest: float) -> None:
+def observe_outbox(delivered: int, retried: int, parked: int) -> None:
+    """What a delivery round did (the queue's gauges are set when /metrics is read)."""
     OUTBOX_DELIVERED.inc(delivered)
     OUTBOX_RETRIED.inc(retried)
     OUTBOX_PARKED.inc(parked)
-    observe_outbox_queue(queued, parked_now, oldest)
 
 
 def observe_outbox_queue(queued: int, parked_now: int, oldest: float) -> None:
-    """The queue's gauges (also set when /metrics is read: a service with no sender has no
-    delivery thread to set them)."""
+    """The queue's gauges, set from the database when /metrics is read (not by each delivery
+    round: a count query per round cost every event a share of it, for gauges nobody read)."""
     OUTBOX_QUEUED.set(queued)
     OUTBOX_PARKED_NOW.set(parked_now)
     OUTBOX_OLDEST.set(oldest)

@@ -15,8 +15,11 @@ class FakeOutboxRepository:
         self.events: dict[str, OutboxEvent] = {}
         self.claims: dict[str, tuple[str, datetime]] = {}  # event id: holder, lease until
 
-    def add(self, event: OutboxEvent) -> None:
-        self.events[event.event_id] = copy.copy(event)
+    def add(self, *events: OutboxEvent) -> int:
+        """Every event is written (this fake knows no notice settings)."""
+        for event in events:
+            self.events[event.event_id] = copy.copy(event)
+        return len(events)
 
     def claim_due(self, now: datetime, kinds: Sequence[EventKind], holder: str, lease_until: datetime,
                   limit: int) -> list[OutboxEvent]:

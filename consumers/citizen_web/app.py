@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, abort, g, redirect, render_template, request, url_for
@@ -15,8 +16,8 @@ from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, NotFound
 
 from ..errors import ConsumerError, LogicalError
-from ..roles import CitizenService, extension
-from . import texts
+from ..roles import SWEDISH_TZ, CitizenService
+from . import own_copy, texts
 from .auth import valid_personnummer
 from .config import CitizenWebConfig
 from .session import DEV_COOKIE, SECURE_COOKIE, Session, SessionCodec, new_key
@@ -275,9 +276,7 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
         return texts.STATUS.get(order.status, texts.NOT_YET)
 
     def sites_by_id(orders: list[Any]) -> dict[str, Any]:
-        """The sampling sites of the care givers of these site orders, by HSA-id (for their names)."""
-        care_givers = {o.accountableCareGiver for o in orders if o.samplingMode == "SITE" and o.samplingUnitHSAId}
-        return {s.samplingUnitHSAId: s for cg in sorted(care_givers) for s in service.sites(me(), care_giver=cg)}
+        return service.sites_of(me(), orders)
 
     @app.get("/bestallningar")
     def orders() -> Any:
@@ -376,6 +375,29 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
             return notices_page(service.notice_settings(me()), form, {}, 409, refused=texts.refusal(e))
         return redirect(url_for("notices", klart="av" if channel == "NONE" else "sparat"))
 
+    # ------------------------------------------------------------------ the patient's own copy
+
+    @app.get("/mina-uppgifter")
+    def own_copy_page() -> Any:
+        return render_template("own_copy.html")
+
+    @app.get("/mina-uppgifter/kopia.<kind>")
+    def own_copy_file(kind: str) -> Any:
+        if kind not in ("pdf", "json"):
+            abort(404)
+        try:
+            sources = own_copy.fetch(service, me())
+        except ConsumerError as e:
+            # no file at all rather than part of one; the kind of trouble is logged, never data
+            log.warning("own copy failed %s correlation=%s", type(e).__name__, e.correlation_id or "-")
+            return render_template("own_copy.html", failed=texts.refusal(e)), 503
+        doc = own_copy.document(sources, me(), config.hsa_id, datetime.now(SWEDISH_TZ))
+        body = own_copy.as_pdf(doc) if kind == "pdf" else own_copy.as_json(doc)
+        mimetype = "application/pdf" if kind == "pdf" else "application/json"
+        # built in memory for this request only: never stored, never cached (after_request: no-store)
+        return Response(body, mimetype=mimetype, headers={
+            "Content-Disposition": f'attachment; filename="{own_copy.file_name(doc, kind)}"'})
+
     @app.get("/vem-har-tittat")
     def access_log() -> Any:
         everything = "alla" in request.args
@@ -393,17 +415,7 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
             abort(404)
         on_page = shown[(page - 1) * LOG_PAGE:page * LOG_PAGE]
         return render_template("access_log.html", entries=on_page, everything=everything,
-                               own_count=len(entries) - len(others), who=who, own_system=config.hsa_id,
-                               page=page, pages=pages, total=len(shown), extension=extension)
-
-    def who(entry: Any) -> str:
-        person = entry.performedBy
-        if person is None:
-            return ""
-        if person.actorType == "PATIENT":
-            return "Du själv" if person.id == me() else "En annan person"
-        if person.actorType == "STAFF":
-            return str(person.name or person.id)
-        return ""
+                               own_count=len(entries) - len(others), me=me(), own_system=config.hsa_id,
+                               page=page, pages=pages, total=len(shown))
 
     return app

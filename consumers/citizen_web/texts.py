@@ -9,6 +9,7 @@ from typing import Any
 from contracts.operations import Operation
 
 from ..errors import ConsumerError, LogicalError, RequestError, ServiceFault, TransportError, VpFault
+from ..roles import extension
 
 # An order whose result the patient cannot read yet shows the same words whatever the reason:
 # still at the lab, or held for follow-up by the care giver (a difference would disclose a finding).
@@ -108,6 +109,35 @@ def access(interaction: str, action: str) -> str:
 
 
 ACTION = {"READ": "Läsning", "WRITE": "Ändring"}
+OWN_SYSTEM = "1177, den här e-tjänsten"
+
+
+def system(entry: Any, own_system: str) -> str:
+    """The system of an access-log entry: this e-service, or the system's name or HSA-id."""
+    if entry.systemHSAId == own_system:
+        return OWN_SYSTEM
+    return str(entry.systemName or entry.systemHSAId or "–")
+
+
+def place(entry: Any, kind: str) -> str:
+    """An entry's care unit (``kind`` "careUnit") or care giver ("careGiver"): its name where the
+    service's registers know it (an extension element of the entry), else its HSA-id; "" if none."""
+    hsa_id = getattr(entry, f"{kind}HSAId", None)
+    if not hsa_id:
+        return ""
+    return extension(entry, f"{kind}Name") or f"HSA-id {hsa_id}"
+
+
+def person(entry: Any, patient: str) -> str:
+    """Who did it: the patient, another person, a staff member by name (else HSA-id), or ""."""
+    who = entry.performedBy
+    if who is None:
+        return ""
+    if who.actorType == "PATIENT":
+        return "Du själv" if who.id == patient else "En annan person"
+    if who.actorType == "STAFF":
+        return str(who.name or who.id)
+    return ""
 
 
 def counted(n: int, one: str, many: str) -> str:

@@ -11,12 +11,12 @@ engagement finds its row and changes only mostRecentContent and updateTime (idem
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Index, MetaData, String, Table, create_engine, select
+from sqlalchemy import Column, Index, MetaData, String, Table, bindparam, create_engine, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -128,14 +128,13 @@ class EngagementStore:
 
     def apply(self, transactions: Sequence[Transaction], now: str) -> list[Transaction]:
         """Store every transaction in one database transaction; the engagements as stored
-        (deleted ones as they were), for the notification of subscribers."""
+        (deleted ones as they were), for the notification of subscribers. A request names each
+        engagement once (the app refuses it twice, EI002), so its rows are read with one
+        look-up and written with one statement of each kind."""
         for attempt in (1, 2):
             try:
-                done: list[Transaction] = []
                 with self.engine.begin() as conn:
-                    for t in transactions:
-                        done.extend(self._apply(conn, t, now))
-                return done
+                    return self._apply(conn, transactions, now)
             except IntegrityError:
                 # another call stored one of these engagements between this one's look-up and
                 # its insert: once more, and the engagement is found and updated
@@ -143,23 +142,38 @@ class EngagementStore:
                     raise
         raise AssertionError("unreachable")
 
-    def _apply(self, conn: Connection, t: Transaction, now: str) -> Iterable[Transaction]:
-        key = t.engagement.key
-        found = conn.execute(select(engagement).where(engagement.c.id == key)).first()
-        if t.delete:
-            if found is not None:
-                conn.execute(engagement.delete().where(engagement.c.id == key))
-                yield Transaction(True, _engagement(found))
-            return
-        if found is None:
-            stored = replace(t.engagement, creationTime=now, updateTime=now)
-            conn.execute(engagement.insert().values(**_row(stored)))
-        else:
-            stored = replace(_engagement(found), mostRecentContent=_newer(found.most_recent_content,
-                                                                          t.engagement.mostRecentContent), updateTime=now)
-            conn.execute(engagement.update().where(engagement.c.id == key).values(
-                most_recent_content=stored.mostRecentContent, update_time=now))
-        yield Transaction(False, stored)
+    @staticmethod
+    def _apply(conn: Connection, transactions: Sequence[Transaction], now: str) -> list[Transaction]:
+        c = engagement.c
+        keys = [t.engagement.key for t in transactions]
+        found = {r.id: r for r in conn.execute(select(engagement).where(c.id.in_(keys)))} if keys else {}
+        done: list[Transaction] = []
+        deleted: list[str] = []
+        inserted: list[dict[str, Any]] = []
+        updated: list[dict[str, Any]] = []
+        for t, key in zip(transactions, keys, strict=True):
+            row = found.get(key)
+            if t.delete:
+                if row is not None:
+                    deleted.append(key)
+                    done.append(Transaction(True, _engagement(row)))
+                continue
+            if row is None:
+                stored = replace(t.engagement, creationTime=now, updateTime=now)
+                inserted.append(_row(stored))
+            else:
+                stored = replace(_engagement(row), mostRecentContent=_newer(row.most_recent_content,
+                                                                            t.engagement.mostRecentContent), updateTime=now)
+                updated.append({"key": key, "content": stored.mostRecentContent, "now": now})
+            done.append(Transaction(False, stored))
+        if deleted:
+            conn.execute(engagement.delete().where(c.id.in_(deleted)))
+        if inserted:
+            conn.execute(engagement.insert(), inserted)
+        if updated:
+            conn.execute(engagement.update().where(c.id == bindparam("key")).values(
+                most_recent_content=bindparam("content"), update_time=bindparam("now")), updated)
+        return done
 
     def find(self, resident: str, service_domain: str, **filters: str | None) -> list[Engagement]:
         """FindContent: the resident's engagements in the service domain, narrowed by each filter

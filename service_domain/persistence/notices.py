@@ -7,12 +7,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, delete, select
+from sqlalchemy import Connection, Insert, Table, delete, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..identity import PersonId
 from ..model import NoticeChannel, NoticeKind, NoticeSettings, SentNotice
 from .tables import notice_reminder, notice_sent, notice_settings
+
+
+def settings_of(patient: PersonId) -> Any:
+    """The condition on notice_settings that picks the patient's row."""
+    c = notice_settings.c
+    return (c.patient_id == patient.id) & (c.patient_type == patient.type)
+
+
+def notices_on(patient: PersonId) -> Any:
+    """The condition that the patient has chosen a channel (the channel read, not the address)."""
+    return exists().where(settings_of(patient), notice_settings.c.channel != NoticeChannel.NONE.value)
 
 
 class SqlNoticeRepository:
@@ -25,20 +36,13 @@ class SqlNoticeRepository:
 
     @staticmethod
     def _of(patient: PersonId) -> Any:
-        c = notice_settings.c
-        return (c.patient_id == patient.id) & (c.patient_type == patient.type)
+        return settings_of(patient)
 
     def settings(self, patient: PersonId) -> NoticeSettings | None:
         r = self.conn.execute(select(notice_settings).where(self._of(patient))).first()
         if r is None:
             return None
         return NoticeSettings(patient, NoticeChannel(r.channel), r.email, r.mobile, r.changed_time)
-
-    def notices_on(self, patient: PersonId) -> bool:
-        """Whether the patient chose a channel (reads the channel only, not the address)."""
-        c = notice_settings.c
-        channel = self.conn.execute(select(c.channel).where(self._of(patient))).scalar_one_or_none()
-        return channel is not None and channel != NoticeChannel.NONE.value
 
     def put_settings(self, s: NoticeSettings) -> None:
         self.conn.execute(delete(notice_settings).where(self._of(s.patient)))

@@ -10,11 +10,26 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, Update, delete, func, insert, or_, select, true, update
+from sqlalchemy import (
+    Connection,
+    Insert,
+    Select,
+    Update,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.engine import Row
 
 from ..identity import PersonId
 from ..model import EventKind, EventState, IndexUpdate, NoticeDue, NoticeKind, OutboxCounts, OutboxEvent
+from .notices import notices_on
 from .tables import outbox_event
 
 Json = dict[str, Any]
@@ -89,6 +104,27 @@ def claim_statement(
     )
 
 
+_ADDED = ("event_id", "kind", "payload", "created_time", "state", "attempts", "next_attempt")
+
+
+def _added_row(event: OutboxEvent) -> Select[Any]:
+    """The event's row as a SELECT of its values; a NOTICE event's only if its patient has
+    notices on."""
+    values = (event.event_id, event.kind.value, _payload_to_json(event.payload), event.created_time,
+              event.state.value, event.attempts, event.next_attempt)
+    row = select(*(literal(v, outbox_event.c[name].type).label(name) for name, v in zip(_ADDED, values, strict=True)))
+    if isinstance(event.payload, NoticeDue):
+        row = row.where(notices_on(event.payload.patient))
+    return row
+
+
+def add_statement(events: Sequence[OutboxEvent]) -> Insert:
+    """One INSERT … SELECT of the events' rows (UNION ALL), so that a release's index event and
+    its notice, with the check whether the patient wants notices, are one round trip."""
+    rows = [_added_row(e) for e in events]
+    return insert(outbox_event).from_select(list(_ADDED), rows[0] if len(rows) == 1 else union_all(*rows))
+
+
 def counts_statement() -> Select[Any]:
     """Events per waiting state and the oldest written, through the state index (delivered
     events, most of the rows, are not read)."""
@@ -100,18 +136,11 @@ class SqlOutboxRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def add(self, event: OutboxEvent) -> None:
-        self.conn.execute(
-            insert(outbox_event).values(
-                event_id=event.event_id,
-                kind=event.kind.value,
-                payload=_payload_to_json(event.payload),
-                created_time=event.created_time,
-                state=event.state.value,
-                attempts=event.attempts,
-                next_attempt=event.next_attempt,
-            )
-        )
+    def add(self, *events: OutboxEvent) -> int:
+        if not events:
+            return 0
+        # counted by RETURNING: psycopg's rowcount of an INSERT … SELECT comes back as -1
+        return len(self.conn.execute(add_statement(events).returning(outbox_event.c.id)).all())
 
     def claim_due(
         self, now: datetime, kinds: Sequence[EventKind], holder: str, lease_until: datetime, limit: int

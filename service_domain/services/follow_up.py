@@ -13,8 +13,7 @@ from ..model import Actor, ActorKind, FollowUpCase, FollowUpStep, NoticeKind, Or
 from ..operations import Operation
 from ..ports import UnitOfWork
 from .calls import Call, acting_member, as_staff_member, check_performer, performs, staff_caller
-from .notices import notice_due
-from .outbox import tell_index
+from .outbox import tell_of_change
 
 FOLLOW_UP_NOTE_MAX = 2000
 
@@ -125,11 +124,19 @@ def close_follow_up(uow: UnitOfWork, call: Call, case_id: str, closed_by: Actor,
         if release.released_when_case_closes(order.result_release):
             released = uow.results.release(order.order_id, call.now)
         if released:
-            tell_index(uow, order, call.now)
-            notice_due(uow, order, NoticeKind.NEW_RESULT, call.now)
+            _told_of_release(uow, order, call.now)
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], closed_by, order.care_giver))
         uow.commit()
         return released
+
+
+def _told_of_release(uow: UnitOfWork, order: Order, now: datetime) -> None:
+    """The index told that held versions were released, and the patient too, unless the newest
+    of them withdraws the result (nothing new to read, as when a withdrawal is released on
+    arrival)."""
+    newest = uow.results.newest([order.order_id], released_only=True).get(order.order_id)
+    withdrawn = newest is not None and newest.result.is_withdrawal
+    tell_of_change(uow, order, now, None if withdrawn else NoticeKind.NEW_RESULT)
 
 
 @performs(Operation.REVIEW_QUEUE)
@@ -180,8 +187,7 @@ def release_results(uow: UnitOfWork, call: Call, order_id: str, released_by: Act
             raise RuleViolation(SubCode.WRONG_STATE, "close the order's follow-up case first")
         released = uow.results.release(order_id, call.now)
         if released:
-            tell_index(uow, order, call.now)
-            notice_due(uow, order, NoticeKind.NEW_RESULT, call.now)
+            _told_of_release(uow, order, call.now)
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], released_by, order.care_giver))
         uow.commit()
         return released

@@ -83,12 +83,9 @@ def set_notice_settings(uow: UnitOfWork, call: Call, cmd: commands.SetNoticeSett
 
 def notice_due(uow: UnitOfWork, order: Order, kind: NoticeKind, now: datetime) -> bool:
     """Within the caller's transaction: write the NOTICE event telling the order's patient of
-    ``kind``, if the patient has chosen a channel (only whether they have is read here, not the
-    address). Whether it was written."""
-    if not uow.notices.notices_on(order.patient):
-        return False
-    uow.outbox.add(OutboxEvent.notice(order.patient, kind, order.order_id, now))
-    return True
+    ``kind``, if the patient has chosen a channel (the outbox checks that as it writes; the
+    address is not read). Whether it was written."""
+    return uow.outbox.add(OutboxEvent.notice(order.patient, kind, order.order_id, now)) == 1
 
 
 def remind_due(uow: UnitOfWork, now: datetime, batch: int = REMINDER_BATCH) -> int:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..errors import RuleViolation, SubCode
-from ..model import EventKind, EventState, Order, OutboxCounts, OutboxEvent, RetryPolicy
+from ..model import EventKind, EventState, NoticeKind, Order, OutboxCounts, OutboxEvent, RetryPolicy
 from ..ports import Sender, UnitOfWork
 from .housekeeping import delete_in_batches
 
@@ -28,12 +28,16 @@ LIST_LIMIT = 100
 KEEP_DELIVERED = timedelta(days=30)
 
 
-def tell_index(uow: UnitOfWork, order: Order, now: datetime) -> None:
-    """Write the event that tells the engagement index the order's result changed, within the
-    caller's transaction. The index knows patients by personnummer or samordningsnummer only
-    (its registeredResidentIdentification), so a patient with a reservnummer is not told of."""
-    if order.patient.is_national:
-        uow.outbox.add(OutboxEvent.index_update(order, now))
+def tell_of_change(uow: UnitOfWork, order: Order, now: datetime, notice: NoticeKind | None = None) -> None:
+    """Within the caller's transaction, in one write: the event that tells the engagement index
+    the order's result changed and, with ``notice``, the patient's notice of it (written only if
+    the patient has chosen a channel). The index knows patients by personnummer or
+    samordningsnummer only (its registeredResidentIdentification), so a patient with a
+    reservnummer is not told of to the index."""
+    events = [OutboxEvent.index_update(order, now)] if order.patient.is_national else []
+    if notice is not None:
+        events.append(OutboxEvent.notice(order.patient, notice, order.order_id, now))
+    uow.outbox.add(*events)
 
 
 @dataclass(frozen=True, slots=True)

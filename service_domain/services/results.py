@@ -33,9 +33,8 @@ from .calls import (
     performs,
     repeat,
 )
-from .notices import notice_due
 from .orders import load_order_for_write, sampling_desk, shown_to
-from .outbox import tell_index
+from .outbox import tell_of_change
 
 RESULT_WORKLIST_LIMIT = 500
 # how long an order with a final result stays on the worklist, for a correction or a withdrawal
@@ -94,9 +93,8 @@ def _store_result(uow: UnitOfWork, call: Call, result: LaboratoryResult) -> Writ
         uow.results.add(StoredResult.received(result, call.now, decision.released, case.case_id if case else None))
         uow.orders.record_change(order, change)
         if decision.released:  # a held version is told of when it is released (follow_up.py)
-            tell_index(uow, order, call.now)
-            if not result.is_withdrawal:  # a withdrawal leaves nothing new to read
-                notice_due(uow, order, NoticeKind.NEW_RESULT, call.now)
+            # a withdrawal leaves nothing new to read: no notice
+            tell_of_change(uow, order, call.now, None if result.is_withdrawal else NoticeKind.NEW_RESULT)
         uow.audit.add(call.audit(AuditAction.WRITE, [order.patient], actor, order.care_giver))
         uow.commit()
         return WriteOutcome()

@@ -14,10 +14,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from consumers import Connection
-from consumers.roles import timestamp
+from consumers import CitizenService, Connection, EhrSystem, LabSystem
+from consumers.roles import actor, timestamp
 from eph import demo
 from tests.support import (
     ISSUED_PERSON_IDS,
@@ -80,6 +81,16 @@ def running_web(platform: PlatformProcess, folder: Path) -> Iterator[CitizenWebP
     assert "Traceback" not in log
     leaked = [n for n in ISSUED_PERSON_IDS if n in log or f"{n[:8]}-{n[8:]}" in log]
     assert leaked == [], "personal identity numbers in the citizen web's log"
+
+
+def web_fixture(folder: str) -> Any:
+    """A module's citizen web fixture, ``web``, its log kept in a folder of that name."""
+
+    @pytest.fixture(scope="module")
+    def web(demo_platform: PlatformProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CitizenWebProcess]:
+        yield from running_web(demo_platform, Path(tmp_path_factory.mktemp(folder)))
+
+    return web
 
 
 def connection(platform: PlatformProcess, sender: str) -> Connection:
@@ -175,3 +186,35 @@ def hba1c(order_id: str, value: str, version: int, status: str) -> dict[str, Any
 
 def ids(orders: Any) -> set[str]:
     return {o.orderId for o in orders}
+
+
+@dataclass(frozen=True)
+class ResultStory:
+    """A patient with a released, corrected HbA1c and a positive chlamydia test held for follow-up."""
+
+    patient: str
+    released_referral: str
+    held_referral: str
+
+
+def released_and_held(platform: PlatformProcess) -> ResultStory:
+    """Through the platform, as the journal system, 1177 and the labs do: an assigned HbA1c sampled at
+    the southern site (reported 48, corrected to 46) and a self-service chlamydia test at the central
+    site, positive and so held for follow-up."""
+    patient = adult()
+    EhrSystem(connection(platform, demo.EHR_A), demo.CARE_GIVER_A, demo.CARE_UNIT_A).assign(
+        patient, "HBA1C", actor("STAFF", "SE2321000016-SSK1"))
+    citizen = CitizenService(connection(platform, demo.CITIZEN_SERVICE))
+    [offer] = [o for o in citizen.offers(patient) if o.offerCode == "HBA1C"]
+    hba1c_order = citizen.order_site_sampling(offer.offerId, patient, demo.SITE_A_SOUTH)
+    ctng_order = citizen.order_site_sampling(None, patient, demo.SITE_A_CENTRE, care_giver=demo.CARE_GIVER_A,
+                                             offer_code="CTNG")
+    lab1, lab2 = LabSystem(connection(platform, demo.LAB_A)), LabSystem(connection(platform, demo.LAB_A2))
+    for lab, order in ((lab2, hba1c_order), (lab1, ctng_order)):
+        lab.specimen_arrived(order.orderId, f"BC{random.randint(10**8, 10**9)}")
+        lab.mark_received(order.orderId)
+    lab2.send_result(hba1c(hba1c_order.orderId, "48", 1, "FINAL"))
+    lab2.send_result(hba1c(hba1c_order.orderId, "46", 2, "CORRECTED"))
+    lab1.send_result(ctng(ctng_order.orderId, "POSITIVE"))
+    referrals = {o.orderId: o.referralId for o in citizen.orders(patient)}
+    return ResultStory(patient, referrals[hba1c_order.orderId], referrals[ctng_order.orderId])

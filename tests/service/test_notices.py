@@ -24,6 +24,7 @@ from service_domain.model import (
     AnalysisStatus,
     EventKind,
     EventState,
+    IndexUpdate,
     NoticeChannel,
     NoticeDue,
     NoticeKind,
@@ -226,6 +227,33 @@ def test_notices_turned_off_write_no_event(backend_db: Database) -> None:
     assert notice_events(backend_db, p) == []
 
 
+def added(db: Database, *events: OutboxEvent) -> int:
+    with db.uow() as uow:
+        written = uow.outbox.add(*events)
+        uow.commit()
+    return written
+
+
+def index_and_notice(patient: PersonId) -> tuple[OutboxEvent, OutboxEvent]:
+    update = IndexUpdate(patient, demo.CARE_GIVER_A, demo.CARE_UNIT_A, str(uuid.uuid4()), NOW)
+    index = OutboxEvent(str(uuid.uuid4()), EventKind.INDEX_UPDATE, update, NOW, NOW)
+    return index, OutboxEvent.notice(patient, NoticeKind.NEW_RESULT, update.order_id, NOW)
+
+
+def test_the_outbox_writes_a_notice_with_its_index_event_in_one_add(backend_db: Database) -> None:
+    assert added(backend_db, *index_and_notice(with_email(backend_db))) == 2
+
+
+def test_the_outbox_writes_the_index_event_alone_for_a_patient_without_notices(backend_db: Database) -> None:
+    assert added(backend_db, *index_and_notice(new_patient())) == 1
+
+
+def test_the_outbox_leaves_out_the_notice_of_a_patient_who_turned_them_off(backend_db: Database) -> None:
+    p = with_email(backend_db)
+    set_settings(backend_db, p, NoticeChannel.NONE)
+    assert added(backend_db, index_and_notice(p)[1]) == 0
+
+
 def test_a_kit_sent_writes_a_kit_sent_notice(backend_db: Database) -> None:
     p = with_email(backend_db)
     status(backend_db, kit_ordered(backend_db, p), OrderStatus.KIT_SENT)
@@ -247,6 +275,19 @@ def test_a_result_held_for_review_writes_no_notice(backend_db: Database, reviewe
     assert oid
     set_result(backend_db, a_result(oid, 1))
     assert notice_events(backend_db, p) == []
+
+
+def test_a_withdrawal_released_after_review_writes_no_notice(backend_db: Database, reviewed: str) -> None:
+    p = with_email(backend_db)
+    oid = order(backend_db, p, assign(backend_db, p, reviewed)).order_id
+    assert oid
+    set_result(backend_db, a_result(oid, 1))
+    services.release_results(backend_db.uow(), ctx("staff"), oid, STAFF)
+    withdrawal = replace(a_result(oid, 2, ReportStatus.CORRECTED), analysis_results=(
+        AnalysisResult(demo.HBA1C.code, None, AnalysisStatus.ENTERED_IN_ERROR),))
+    set_result(backend_db, replace(withdrawal, report_time=withdrawal.report_time + timedelta(minutes=3)))
+    services.release_results(backend_db.uow(), ctx("staff"), oid, STAFF)
+    assert kinds(backend_db, p) == [NoticeKind.NEW_RESULT]  # the first release's alone
 
 
 def test_a_patient_with_a_reservnummer_is_told_of_a_released_result(backend_db: Database, reviewed: str) -> None:

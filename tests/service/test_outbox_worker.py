@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from eph.housekeeping import Housekeeping
-from eph.outbox import OutboxWorker, outbox_status
+from eph.outbox import OutboxWorker, observe_queue, outbox_status
 from producers.application import ProducerApplication
 from producers.handlers import Handlers
 from service_domain.model import EventKind, EventState
@@ -70,16 +70,27 @@ def test_a_round_counts_failed_attempts(db: Database) -> None:
     assert metric("eph_outbox_retried_total") == before + 1
 
 
-def test_a_round_sets_the_queue_gauge(db: Database) -> None:
+def test_a_scrape_sets_the_queue_gauge(db: Database) -> None:
     with_result(db)
     worker(db, FakeSender(failures=1)).run_once()
+    observe_queue(db, lambda: NOW)
     assert metric("eph_outbox_queued") == 1
 
 
-def test_a_round_sets_the_age_of_the_oldest(db: Database) -> None:
+def test_a_scrape_sets_the_age_of_the_oldest(db: Database) -> None:
     with_result(db)
-    worker(db, FakeSender(failures=1), minutes=3).run_once()
+    observe_queue(db, lambda: NOW + timedelta(minutes=3))
     assert metric("eph_outbox_oldest_seconds") == 180
+
+
+def test_a_round_does_not_count_the_queue(db: Database) -> None:
+    """The gauges are the scrape's to set: a round that counted the queue would cost every event a query."""
+    with_result(db)
+    observe_queue(db, lambda: NOW)
+    with db.engine.begin() as conn:
+        conn.execute(outbox_event.delete())
+    worker(db, FakeSender()).run_once()
+    assert metric("eph_outbox_queued") == 1
 
 
 def test_a_round_counts_parked_events(db: Database) -> None:
