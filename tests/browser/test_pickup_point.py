@@ -4,9 +4,6 @@ identity, open to anyone), and the lab gets the order with that site and no addr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, expect
 
@@ -23,16 +20,11 @@ from .citizen import (
     phone_context,
     placed,
     shot,
+    web_fixture,
 )
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture(scope="module")
-def web(demo_platform: PlatformProcess, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CitizenWebProcess]:
-    from .citizen import running_web
-
-    yield from running_web(demo_platform, Path(tmp_path_factory.mktemp("citizen-web")))
+web = web_fixture("citizen-web-pickup")
 
 
 def test_a_kit_to_a_pickup_point_on_a_phone(browser: Browser, web: CitizenWebProcess, demo_platform: PlatformProcess,
