@@ -17,8 +17,9 @@ install: $(STAMP)
 
 # Migrate, load the demo data into an empty database, start the service (8081), the platform (8080),
 # the staff web (8082) and the 1177 stand-in (8083), both with the development logins of the demo,
-# and (development only) the engagement index (8084), the journal system's subscriber (8085) and
-# an SMS gateway (8086), the service pushing to the index and sending patients' notices there.
+# and (development only) the engagement index (8084), the journal system's subscriber (8085),
+# an SMS gateway (8086) and the population register (8087), the service pushing to the index,
+# sending patients' notices to the gateway and asking the register about protected identity.
 serve: $(STAMP)
 	$(BIN)/eph db upgrade
 	$(BIN)/eph seed-demo --if-empty

@@ -159,10 +159,13 @@ def citizen_cmd(args: argparse.Namespace) -> int:
             print("give an OFFER-ID, or - with --care-giver and --code for a self-service order", file=sys.stderr)
             return 2
         entry = {"care_giver": args.care_giver, "offer_code": args.code}
-        if args.home_kit:
+        if args.home_kit and args.unit:  # to a pickup point: the site where the patient collects the kit
+            response = c.order_home_kit(offer_id, args.number, None, pickup_point=args.unit, **entry)
+        elif args.home_kit:
             address = {"name": args.name, "street": args.street, "postalCode": args.postal_code, "city": args.city}
             if not all(address.values()):
-                print("a home kit needs --name, --street, --postal-code and --city", file=sys.stderr)
+                print("a home kit needs --name, --street, --postal-code and --city, or --unit (a pickup point)",
+                      file=sys.stderr)
                 return 2
             response = c.order_home_kit(offer_id, args.number, address, **entry)
         else:
@@ -292,7 +295,8 @@ def add_parsers(sub: Any) -> None:
     order.add_argument("--care-giver", help="self-service: the care giver whose entry it is")
     order.add_argument("--code", help="self-service: the entry's offer code")
     order.add_argument("--home-kit", action="store_true")
-    order.add_argument("--unit", help="the sampling site of choice (site sampling)")
+    order.add_argument("--unit", help="the sampling site of choice (site sampling), or with --home-kit the pickup point "
+                       "where the patient collects the kit (no address)")
     order.add_argument("--lab", help="performing lab of choice (site sampling; default: the site's or the offer's)")
     for field in ("name", "street", "postal-code", "city"):
         order.add_argument(f"--{field}")

@@ -214,11 +214,15 @@ class CitizenService(_Role):
                                     patientId=person_id(number), samplingMode="SITE", samplingUnitHSAId=sampling_unit,
                                     performingLabHSAId=performing_lab)
 
-    def order_home_kit(self, offer_id: str | None, number: str, address: Mapping[str, str], phone: str | None = None,
-                       *, care_giver: str | None = None, offer_code: str | None = None) -> Any:
+    def order_home_kit(self, offer_id: str | None, number: str, address: Mapping[str, str] | None,
+                       phone: str | None = None, *, care_giver: str | None = None, offer_code: str | None = None,
+                       pickup_point: str | None = None) -> Any:
+        """A home kit to ``address``, or (``address`` None) to ``pickup_point``, a sampling site
+        where the patient collects it (for a patient with protected identity the only way)."""
         return self.connection.call("CreateOrder", offerId=offer_id, careGiverHSAId=care_giver, offerCode=offer_code,
                                     patientId=person_id(number), samplingMode="HOME_KIT",
-                                    deliveryAddress=dict(address), contactPhone=phone)
+                                    samplingUnitHSAId=pickup_point,
+                                    deliveryAddress=dict(address) if address is not None else None, contactPhone=phone)
 
     def orders(self, number: str, page_size: int = 100) -> list[Any]:
         """Every order of the patient, all pages."""

@@ -6,7 +6,8 @@ effect: a development login, identities believed from headers, the development P
 key made at start, outbox events turned off (``EPH_OUTBOX_EVENTS=0``, for measuring), (with the
 index push on) the service calling the platform by the development identity headers or over
 plain HTTP, or (with notices on) a mail login without STARTTLS or an SMS gateway over plain HTTP
-or with the stand-in's token; and the stand-ins of national systems start not at all. The
+or with the stand-in's token, or (service and staff web) no population register, one over plain
+HTTP or with the stand-in's token; and the stand-ins of national systems start not at all. The
 message names each setting and never a value that could be a secret.
 """
 
@@ -87,7 +88,7 @@ def service_problems(settings: Settings) -> list[str]:
     if not outbox_events_on():
         out.append("EPH_OUTBOX_EVENTS is off: the service would write no outbox events (for measuring only), and "
                    "the index would never be told of the results stored")
-    return out + index_push_problems(settings) + notice_problems()
+    return out + index_push_problems(settings) + notice_problems() + population_problems()
 
 
 def index_push_problems(settings: Settings) -> list[str]:
@@ -128,6 +129,24 @@ def notice_problems() -> list[str]:
     return out
 
 
+def population_problems() -> list[str]:
+    """The population register (protected identity): configured, over https://, and not with the
+    stand-in's development token."""
+    from consumers.population_register.config import DEV_TOKEN
+
+    url = os.environ.get("EPH_POPULATION_URL") or ""
+    if not url:
+        return ["EPH_POPULATION_URL is not set: no population register, so nobody would be known to have "
+                "protected identity"]
+    out = []
+    if not url.lower().startswith("https://"):
+        out.append("EPH_POPULATION_URL is not an https:// address: identity numbers and the token would be sent "
+                   "in the clear")
+    if os.environ.get("EPH_POPULATION_TOKEN") == DEV_TOKEN:
+        out.append("EPH_POPULATION_TOKEN is the population register stand-in's development token")
+    return out
+
+
 def platform_problems(settings: Settings, config: PlatformConfig) -> list[str]:
     out = []
     if config.http_allow:
@@ -152,6 +171,7 @@ def staff_problems(settings: Settings, config: StaffWebConfig) -> list[str]:
     out = []
     if config.dev_login:
         out.append("EPH_STAFF_DEV_LOGIN is on: the development password login")
+    out += population_problems()
     out += _pki_problems(settings, {"EPH_STAFF_TLS_CERT": config.tls_cert, "EPH_STAFF_TLS_KEY": config.tls_key,
                                     "EPH_STAFF_TLS_CA": config.tls_ca})
     return out
@@ -181,6 +201,7 @@ STAND_INS = {
     "engagement-index": "the engagement index stand-in stands in for the national engagement index",
     "ehr-subscriber": "the journal system's subscriber is a stand-in for a care giver's own journal system",
     "sms-gateway": "the SMS gateway stand-in keeps the notices' SMS instead of sending them",
+    "population-register": "the population register stand-in stands in for the national person service (PU)",
 }
 
 

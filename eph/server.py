@@ -42,6 +42,7 @@ from .outbox import (
     outbox_events_on,
     outbox_status,
 )
+from .population import configured_register
 
 log = logging.getLogger("eph.server")
 
@@ -49,7 +50,7 @@ log = logging.getLogger("eph.server")
 def service_app(settings: Settings) -> ProducerApplication:
     """The service application of one worker (built after the worker has forked)."""
     configure_logging()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, population=configured_register())
     if settings.housekeeping_seconds > 0:
         Housekeeping(db, settings.housekeeping_seconds, retention=settings.retention,
                      retention_every=settings.retention_every).start()
@@ -212,7 +213,7 @@ def staff_app(settings: Settings, config: StaffWebConfig) -> Any:
     from staff_web.app import create_app
 
     configure_logging()
-    return create_app(Database(settings.database_url), config)
+    return create_app(Database(settings.database_url, population=configured_register()), config)
 
 
 def serve_staff(settings: Settings, config: StaffWebConfig, bind: str | None = None) -> None:
@@ -340,4 +341,17 @@ def serve_sms_gateway(settings: Settings, bind: str | None = None) -> None:
 
     config = SmsGatewayStandInConfig()
     _serve_stand_in(settings, bind or config.bind, 1, config.threads, "eph-sms-gateway",
+                    lambda: None, lambda: create_app(config))
+
+
+# ------------------------------------------------------------------ the population register stand-in
+
+
+def serve_population_register(settings: Settings, bind: str | None = None) -> None:
+    """The population register's stand-in: the demo's people in memory (one worker)."""
+    from consumers.population_register.app import create_app
+    from consumers.population_register.config import PopulationRegisterStandInConfig
+
+    config = PopulationRegisterStandInConfig()
+    _serve_stand_in(settings, bind or config.bind, 1, config.threads, "eph-population-register",
                     lambda: None, lambda: create_app(config))

@@ -5,7 +5,7 @@ may touch."""
 from __future__ import annotations
 
 from .errors import CallerRefused, RuleViolation, SubCode
-from .model import Actor, ActorKind, ConnectedSystem, OrderStatus, SystemKind
+from .model import Actor, ActorKind, ConnectedSystem, Order, OrderStatus, SystemKind
 from .operations import Operation
 from .staff import StaffMember
 
@@ -102,3 +102,22 @@ def check_performer(
             SubCode.NOT_PERMITTED,
             f"{what}: no active staff member with that HSA-id is registered at a care giver the caller serves",
         )
+
+
+def sees_contact_details(system: ConnectedSystem, order: Order, desk: str | None = None) -> bool:
+    """Whether the caller sees the order's delivery address and phone number. Anyone the order
+    is shown to does, unless the patient has protected identity: then only the patient's own
+    e-service and whoever handles the open order with the patient: a system reporting for its
+    sampling site, pickup point or (home kit) sending lab (``Order.handled_at``), or on the staff
+    web the sampling desk (``desk``: the care unit a staff member with the sampling function acts
+    at; empty for other staff) of its accountable care unit or its sampling site."""
+    if not order.protected_identity:
+        return True
+    if desk is not None:
+        return bool(desk) and order.is_open and (order.care_unit.upper() == desk.upper() or order.handled_at(desk))
+    if system.kind is K.CITIZEN:
+        return True
+    if system.kind not in (K.SAMPLING, K.LAB):
+        return False
+    return any(system.acts_for(unit) and order.handled_at(unit)
+               for unit in (order.sampling_unit, order.performing_lab) if unit)

@@ -134,10 +134,12 @@ def create_order(cmd: commands.CreateOrder) -> None:
         raise InvalidRequest("give offerId, or careGiverHSAId and offerCode of a self-service catalogue entry")
     if cmd.offer_id is not None and (cmd.care_giver or cmd.offer_code):
         raise InvalidRequest("give offerId, or careGiverHSAId and offerCode, not both")
-    if cmd.sampling_mode is SamplingMode.HOME_KIT and cmd.delivery_address is None:
-        raise InvalidRequest("a HOME_KIT order needs a deliveryAddress")
-    if cmd.sampling_mode is SamplingMode.HOME_KIT and cmd.sampling_unit:
-        raise InvalidRequest("a HOME_KIT order has no sampling site")
+    # a home kit goes to the deliveryAddress, or to a pickup point: the sampling site named by
+    # samplingUnitHSAId, where the patient collects it (docs/contracts.md, "Protected identity")
+    if cmd.sampling_mode is SamplingMode.HOME_KIT and cmd.delivery_address is None and not cmd.sampling_unit:
+        raise InvalidRequest("a HOME_KIT order needs a deliveryAddress, or a samplingUnitHSAId as its pickup point")
+    if cmd.sampling_mode is SamplingMode.HOME_KIT and cmd.delivery_address is not None and cmd.sampling_unit:
+        raise InvalidRequest("a HOME_KIT order goes to a deliveryAddress or to a pickup point (samplingUnitHSAId), not both")
 
 
 def get_orders(cmd: commands.GetOrders) -> int:

@@ -80,6 +80,9 @@ class OfferRepository(Protocol):
         """The patient's offers; ``for_update`` also makes concurrent writers for the patient wait."""
         ...
     def save(self, offer: Offer) -> None: ...
+    def mark_protected(self, patient: PersonId, protected: bool) -> int:
+        """Set the patient's offers' protected-identity flag where it differs; how many changed."""
+        ...
     def due_to_expire(self, now: datetime, after: int = 0, limit: int | None = None) -> list[tuple[int, Offer]]:
         """Offers past validTo still ACTIVE or USED, with their row numbers, after row ``after``, in
         row order, at most ``limit``; locked, skipping any another transaction holds."""
@@ -101,6 +104,10 @@ class OrderRepository(Protocol):
     def open_for_offer(self, offer_id: str, mode: SamplingMode) -> Order | None: ...
     def referral_in_use(self, referral_id: str) -> bool:
         """Whether any order, open or closed, has this referral id."""
+        ...
+    def mark_protected(self, patient: PersonId, protected: bool) -> int:
+        """Set the patient's orders' protected-identity flag where it differs (set: their delivery
+        addresses are dropped as well); how many changed."""
         ...
     def of_kind(self, patient: PersonId, care_giver: str, offer_code: str, since: datetime) -> list[Order]:
         """The patient's orders of this catalogue entry created since ``since``, or still open."""
@@ -325,6 +332,9 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     notices: NoticeRepository
     retention: RetentionRepository
+    # the population register as the composition root configured it (None: none configured, the
+    # register knows nobody); not part of the transaction
+    population: PopulationRegister | None
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, exc_type: object, error: BaseException | None, tb: object) -> None: ...

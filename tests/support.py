@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -129,6 +130,17 @@ def spawn(what: str, port: int, env: dict[str, str], log_path: Path) -> tuple[su
     )
     wait_for_port(port, proc)
     return proc, log_file
+
+
+@contextmanager
+def serving(what: str, env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """``eph serve <what>`` on a free port while the block runs: its base address."""
+    port = free_port()
+    proc, log_file = spawn(what, port, env, log_path)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        terminate(proc, log_file)
 
 
 def terminate(proc: subprocess.Popen[bytes] | None, log_file: Any, wait: float = 15) -> None:

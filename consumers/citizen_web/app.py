@@ -198,6 +198,7 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
             modes = list(offer.samplingMode)
             sites = service.sites(me(), offer_id=offer_id) if "SITE" in modes else []
             return {"offer": offer, "entry": None, "modes": modes, "sites": sites, "name": offer.displayName,
+                    "pickups": pickup_points(modes, sites, offer.accountableCareGiver),
                     "instructions": instructions_for(offer.accountableCareGiver, offer.offerCode)}
         entry = next((d for d in self_service_entries() if d.offerCode == code), None)
         if entry is None:
@@ -205,7 +206,13 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
         modes = list(entry.samplingMode)
         sites = service.sites(me(), care_giver=config.care_giver) if "SITE" in modes else []
         return {"offer": None, "entry": entry, "modes": modes, "sites": sites, "name": entry.displayName,
-                "instructions": entry.patientInstructions}
+                "pickups": pickup_points(modes, sites, config.care_giver), "instructions": entry.patientInstructions}
+
+    def pickup_points(modes: list[str], sites: list[Any], care_giver: str) -> list[Any]:
+        """Where a home kit may be collected instead of sent home: the care giver's sampling sites."""
+        if "HOME_KIT" not in modes:
+            return []
+        return sites or service.sites(me(), care_giver=care_giver)
 
     @app.get("/bestall")
     def order_page() -> Any:
@@ -221,6 +228,11 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
         if mode == "SITE":
             if not form.get("site"):
                 errors["site"] = "Välj en mottagning."
+        elif mode == "PICKUP":
+            if not form.get("pickup"):
+                errors["pickup"] = "Välj mottagningen där du hämtar kitet."
+            if form.get("pickupPhone") and not PHONE.match(form["pickupPhone"]):
+                errors["pickupPhone"] = "Skriv telefonnumret med siffror, till exempel 070-123 45 67."
         elif mode == "HOME_KIT":
             address = {"name": form.get("name", ""), "street": form.get("street", ""),
                        "postalCode": form.get("postalCode", ""), "city": form.get("city", "")}
@@ -241,6 +253,9 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
         try:
             if mode == "SITE":
                 answer = service.order_site_sampling(offer_id, me(), form["site"], **entry)
+            elif mode == "PICKUP":
+                answer = service.order_home_kit(offer_id, me(), None, form.get("pickupPhone") or None,
+                                                pickup_point=form["pickup"], **entry)
             else:
                 assert address is not None
                 answer = service.order_home_kit(offer_id, me(), address, form.get("phone") or None, **entry)

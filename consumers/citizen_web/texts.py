@@ -166,6 +166,11 @@ BY_SUB_CODE = {
     "EPH005": "Det gick inte att genomföra. Försök igen.",
     "EPH006": "Det här går inte att göra via 1177.",
 }
+# the service's answer to a home kit to the address of a patient with protected identity
+# (docs/contracts.md, "Protected identity"): the patient is told to choose a pickup point
+PICKUP_POINT_ONLY = "for this patient a home kit is sent only to a pickup point"
+PICKUP_ONLY = ("Kitet kan inte skickas till en adress åt dig. Välj i stället en mottagning där du hämtar det "
+               "(”Hämta kitet på en mottagning”).")
 VALIDATION = "Uppgifterna godtogs inte. Kontrollera det du skrev och försök igen."
 UNAVAILABLE = "Tjänsten svarar inte just nu. Försök igen om en stund."
 FAILED = "Något gick fel. Försök igen om en stund. Kontakta 1177 om felet kvarstår."
@@ -174,6 +179,8 @@ FAILED = "Något gick fel. Försök igen om en stund. Kontakta 1177 om felet kva
 def refusal(error: ConsumerError) -> str:
     """A sentence for the patient; codes, log ids and the service's own words stay out of the page."""
     if isinstance(error, LogicalError):
+        if error.message.startswith(PICKUP_POINT_ONLY):
+            return PICKUP_ONLY
         if error.error_code == "VALIDATION_ERROR":
             return VALIDATION
         for start, text in BY_MESSAGE:

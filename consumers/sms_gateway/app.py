@@ -14,7 +14,6 @@ and no path carries a number.
 
 from __future__ import annotations
 
-import hmac
 import re
 import threading
 import uuid
@@ -22,8 +21,9 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, jsonify, request
 
+from ..stand_in_http import error, faults_asked, require_bearer
 from .config import SmsGatewayStandInConfig
 
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")
@@ -74,52 +74,38 @@ class Inbox:
             self.faults.clear()
 
 
-def _error(status: int, message: str) -> tuple[Response, int]:
-    return jsonify({"error": message}), status
-
-
 def create_app(config: SmsGatewayStandInConfig | None = None, inbox: Inbox | None = None) -> Flask:
     config = config or SmsGatewayStandInConfig()
     inbox = inbox or Inbox()
     app = Flask("eph-sms-gateway")
     app.config["SMS_INBOX"] = inbox
 
-    def authorised() -> bool:
-        given = request.headers.get("Authorization", "")
-        return hmac.compare_digest(given.encode(), f"Bearer {config.token}".encode())
-
-    @app.before_request
-    def _token() -> Any:
-        if not authorised():
-            response, status = _error(401, "a bearer token is required, and this one is not it")
-            response.headers["WWW-Authenticate"] = 'Bearer realm="sms-gateway"'
-            return response, status
-        return None
+    require_bearer(app, config.token, "sms-gateway")
 
     @app.post("/sms")
     def send() -> Any:
         key = request.headers.get("Idempotency-Key", "")
         if not key or len(key) > KEY_MAX:
-            return _error(400, f"the Idempotency-Key header is required (at most {KEY_MAX} characters)")
+            return error(400, f"the Idempotency-Key header is required (at most {KEY_MAX} characters)")
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
-            return _error(400, "the body is to be a JSON object")
+            return error(400, "the body is to be a JSON object")
         to, text, reference = body.get("to"), body.get("text"), body.get("reference")
         if not isinstance(to, str) or not E164.fullmatch(to):
-            return _error(400, "'to' is to be a number in E.164 form (+46…)")
+            return error(400, "'to' is to be a number in E.164 form (+46…)")
         if not isinstance(text, str) or not text or len(text) > TEXT_MAX:
-            return _error(400, f"'text' is to be a text of 1 to {TEXT_MAX} characters")
+            return error(400, f"'text' is to be a text of 1 to {TEXT_MAX} characters")
         if reference is not None and (not isinstance(reference, str) or len(reference) > KEY_MAX):
-            return _error(400, f"'reference' is to be a text of at most {KEY_MAX} characters")
+            return error(400, f"'reference' is to be a text of at most {KEY_MAX} characters")
         unknown = set(body) - {"to", "text", "reference"}
         if unknown:
-            return _error(400, "unknown fields: " + ", ".join(sorted(unknown)))
+            return error(400, "unknown fields: " + ", ".join(sorted(unknown)))
         fault = inbox.take_fault()
         if fault is not None:
-            return _error(fault, "a fault asked for at /faults")
+            return error(fault, "a fault asked for at /faults")
         message, new = inbox.store(key, to, text, reference)
         if new is None:
-            return _error(409, "the Idempotency-Key was used before with another message")
+            return error(409, "the Idempotency-Key was used before with another message")
         return jsonify({"id": message.id}), (201 if new else 200)
 
     @app.get("/messages")
@@ -134,15 +120,11 @@ def create_app(config: SmsGatewayStandInConfig | None = None, inbox: Inbox | Non
 
     @app.post("/faults")
     def faults() -> Any:
-        body = request.get_json(silent=True)
-        status = body.get("status") if isinstance(body, dict) else None
-        count = body.get("count", 1) if isinstance(body, dict) else None
-        if not isinstance(status, int) or not (status == 429 or 500 <= status <= 599):
-            return _error(400, "'status' is to be 429 or 5xx")
-        if not isinstance(count, int) or not 0 <= count <= 1000:
-            return _error(400, "'count' is to be 0 to 1000")
+        asked = faults_asked(request.get_json(silent=True), throttle=True)
+        if isinstance(asked, tuple):
+            return asked
         with inbox.lock:
-            inbox.faults = [status] * count
+            inbox.faults = asked
         return "", 204
 
     return app

@@ -39,6 +39,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         serve_ehr_subscriber,
         serve_engagement_index,
         serve_platform,
+        serve_population_register,
         serve_service,
         serve_sms_gateway,
         serve_staff,
@@ -56,6 +57,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         serve_ehr_subscriber(settings, args.bind)
     elif args.what == "sms-gateway":
         serve_sms_gateway(settings, args.bind)
+    elif args.what == "population-register":
+        serve_population_register(settings, args.bind)
     elif args.what == "platform":
         config = PlatformConfig()
         if args.bind:
@@ -65,10 +68,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # what `eph serve all` starts in every profile, and in development also the stand-ins of the
-# national engagement index, of the demo journal system's subscriber and of an SMS gateway
+# national engagement index, of the demo journal system's subscriber, of an SMS gateway and of the
+# population register
 SERVERS = ("service", "platform", "staff", "citizen")
-STAND_INS = ("engagement-index", "ehr-subscriber", "sms-gateway")
-STAND_IN_BINDS = ("EPH_EI_BIND", "EPH_EHR_BIND", "EPH_SMS_GATEWAY_BIND")
+STAND_INS = ("engagement-index", "ehr-subscriber", "sms-gateway", "population-register")
+STAND_IN_BINDS = ("EPH_EI_BIND", "EPH_EHR_BIND", "EPH_SMS_GATEWAY_BIND", "EPH_POPULATION_REGISTER_BIND")
 
 
 def serve_all_plan(env: Mapping[str, str], production: bool) -> tuple[tuple[str, ...], dict[str, str]]:
@@ -80,7 +84,9 @@ def serve_all_plan(env: Mapping[str, str], production: bool) -> tuple[tuple[str,
     the patient is told: with the index started the index push is on unless ``EPH_INDEX_PUSH`` is
     set (``0`` keeps it off), and the index's subscribers are the journal system unless
     ``EPH_EI_SUBSCRIBERS`` is set; with the SMS gateway started the notices go to it unless a
-    notice transport (``EPH_NOTICE_SMS_URL`` or ``EPH_NOTICE_SMTP_HOST``) is configured. In
+    notice transport (``EPH_NOTICE_SMS_URL`` or ``EPH_NOTICE_SMTP_HOST``) is configured; with the
+    population register stand-in started (``EPH_POPULATION_REGISTER_BIND``) the service and the
+    staff web ask it unless ``EPH_POPULATION_URL`` is set. In
     production none starts (the national systems and a real gateway are used) and nothing is
     changed."""
     child = dict(env)
@@ -99,13 +105,19 @@ def serve_all_plan(env: Mapping[str, str], production: bool) -> tuple[tuple[str,
         gateway = SmsGatewayStandInConfig()
         child["EPH_NOTICE_SMS_URL"] = f"http://{env.get('EPH_SMS_GATEWAY_BIND') or gateway.bind}/sms"
         child["EPH_NOTICE_SMS_TOKEN"] = env.get("EPH_SMS_GATEWAY_TOKEN") or gateway.token
+    if "population-register" in stand_ins and not env.get("EPH_POPULATION_URL"):
+        from consumers.population_register.config import PopulationRegisterStandInConfig
+
+        register = PopulationRegisterStandInConfig()
+        child["EPH_POPULATION_URL"] = f"http://{env.get('EPH_POPULATION_REGISTER_BIND') or register.bind}"
+        child["EPH_POPULATION_TOKEN"] = env.get("EPH_POPULATION_REGISTER_TOKEN") or register.token
     return SERVERS + stand_ins, child
 
 
 def serve_all(settings: Settings) -> int:
     """The service, the platform, the staff web and the 1177 stand-in and, in development, the
-    engagement index stand-in, the journal system's notification subscriber and the SMS gateway
-    stand-in (``serve_all_plan``),
+    engagement index stand-in, the journal system's notification subscriber, the SMS gateway
+    stand-in and the population register stand-in (``serve_all_plan``),
     each its own server process; when one stops, all stop."""
     if settings.uses_dev_pki:
         DevPki(settings.certs_dir).ensure()  # once, before the servers that use it start
@@ -137,10 +149,11 @@ def add_parsers(sub: Any) -> None:
 
     serve = sub.add_parser("serve", help="start a server")
     serve.add_argument("what", nargs="?", default="all", choices=["all", "service", "platform", "staff", "citizen", "engagement-index",
-                                                                 "ehr-subscriber", "sms-gateway"])
+                                                                 "ehr-subscriber", "sms-gateway", "population-register"])
     serve.add_argument("--bind", help="host:port (service: EPH_SERVICE_BIND, 127.0.0.1:8081; platform: EPH_PLATFORM_BIND, "
                        "127.0.0.1:8080; staff web: EPH_STAFF_BIND, 127.0.0.1:8082; citizen web: "
                        "EPH_CITIZEN_WEB_BIND, 127.0.0.1:8083; engagement index: EPH_EI_BIND, 127.0.0.1:8084; "
                        "journal system's notification subscriber: EPH_EHR_BIND, 127.0.0.1:8085; "
-                       "SMS gateway stand-in: EPH_SMS_GATEWAY_BIND, 127.0.0.1:8086)")
+                       "SMS gateway stand-in: EPH_SMS_GATEWAY_BIND, 127.0.0.1:8086; population register "
+                       "stand-in: EPH_POPULATION_REGISTER_BIND, 127.0.0.1:8087)")
     serve.set_defaults(func=cmd_serve)

@@ -23,34 +23,24 @@ https:// gateway by; the system's by default).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import requests
 
 from service_domain.model.notices import OutgoingNotice
 
+from ..bearer import BearerApi
 from .errors import NoticeRefused, NoticeThrottled, NoticeUnreachable
 from .texts import sms_text
 
 
 @dataclass(frozen=True)
-class SmsGatewayConfig:
-    url: str
-    token: str = field(repr=False)
-    timeout: float = 30.0
-    ca: str | None = None
-
+class SmsGatewayConfig(BearerApi):
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> SmsGatewayConfig | None:
         """The settings, or None when EPH_NOTICE_SMS_URL is not set (no SMS); ValueError when
         the URL is set without the token."""
-        url = (env.get("EPH_NOTICE_SMS_URL") or "").strip()
-        if not url:
-            return None
-        token = env.get("EPH_NOTICE_SMS_TOKEN") or ""
-        if not token:
-            raise ValueError("EPH_NOTICE_SMS_URL is set but EPH_NOTICE_SMS_TOKEN is not: the gateway's bearer token")
-        return cls(url, token, float(env.get("EPH_NOTICE_SMS_TIMEOUT") or 30), env.get("EPH_NOTICE_SMS_CA") or None)
+        return cls.read(env, "EPH_NOTICE_SMS", "the gateway's")
 
 
 def sms_request(notice: OutgoingNotice) -> dict[str, str]:

@@ -39,7 +39,7 @@ from .notices import (
 from .offers import Assignment, Offer, new_id
 from .orders import Order, SamplingChoice, StatusChange, StatusReport
 from .outbox import EventKind, EventState, IndexUpdate, OutboxCounts, OutboxEvent, RetryPolicy
-from .population import PersonRecord
+from .population import PICKUP_POINT_ONLY, PersonRecord, RegisterAnswer
 from .registry import AccessLogEntry, AuditRecord, ConnectedSystem, SystemKey
 from .results import AnalysisResult, LaboratoryResult, StoredResult
 from .retention import (
@@ -100,7 +100,9 @@ __all__ = [
     "NoticePolicy",
     "NoticeSettings",
     "OutboxEvent",
+    "PICKUP_POINT_ONLY",
     "PersonRecord",
+    "RegisterAnswer",
     "OutgoingNotice",
     "SentNotice",
     "Quantity",

@@ -41,6 +41,8 @@ class Offer:
     status: OfferStatus
     sampling_modes: tuple[SamplingMode, ...]
     comment: str | None = None
+    # the population register's word on the patient when the offer was made or last looked up
+    protected_identity: bool = False
 
     @classmethod
     def assign(

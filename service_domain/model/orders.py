@@ -4,7 +4,7 @@ given results; the rules of each step live here."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from ..enums import OPEN_ORDER_STATUSES, OrderStatus, ResultRelease, SamplingMode
@@ -13,6 +13,7 @@ from ..identity import PersonId
 from ..status import check_result_transition, check_transition
 from .definitions import Analysis, OfferDefinition, SamplingSite
 from .offers import Offer, new_id
+from .population import PICKUP_POINT_ONLY
 from .results import LaboratoryResult, StoredResult
 from .values import Actor, Code, DeliveryAddress, Specimen
 
@@ -84,6 +85,9 @@ class Order:
     specimens: list[Specimen] = field(default_factory=list)
     history: list[StatusChange] = field(default_factory=list)
     kit_return_days: int = 0
+    # the patient has protected identity (as the register said when the order was placed or last
+    # looked up): the order keeps no delivery address, a home kit goes to a pickup point
+    protected_identity: bool = False
 
     @classmethod
     def place(
@@ -98,9 +102,14 @@ class Order:
         referral_id: str,
         delivery_address: DeliveryAddress | None = None,
         contact_phone: str | None = None,
+        protected: bool = False,
     ) -> Order:
         """An order from the offer, in a sampling mode it allows, while its catalogue entry
-        (``definition``; None when gone) is active; the offer counts it."""
+        (``definition``; None when gone) is active; the offer counts it. A patient with protected
+        identity (``protected``) gets a home kit only at a pickup point (a sampling site), never
+        at an address."""
+        if protected and delivery_address is not None:
+            raise InvalidRequest(PICKUP_POINT_ONLY)
         if mode not in offer.sampling_modes:
             raise RuleViolation(SubCode.NOT_IN_CATALOGUE, f"the offer does not allow sampling mode {mode}")
         if definition is None or not definition.active:
@@ -130,7 +139,27 @@ class Order:
             contact_phone=contact_phone,
             history=[StatusChange(OrderStatus.ORDERED, now, actor)],
             kit_return_days=definition.kit_return_days,
+            protected_identity=protected,
         )
+
+    @property
+    def pickup_point(self) -> str | None:
+        """Where a home kit sent to a pickup point is collected: the sampling site it names."""
+        return self.sampling_unit if self.sampling_mode is SamplingMode.HOME_KIT else None
+
+    def handled_at(self, unit: str) -> bool:
+        """Whether ``unit`` handles the order with the patient: its sampling site (or pickup
+        point) or, for a home kit, the lab that sends it."""
+        u = unit.upper()
+        if self.sampling_unit and self.sampling_unit.upper() == u:
+            return True
+        return self.sampling_mode is SamplingMode.HOME_KIT and bool(self.performing_lab) and \
+            (self.performing_lab or "").upper() == u
+
+    def without_contact_details(self) -> Order:
+        """The order as shown to a reader who does not handle it with the patient: no delivery
+        address and no phone number (for a patient with protected identity)."""
+        return replace(self, delivery_address=None, contact_phone=None)
 
     @property
     def is_open(self) -> bool:

@@ -25,3 +25,33 @@ class PersonRecord:
     surname: str
     protected: bool = False
     home_region: str | None = None
+
+
+# What a home-kit order of a person with protected identity is refused with when it names a
+# delivery address: what to do instead, nothing of the person.
+PICKUP_POINT_ONLY = (
+    "for this patient a home kit is sent only to a pickup point: give samplingUnitHSAId (a sampling site "
+    "of the care giver, where the kit is collected) and no deliveryAddress"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterAnswer:
+    """What asking the register about one person gave: their record (None when the register does
+    not know them) or, with ``reachable`` False, nothing because it could not be reached."""
+
+    record: PersonRecord | None
+    reachable: bool = True
+
+    @property
+    def protected(self) -> bool:
+        """Whether the service treats the person as having protected identity: as the register
+        says; while it cannot be reached, yes (the safe side: details are kept back until a later
+        look-up says otherwise)."""
+        return not self.reachable or (self.record is not None and self.record.protected)
+
+    @property
+    def refreshes(self) -> bool:
+        """Whether the answer is a word of the register on the person, to bring the flags the
+        service keeps on their offers and orders in line with."""
+        return self.reachable and self.record is not None

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, insert, o
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
-from ..ports import StorageUnavailable, UnitOfWork
+from ..ports import PopulationRegister, StorageUnavailable, UnitOfWork
 from .audit import SqlAuditRepository
 from .follow_up import SqlFollowUpRepository
 from .notices import SqlNoticeRepository
@@ -89,10 +89,14 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
 class Database:
     """An engine and what is shared between its units of work."""
 
-    def __init__(self, url: str | None = None, engine: Engine | None = None) -> None:
+    def __init__(self, url: str | None = None, engine: Engine | None = None,
+                 population: PopulationRegister | None = None) -> None:
         self.engine = engine or make_engine(url)
         self._paging_key: bytes | None = None
         self.systems = SystemCache()
+        # the population register the units of work hand the service layer (the composition root
+        # sets it; the database itself never calls it)
+        self.population = population
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self)
@@ -148,6 +152,7 @@ class SqlUnitOfWork(UnitOfWork):
     def __init__(self, db: Database) -> None:
         self.db = db
         self.conn: Connection | None = None
+        self.population = db.population
 
     def __enter__(self) -> SqlUnitOfWork:
         # the transaction begins with the first statement (a unit of work whose only statement is

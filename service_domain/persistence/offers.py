@@ -32,6 +32,7 @@ def _offer_row(o: Offer) -> dict[str, Any]:
         "status": o.status.value,
         "sampling_modes": _modes_to_str(o.sampling_modes),
         "comment": o.comment,
+        "protected_identity": o.protected_identity,
     }
 
 
@@ -53,6 +54,7 @@ def _offer(r: Row[Any]) -> Offer:
         status=OfferStatus(r.status),
         sampling_modes=_modes_from_str(r.sampling_modes),
         comment=r.comment,
+        protected_identity=r.protected_identity,
     )
 
 
@@ -83,6 +85,14 @@ class SqlOfferRepository:
             .where(offer.c.offer_id == o.offer_id)
             .values(status=o.status.value, orders_placed=o.orders_placed)
         )
+
+    def mark_protected(self, patient: PersonId, protected: bool) -> int:
+        c = offer.c
+        return self.conn.execute(
+            update(offer)
+            .where(c.patient_id == patient.id, c.patient_type == patient.type, c.protected_identity != protected)
+            .values(protected_identity=protected)
+        ).rowcount
 
     def due_to_expire(self, now: datetime, after: int = 0, limit: int | None = None) -> list[tuple[int, Offer]]:
         q = (

@@ -43,6 +43,7 @@ def _order(r: Row[Any], specimens: list[Specimen], history: list[StatusChange]) 
         specimens=specimens,
         history=history,
         kit_return_days=r.kit_return_days,
+        protected_identity=r.protected_identity,
     )
 
 

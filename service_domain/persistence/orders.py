@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, null, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
@@ -66,6 +66,7 @@ def _order_row(o: Order) -> dict[str, Any]:
         "delivery_address": codec.address_to_json(o.delivery_address),
         "contact_phone": o.contact_phone,
         "kit_return_days": o.kit_return_days,
+        "protected_identity": o.protected_identity,
     }
 
 
@@ -179,6 +180,17 @@ class SqlOrderRepository:
         )
         loaded = self._load(self.conn.execute(q).all())
         return loaded[0][1] if loaded else None
+
+    def mark_protected(self, patient: PersonId, protected: bool) -> int:
+        c = patient_order.c
+        values: dict[str, Any] = {"protected_identity": protected}
+        if protected:  # the address is not kept (a kit not yet sent waits for a pickup point)
+            values["delivery_address"] = null()
+        return self.conn.execute(
+            update(patient_order)
+            .where(c.patient_id == patient.id, c.patient_type == patient.type, c.protected_identity != protected)
+            .values(**values)
+        ).rowcount
 
     def referral_in_use(self, referral_id: str) -> bool:
         q = select(patient_order.c.seq).where(patient_order.c.referral_id == referral_id)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.types import TypeDecorator
@@ -117,6 +118,8 @@ offer = Table(
     Column("status", String(16), nullable=False),
     Column("sampling_modes", String(32), nullable=False),
     Column("comment", Text),
+    # the population register's word on the patient when the offer was made or last looked up
+    Column("protected_identity", Boolean, nullable=False, server_default=false()),
     Index("ix_offer_status_valid_to", "status", "valid_to"),
 )
 
@@ -146,6 +149,8 @@ patient_order = Table(
     Column("delivery_address", JSON),
     Column("contact_phone", String(24)),
     Column("kit_return_days", Integer, nullable=False, server_default=text("0")),
+    # as the offer's: a protected person's order keeps no delivery address
+    Column("protected_identity", Boolean, nullable=False, server_default=false()),
     # GetOrders selectors, each with the paging key so a page is one index range scan
     Index("ix_patient_order_patient_seq", "patient_id", "seq"),
     Index("ix_patient_order_lab_seq", "performing_lab", "seq"),

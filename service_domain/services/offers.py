@@ -18,6 +18,7 @@ from .calls import (
     performs,
     repeat,
 )
+from .population import ask_register, refresh_flags
 
 
 @performs(Operation.GET_OFFER_CATALOG)
@@ -39,6 +40,7 @@ def assign_offer(uow: UnitOfWork, call: Call, cmd: commands.AssignOffer) -> Writ
         patient = checked_patient(uow, call, cmd.patient, cmd.care_giver)
         system = caller(uow, call)
         access.check_serves(system, cmd.care_giver)
+        register = ask_register(uow, patient)
         check_performer(uow, call, system, cmd.assigned_by, "assignedBy", cmd.care_giver)
         staff.check_unit(call.staff, cmd.care_unit)
         definition = uow.definitions.get(cmd.care_giver, cmd.offer_code)
@@ -53,7 +55,9 @@ def assign_offer(uow: UnitOfWork, call: Call, cmd: commands.AssignOffer) -> Writ
         if assignment.repeat:
             return repeat(uow, call, patient, cmd.assigned_by, offer.care_giver,
                           "the patient already has this offer; it is returned", offer_id=offer.offer_id)
+        offer.protected_identity = register.protected
         uow.offers.add(offer)
+        refresh_flags(uow, patient, register)
         uow.audit.add(call.audit(AuditAction.WRITE, [patient], cmd.assigned_by, offer.care_giver))
         uow.commit()
         return WriteOutcome(offer_id=offer.offer_id)

@@ -28,7 +28,8 @@ from ..model import (
 )
 from ..model.definitions import YEAR
 from ..operations import Operation
-from ..ports import ConcurrentWrite, OrderQuery, UnitOfWork
+from ..ports import ConcurrentWrite, OrderQuery, StorageUnavailable, UnitOfWork
+from ..staff import StaffFunction
 from .calls import (
     Call,
     WriteOutcome,
@@ -40,6 +41,7 @@ from .calls import (
     repeat,
 )
 from .notices import notice_due
+from .population import ask_register, refresh_flags
 
 REFERRAL_ALPHABET = "ACEFHJKMNPRTWXY3479"  # no look-alikes (0/O/D, 1/I/L, 2/Z, 5/S, 6/G, 8/B, U/V)
 REFERRAL_LENGTH = 8
@@ -83,6 +85,10 @@ def _create_order(uow: UnitOfWork, call: Call, cmd: commands.CreateOrder) -> Wri
     with uow:
         patient = checked_patient(uow, call, cmd.patient, cmd.care_giver)
         system = caller(uow, call)
+        register = ask_register(uow, patient)
+        if not register.reachable and cmd.delivery_address is not None:
+            # whether a kit may go to this address is the register's to say: try again later
+            raise StorageUnavailable("the population register cannot be reached")
         actor = (
             Actor(ActorKind.PATIENT, patient.id)
             if system.kind is SystemKind.CITIZEN
@@ -105,12 +111,14 @@ def _create_order(uow: UnitOfWork, call: Call, cmd: commands.CreateOrder) -> Wri
         order = Order.place(
             offer, definition, SamplingChoice(cmd.sampling_unit, cmd.performing_lab, sites), actor, call.now,
             mode=cmd.sampling_mode, referral_id=_new_referral_id(uow),
-            delivery_address=cmd.delivery_address, contact_phone=cmd.contact_phone,
+            delivery_address=cmd.delivery_address, contact_phone=cmd.contact_phone, protected=register.protected,
         )
+        offer.protected_identity = register.protected
         if cmd.offer_id is None:
             uow.offers.add(offer)
         uow.orders.add(order)
         uow.offers.save(offer)
+        refresh_flags(uow, patient, register)
         uow.audit.add(call.audit(AuditAction.WRITE, [patient], actor, offer.care_giver))
         uow.commit()
         return WriteOutcome(order_id=order.order_id, referral_id=order.referral_id, offer_id=offer.offer_id)
@@ -173,8 +181,24 @@ def get_orders(uow: UnitOfWork, call: Call, cmd: commands.GetOrders) -> OrdersPa
         more = len(rows) > limit
         rows = rows[:limit]
         token = paging.encode(rows[-1][0], digest) if more else None
+        desk = sampling_desk(uow, call)
         uow.commit()
-        return OrdersPage([order for _, order in rows], token)
+        return OrdersPage([shown_to(system, order, desk) for _, order in rows], token)
+
+
+def sampling_desk(uow: UnitOfWork, call: Call) -> str | None:
+    """For a staff member: the care unit they act at if they work its sampling desk, else empty;
+    None for a system."""
+    if call.staff is None:
+        return None
+    member = uow.staff.get(call.staff.hsa_id)
+    desk = member is not None and member.may(call.staff.care_unit, StaffFunction.SAMPLING)
+    return call.staff.care_unit if desk else ""
+
+
+def shown_to(system: ConnectedSystem, order: Order, desk: str | None = None) -> Order:
+    """The order as the caller may see it (``access.sees_contact_details``)."""
+    return order if access.sees_contact_details(system, order, desk) else order.without_contact_details()
 
 
 @performs(Operation.SET_ORDER_STATUS)

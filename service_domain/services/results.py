@@ -33,7 +33,7 @@ from .calls import (
     performs,
     repeat,
 )
-from .orders import load_order_for_write
+from .orders import load_order_for_write, sampling_desk, shown_to
 from .outbox import tell_of_change
 
 RESULT_WORKLIST_LIMIT = 500
@@ -107,7 +107,9 @@ def get_results(uow: UnitOfWork, call: Call, cmd: commands.GetResults) -> list[O
         patient = checked_patient(uow, call, cmd.patient)
         system = caller(uow, call)
         citizen = system.kind is SystemKind.CITIZEN
-        orders = [o for o in uow.orders.for_patient(patient, cmd.order_ids) if system.serves(o.care_giver)]
+        desk = sampling_desk(uow, call)
+        orders = [shown_to(system, o, desk)
+                  for o in uow.orders.for_patient(patient, cmd.order_ids) if system.serves(o.care_giver)]
         ids = [o.order_id for o in orders]
         newest = uow.results.newest(ids)
         held: set[str] = set()

@@ -16,6 +16,8 @@ from ..operations import Operation
 from ..ports import UnitOfWork
 from ..staff import StaffFunction, StaffMember
 from .calls import Call, acting_member, checked_patient, performs
+from .orders import sampling_desk, shown_to
+from .population import ask_register, refresh_flags
 
 STAFF_NAME_MAX = 255
 
@@ -29,6 +31,7 @@ class PatientView:
     orders: list[Order]
     results: dict[str, list[StoredResult]]  # order id -> every stored version, oldest first
     open_cases: set[str]  # order ids with an open follow-up case
+    protected: bool = False  # the patient has protected identity (or the register could not say)
 
 
 @performs(Operation.PATIENT_VIEW)
@@ -38,15 +41,20 @@ def patient_view(uow: UnitOfWork, call: Call, patient: PersonId) -> PatientView:
     with uow:
         patient = checked_patient(uow, call, patient)
         system, _, _ = acting_member(uow, call)
+        register = ask_register(uow, patient)
+        refresh_flags(uow, patient, register)
         offers = [o for o in uow.offers.for_patient(patient) if system.serves(o.care_giver)]
         for offer in offers:
             offer.status = offer.status_at(call.now)
-        orders = [o for o in uow.orders.for_patient(patient) if system.serves(o.care_giver)]
+        desk = sampling_desk(uow, call)
+        orders = [shown_to(system, o, desk) for o in uow.orders.for_patient(patient) if system.serves(o.care_giver)]
         results = {o.order_id: uow.results.versions(o.order_id) for o in orders}
         open_cases = uow.follow_ups.open_for_orders([o.order_id for o in orders])
         uow.audit.add(call.audit(AuditAction.READ, [patient]))
         uow.commit()
-        return PatientView(patient, offers, orders, results, open_cases)
+        protected = register.protected if register.refreshes or not register.reachable else any(
+            o.protected_identity for o in offers) or any(o.protected_identity for o in orders)
+        return PatientView(patient, offers, orders, results, open_cases, protected)
 
 
 # ------------------------------------------------------------------ the staff registry

@@ -35,10 +35,13 @@ def collectable(order: Order) -> bool:
 
 def _where() -> Callable[[Order], str]:
     """Where an order is to be sampled, in words: the chosen site's name from the care giver's
-    register (its HSA-id when the register does not know it), any site, or a home kit."""
+    register (its HSA-id when the register does not know it), any site, a home kit, or a home kit
+    to be collected at a site (its pickup point)."""
     names = {s.hsa_id.upper(): s.name for s in services.list_sampling_sites(uow(), g.member.care_giver)}
 
     def where(order: Order) -> str:
+        if order.pickup_point:  # a home kit sent to a sampling site, collected there
+            return "Hemkit att hämta på " + names.get(order.pickup_point.upper(), order.pickup_point)
         if order.sampling_unit:
             return names.get(order.sampling_unit.upper(), order.sampling_unit)
         if order.sampling_mode is SamplingMode.SITE:

@@ -53,6 +53,9 @@ def log_in(c: FlaskClient, number: str = PATIENT) -> Any:
         (LogicalError("APPLICATION_ERROR", "EPH001", "no offer with that offerId for this patient", "l"),
          "Det du valde finns inte längre. Gå tillbaka och försök igen."),
         (LogicalError("VALIDATION_ERROR", None, "a HOME_KIT order needs a deliveryAddress", "l"), texts.VALIDATION),
+        (LogicalError("VALIDATION_ERROR", None, "for this patient a home kit is sent only to a pickup point: give "
+                      "samplingUnitHSAId (a sampling site of the care giver, where the kit is collected) and no "
+                      "deliveryAddress", "l"), texts.PICKUP_ONLY),
         (VpFault("VP009", "Server", "VP009 [eph] Error connecting to service producer", None), texts.UNAVAILABLE),
         (VpFault("VP007", "Server", "VP007 [eph] Authorization missing", "detail"), texts.FAILED),
         (ServiceFault("Server", "the service is temporarily unavailable; try again later"), texts.UNAVAILABLE),

@@ -110,11 +110,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "EPH_CITIZEN_WEB_BIND": f"127.0.0.1:{ports[3]}",
         "EPH_CERTS_DIR": str(session_pki().folder),
         "EPH_VP_LOCAL_COPY": str(folder / "tak-local-copy.json"),
-        # the engagement index, the journal system's subscriber and the SMS gateway, which `eph serve all` starts in
+        # the engagement index, the journal system's subscriber, the SMS gateway and the population register, which `eph serve all` starts in
         # development: on free ports (the demo catalogue routes to them), their databases here
         "EPH_EI_BIND": f"127.0.0.1:{free_port()}",
         "EPH_EHR_BIND": f"127.0.0.1:{free_port()}",
         "EPH_SMS_GATEWAY_BIND": f"127.0.0.1:{free_port()}",
+        "EPH_POPULATION_REGISTER_BIND": f"127.0.0.1:{free_port()}",
         "EPH_EI_DATABASE_URL": f"sqlite:///{folder / 'index.sqlite3'}",
         "EPH_EHR_DATABASE_URL": f"sqlite:///{folder / 'journal.sqlite3'}",
     })
@@ -129,7 +130,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     try:
         for port in ports + tuple(int(env[b].rsplit(":", 1)[1]) for b in ("EPH_EI_BIND", "EPH_EHR_BIND",
-                                                                                   "EPH_SMS_GATEWAY_BIND")):
+                                                                                   "EPH_SMS_GATEWAY_BIND",
+                                                                                   "EPH_POPULATION_REGISTER_BIND")):
             wait_for_port(port, proc, timeout=START_SECONDS)
         wait_for_page(f"http://127.0.0.1:{ports[0]}/status", "platform")
         wait_for_page(f"http://127.0.0.1:{ports[3]}/logga-in", "1177 stand-in")

@@ -70,6 +70,7 @@ def test_make_serve_starts_every_time(empty_database_url: str, tmp_path: Path) -
         "EPH_EI_BIND": f"127.0.0.1:{free_port()}",
         "EPH_EHR_BIND": f"127.0.0.1:{free_port()}",
         "EPH_SMS_GATEWAY_BIND": f"127.0.0.1:{free_port()}",
+        "EPH_POPULATION_REGISTER_BIND": f"127.0.0.1:{free_port()}",
         "EPH_EI_DATABASE_URL": f"sqlite:///{tmp_path / 'index.sqlite3'}",
         "EPH_EHR_DATABASE_URL": f"sqlite:///{tmp_path / 'journal.sqlite3'}",
     }

@@ -75,6 +75,7 @@ def production_env(pki: dict[str, Issued | CertificateAuthority], database_url: 
         "EPH_VP_WORKERS": "1", "EPH_WORKERS": "1", "EPH_STAFF_WORKERS": "1", "EPH_CITIZEN_WEB_WORKERS": "1",
         "EPH_CITIZEN_WEB_CERT": str(citizen.cert), "EPH_CITIZEN_WEB_KEY": str(citizen.key), "EPH_CITIZEN_WEB_CA": ca,
         "EPH_PLATFORM_URL": "https://127.0.0.1:9", "EPH_CITIZEN_WEB_SESSION_KEY": Fernet.generate_key().decode(),
+        "EPH_POPULATION_URL": "https://127.0.0.1:9", "EPH_POPULATION_TOKEN": "the-registers-own-credential",
     })
     return env
 
@@ -277,6 +278,10 @@ ALONE = [(what, {setting: value}, setting) for what, changes in CONVENIENCES.ite
     ("service", {"EPH_SERVICE_TLS_KEY": str(DEV.service.key)}, "EPH_SERVICE_TLS_KEY"),
     ("staff", {"EPH_STAFF_DEV_LOGIN": "yes"}, "EPH_STAFF_DEV_LOGIN"),
     ("service", {"EPH_OUTBOX_EVENTS": "0"}, "EPH_OUTBOX_EVENTS"),
+    ("service", {"EPH_POPULATION_URL": None}, "EPH_POPULATION_URL"),
+    ("service", {"EPH_POPULATION_URL": "http://127.0.0.1:8087"}, "EPH_POPULATION_URL"),
+    ("service", {"EPH_POPULATION_TOKEN": "eph-population-dev"}, "EPH_POPULATION_TOKEN"),
+    ("staff", {"EPH_POPULATION_URL": None}, "EPH_POPULATION_URL"),
 ]
 
 
@@ -357,7 +362,7 @@ def test_a_copied_development_certificate_is_found(prod_env: dict[str, str], mon
     assert [p.split(" ")[0] for p in profile.problems("service", Settings())["service"]] == ["EPH_SERVICE_TLS_CERT"]
 
 
-@pytest.mark.parametrize("what", ["engagement-index", "ehr-subscriber", "sms-gateway"])
+@pytest.mark.parametrize("what", ["engagement-index", "ehr-subscriber", "sms-gateway", "population-register"])
 def test_a_stand_in_of_a_national_system_is_refused_in_production(prod_env: dict[str, str],
                                                                  monkeypatch: pytest.MonkeyPatch, what: str) -> None:
     for name in [k for k in os.environ if k.startswith("EPH_")]:

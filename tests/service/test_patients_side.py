@@ -144,7 +144,7 @@ def test_a_site_of_another_care_giver_or_another_lab_is_refused(db: Database) ->
         services.create_order(db.uow(), ctx(CITIZEN), commands.CreateOrder(
             None, new_patient(), SamplingMode.SITE, performing_lab=demo.LAB_A, sampling_unit=demo.SITE_A_SOUTH,
             care_giver=demo.CARE_GIVER_A, offer_code="CTNG"))
-    with pytest.raises(InvalidRequest, match="no sampling site"):
+    with pytest.raises(InvalidRequest, match="deliveryAddress or to a pickup point .samplingUnitHSAId., not both"):
         self_order(db, new_patient(), SamplingMode.HOME_KIT, site=demo.SITE_A_CENTRE)
 
 

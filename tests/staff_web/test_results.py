@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,12 +34,10 @@ from service_domain.model import (
     Specimen,
 )
 from service_domain.persistence.database import Database
-from staff_web.app import create_app
-from staff_web.config import StaffWebConfig
 from staff_web.result_entry import decimal_text
-from tests.conftest import seeded
 from tests.support import person_number
 
+from .clients import dev_client, web_database
 from .test_app import csrf, login
 
 RESULTS = "SE2321000016-SSK2"  # RESULTS and FOLLOW_UP at care unit A
@@ -51,16 +47,14 @@ NOT_DETECTED = "1.2.752.116.2.1.1|260415000"
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    database = Database(seeded(f"sqlite:///{Path(tmp_path_factory.mktemp('web')) / 'eph.sqlite3'}"))
+    database = web_database(tmp_path_factory)
     yield database
     database.dispose()
 
 
 @pytest.fixture()
 def client(db: Database) -> FlaskClient:
-    app = create_app(db, replace(StaffWebConfig(), dev_login=True))
-    app.config["TESTING"] = True
-    c = app.test_client()
+    c = dev_client(db)
     login(c, RESULTS)
     return c
 

@@ -76,3 +76,30 @@ def test_a_gateway_bind_of_none_leaves_the_gateway_out() -> None:
 
 def test_production_sends_no_notice_to_a_stand_in() -> None:
     assert "EPH_NOTICE_SMS_URL" not in serve_all_plan({}, production=True)[1]
+
+
+def test_development_starts_the_population_register() -> None:
+    assert "population-register" in serve_all_plan({}, production=False)[0]
+
+
+def test_development_points_the_service_at_the_register() -> None:
+    plan = serve_all_plan({"EPH_POPULATION_REGISTER_BIND": "127.0.0.1:9998"}, production=False)[1]
+    assert plan["EPH_POPULATION_URL"] == "http://127.0.0.1:9998"
+
+
+def test_development_gives_the_service_the_register_s_token() -> None:
+    plan = serve_all_plan({"EPH_POPULATION_REGISTER_TOKEN": "t0ken"}, production=False)[1]
+    assert plan["EPH_POPULATION_TOKEN"] == "t0ken"
+
+
+def test_a_configured_register_is_kept() -> None:
+    plan = serve_all_plan({"EPH_POPULATION_URL": "https://pu.example"}, production=False)[1]
+    assert plan["EPH_POPULATION_URL"] == "https://pu.example"
+
+
+def test_a_register_bind_of_none_leaves_the_register_out() -> None:
+    assert "population-register" not in serve_all_plan({"EPH_POPULATION_REGISTER_BIND": "none"}, production=False)[0]
+
+
+def test_production_points_nothing_at_the_register_stand_in() -> None:
+    assert "EPH_POPULATION_URL" not in serve_all_plan({}, production=True)[1]
