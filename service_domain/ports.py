@@ -14,8 +14,11 @@ from .model import (
     ConnectedSystem,
     EventKind,
     EventState,
+    FlagReview,
     FollowUpCase,
     FollowUpStep,
+    LoggedAccess,
+    LogQuery,
     NoticeChannel,
     NoticeKind,
     NoticeSettings,
@@ -27,6 +30,7 @@ from .model import (
     OutboxEvent,
     PersonRecord,
     ReserveNumberType,
+    Rule,
     SamplingMode,
     SamplingSite,
     SentNotice,
@@ -207,6 +211,34 @@ class AuditRepository(Protocol):
         ...
 
 
+class LogReviewRepository(Protocol):
+    """A care giver's audit records as its log reviewers see them, and their reviews of flags.
+    Every listing is newest first (``time``, then row number) and keyset paged: ``before`` is the
+    position (time, row number) of the last record of the previous page."""
+
+    def search(self, query: LogQuery, before: tuple[datetime, int] | None, limit: int) -> list[LoggedAccess]:
+        """The care giver's audit records matching the query."""
+        ...
+    def staff_accesses(
+        self, query: LogQuery, before: tuple[datetime, int] | None, limit: int | None,
+        within: Sequence[tuple[datetime, datetime]] | None = None,
+    ) -> list[LoggedAccess]:
+        """Matching records of a staff member acting (the ones the checks look at), other than the
+        log review's own; with ``within``, only those inside one of these intervals."""
+        ...
+    def without_relation(self, query: LogQuery, before: tuple[datetime, int] | None, limit: int) -> list[LoggedAccess]:
+        """Matching reads by a staff member at a care unit where the patient has no offer, order
+        (ordered there or sampled there) or follow-up case."""
+        ...
+    def record(self, care_giver: str, record_id: int) -> LoggedAccess | None:
+        """One of the care giver's audit records."""
+        ...
+    def reviews(self, care_giver: str, flags: Iterable[tuple[Rule, int]]) -> dict[tuple[Rule, int], FlagReview]: ...
+    def add_review(self, review: FlagReview) -> bool:
+        """Store a review; False (nothing stored) when the flag was reviewed already."""
+        ...
+
+
 class OutboxRepository(Protocol):
     def add(self, event: OutboxEvent) -> None: ...
     def claim_due(
@@ -288,6 +320,7 @@ class UnitOfWork(Protocol):
     unit_names: UnitNameRepository
     staff: StaffRepository
     audit: AuditRepository
+    log_review: LogReviewRepository
     outbox: OutboxRepository
     notices: NoticeRepository
 

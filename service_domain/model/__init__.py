@@ -27,6 +27,16 @@ from ..enums import (
 )
 from .definitions import Analysis, OfferDefinition, ReserveNumberType, SamplingSite
 from .follow_up import FollowUpCase, FollowUpStep
+from .log_review import (
+    BurstLimit,
+    Flag,
+    FlagReview,
+    LoggedAccess,
+    LogQuery,
+    OfficeHours,
+    ReviewedPerson,
+    Rule,
+)
 from .notices import (
     NoticeChannel,
     NoticeDue,
@@ -38,13 +48,21 @@ from .notices import (
 )
 from .offers import Assignment, Offer, new_id
 from .orders import Order, SamplingChoice, StatusChange, StatusReport
-from .population import PersonRecord
 from .outbox import EventKind, EventState, IndexUpdate, OutboxCounts, OutboxEvent, RetryPolicy
+from .population import PersonRecord
 from .registry import AccessLogEntry, AuditRecord, ConnectedSystem, SystemKey
 from .results import AnalysisResult, LaboratoryResult, StoredResult
 from .values import Actor, Bound, Code, DeliveryAddress, Interval, Quantity, Specimen, Value
 
 __all__ = [
+    "BurstLimit",
+    "Flag",
+    "FlagReview",
+    "LogQuery",
+    "LoggedAccess",
+    "OfficeHours",
+    "ReviewedPerson",
+    "Rule",
     "CLOSED_ORDER_STATUSES",
     "OPEN_ORDER_STATUSES",
     "AccessLogEntry",
