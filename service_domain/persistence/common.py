@@ -56,6 +56,9 @@ def _modes_from_str(value: str) -> tuple[SamplingMode, ...]:
 
 
 def insert_or_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite alike); whether a row was written."""
+    """INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite alike); whether a row was written.
+    Told by the row RETURNING gives back: psycopg's rowcount of such an insert is not to be relied
+    on (it answers -1)."""
     make = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    return bool(conn.execute(make(table).values(**values).on_conflict_do_nothing()).rowcount)
+    statement = make(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return conn.execute(statement).first() is not None
