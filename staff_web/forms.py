@@ -138,6 +138,15 @@ class FunctionsForm(FlaskForm):
     submit = SubmitField("Spara behörigheterna")
 
 
+class PersonIdForm(FlaskForm):
+    """A staff member's personal identity number (the log review's check of one's own data)."""
+
+    number = StringField("Personnummer", validators=[Optional(), Length(max=20, message="Högst 20 tecken.")],
+                         description="ÅÅÅÅMMDD-NNNN. Visas aldrig; används bara för att se om medarbetaren läser sina egna uppgifter.")
+    submit = SubmitField("Spara personnumret")
+    remove = SubmitField("Ta bort personnumret")
+
+
 class PasswordForm(FlaskForm):
     password = PasswordField(
         "Nytt lösenord för utvecklingsinloggning",

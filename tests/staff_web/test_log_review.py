@@ -145,3 +145,24 @@ def test_the_flags_export_names_the_check(client: FlaskClient, db: Database) -> 
     search(client, tab="flags", patient=patient, rule="NO_RELATION")
     text = client.get("/logg/kontroller/export.csv").get_data(as_text=True)
     assert "Ingen relation till enheten" in text
+
+
+def test_an_admin_registers_a_number_that_is_never_shown(client: FlaskClient, db: Database) -> None:
+    number = person_number(date(1981, 1, 1))
+    login(client, "SE2321000016-ADM1")
+    token = csrf(client, f"/admin/staff/{NURSE}")
+    client.post(f"/admin/staff/{NURSE}/person-id", data={"csrf_token": token, "number": number, "submit": "1"})
+    page = client.get(f"/admin/staff/{NURSE}").text
+    member = services.find_staff_member(db.uow(), NURSE)
+    assert (member is not None and member.person_id == number, "Ett personnummer är registrerat." in page,
+            number in page) == (True, True, False)
+
+
+def test_a_bad_number_is_refused_in_swedish_and_kept(client: FlaskClient) -> None:
+    valid = person_number(date(1981, 1, 2))
+    wrong = f"{valid[:8]}-{valid[8:11]}{(int(valid[11]) + 1) % 10}"  # the check digit off by one
+    login(client, "SE2321000016-ADM1")
+    token = csrf(client, f"/admin/staff/{NURSE}")
+    answer = client.post(f"/admin/staff/{NURSE}/person-id", data={"csrf_token": token, "number": wrong, "submit": "1"})
+    assert (answer.status_code, "inte ett giltigt personnummer" in answer.text, f'value="{wrong}"' in answer.text) \
+        == (400, True, True)
