@@ -11,6 +11,7 @@ from service_domain.identity import PersonId
 from service_domain.model import AuditRecord, FlagReview, LoggedAccess, LogQuery, PersonRecord, Rule
 from service_domain.operations import Operation
 from service_domain.staff import StaffMember
+from tests import fake_outbox
 
 
 def _matches(a: LoggedAccess, q: LogQuery, before: tuple[datetime, int] | None) -> bool:
@@ -97,23 +98,15 @@ class FakeStaff:
         return [m for m in self.members.values() if care_giver is None or m.care_giver.upper() == care_giver.upper()]
 
 
-class FakeUnitOfWork:
-    """What the log review uses; a commit is counted, the changes kept either way."""
+class FakeUnitOfWork(fake_outbox.FakeUnitOfWork):
+    """What the log review uses besides (the outbox's fake: a commit is counted, the changes
+    kept either way)."""
 
     def __init__(self, members: Iterable[StaffMember] = (), related: set[tuple[str, str]] | None = None) -> None:
+        super().__init__()
         self.audit = FakeAudit()
         self.staff = FakeStaff(members)
         self.log_review = FakeLogReview(self.audit, related or set())
-        self.commits = 0
-
-    def __enter__(self) -> FakeUnitOfWork:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-    def commit(self) -> None:
-        self.commits += 1
 
     def paging_key(self) -> bytes:
         return b"k" * 16

@@ -77,6 +77,19 @@ def _load_member(uow: UnitOfWork, hsa_id: str) -> StaffMember:
     return member
 
 
+def _administered_member(uow: UnitOfWork, call: Call, hsa_id: str) -> StaffMember:
+    """The staff member, if the administrator acting (none at the console) administers one of
+    the member's units."""
+    admin = _admin(uow, call)
+    member = _load_member(uow, hsa_id)
+    if admin is not None:
+        administered = [u for u in member.care_units if admin.may(u, StaffFunction.ADMIN)]
+        if not administered:
+            raise RuleViolation(SubCode.NOT_PERMITTED, "the staff member works at no care unit you administer")
+        rules.check_admin_of(admin, member.care_giver, administered[0])
+    return member
+
+
 def _functions(functions: Iterable[StaffFunction | str]) -> frozenset[StaffFunction]:
     try:
         return frozenset(StaffFunction(f) for f in functions)
@@ -166,13 +179,7 @@ def revoke_functions(
 def set_dev_password(uow: UnitOfWork, call: Call, hsa_id: str, password_hash: str) -> None:
     """Store the (already hashed) development-login password of a staff member."""
     with uow:
-        admin = _admin(uow, call)
-        member = _load_member(uow, hsa_id)
-        if admin is not None:
-            administered = [u for u in member.care_units if admin.may(u, StaffFunction.ADMIN)]
-            if not administered:
-                raise RuleViolation(SubCode.NOT_PERMITTED, "the staff member works at no care unit you administer")
-            rules.check_admin_of(admin, member.care_giver, administered[0])
+        member = _administered_member(uow, call, hsa_id)
         uow.staff.set_dev_password_hash(member.hsa_id, password_hash, call.now)
         uow.commit()
 
@@ -184,13 +191,7 @@ def set_staff_person_id(uow: UnitOfWork, call: Call, hsa_id: str, person_id: str
     in the audit (the person's own access log shows the registry used their number)."""
     person = checks.patient(PersonId(person_id.strip(), PERSONNUMMER), call.now, lambda _: None) if person_id else None
     with uow:
-        admin = _admin(uow, call)
-        member = _load_member(uow, hsa_id)
-        if admin is not None:
-            administered = [u for u in member.care_units if admin.may(u, StaffFunction.ADMIN)]
-            if not administered:
-                raise RuleViolation(SubCode.NOT_PERMITTED, "the staff member works at no care unit you administer")
-            rules.check_admin_of(admin, member.care_giver, administered[0])
+        member = _administered_member(uow, call, hsa_id)
         touched = [p for p in (person, PersonId(member.person_id, PERSONNUMMER) if member.person_id else None) if p]
         member = replace(member, person_id=person.id if person else None)
         uow.staff.put(member)

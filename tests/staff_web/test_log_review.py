@@ -27,6 +27,8 @@ from staff_web.config import StaffWebConfig
 from tests.conftest import seeded
 from tests.support import person_number
 
+from .test_app import csrf, login
+
 REVIEWER = "SE2321000016-LOG1"
 NURSE = "SE2321000016-SSK1"
 
@@ -43,17 +45,6 @@ def client(db: Database) -> FlaskClient:
     app = create_app(db, replace(StaffWebConfig(), dev_login=True))
     app.config["TESTING"] = True
     return app.test_client()
-
-
-def csrf(client: FlaskClient, path: str) -> str:
-    m = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', client.get(path).text)
-    assert m
-    return m.group(1)
-
-
-def login(client: FlaskClient, hsa_id: str) -> None:
-    client.post("/login", data={"csrf_token": csrf(client, "/login"), "hsa_id": hsa_id,
-                                "password": demo.DEMO_STAFF_PASSWORD})
 
 
 def viewed_patient(db: Database) -> str:
