@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from .identity import PersonId
@@ -35,6 +35,7 @@ from .model import (
     SamplingSite,
     SentNotice,
     Specimen,
+    StaffPatient,
     StatusChange,
     StoredResult,
     SystemKey,
@@ -229,6 +230,23 @@ class LogReviewRepository(Protocol):
     def without_relation(self, query: LogQuery, before: tuple[datetime, int] | None, limit: int) -> list[LoggedAccess]:
         """Matching reads by a staff member at a care unit where the patient has no offer, order
         (ordered there or sampled there) or follow-up case."""
+        ...
+    def own_records(self, query: LogQuery, before: tuple[datetime, int] | None, limit: int) -> list[LoggedAccess]:
+        """Matching accesses by a staff member to their own data (the personal identity number
+        the staff registry holds for them)."""
+        ...
+    def busy(self, query: LogQuery, window: timedelta, patients: int) -> list[LoggedAccess]:
+        """Matching accesses by staff in the time around each stretch of ``window`` (counted from
+        the epoch) in which one person accessed at least ``patients`` distinct patients: the ones
+        a burst could be among."""
+        ...
+    def staff_patients(self, query: LogQuery) -> list[StaffPatient]:
+        """Each staff member and patient among the matching accesses by staff, once."""
+        ...
+    def accesses_of(
+        self, query: LogQuery, pairs: Sequence[StaffPatient], before: tuple[datetime, int] | None, limit: int
+    ) -> list[LoggedAccess]:
+        """Matching accesses by staff, of these staff members to these patients."""
         ...
     def record(self, care_giver: str, record_id: int) -> LoggedAccess | None:
         """One of the care giver's audit records."""

@@ -4,11 +4,19 @@ staff registry, the reviews of flags, and a population register."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from service_domain.enums import ActorKind, AuditAction
 from service_domain.identity import PersonId
-from service_domain.model import AuditRecord, FlagReview, LoggedAccess, LogQuery, PersonRecord, Rule
+from service_domain.model import (
+    AuditRecord,
+    FlagReview,
+    LoggedAccess,
+    LogQuery,
+    PersonRecord,
+    Rule,
+    StaffPatient,
+)
 from service_domain.operations import Operation
 from service_domain.staff import StaffMember
 from tests import fake_outbox
@@ -30,9 +38,10 @@ def _matches(a: LoggedAccess, q: LogQuery, before: tuple[datetime, int] | None) 
 
 
 class FakeLogReview:
-    def __init__(self, audit: FakeAudit, related: set[tuple[str, str]]) -> None:
+    def __init__(self, audit: FakeAudit, related: set[tuple[str, str]], staff: FakeStaff) -> None:
         self.audit = audit
         self.related = related  # (patient id, care unit) pairs with an offer, order or case there
+        self.staff = staff
         self.stored: dict[tuple[str, Rule, int], FlagReview] = {}
 
     def _newest_first(self, found: Iterable[LoggedAccess], limit: int | None) -> list[LoggedAccess]:
@@ -61,6 +70,27 @@ class FakeLogReview:
             and (a.record.patient_id, a.record.care_unit) not in self.related
         )
         return self._newest_first(found, limit)
+
+    def own_records(self, query: LogQuery, before: tuple[datetime, int] | None, limit: int) -> list[LoggedAccess]:
+        def own(a: LoggedAccess) -> bool:
+            member = self.staff.get(a.record.actor_id or "")
+            return member is not None and member.person_id == a.record.patient_id
+        return [a for a in self.staff_accesses(query, before, None) if own(a)][:limit]
+
+    def busy(self, query: LogQuery, window: timedelta, patients: int) -> list[LoggedAccess]:
+        return self.staff_accesses(query, None, None)  # every access a burst could be among
+
+    def staff_patients(self, query: LogQuery) -> list[StaffPatient]:
+        found = {StaffPatient(a.record.actor_id or "", a.record.patient_id, a.record.patient_type)
+                 for a in self.staff_accesses(query, None, None)}
+        return sorted(found, key=lambda p: (p.staff_id, p.patient_id))
+
+    def accesses_of(
+        self, query: LogQuery, pairs: Sequence[StaffPatient], before: tuple[datetime, int] | None, limit: int
+    ) -> list[LoggedAccess]:
+        wanted = {(p.staff_id, p.patient_id) for p in pairs}
+        return [a for a in self.staff_accesses(query, before, None)
+                if (a.record.actor_id, a.record.patient_id) in wanted][:limit]
 
     def record(self, care_giver: str, record_id: int) -> LoggedAccess | None:
         return next((a for a in self.audit.rows if a.record_id == record_id
@@ -106,7 +136,7 @@ class FakeUnitOfWork(fake_outbox.FakeUnitOfWork):
         super().__init__()
         self.audit = FakeAudit()
         self.staff = FakeStaff(members)
-        self.log_review = FakeLogReview(self.audit, related or set())
+        self.log_review = FakeLogReview(self.audit, related or set(), self.staff)
 
     def paging_key(self) -> bytes:
         return b"k" * 16

@@ -36,6 +36,7 @@ from .log_review import (
     OfficeHours,
     ReviewedPerson,
     Rule,
+    StaffPatient,
 )
 from .notices import (
     NoticeChannel,
@@ -63,6 +64,7 @@ __all__ = [
     "OfficeHours",
     "ReviewedPerson",
     "Rule",
+    "StaffPatient",
     "CLOSED_ORDER_STATUSES",
     "OPEN_ORDER_STATUSES",
     "AccessLogEntry",

@@ -7,9 +7,10 @@ by its rule and the audit record it flags, so marking it reviewed holds however 
 showed it was made. The checks look at accesses by persons (audit records with a staff member
 acting); the review's own records (``LogReview``) are never flagged.
 
-The rules that need no database are here, as plain functions of the records: office hours, many
-patients in a short time, a staff member's own record and a namesake's. The rule of accesses
-without a relation to the unit asks the storage (``ports.LogReviewRepository``).
+The rules that need no database are here, as plain functions: office hours (as the intervals
+the storage is asked for), many patients in a short time (over the accesses the storage found
+possible), a namesake (over the staff members and patients the storage found). Accesses without
+a relation to the unit, and to one's own data, the storage finds (``ports.LogReviewRepository``).
 """
 
 from __future__ import annotations
@@ -216,22 +217,21 @@ def bursts(accesses: Iterable[LoggedAccess], limit: BurstLimit) -> list[LoggedAc
 
 
 @dataclass(frozen=True, slots=True)
+class StaffPatient:
+    """A staff member and a patient they accessed (the namesake check asks per pair)."""
+
+    staff_id: str
+    patient_id: str
+    patient_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewedPerson:
     """What the checks know of a staff member: the name, and the personal identity number when
     the registry holds it (never shown)."""
 
     name: str
     person_id: str | None = None
-
-
-def own_records(accesses: Iterable[LoggedAccess], staff: Mapping[str, ReviewedPerson]) -> list[LoggedAccess]:
-    """Accesses by a staff member to their own data (their personal identity number is known)."""
-    found = []
-    for a in accesses:
-        person = staff.get((a.record.actor_id or "").upper())
-        if person is not None and person.person_id and person.person_id == a.record.patient_id:
-            found.append(a)
-    return found
 
 
 def same_surname(staff_name: str, surname: str) -> bool:
@@ -243,24 +243,24 @@ def same_surname(staff_name: str, surname: str) -> bool:
 
 
 def namesakes(
-    accesses: Iterable[LoggedAccess],
+    pairs: Iterable[StaffPatient],
     staff: Mapping[str, ReviewedPerson],
     surname_of: Callable[[str, str | None], str | None],
-) -> list[LoggedAccess]:
-    """Accesses by a staff member to a patient with their surname (``surname_of`` asks the
-    population register, once per patient), other than the member's own data."""
+) -> list[StaffPatient]:
+    """Of the staff members and the patients each read, those where the patient has the member's
+    surname (``surname_of`` asks the population register, once per patient), other than the
+    member's own data."""
     surnames: dict[str, str | None] = {}
     found = []
-    for a in accesses:
-        person = staff.get((a.record.actor_id or "").upper())
-        if person is None or (person.person_id and person.person_id == a.record.patient_id):
+    for pair in pairs:
+        person = staff.get(pair.staff_id.upper())
+        if person is None or (person.person_id and person.person_id == pair.patient_id):
             continue
-        pid = a.record.patient_id
-        if pid not in surnames:
-            surnames[pid] = surname_of(pid, a.record.patient_type)
-        surname = surnames[pid]
+        if pair.patient_id not in surnames:
+            surnames[pair.patient_id] = surname_of(pair.patient_id, pair.patient_type)
+        surname = surnames[pair.patient_id]
         if surname and same_surname(person.name, surname):
-            found.append(a)
+            found.append(pair)
     return found
 
 

@@ -4,20 +4,22 @@ the reviewers' verdicts on flags."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, func, or_, select, tuple_
+from sqlalchemy import Connection, Integer, and_, cast, distinct, exists, func, or_, select, tuple_
 
 from ..enums import ActorKind, AuditAction
-from ..model import FlagReview, LoggedAccess, LogQuery, Rule
+from ..model import FlagReview, LoggedAccess, LogQuery, Rule, StaffPatient
 from ..operations import Operation
 from .audit import _audit
 from .common import insert_or_ignore
-from .tables import audit_record, follow_up_case, log_review_flag, offer, patient_order
+from .tables import audit_record, follow_up_case, log_review_flag, offer, patient_order, staff_member
 
 a = audit_record.c
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _spellings(value: str) -> list[str]:
@@ -68,6 +70,17 @@ def _related() -> Any:
     return or_(offered, ordered, followed)
 
 
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching spans as one."""
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(spans):
+        if merged and first <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
+
+
 class SqlLogReviewRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
@@ -96,6 +109,51 @@ class SqlLogReviewRepository:
         conditions = [*_by_staff(query, before), a.action == AuditAction.READ.value, a.care_unit.is_not(None),
                       ~_related()]
         return self._page(conditions, limit)
+
+    def own_records(self, query: LogQuery, before: tuple[datetime, int] | None, limit: int) -> list[LoggedAccess]:
+        s = staff_member.c
+        own = exists().where(s.hsa_id == a.actor_id, s.person_id == a.patient_id)
+        return self._page([*_by_staff(query, before), own], limit)
+
+    def _stretch(self, seconds: int) -> Any:
+        """The number of the stretch of ``seconds`` since the epoch a record's time falls in."""
+        if self.conn.dialect.name == "postgresql":
+            return func.floor(func.extract("epoch", a.time) / seconds)
+        return cast(func.strftime("%s", a.time), Integer) // seconds
+
+    def busy(self, query: LogQuery, window: timedelta, patients: int) -> list[LoggedAccess]:
+        seconds = int(window.total_seconds())
+        stretch = self._stretch(seconds)
+        conditions = _by_staff(query, None)
+        crowded = (
+            select(a.actor_id, stretch)
+            .where(and_(*conditions))
+            .group_by(a.actor_id, stretch)
+            .having(func.count(distinct(a.patient_id)) >= patients)
+        )
+        spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for actor, number in self.conn.execute(crowded):
+            spans[actor].append((int(number) - 1, int(number) + 2))  # the stretch and its neighbours
+        if not spans:
+            return []
+        around = []
+        for actor, found in spans.items():
+            for first, last in _merged(found):
+                around.append(and_(a.actor_id == actor, a.time >= _EPOCH + timedelta(seconds=first * seconds),
+                                   a.time < _EPOCH + timedelta(seconds=last * seconds)))
+        return self._page([*conditions, or_(*around)], None)
+
+    def staff_patients(self, query: LogQuery) -> list[StaffPatient]:
+        q = select(a.actor_id, a.patient_id, a.patient_type).where(and_(*_by_staff(query, None))).distinct()
+        return [StaffPatient(r.actor_id, r.patient_id, r.patient_type) for r in self.conn.execute(q)]
+
+    def accesses_of(
+        self, query: LogQuery, pairs: Sequence[StaffPatient], before: tuple[datetime, int] | None, limit: int
+    ) -> list[LoggedAccess]:
+        if not pairs:
+            return []
+        wanted = or_(*(and_(a.actor_id == p.staff_id, a.patient_id == p.patient_id) for p in pairs))
+        return self._page([*_by_staff(query, before), wanted], limit)
 
     def record(self, care_giver: str, record_id: int) -> LoggedAccess | None:
         q = select(audit_record).where(a.id == record_id, a.care_giver.in_(_spellings(care_giver)))

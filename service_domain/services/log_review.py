@@ -225,19 +225,22 @@ def _flags(
         assert query.since is not None and query.until is not None
         outside = settings.office_hours.outside(query.since, query.until)
         flags += [Flag(Rule.OUT_OF_HOURS, a) for a in uow.log_review.staff_accesses(query, before, limit, outside)]
+    if Rule.OWN_RECORD in chosen:
+        flags += [Flag(Rule.OWN_RECORD, a) for a in uow.log_review.own_records(query, before, limit)]
+    if Rule.MANY_PATIENTS in chosen:
+        # a burst within a window lies in two stretches of the window's length, and one of them
+        # holds more than half its patients: only those stretches and their neighbours are read
+        burst = settings.burst
+        possible = uow.log_review.busy(query, burst.window, burst.patients // 2 + 1)
+        flags += [Flag(Rule.MANY_PATIENTS, a) for a in rules.bursts(possible, burst)]
     checked = register is not None
-    if chosen & {Rule.MANY_PATIENTS, Rule.OWN_RECORD, Rule.NAMESAKE}:
-        accesses = uow.log_review.staff_accesses(query, None, None)
+    if Rule.NAMESAKE in chosen and register is not None:
         staff = _staff_of(uow, query.care_giver)
-        if Rule.MANY_PATIENTS in chosen:
-            flags += [Flag(Rule.MANY_PATIENTS, a) for a in rules.bursts(accesses, settings.burst)]
-        if Rule.OWN_RECORD in chosen:
-            flags += [Flag(Rule.OWN_RECORD, a) for a in rules.own_records(accesses, staff)]
-        if Rule.NAMESAKE in chosen and register is not None:
-            try:
-                flags += [Flag(Rule.NAMESAKE, a) for a in rules.namesakes(accesses, staff, _surnames(register))]
-            except StorageUnavailable:
-                checked = False
+        try:
+            pairs = rules.namesakes(uow.log_review.staff_patients(query), staff, _surnames(register))
+        except StorageUnavailable:
+            pairs, checked = [], False
+        flags += [Flag(Rule.NAMESAKE, a) for a in uow.log_review.accesses_of(query, pairs, before, limit)]
     return flags, checked
 
 

@@ -21,6 +21,7 @@ from service_domain.operations import Operation
 from service_domain.persistence.database import Database
 from service_domain.services import LogFilters
 from service_domain.staff import StaffActing, StaffFunction
+from tests.fake_log_review import FakeRegister
 from tests.support import person_number
 
 F = StaffFunction
@@ -221,3 +222,27 @@ def test_the_export_holds_every_record_of_the_search(db: Database) -> None:
         services.patient_view(db.uow(), staff_ctx(nurse), p)
     exported = services.export_log(db.uow(), staff_ctx(reviewer), LogFilters(staff=nurse))
     assert sorted(a.record.patient_id for a in exported) == sorted(p.id for p in read)
+
+
+def test_a_burst_across_two_stretches_of_ten_minutes_is_flagged(db: Database) -> None:
+    reviewer = new_member(db, F.LOG_REVIEW)
+    nurse = new_member(db, F.ASSIGN)
+    hour_ago = utcnow() - timedelta(hours=1)
+    boundary = datetime.fromtimestamp(int(hour_ago.timestamp()) // 600 * 600, UTC)
+    read = [new_patient() for _ in range(21)]
+    for i, p in enumerate(read):  # ten reads before the boundary, eleven from it
+        services.patient_view(db.uow(), staff_ctx(nurse, now=boundary + timedelta(seconds=25 * i - 250)), p)
+    filters = LogFilters(period_start=local_date(boundary) - timedelta(days=1), period_end=local_date(utcnow()))
+    assert flagged(db, reviewer, nurse, Rule.MANY_PATIENTS, filters) == [read[-1].id]
+
+
+def test_a_patient_with_the_member_s_surname_is_flagged_through_the_register(db: Database) -> None:
+    reviewer = new_member(db, F.LOG_REVIEW)
+    nurse = new_member(db, F.ASSIGN, name="Tina Namnesson")
+    namesake, other = new_patient(), new_patient()
+    services.patient_view(db.uow(), staff_ctx(nurse), namesake)
+    services.patient_view(db.uow(), staff_ctx(nurse), other)
+    register = FakeRegister({namesake.id: "Namnesson", other.id: "Annan"})
+    page = services.log_flags(db.uow(), staff_ctx(reviewer), LogFilters(staff=nurse), register=register,
+                              rule=Rule.NAMESAKE)
+    assert [f.access.record.patient_id for f in page.flags] == [namesake.id]

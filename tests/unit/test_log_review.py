@@ -21,6 +21,7 @@ from service_domain.model import (
     OfficeHours,
     ReviewedPerson,
     Rule,
+    StaffPatient,
 )
 from service_domain.model import log_review as rules
 from service_domain.operations import Operation
@@ -129,16 +130,6 @@ def test_two_people_s_reads_are_counted_apart() -> None:
 # ---------------------------------------------------------------- own record and namesakes
 
 
-def test_a_read_of_one_s_own_number_is_flagged() -> None:
-    me = patients(1)[0]
-    assert rules.own_records([access(1, WEDNESDAY_NOON, me)], {NURSE: ReviewedPerson("Nina Nurse", me)})
-
-
-def test_without_a_registered_number_no_read_is_one_s_own() -> None:
-    me = patients(1)[0]
-    assert not rules.own_records([access(1, WEDNESDAY_NOON, me)], {NURSE: ReviewedPerson("Nina Nurse")})
-
-
 @pytest.mark.parametrize(("name", "surname", "same"), [
     ("Nina Andersson", "Andersson", True),
     ("Nina Andersson", "andersson", True),
@@ -154,16 +145,23 @@ def test_a_namesake_shares_the_surname_as_a_whole(name: str, surname: str, same:
 def test_the_register_is_asked_once_per_patient() -> None:
     patient = patients(1)[0]
     asked: list[str] = []
-    reads = [access(i, WEDNESDAY_NOON + timedelta(minutes=i), patient) for i in range(3)]
-    rules.namesakes(reads, {NURSE: ReviewedPerson("Nina Nurse")}, lambda p, t: asked.append(p) or "Nurse")
+    pairs = [StaffPatient(NURSE, patient), StaffPatient(CLERK, patient)]
+    staff = {NURSE: ReviewedPerson("Nina Nurse"), CLERK: ReviewedPerson("Carl Clerk")}
+    rules.namesakes(pairs, staff, lambda p, t: asked.append(p) or "Nurse")
     assert asked == [patient]
 
 
 def test_one_s_own_record_is_no_namesake() -> None:
     me = patients(1)[0]
-    found = rules.namesakes([access(1, WEDNESDAY_NOON, me)], {NURSE: ReviewedPerson("Nina Nurse", me)},
+    found = rules.namesakes([StaffPatient(NURSE, me)], {NURSE: ReviewedPerson("Nina Nurse", me)},
                             lambda p, t: "Nurse")
     assert found == []
+
+
+def test_a_patient_with_the_member_s_surname_is_a_namesake() -> None:
+    pairs = [StaffPatient(NURSE, "1"), StaffPatient(NURSE, "2")]
+    found = rules.namesakes(pairs, {NURSE: ReviewedPerson("Nina Nurse")}, lambda p, t: "Nurse" if p == "1" else "Other")
+    assert found == [StaffPatient(NURSE, "1")]
 
 
 def test_flags_are_newest_first_and_page_past_the_position() -> None:

@@ -145,7 +145,7 @@ def cases(db: Database, register: Register) -> list[Case]:
         Case("search by interaction", search(lambda rng: LogFilters(
             interaction=rng.choice(["GetAccessLog", "SetResult", "PatientView"])))),
         Case("search, one day", search(lambda rng: LogFilters(period_start=(d := day(rng)), period_end=d))),
-        Case("search by staff, 5th page", further),
+        Case("search by staff, pages 1-5 (5 calls)", further),
     ]
     for rule in Rule:
         for days in (1, 7):
