@@ -48,6 +48,8 @@ class Operation(StrEnum):
     RELEASE_RESULTS = "ReleaseResults"
     MANAGE_CATALOGUE = "ManageCatalogue"
     MANAGE_STAFF = "ManageStaff"
+    # the care giver's log review: searching and checking who accessed patients' data
+    LOG_REVIEW = "LogReview"
     # the service's own: offers and orders expired when their time is up
     HOUSEKEEPING = "Housekeeping"
     # the service's own: a notice sent to the patient (it read the address the patient chose)

@@ -1,4 +1,4 @@
-"""Continuation tokens for keyset paging of GetOrders.
+"""Continuation tokens for keyset paging (GetOrders, the access log, the log review).
 
 A token holds the position after which the next page starts (the ordering key of
 the last order returned) and a keyed digest of the query it belongs to, so that a
@@ -42,20 +42,32 @@ def query_digest(key: bytes, query: OrderQuery) -> bytes:
 
 
 def encode(after: int, digest: bytes) -> str:
-    raw = bytes([_VERSION]) + after.to_bytes(8, "big") + digest
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+    return encode_position((after,), digest)
 
 
 def decode(token: str, digest: bytes) -> int:
+    return decode_position(token, digest, 1)[0]
+
+
+def encode_position(position: tuple[int, ...], digest: bytes) -> str:
+    """A token of a position of several parts (a time in microseconds, a row number, …), each a
+    non-negative signed 64-bit number; one part is the same token as ``encode``'s."""
+    raw = bytes([_VERSION]) + b"".join(p.to_bytes(8, "big") for p in position) + digest
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+
+def decode_position(token: str, digest: bytes, parts: int) -> tuple[int, ...]:
+    """The position of ``parts`` parts a token holds, if it belongs to the query of ``digest``."""
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     except (binascii.Error, ValueError):
         raise InvalidRequest("continuationToken is not a token this service issued") from None
-    if len(raw) != 1 + 8 + _DIGEST_SIZE or raw[0] != _VERSION:
+    end = 1 + 8 * parts
+    if len(raw) != end + _DIGEST_SIZE or raw[0] != _VERSION:
         raise InvalidRequest("continuationToken is not a token this service issued")
-    if raw[9:] != digest:
+    if raw[end:] != digest:
         raise InvalidRequest("continuationToken belongs to a query with other selectors or filters")
-    position = int.from_bytes(raw[1:9], "big")
-    if position > MAX_POSITION:
+    position = tuple(int.from_bytes(raw[1 + 8 * i:9 + 8 * i], "big") for i in range(parts))
+    if max(position) > MAX_POSITION:
         raise InvalidRequest("continuationToken is not a token this service issued")
     return position

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from .identity import PersonId
@@ -15,8 +15,11 @@ from .model import (
     DeletionRecord,
     EventKind,
     EventState,
+    FlagReview,
     FollowUpCase,
     FollowUpStep,
+    LoggedAccess,
+    LogQuery,
     NoticeChannel,
     NoticeKind,
     NoticeSettings,
@@ -29,10 +32,12 @@ from .model import (
     PersonRecord,
     ReserveNumberType,
     RetentionKind,
+    Rule,
     SamplingMode,
     SamplingSite,
     SentNotice,
     Specimen,
+    StaffPatient,
     StatusChange,
     StoredResult,
     SystemKey,
@@ -216,6 +221,51 @@ class AuditRepository(Protocol):
         ...
 
 
+class LogReviewRepository(Protocol):
+    """A care giver's audit records as its log reviewers see them, and their reviews of flags.
+    Every listing is newest first (``time``, then row number) and keyset paged: ``before`` is the
+    position (time, row number) of the last record of the previous page."""
+
+    def search(self, query: LogQuery, before: tuple[datetime, int] | None, limit: int) -> list[LoggedAccess]:
+        """The care giver's audit records matching the query."""
+        ...
+    def staff_accesses(
+        self, query: LogQuery, before: tuple[datetime, int] | None, limit: int | None,
+        within: Sequence[tuple[datetime, datetime]] | None = None,
+    ) -> list[LoggedAccess]:
+        """Matching records of a staff member acting (the ones the checks look at), other than the
+        log review's own; with ``within``, only those inside one of these intervals."""
+        ...
+    def without_relation(self, query: LogQuery, before: tuple[datetime, int] | None, limit: int) -> list[LoggedAccess]:
+        """Matching reads by a staff member at a care unit where the patient has no offer, order
+        (ordered there or sampled there) or follow-up case."""
+        ...
+    def own_records(self, query: LogQuery, before: tuple[datetime, int] | None, limit: int) -> list[LoggedAccess]:
+        """Matching accesses by a staff member to their own data (the personal identity number
+        the staff registry holds for them)."""
+        ...
+    def busy(self, query: LogQuery, window: timedelta, patients: int) -> list[LoggedAccess]:
+        """Matching accesses by staff in the time around each stretch of ``window`` (counted from
+        the epoch) in which one person accessed at least ``patients`` distinct patients: the ones
+        a burst could be among."""
+        ...
+    def staff_patients(self, query: LogQuery) -> list[StaffPatient]:
+        """Each staff member and patient among the matching accesses by staff, once."""
+        ...
+    def accesses_of(
+        self, query: LogQuery, pairs: Sequence[StaffPatient], before: tuple[datetime, int] | None, limit: int
+    ) -> list[LoggedAccess]:
+        """Matching accesses by staff, of these staff members to these patients."""
+        ...
+    def record(self, care_giver: str, record_id: int) -> LoggedAccess | None:
+        """One of the care giver's audit records."""
+        ...
+    def reviews(self, care_giver: str, flags: Iterable[tuple[Rule, int]]) -> dict[tuple[Rule, int], FlagReview]: ...
+    def add_review(self, review: FlagReview) -> bool:
+        """Store a review; False (nothing stored) when the flag was reviewed already."""
+        ...
+
+
 class OutboxRepository(Protocol):
     def add(self, *events: OutboxEvent) -> int:
         """Write the events (in one statement). A NOTICE event is written only if its patient
@@ -329,6 +379,7 @@ class UnitOfWork(Protocol):
     unit_names: UnitNameRepository
     staff: StaffRepository
     audit: AuditRepository
+    log_review: LogReviewRepository
     outbox: OutboxRepository
     notices: NoticeRepository
     retention: RetentionRepository

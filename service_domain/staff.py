@@ -25,6 +25,7 @@ class StaffFunction(StrEnum):
     RESULTS = "RESULTS"  # type in results
     FOLLOW_UP = "FOLLOW_UP"  # follow-up of positive notifiable results; release of reviewed results
     ADMIN = "ADMIN"  # the care giver's catalogue and staff permissions
+    LOG_REVIEW = "LOG_REVIEW"  # the care giver's log review (who accessed patients' data)
 
 
 F = StaffFunction
@@ -61,6 +62,8 @@ OPERATION_FUNCTIONS: dict[Operation, frozenset[StaffFunction]] = {
     # administration
     Op.MANAGE_CATALOGUE: frozenset({F.ADMIN}),
     Op.MANAGE_STAFF: frozenset({F.ADMIN}),
+    # the log review: the care giver's audit records, its checks and the reviewers' notes
+    Op.LOG_REVIEW: frozenset({F.LOG_REVIEW}),
 }
 
 
@@ -72,6 +75,9 @@ class StaffMember:
     # care unit -> the functions held there (a unit with none is still one of the member's units)
     functions: Mapping[str, frozenset[StaffFunction]] = field(default_factory=dict)
     active: bool = True
+    # the member's personal identity number, when registered (for the log review's check of
+    # reads of one's own data): never shown in lists, pages or logs
+    person_id: str | None = field(default=None, repr=False)
 
     @property
     def care_units(self) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from service_domain import services
 from service_domain.clock import SWEDISH_TZ, utcnow
 from service_domain.persistence.database import Database
+from service_domain.ports import PopulationRegister
 from service_domain.staff import PATIENT_WORK, StaffFunction
 
 from . import display, people, texts
@@ -24,7 +25,7 @@ from .auth import Throttle
 from .config import StaffWebConfig
 from .sessions import DbSessionInterface
 from .store import WebStore
-from .views import admin, followup, home, login, patient, results, sampling
+from .views import admin, followup, home, log_review, login, patient, results, sampling
 from .web import Env, csrf
 
 log = logging.getLogger("eph.staff_web")
@@ -50,7 +51,10 @@ def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return "" if moment is None else moment.astimezone(SWEDISH_TZ).strftime(fmt)
 
 
-def create_app(db: Database, config: StaffWebConfig, clock: Callable[[], datetime] = utcnow) -> Flask:
+def create_app(
+    db: Database, config: StaffWebConfig, clock: Callable[[], datetime] = utcnow,
+    register: PopulationRegister | None = None,
+) -> Flask:
     app = Flask(__name__)
     store = WebStore(db.engine)
     app.secret_key = store.secret_key()
@@ -67,9 +71,9 @@ def create_app(db: Database, config: StaffWebConfig, clock: Callable[[], datetim
     )
     throttle = Throttle(config.failures_per_account, config.failures_per_address,
                         timedelta(minutes=config.failure_window_minutes))
-    app.extensions["eph"] = Env(db, config, store, clock, throttle)
+    app.extensions["eph"] = Env(db, config, store, clock, throttle, register)
     csrf.init_app(app)
-    for blueprint in (home.bp, login.bp, patient.bp, sampling.bp, results.bp, followup.bp, admin.bp):
+    for blueprint in (home.bp, login.bp, patient.bp, sampling.bp, results.bp, followup.bp, admin.bp, log_review.bp):
         app.register_blueprint(blueprint)
 
     @app.before_request

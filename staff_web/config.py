@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import time, timedelta
+
+from service_domain.model import BurstLimit, OfficeHours
+from service_domain.services import ReviewSettings
 
 
 def _env(name: str, default: str) -> str:
@@ -40,3 +44,28 @@ class StaffWebConfig:
     failure_window_minutes: int = 15
     # an uthopp token may be valid for at most this many seconds
     uthopp_max_lifetime: int = 120
+    # the log review's checks (EPH_LOG_REVIEW_*)
+    log_review: ReviewSettings = field(default_factory=lambda: review_settings())
+
+
+def _days(text: str) -> frozenset[int]:
+    """ISO weekdays (1 Monday … 7 Sunday) as "1-5" or "1,2,3"; Monday 0 in the result."""
+    days: set[int] = set()
+    for part in text.split(","):
+        first, _, last = part.strip().partition("-")
+        days.update(range(int(first) - 1, int(last or first)))
+    return frozenset(days)
+
+
+def review_settings() -> ReviewSettings:
+    """The log review's checks, from ``EPH_LOG_REVIEW_DAYS`` (default "1-5": Monday to Friday),
+    ``EPH_LOG_REVIEW_HOURS`` (default "07:00-18:00", Swedish time) and ``EPH_LOG_REVIEW_BURST``
+    (default "20/10": more than 20 distinct patients within 10 minutes). Raises ValueError on a
+    setting it cannot read."""
+    start, _, end = _env("EPH_LOG_REVIEW_HOURS", "07:00-18:00").partition("-")
+    patients, _, minutes = _env("EPH_LOG_REVIEW_BURST", "20/10").partition("/")
+    return ReviewSettings(
+        office_hours=OfficeHours(_days(_env("EPH_LOG_REVIEW_DAYS", "1-5")), time.fromisoformat(start.strip()),
+                                 time.fromisoformat(end.strip())),
+        burst=BurstLimit(int(patients), timedelta(minutes=float(minutes))),
+    )

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     FieldList,
     Form,
@@ -135,6 +136,15 @@ class FunctionsForm(FlaskForm):
     unit = HiddenField()
     functions = Checkboxes("Behörigheter", choices=options((f.value, texts.FUNCTION[f]) for f in StaffFunction))
     submit = SubmitField("Spara behörigheterna")
+
+
+class PersonIdForm(FlaskForm):
+    """A staff member's personal identity number (the log review's check of one's own data)."""
+
+    number = StringField("Personnummer", validators=[Optional(), Length(max=20, message="Högst 20 tecken.")],
+                         description="ÅÅÅÅMMDD-NNNN. Visas aldrig; används bara för att se om medarbetaren läser sina egna uppgifter.")
+    submit = SubmitField("Spara personnumret")
+    remove = SubmitField("Ta bort personnumret")
 
 
 class PasswordForm(FlaskForm):
@@ -276,3 +286,37 @@ class WithdrawForm(FlaskForm):
     )
     version = HiddenField()
     submit = SubmitField("Återkalla svaret")
+
+
+class Day(DateField):
+    """A date field whose complaint is in Swedish."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Skriv datumet som ÅÅÅÅ-MM-DD.") from None
+
+
+class LogSearchForm(FlaskForm):
+    """The log review's filters, each optional; the period in Swedish calendar days."""
+
+    patient = StringField("Patientens personnummer", validators=[Optional(), Length(max=20, message="Högst 20 tecken.")],
+                          description="ÅÅÅÅMMDD-NNNN")
+    staff = StringField("Medarbetarens HSA-id", validators=[Optional(), Length(max=31, message="Högst 31 tecken.")])
+    care_unit = StringField("Vårdenhetens HSA-id", validators=[Optional(), Length(max=31, message="Högst 31 tecken.")])
+    system = StringField("Systemets HSA-id", validators=[Optional(), Length(max=31, message="Högst 31 tecken.")],
+                         description="Det anropande systemet, till exempel personalwebben eller ett journalsystem.")
+    interaction = SelectField("Händelse", validators=[Optional()])
+    start = Day("Från och med", validators=[Optional()], format="%Y-%m-%d")
+    end = Day("Till och med", validators=[Optional()], format="%Y-%m-%d")
+    rule = SelectField("Kontroll", validators=[Optional()])
+    submit = SubmitField("Sök")
+
+
+class FlagReviewForm(FlaskForm):
+    rule = HiddenField(validators=[DataRequired()])
+    record_id = HiddenField(validators=[DataRequired()])
+    note = TextAreaField("Anteckning", validators=[DataRequired("Skriv en anteckning om granskningen."),
+                                                   Length(max=1000, message="Högst 1000 tecken.")])
+    submit = SubmitField("Markera som granskad")

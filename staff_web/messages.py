@@ -43,6 +43,13 @@ BY_MESSAGE = {
     "the order has a final result; send a CORRECTED report to change it":
         "Beställningen har redan fått ett slutligt svar. Ladda om sidan: en ändring sparas som rättelse.",
     "a withdrawal needs a comment saying why": "Skriv varför svaret återkallas.",
+    "period ends before it starts": "Perioden slutar innan den börjar.",
+    "the patient's id is 1 to 32 letters or digits": "Skriv patientens personnummer med siffror, till exempel 19121212-1212.",
+    "the interaction is not one the service performs": "Välj en händelse i listan.",
+    "the checks look at most 31 days at a time": "Kontrollerna går igenom högst 31 dagar åt gången. Välj en kortare period.",
+    "the note must be 1 to 1000 characters": "Skriv en anteckning om granskningen (högst 1000 tecken).",
+    "the flag is already reviewed": "Flaggan är redan markerad som granskad.",
+    "no audit record of the care giver with that id": "Loggposten finns inte hos din vårdgivare.",
     "the newest result version is already a withdrawal": "Den senaste versionen är redan en återkallelse.",
 }
 

@@ -56,6 +56,7 @@ FUNCTION = {
     StaffFunction.RESULTS: "Registrera provsvar",
     StaffFunction.FOLLOW_UP: "Smittskyddsuppföljning",
     StaffFunction.ADMIN: "Sortiment och behörigheter",
+    StaffFunction.LOG_REVIEW: "Logggranskare",
 }
 STEP = {
     FollowUpStepKind.PATIENT_CONTACTED: "Patienten kontaktad",

@@ -16,7 +16,7 @@ from service_domain.commands import CallContext
 from service_domain.errors import CallerRefused, DomainError, InvalidRequest, RuleViolation, SubCode
 from service_domain.model import Actor, ActorKind
 from service_domain.persistence.database import Database
-from service_domain.ports import UnitOfWork
+from service_domain.ports import PopulationRegister, UnitOfWork
 from service_domain.staff import StaffActing
 
 from .auth import Throttle
@@ -37,6 +37,8 @@ class Env:
     store: WebStore
     clock: Callable[[], datetime]
     throttle: Throttle
+    # the population register, for the log review's namesake check (None: not connected)
+    register: PopulationRegister | None = None
 
 
 def env() -> Env:

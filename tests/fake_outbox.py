@@ -76,6 +76,7 @@ class FakeUnitOfWork:
 
     def __init__(self) -> None:
         self.outbox = FakeOutboxRepository()
+        self.population: object | None = None  # no population register, as a Database without one
         self.commits = 0
 
     def __enter__(self) -> FakeUnitOfWork:

@@ -97,6 +97,7 @@ ACCESS: dict[Operation, str] = {
     Operation.FOLLOW_UP_CASE: _OPENED,
     Operation.REVIEW_ORDER: _OPENED,
     Operation.RESULT_ORDER: _OPENED,
+    Operation.LOG_REVIEW: "Granskade vem som har läst dina uppgifter (logggranskning)",
 }
 
 

@@ -13,13 +13,13 @@ from consumers.errors import ConsumerError
 from service_domain.errors import DomainError
 
 from ..config import Settings
-from . import catalog, data, outbox, population, registry, results, retention, serve, staff, tak
+from . import audit, catalog, data, outbox, population, registry, results, retention, serve, staff, tak
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eph", description="Egen provhantering: self-managed sampling service")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (data, serve, catalog, registry, results, outbox, retention, tak, staff, population):
+    for module in (data, serve, catalog, registry, results, outbox, retention, tak, staff, population, audit):
         module.add_parsers(sub)
     add_consumer_parsers(sub)
     return parser

@@ -86,6 +86,18 @@ def cmd_password(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
+def cmd_person_id(args: argparse.Namespace, settings: Any) -> int:
+    """The number is read from standard input, never from the command line (which shells and
+    process lists keep)."""
+    number = None if args.remove else sys.stdin.readline().strip()
+    if not args.remove and not number:
+        print("give the personal identity number on standard input, or --remove", file=sys.stderr)
+        return 1
+    services.set_staff_person_id(database(settings).uow(), CallContext.operator(utcnow()), args.hsa_id, number)
+    print("personal identity number " + ("removed" if args.remove else "registered") + f" for {args.hsa_id}")
+    return 0
+
+
 def key_id(key: Any) -> str:
     der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(der).hexdigest()[:16]
@@ -157,6 +169,11 @@ def add_parsers(sub: Any) -> None:
     pw.add_argument("hsa_id")
     pw.add_argument("--stdin", action="store_true", help="read it from standard input")
     pw.set_defaults(func=cmd_password)
+    pid = staff.add_parser("person-id", help="register the member's personal identity number (read from standard "
+                           "input; for the log review's check of reads of one's own data)")
+    pid.add_argument("hsa_id")
+    pid.add_argument("--remove", action="store_true", help="remove the registered number")
+    pid.set_defaults(func=cmd_person_id)
 
 
 def add_key_parsers(systems: Any) -> None:

@@ -124,6 +124,7 @@ DEMO_STAFF = (
                 {CARE_UNIT_A: frozenset({F.FOLLOW_UP, F.RESULTS})}),
     StaffMember("SE2321000255-SSK1", "Bodil Bvårdare", CARE_GIVER_B,
                 {CARE_UNIT_B: frozenset({F.ASSIGN, F.SAMPLING, F.FOLLOW_UP})}),
+    StaffMember("SE2321000016-LOG1", "Lena Logggranskare", CARE_GIVER_A, {CARE_UNIT_A: frozenset({F.LOG_REVIEW})}),
 )
 
 # Staff of care giver A who work in its connected systems, not in the staff web: the journal

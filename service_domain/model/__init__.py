@@ -27,6 +27,17 @@ from ..enums import (
 )
 from .definitions import Analysis, OfferDefinition, ReserveNumberType, SamplingSite
 from .follow_up import FollowUpCase, FollowUpStep
+from .log_review import (
+    BurstLimit,
+    Flag,
+    FlagReview,
+    LoggedAccess,
+    LogQuery,
+    OfficeHours,
+    ReviewedPerson,
+    Rule,
+    StaffPatient,
+)
 from .notices import (
     NoticeChannel,
     NoticeDue,
@@ -55,6 +66,15 @@ from .retention import (
 from .values import Actor, Bound, Code, DeliveryAddress, Interval, Quantity, Specimen, Value
 
 __all__ = [
+    "BurstLimit",
+    "Flag",
+    "FlagReview",
+    "LogQuery",
+    "LoggedAccess",
+    "OfficeHours",
+    "ReviewedPerson",
+    "Rule",
+    "StaffPatient",
     "CLOSED_ORDER_STATUSES",
     "DEFAULT_POLICY",
     "DEFAULT_RETENTION",

@@ -1,12 +1,15 @@
 """What the SQL repositories share: statements run outside a transaction, the advisory locks
-that order concurrent writes, and the stored form of sampling modes."""
+that order concurrent writes, the stored form of sampling modes, and an insert that leaves a row
+already there alone."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Table, text
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..model import SamplingMode
 
@@ -50,3 +53,12 @@ def _modes_to_str(modes: Iterable[SamplingMode]) -> str:
 
 def _modes_from_str(value: str) -> tuple[SamplingMode, ...]:
     return tuple(SamplingMode(m) for m in value.split(",") if m)
+
+
+def insert_or_ignore(conn: Connection, table: Table, values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING (PostgreSQL and SQLite alike); whether a row was written.
+    Told by the row RETURNING gives back: psycopg's rowcount of such an insert is not to be relied
+    on (it answers -1)."""
+    make = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = make(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return conn.execute(statement).first() is not None

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from ..ports import PopulationRegister, StorageUnavailable, UnitOfWork
 from .audit import SqlAuditRepository
 from .follow_up import SqlFollowUpRepository
+from .log_review import SqlLogReviewRepository
 from .notices import SqlNoticeRepository
 from .offers import SqlOfferRepository
 from .orders import SqlOrderRepository
@@ -175,6 +176,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.unit_names = SqlUnitNameRepository(conn)
         self.staff = SqlStaffRepository(conn)
         self.audit = SqlAuditRepository(conn)
+        self.log_review = SqlLogReviewRepository(conn)
         self.outbox = SqlOutboxRepository(conn)
         self.notices = SqlNoticeRepository(conn)
         self.retention = SqlRetentionRepository(conn)

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, delete, exists, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, delete, exists, select
 
 from ..identity import PersonId
 from ..model import NoticeChannel, NoticeKind, NoticeSettings, SentNotice
+from .common import insert_or_ignore
 from .tables import notice_reminder, notice_sent, notice_settings
 
 
@@ -29,10 +29,6 @@ def notices_on(patient: PersonId) -> Any:
 class SqlNoticeRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-
-    def _insert(self, table: Table, values: dict[str, Any]) -> Insert:
-        make = postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert
-        return make(table).values(**values).on_conflict_do_nothing()
 
     @staticmethod
     def _of(patient: PersonId) -> Any:
@@ -68,11 +64,10 @@ class SqlNoticeRepository:
         self, event_id: str, patient: PersonId, kind: NoticeKind, order_id: str, channel: NoticeChannel, time: datetime
     ) -> bool:
         """Record a notice sent; False (and nothing changes) when the event was recorded already."""
-        done = self.conn.execute(self._insert(notice_sent, {
+        return insert_or_ignore(self.conn, notice_sent, {
             "event_id": event_id, "patient_id": patient.id, "patient_type": patient.type, "kind": kind.value,
             "order_id": order_id, "channel": channel.value, "sent_time": time,
-        }))
-        return bool(done.rowcount)
+        })
 
     def reminder_written(self, order_id: str, kind: NoticeKind) -> bool:
         c = notice_reminder.c
@@ -80,9 +75,8 @@ class SqlNoticeRepository:
 
     def remember_reminder(self, order_id: str, kind: NoticeKind, time: datetime) -> bool:
         """Remember that the reminder of ``kind`` for the order was written; False if it was already."""
-        done = self.conn.execute(self._insert(notice_reminder, {"order_id": order_id, "kind": kind.value,
-                                                                "written_time": time}))
-        return bool(done.rowcount)
+        return insert_or_ignore(self.conn, notice_reminder,
+                                {"order_id": order_id, "kind": kind.value, "written_time": time})
 
     def forget_sent(self, before: datetime, limit: int) -> int:
         """Delete up to ``limit`` records of notices sent before ``before``; how many."""

@@ -29,7 +29,7 @@ class SqlStaffRepository:
         q = select(staff_care_unit).where(staff_care_unit.c.hsa_id.in_([r.hsa_id for r in rows]))
         for u in self.conn.execute(q):
             units[u.hsa_id][u.care_unit] = _functions_from_str(u.functions)
-        return [StaffMember(r.hsa_id, r.name, r.care_giver, units[r.hsa_id], r.active) for r in rows]
+        return [StaffMember(r.hsa_id, r.name, r.care_giver, units[r.hsa_id], r.active, r.person_id) for r in rows]
 
     def get(self, hsa_id: str) -> StaffMember | None:
         rows = self.conn.execute(select(staff_member).where(func.upper(staff_member.c.hsa_id) == hsa_id.upper())).all()
@@ -43,7 +43,8 @@ class SqlStaffRepository:
         return self._build(self.conn.execute(q).all())
 
     def put(self, member: StaffMember) -> None:
-        values = {"name": member.name, "care_giver": member.care_giver.upper(), "active": member.active}
+        values = {"name": member.name, "care_giver": member.care_giver.upper(), "active": member.active,
+                  "person_id": member.person_id}
         done = self.conn.execute(
             update(staff_member).where(staff_member.c.hsa_id == member.hsa_id).values(**values)
         )

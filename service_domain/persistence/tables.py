@@ -292,6 +292,26 @@ audit_record = Table(
     Index("ix_audit_record_patient_time", "patient_id", "time"),
     Index("ix_audit_record_patient_id", "patient_id", "id"),
     Index("ix_audit_record_log_id", "log_id"),
+    # the log review: a care giver's records newest first, alone or by one filter, so that a page
+    # is one index range scan (the patient filter uses ix_audit_record_patient_time)
+    Index("ix_audit_record_care_giver_time", "care_giver", "time", "id"),
+    Index("ix_audit_record_care_giver_actor", "care_giver", "actor_id", "time", "id"),
+    Index("ix_audit_record_care_giver_unit", "care_giver", "care_unit", "time", "id"),
+    Index("ix_audit_record_care_giver_system", "care_giver", "consumer_hsa_id", "time", "id"),
+    Index("ix_audit_record_care_giver_interaction", "care_giver", "interaction", "time", "id"),
+)
+
+# A log reviewer's verdict on a flag of the log review: the check (rule) and the audit record it
+# flagged identify the flag; one review each.
+log_review_flag = Table(
+    "log_review_flag",
+    metadata,
+    Column("care_giver", HSA, primary_key=True),
+    Column("rule", String(32), primary_key=True),
+    Column("record_id", BigInteger, primary_key=True),
+    Column("reviewed_by", HSA, nullable=False),
+    Column("reviewed_time", UTCDateTime, nullable=False),
+    Column("note", Text, nullable=False),
 )
 
 follow_up_step = Table(
@@ -325,6 +345,8 @@ staff_member = Table(
     Column("name", String(255), nullable=False),
     Column("care_giver", HSA, nullable=False),
     Column("active", Boolean, nullable=False),
+    # the member's personal identity number, optional (the log review's check of own records)
+    Column("person_id", String(32)),
     Index("ix_staff_member_care_giver", "care_giver"),
 )
 

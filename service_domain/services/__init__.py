@@ -15,6 +15,7 @@ ResultType, the staff web into pages.
 - ``staff``: the staff web's patient page and the staff registry;
 - ``registry``: catalogues, sampling sites, connected systems, keys, reservnummer kinds;
 - ``access_log``: the patient's access log;
+- ``log_review``: the care giver's log review (searches, checks, reviews of flags, export);
 - ``outcomes``: released results for the national results contract (GetLaboratoryOrderOutcome);
 - ``housekeeping``: expiry of offers and orders, and the storage's health;
 - ``retention``: deleting or anonymising what has outlived its retention period;
@@ -42,6 +43,16 @@ from .follow_up import (
     review_queue,
 )
 from .housekeeping import EXPIRY_BATCH, HOUSEKEEPING_ACTOR, expire_due, ping
+from .log_review import (
+    FlagsPage,
+    LogFilters,
+    LogPage,
+    ReviewSettings,
+    export_log,
+    log_flags,
+    review_flag,
+    search_log,
+)
 from .notices import (
     forget_sent,
     get_notice_settings,
@@ -99,6 +110,7 @@ from .staff import (
     register_staff,
     revoke_functions,
     set_dev_password,
+    set_staff_person_id,
 )
 
 __all__ = [
@@ -176,6 +188,15 @@ __all__ = [
     "revoke_functions",
     "revoke_offer",
     "set_dev_password",
+    "set_staff_person_id",
+    "FlagsPage",
+    "LogFilters",
+    "LogPage",
+    "ReviewSettings",
+    "export_log",
+    "log_flags",
+    "review_flag",
+    "search_log",
     "set_order_status",
     "set_result",
     "signing_keys",

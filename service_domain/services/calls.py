@@ -143,6 +143,12 @@ def caller(uow: UnitOfWork, call: Call) -> ConnectedSystem:
     return access.check_interaction(system, call.operation)
 
 
+def system_care_giver(system: ConnectedSystem) -> str | None:
+    """The one care giver a system serves (the staff web narrowed to the member's), if one:
+    what a read from the staff web records as its care giver, for the care giver's log review."""
+    return next(iter(system.care_givers)) if not system.all_care_givers and len(system.care_givers) == 1 else None
+
+
 def staff_caller(uow: UnitOfWork, call: Call) -> ConnectedSystem | None:
     """For staff operations: the narrowed staff web when a staff member acts; None for an
     operator at the console (the ``eph`` command), who acts on every care giver's data."""

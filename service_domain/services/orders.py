@@ -39,6 +39,7 @@ from .calls import (
     checked_patient,
     performs,
     repeat,
+    system_care_giver,
 )
 from .notices import notice_due
 from .population import ask_register, refresh_flags
@@ -177,7 +178,9 @@ def get_orders(uow: UnitOfWork, call: Call, cmd: commands.GetOrders) -> OrdersPa
         after = paging.decode(cmd.continuation_token, digest) if cmd.continuation_token else 0
         # one more than a page, to know whether more remain; the read of each patient on the page
         # (and of the patient asked about) is recorded with it
-        rows = uow.orders.find_audited(query, after, limit + 1, limit, call.stamp(AuditAction.READ))
+        # (from the staff web, with the member's care giver: it is in that care giver's log review)
+        stamp = call.stamp(AuditAction.READ, care_giver=system_care_giver(system) if call.staff else None)
+        rows = uow.orders.find_audited(query, after, limit + 1, limit, stamp)
         more = len(rows) > limit
         rows = rows[:limit]
         token = paging.encode(rows[-1][0], digest) if more else None

@@ -4,18 +4,18 @@ which functions), kept by administrators on the staff web or by an operator at t
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import checks
 from .. import staff as rules
 from ..enums import AuditAction
 from ..errors import InvalidRequest, RuleViolation, SubCode
-from ..identity import PersonId
+from ..identity import PERSONNUMMER, PersonId
 from ..model import Offer, Order, StoredResult
 from ..operations import Operation
 from ..ports import UnitOfWork
 from ..staff import StaffFunction, StaffMember
-from .calls import Call, acting_member, checked_patient, performs
+from .calls import Call, acting_member, checked_patient, performs, system_care_giver
 from .orders import sampling_desk, shown_to
 from .population import ask_register, refresh_flags
 
@@ -50,7 +50,7 @@ def patient_view(uow: UnitOfWork, call: Call, patient: PersonId) -> PatientView:
         orders = [shown_to(system, o, desk) for o in uow.orders.for_patient(patient) if system.serves(o.care_giver)]
         results = {o.order_id: uow.results.versions(o.order_id) for o in orders}
         open_cases = uow.follow_ups.open_for_orders([o.order_id for o in orders])
-        uow.audit.add(call.audit(AuditAction.READ, [patient]))
+        uow.audit.add(call.audit(AuditAction.READ, [patient], care_giver=system_care_giver(system)))
         uow.commit()
         protected = register.protected if register.refreshes or not register.reachable else any(
             o.protected_identity for o in offers) or any(o.protected_identity for o in orders)
@@ -82,6 +82,19 @@ def _load_member(uow: UnitOfWork, hsa_id: str) -> StaffMember:
     member = uow.staff.get(hsa_id)
     if member is None:
         raise RuleViolation(SubCode.UNKNOWN_ID, "no staff member with that HSA-id")
+    return member
+
+
+def _administered_member(uow: UnitOfWork, call: Call, hsa_id: str) -> StaffMember:
+    """The staff member, if the administrator acting (none at the console) administers one of
+    the member's units."""
+    admin = _admin(uow, call)
+    member = _load_member(uow, hsa_id)
+    if admin is not None:
+        administered = [u for u in member.care_units if admin.may(u, StaffFunction.ADMIN)]
+        if not administered:
+            raise RuleViolation(SubCode.NOT_PERMITTED, "the staff member works at no care unit you administer")
+        rules.check_admin_of(admin, member.care_giver, administered[0])
     return member
 
 
@@ -174,12 +187,22 @@ def revoke_functions(
 def set_dev_password(uow: UnitOfWork, call: Call, hsa_id: str, password_hash: str) -> None:
     """Store the (already hashed) development-login password of a staff member."""
     with uow:
-        admin = _admin(uow, call)
-        member = _load_member(uow, hsa_id)
-        if admin is not None:
-            administered = [u for u in member.care_units if admin.may(u, StaffFunction.ADMIN)]
-            if not administered:
-                raise RuleViolation(SubCode.NOT_PERMITTED, "the staff member works at no care unit you administer")
-            rules.check_admin_of(admin, member.care_giver, administered[0])
+        member = _administered_member(uow, call, hsa_id)
         uow.staff.set_dev_password_hash(member.hsa_id, password_hash, call.now)
         uow.commit()
+
+
+@performs(Operation.MANAGE_STAFF)
+def set_staff_person_id(uow: UnitOfWork, call: Call, hsa_id: str, person_id: str | None) -> StaffMember:
+    """Register (or, with None, remove) a staff member's personal identity number, which the log
+    review's check of reads of one's own data needs. It is never shown; setting it is recorded
+    in the audit (the person's own access log shows the registry used their number)."""
+    person = checks.patient(PersonId(person_id.strip(), PERSONNUMMER), call.now, lambda _: None) if person_id else None
+    with uow:
+        member = _administered_member(uow, call, hsa_id)
+        touched = [p for p in (person, PersonId(member.person_id, PERSONNUMMER) if member.person_id else None) if p]
+        member = replace(member, person_id=person.id if person else None)
+        uow.staff.put(member)
+        uow.audit.add(call.audit(AuditAction.WRITE, touched, care_giver=member.care_giver))
+        uow.commit()
+        return member

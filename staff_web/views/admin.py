@@ -14,14 +14,23 @@ from werkzeug.wrappers import Response
 from wtforms import FieldList, FormField
 
 from service_domain import catalogue, services
+from service_domain.errors import DomainError, InvalidRequest
 from service_domain.identity import is_hsa_id
 from service_domain.model import OfferDefinition
 from service_domain.staff import StaffFunction, StaffMember
 
 from .. import auth, catalogue_form, texts
 from ..auth import requires
-from ..forms import ButtonForm, DefinitionForm, FunctionsForm, ImportForm, PasswordForm, StaffForm
-from ..web import ctx, env, read, uow, write
+from ..forms import (
+    ButtonForm,
+    DefinitionForm,
+    FunctionsForm,
+    ImportForm,
+    PasswordForm,
+    PersonIdForm,
+    StaffForm,
+)
+from ..web import ctx, env, read, refuse_page, uow, write
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 admin = requires(StaffFunction.ADMIN)
@@ -72,14 +81,15 @@ def _member(hsa_id: str) -> StaffMember:
     return found
 
 
-def _member_page(member: StaffMember, status: int = 200) -> tuple[str, int]:
+def _member_page(member: StaffMember, status: int = 200, person: PersonIdForm | None = None) -> tuple[str, int]:
     forms = []
     for unit in _admin_units():
         form = FunctionsForm(prefix=unit)
         form.unit.data = unit
         form.functions.data = sorted(member.functions_at(unit))
         forms.append((unit, form))
-    return render_template("admin_member.html", target=member, forms=forms, password=PasswordForm()), status
+    return render_template("admin_member.html", target=member, forms=forms, password=PasswordForm(),
+                           person=person or PersonIdForm(formdata=None)), status
 
 
 @bp.get("/staff/<hsa_id>")
@@ -105,6 +115,29 @@ def functions(hsa_id: str) -> Response:
         done = write(services.revoke_functions, uow(), ctx(), target.hsa_id, unit, held - wanted) is not None
     if done:
         flash("Behörigheterna är sparade.", "success")
+    return redirect(url_for("admin.member", hsa_id=target.hsa_id))
+
+
+@bp.post("/staff/<hsa_id>/person-id")
+@admin
+def person_id(hsa_id: str) -> Any:
+    """Register or remove the member's personal identity number; it is never shown back."""
+    target = _member(hsa_id)
+    form = PersonIdForm()
+    if not form.validate_on_submit():
+        return _member_page(target, 400, form)
+    number = None if form.remove.data else (form.number.data or "").replace("-", "").replace("+", "").strip()
+    if not form.remove.data and not number:
+        form.number.errors = ["Skriv personnumret, eller ta bort det som är registrerat."]
+        return _member_page(target, 400, form)
+    try:
+        services.set_staff_person_id(uow(), ctx(), target.hsa_id, number)
+    except InvalidRequest:
+        form.number.errors = ["Det är inte ett giltigt personnummer. Skriv det som ÅÅÅÅMMDD-NNNN."]
+        return _member_page(target, 400, form)
+    except DomainError as e:
+        refuse_page(e)
+    flash("Personnumret är borttaget." if number is None else "Personnumret är sparat.", "success")
     return redirect(url_for("admin.member", hsa_id=target.hsa_id))
 
 

@@ -50,6 +50,7 @@ NEEDS: dict[Operation, set[StaffFunction]] = {
     Op.RELEASE_RESULTS: {F.FOLLOW_UP},
     Op.MANAGE_CATALOGUE: {F.ADMIN},
     Op.MANAGE_STAFF: {F.ADMIN},
+    Op.LOG_REVIEW: {F.LOG_REVIEW},
 }
 
 CARE_GIVER = "SE2321000016-CG01"

@@ -5,9 +5,11 @@ over the demo labs and sampling sites, each with its offer, the status history o
 and received order, and a specimen; a tenth of them have a result. Rows are written as the
 repositories would write them, in bulk: PostgreSQL with COPY, SQLite with batched inserts.
 Row numbers continue from those already in the database, and referral ids are unique over
-everything stored. It writes no audit records (nobody read these patients' data).
+everything stored. The orders come without audit records; ``--audit N`` adds N audit records
+of a year's work on PostgreSQL (``seed_audit``, for the log review's measurement): most of them
+by care giver A's staff, of patients with orders there, in office hours.
 
-    .venv/bin/python -m tools.bench.seed --orders N [--seed 1]   # into EPH_DATABASE_URL
+    .venv/bin/python -m tools.bench.seed --orders N [--audit N] [--seed 1]   # into EPH_DATABASE_URL
 """
 
 from __future__ import annotations
@@ -41,12 +43,13 @@ class Progress:
     total: int
     out: TextIO = sys.stderr
     done: int = 0
+    what: str = "orders"
 
     def add(self, n: int) -> None:
         self.done += n
         width = 40
         filled = int(width * self.done / max(self.total, 1))
-        self.out.write(f"\r  [{'#' * filled}{' ' * (width - filled)}] {self.done:>9}/{self.total} orders")
+        self.out.write(f"\r  [{'#' * filled}{' ' * (width - filled)}] {self.done:>9}/{self.total} {self.what}")
         if self.done >= self.total:
             self.out.write("\n")
         self.out.flush()
@@ -185,11 +188,108 @@ def seed(db: Database, orders: int, *, progress: Callable[[int], None] | None = 
         return int(conn.execute(select(func.count()).select_from(patient_order)).scalar_one())
 
 
+# A year of audit records, generated in the database: a tenth of a million rows a statement, in
+# time order (row numbers grow with time, as in a live log). Of the records 70 % are care giver
+# A's, 25 % B's and the rest of no care giver (the patient in 1177); 60 % by staff (300 of each
+# care giver, at ten care units, the demo's unit most), 30 % by systems, 10 % by the patient; 85 %
+# in office hours. Patients: 90 % of staff reads are of patients with orders at the unit (the
+# pool), the rest anyone's.
+AUDIT_CHUNK = 100_000
+AUDIT_SQL = """
+INSERT INTO audit_record (time, interaction, action, patient_id, patient_type, log_id, consumer_hsa_id,
+                          sender_hsa_id, actor_id, care_giver, care_unit, actor_kind)
+SELECT t.time, t.interaction, t.action, t.patient_id, :pnr, t.log_id, t.consumer, NULL, t.actor, s.cg, t.unit, s.kind
+FROM (
+  SELECT
+    :start + (g * :step) * interval '1 microsecond' AS base_time, g,
+    CASE WHEN r.k < 0.6 THEN 'STAFF' WHEN r.k < 0.9 THEN 'SYSTEM' ELSE 'PATIENT' END AS kind,
+    CASE WHEN r.c < 0.7 THEN :cg_a WHEN r.c < 0.95 THEN :cg_b ELSE NULL END AS cg,
+    r.*
+  FROM generate_series(CAST(:first AS bigint), CAST(:last AS bigint)) AS g,
+       LATERAL (SELECT random() + 0 * g AS k, random() + 0 * g AS c, random() + 0 * g AS u, random() + 0 * g AS p,
+                        random() + 0 * g AS h, random() + 0 * g AS a) AS r
+) s,
+LATERAL (
+  SELECT
+    date_trunc('day', s.base_time)
+      + CASE WHEN s.h < 0.85 THEN (6 + s.h / 0.85 * 11) ELSE ((s.h - 0.85) / 0.15 * 24) END * interval '1 hour'
+      AS time,
+    CASE s.kind WHEN 'STAFF' THEN (CASE WHEN s.a < 0.8 THEN 'PatientView' ELSE 'GetOrders' END)
+                WHEN 'SYSTEM' THEN (CASE WHEN s.a < 0.5 THEN 'GetOrders' WHEN s.a < 0.8 THEN 'SetOrderStatus' ELSE 'SetResult' END)
+                ELSE (CASE WHEN s.a < 0.6 THEN 'GetResults' WHEN s.a < 0.95 THEN 'GetOrders' ELSE 'GetAccessLog' END) END
+      AS interaction,
+    CASE WHEN s.kind = 'SYSTEM' AND s.a >= 0.5 THEN 'WRITE' ELSE 'READ' END AS action,
+    CASE WHEN s.p < 0.9 THEN (SELECT patient_id FROM bench_pool WHERE rn = 1 + (s.g * 7919) % :pool)
+         ELSE '19' || lpad(((s.g * 104729) % 90000000)::text, 10, '0') END AS patient_id,
+    md5(s.g::text || 'a') AS log_id,
+    CASE s.kind WHEN 'STAFF' THEN :staff_web WHEN 'SYSTEM' THEN :lab ELSE :citizen END AS consumer,
+    CASE s.kind WHEN 'STAFF' THEN CASE WHEN s.cg = :cg_b THEN :prefix_b ELSE :prefix_a END
+                                  || lpad((1 + (s.g * 31) % 300)::text, 4, '0')
+                WHEN 'SYSTEM' THEN :lab ELSE NULL END AS actor,
+    CASE WHEN s.kind <> 'STAFF' THEN NULL WHEN s.cg = :cg_b THEN :unit_b
+         WHEN s.u < 0.6 THEN :unit_a ELSE 'SE2321000016-CU1' || (1 + (s.g % 9))::text END AS unit
+) t
+"""
+
+
+def seed_audit(db: Database, records: int, *, progress: Callable[[int], None] | None = None, days: int = 365) -> int:
+    """Add ``records`` audit records spread over the last ``days`` days, with 300 staff members
+    of each demo care giver (a few with a personal identity number), on PostgreSQL; the table's
+    indexes are dropped for the load and built again after it. Returns the records stored."""
+    if db.engine.dialect.name != "postgresql":
+        raise SystemExit("the audit records are seeded on PostgreSQL only")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    start = now - timedelta(days=days)
+    step = int(days * 86_400_000_000 / max(records, 1))
+    with db.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS bench_pool AS SELECT row_number() OVER () AS rn, patient_id "
+                          "FROM (SELECT DISTINCT patient_id FROM patient_order ORDER BY 1) p"))
+        conn.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS bench_pool_rn ON bench_pool (rn)"))
+        pool = conn.execute(text("SELECT count(*) FROM bench_pool")).scalar_one()
+        if not pool:
+            raise SystemExit("seed some orders first (--orders): the audited patients are theirs")
+        for prefix, cg, unit in (("SE2321000016-B", demo.CARE_GIVER_A, demo.CARE_UNIT_A),
+                                 ("SE2321000255-B", demo.CARE_GIVER_B, demo.CARE_UNIT_B)):
+            conn.execute(text(
+                "INSERT INTO staff_member (hsa_id, name, care_giver, active, person_id) "
+                "SELECT :prefix || lpad(n::text, 4, '0'), 'Bench Person' || n, :cg, true, "
+                "CASE WHEN n % 10 = 0 THEN (SELECT patient_id FROM bench_pool WHERE rn = 1 + n) END "
+                "FROM generate_series(1, 300) n ON CONFLICT DO NOTHING"), {"prefix": prefix, "cg": cg})
+            conn.execute(text(
+                "INSERT INTO staff_care_unit (hsa_id, care_unit, functions) "
+                "SELECT :prefix || lpad(n::text, 4, '0'), :unit, 'ASSIGN' FROM generate_series(1, 300) n "
+                "ON CONFLICT DO NOTHING"), {"prefix": prefix, "unit": unit})
+        indexes = conn.execute(text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'audit_record' "
+            "AND indexname <> 'pk_audit_record'")).all()
+        for name, _ in indexes:
+            conn.execute(text(f'DROP INDEX "{name}"'))
+    params = {"pnr": PERSONNUMMER, "start": start, "step": step, "cg_a": demo.CARE_GIVER_A, "cg_b": demo.CARE_GIVER_B,
+              "pool": pool, "staff_web": demo.STAFF_WEB, "lab": demo.LAB_A, "citizen": demo.CITIZEN_SERVICE,
+              "prefix_a": "SE2321000016-B", "prefix_b": "SE2321000255-B", "unit_a": demo.CARE_UNIT_A,
+              "unit_b": demo.CARE_UNIT_B}
+    for low in range(0, records, AUDIT_CHUNK):
+        high = min(records, low + AUDIT_CHUNK) - 1
+        with db.engine.begin() as conn:
+            conn.execute(text(AUDIT_SQL), {**params, "first": low, "last": high})
+        if progress is not None:
+            progress(high - low + 1)
+    with db.engine.begin() as conn:
+        for _, definition in indexes:
+            conn.execute(text(definition))
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('audit_record', 'id'), "
+                          "(SELECT coalesce(max(id), 1) FROM audit_record))"))
+        conn.execute(text("ANALYZE audit_record"))
+        conn.execute(text("ANALYZE staff_member"))
+        return int(conn.execute(text("SELECT count(*) FROM audit_record")).scalar_one())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Add the orders to the database of EPH_DATABASE_URL, with a progress bar."""
     parser = argparse.ArgumentParser(prog="python -m tools.bench.seed",
                                      description="add many orders in bulk (for make bench)")
     parser.add_argument("--orders", type=int, required=True)
+    parser.add_argument("--audit", type=int, default=0, help="audit records to add after the orders (PostgreSQL)")
     parser.add_argument("--seed", type=int, default=1, help="the random seed (another gives other patients and codes)")
     args = parser.parse_args(argv)
     db = Database(Settings().database_url)
@@ -198,6 +298,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     total = seed(db, args.orders, progress=bar.add, seed=args.seed)
     print(f"done in {time.monotonic() - started:.0f} s; the database holds {total} orders")
+    if args.audit:
+        print(f"adding {args.audit} audit records of a year's work")
+        started = time.monotonic()
+        stored = seed_audit(db, args.audit, progress=Progress(args.audit, what="audit records").add)
+        print(f"done in {time.monotonic() - started:.0f} s; the database holds {stored} audit records")
     return 0
 
 
