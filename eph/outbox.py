@@ -3,12 +3,13 @@
 Every service worker process with a sender configured runs a thread that delivers the due events
 (``service_domain.services.outbox``). It wakes as soon as a unit of work of its own process
 that wrote an event has committed (``Nudge``, set by ``OutboxUnitOfWork.commit``), lingers a
-moment (``LINGER_SECONDS``) so that the events committed meanwhile go in the same Update, and every
+moment (``LINGER_SECONDS``, or until a round's worth has been committed) so that the events
+committed meanwhile go in the same Update, and every
 ``interval`` seconds in any case: the poll is the safety net for events written by other
 processes (the staff web's releases, another node) and for retries that fall due. A round
 that claimed a whole batch is followed by another at once. Unlike housekeeping it needs no lease:
 each event is claimed by one worker at a time, so workers of every node share the work. After
-each round it sets the outbox's gauges. The thread starts in the worker after the fork, as the
+each round it counts what the round did (the queue's gauges are set when /metrics is read). The thread starts in the worker after the fork, as the
 housekeeping thread does.
 
 Senders: an event kind without a sender is not delivered; its events wait (counted as queued)
@@ -59,9 +60,11 @@ NOT_APPLICABLE = "NA"
 DEFAULT_INDEX_ADDRESS = "SE5565594230-EI"
 # engagements in one Update (the national index takes at most 1000; a round claims fewer)
 MAX_ENGAGEMENTS = 100
-# after a nudge, how long the delivery thread waits for more commits before it claims: the events
-# of that time go in one Update rather than one each
-LINGER_SECONDS = 0.2
+# after a nudge, how long at most the delivery thread waits for more commits before it claims (it
+# claims at once when a round's worth has been committed): the events of that time go in one
+# Update rather than one each, and each Update's cost (the claim, the call through the platform,
+# the index's transaction, the outcomes' UPDATE) is shared by more events
+LINGER_SECONDS = 1.0
 
 
 class IndexRefused(Exception):
@@ -209,21 +212,31 @@ def outbox_events_on(env: Mapping[str, str] | None = None) -> bool:
 
 
 class Nudge:
-    """Wakes a process's delivery thread: set after a commit that wrote an event. A set between
-    the thread's waking and its clearing is not lost: the round that follows claims every event
-    committed before it."""
+    """Wakes a process's delivery thread: set after a commit that wrote events, with how many.
+    A set between the thread's waking and its claim is not lost: the round that follows claims
+    every event committed before it, and the count carries to the next wait."""
 
     def __init__(self) -> None:
-        self._event = threading.Event()
+        self._cond = threading.Condition()
+        self._events = 0
 
-    def set(self) -> None:
-        self._event.set()
+    def set(self, events: int = 1) -> None:
+        with self._cond:
+            self._events += max(events, 1)
+            self._cond.notify_all()
 
     def wait(self, timeout: float) -> bool:
-        """Until set or ``timeout`` seconds; whether it was set. Cleared for the next wait."""
-        woken = self._event.wait(timeout)
-        self._event.clear()
-        return woken
+        """Until set or ``timeout`` seconds; whether it was set."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._events > 0, timeout)
+
+    def gather(self, enough: int, timeout: float) -> int:
+        """Until ``enough`` events have been committed since the last gather, or ``timeout``
+        seconds; how many were. The count starts again from nought for the next wait."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._events >= enough, timeout)
+            told, self._events = self._events, 0
+            return told
 
 
 class _WatchedOutbox(SqlOutboxRepository):
@@ -249,7 +262,7 @@ class OutboxUnitOfWork(SqlUnitOfWork):
     delivered at once rather than at the next poll; with ``write_events`` off it writes no event
     (EPH_OUTBOX_EVENTS=0). The domain does not know of either."""
 
-    def __init__(self, db: Database, on_event_committed: Callable[[], None] | None = None,
+    def __init__(self, db: Database, on_event_committed: Callable[[int], None] | None = None,
                  write_events: bool = True) -> None:
         super().__init__(db)
         self.on_event_committed = on_event_committed
@@ -265,9 +278,9 @@ class OutboxUnitOfWork(SqlUnitOfWork):
     def commit(self) -> None:
         super().commit()
         if self._watched is not None and self._watched.added:
-            self._watched.added = 0
+            added, self._watched.added = self._watched.added, 0
             if self.on_event_committed is not None:
-                self.on_event_committed()
+                self.on_event_committed(added)
 
 
 def more_due(done: outbox.DeliveryRound, batch: int = outbox.DELIVERY_BATCH) -> bool:
@@ -309,8 +322,9 @@ class OutboxWorker:
     def _loop(self) -> None:
         more = False  # the last round claimed a whole batch: go on at once
         while True:
-            if not more and self.nudge.wait(self.interval) and self.linger > 0:
-                self._stop.wait(self.linger)  # the commits of the next moments go in the same round
+            if not more and self.nudge.wait(self.interval):
+                # the commits of the next moments go in the same round, until a round's worth
+                self.nudge.gather(self.batch, self.linger)
             if self._stop.is_set():
                 return
             try:
@@ -331,7 +345,7 @@ class OutboxWorker:
 
     def stop(self) -> None:
         self._stop.set()
-        self.nudge.set()
+        self.nudge.set(self.batch)
 
 
 def observe_queue(db: Database, clock: Callable[[], datetime] = utcnow) -> None:

@@ -37,12 +37,14 @@ def db(tmp_path: Path) -> Any:
 class Counter:
     def __init__(self) -> None:
         self.calls = 0
+        self.events = 0
 
-    def __call__(self) -> None:
+    def __call__(self, events: int) -> None:
         self.calls += 1
+        self.events += events
 
 
-def released_result(db: Database, on_commit: Callable[[], None] | None = None, write: bool = True) -> None:
+def released_result(db: Database, on_commit: Callable[[int], None] | None = None, write: bool = True) -> None:
     """A released HbA1c result stored through the composition root's unit of work."""
     p = new_patient()
     oid = order(db, p, assign(db, p, "HBA1C")).order_id
@@ -69,11 +71,34 @@ def test_a_wait_without_a_nudge_times_out() -> None:
     assert not Nudge().wait(0.01)
 
 
-def test_a_wait_clears_the_nudge() -> None:
+def test_a_gather_clears_the_nudge() -> None:
     nudge = Nudge()
     nudge.set()
-    nudge.wait(0.01)
+    nudge.gather(1, 0.01)
     assert not nudge.wait(0.01)
+
+
+def test_a_gather_ends_at_once_when_enough_were_committed() -> None:
+    nudge = Nudge()
+    nudge.set(60)
+    nudge.set(40)
+    began = time.monotonic()
+    nudge.gather(100, 5)
+    assert time.monotonic() - began < 1
+
+
+def test_a_gather_counts_the_events_told_of() -> None:
+    nudge = Nudge()
+    nudge.set(3)
+    nudge.set(2)
+    assert nudge.gather(100, 0.01) == 5
+
+
+def test_a_gather_waits_for_commits_while_too_few() -> None:
+    nudge = Nudge()
+    nudge.set(1)
+    threading.Timer(0.05, nudge.set, (99,)).start()
+    assert nudge.gather(100, 5) == 100
 
 
 def test_a_whole_batch_means_more_may_be_due() -> None:
@@ -91,6 +116,12 @@ def test_a_commit_that_wrote_an_event_nudges_once(db: Database) -> None:
     counter = Counter()
     released_result(db, counter)
     assert counter.calls == 1
+
+
+def test_a_nudge_tells_how_many_events_the_commit_wrote(db: Database) -> None:
+    counter = Counter()
+    released_result(db, counter)
+    assert counter.events == 1  # the index's event (the patient chose no notices)
 
 
 def test_a_commit_that_wrote_no_event_does_not_nudge(db: Database) -> None:
