@@ -35,6 +35,7 @@ from .model import (
     StoredResult,
     SystemKey,
 )
+from .model.regions import Agreement, Region
 from .staff import StaffMember
 
 
@@ -268,6 +269,17 @@ class PopulationRegister(Protocol):
     def lookup(self, person: PersonId) -> PersonRecord | None: ...
 
 
+class RegionRepository(Protocol):
+    """Regions, and the agreements that put care givers under them."""
+
+    def get(self, hsa_id: str) -> Region | None: ...
+    def put(self, region: Region) -> None: ...
+    def agreements(self, region_id: str | None = None, care_giver: str | None = None) -> list[Agreement]: ...
+    def get_agreement(self, agreement_id: str) -> Agreement | None: ...
+    def put_agreement(self, agreement: Agreement) -> None: ...
+    def list(self) -> list[Region]: ...
+
+
 class Sender(Protocol):
     """Delivers events of one kind; raises on failure (the event is tried again). Receivers
     de-duplicate on ``event_id``: an event may arrive more than once. A sender that can deliver
@@ -294,6 +306,7 @@ class UnitOfWork(Protocol):
     audit: AuditRepository
     outbox: OutboxRepository
     notices: NoticeRepository
+    regions: RegionRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, exc_type: object, error: BaseException | None, tb: object) -> None: ...

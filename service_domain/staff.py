@@ -25,6 +25,7 @@ class StaffFunction(StrEnum):
     RESULTS = "RESULTS"  # type in results
     FOLLOW_UP = "FOLLOW_UP"  # follow-up of positive notifiable results; release of reviewed results
     ADMIN = "ADMIN"  # the care giver's catalogue and staff permissions
+    REGION_ADMIN = "REGION_ADMIN"  # the region's agreements and statistics (staff of the region's own care giver)
 
 
 F = StaffFunction
@@ -61,6 +62,8 @@ OPERATION_FUNCTIONS: dict[Operation, frozenset[StaffFunction]] = {
     # administration
     Op.MANAGE_CATALOGUE: frozenset({F.ADMIN}),
     Op.MANAGE_STAFF: frozenset({F.ADMIN}),
+    Op.MANAGE_REGION: frozenset({F.REGION_ADMIN}),
+    Op.REGION_STATISTICS: frozenset({F.REGION_ADMIN}),
 }
 
 

@@ -56,6 +56,7 @@ FUNCTION = {
     StaffFunction.RESULTS: "Registrera provsvar",
     StaffFunction.FOLLOW_UP: "Smittskyddsuppföljning",
     StaffFunction.ADMIN: "Sortiment och behörigheter",
+    StaffFunction.REGION_ADMIN: "Regionadministratör",
 }
 STEP = {
     FollowUpStepKind.PATIENT_CONTACTED: "Patienten kontaktad",

@@ -14,6 +14,7 @@ ResultType, the staff web into pages.
 - ``follow_up``: follow-up cases, review and release of held results;
 - ``staff``: the staff web's patient page and the staff registry;
 - ``registry``: catalogues, sampling sites, connected systems, keys, reservnummer kinds;
+- ``regions``: regions, their agreements with care givers, their catalogue limits and statistics;
 - ``access_log``: the patient's access log;
 - ``outcomes``: released results for the national results contract (GetLaboratoryOrderOutcome);
 - ``housekeeping``: expiry of offers and orders, and the storage's health;
@@ -61,6 +62,17 @@ from .orders import (
     set_order_status,
 )
 from .outcomes import LaboratoryOrderOutcomes, OutcomeView, get_laboratory_order_outcome
+from .regions import (
+    RegionView,
+    add_agreement,
+    end_agreement,
+    list_agreements,
+    list_regions,
+    put_region,
+    region_contact,
+    region_statistics,
+    region_view,
+)
 from .registry import (
     add_system_key,
     export_catalogue,
@@ -100,6 +112,15 @@ from .staff import (
 )
 
 __all__ = [
+    "RegionView",
+    "add_agreement",
+    "end_agreement",
+    "list_agreements",
+    "list_regions",
+    "put_region",
+    "region_contact",
+    "region_statistics",
+    "region_view",
     "EXPIRY_BATCH",
     "FOLLOW_UP_NOTE_MAX",
     "HOUSEKEEPING_ACTOR",
