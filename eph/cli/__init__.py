@@ -13,13 +13,13 @@ from consumers.errors import ConsumerError
 from service_domain.errors import DomainError
 
 from ..config import Settings
-from . import catalog, data, outbox, registry, results, serve, staff, tak
+from . import catalog, data, outbox, regions, registry, results, serve, staff, tak
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eph", description="Egen provhantering: self-managed sampling service")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (data, serve, catalog, registry, results, outbox, tak, staff):
+    for module in (data, serve, catalog, registry, regions, results, outbox, tak, staff):
         module.add_parsers(sub)
     add_consumer_parsers(sub)
     return parser
