@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     FieldList,
     Form,
@@ -276,3 +277,14 @@ class WithdrawForm(FlaskForm):
     )
     version = HiddenField()
     submit = SubmitField("Återkalla svaret")
+
+
+class AgreementForm(FlaskForm):
+    care_giver = StringField("Vårdgivarens HSA-id", validators=[DataRequired(REQUIRED), Length(max=31)])
+    valid_from = DateField("Första dag", validators=[InputRequired("Ange första dag som datum.")])
+    valid_to = DateField("Sista dag", validators=[Optional()], description="Lämna tomt för ett avtal tills vidare.")
+    own = BooleanField("Regionens egen vårdgivare")
+
+
+class EndAgreementForm(FlaskForm):
+    last_day = DateField("Sista dag", validators=[InputRequired("Ange sista dag som datum.")])
