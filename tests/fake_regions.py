@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from service_domain.model import Order, OfferDefinition, StoredResult
+from service_domain.model import OfferDefinition, Order, StoredResult
 from service_domain.model.regions import Agreement, Region
 from service_domain.ports import OrderQuery
 

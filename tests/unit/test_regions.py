@@ -21,6 +21,7 @@ from service_domain.model import (
     AnalysisStatus,
     Interpretation,
     LaboratoryResult,
+    OfferDefinition,
     Order,
     OrderStatus,
     ReportStatus,
@@ -50,7 +51,7 @@ def region(**kw: object) -> Region:
     return Region(**fields)  # type: ignore[arg-type]
 
 
-def private_entry(**kw: object) -> object:
+def private_entry(**kw: object) -> OfferDefinition:
     return replace(CTNG, care_giver=PRIVATE, **kw)  # type: ignore[arg-type]
 
 
@@ -261,7 +262,7 @@ def test_a_total_of_fewer_than_five_people_is_suppressed() -> None:
 
 def test_two_orders_of_one_person_are_one_person() -> None:
     t = Tally()
-    for n in range(6):
+    for _ in range(6):
         t.add("a", "the same person")
     cells, _ = suppressed_column(t, ["a"])
     assert cells["a"].suppressed
