@@ -9,6 +9,7 @@ from dataclasses import replace
 from service_domain.model import OfferDefinition, Order, StoredResult
 from service_domain.model.regions import Agreement, Region
 from service_domain.ports import OrderQuery
+from tests import fake_outbox
 
 
 class FakeRegionRepository:
@@ -86,24 +87,12 @@ class FakeResultRepository:
         return list(self.stored.get(order_id, []))
 
 
-class FakeUnitOfWork:
-    """What the region rules touch; a commit is counted, the changes are kept either way."""
+class FakeUnitOfWork(fake_outbox.FakeUnitOfWork):
+    """What the region rules touch (and the outbox); a commit is counted, the changes are kept either way."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.regions = FakeRegionRepository()
         self.definitions = FakeDefinitionRepository()
         self.orders = FakeOrderRepository()
         self.results = FakeResultRepository()
-        self.commits = 0
-
-    def __enter__(self) -> FakeUnitOfWork:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-    def commit(self) -> None:
-        self.commits += 1
-
-    def rollback(self) -> None:
-        pass
