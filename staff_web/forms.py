@@ -288,3 +288,13 @@ class AgreementForm(FlaskForm):
 
 class EndAgreementForm(FlaskForm):
     last_day = DateField("Sista dag", validators=[InputRequired("Ange sista dag som datum.")])
+
+
+class RegionForm(FlaskForm):
+    phone = StringField("Telefon till regionens support", validators=[Optional(), Length(max=32)],
+                        description="Till exempel 08-123 456 00.")
+    email = StringField("E-post till regionens support", validators=[Optional(), Length(max=254)])
+    offer_codes = TextAreaField("Erbjudandekoder som vårdgivare under regionen får använda",
+                                validators=[Length(max=4000)], description="Skilj koderna åt med komma eller radbrytning.")
+    analyses = TextAreaField("Analyskoder som de får använda", validators=[Length(max=4000)],
+                             description="Till exempel NPU27300. Skilj koderna åt med komma eller radbrytning.")

@@ -21,9 +21,9 @@ from ..operations import Operation
 from ..ports import OrderQuery, UnitOfWork
 from .calls import Call, acting_member, performs
 
-_PHONE = re.compile(r"\+?[0-9][0-9 \-]{4,30}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
+PHONE = re.compile(r"\+?[0-9][0-9 \-]{4,30}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}")
 STATISTICS_PAGE = 1000
 WITH_RESULT = (OrderStatus.PRELIMINARY_RESULT, OrderStatus.FINAL_RESULT)
 
@@ -61,12 +61,12 @@ def checked_region(region: Region) -> Region:
     hsa_id = _hsa(region.hsa_id, "the region")
     if not region.name.strip() or len(region.name) > 255:
         raise InvalidRequest("the region's name is empty or longer than 255 characters")
-    if region.phone is not None and not _PHONE.fullmatch(region.phone):
+    if region.phone is not None and not PHONE.fullmatch(region.phone):
         raise InvalidRequest("the region's phone number is not a phone number")
-    if region.email is not None and (len(region.email) > 254 or not _EMAIL.fullmatch(region.email)):
+    if region.email is not None and (len(region.email) > 254 or not EMAIL.fullmatch(region.email)):
         raise InvalidRequest("the region's e-mail address is not an e-mail address")
     for code in region.offer_codes | region.analyses:
-        if not _CODE.fullmatch(code):
+        if not CODE.fullmatch(code):
             raise InvalidRequest(f"'{code}' is not an offer or analysis code")
     return Region(hsa_id, region.name.strip(), region.phone, region.email, region.offer_codes, region.analyses)
 

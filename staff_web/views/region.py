@@ -4,6 +4,7 @@ the region's contact and catalogue, and its statistics (counts only, small cells
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -14,11 +15,11 @@ from service_domain import services
 from service_domain.clock import local_date
 from service_domain.identity import is_hsa_id
 from service_domain.model.statistics import MIN_PEOPLE
-from service_domain.services.regions import month
+from service_domain.services.regions import CODE, EMAIL, PHONE, month
 from service_domain.staff import StaffFunction
 
 from ..auth import requires
-from ..forms import AgreementForm, ButtonForm, EndAgreementForm
+from ..forms import AgreementForm, EndAgreementForm, RegionForm
 from ..web import ctx, now, read, uow, write
 
 bp = Blueprint("region", __name__, url_prefix="/region")
@@ -26,11 +27,48 @@ region_admin = requires(StaffFunction.REGION_ADMIN)
 _MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 
-def _page(form: AgreementForm | None = None, status: int = 200) -> tuple[str, int]:
+def _page(form: AgreementForm | None = None, status: int = 200, region_form: RegionForm | None = None) -> tuple[str, int]:
     view = read(services.region_view, uow(), ctx())
     today = local_date(now())
+    if region_form is None:
+        r = view.region
+        region_form = RegionForm(data={"phone": r.phone or "", "email": r.email or "",
+                                       "offer_codes": ", ".join(sorted(r.offer_codes)),
+                                       "analyses": ", ".join(sorted(r.analyses))})
     return render_template("region.html", view=view, today=today, form=form or AgreementForm(),
-                           end_form=EndAgreementForm(), button=ButtonForm()), status
+                           end_form=EndAgreementForm(), region_form=region_form), status
+
+
+def _codes(text: str | None) -> frozenset[str]:
+    return frozenset(c.strip() for c in re.split(r"[,\s]+", text or "") if c.strip())
+
+
+@bp.post("/uppgifter")
+@region_admin
+def save_region() -> Any:
+    """The region's support contact and catalogue (its name stays as the operator registered it)."""
+    form = RegionForm()
+    if not form.validate_on_submit():
+        return _page(status=400, region_form=form)
+    phone, email = (form.phone.data or "").strip() or None, (form.email.data or "").strip() or None
+    if phone is not None and not PHONE.fullmatch(phone):
+        form.phone.errors = ["Skriv telefonnumret med siffror, till exempel 08-123 456 00."]
+    if email is not None and not EMAIL.fullmatch(email):
+        form.email.errors = ["Skriv en e-postadress, till exempel support@region.example."]
+    codes, analyses = _codes(form.offer_codes.data), _codes(form.analyses.data)
+    for field, values in ((form.offer_codes, codes), (form.analyses, analyses)):
+        bad = sorted(c for c in values if not CODE.fullmatch(c))
+        if bad:
+            field.errors = [f"Bara bokstäver A–Z, siffror och tecknen _ . - i en kod: {', '.join(bad)}."]
+    if form.phone.errors or form.email.errors or form.offer_codes.errors or form.analyses.errors:
+        return _page(status=400, region_form=form)
+    current = read(services.region_view, uow(), ctx()).region
+    saved = write(services.put_region, uow(), ctx(),
+                  replace(current, phone=phone, email=email, offer_codes=codes, analyses=analyses))
+    if saved is None:
+        return _page(status=409, region_form=form)
+    flash("Regionens uppgifter är sparade.", "success")
+    return redirect(url_for("region.page"))
 
 
 @bp.get("")

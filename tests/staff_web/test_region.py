@@ -187,3 +187,44 @@ def test_an_analysis_the_region_does_not_allow_is_refused_in_swedish(client: Fla
 def test_an_entry_the_region_allows_is_saved(client: FlaskClient) -> None:
     login(client, PRIVATE_ADMIN)
     assert save(client, definition("HBA1C")).status_code == 302
+
+
+def save_region(client: FlaskClient, **fields: str) -> Any:
+    form = {"phone": REGION_A.phone or "", "email": REGION_A.email or "",
+            "offer_codes": ", ".join(sorted(REGION_A.offer_codes)), "analyses": ", ".join(sorted(REGION_A.analyses))}
+    return client.post("/region/uppgifter", data={**form, **fields, "csrf_token": csrf(client, "/region")})
+
+
+def test_a_region_administrator_changes_the_support_phone(client: FlaskClient, db: Database) -> None:
+    login(client, REGION_ADMIN)
+    save_region(client, phone="08-999 000 00")
+    try:
+        assert "08-999 000 00" in client.get("/").text
+    finally:
+        services.put_region(db.uow(), CallContext.operator(utcnow()), REGION_A)
+
+
+def test_a_phone_number_that_is_not_one_is_refused_in_swedish(client: FlaskClient) -> None:
+    login(client, REGION_ADMIN)
+    r = save_region(client, phone="ring mig")
+    assert r.status_code == 400 and "Skriv telefonnumret med siffror" in r.text
+
+
+def test_a_refused_region_form_keeps_what_was_typed(client: FlaskClient) -> None:
+    login(client, REGION_ADMIN)
+    assert "ring mig" in save_region(client, phone="ring mig").text
+
+
+def test_a_code_that_cannot_be_one_is_refused_in_swedish(client: FlaskClient) -> None:
+    login(client, REGION_ADMIN)
+    assert "i en kod: C/D" in save_region(client, offer_codes="CTNG, C/D").text
+
+
+def test_the_regions_catalogue_is_saved_from_the_web(client: FlaskClient, db: Database) -> None:
+    login(client, REGION_ADMIN)
+    save_region(client, offer_codes="CTNG\nHBA1C\nNYKOD")
+    try:
+        view = services.region_view(db.uow(), CallContext.operator(utcnow()), demo.CARE_GIVER_A)
+        assert view.region.offer_codes == {"CTNG", "HBA1C", "NYKOD"}
+    finally:
+        services.put_region(db.uow(), CallContext.operator(utcnow()), REGION_A)
