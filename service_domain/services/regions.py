@@ -139,9 +139,8 @@ def add_agreement(
     valid_to: date | None = None, *, own: bool = False,
 ) -> Agreement:
     """Put a care giver under a region for a period. A care giver is under one region at a time:
-    an agreement overlapping one with another region is refused."""
+    an agreement overlapping another of the care giver's (with any region) is refused."""
     care_giver = _hsa(care_giver, "the care giver")
-    agreement = Agreement(str(uuid.uuid4()), region or "", care_giver, valid_from, valid_to, own)
     with uow:
         the_region = _the_region(uow, call, region)
         if care_giver == the_region.hsa_id or uow.regions.get(care_giver) is not None:
@@ -150,7 +149,7 @@ def add_agreement(
         for other in uow.regions.agreements(care_giver=care_giver):
             if other.overlaps(valid_from, last):
                 raise RuleViolation(SubCode.WRONG_STATE, "the care giver has an agreement for part of that period")
-        agreement = Agreement(agreement.agreement_id, the_region.hsa_id, care_giver, valid_from, valid_to, own)
+        agreement = Agreement(str(uuid.uuid4()), the_region.hsa_id, care_giver, valid_from, valid_to, own)
         uow.regions.put_agreement(agreement)
         uow.commit()
         return agreement
