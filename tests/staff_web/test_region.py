@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,9 @@ from service_domain.clock import utcnow
 from service_domain.commands import CallContext
 from service_domain.persistence.database import Database
 from service_domain.staff import StaffFunction
-from staff_web.app import create_app
 from staff_web.auth import hash_password
-from staff_web.config import StaffWebConfig
 from tests.conftest import seeded
-from tests.staff_web.test_app import csrf, login
+from tests.staff_web.test_app import csrf, login, web_client
 
 REGION_ADMIN = "SE2321000016-RAD1"
 PRIVATE_ADMIN = "SE5560000001-ADM1"
@@ -44,9 +41,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 @pytest.fixture()
 def client(db: Database) -> FlaskClient:
-    app = create_app(db, replace(StaffWebConfig(), dev_login=True))
-    app.config["TESTING"] = True
-    return app.test_client()
+    return web_client(db)
 
 
 def new_care_giver() -> str:

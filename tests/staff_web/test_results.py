@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -36,13 +35,11 @@ from service_domain.model import (
     Specimen,
 )
 from service_domain.persistence.database import Database
-from staff_web.app import create_app
-from staff_web.config import StaffWebConfig
 from staff_web.result_entry import decimal_text
 from tests.conftest import seeded
 from tests.support import person_number
 
-from .test_app import csrf, login
+from .test_app import csrf, login, web_client
 
 RESULTS = "SE2321000016-SSK2"  # RESULTS and FOLLOW_UP at care unit A
 DETECTED = "1.2.752.116.2.1.1|260373001"
@@ -58,9 +55,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 @pytest.fixture()
 def client(db: Database) -> FlaskClient:
-    app = create_app(db, replace(StaffWebConfig(), dev_login=True))
-    app.config["TESTING"] = True
-    c = app.test_client()
+    c = web_client(db)
     login(c, RESULTS)
     return c
 
