@@ -50,6 +50,9 @@ class Operation(StrEnum):
     MANAGE_STAFF = "ManageStaff"
     # the care giver's log review: searching and checking who accessed patients' data
     LOG_REVIEW = "LogReview"
+    # the region's administration: its agreements, contact and catalogue, and its statistics
+    MANAGE_REGION = "ManageRegion"
+    REGION_STATISTICS = "RegionStatistics"
     # the service's own: offers and orders expired when their time is up
     HOUSEKEEPING = "Housekeeping"
     # the service's own: a notice sent to the patient (it read the address the patient chose)

@@ -25,6 +25,7 @@ from routing.registry_services import add_routes as add_registry_routes
 from routing.router import build_app
 from routing.server import tls_context
 from routing.state import CatalogueHolder
+from service_domain.identity import PersonId
 from service_domain.persistence.database import Database
 from staff_web.config import StaffWebConfig
 
@@ -264,6 +265,24 @@ def serve_staff(settings: Settings, config: StaffWebConfig, bind: str | None = N
 # ------------------------------------------------------------------ the citizen web (1177 stand-in)
 
 
+def citizen_home_region() -> Any:
+    """The 1177 stand-in's seam to each patient's home region: the population register the
+    settings name (EPH_POPULATION_URL), as the e-service knows the county a patient is registered
+    in; None (the configured region for everyone) without one."""
+    from consumers.citizen_web.home_region import from_register
+    from consumers.roles import person_id
+
+    register = configured_register()
+    if register is None:
+        return None
+
+    def lookup(number: str) -> Any:
+        given = person_id(number)
+        return register.lookup(PersonId(given["id"], given["type"]))
+
+    return from_register(lookup)
+
+
 def serve_citizen(settings: Settings, bind: str | None = None) -> None:
     """The 1177 stand-in: a consumer of the platform, with no database. Its session key is made
     here, in the master, when none is configured, so that every worker reads the same cookies."""
@@ -277,7 +296,7 @@ def serve_citizen(settings: Settings, bind: str | None = None) -> None:
 
     def factory() -> Any:
         configure_logging()
-        return create_app(config, session_key=key)
+        return create_app(config, session_key=key, home_region=citizen_home_region())
 
     options = gunicorn_options(bind or config.bind, settings, "eph-citizen-web")
     options.update(workers=config.workers, threads=config.threads)

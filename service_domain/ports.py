@@ -42,6 +42,7 @@ from .model import (
     StoredResult,
     SystemKey,
 )
+from .model.regions import Agreement, Region
 from .staff import StaffMember
 
 
@@ -355,6 +356,17 @@ class PopulationRegister(Protocol):
     def lookup(self, person: PersonId) -> PersonRecord | None: ...
 
 
+class RegionRepository(Protocol):
+    """Regions, and the agreements that put care givers under them."""
+
+    def get(self, hsa_id: str) -> Region | None: ...
+    def put(self, region: Region) -> None: ...
+    def agreements(self, region_id: str | None = None, care_giver: str | None = None) -> list[Agreement]: ...
+    def get_agreement(self, agreement_id: str) -> Agreement | None: ...
+    def put_agreement(self, agreement: Agreement) -> None: ...
+    def list(self) -> list[Region]: ...
+
+
 class Sender(Protocol):
     """Delivers events of one kind; raises on failure (the event is tried again). Receivers
     de-duplicate on ``event_id``: an event may arrive more than once. A sender that can deliver
@@ -386,6 +398,7 @@ class UnitOfWork(Protocol):
     # the population register as the composition root configured it (None: none configured, the
     # register knows nobody); not part of the transaction
     population: PopulationRegister | None
+    regions: RegionRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, exc_type: object, error: BaseException | None, tb: object) -> None: ...

@@ -26,6 +26,7 @@ class StaffFunction(StrEnum):
     FOLLOW_UP = "FOLLOW_UP"  # follow-up of positive notifiable results; release of reviewed results
     ADMIN = "ADMIN"  # the care giver's catalogue and staff permissions
     LOG_REVIEW = "LOG_REVIEW"  # the care giver's log review (who accessed patients' data)
+    REGION_ADMIN = "REGION_ADMIN"  # the region's agreements and statistics (staff of the region's own care giver)
 
 
 F = StaffFunction
@@ -64,6 +65,8 @@ OPERATION_FUNCTIONS: dict[Operation, frozenset[StaffFunction]] = {
     Op.MANAGE_STAFF: frozenset({F.ADMIN}),
     # the log review: the care giver's audit records, its checks and the reviewers' notes
     Op.LOG_REVIEW: frozenset({F.LOG_REVIEW}),
+    Op.MANAGE_REGION: frozenset({F.REGION_ADMIN}),
+    Op.REGION_STATISTICS: frozenset({F.REGION_ADMIN}),
 }
 
 

@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from service_domain import services
-from service_domain.clock import SWEDISH_TZ, utcnow
+from service_domain.clock import SWEDISH_TZ, local_date, utcnow
 from service_domain.persistence.database import Database
 from service_domain.ports import PopulationRegister
 from service_domain.staff import PATIENT_WORK, StaffFunction
@@ -25,7 +25,7 @@ from .auth import Throttle
 from .config import StaffWebConfig
 from .sessions import DbSessionInterface
 from .store import WebStore
-from .views import admin, followup, home, log_review, login, patient, results, sampling
+from .views import admin, followup, home, log_review, login, patient, region, results, sampling
 from .web import Env, csrf
 
 log = logging.getLogger("eph.staff_web")
@@ -73,7 +73,8 @@ def create_app(
                         timedelta(minutes=config.failure_window_minutes))
     app.extensions["eph"] = Env(db, config, store, clock, throttle, register)
     csrf.init_app(app)
-    for blueprint in (home.bp, login.bp, patient.bp, sampling.bp, results.bp, followup.bp, admin.bp, log_review.bp):
+    for blueprint in (home.bp, login.bp, patient.bp, sampling.bp, results.bp, followup.bp, admin.bp, log_review.bp,
+                      region.bp):
         app.register_blueprint(blueprint)
 
     @app.before_request
@@ -151,6 +152,9 @@ def create_app(
             "may": (lambda *fns: bool(member and unit and member.may(unit, *fns))),
             "may_patient": bool(member and unit and member.may(unit, *PATIENT_WORK)),
             "dev_login": config.dev_login,
+            # the support of the region the member's care giver is under today (its contact)
+            "support_region": services.region_contact(db.uow(), member.care_giver, local_date(clock()))
+            if member else None,
             "t": texts,
         }
 

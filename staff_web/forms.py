@@ -320,3 +320,22 @@ class FlagReviewForm(FlaskForm):
     note = TextAreaField("Anteckning", validators=[DataRequired("Skriv en anteckning om granskningen."),
                                                    Length(max=1000, message="Högst 1000 tecken.")])
     submit = SubmitField("Markera som granskad")
+class AgreementForm(FlaskForm):
+    care_giver = StringField("Vårdgivarens HSA-id", validators=[DataRequired(REQUIRED), Length(max=31)])
+    valid_from = DateField("Första dag", validators=[InputRequired("Ange första dag som datum.")])
+    valid_to = DateField("Sista dag", validators=[Optional()], description="Lämna tomt för ett avtal tills vidare.")
+    own = BooleanField("Regionens egen vårdgivare")
+
+
+class EndAgreementForm(FlaskForm):
+    last_day = DateField("Sista dag", validators=[InputRequired("Ange sista dag som datum.")])
+
+
+class RegionForm(FlaskForm):
+    phone = StringField("Telefon till regionens support", validators=[Optional(), Length(max=32)],
+                        description="Till exempel 08-123 456 00.")
+    email = StringField("E-post till regionens support", validators=[Optional(), Length(max=254)])
+    offer_codes = TextAreaField("Erbjudandekoder som vårdgivare under regionen får använda",
+                                validators=[Length(max=4000)], description="Skilj koderna åt med komma eller radbrytning.")
+    analyses = TextAreaField("Analyskoder som de får använda", validators=[Length(max=4000)],
+                             description="Till exempel NPU27300. Skilj koderna åt med komma eller radbrytning.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from service_domain.errors import CallerRefused, DomainError, InvalidRequest, RuleViolation, SubCode
 from service_domain.model.follow_up import NOT_CONTACTED
+from service_domain.model.regions import OutsideRegion
 
 BY_SUB_CODE = {
     SubCode.UNKNOWN_ID: "Uppgiften finns inte hos din vårdgivare.",
@@ -50,11 +51,26 @@ BY_MESSAGE = {
     "the note must be 1 to 1000 characters": "Skriv en anteckning om granskningen (högst 1000 tecken).",
     "the flag is already reviewed": "Flaggan är redan markerad som granskad.",
     "no audit record of the care giver with that id": "Loggposten finns inte hos din vårdgivare.",
+    "the care giver has an agreement for part of that period":
+        "Vårdgivaren har redan ett avtal under en del av perioden. Avsluta det först eller välj en annan period.",
+    "a region is not put under a region by agreement": "En region kan inte ha avtal med en region.",
+    "an agreement cannot end before it begins": "Avtalet kan inte sluta innan det börjar.",
+    "the staff member's care giver is not a region": "Din vårdgivare är inte en region.",
     "the newest result version is already a withdrawal": "Den senaste versionen är redan en återkallelse.",
 }
 
 
+REGION_REASONS = {
+    "offer_code": "Regionens sortiment tillåter inte erbjudandekoden {code}. Inget sparades.",
+    "analysis": "Regionens sortiment tillåter inte analysen {code}. Inget sparades.",
+    "no_agreement": "Vårdgivaren har inget gällande avtal med regionen och kan inte erbjuda något nytt nu.",
+    "home_region": "Erbjudandet hör inte till patientens hemregion.",
+}
+
+
 def swedish(error: DomainError) -> str:
+    if isinstance(error, OutsideRegion):
+        return REGION_REASONS[error.reason].format(code=error.code)
     if error.message in BY_MESSAGE:
         return BY_MESSAGE[error.message]
     if error.message.startswith("the offer cannot be ordered from"):

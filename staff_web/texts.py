@@ -57,6 +57,7 @@ FUNCTION = {
     StaffFunction.FOLLOW_UP: "Smittskyddsuppföljning",
     StaffFunction.ADMIN: "Sortiment och behörigheter",
     StaffFunction.LOG_REVIEW: "Logggranskare",
+    StaffFunction.REGION_ADMIN: "Regionadministratör",
 }
 STEP = {
     FollowUpStepKind.PATIENT_CONTACTED: "Patienten kontaktad",

@@ -20,6 +20,7 @@ from ..roles import SWEDISH_TZ, CitizenService
 from . import own_copy, texts
 from .auth import valid_personnummer
 from .config import CitizenWebConfig
+from .home_region import HomeRegion, configured
 from .session import DEV_COOKIE, SECURE_COOKIE, Session, SessionCodec, new_key
 
 log = logging.getLogger("eph.citizen_web")
@@ -42,8 +43,12 @@ POSTAL_CODE = re.compile(r"^[0-9]{3} ?[0-9]{2}$")
 PHONE = re.compile(r"^\+?[0-9 \-]{5,20}$")
 
 
-def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, session_key: str | None = None) -> Flask:
+def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, session_key: str | None = None,
+               home_region: HomeRegion | None = None) -> Flask:
+    """The citizen web; ``home_region`` tells each patient's home region (default: the
+    configured region for everyone; see ``home_region.py``)."""
     app = Flask(__name__)
+    region_of = home_region or configured(config.care_giver)
     app.config.update(MAX_CONTENT_LENGTH=64 * 1024, TEMPLATES_AUTO_RELOAD=False, PROPAGATE_EXCEPTIONS=False)
     codec = SessionCodec(session_key or config.session_key or new_key(),
                          config.idle_minutes * 60, config.session_hours * 3600)
@@ -119,6 +124,7 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
             "session": session,
             "csrf_token": (lambda: codec.csrf_token(session)) if session else (lambda: ""),
             "dev_login": config.dev_login,
+            "support_phone": config.support_phone,
             "t": texts,
         }
 
@@ -172,7 +178,9 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
     # ------------------------------------------------------------------ offers and ordering
 
     def self_service_entries() -> list[Any]:
-        return service.self_service_offers(config.care_giver)
+        """The self-service entries of the patient's home region (its care givers' included)."""
+        region = region_of(me())
+        return service.self_service_offers(region) if region else []
 
     def assigned_offers() -> list[Any]:
         # the offers staff gave the patient; those made for a self-service order are the patient's own
@@ -200,11 +208,15 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
             return {"offer": offer, "entry": None, "modes": modes, "sites": sites, "name": offer.displayName,
                     "pickups": pickup_points(modes, sites, offer.accountableCareGiver),
                     "instructions": instructions_for(offer.accountableCareGiver, offer.offerCode)}
-        entry = next((d for d in self_service_entries() if d.offerCode == code), None)
+        # an entry of the home region by code and care giver (the region's and a private care
+        # giver's may share a code); without a care giver, the first with the code
+        giver = (form.get("vardgivare") or "").upper()
+        entry = next((d for d in self_service_entries()
+                      if d.offerCode == code and (not giver or d.careGiverHSAId.upper() == giver)), None)
         if entry is None:
             abort(404)
         modes = list(entry.samplingMode)
-        sites = service.sites(me(), care_giver=config.care_giver) if "SITE" in modes else []
+        sites = service.sites(me(), care_giver=entry.careGiverHSAId) if "SITE" in modes else []
         return {"offer": None, "entry": entry, "modes": modes, "sites": sites, "name": entry.displayName,
                 "pickups": pickup_points(modes, sites, config.care_giver), "instructions": entry.patientInstructions}
 
@@ -248,7 +260,8 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
             abort(400)
         if errors:
             return render_template("order.html", form=form, errors=errors, **context), 400
-        entry = {} if context["offer"] else {"care_giver": config.care_giver, "offer_code": context["entry"].offerCode}
+        entry = {} if context["offer"] else {"care_giver": context["entry"].careGiverHSAId,
+                                             "offer_code": context["entry"].offerCode}
         offer_id = context["offer"].offerId if context["offer"] else None
         try:
             if mode == "SITE":

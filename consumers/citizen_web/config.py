@@ -44,8 +44,12 @@ class CitizenWebConfig:
     cert: str | None = field(default_factory=lambda: _opt("EPH_CITIZEN_WEB_CERT"))
     key: str | None = field(default_factory=lambda: _opt("EPH_CITIZEN_WEB_KEY"))
     ca: str | None = field(default_factory=lambda: _opt("EPH_CITIZEN_WEB_CA"))
-    # the region whose self-service entries are shown (the population register's answer, in a real e-service)
+    # the region whose self-service entries are shown when no population register tells the
+    # patient's home region (home_region.py)
     care_giver: str = field(default_factory=lambda: _env("EPH_CITIZEN_WEB_CARE_GIVER", "SE2321000016-CG01"))
+    # 1177's support number for the e-services, on every page (not verified against 1177's
+    # published number: set it from 1177's contact page)
+    support_phone: str = field(default_factory=lambda: _env("EPH_CITIZEN_WEB_SUPPORT_PHONE", "0771-11 77 00"))
     # login by personnummer alone, for development and demos only; off unless turned on
     dev_login: bool = field(default_factory=lambda: _flag("EPH_CITIZEN_WEB_DEV_LOGIN"))
     # the key that encrypts the session cookie (a Fernet key); without it, one per server start

@@ -149,6 +149,11 @@ def counted(n: int, one: str, many: str) -> str:
 # and, for the refusals a patient meets, by the start of its message.
 BY_MESSAGE = (
     ("the patient's age is outside", "Provet kan inte beställas för din ålder."),
+    ("the care giver is not under the patient's home region",
+     "Provet kan bara beställas från vårdgivare i den region där du är folkbokförd."),
+    ("the population register gives no home region", "Vi kan inte se vilken region du hör till, så provet "
+                                                     "kan inte beställas här. Kontakta din vårdcentral."),
+    ("the care giver has no agreement in force", "Vårdgivaren tar inte emot beställningar just nu."),
     ("the patient already has an open order", "Du har redan en pågående beställning av det här provet. "
                                               "Avboka den eller vänta tills den är klar."),
     ("at most ", "Du har redan beställt det här provet så många gånger som går under ett år."),

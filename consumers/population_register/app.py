@@ -8,7 +8,10 @@ the body, never in the path, so that no access log holds it.
      "protected": false, "homeRegion": "SE2321000016-CG01"}
 
 (``homeRegion`` null when not known); 404 ``{"error": …}`` when the register does not know the
-person (a reservnummer, say); 400 for a body not of the shape.
+person (a reservnummer, say); 400 for a body not of the shape. A number it does not hold is, by
+default, a test person ("Test Testperson") living in the demo region, so that any valid
+personnummer works in development (``EPH_POPULATION_REGISTER_EVERYONE_IN``: another region, or
+``none`` for 404).
 
 Admin (development and tests): ``POST /admin/protected`` with ``{"personId": …, "protected":
 true}`` marks (or, with false, unmarks) a known person and answers the person as ``/lookup``
@@ -31,7 +34,7 @@ from typing import Any
 from flask import Flask, jsonify, request
 
 from ..stand_in_http import error, faults_asked, require_bearer
-from .config import PopulationRegisterStandInConfig
+from .config import DEMO_REGION, PopulationRegisterStandInConfig
 
 PERSON_ID = re.compile(r"[0-9]{12}")
 NAME_MAX = 100
@@ -39,7 +42,6 @@ HSA_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 # The demo's patients (fictitious: valid check digits, not real people), all registered in the
 # demo region of care giver A ("Region Demo Öst").
-DEMO_REGION = "SE2321000016-CG01"
 
 
 @dataclass(frozen=True)
@@ -61,14 +63,21 @@ DEMO_PEOPLE = (
 class Register:
     """The people the stand-in knows, and the faults to answer with, in memory (one process)."""
 
-    def __init__(self, people: Iterable[Person] = DEMO_PEOPLE) -> None:
+    def __init__(self, people: Iterable[Person] = DEMO_PEOPLE, everyone_in: str | None = None) -> None:
         self.lock = threading.Lock()
         self.people = {p.personId: p for p in people}
+        self.everyone_in = everyone_in  # the home region of a number not held (None: unknown)
         self.faults: list[int] = []
+
+    def _known(self, person_id: str) -> Person | None:
+        held = self.people.get(person_id)
+        if held is None and self.everyone_in is not None:
+            return Person(person_id, "Test", "Testperson", homeRegion=self.everyone_in)
+        return held
 
     def get(self, person_id: str) -> Person | None:
         with self.lock:
-            return self.people.get(person_id)
+            return self._known(person_id)
 
     def put(self, person: Person) -> None:
         with self.lock:
@@ -76,7 +85,7 @@ class Register:
 
     def protect(self, person_id: str, protected: bool) -> Person | None:
         with self.lock:
-            known = self.people.get(person_id)
+            known = self._known(person_id)
             if known is None:
                 return None
             self.people[person_id] = changed = replace(known, protected=protected)
@@ -114,7 +123,7 @@ def _person(body: Any) -> Person | str:
 
 def create_app(config: PopulationRegisterStandInConfig | None = None, register: Register | None = None) -> Flask:
     config = config or PopulationRegisterStandInConfig()
-    register = register or Register()
+    register = register or Register(everyone_in=config.everyone_in)
     app = Flask("eph-population-register")
     app.config["POPULATION_REGISTER"] = register
 

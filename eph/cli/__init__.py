@@ -13,13 +13,26 @@ from consumers.errors import ConsumerError
 from service_domain.errors import DomainError
 
 from ..config import Settings
-from . import audit, catalog, data, outbox, population, registry, results, retention, serve, staff, tak
+from . import (
+    audit,
+    catalog,
+    data,
+    outbox,
+    population,
+    regions,
+    registry,
+    results,
+    retention,
+    serve,
+    staff,
+    tak,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eph", description="Egen provhantering: self-managed sampling service")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (data, serve, catalog, registry, results, outbox, retention, tak, staff, population, audit):
+    for module in (data, serve, catalog, registry, regions, results, outbox, retention, tak, staff, population, audit):
         module.add_parsers(sub)
     add_consumer_parsers(sub)
     return parser

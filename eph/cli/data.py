@@ -35,6 +35,8 @@ def cmd_seed_demo(args: argparse.Namespace, settings: Settings) -> int:
     if args.if_empty and not empty:
         print("the service's database already holds data; demo data not loaded")
         renamed = demo.rename_systems(db.uow)
+        if demo.seed_regions(db.uow, utcnow()):
+            print("the demo regions and the private care giver's agreement added")
         if renamed:
             print(f"{renamed} demo systems, care givers and care units given their (Swedish) names")
     else:

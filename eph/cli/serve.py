@@ -85,8 +85,8 @@ def serve_all_plan(env: Mapping[str, str], production: bool) -> tuple[tuple[str,
     set (``0`` keeps it off), and the index's subscribers are the journal system unless
     ``EPH_EI_SUBSCRIBERS`` is set; with the SMS gateway started the notices go to it unless a
     notice transport (``EPH_NOTICE_SMS_URL`` or ``EPH_NOTICE_SMTP_HOST``) is configured; with the
-    population register stand-in started (``EPH_POPULATION_REGISTER_BIND``) the service and the
-    staff web ask it unless ``EPH_POPULATION_URL`` is set. In
+    population register stand-in started (``EPH_POPULATION_REGISTER_BIND``) the service, the
+    staff web and the 1177 stand-in ask it unless ``EPH_POPULATION_URL`` is set. In
     production none starts (the national systems and a real gateway are used) and nothing is
     changed."""
     child = dict(env)

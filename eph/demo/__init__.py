@@ -9,11 +9,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from service_domain import commands, manual_results, services
 from service_domain.catalogue import NPU_CODE_SYSTEM
-from service_domain.clock import utcnow
+from service_domain.clock import local_date, utcnow
 from service_domain.commands import CallContext
 from service_domain.identity import PersonId
 from service_domain.model import (
@@ -30,6 +30,7 @@ from service_domain.model import (
     SamplingSite,
     SystemKind,
 )
+from service_domain.model.regions import Region
 from service_domain.ports import UnitOfWork
 from service_domain.staff import StaffFunction, StaffMember
 
@@ -47,6 +48,9 @@ EHR_A = "SE2321000016-EHR1"
 # A lab of care giver A with no connected lab system: staff type its results in on the staff
 # web (an order placed with it as the performing lab lands on the care unit's worklist).
 LAB_A3 = "SE2321000016-LAB3"
+
+# A private care giver with an agreement with region A (Region Demo Öst) for two years
+PRIVATE_CARE_GIVER = "SE5560000001-CG01"
 
 CARE_GIVER_B = "SE2321000255-CG01"
 CARE_UNIT_B = "SE2321000255-CU01"
@@ -79,6 +83,7 @@ UNIT_NAMES = {
     CARE_UNIT_A: "Vårdcentralen Demo Öst",
     CARE_GIVER_B: "Region Demo Väst",
     CARE_UNIT_B: "Vårdcentralen Demo Väst",
+    PRIVATE_CARE_GIVER: "Privatkliniken Demo AB",
 }
 
 # The English names the demo systems were first registered by: a database seeded with them is
@@ -125,6 +130,8 @@ DEMO_STAFF = (
     StaffMember("SE2321000255-SSK1", "Bodil Bvårdare", CARE_GIVER_B,
                 {CARE_UNIT_B: frozenset({F.ASSIGN, F.SAMPLING, F.FOLLOW_UP})}),
     StaffMember("SE2321000016-LOG1", "Lena Logggranskare", CARE_GIVER_A, {CARE_UNIT_A: frozenset({F.LOG_REVIEW})}),
+    StaffMember("SE2321000016-RAD1", "Rut Regionadministratör", CARE_GIVER_A,
+                {CARE_UNIT_A: frozenset({F.REGION_ADMIN})}),
 )
 
 # Staff of care giver A who work in its connected systems, not in the staff web: the journal
@@ -197,6 +204,31 @@ def catalogue() -> list[OfferDefinition]:
     return out
 
 
+# Care givers A and B are the demo's two regions; A's catalogue allows what the demo offers
+REGIONS = (
+    Region(CARE_GIVER_A, "Region Demo Öst", "08-123 456 00", "egenprovtagning@demo-ost.example",
+           frozenset({"CTNG", "HBA1C"}),
+           frozenset(a.code.code or "" for a in (CHLAMYDIA, GONORRHOEA, HBA1C))),
+    Region(CARE_GIVER_B, "Region Demo Väst", "031-123 456 00", "egenprovtagning@demo-vast.example",
+           frozenset({"CTNG", "HBA1C"}),
+           frozenset(a.code.code or "" for a in (CHLAMYDIA, GONORRHOEA, HBA1C))),
+)
+
+
+def seed_regions(uow_factory: Callable[[], UnitOfWork], now: datetime) -> int:
+    """The demo regions, and the private care giver's agreement with region A (from the start of
+    this year to the end of next) unless it has one; how many agreements were added."""
+    operator = CallContext.operator(now)
+    for region in REGIONS:
+        services.put_region(uow_factory(), operator, region)
+    if services.list_agreements(uow_factory(), operator, care_giver=PRIVATE_CARE_GIVER):
+        return 0
+    year = local_date(now).year
+    services.add_agreement(uow_factory(), operator, CARE_GIVER_A, PRIVATE_CARE_GIVER,
+                           date(year, 1, 1), date(year + 1, 12, 31))
+    return 1
+
+
 SITES = (
     SamplingSite(SITE_A_CENTRE, "Provtagningen Centrum", CARE_GIVER_A, "Drottninggatan 12", "111 51", "Stockholm",
                  LAB_A, "Måndag–fredag 7.30–16.00"),
@@ -224,6 +256,7 @@ def seed(
     services.register_systems(uow_factory(), SYSTEMS)
     services.register_unit_names(uow_factory(), UNIT_NAMES)
     services.register_reserve_number_type(uow_factory(), RESERVE_NUMBERS_A)
+    seed_regions(uow_factory, now)
     seed_staff(uow_factory, hash_password, now)
     added, updated = services.import_catalogue(uow_factory(), CallContext.operator(now), catalogue(), sites=SITES)
     doctor = CONNECTED_STAFF[0]

@@ -26,6 +26,7 @@ from .notices import SqlNoticeRepository
 from .offers import SqlOfferRepository
 from .orders import SqlOrderRepository
 from .outbox import SqlOutboxRepository
+from .regions import SqlRegionRepository
 from .registry import (
     SqlDefinitionRepository,
     SqlReserveNumberRepository,
@@ -180,6 +181,7 @@ class SqlUnitOfWork(UnitOfWork):
         self.outbox = SqlOutboxRepository(conn)
         self.notices = SqlNoticeRepository(conn)
         self.retention = SqlRetentionRepository(conn)
+        self.regions = SqlRegionRepository(conn)
         return self
 
     def __exit__(self, exc_type: object, error: BaseException | None, tb: object) -> None:

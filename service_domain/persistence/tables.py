@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -435,4 +436,30 @@ retention_run = Table(
     Column("time", UTCDateTime, nullable=False),
     Column("node", String(128), nullable=False),
     Index("ix_retention_run_time", "time"),
+)
+
+# regions: a region is itself a care giver; its catalogue lists the offer and analysis codes
+# the care givers under it may use (JSON lists of strings)
+region = Table(
+    "region",
+    metadata,
+    Column("hsa_id", HSA, primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("phone", String(32)),
+    Column("email", String(254)),
+    Column("offer_codes", JSON, nullable=False),
+    Column("analyses", JSON, nullable=False),
+)
+
+region_agreement = Table(
+    "region_agreement",
+    metadata,
+    Column("agreement_id", ID, primary_key=True),
+    Column("region", HSA, ForeignKey("region.hsa_id"), nullable=False),
+    Column("care_giver", HSA, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
+    Column("own", Boolean, nullable=False),
+    Index("ix_region_agreement_care_giver", "care_giver"),
+    Index("ix_region_agreement_region", "region"),
 )

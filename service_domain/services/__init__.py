@@ -14,6 +14,7 @@ ResultType, the staff web into pages.
 - ``follow_up``: follow-up cases, review and release of held results;
 - ``staff``: the staff web's patient page and the staff registry;
 - ``registry``: catalogues, sampling sites, connected systems, keys, reservnummer kinds;
+- ``regions``: regions, their agreements with care givers, their catalogue limits and statistics;
 - ``access_log``: the patient's access log;
 - ``log_review``: the care giver's log review (searches, checks, reviews of flags, export);
 - ``outcomes``: released results for the national results contract (GetLaboratoryOrderOutcome);
@@ -73,6 +74,17 @@ from .orders import (
     set_order_status,
 )
 from .outcomes import LaboratoryOrderOutcomes, OutcomeView, get_laboratory_order_outcome
+from .regions import (
+    RegionView,
+    add_agreement,
+    end_agreement,
+    list_agreements,
+    list_regions,
+    put_region,
+    region_contact,
+    region_statistics,
+    region_view,
+)
 from .registry import (
     add_system_key,
     export_catalogue,
@@ -117,6 +129,15 @@ __all__ = [
     "RETENTION_BATCH",
     "apply_retention",
     "deletion_records",
+    "RegionView",
+    "add_agreement",
+    "end_agreement",
+    "list_agreements",
+    "list_regions",
+    "put_region",
+    "region_contact",
+    "region_statistics",
+    "region_view",
     "EXPIRY_BATCH",
     "FOLLOW_UP_NOTE_MAX",
     "HOUSEKEEPING_ACTOR",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from .. import access, checks, commands, staff
+from ..clock import local_date
 from ..enums import AuditAction
 from ..errors import RuleViolation, SubCode
-from ..model import ActorKind, Offer, OfferDefinition
+from ..model import ActorKind, Offer, OfferDefinition, SamplingMode
+from ..model.regions import Region, care_givers_under
 from ..operations import Operation
 from ..ports import UnitOfWork
 from .calls import (
@@ -19,17 +23,39 @@ from .calls import (
     repeat,
 )
 from .population import ask_register, refresh_flags
+from .regions import standing_of
 
 
 @performs(Operation.GET_OFFER_CATALOG)
 def get_offer_catalog(uow: UnitOfWork, call: Call, cmd: commands.GetOfferCatalog) -> list[OfferDefinition]:
+    """A care giver's catalogue. Asked for the self-service entries of a region (its HSA-id as
+    the care giver), the region's and those of every care giver under it today."""
     checks.hsa(cmd.care_giver, "careGiverHSAId")
     with uow:
         system = caller(uow, call)
-        definitions = uow.definitions.list(cmd.care_giver, cmd.sampling_mode, active_only=True)
+        region = uow.regions.get(cmd.care_giver) if cmd.self_service and cmd.care_giver else None
+        if region is None:
+            definitions = uow.definitions.list(cmd.care_giver, cmd.sampling_mode, active_only=True)
+        else:
+            definitions = _self_service_of_region(uow, region, cmd.sampling_mode, local_date(call.now))
         return [
             d for d in definitions if system.serves(d.care_giver) and (not cmd.self_service or d.self_service)
         ]
+
+
+def _self_service_of_region(
+    uow: UnitOfWork, region: Region, mode: SamplingMode | None, day: date
+) -> list[OfferDefinition]:
+    """What a patient of the region may order themselves: the active self-service entries of the
+    region and of the care givers under it today, within the region's catalogue."""
+    under = care_givers_under(region, uow.regions.agreements(region_id=region.hsa_id), day, day)
+    out = []
+    for d in uow.definitions.list(None, mode, active_only=True):
+        if d.self_service and d.care_giver.upper() in under:
+            st = standing_of(uow, d.care_giver, day)
+            if st.is_region or not st.region or not st.region.catalogue_problems(d):
+                out.append(d)
+    return out
 
 
 @performs(Operation.ASSIGN_OFFER)
@@ -46,6 +72,7 @@ def assign_offer(uow: UnitOfWork, call: Call, cmd: commands.AssignOffer) -> Writ
         definition = uow.definitions.get(cmd.care_giver, cmd.offer_code)
         if definition is None or not definition.active:
             raise RuleViolation(SubCode.NOT_IN_CATALOGUE, "the offer code is not in the care giver's catalogue")
+        standing_of(uow, cmd.care_giver, local_date(call.now)).check_may_offer(definition)
         assignment = Offer.assign(
             definition, patient, care_unit=cmd.care_unit, assigned_by=cmd.assigned_by, now=call.now,
             existing=uow.offers.for_patient(patient, for_update=True),

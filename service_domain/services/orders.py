@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .. import access, checks, commands, paging
-from ..clock import day_after, day_start
+from ..clock import day_after, day_start, local_date
 from ..enums import AuditAction
 from ..errors import InvalidRequest, RuleViolation, SubCode
 from ..identity import PersonId
@@ -21,6 +21,7 @@ from ..model import (
     OfferDefinition,
     Order,
     OrderStatus,
+    RegisterAnswer,
     SamplingChoice,
     SamplingMode,
     SamplingSite,
@@ -43,6 +44,7 @@ from .calls import (
 )
 from .notices import notice_due
 from .population import ask_register, refresh_flags
+from .regions import standing_of
 
 REFERRAL_ALPHABET = "ACEFHJKMNPRTWXY3479"  # no look-alikes (0/O/D, 1/I/L, 2/Z, 5/S, 6/G, 8/B, U/V)
 REFERRAL_LENGTH = 8
@@ -74,19 +76,37 @@ def _new_referral_id(uow: UnitOfWork) -> str:
 
 @performs(Operation.CREATE_ORDER)
 def create_order(uow: UnitOfWork, call: Call, cmd: commands.CreateOrder) -> WriteOutcome:
+    """The population register (the unit of work's) is asked once, before the transaction: whether
+    the patient has protected identity, and for a self-service order their home region (made only
+    from a care giver under it; while the register cannot be reached no self-service order is
+    made). Without a register configured, nobody is protected and the home region is not checked."""
     checks.create_order(cmd)
+    answer = ask_register(uow, cmd.patient)
+    home: HomeRegion | None = None
+    if uow.population is not None and cmd.offer_id is None:
+        if not answer.reachable:
+            raise StorageUnavailable("the population register cannot be reached")
+        home = HomeRegion(answer.record.home_region if answer.record is not None else None)
     try:
-        return _create_order(uow, call, cmd)
+        return _create_order(uow, call, cmd, answer, home)
     except ConcurrentWrite:
         # another order took the same referral id at the same moment; draw again
-        return _create_order(uow, call, cmd)
+        return _create_order(uow, call, cmd, answer, home)
 
 
-def _create_order(uow: UnitOfWork, call: Call, cmd: commands.CreateOrder) -> WriteOutcome:
+@dataclass(frozen=True, slots=True)
+class HomeRegion:
+    """What the population register said of the patient's home region (None: nothing)."""
+
+    hsa_id: str | None
+
+
+def _create_order(
+    uow: UnitOfWork, call: Call, cmd: commands.CreateOrder, register: RegisterAnswer, home: HomeRegion | None
+) -> WriteOutcome:
     with uow:
         patient = checked_patient(uow, call, cmd.patient, cmd.care_giver)
         system = caller(uow, call)
-        register = ask_register(uow, patient)
         if not register.reachable and cmd.delivery_address is not None:
             # whether a kit may go to this address is the register's to say: try again later
             raise StorageUnavailable("the population register cannot be reached")
@@ -97,7 +117,7 @@ def _create_order(uow: UnitOfWork, call: Call, cmd: commands.CreateOrder) -> Wri
         )
         definition: OfferDefinition | None
         if cmd.offer_id is None:
-            offer, definition, existing = _self_service_offer(uow, call, system, cmd, patient, actor)
+            offer, definition, existing = _self_service_offer(uow, call, system, cmd, patient, actor, home)
         else:
             offer, existing = _assigned_offer(uow, system, cmd.offer_id, patient, cmd.sampling_mode)
             definition = None
@@ -138,10 +158,12 @@ def _assigned_offer(
 
 
 def _self_service_offer(
-    uow: UnitOfWork, call: Call, system: ConnectedSystem, cmd: commands.CreateOrder, patient: PersonId, actor: Actor
+    uow: UnitOfWork, call: Call, system: ConnectedSystem, cmd: commands.CreateOrder, patient: PersonId, actor: Actor,
+    home: HomeRegion | None,
 ) -> tuple[Offer, OfferDefinition, Order | None]:
     """The offer a self-service order is placed from, the catalogue entry, and the patient's
-    open order of the entry in the same mode if this is a repeat (the entry's limits checked)."""
+    open order of the entry in the same mode if this is a repeat (the entry's limits checked,
+    and the region's: the care giver under a region, the patient's home region when known)."""
     assert cmd.care_giver is not None and cmd.offer_code is not None
     if system.kind is not SystemKind.CITIZEN:
         raise RuleViolation(SubCode.NOT_PERMITTED, "patients order from self-service entries through the citizen e-service")
@@ -149,6 +171,10 @@ def _self_service_offer(
     definition = uow.definitions.get(cmd.care_giver, cmd.offer_code)
     if definition is None or not definition.active or not definition.self_service:
         raise RuleViolation(SubCode.NOT_IN_CATALOGUE, "the care giver's catalogue has no self-service entry with that code")
+    position = standing_of(uow, definition.care_giver, local_date(call.now))
+    position.check_may_offer(definition)
+    if home is not None:
+        position.check_home_region(home.hsa_id)
     uow.offers.for_patient(patient, for_update=True)  # the patient's writes take turns: limits hold under retries
     orders = uow.orders.of_kind(patient, definition.care_giver, definition.offer_code, call.now - YEAR)
     same = definition.check_self_service(patient, orders, cmd.sampling_mode, call.now)

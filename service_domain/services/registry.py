@@ -10,12 +10,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from .. import access, checks
+from ..clock import local_date
 from ..errors import InvalidRequest, RuleViolation, SubCode
 from ..identity import InvalidIdentity, check_hsa_id
 from ..model import ConnectedSystem, OfferDefinition, ReserveNumberType, SamplingSite, SystemKey, SystemKind
 from ..operations import Operation
 from ..ports import UnitOfWork
 from .calls import Call, performs, staff_caller
+from .regions import check_definitions
 
 
 @performs(Operation.MANAGE_CATALOGUE)
@@ -31,12 +33,15 @@ def import_catalogue(
 
     With ``replace_all`` a care giver's entries that are not in ``definitions`` are deactivated
     (never deleted: assigned offers refer to them); care givers not in ``definitions`` keep theirs.
-    From the staff web every entry (and site) must be of the administrator's care giver."""
+    From the staff web every entry (and site) must be of the administrator's care giver. An
+    active entry of a care giver under a region must be within the region's catalogue, and a
+    care giver whose agreement with its region is not in force saves none (``OutsideRegion``)."""
     with uow:
         system = staff_caller(uow, call)
         if system is not None:
             for d in definitions:
                 access.check_serves(system, d.care_giver)
+        check_definitions(uow, definitions, local_date(call.now))
         counts = uow.definitions.replace_all(definitions) if replace_all else uow.definitions.upsert(definitions)
         for site in sites:
             if system is not None:

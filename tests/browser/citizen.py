@@ -135,7 +135,7 @@ def logout(page: Page) -> None:
 def order_home_kit(page: Page, web: CitizenWebProcess, shots: str | None = None) -> tuple[str, str]:
     page.goto(web.base_url + "/")
     page.get_by_role("link", name="Beställ Klamydia och gonorré, test").click()
-    page.wait_for_url("**/bestall?prov=CTNG")
+    page.wait_for_url("**/bestall?prov=CTNG&vardgivare=*")  # the entry and its care giver
     if shots:
         shot(page, f"{shots}-order-form")
     page.get_by_label("Namn på brevlådan").fill("Testa Testsson")

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 import requests
 
-from consumers.population_register.app import DEMO_REGION
+from consumers.population_register.app import DEMO_REGION, create_app
+from consumers.population_register.config import PopulationRegisterStandInConfig
 from eph.cli import main
 from eph.population import HttpPopulationRegister, PopulationRegisterConfig, configured_register
+from eph.server import citizen_home_region
 from service_domain.identity import PersonId
 from service_domain.ports import StorageUnavailable
 from tests.support import free_port, serving
@@ -30,8 +32,9 @@ def log_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def running(log_path: Path) -> Iterator[str]:
-    with serving("population-register", {"EPH_POPULATION_REGISTER_TOKEN": TOKEN, "EPH_PROFILE": "development"},
-                 log_path) as base:
+    # numbers it does not hold unknown (404), not the development default of a test person
+    with serving("population-register", {"EPH_POPULATION_REGISTER_TOKEN": TOKEN, "EPH_PROFILE": "development",
+                                         "EPH_POPULATION_REGISTER_EVERYONE_IN": "none"}, log_path) as base:
         yield base
 
 
@@ -55,6 +58,30 @@ def adapter(base: str, token: str = TOKEN) -> HttpPopulationRegister:
 
 def test_a_demo_patient_is_known_with_the_demo_region(base: str) -> None:
     assert post(base, "/lookup", {"personId": TOLVAN}).json()["homeRegion"] == DEMO_REGION
+
+
+def in_development(path: str, body: Any) -> Any:
+    """The stand-in as it starts by default (a number it does not hold is a test person)."""
+    app = create_app(PopulationRegisterStandInConfig(token=TOKEN, everyone_in=DEMO_REGION))
+    return app.test_client().post(path, json=body, headers=AUTH).get_json()
+
+
+def test_by_default_a_number_not_held_is_a_test_person_of_the_demo_region() -> None:
+    assert in_development("/lookup", {"personId": "199001012384"})["homeRegion"] == DEMO_REGION
+
+
+def test_by_default_a_number_not_held_can_be_marked_protected() -> None:
+    assert in_development("/admin/protected", {"personId": "199001012384", "protected": True})["protected"] is True
+
+
+def test_everyone_in_none_leaves_numbers_not_held_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EPH_POPULATION_REGISTER_EVERYONE_IN", "none")
+    assert PopulationRegisterStandInConfig().everyone_in is None
+
+
+def test_by_default_numbers_not_held_live_in_the_demo_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EPH_POPULATION_REGISTER_EVERYONE_IN", raising=False)
+    assert PopulationRegisterStandInConfig().everyone_in == DEMO_REGION
 
 
 def test_an_unknown_person_is_404(base: str) -> None:
@@ -173,3 +200,17 @@ def test_eph_population_show_prints_the_marking_not_the_name(eph_population: Any
 
 def test_eph_population_refuses_a_bad_number(eph_population: Any) -> None:
     assert eph_population("show", "12345")[0] == 2
+
+
+# ------------------------------------------------------------------ the 1177 stand-in's seam
+
+
+def test_without_a_register_the_citizen_web_keeps_its_configured_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EPH_POPULATION_URL", raising=False)
+    assert citizen_home_region() is None
+
+
+def test_the_citizen_web_asks_the_register_for_the_home_region(base: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EPH_POPULATION_URL", base)
+    monkeypatch.setenv("EPH_POPULATION_TOKEN", TOKEN)
+    assert citizen_home_region()("19121212-1212") == DEMO_REGION

@@ -80,6 +80,13 @@ def client(app: Any) -> FlaskClient:
     return app.test_client()
 
 
+def web_client(db: Database) -> FlaskClient:
+    """A test client of the staff web over ``db``, with the development login on."""
+    application = create_app(db, replace(StaffWebConfig(), dev_login=True))
+    application.config["TESTING"] = True
+    return application.test_client()
+
+
 def csrf(client: FlaskClient, path: str) -> str:
     page = client.get(path)
     m = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text) or re.search(

@@ -24,6 +24,8 @@ NOT_IN_THE_PATIENTS_LOG = {
     Operation.REVIEW_QUEUE,
     Operation.MANAGE_CATALOGUE,
     Operation.MANAGE_STAFF,
+    Operation.MANAGE_REGION,
+    Operation.REGION_STATISTICS,
 }
 
 
