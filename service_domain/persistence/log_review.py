@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, and_, cast, distinct, exists, func, or_, select, tuple_
+from sqlalchemy import Connection, Integer, and_, cast, distinct, exists, func, literal, or_, select, tuple_
 
 from ..enums import ActorKind, AuditAction
 from ..model import FlagReview, LoggedAccess, LogQuery, Rule, StaffPatient
@@ -45,7 +45,9 @@ def _conditions(query: LogQuery, before: tuple[datetime, int] | None) -> list[An
     if query.until is not None:
         found.append(a.time < query.until)
     if before is not None:
-        found.append(tuple_(a.time, a.id) < tuple_(before[0], before[1]))
+        # the position's time bound as the column's own type (stored as naive UTC), not as a
+        # timestamptz that PostgreSQL would compare in the session's time zone
+        found.append(tuple_(a.time, a.id) < tuple_(literal(before[0], a.time.type), before[1]))
     return found
 
 

@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from eph import demo
 from service_domain import commands, services
@@ -92,6 +93,24 @@ def test_a_search_by_staff_member_pages_newest_first(db: Database) -> None:
         if token is None:
             break
     assert seen == [p.id for p in reversed(read)]
+
+
+def test_paging_holds_when_the_database_session_is_in_swedish_time(db: Database) -> None:
+    """The position's time compares as the stored UTC, whatever the session's time zone (PostgreSQL)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the session time zone is PostgreSQL's")
+    swedish = Database(db.engine.url.render_as_string(hide_password=False))
+    event.listen(swedish.engine, "connect", lambda conn, _: conn.execute("SET TIME ZONE 'Europe/Stockholm'"))
+    reviewer = new_member(db, F.LOG_REVIEW)
+    nurse = new_member(db, F.ASSIGN)
+    start = utcnow() - timedelta(minutes=10)
+    read = [new_patient() for _ in range(4)]
+    for i, p in enumerate(read):
+        services.patient_view(db.uow(), staff_ctx(nurse, now=start + timedelta(seconds=i)), p)
+    first = services.search_log(swedish.uow(), staff_ctx(reviewer), LogFilters(staff=nurse), None, 2)
+    second = services.search_log(swedish.uow(), staff_ctx(reviewer), LogFilters(staff=nurse), first.continuation_token, 2)
+    swedish.engine.dispose()
+    assert [a.record.patient_id for a in second.accesses] == [read[1].id, read[0].id]
 
 
 @pytest.mark.parametrize("field", ["care_unit", "system", "interaction"])
