@@ -191,6 +191,8 @@ def citizen_problems(settings: Settings) -> list[str]:
         out.append("EPH_PLATFORM_URL is not an https:// address: the web would call the platform's plain listener")
     if not config.session_key:
         out.append("EPH_CITIZEN_WEB_SESSION_KEY is not set: a key would be made at each start")
+    if os.environ.get("EPH_POPULATION_URL"):  # the home region asked of the register: as safely as the service asks
+        out += population_problems()
     out += _pki_problems(settings, {"EPH_CITIZEN_WEB_CERT": config.cert, "EPH_CITIZEN_WEB_KEY": config.key,
                                     "EPH_CITIZEN_WEB_CA": config.ca})
     return out

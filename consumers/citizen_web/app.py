@@ -218,7 +218,7 @@ def create_app(config: CitizenWebConfig, citizen: CitizenService | None = None, 
         modes = list(entry.samplingMode)
         sites = service.sites(me(), care_giver=entry.careGiverHSAId) if "SITE" in modes else []
         return {"offer": None, "entry": entry, "modes": modes, "sites": sites, "name": entry.displayName,
-                "pickups": pickup_points(modes, sites, config.care_giver), "instructions": entry.patientInstructions}
+                "pickups": pickup_points(modes, sites, entry.careGiverHSAId), "instructions": entry.patientInstructions}
 
     def pickup_points(modes: list[str], sites: list[Any], care_giver: str) -> list[Any]:
         """Where a home kit may be collected instead of sent home: the care giver's sampling sites."""

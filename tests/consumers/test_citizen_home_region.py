@@ -35,6 +35,7 @@ class FakeCitizenService:
 
     def __init__(self) -> None:
         self.asked: list[str] = []
+        self.sites_of: list[str | None] = []
 
     def offers(self, number: str) -> list[Any]:
         return []
@@ -44,6 +45,7 @@ class FakeCitizenService:
         return list(self.CATALOGUE.get(care_giver, []))
 
     def sites(self, number: str, **kw: Any) -> list[Any]:
+        self.sites_of.append(kw.get("care_giver"))
         return []
 
 
@@ -59,10 +61,11 @@ class Register:
         return SimpleNamespace(home_region={EAST_PATIENT: EAST, WEST_PATIENT: WEST}.get(number))
 
 
-def web(register: Register | None = None, **settings: Any) -> FlaskClient:
+def web(register: Register | None = None, service: FakeCitizenService | None = None, **settings: Any) -> FlaskClient:
     config = CitizenWebConfig(**{"dev_login": True, **settings})
     seam = from_register(register.lookup) if register else None
-    return create_app(config, FakeCitizenService(), new_key(), home_region=seam).test_client()  # type: ignore[arg-type]
+    return create_app(config, service or FakeCitizenService(), new_key(),  # type: ignore[arg-type]
+                      home_region=seam).test_client()
 
 
 def log_in(c: FlaskClient, number: str) -> None:
@@ -112,6 +115,14 @@ def test_the_order_page_finds_the_private_care_givers_entry_by_its_care_giver() 
     log_in(c, EAST_PATIENT)
     page = c.get(f"/bestall?prov=CTNG&vardgivare={PRIVATE}").get_data(as_text=True)
     assert f'name="vardgivare" value="{PRIVATE}"' in page
+
+
+def test_a_private_care_givers_kit_offers_its_own_pickup_points() -> None:
+    service = FakeCitizenService()
+    c = web(Register(), service)
+    log_in(c, EAST_PATIENT)
+    c.get(f"/bestall?prov=CTNG&vardgivare={PRIVATE}")
+    assert service.sites_of == [PRIVATE]
 
 
 def test_the_login_page_shows_1177s_support_number() -> None:
