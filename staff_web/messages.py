@@ -55,6 +55,8 @@ BY_MESSAGE = {
         "Vårdgivaren har redan ett avtal under en del av perioden. Avsluta det först eller välj en annan period.",
     "a region is not put under a region by agreement": "En region kan inte ha avtal med en region.",
     "an agreement cannot end before it begins": "Avtalet kan inte sluta innan det börjar.",
+    "an agreement begins today or later":
+        "Ett avtal börjar i dag eller senare. Ett avtal som redan har börjat registreras av förvaltningen.",
     "the staff member's care giver is not a region": "Din vårdgivare är inte en region.",
     "the newest result version is already a withdrawal": "Den senaste versionen är redan en återkallelse.",
 }

@@ -133,11 +133,11 @@ def add_parsers(sub: Any) -> None:
     show = reg.add_parser("show", help="a region, its catalogue and agreements")
     show.add_argument("hsa_id")
     show.set_defaults(func=cmd_region_show)
-    stats = reg.add_parser("stats", help="a region's statistics for a month or a period (no identities)")
+    stats = reg.add_parser("stats", help="a region's statistics for a month or whole months (no identities)")
     stats.add_argument("hsa_id")
     stats.add_argument("--month", type=_month, metavar="YYYY-MM", help="default: this month")
-    stats.add_argument("--from", dest="first", type=_day, metavar="YYYY-MM-DD")
-    stats.add_argument("--to", dest="last", type=_day, metavar="YYYY-MM-DD")
+    stats.add_argument("--from", dest="first", type=_day, metavar="YYYY-MM-DD", help="a month's first day")
+    stats.add_argument("--to", dest="last", type=_day, metavar="YYYY-MM-DD", help="a month's last day")
     stats.set_defaults(func=cmd_region_stats)
 
     agr = sub.add_parser("agreement", help="agreements that put care givers under a region").add_subparsers(

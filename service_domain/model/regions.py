@@ -136,6 +136,15 @@ def standing(care_giver: str, day: date, regions: Iterable[Region], agreements: 
     return Standing(by_id[current.region.upper()] if current else None, bool(mine))
 
 
+def under_region_on(region: Region, agreements: Iterable[Agreement], care_giver: str, day: date) -> bool:
+    """Whether the care giver was under the region on ``day``: the region itself, or by an
+    agreement in force that day."""
+    if care_giver.upper() == region.hsa_id.upper():
+        return True
+    return any(a.region.upper() == region.hsa_id.upper() and a.care_giver.upper() == care_giver.upper()
+               and a.in_force(day) for a in agreements)
+
+
 def care_givers_under(region: Region, agreements: Iterable[Agreement], first: date, last: date) -> set[str]:
     """The care givers under the region at some day from ``first`` to ``last``: itself, and those
     with an agreement overlapping the period."""

@@ -3,10 +3,12 @@ behind it suppressed.
 
 Suppression is decided per table column (a group of cells and its total):
 
-- a cell with fewer than ``MIN_PEOPLE`` distinct patients behind it is suppressed (primary);
-- when exactly one cell of a group is suppressed, the smallest other cell is suppressed too
-  (secondary), so the total minus the cells shown never gives one suppressed cell;
-- the total is suppressed when fewer than ``MIN_PEOPLE`` patients stand behind it.
+- a cell with one to four distinct patients behind it is suppressed (primary); a cell of none
+  shows 0 (there is no one to protect, and "<5" for it would point at the cells that are);
+- while the suppressed cells of a group together stand for fewer than ``MIN_PEOPLE``
+  patients, the smallest other cell with patients behind it is suppressed too (secondary), so
+  the total minus the cells shown never gives a count of fewer than five people;
+- the total is suppressed when one to four patients stand behind it.
 
 Per analysis no total is shown, so the counts there have primary suppression only.
 
@@ -61,14 +63,20 @@ class Tally:
 def suppressed_column(tally: Tally, keys: Sequence[str], *, secondary: bool = True) -> tuple[dict[str, Cell], Cell]:
     """The cells of ``keys`` and their total, suppressed by the rules above (``secondary``
     False: a column whose total is not shown needs no secondary suppression)."""
-    people = {k: len(tally.people.get(k, ())) for k in keys}
+    people = {k: tally.people.get(k, set()) for k in keys}
     counts = {k: tally.counts.get(k, 0) for k in keys}
-    hidden = {k for k in keys if people[k] < MIN_PEOPLE}
-    if secondary and len(hidden) == 1 and len(keys) > 1:
-        shown = [k for k in keys if k not in hidden]
-        hidden.add(min(shown, key=lambda k: (counts[k], k)))
-    everyone = set().union(*(tally.people.get(k, set()) for k in keys)) if keys else set()
-    total = Cell(None) if len(everyone) < MIN_PEOPLE else Cell(sum(counts.values()))
+    hidden = {k for k in keys if 0 < len(people[k]) < MIN_PEOPLE}
+
+    def behind_hidden() -> int:
+        return len(set().union(*(people[k] for k in hidden)))
+
+    while secondary and hidden and behind_hidden() < MIN_PEOPLE:
+        others = [k for k in keys if k not in hidden and people[k]]
+        if not others:
+            break
+        hidden.add(min(others, key=lambda k: (counts[k], k)))
+    everyone = set().union(*people.values()) if keys else set()
+    total = Cell(None) if 0 < len(everyone) < MIN_PEOPLE else Cell(sum(counts.values()))
     return {k: Cell(None if k in hidden else counts[k]) for k in keys}, total
 
 

@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from ..clock import day_after, day_start
+from ..clock import day_after, day_start, local_date
 from ..errors import InvalidRequest, RuleViolation, SubCode
 from ..identity import InvalidIdentity, check_hsa_id
 from ..model import OfferDefinition, OrderStatus
-from ..model.regions import Agreement, Region, Standing, care_givers_under, standing
+from ..model.regions import Agreement, Region, Standing, care_givers_under, standing, under_region_on
 from ..model.statistics import RegionStatistics, compute
 from ..operations import Operation
 from ..ports import OrderQuery, UnitOfWork
@@ -139,8 +139,12 @@ def add_agreement(
     valid_to: date | None = None, *, own: bool = False,
 ) -> Agreement:
     """Put a care giver under a region for a period. A care giver is under one region at a time:
-    an agreement overlapping another of the care giver's (with any region) is refused."""
+    an agreement overlapping another of the care giver's (with any region) is refused. Staff begin
+    an agreement today or later: one reaching back would open the care giver's earlier orders to
+    the region's statistics (an earlier start is the operator's, ``eph agreement add``)."""
     care_giver = _hsa(care_giver, "the care giver")
+    if call.staff is not None and valid_from < local_date(call.now):
+        raise InvalidRequest("an agreement begins today or later")
     with uow:
         the_region = _the_region(uow, call, region)
         if care_giver == the_region.hsa_id or uow.regions.get(care_giver) is not None:
@@ -181,20 +185,27 @@ def list_agreements(uow: UnitOfWork, call: Call, region: str | None = None,
 @performs(Operation.REGION_STATISTICS)
 def region_statistics(uow: UnitOfWork, call: Call, first: date, last: date, region: str | None = None) -> RegionStatistics:
     """Statistics of the orders created from ``first`` to ``last`` (days in Swedish time, both
-    included) at the care givers under the region at some day of the period. Counts only, no
-    identities, with the small cells suppressed (``model.statistics``). Nothing of a patient
-    leaves the service layer, so the patients' access logs record no statistics."""
+    included; whole months, so that two periods a day apart cannot be set against each other to
+    single out that day's few orders) at the care givers under the region, each order counted
+    only if made on a day its care giver was under the region. Counts only, no identities, with
+    the small cells suppressed (``model.statistics``). Nothing of a patient leaves the service
+    layer, so the patients' access logs record no statistics."""
     if last < first:
         raise InvalidRequest("the period ends before it begins")
+    if first != month(first)[0] or last != month(last)[1]:
+        raise InvalidRequest("statistics are given for whole months: the period begins on a month's first day "
+                             "and ends on a month's last day")
     with uow:
         the_region = _the_region(uow, call, region)
-        care_givers = care_givers_under(the_region, uow.regions.agreements(region_id=the_region.hsa_id), first, last)
+        agreements = uow.regions.agreements(region_id=the_region.hsa_id)
+        care_givers = care_givers_under(the_region, agreements, first, last)
         query = OrderQuery(created_from=day_start(first), created_before=day_after(last),
                            care_givers=frozenset(care_givers))
         orders, after = [], 0
         while True:
             rows = uow.orders.find(query, after, STATISTICS_PAGE)
-            orders += [o for _, o in rows]
+            orders += [o for _, o in rows if under_region_on(the_region, agreements, o.care_giver,
+                                                             local_date(o.created_time))]
             if len(rows) < STATISTICS_PAGE:
                 break
             after = rows[-1][0]

@@ -111,26 +111,31 @@ def end_agreement(agreement_id: str) -> Response:
     return redirect(url_for("region.page"))
 
 
+def _month(value: str) -> date:
+    """The first day of a month given as YYYY-MM (ValueError otherwise)."""
+    if not _MONTH.fullmatch(value):
+        raise ValueError(value)
+    return date.fromisoformat(value + "-01")
+
+
 def _period(args: dict[str, str], today: date) -> tuple[date, date, dict[str, str]]:
-    """The period asked for (a month, or from and to), or this month; with Swedish messages
-    for what could not be read (the page then shows this month)."""
+    """The period asked for (a month, or from one month to another: whole months only, so
+    that two periods cannot be set against each other to single out a few days), or this month;
+    with Swedish messages for what could not be read (the page then shows this month)."""
     errors: dict[str, str] = {}
     if args.get("fran") or args.get("till"):
         try:
-            first, last = date.fromisoformat(args.get("fran", "")), date.fromisoformat(args.get("till", ""))
+            first, last = _month(args.get("fran", "")), month(_month(args.get("till", "")))[1]
         except ValueError:
-            errors["period"] = "Ange både första och sista dag som datum, till exempel 2026-11-01."
+            errors["period"] = "Ange både första och sista månad som år och månad, till exempel 2026-11."
         else:
             if last < first:
-                errors["period"] = "Sista dagen kan inte ligga före första dagen."
+                errors["period"] = "Sista månaden kan inte ligga före första månaden."
             else:
                 return first, last, errors
     elif args.get("manad"):
-        value = args["manad"]
         try:
-            if not _MONTH.fullmatch(value):
-                raise ValueError(value)
-            return (*month(date.fromisoformat(value + "-01")), errors)
+            return (*month(_month(args["manad"])), errors)
         except ValueError:
             errors["manad"] = "Ange månaden som år och månad, till exempel 2026-11."
     return (*month(today), errors)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from flask.testing import FlaskClient
 
 from eph import demo
 from service_domain import services
-from service_domain.clock import utcnow
+from service_domain.clock import local_date, utcnow
 from service_domain.commands import CallContext
 from service_domain.persistence.database import Database
 from service_domain.staff import StaffFunction
@@ -49,9 +50,13 @@ def new_care_giver() -> str:
     return f"SE5560000001-T{uuid.uuid4().hex[:6].upper()}"
 
 
-def agree(client: FlaskClient, care_giver: str, first: str = "2026-01-01", last: str = "") -> Any:
+def in_days(days: int) -> str:
+    return str(local_date(utcnow()) + timedelta(days=days))
+
+
+def agree(client: FlaskClient, care_giver: str, first: str | None = None, last: str = "") -> Any:
     return client.post("/region/avtal", data={"csrf_token": csrf(client, "/region"), "care_giver": care_giver,
-                                              "valid_from": first, "valid_to": last})
+                                              "valid_from": first or in_days(0), "valid_to": last})
 
 
 def test_the_region_page_lists_the_private_care_givers_agreement(client: FlaskClient) -> None:
@@ -80,15 +85,20 @@ def test_an_overlapping_agreement_is_refused_in_swedish(client: FlaskClient) -> 
     login(client, REGION_ADMIN)
     cg = new_care_giver()
     agree(client, cg)
-    r = agree(client, cg, "2026-06-01")
+    r = agree(client, cg, in_days(30))
     assert "redan ett avtal under en del av perioden" in r.text
+
+
+def test_an_agreement_reaching_back_is_refused_in_swedish(client: FlaskClient) -> None:
+    login(client, REGION_ADMIN)
+    assert "Ett avtal börjar i dag eller senare" in agree(client, new_care_giver(), in_days(-1)).text
 
 
 def test_a_refused_agreement_keeps_what_was_typed(client: FlaskClient) -> None:
     login(client, REGION_ADMIN)
     cg = new_care_giver()
     agree(client, cg)
-    assert f'value="{cg}"' in agree(client, cg, "2026-06-01").text
+    assert f'value="{cg}"' in agree(client, cg, in_days(30)).text
 
 
 def test_an_agreement_with_a_bad_hsa_id_is_refused_in_swedish(client: FlaskClient) -> None:
@@ -103,9 +113,9 @@ def test_ending_an_agreement_shows_its_last_day(client: FlaskClient, db: Databas
     agree(client, cg)
     (a,) = services.list_agreements(db.uow(), CallContext.operator(utcnow()), care_giver=cg)
     client.post(f"/region/avtal/{a.agreement_id}/avsluta",
-                data={"csrf_token": csrf(client, "/region"), "last_day": "2026-12-31"})
+                data={"csrf_token": csrf(client, "/region"), "last_day": in_days(60)})
     (ended,) = services.list_agreements(db.uow(), CallContext.operator(utcnow()), care_giver=cg)
-    assert str(ended.valid_to) == "2026-12-31"
+    assert str(ended.valid_to) == in_days(60)
 
 
 def test_the_statistics_of_a_month_name_the_period(client: FlaskClient) -> None:
@@ -113,9 +123,14 @@ def test_the_statistics_of_a_month_name_the_period(client: FlaskClient) -> None:
     assert "2026-10-01 – 2026-10-31" in client.get("/region/statistik?manad=2026-10").text
 
 
-def test_the_statistics_of_a_custom_period_name_it(client: FlaskClient) -> None:
+def test_the_statistics_of_months_name_the_whole_months(client: FlaskClient) -> None:
     login(client, REGION_ADMIN)
-    assert "2026-10-03 – 2026-11-04" in client.get("/region/statistik?fran=2026-10-03&till=2026-11-04").text
+    assert "2026-10-01 – 2026-11-30" in client.get("/region/statistik?fran=2026-10&till=2026-11").text
+
+
+def test_a_period_of_days_is_not_taken(client: FlaskClient) -> None:
+    login(client, REGION_ADMIN)
+    assert "Ange både första och sista månad" in client.get("/region/statistik?fran=2026-10-03&till=2026-11-04").text
 
 
 def test_a_month_that_cannot_be_read_gets_a_swedish_message(client: FlaskClient) -> None:
@@ -126,8 +141,8 @@ def test_a_month_that_cannot_be_read_gets_a_swedish_message(client: FlaskClient)
 
 def test_a_period_that_ends_before_it_begins_gets_a_swedish_message(client: FlaskClient) -> None:
     login(client, REGION_ADMIN)
-    assert "Sista dagen kan inte ligga före första dagen" in client.get(
-        "/region/statistik?fran=2026-11-04&till=2026-10-03").text
+    assert "Sista månaden kan inte ligga före första månaden" in client.get(
+        "/region/statistik?fran=2026-11&till=2026-10").text
 
 
 def test_the_demos_few_orders_are_suppressed(client: FlaskClient) -> None:

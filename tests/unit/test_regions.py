@@ -12,7 +12,7 @@ import pytest
 from eph import demo
 from service_domain import services
 from service_domain.commands import CallContext
-from service_domain.errors import RuleViolation
+from service_domain.errors import InvalidRequest, RuleViolation
 from service_domain.identity import PersonId
 from service_domain.model import (
     Actor,
@@ -255,6 +255,27 @@ def test_the_total_cannot_reveal_a_suppressed_cell_by_subtraction() -> None:
     assert total.value is not None and len(hidden) >= 2 and total.value - shown == 2 + 7
 
 
+def test_a_cell_of_no_one_shows_nought() -> None:
+    cells, _ = suppressed_column(tally({"a": 0, "b": 9}), ["a", "b"])
+    assert cells["a"].value == 0
+
+
+def test_a_cell_of_no_one_does_not_stand_in_for_the_second_suppressed_cell() -> None:
+    cells, total = suppressed_column(tally({"a": 2, "b": 0, "c": 9, "d": 7}), ["a", "b", "c", "d"])
+    shown = sum(c.value for c in cells.values() if c.value is not None)
+    assert total.value is not None and total.value - shown >= MIN_PEOPLE
+
+
+def test_two_small_suppressed_cells_take_a_third_with_them() -> None:
+    cells, _ = suppressed_column(tally({"a": 1, "b": 1, "c": 9, "d": 7}), ["a", "b", "c", "d"])
+    assert cells["d"].suppressed
+
+
+def test_a_total_of_no_one_shows_nought() -> None:
+    _, total = suppressed_column(tally({"a": 0, "b": 0}), ["a", "b"])
+    assert total.value == 0
+
+
 def test_a_total_of_fewer_than_five_people_is_suppressed() -> None:
     _, total = suppressed_column(tally({"a": 2, "b": 2}), ["a", "b"])
     assert total.suppressed
@@ -307,6 +328,18 @@ def stats(uow: FakeUnitOfWork) -> object:
     return services.region_statistics(uow, operator(), date(2026, 11, 1), date(2026, 11, 30), REGION)
 
 
+def test_statistics_are_given_for_whole_months_only(counted: FakeUnitOfWork) -> None:
+    with pytest.raises(InvalidRequest):
+        services.region_statistics(counted, operator(), date(2026, 11, 1), date(2026, 11, 29), REGION)
+
+
+def test_an_order_made_before_its_care_giver_came_under_the_region_is_not_counted(uow: FakeUnitOfWork) -> None:
+    agree(uow, first=date(2026, 11, 23))  # the orders were made on 2026-11-22 (three days before NOW)
+    for n in range(7, 14):
+        uow.orders.rows.append(order(n, PRIVATE)[0])
+    assert stats(uow).orders[PRIVATE].value == 0  # type: ignore[attr-defined]
+
+
 def test_statistics_show_the_total_of_the_orders(counted: FakeUnitOfWork) -> None:
     assert stats(counted).orders_total.value == 9  # type: ignore[attr-defined]
 
@@ -345,7 +378,7 @@ def test_statistics_suppress_two_positive_findings(counted: FakeUnitOfWork) -> N
 
 def test_statistics_leave_out_orders_of_another_period(counted: FakeUnitOfWork) -> None:
     out = services.region_statistics(counted, operator(), date(2026, 10, 1), date(2026, 10, 31), REGION)
-    assert out.orders_total.suppressed
+    assert out.orders_total.value == 0
 
 
 def test_statistics_leave_out_care_givers_of_another_region(counted: FakeUnitOfWork) -> None:
