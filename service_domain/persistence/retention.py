@@ -21,6 +21,7 @@ from .tables import (
     follow_up_case,
     follow_up_step,
     lab_result,
+    log_review_flag,
     notice_reminder,
     notice_sent,
     notice_settings,
@@ -138,10 +139,14 @@ class SqlRetentionRepository:
         return self._count(delete(follow_up_case).where(c.case_id.in_(case_ids)))
 
     def forget_audit(self, before: datetime, limit: int) -> int:
-        """Delete up to ``limit`` audit records older than ``before``, oldest first."""
+        """Delete up to ``limit`` audit records older than ``before``, oldest first, and the log
+        review's marks of them (their notes go with the records they are about)."""
         c = audit_record.c
-        old = select(c.id).where(c.time < before).order_by(c.id).limit(limit)
-        return self._count(delete(audit_record).where(c.id.in_(old.scalar_subquery())))
+        ids = list(self.conn.execute(select(c.id).where(c.time < before).order_by(c.id).limit(limit)).scalars())
+        if not ids:
+            return 0
+        self.conn.execute(delete(log_review_flag).where(log_review_flag.c.record_id.in_(ids)))
+        return self._count(delete(audit_record).where(c.id.in_(ids)))
 
     # ------------------------------------------------------------ the deletion record
 

@@ -33,6 +33,7 @@ from service_domain.persistence.tables import (
     audit_record,
     follow_up_step,
     lab_result,
+    log_review_flag,
     order_status_change,
     outbox_event,
     patient_order,
@@ -299,6 +300,17 @@ def test_audit_records_go_after_their_own_period(db: Database) -> None:
     with_result(db, p)
     run(db, NOW + AUDIT + DAY)
     assert rows(db, audit_record, (audit_record.c.patient_id == p.id) & (audit_record.c.time < NOW + DAY)) == 0
+
+
+def test_a_log_review_s_mark_goes_with_the_audit_record_it_is_about(db: Database) -> None:
+    p = new_patient()
+    with_result(db, p)
+    with db.engine.begin() as conn:
+        record = conn.execute(select(audit_record.c.id).where(audit_record.c.patient_id == p.id)).scalars().first()
+        conn.execute(log_review_flag.insert().values(care_giver=demo.CARE_GIVER_A, rule="NO_RELATION", record_id=record,
+                                                     reviewed_by="SE2321000016-LOG1", reviewed_time=NOW, note="ok"))
+    run(db, NOW + AUDIT + DAY)
+    assert rows(db, log_review_flag, log_review_flag.c.record_id == record) == 0
 
 
 def test_a_deletion_is_audited_as_housekeeping_s_write(db: Database) -> None:
