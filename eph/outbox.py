@@ -214,28 +214,33 @@ def outbox_events_on(env: Mapping[str, str] | None = None) -> bool:
 class Nudge:
     """Wakes a process's delivery thread: set after a commit that wrote events, with how many.
     A set between the thread's waking and its claim is not lost: the round that follows claims
-    every event committed before it, and the count carries to the next wait."""
+    every event committed before it, and the count carries to the next wait. The thread is woken
+    only when what it waits for is there (not by every commit while it gathers)."""
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._events = 0
+        self._wanted = 1  # what the waiting thread waits for
 
     def set(self, events: int = 1) -> None:
         with self._cond:
             self._events += max(events, 1)
-            self._cond.notify_all()
+            if self._events >= self._wanted:
+                self._cond.notify_all()
 
     def wait(self, timeout: float) -> bool:
         """Until set or ``timeout`` seconds; whether it was set."""
         with self._cond:
+            self._wanted = 1
             return self._cond.wait_for(lambda: self._events > 0, timeout)
 
     def gather(self, enough: int, timeout: float) -> int:
         """Until ``enough`` events have been committed since the last gather, or ``timeout``
         seconds; how many were. The count starts again from nought for the next wait."""
         with self._cond:
+            self._wanted = enough
             self._cond.wait_for(lambda: self._events >= enough, timeout)
-            told, self._events = self._events, 0
+            told, self._events, self._wanted = self._events, 0, 1
             return told
 
 

@@ -23,12 +23,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, delete, func, select
 
 from contracts.interactions import SET_RESULT
 from eph import demo
 from service_domain.model import EventState
-from service_domain.persistence.tables import outbox_event
+from service_domain.persistence.tables import lab_result, order_status_change, outbox_event
 from tools.bench import load as loadgen
 from tools.bench.cases import OK_ANSWER, PEAK_CONNECTIONS, Inputs, cpu_text, set_result
 from tools.bench.envelopes import set_result as set_result_envelope
@@ -204,6 +204,31 @@ def _counts(url: str, since: datetime) -> tuple[int, int, int]:
     return sum(by.values()), by.get(EventState.PENDING.value, 0), by.get(EventState.PARKED.value, 0)
 
 
+def _marks(url: str) -> tuple[int, int]:
+    """The newest result version's and status change's row ids: where a run's own begin."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return (int(conn.execute(select(func.coalesce(func.max(lab_result.c.id), 0))).scalar_one()),
+                    int(conn.execute(select(func.coalesce(func.max(order_status_change.c.id), 0))).scalar_one()))
+    finally:
+        engine.dispose()
+
+
+def _rewind(url: str, marks: tuple[int, int]) -> None:
+    """Remove the result versions and status changes a run stored, so that every run starts from
+    the same orders: each SetResult adds a version and a status change to one of a few hundred
+    orders, and an order is read with its whole history, so without this each run would read
+    longer histories than the one before (a drift that favoured whichever case ran first)."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(delete(lab_result).where(lab_result.c.id > marks[0]))
+            conn.execute(delete(order_status_change).where(order_status_change.c.id > marks[1]))
+    finally:
+        engine.dispose()
+
+
 def _pending_all(url: str) -> int:
     return _counts(url, datetime(2000, 1, 1, tzinfo=UTC))[1]
 
@@ -272,6 +297,7 @@ def run(pg_url: str, data: Inputs, certs: dict[str, str], platform: Server, serv
               + (f"{drained:.1f} s" if drained is not None else "(not drained)"), flush=True)
         for n in range(pairs):
             for events_on in pair_order(n):
+                marks = _marks(pg_url)
                 s = service(events_on)
                 try:
                     WATCH["service"] = s.pids
@@ -283,6 +309,7 @@ def run(pg_url: str, data: Inputs, certs: dict[str, str], platform: Server, serv
                     drained = _drain(pg_url, since) if events_on else None
                 finally:
                     s.stop()
+                _rewind(pg_url, marks)
                 figures.runs.append(OutboxRun(events_on, load, queued, drained))
                 print(f"  SetResult routed, events {'on ' if events_on else 'off'}: {load.rps:8.0f}/s  "
                       f"p99 {load.p99_ms:7.2f} ms" + (f"  queued at the end {queued}, drained in "
@@ -291,6 +318,7 @@ def run(pg_url: str, data: Inputs, certs: dict[str, str], platform: Server, serv
         print(f"  with events / without (medians): {figures.cost_ratio:.3f}; implied by CPU per call: "
               f"{figures.cpu_ratio:.3f}", flush=True)
         for n in range(written_only):  # the write's share of the cost: events written, none delivered
+            marks = _marks(pg_url)
             s = service(True, deliver=False)
             try:
                 WATCH["service"] = s.pids
@@ -298,6 +326,7 @@ def run(pg_url: str, data: Inputs, certs: dict[str, str], platform: Server, serv
                 load = wrk(url, script(f"peak-written-{n}"), PEAK_CONNECTIONS, seconds)
             finally:
                 s.stop()
+            _rewind(pg_url, marks)
             figures.written_only.append(load)
             print(f"  SetResult routed, events written, none delivered (EPH_OUTBOX_SECONDS=0): {load.rps:8.0f}/s  "
                   f"CPU per call: {cpu_text(load)}", flush=True)
