@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, exists, select
+from sqlalchemy import Connection, delete, select
 
 from ..identity import PersonId
 from ..model import NoticeChannel, NoticeKind, NoticeSettings, SentNotice
@@ -19,11 +19,6 @@ def settings_of(patient: PersonId) -> Any:
     """The condition on notice_settings that picks the patient's row."""
     c = notice_settings.c
     return (c.patient_id == patient.id) & (c.patient_type == patient.type)
-
-
-def notices_on(patient: PersonId) -> Any:
-    """The condition that the patient has chosen a channel (the channel read, not the address)."""
-    return exists().where(settings_of(patient), notice_settings.c.channel != NoticeChannel.NONE.value)
 
 
 class SqlNoticeRepository:

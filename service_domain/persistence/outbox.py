@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -15,10 +16,11 @@ from sqlalchemy import (
     Insert,
     Select,
     Update,
+    bindparam,
     delete,
+    exists,
     func,
     insert,
-    literal,
     or_,
     select,
     true,
@@ -28,9 +30,17 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 
 from ..identity import PersonId
-from ..model import EventKind, EventState, IndexUpdate, NoticeDue, NoticeKind, OutboxCounts, OutboxEvent
-from .notices import notices_on
-from .tables import outbox_event
+from ..model import (
+    EventKind,
+    EventState,
+    IndexUpdate,
+    NoticeChannel,
+    NoticeDue,
+    NoticeKind,
+    OutboxCounts,
+    OutboxEvent,
+)
+from .tables import notice_settings, outbox_event
 
 Json = dict[str, Any]
 _WAITING = (EventState.PENDING.value, EventState.PARKED.value)
@@ -107,22 +117,39 @@ def claim_statement(
 _ADDED = ("event_id", "kind", "payload", "created_time", "state", "attempts", "next_attempt")
 
 
-def _added_row(event: OutboxEvent) -> Select[Any]:
-    """The event's row as a SELECT of its values; a NOTICE event's only if its patient has
-    notices on."""
-    values = (event.event_id, event.kind.value, _payload_to_json(event.payload), event.created_time,
-              event.state.value, event.attempts, event.next_attempt)
-    row = select(*(literal(v, outbox_event.c[name].type).label(name) for name, v in zip(_ADDED, values, strict=True)))
-    if isinstance(event.payload, NoticeDue):
-        row = row.where(notices_on(event.payload.patient))
+def _added_row(n: int, notice: bool) -> Select[Any]:
+    """The ``n``-th event's row as a SELECT of bound values; a notice's only if its patient has
+    notices on (a channel chosen in notice_settings)."""
+    row = select(*(bindparam(f"{name}_{n}", type_=outbox_event.c[name].type).label(name) for name in _ADDED))
+    if notice:
+        s = notice_settings.c
+        row = row.where(exists().where(s.patient_id == bindparam(f"patient_id_{n}", type_=s.patient_id.type),
+                                       s.patient_type == bindparam(f"patient_type_{n}", type_=s.patient_type.type),
+                                       s.channel != NoticeChannel.NONE.value))
     return row
 
 
-def add_statement(events: Sequence[OutboxEvent]) -> Insert:
-    """One INSERT … SELECT of the events' rows (UNION ALL), so that a release's index event and
-    its notice, with the check whether the patient wants notices, are one round trip."""
-    rows = [_added_row(e) for e in events]
-    return insert(outbox_event).from_select(list(_ADDED), rows[0] if len(rows) == 1 else union_all(*rows))
+@cache
+def add_statement(notices: tuple[bool, ...]) -> Insert:
+    """One INSERT … SELECT of the events' rows (UNION ALL), each a notice or not, counted by
+    RETURNING: a release's index event and its notice, with the check whether the patient wants
+    notices, in one round trip. Built once per shape and executed with the events' values (the
+    statement on the path of every result is not made anew each time)."""
+    rows = [_added_row(n, notice) for n, notice in enumerate(notices)]
+    body = rows[0] if len(rows) == 1 else union_all(*rows)
+    return insert(outbox_event).from_select(list(_ADDED), body).returning(outbox_event.c.id)
+
+
+def add_params(events: Sequence[OutboxEvent]) -> dict[str, Any]:
+    """The values of ``add_statement``'s parameters for these events."""
+    params: dict[str, Any] = {}
+    for n, e in enumerate(events):
+        params.update({f"event_id_{n}": e.event_id, f"kind_{n}": e.kind.value, f"payload_{n}": _payload_to_json(e.payload),
+                       f"created_time_{n}": e.created_time, f"state_{n}": e.state.value, f"attempts_{n}": e.attempts,
+                       f"next_attempt_{n}": e.next_attempt})
+        if isinstance(e.payload, NoticeDue):
+            params.update({f"patient_id_{n}": e.payload.patient.id, f"patient_type_{n}": e.payload.patient.type})
+    return params
 
 
 def counts_statement() -> Select[Any]:
@@ -140,7 +167,8 @@ class SqlOutboxRepository:
         if not events:
             return 0
         # counted by RETURNING: psycopg's rowcount of an INSERT … SELECT comes back as -1
-        return len(self.conn.execute(add_statement(events).returning(outbox_event.c.id)).all())
+        shape = tuple(isinstance(e.payload, NoticeDue) for e in events)
+        return len(self.conn.execute(add_statement(shape), add_params(events)).all())
 
     def claim_due(
         self, now: datetime, kinds: Sequence[EventKind], holder: str, lease_until: datetime, limit: int
