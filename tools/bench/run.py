@@ -83,6 +83,8 @@ def main() -> int:
     parser.add_argument("--release-seconds", type=float, default=25)
     parser.add_argument("--outbox-pairs", type=int, default=bench_outbox.PAIRS,
                         help="pairs of SetResult runs with and without outbox events")
+    parser.add_argument("--outbox-seconds", type=float, default=bench_outbox.RUN_SECONDS,
+                        help="seconds of each SetResult run of the outbox's pairs")
     parser.add_argument("--outbox-written-only", type=int, default=0,
                         help="runs with events written and none delivered (the write's share of the cost)")
     parser.add_argument("--from-json", metavar="PATH",
@@ -175,7 +177,7 @@ def main() -> int:
         if not args.no_outbox:
             print("\nthe outbox (PostgreSQL, routed SetResult, the index push on to the index stand-in)", flush=True)
             outbox_figures = bench_outbox.run(pg_url, data, certs, platform, service_port, index_port, folder,
-                                              args.seconds, args.release_rate, args.release_seconds,
+                                              args.outbox_seconds, args.release_rate, args.release_seconds,
                                               args.outbox_pairs, args.outbox_written_only)
         if args.only_outbox:
             args.no_sqlite, args.sizes, args.no_scaleout = True, "", True
