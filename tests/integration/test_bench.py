@@ -24,7 +24,8 @@ def test_a_short_bench_run_measures_every_case_and_reports_the_targets(tmp_path:
         # enough orders that no order gets two result versions in flight at once (a later version
         # overtaking an earlier one is refused, as it should be, and would count as an error)
         [sys.executable, "-m", "tools.bench.run", "--seconds", "1", "--orders", "3000", "--no-sqlite",
-         "--sizes", "300,600", "--no-scaleout", "--release-rate", "20", "--release-seconds", "3", "--output", str(out),
+         "--sizes", "300,600", "--no-scaleout", "--release-rate", "20", "--release-seconds", "3",
+         "--outbox-seconds", "1", "--outbox-pairs", "3", "--output", str(out),
          "--docs", str(doc)],
         cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
